@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Builds what Node-RED loads: type-checks and compiles src/ to dist/ (a type error fails the build), then
+// assembles nodes/<type>.{js,html}, nodes/locales and nodes/icons from src/nodes/<type>/, and examples/ from flows/.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+const out = (...p) => path.join(root, ...p);
+
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
+fs.rmSync(out('dist'), { recursive: true, force: true });
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', out('tsconfig.json')], { stdio: 'inherit', cwd: root });
+if (tsc.status !== 0) fail('type check failed');
+
+fs.rmSync(out('nodes'), { recursive: true, force: true });
+fs.mkdirSync(out('nodes', 'icons'), { recursive: true });
+
+const pkg = JSON.parse(fs.readFileSync(out('package.json'), 'utf8'));
+const declared = pkg['node-red'].nodes;
+const types = fs
+  .readdirSync(out('src', 'nodes'))
+  .filter((name) => fs.existsSync(out('src', 'nodes', name, 'index.ts')))
+  .sort();
+
+for (const type of types) {
+  const src = (...p) => out('src', 'nodes', type, ...p);
+  if (declared[type] !== `nodes/${type}.js`) fail(`package.json "node-red".nodes must map ${type} to nodes/${type}.js`);
+  fs.writeFileSync(out('nodes', `${type}.js`), `// Built from src/nodes/${type}; do not edit.\nmodule.exports = require("../dist/nodes/${type}/index.js");\n`);
+
+  const editorJs = fs.readFileSync(src('editor.js'), 'utf8');
+  const template = fs.readFileSync(src('editor.html'), 'utf8');
+  fs.writeFileSync(
+    out('nodes', `${type}.html`),
+    `<!-- Built from src/nodes/${type}; do not edit. -->\n<script type="text/javascript">\n${editorJs}</script>\n\n` +
+      `<script type="text/html" data-template-name="${type}">\n${template}</script>\n`,
+  );
+
+  const locales = src('locales');
+  for (const lang of fs.readdirSync(locales)) {
+    const target = out('nodes', 'locales', lang);
+    fs.mkdirSync(target, { recursive: true });
+    const messages = path.join(locales, lang, 'messages.json');
+    if (fs.existsSync(messages)) {
+      const parsed = JSON.parse(fs.readFileSync(messages, 'utf8'));
+      if (!parsed[type]) fail(`${path.relative(root, messages)} must have a top-level "${type}" key`);
+      fs.writeFileSync(path.join(target, `${type}.json`), JSON.stringify(parsed, null, 2) + '\n');
+    }
+    const help = path.join(locales, lang, 'help.html');
+    if (fs.existsSync(help)) {
+      fs.writeFileSync(path.join(target, `${type}.html`), `<script type="text/html" data-help-name="${type}">\n${fs.readFileSync(help, 'utf8')}</script>\n`);
+    }
+  }
+}
+for (const type of Object.keys(declared)) {
+  if (!types.includes(type)) fail(`package.json declares ${type} but src/nodes/${type}/index.ts does not exist`);
+}
+
+for (const icon of fs.readdirSync(out('src', 'icons'))) fs.copyFileSync(out('src', 'icons', icon), out('nodes', 'icons', icon));
+
+fs.rmSync(out('examples'), { recursive: true, force: true });
+if (fs.existsSync(out('flows'))) {
+  const flows = fs.readdirSync(out('flows')).filter((f) => f.endsWith('.json'));
+  if (flows.length > 0) fs.mkdirSync(out('examples'), { recursive: true });
+  for (const flow of flows) {
+    JSON.parse(fs.readFileSync(out('flows', flow), 'utf8')); // a broken example fails the build, not the user's import
+    fs.copyFileSync(out('flows', flow), out('examples', flow));
+  }
+}
+console.log(`build: ${types.length} node type(s): ${types.join(', ')}`);

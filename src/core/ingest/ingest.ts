@@ -1,0 +1,457 @@
+import type { CanonicalReading, DataError, ReadingValue } from '../types';
+import { pointer } from '../util/pointer';
+import type { IngestConfig } from './config';
+import { normaliseTimestamp, senmlTimeToMs } from './timestamps';
+import { convertUnit, senmlUnitOf } from './units';
+
+export interface IngestResult {
+  readings: CanonicalReading[];
+  rejects: DataError[];
+}
+
+/** A reading before the checks that every format shares. */
+interface Candidate {
+  deviceId: string;
+  sensor: string;
+  value: ReadingValue;
+  unit?: string;
+  ts: number;
+  /** Pointers to the value and time fields, for rejects. */
+  valuePath: string;
+  tsPath: string;
+}
+
+const SENML_VALUE_FIELDS = ['v', 'vb', 'vs', 'vd'] as const;
+const SENML_BASE_FIELDS = ['bn', 'bt', 'bu', 'bv', 'bs', 'bver'] as const;
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x) && !Buffer.isBuffer(x);
+const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+
+/** Turns any sensor payload into canonical readings and rejects (CONTRACT.md, sensor-ingest). */
+export class Ingestor {
+  constructor(readonly config: IngestConfig) {}
+
+  ingest(payload: unknown, topic: string | undefined, nowMs: number): IngestResult {
+    const result: IngestResult = { readings: [], rejects: [] };
+    const reject = (code: string, message: string, path = '') => {
+      result.rejects.push({ code, message, path });
+    };
+    const parsed = this.parse(payload, reject);
+    if (parsed === NOTHING) return result;
+
+    if (this.config.validate) {
+      const bad = this.schemaRejects(parsed);
+      if (bad === 'all') {
+        reject('schema', `payload does not match the schema: ${this.schemaMessage()}`, this.firstSchemaPath());
+        return result;
+      }
+      if (bad.size > 0) return this.dispatch(parsed, topic, nowMs, result, reject, bad);
+    }
+    return this.dispatch(parsed, topic, nowMs, result, reject, new Map());
+  }
+
+  /** Strings and Buffers are parsed; other values pass through. */
+  private parse(payload: unknown, reject: (code: string, message: string, path?: string) => void): unknown {
+    let text: string | undefined;
+    if (Buffer.isBuffer(payload)) {
+      if (payload.length > this.config.maxPayloadBytes) {
+        reject('too-large', `payload of ${payload.length} bytes is over the ${this.config.maxPayloadBytes}-byte limit`);
+        return NOTHING;
+      }
+      text = payload.toString('utf8');
+    } else if (typeof payload === 'string') {
+      text = payload;
+    }
+    if (text === undefined) {
+      if (payload === undefined || payload === null) {
+        reject('parse', 'payload is empty');
+        return NOTHING;
+      }
+      return payload;
+    }
+    if (Buffer.byteLength(text, 'utf8') > this.config.maxPayloadBytes) {
+      reject('too-large', `payload is over the ${this.config.maxPayloadBytes}-byte limit`);
+      return NOTHING;
+    }
+    const trimmed = text.trim();
+    if (trimmed === '') {
+      reject('parse', 'payload is empty');
+      return NOTHING;
+    }
+    try {
+      return JSON.parse(trimmed);
+    } catch (err) {
+      // A bare word such as ON or open is a string value when the format says the payload is a bare value.
+      if (this.config.format === 'value') return trimmed;
+      reject('parse', `payload is not JSON: ${(err as Error).message}`);
+      return NOTHING;
+    }
+  }
+
+  /**
+   * Schema failures: 'all' when the payload as a whole fails, else the records of an array that fail
+   * (the others still go out), keyed by index with the first error's message and path.
+   */
+  private schemaRejects(parsed: unknown): 'all' | Map<number, DataError> {
+    const validate = this.config.validate!;
+    let valid: boolean;
+    try {
+      valid = validate(parsed) as boolean;
+    } catch (err) {
+      this.lastSchemaMessage = `the schema could not be checked: ${(err as Error).message}`;
+      return 'all';
+    }
+    if (valid) return new Map();
+    const errors = validate.errors ?? [];
+    this.lastSchemaErrors = errors;
+    if (!Array.isArray(parsed)) return 'all';
+    const byRecord = new Map<number, DataError>();
+    for (const error of errors) {
+      const match = /^\/(\d+)(\/|$)/.exec(error.instancePath);
+      if (!match) return 'all';
+      const index = Number(match[1]);
+      if (!byRecord.has(index)) {
+        byRecord.set(index, { code: 'schema', message: `record ${index} does not match the schema: ${error.instancePath} ${error.message}`, path: error.instancePath });
+      }
+    }
+    return byRecord;
+  }
+
+  private lastSchemaErrors: Array<{ instancePath: string; message?: string }> = [];
+  private lastSchemaMessage = '';
+  private schemaMessage(): string {
+    if (this.lastSchemaMessage) {
+      const message = this.lastSchemaMessage;
+      this.lastSchemaMessage = '';
+      return message;
+    }
+    return this.lastSchemaErrors
+      .slice(0, 3)
+      .map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}`.trim())
+      .join('; ');
+  }
+  private firstSchemaPath(): string {
+    return this.lastSchemaErrors[0]?.instancePath ?? '';
+  }
+
+  private dispatch(
+    parsed: unknown,
+    topic: string | undefined,
+    nowMs: number,
+    result: IngestResult,
+    reject: (code: string, message: string, path?: string) => void,
+    schemaFailures: Map<number, DataError>,
+  ): IngestResult {
+    const captures = (topic !== undefined && this.config.topicPattern?.match(topic)) || {};
+    const emit = (candidate: Candidate | undefined) => {
+      if (candidate) this.finish(candidate, nowMs, result, reject);
+    };
+    const format = this.config.format;
+
+    if (format === 'value') {
+      if (typeof parsed === 'object') {
+        reject('type', 'the value format takes a bare number, boolean or string, not an object or array');
+      } else {
+        emit(this.fromBareValue(parsed, captures, nowMs, reject));
+      }
+      return result;
+    }
+
+    if (Array.isArray(parsed)) {
+      if (parsed.length > this.config.maxRecords) {
+        reject('too-large', `${parsed.length} records is over the ${this.config.maxRecords}-record limit`);
+        return result;
+      }
+      if (parsed.length === 0) {
+        reject('missing-field', 'the pack holds no records');
+        return result;
+      }
+      if (format === 'json') {
+        parsed.forEach((record, index) => {
+          const failure = schemaFailures.get(index);
+          if (failure) result.rejects.push(failure);
+          else this.fromFlatObject(record, pointer(index), captures, nowMs, emit, reject);
+        });
+      } else {
+        this.fromSenmlPack(parsed, captures, nowMs, emit, reject, schemaFailures);
+      }
+      return result;
+    }
+
+    if (isObject(parsed)) {
+      const looksLikeSenml = format === 'senml' || (format === 'auto' && isSenmlRecord(parsed));
+      if (looksLikeSenml) this.fromSenmlPack([parsed], captures, nowMs, emit, reject, schemaFailures, true);
+      else this.fromFlatObject(parsed, '', captures, nowMs, emit, reject);
+      return result;
+    }
+
+    if (format === 'auto' && (typeof parsed === 'number' || typeof parsed === 'boolean')) {
+      emit(this.fromBareValue(parsed, captures, nowMs, reject));
+      return result;
+    }
+    reject('type', `a ${format === 'auto' ? '' : format + ' '}payload must be ${format === 'senml' ? 'a SenML pack' : format === 'json' ? 'a JSON object' : 'a SenML pack, a JSON object or a bare number or boolean'}, got ${describe(parsed)}`);
+    return result;
+  }
+
+  private fromBareValue(
+    value: unknown,
+    captures: Record<string, string>,
+    nowMs: number,
+    reject: (code: string, message: string, path?: string) => void,
+  ): Candidate | undefined {
+    if (typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'string') {
+      reject('type', `a bare value must be a number, boolean or string, got ${describe(value)}`);
+      return undefined;
+    }
+    if (!captures.deviceId || !captures.sensor) {
+      reject('missing-field', `a bare value needs deviceId and sensor from the topic pattern ${this.config.topicPattern ? `"${this.config.topicPattern.source}"` : '(none set)'}`);
+      return undefined;
+    }
+    return { deviceId: captures.deviceId, sensor: captures.sensor, value, ts: nowMs, valuePath: '', tsPath: '' };
+  }
+
+  private fromFlatObject(
+    record: unknown,
+    base: string,
+    captures: Record<string, string>,
+    nowMs: number,
+    emit: (c: Candidate | undefined) => void,
+    reject: (code: string, message: string, path?: string) => void,
+  ): void {
+    if (!isObject(record)) {
+      reject('type', `expected a JSON object, got ${describe(record)}`, base);
+      return;
+    }
+    const { deviceIdField, tsField } = this.config;
+    const rawDevice = own(record, deviceIdField) ? record[deviceIdField] : undefined;
+    let deviceId: string | undefined;
+    if (typeof rawDevice === 'string' && rawDevice !== '') deviceId = rawDevice;
+    else if (typeof rawDevice === 'number' && Number.isFinite(rawDevice)) deviceId = String(rawDevice);
+    else if (rawDevice !== undefined && rawDevice !== null) {
+      reject('type', `${deviceIdField} must be a string or number, got ${describe(rawDevice)}`, base + pointer(deviceIdField));
+      return;
+    } else deviceId = captures.deviceId;
+    if (!deviceId) {
+      reject('missing-field', `no ${deviceIdField} in the payload and none from the topic pattern`, base + pointer(deviceIdField));
+      return;
+    }
+
+    let ts = nowMs;
+    const tsPath = base + pointer(tsField);
+    if (own(record, tsField) && record[tsField] !== null) {
+      const parsedTs = normaliseTimestamp(record[tsField]);
+      if (parsedTs === undefined) {
+        reject('type', `${tsField} must be epoch seconds, epoch milliseconds or an ISO 8601 string, got ${describe(record[tsField])}`, tsPath);
+        return;
+      }
+      ts = parsedTs;
+    }
+
+    // A single reading spelled out: { sensor?, value, unit? } (the sensor may come from the topic).
+    const namedSensor = typeof record.sensor === 'string' && record.sensor !== '' ? record.sensor : undefined;
+    if (own(record, 'value') && (namedSensor || captures.sensor)) {
+      const unit = typeof record.unit === 'string' && record.unit !== '' ? record.unit : undefined;
+      emit({ deviceId, sensor: (namedSensor ?? captures.sensor)!, value: record.value as ReadingValue, unit, ts, valuePath: base + pointer('value'), tsPath });
+      return;
+    }
+
+    const units = isObject(record.units) ? record.units : undefined;
+    const sharedUnit = typeof record.unit === 'string' && record.unit !== '' ? record.unit : undefined;
+    let found = 0;
+    for (const key of Object.keys(record)) {
+      if (key === deviceIdField || key === tsField || key === 'unit' || key === 'units' || key === 'sensor') continue;
+      let value = record[key];
+      const valuePath = base + pointer(key);
+      if (typeof value === 'string' && this.config.sensors.has(key)) {
+        // A listed sensor sent as text ("21.5") is still that sensor's reading.
+        const n = value.trim() === '' ? NaN : Number(value);
+        if (!Number.isFinite(n)) {
+          found++;
+          reject('type', `${key} must be a number, got ${JSON.stringify(value)}`, valuePath);
+          continue;
+        }
+        value = n;
+      }
+      if (typeof value !== 'number' && typeof value !== 'boolean') continue;
+      found++;
+      const unitOfKey = units && typeof units[key] === 'string' ? (units[key] as string) : sharedUnit;
+      emit({ deviceId, sensor: key, value, unit: unitOfKey, ts, valuePath, tsPath });
+    }
+    if (found === 0) reject('missing-field', 'the object has no numeric or boolean field to read', base);
+  }
+
+  private fromSenmlPack(
+    records: unknown[],
+    captures: Record<string, string>,
+    nowMs: number,
+    emit: (c: Candidate | undefined) => void,
+    reject: (code: string, message: string, path?: string) => void,
+    schemaFailures: Map<number, DataError>,
+    singleRecord = false,
+  ): void {
+    let baseName = '';
+    let baseTime = 0;
+    let baseUnit: string | undefined;
+    let baseValue = 0;
+    let baseSum = 0;
+    records.forEach((record, index) => {
+      const at = singleRecord ? '' : pointer(index);
+      const failure = schemaFailures.get(index);
+      if (failure) {
+        result(failure);
+        return;
+      }
+      if (!isObject(record)) {
+        reject('type', `SenML record ${index} must be an object, got ${describe(record)}`, at);
+        return;
+      }
+      // Base fields apply to this record and every later one (RFC 8428 section 4.5.1).
+      const typeOf: Record<string, string> = { bn: 'string', bt: 'number', bu: 'string', bv: 'number', bs: 'number', bver: 'number', n: 'string', t: 'number', u: 'string', v: 'number', vb: 'boolean', vs: 'string', vd: 'string', s: 'number' };
+      for (const key of Object.keys(typeOf)) {
+        if (!own(record, key)) continue;
+        const value = record[key];
+        if (typeof value !== typeOf[key] || (typeof value === 'number' && !Number.isFinite(value))) {
+          reject('type', `SenML field ${key} must be a ${typeOf[key] === 'number' ? 'finite number' : typeOf[key]}, got ${describe(value)}`, at + pointer(key));
+          return;
+        }
+      }
+      const mustUnderstand = Object.keys(record).find((key) => key.endsWith('_'));
+      if (mustUnderstand) {
+        reject('type', `SenML field ${mustUnderstand} must be understood and is not supported`, at + pointer(mustUnderstand));
+        return;
+      }
+      if (own(record, 'bn')) baseName = record.bn as string;
+      if (own(record, 'bt')) baseTime = record.bt as number;
+      if (own(record, 'bu')) baseUnit = (record.bu as string) || undefined;
+      if (own(record, 'bv')) baseValue = record.bv as number;
+      if (own(record, 'bs')) baseSum = record.bs as number;
+
+      const valueFields = SENML_VALUE_FIELDS.filter((key) => own(record, key));
+      if (valueFields.length > 1) {
+        reject('type', `SenML record ${index} has more than one value field (${valueFields.join(', ')})`, at);
+        return;
+      }
+      let value: ReadingValue;
+      let valuePath = at;
+      if (valueFields.length === 1) {
+        const field = valueFields[0];
+        valuePath = at + pointer(field);
+        value = field === 'v' ? (baseValue === 0 ? (record.v as number) : baseValue + (record.v as number)) : (record[field] as ReadingValue);
+      } else if (own(record, 's')) {
+        valuePath = at + pointer('s');
+        value = baseSum + (record.s as number);
+      } else {
+        const onlyBase = !own(record, 'n') && Object.keys(record).every((key) => (SENML_BASE_FIELDS as readonly string[]).includes(key));
+        if (!onlyBase) reject('missing-field', `SenML record ${index} has no value (v, vb, vs, vd or s)`, at + pointer('v'));
+        return;
+      }
+
+      const name = (own(record, 'n') ? (record.n as string) : '');
+      const identity = resolveSenmlIdentity(baseName, name, captures);
+      if (!identity) {
+        reject('missing-field', `SenML record ${index} has no device: give bn, a name with a separator, or a topic pattern with {deviceId}`, at + pointer(name ? 'n' : 'bn'));
+        return;
+      }
+      const time = baseTime + (own(record, 't') ? (record.t as number) : 0);
+      const ts = senmlTimeToMs(time, nowMs);
+      if (ts === undefined) {
+        reject('type', `SenML record ${index} has an unreadable time`, at + pointer('t'));
+        return;
+      }
+      const unit = own(record, 'u') ? (record.u as string) || undefined : baseUnit;
+      emit({ ...identity, value, unit, ts, valuePath, tsPath: at + pointer(own(record, 't') ? 't' : 'bt') });
+    });
+
+    function result(failure: DataError) {
+      reject(failure.code, failure.message, failure.path);
+    }
+  }
+
+  /** The checks every reading passes, whatever its format: value type, time, unit, range. */
+  private finish(candidate: Candidate, nowMs: number, result: IngestResult, reject: (code: string, message: string, path?: string) => void): void {
+    const { value } = candidate;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) {
+        reject('type', `${candidate.sensor} is not a finite number`, candidate.valuePath);
+        return;
+      }
+    } else if (typeof value !== 'boolean' && typeof value !== 'string') {
+      reject('type', `${candidate.sensor} must be a number, boolean or string, got ${describe(value)}`, candidate.valuePath);
+      return;
+    }
+    if (candidate.ts > nowMs + this.config.maxFutureMs) {
+      reject('future', `${candidate.sensor} is timed ${new Date(candidate.ts).toISOString()}, more than ${this.config.maxFutureMs} ms ahead of now`, candidate.tsPath);
+      return;
+    }
+    const reading: CanonicalReading = { deviceId: candidate.deviceId, sensor: candidate.sensor, value, ts: candidate.ts };
+    let unit = candidate.unit;
+    const spec = this.config.sensors.get(candidate.sensor);
+    if (typeof value === 'number') {
+      let numeric = value;
+      if (unit !== undefined && this.config.convertUnits) {
+        const target = spec?.unit;
+        const converted = convertUnit(numeric, unit, target);
+        if (converted) {
+          numeric = converted.value;
+          unit = converted.unit;
+        } else if (target !== undefined || senmlUnitOf(unit) !== undefined) {
+          reject('type', `${candidate.sensor} in ${unit} cannot be converted to ${target ?? 'a SenML unit'}`, candidate.valuePath);
+          return;
+        }
+      } else if (unit !== undefined && spec?.unit !== undefined && unit !== spec.unit) {
+        reject('type', `${candidate.sensor} arrived in ${unit} where ${spec.unit} is configured (turn on unit conversion to convert it)`, candidate.valuePath);
+        return;
+      }
+      if (spec?.min !== undefined && numeric < spec.min) {
+        reject('range', `${candidate.sensor} ${numeric} is below its minimum ${spec.min}`, candidate.valuePath);
+        return;
+      }
+      if (spec?.max !== undefined && numeric > spec.max) {
+        reject('range', `${candidate.sensor} ${numeric} is above its maximum ${spec.max}`, candidate.valuePath);
+        return;
+      }
+      reading.value = numeric;
+    }
+    unit ??= spec?.unit;
+    if (unit !== undefined) reading.unit = unit;
+    result.readings.push(reading);
+  }
+}
+
+const NOTHING = Symbol('nothing');
+
+function isSenmlRecord(record: Record<string, unknown>): boolean {
+  const hasName = typeof record.n === 'string' || typeof record.bn === 'string';
+  return hasName && (SENML_VALUE_FIELDS.some((key) => own(record, key)) || own(record, 's'));
+}
+
+/** deviceId and sensor of a SenML record (CONTRACT.md): bn without its separator and n, else topic, else split. */
+function resolveSenmlIdentity(baseName: string, name: string, captures: Record<string, string>): { deviceId: string; sensor: string } | undefined {
+  if (baseName !== '' && name !== '') {
+    const deviceId = baseName.replace(/[:/]$/, '');
+    if (deviceId !== '') return { deviceId, sensor: name };
+  }
+  const full = baseName + name;
+  if (captures.deviceId) {
+    const sensor = name || captures.sensor || lastSegment(full);
+    if (sensor) return { deviceId: captures.deviceId, sensor };
+  }
+  const cut = Math.max(full.lastIndexOf(':'), full.lastIndexOf('/'));
+  if (cut <= 0 || cut === full.length - 1) return undefined;
+  return { deviceId: full.slice(0, cut), sensor: full.slice(cut + 1) };
+}
+
+function lastSegment(name: string): string {
+  const trimmed = name.replace(/[:/]$/, '');
+  return trimmed.slice(Math.max(trimmed.lastIndexOf(':'), trimmed.lastIndexOf('/')) + 1);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (Buffer.isBuffer(value)) return 'a Buffer';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value) ?? String(value);
+  return `${typeof value} ${text.length > 40 ? text.slice(0, 40) + '…' : text}`;
+}

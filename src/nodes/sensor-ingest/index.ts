@@ -1,0 +1,54 @@
+import { Ingestor, parseIngestConfig, type RawIngestConfig } from '../../core/ingest';
+import { rejectMessage, nodeFault, shorten } from '../shared/messages';
+import type { Node, NodeDef, NodeMessage, RED } from '../shared/red';
+import { StatusReporter, countsText } from '../shared/status';
+
+/** Node-RED glue for sensor-ingest: config in, core Ingestor, readings to output 1, rejects to output 2. */
+export = function register(RED: RED): void {
+  function SensorIngestNode(this: Node, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const parsed = parseIngestConfig(def as RawIngestConfig);
+    const counts = { ok: 0, rejected: 0 };
+    const status = new StatusReporter(node, () => ({
+      fill: counts.rejected > 0 ? 'yellow' : 'green',
+      shape: 'dot',
+      text: countsText([
+        [counts.ok, RED._('sensor-ingest.status.ok')],
+        [counts.rejected, RED._('sensor-ingest.status.rejected')],
+      ]),
+    }));
+
+    let ingestor: Ingestor | undefined;
+    let configError: string | undefined;
+    if ('error' in parsed) {
+      configError = `${RED._('sensor-ingest.errors.config')}: ${parsed.error}`;
+      node.error(configError);
+      status.showFault(shorten(parsed.error));
+    } else {
+      ingestor = new Ingestor(parsed.config);
+      node.status({ fill: 'grey', shape: 'ring', text: RED._('sensor-ingest.status.ready') });
+    }
+
+    node.on('input', (msg: NodeMessage, send, done) => {
+      if (!ingestor) {
+        nodeFault(node, done, configError!);
+        return;
+      }
+      const { readings, rejects } = ingestor.ingest(msg.payload, typeof msg.topic === 'string' ? msg.topic : undefined, Date.now());
+      counts.ok += readings.length;
+      counts.rejected += rejects.length;
+      const good: NodeMessage[] = readings.map((reading) => ({ ...msg, topic: `${reading.deviceId}/${reading.sensor}`, payload: reading }));
+      const bad: NodeMessage[] = rejects.map((error) => rejectMessage(msg, error));
+      if (good.length > 0 || bad.length > 0) send([good, bad]);
+      status.update();
+      done();
+    });
+
+    node.on('close', (_removed, done) => {
+      status.close();
+      done();
+    });
+  }
+  RED.nodes.registerType('sensor-ingest', SensorIngestNode);
+};

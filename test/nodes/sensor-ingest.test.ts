@@ -1,0 +1,76 @@
+import { strict as assert } from 'node:assert';
+import { helper, harness, collect, getNode, settle, lastStatus } from '../helpers/runtime';
+import sensorIngest = require('../../src/nodes/sensor-ingest');
+
+describe('sensor-ingest node', function () {
+  beforeEach(() => helper.startServer());
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  it('sends one canonical reading per record on output 1 and finishes the input with done()', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', { format: 'auto', topicPattern: 'sensors/{deviceId}/{sensor}' }));
+    const out1 = collect('out1');
+    const completed = collect('completed');
+    getNode('n1').receive({ topic: 'sensors/x/y', payload: JSON.stringify([{ bn: 'room1/', bt: 1.7e9, n: 'temp', u: 'Cel', v: 21.5 }, { n: 'hum', u: '%RH', v: 40 }]), extra: 'kept' });
+    const [temp, hum] = await out1.next(2);
+    assert.equal(temp.topic, 'room1/temp');
+    assert.deepEqual(temp.payload, { deviceId: 'room1', sensor: 'temp', value: 21.5, unit: 'Cel', ts: 1.7e12 });
+    assert.equal(temp.extra, 'kept', 'other message properties travel with each reading');
+    assert.deepEqual(hum.payload, { deviceId: 'room1', sensor: 'hum', value: 40, unit: '%RH', ts: 1.7e12 });
+    await completed.next(1);
+  });
+
+  it('sends each bad record to output 2 with the original payload and msg.error, and the good ones to output 1', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', { sensors: [{ name: 'temp', min: -40, max: 85 }] }));
+    const out1 = collect('out1');
+    const out2 = collect('out2');
+    const caught = collect('caught');
+    const completed = collect('completed');
+    const payload = [{ bn: 'd1:', n: 'temp', v: 20 }, { n: 'temp', v: 999 }, { n: 'temp', v: 'hot' }];
+    getNode('n1').receive({ payload });
+    const [good] = await out1.next(1);
+    assert.equal(good.payload.value, 20);
+    const rejects = await out2.next(2);
+    assert.deepEqual(rejects.map((m) => [m.error.code, m.error.path]), [['range', '/1/v'], ['type', '/2/v']]);
+    assert.deepEqual(rejects[0].payload, payload, 'the original payload, untouched');
+    assert.equal(typeof rejects[0].error.message, 'string');
+    await completed.next(1);
+    await settle();
+    assert.equal(caught.messages.length, 0, 'bad data is not a node error');
+    assert.equal(out1.messages.length, 1);
+  });
+
+  it('shows live counts in its status', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', {}));
+    const n1 = getNode('n1');
+    const completed = collect('completed');
+    n1.receive({ payload: { deviceId: 'a', t: 1, h: 2 } });
+    n1.receive({ payload: 'not json' });
+    await completed.next(2);
+    await settle(700);
+    const status = lastStatus(n1);
+    assert.equal(status?.fill, 'yellow');
+    assert.match(status?.text, /^2 .*ok · 1 .*rejected$/);
+  });
+
+  it('a bad configuration is a node fault: status at deploy, done(err) for Catch nodes', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', { schema: '{"type": 12' }));
+    const n1 = getNode('n1');
+    assert.equal(lastStatus(n1)?.fill, 'red');
+    const caught = collect('caught');
+    n1.receive({ payload: { deviceId: 'a', t: 1 } });
+    const [error] = await caught.next(1);
+    assert.match(error.error.message, /schema is not valid JSON/);
+  });
+
+  it('a bare value takes its device and sensor from the topic pattern', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', { format: 'value', topicPattern: 'home/{deviceId}/{sensor}' }));
+    const out1 = collect('out1');
+    getNode('n1').receive({ topic: 'home/hall/motion', payload: Buffer.from('true') });
+    const [reading] = await out1.next(1);
+    assert.equal(reading.topic, 'hall/motion');
+    assert.equal(reading.payload.value, true);
+  });
+});
