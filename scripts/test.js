@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// `npm test`: every tier (core, nodes, e2e, browser) in one mocha run, after the build and a packed tarball.
+// Tiers that need Debian's mosquitto or Chromium get them installed when running as root (as CI does);
+// otherwise the script stops with the one command to run. Ends with the line "N passed, N failed".
+//   --tiers core,nodes   run only these tiers        --full   long fuzzing and soak (npm run test:full)
+//   --no-build           skip build and pack (tests of src only)
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const option = (name) => {
+  const i = args.indexOf(name);
+  return i === -1 ? undefined : args[i + 1];
+};
+const ALL_TIERS = ['core', 'nodes', 'e2e', 'browser'];
+const tiers = (option('--tiers') || ALL_TIERS.join(',')).split(',').filter(Boolean);
+for (const tier of tiers) if (!ALL_TIERS.includes(tier)) fail(`unknown tier ${tier} (tiers: ${ALL_TIERS.join(', ')})`);
+if (args.includes('--full')) process.env.IOT_AI_FULL = '1';
+
+function fail(message) {
+  console.error(`test: ${message}`);
+  process.exit(1);
+}
+
+function run(command, commandArgs, options = {}) {
+  const result = spawnSync(command, commandArgs, { stdio: 'inherit', cwd: root, ...options });
+  if (result.status !== 0) fail(`${command} ${commandArgs.join(' ')} failed`);
+}
+
+// Debian packages the tiers need: mosquitto (a real MQTT v5 broker) and Chromium (the editor tests).
+const needs = [];
+if (tiers.some((t) => t === 'nodes' || t === 'e2e' || t === 'browser')) needs.push({ pkg: 'mosquitto', file: '/usr/sbin/mosquitto' });
+if (tiers.includes('browser')) needs.push({ pkg: 'chromium', file: '/usr/bin/chromium' });
+const missing = needs.filter((n) => !fs.existsSync(n.file)).map((n) => n.pkg);
+if (missing.length > 0) {
+  const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
+  if (typeof process.getuid === 'function' && process.getuid() === 0) {
+    console.log(`test: installing ${missing.join(', ')} (${command})`);
+    run('sh', ['-c', `DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')}`]);
+  } else {
+    fail(`the ${tiers.join(', ')} tier(s) need ${missing.join(' and ')}. Install with:\n  sudo ${command}`);
+  }
+}
+
+if (!args.includes('--no-build')) {
+  run(process.execPath, [path.join(root, 'scripts', 'build.js')]);
+  if (tiers.includes('e2e') || tiers.includes('browser')) {
+    // The e2e tiers install what users install: the packed tarball.
+    const packDir = path.join(root, '.scratch', 'pack');
+    fs.rmSync(packDir, { recursive: true, force: true });
+    fs.mkdirSync(packDir, { recursive: true });
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    run(npm, ['pack', '--ignore-scripts', '--silent', '--pack-destination', packDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const tarball = fs.readdirSync(packDir).find((f) => f.endsWith('.tgz'));
+    if (!tarball) fail('npm pack produced no tarball');
+    process.env.IOT_AI_TARBALL = path.join(packDir, tarball);
+  }
+}
+
+require('tsx/cjs');
+const Mocha = require('mocha');
+const mocha = new Mocha({ timeout: 120000, reporter: 'spec', color: process.stdout.isTTY });
+for (const tier of tiers) {
+  const dir = path.join(root, 'test', tier);
+  if (!fs.existsSync(dir)) continue;
+  const files = [];
+  const walk = (d) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.name.endsWith('.test.ts')) files.push(p);
+    }
+  };
+  walk(dir);
+  files.sort().forEach((f) => mocha.addFile(f));
+}
+const runner = mocha.run((failures) => {
+  const { passes = 0, failures: failed = 0, pending = 0 } = runner.stats || {};
+  fs.mkdirSync(path.join(root, 'test-results'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'test-results', 'summary.json'), JSON.stringify({ tiers, passed: passes, failed, skipped: pending }) + '\n');
+  console.log(`${passes} passed, ${failed} failed${pending ? `, ${pending} skipped` : ''}`);
+  process.exitCode = failures > 0 ? 1 : 0;
+  // Open handles (a broker socket a failed test left) must not keep CI waiting.
+  setTimeout(() => process.exit(process.exitCode), 2000).unref();
+});
