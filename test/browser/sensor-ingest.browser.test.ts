@@ -1,0 +1,73 @@
+import { strict as assert } from 'node:assert';
+import { NodeRedProcess } from '../helpers/nodered-process';
+import { startAedes, mqttClient, type Broker } from '../helpers/broker';
+import { openEditor, dragFromPalette, wire, openNode, closeDialog, deploy } from '../helpers/browser';
+
+describe('browser: sensor-ingest in the editor', function () {
+  let broker: Broker;
+  let red: NodeRedProcess;
+  let editor: Awaited<ReturnType<typeof openEditor>>;
+
+  before(async () => {
+    broker = await startAedes();
+    // Start with an mqtt in and an mqtt out on the canvas; the user adds sensor-ingest between them.
+    red = await NodeRedProcess.start({
+      flows: [
+        { id: 'tab1', type: 'tab', label: 'Flow 1' },
+        { id: 'broker1', type: 'mqtt-broker', name: 'test broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
+        { id: 'in1', type: 'mqtt in', z: 'tab1', name: 'sensors', topic: 'site/#', qos: '1', datatype: 'auto-detect', broker: 'broker1', nl: false, rap: true, rh: 0, inputs: 0, x: 150, y: 100, wires: [] },
+        { id: 'out1', type: 'mqtt out', z: 'tab1', name: 'readings', topic: 'out/readings', qos: '1', retain: 'false', broker: 'broker1', x: 650, y: 100, wires: [] },
+      ],
+    });
+    editor = await openEditor(red.url);
+  });
+  after(async () => {
+    await editor?.close();
+    await red?.dispose();
+    await broker?.close();
+  });
+
+  it('drags sensor-ingest from the palette, sets a topic pattern, deploys, and a reading comes out', async () => {
+    const { page } = editor;
+    const paletteLabel = await page.locator('#red-ui-palette .red-ui-palette-node[data-palette-type="sensor-ingest"]').innerText();
+    assert.match(paletteLabel, /sensor ingest/);
+    const id = await dragFromPalette(page, 'sensor-ingest', 400, 100);
+    await openNode(page, id);
+    assert.equal(await page.inputValue('#node-input-format'), 'auto', 'sensible default format');
+    await page.fill('#node-input-topicPattern', 'site/{deviceId}/{sensor}');
+    await page.selectOption('#node-input-format', 'value');
+    await closeDialog(page);
+    const saved = await page.evaluate((nodeId) => {
+      const n = (window as any).RED.nodes.node(nodeId);
+      return { topicPattern: n.topicPattern, format: n.format, valid: n.valid };
+    }, id);
+    assert.deepEqual(saved, { topicPattern: 'site/{deviceId}/{sensor}', format: 'value', valid: true });
+    await wire(page, 'in1', 0, id);
+    await wire(page, id, 0, 'out1');
+    const links = await page.evaluate(() => (window as any).RED.nodes.filterLinks({}).map((l: any) => `${l.source.id}:${l.sourcePort}>${l.target.id}`));
+    assert.deepEqual(links.sort(), [`${id}:0>out1`, `in1:0>${id}`].sort());
+    await deploy(page);
+
+    const client = await mqttClient(broker.url);
+    try {
+      await client.client.subscribeAsync('out/readings', { qos: 1 });
+      await client.waitFor(() => {
+        void client.client.publishAsync('site/greenhouse/temp', '23.5', { qos: 1 });
+        return client.json('out/readings').length > 0;
+      }, 20000, 'a reading');
+      const [reading] = client.json('out/readings');
+      assert.equal(reading.deviceId, 'greenhouse');
+      assert.equal(reading.sensor, 'temp');
+      assert.equal(reading.value, 23.5);
+      // The status the node reports reaches the editor over its websocket.
+      const status = await page.waitForFunction(
+        (nodeId) => document.querySelector(`g.red-ui-flow-node-group[id="${nodeId}"] .red-ui-flow-node-status-label`)?.textContent?.match(/\d+ ok/)?.[0],
+        id,
+        { timeout: 10000 },
+      );
+      assert.match(String(await status.jsonValue()), /^[1-9]\d* ok$/);
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -1,0 +1,87 @@
+/** Debian's Chromium driven by playwright-core against a real Node-RED editor. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export async function openEditor(url: string): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1600, height: 1000 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(url);
+  await page.waitForSelector('#red-ui-palette .red-ui-palette-node', { timeout: 60000 });
+  // Dismiss anything that greets a first visit (welcome tour, update notice).
+  await page.evaluate(() => (window as any).RED?.notifications && document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Drags a palette node onto the workspace at (x, y) relative to the chart; returns the new node's id. */
+export async function dragFromPalette(page: Page, type: string, x: number, y: number): Promise<string> {
+  const before: string[] = await page.evaluate(() => {
+    const ids: string[] = [];
+    (window as any).RED.nodes.eachNode((n: any) => ids.push(n.id));
+    return ids;
+  });
+  const item = page.locator(`#red-ui-palette .red-ui-palette-node[data-palette-type="${type}"]`);
+  await item.scrollIntoViewIfNeeded();
+  const from = (await item.boundingBox())!;
+  const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(chart.x + x / 2, chart.y + y / 2, { steps: 5 });
+  await page.mouse.move(chart.x + x, chart.y + y, { steps: 10 });
+  await page.mouse.up();
+  const id = await page.waitForFunction(
+    ({ type, before }) => {
+      let found: string | undefined;
+      (window as any).RED.nodes.eachNode((n: any) => {
+        if (n.type === type && !before.includes(n.id)) found = n.id;
+      });
+      return found;
+    },
+    { type, before },
+  );
+  return (await id.jsonValue()) as string;
+}
+
+/** Drags a wire from a node's output port to another node's input port. */
+export async function wire(page: Page, fromId: string, port: number, toId: string): Promise<void> {
+  const out = page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${fromId}"] g.red-ui-flow-port-output`).nth(port);
+  const input = page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${toId}"] g.red-ui-flow-port-input`).first();
+  const a = (await out.boundingBox())!;
+  const b = (await input.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** Opens a node's edit dialog by double-clicking it in the workspace. */
+export async function openNode(page: Page, id: string): Promise<void> {
+  await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`).dblclick();
+  await page.waitForSelector('#node-dialog-ok', { state: 'visible' });
+}
+
+export async function closeDialog(page: Page): Promise<void> {
+  await page.click('#node-dialog-ok');
+  await page.waitForSelector('#node-dialog-ok', { state: 'detached' });
+}
+
+/** Clicks Deploy and waits for the editor to report success. */
+export async function deploy(page: Page): Promise<void> {
+  await page.click('#red-ui-header-button-deploy');
+  await page.waitForFunction(() => !(window as any).RED.nodes.dirty(), undefined, { timeout: 30000 });
+}
