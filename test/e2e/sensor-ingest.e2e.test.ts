@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { NodeRedProcess } from '../helpers/nodered-process';
+import * as path from 'node:path';
+import { NodeRedProcess, nodeRedDir } from '../helpers/nodered-process';
 import { startAedes, mqttClient, type Broker } from '../helpers/broker';
 
 /** mqtt in → sensor-ingest → mqtt out (readings) / mqtt out (rejects), on the test's own aedes broker. */
@@ -27,6 +28,11 @@ describe('e2e: sensor-ingest in a real Node-RED with the packed palette', functi
   after(async () => {
     await red?.dispose();
     await broker?.close();
+  });
+
+  it('runs the Node-RED under test (4.1.x, or NODE_RED_PATH\'s)', async () => {
+    const settings = await red.get('/settings');
+    assert.equal(settings.version, require(path.join(nodeRedDir(), 'package.json')).version);
   });
 
   it('lists the palette and sensor-ingest in GET /nodes', async () => {
