@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { Ingestor, parseIngestConfig, type RawIngestConfig, compileTopicPattern, convertUnit, normaliseTimestamp } from '../../src/core/ingest';
 import type { CanonicalReading } from '../../src/core/types';
+import { runs } from '../helpers/fuzz';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'senml', name), 'utf8'));
@@ -266,7 +267,7 @@ describe('core/ingest: properties', () => {
         }
         assert.ok(readings.length + rejects.length > 0, 'every payload is accounted for');
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000, 100000) },
     );
   });
 
@@ -283,7 +284,7 @@ describe('core/ingest: properties', () => {
         assert.equal(rejects.length, entries.length - expected.length);
         assert.ok(readings.every((r) => r.deviceId === 'device-1'));
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500, 20000) },
     );
   });
 });

@@ -59,6 +59,8 @@ describe('sensor-ingest node', function () {
     await helper.load(sensorIngest, harness('sensor-ingest', { schema: '{"type": 12' }));
     const n1 = getNode('n1');
     assert.equal(lastStatus(n1)?.fill, 'red');
+    const logged = (n1.error as any).getCalls().map((c: any) => String(c.args[0]));
+    assert.ok(logged.some((m: string) => /schema is not valid JSON/.test(m)), 'reported in the log at deploy, before any message');
     const caught = collect('caught');
     n1.receive({ payload: { deviceId: 'a', t: 1 } });
     const [error] = await caught.next(1);

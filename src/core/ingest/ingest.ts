@@ -174,6 +174,7 @@ export class Ingestor {
         });
       } else {
         this.fromSenmlPack(parsed, captures, nowMs, emit, reject, schemaFailures);
+        if (result.readings.length === 0 && result.rejects.length === 0) reject('missing-field', 'the pack holds only base fields, no value');
       }
       return result;
     }
@@ -341,7 +342,8 @@ export class Ingestor {
         valuePath = at + pointer('s');
         value = baseSum + (record.s as number);
       } else {
-        const onlyBase = !own(record, 'n') && Object.keys(record).every((key) => (SENML_BASE_FIELDS as readonly string[]).includes(key));
+        const keys = Object.keys(record);
+        const onlyBase = keys.length > 0 && !own(record, 'n') && keys.every((key) => (SENML_BASE_FIELDS as readonly string[]).includes(key));
         if (!onlyBase) reject('missing-field', `SenML record ${index} has no value (v, vb, vs, vd or s)`, at + pointer('v'));
         return;
       }

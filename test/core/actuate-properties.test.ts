@@ -1,0 +1,365 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ActuatorEngine, type ActuatorEffect, type CommandEffect, type JsonValue, type Outcome } from '../../src/core/actuate';
+import { configOf, outcomesOf, prediction, sequentialIds } from './actuate-helpers';
+
+const T0 = 1_700_000_000_000;
+const DEVICES = ['d0', 'd1', 'd2', 'd3'];
+const IMMEDIATE = new Set(['sent', 'suppressed', 'refused']);
+const FINAL = new Set(['acked', 'nacked', 'timeout']);
+
+// ---- random configs ----
+
+const objectCommands: JsonValue[] = [
+  { level: '{value}' },
+  { state: 'ON', level: '{value}' },
+  { nested: { x: '{value}', y: 3 }, state: '{label}' },
+  { state: '{label}' },
+  { list: ['{value}', 500, -500] },
+  { level: 7, brightness: '{value}' },
+];
+const bareCommands: JsonValue[] = ['ON', '{value}', 'set {label} {value}'];
+
+const thresholdArb = fc.integer({ min: -100, max: 100 });
+
+function ruleArb(objectOnly: boolean): fc.Arbitrary<Record<string, unknown>> {
+  const command = fc.constantFrom(...(objectOnly ? objectCommands : [...objectCommands, ...bareCommands]));
+  return fc.oneof(
+    fc.record({ label: fc.constantFrom('a', 'b', '1'), command }),
+    fc.record({ above: thresholdArb, command }),
+    fc.record({ below: thresholdArb, command }),
+    fc.record({ label: fc.constantFrom('a', 'b'), above: thresholdArb, command }),
+    fc.record({ above: thresholdArb, width: fc.integer({ min: 1, max: 50 }), command }).map(({ above, width, command }) => ({
+      above,
+      below: above + width,
+      command,
+    })),
+    fc.record({ command, topic: fc.constant('custom/{deviceId}/{label}') }),
+  );
+}
+
+/** Limits the oracle below knows how to check: none, every number, or per field by key and by container. */
+const limitsArb = fc.oneof(
+  fc.constant(undefined),
+  fc.tuple(fc.integer({ min: -200, max: 200 }), fc.integer({ min: 0, max: 300 })).map(([min, span]) => ({ min, max: min + span })),
+  fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 0, max: 100 })).map(([min, span]) => ({
+    level: { min, max: min + span },
+    nested: { max: min + span },
+    brightness: { min },
+  })),
+);
+
+const schemaArb = fc.constantFrom(undefined, { type: 'object', properties: { level: { type: 'number', maximum: 50 } } }, { not: { const: 'ON' } });
+
+const configArb = fc
+  .constantFrom('none', 'payload', 'mqtt5', 'state')
+  .chain((ack) =>
+    fc.record({
+      ack: fc.constant(ack),
+      rules: fc.array(ruleArb(ack === 'payload'), { minLength: 1, maxLength: 4 }),
+      hysteresis: fc.integer({ min: 0, max: 10 }),
+      minConfidence: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })),
+      cooldown: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2000 })),
+      onChangeOnly: fc.boolean(),
+      limits: limitsArb,
+      limitMode: fc.constantFrom('clamp', 'refuse'),
+      commandSchema: schemaArb,
+      ackTimeout: fc.integer({ min: 1, max: 1000 }),
+      retries: fc.integer({ min: 0, max: 3 }),
+      maxPending: fc.integer({ min: 1, max: 4 }),
+      maxDevices: fc.integer({ min: 1, max: 5 }),
+    }),
+  );
+
+// ---- random traffic ----
+
+const valueArb = fc.oneof(
+  fc.double(), // includes NaN, ±Infinity, -0 and huge magnitudes
+  fc.integer({ min: -150, max: 150 }),
+  fc.constantFrom(1e308, -1e308, Number.MAX_VALUE, Number.MIN_VALUE),
+);
+/** Mostly forward, sometimes a clock step back. */
+const dtArb = fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: 1500 }) }, { weight: 1, arbitrary: fc.integer({ min: -3000, max: 0 }) });
+const deviceArb = fc.constantFrom(...DEVICES);
+
+type Event =
+  | { kind: 'predict'; dt: number; device: string; label?: string | number; value?: number; confidence?: number }
+  | { kind: 'reply'; dt: number; pick: number; ok: boolean; viaCorrelationData: boolean }
+  | { kind: 'state'; dt: number; device: string; echo: boolean }
+  | { kind: 'override'; dt: number; device: string; untilOffset: number }
+  | { kind: 'tick'; dt: number }
+  | { kind: 'restart'; dt: number }
+  | { kind: 'garbage'; dt: number };
+
+const eventArb: fc.Arbitrary<Event> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record(
+      {
+        kind: fc.constant('predict' as const),
+        dt: dtArb,
+        device: deviceArb,
+        label: fc.constantFrom<string | number>('a', 'b', '1', 1, 'zzz'),
+        value: valueArb,
+        confidence: fc.oneof(fc.double({ min: 0, max: 1 }), fc.constant(Number.NaN)),
+      },
+      { requiredKeys: ['kind', 'dt', 'device'] },
+    ),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('reply' as const), dt: dtArb, pick: fc.nat(), ok: fc.boolean(), viaCorrelationData: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('state' as const), dt: dtArb, device: deviceArb, echo: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('override' as const), dt: dtArb, device: deviceArb, untilOffset: fc.integer({ min: -500, max: 3000 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('tick' as const), dt: dtArb }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const), dt: dtArb }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('garbage' as const), dt: dtArb }) },
+);
+
+// ---- oracles ----
+
+function numbersOf(value: JsonValue, path: string[] = []): Array<{ path: string[]; n: number }> {
+  if (typeof value === 'number') return [{ path, n: value }];
+  if (Array.isArray(value)) return value.flatMap((item, i) => numbersOf(item, [...path, String(i)]));
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => numbersOf(v, [...path, k]));
+  return [];
+}
+
+/** (1) Every number of the command lies in the range the generated limits give it. */
+function assertWithinLimits(payload: JsonValue, limits: unknown): void {
+  for (const { path, n } of numbersOf(payload)) {
+    assert.ok(Number.isFinite(n), `non-finite ${n} sent at ${path.join('.')}`);
+    if (!limits || typeof limits !== 'object') continue;
+    const all = limits as { min?: number; max?: number; level?: { min: number; max: number }; nested?: { max: number }; brightness?: { min: number } };
+    const ranges: Array<{ min?: number; max?: number }> = [];
+    if ('min' in all || 'max' in all) ranges.push(all);
+    if (all.level && path[path.length - 1] === 'level') ranges.push(all.level);
+    if (all.nested && path[0] === 'nested') ranges.push(all.nested);
+    if (all.brightness && path[path.length - 1] === 'brightness') ranges.push(all.brightness);
+    for (const { min = -Infinity, max = Infinity } of ranges) {
+      assert.ok(n >= min && n <= max, `${path.join('.')} = ${n} outside [${min}, ${max}]`);
+    }
+  }
+}
+
+/** (1) Every command satisfies the generated commandSchema (which allows the ack fields). */
+function assertSatisfiesSchema(payload: JsonValue, schema: unknown): void {
+  const text = JSON.stringify(schema);
+  if (text?.includes('maximum') && payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
+    const level = payload.level;
+    assert.ok(typeof level !== 'number' || level <= 50, `schema: level ${String(level)} > 50`);
+  }
+  if (text?.includes('"const":"ON"')) assert.notEqual(payload, 'ON', 'schema: ON is not allowed');
+}
+
+function isImmediate(outcome: Outcome): boolean {
+  return IMMEDIATE.has(outcome.status);
+}
+
+/** Runs a whole scenario, checking the per-step properties; returns what the final checks need. */
+function runScenario(raw: Record<string, unknown>, events: Event[]): void {
+  const config = configOf(raw);
+  const ids = sequentialIds();
+  let engine = new ActuatorEngine(config, ids);
+  let now = T0;
+  const sentAt = new Map<string, number[]>(); // device → times of new commands
+  const firstSend = new Map<string, CommandEffect>(); // correlation → first command
+  const finals = new Map<string, number>(); // correlation → final outcomes seen
+  const correlations: string[] = [];
+  const lastPayload = new Map<string, JsonValue>(); // device → last command payload
+
+  const observe = (effects: ActuatorEffect[], at: number): void => {
+    for (const effect of effects) {
+      if (effect.kind === 'command') {
+        assertWithinLimits(effect.payload, raw.limits);
+        assertSatisfiesSchema(effect.payload, raw.commandSchema);
+        const id = effect.command.correlationId;
+        if (effect.retry === undefined) {
+          assert.ok(!firstSend.has(id), `correlation ${id} reused for a new command`);
+          firstSend.set(id, effect);
+          correlations.push(id);
+          const times = sentAt.get(effect.command.deviceId) ?? [];
+          times.push(at);
+          sentAt.set(effect.command.deviceId, times);
+          lastPayload.set(effect.command.deviceId, effect.payload);
+        } else {
+          // Retries: same correlation, same command, and only while the command waits.
+          const original = firstSend.get(id);
+          assert.ok(original, `retry of unknown ${id}`);
+          assert.deepEqual(effect.payload, original.payload);
+          assert.deepEqual(effect.command, original.command);
+          assert.equal(finals.get(id) ?? 0, 0, `retry after the final outcome of ${id}`);
+          assert.notEqual(config.ack, 'none');
+        }
+      } else if (effect.kind === 'outcome' && FINAL.has(effect.payload.status)) {
+        const id = effect.payload.correlationId;
+        assert.ok(id !== null && firstSend.has(id), `final outcome for unknown ${id}`);
+        finals.set(id, (finals.get(id) ?? 0) + 1);
+        assert.equal(finals.get(id), 1, `second final outcome for ${id}`);
+      }
+    }
+  };
+
+  /** What the node's timer does: tick at each deadline that has come. */
+  const runTimers = (): void => {
+    for (let deadline = engine.nextDeadline(); deadline !== undefined && deadline <= now; deadline = engine.nextDeadline()) {
+      observe(engine.tick(deadline), deadline);
+    }
+  };
+
+  for (const event of events) {
+    now += event.dt;
+    runTimers();
+    switch (event.kind) {
+      case 'predict': {
+        const { device, label, value, confidence } = event;
+        const effects = engine.handle(prediction(device, { label, value, confidence }), now);
+        observe(effects, now);
+        // (3) exactly one immediate outcome; a new command exactly when it says sent, with its correlation.
+        const immediate = outcomesOf(effects).filter(isImmediate);
+        assert.equal(immediate.length, 1, `prediction gave ${JSON.stringify(immediate)}`);
+        assert.equal(immediate[0].deviceId, device);
+        const fresh = effects.filter((e): e is CommandEffect => e.kind === 'command' && e.retry === undefined);
+        assert.equal(fresh.length, immediate[0].status === 'sent' ? 1 : 0);
+        if (fresh.length === 1) assert.equal(immediate[0].correlationId, fresh[0].command.correlationId);
+        break;
+      }
+      case 'reply': {
+        const id = correlations.length > 0 ? correlations[event.pick % correlations.length] : 'never-sent';
+        const msg = event.viaCorrelationData
+          ? { correlationData: Buffer.from(id), payload: { ok: event.ok } }
+          : { payload: { correlationId: id, ok: event.ok, detail: 'x' } };
+        const effects = engine.handle(msg, now);
+        observe(effects, now);
+        // (5) a reply yields no outcome of its own, and never a command.
+        assert.equal(outcomesOf(effects).filter(isImmediate).length, 0);
+        assert.equal(effects.filter((e) => e.kind === 'command').length, 0);
+        break;
+      }
+      case 'state': {
+        const last = lastPayload.get(event.device);
+        const fields = event.echo && last !== undefined ? last : { state: 'UNKNOWN' };
+        const msg =
+          fields !== null && typeof fields === 'object' && !Array.isArray(fields)
+            ? { topic: `state/${event.device}`, payload: { ...fields, deviceId: event.device } }
+            : { topic: `stat/${event.device}/POWER`, payload: fields };
+        const effects = engine.handle(msg, now);
+        observe(effects, now);
+        if (config.ack === 'state') assert.equal(outcomesOf(effects).filter(isImmediate).length, 0);
+        break;
+      }
+      case 'override': {
+        const effects = engine.handle({ override: { deviceId: event.device, until: now + event.untilOffset } }, now);
+        observe(effects, now);
+        assert.equal(outcomesOf(effects).filter(isImmediate).length, 0);
+        assert.equal(effects.filter((e) => e.kind === 'command').length, 0);
+        break;
+      }
+      case 'tick': {
+        const effects = engine.tick(now);
+        observe(effects, now);
+        assert.equal(outcomesOf(effects).filter(isImmediate).length, 0);
+        break;
+      }
+      case 'restart': {
+        const stored = JSON.parse(JSON.stringify(engine.snapshot())) as unknown;
+        engine = ActuatorEngine.restore(config, stored, ids, now);
+        break;
+      }
+      case 'garbage': {
+        const effects = engine.handle({ payload: [1, 2, 3] }, now);
+        observe(effects, now);
+        assert.deepEqual(outcomesOf(effects).map((o) => `${o.status} ${o.detail}`), ['refused bad-input']);
+        break;
+      }
+    }
+  }
+
+  // (4) Ticking far enough ends every command sent with an ack mode, exactly once.
+  for (let round = 0; round <= config.retries + 1 && engine.nextDeadline() !== undefined; round++) {
+    now = Math.max(now, engine.nextDeadline() ?? now) + 1e9;
+    observe(engine.tick(now), now);
+  }
+  assert.equal(engine.nextDeadline(), undefined, 'commands still pending after ticking far ahead');
+  assert.equal(engine.stats.pending, 0);
+  for (const id of correlations) {
+    assert.equal(finals.get(id) ?? 0, config.ack === 'none' ? 0 : 1, `final outcomes of ${id}`);
+  }
+
+  // (2) New commands to one device are at least cooldown apart (retries excluded).
+  for (const [device, times] of sentAt) {
+    for (let i = 1; i < times.length; i++) {
+      assert.ok(times[i] - times[i - 1] >= config.cooldown, `${device}: new commands at ${times[i - 1]} and ${times[i]}, cooldown ${config.cooldown}`);
+    }
+  }
+}
+
+describe('actuate properties', () => {
+  it('holds limits, cooldown, one immediate outcome per prediction, one final outcome per acked command', () => {
+    fc.assert(
+      fc.property(configArb, fc.array(eventArb, { maxLength: 80 }), (raw, events) => runScenario(raw, events)),
+      { numRuns: Number(process.env.ACTUATE_RUNS ?? 400) },
+    );
+  });
+
+  it('follows the hysteresis latch of an above rule exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -50, max: 50 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.array(fc.integer({ min: -100, max: 100 }), { maxLength: 60 }),
+        (above, hysteresis, values) => {
+          const engine = new ActuatorEngine(configOf({ rules: [{ above, command: 'ON' }], hysteresis }), sequentialIds());
+          let on = false;
+          for (const value of values) {
+            on = on ? value > above - hysteresis : value > above;
+            const [outcome] = outcomesOf(engine.handle(prediction('d', { value }), T0));
+            assert.equal(outcome.status, on ? 'sent' : 'suppressed', `value ${value}`);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('follows the hysteresis latch of a below rule exactly (mirrored)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -50, max: 50 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.array(fc.integer({ min: -100, max: 100 }), { maxLength: 60 }),
+        (below, hysteresis, values) => {
+          const engine = new ActuatorEngine(configOf({ rules: [{ below, command: 'ON' }], hysteresis }), sequentialIds());
+          let on = false;
+          for (const value of values) {
+            on = on ? value < below + hysteresis : value < below;
+            const [outcome] = outcomesOf(engine.handle(prediction('d', { value }), T0));
+            assert.equal(outcome.status, on ? 'sent' : 'suppressed', `value ${value}`);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never sends a number outside the limits, whatever the value (clamp and refuse)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.constantFrom('clamp', 'refuse'),
+        fc.array(valueArb, { maxLength: 30 }),
+        (min, span, limitMode, values) => {
+          const limits = { min, max: min + span };
+          const engine = new ActuatorEngine(
+            configOf({ rules: [{ command: { level: '{value}', list: ['{value}'] } }], limits, limitMode }),
+            sequentialIds(),
+          );
+          for (const value of values) {
+            const effects = engine.handle(prediction('d', { label: 'x', value }), T0);
+            for (const effect of effects) if (effect.kind === 'command') assertWithinLimits(effect.payload, limits);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
