@@ -3,7 +3,7 @@
 // Tiers that need Debian's mosquitto or Chromium get them installed when running as root (as CI does);
 // otherwise the script stops with the one command to run. Ends with the line "N passed, N failed".
 //   --tiers core,nodes   run only these tiers        --full   long fuzzing and soak (npm run test:full)
-//   --no-build           skip build and pack (tests of src only)
+//   --no-build           skip build and pack (reuses the last tarball)   --grep TEXT   only matching tests
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -45,11 +45,15 @@ if (missing.length > 0) {
   }
 }
 
-if (!args.includes('--no-build')) {
+const packDir = path.join(root, '.scratch', 'pack');
+if (args.includes('--no-build')) {
+  // Reuse the last packed tarball, if any, so e2e tiers can rerun quickly.
+  const previous = fs.existsSync(packDir) && fs.readdirSync(packDir).find((f) => f.endsWith('.tgz'));
+  if (previous) process.env.IOT_AI_TARBALL = path.join(packDir, previous);
+} else {
   run(process.execPath, [path.join(root, 'scripts', 'build.js')]);
   if (tiers.includes('e2e') || tiers.includes('browser')) {
     // The e2e tiers install what users install: the packed tarball.
-    const packDir = path.join(root, '.scratch', 'pack');
     fs.rmSync(packDir, { recursive: true, force: true });
     fs.mkdirSync(packDir, { recursive: true });
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -62,7 +66,7 @@ if (!args.includes('--no-build')) {
 
 require('tsx/cjs');
 const Mocha = require('mocha');
-const mocha = new Mocha({ timeout: 120000, reporter: 'spec', color: process.stdout.isTTY });
+const mocha = new Mocha({ timeout: 120000, reporter: 'spec', color: process.stdout.isTTY, grep: option('--grep') });
 for (const tier of tiers) {
   const dir = path.join(root, 'test', tier);
   if (!fs.existsSync(dir)) continue;

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseActuatorConfig, type ActuatorConfig } from '../../src/core/actuate';
 
 function parse(raw: Record<string, unknown>): ActuatorConfig {
@@ -57,6 +59,22 @@ describe('actuate config', () => {
     assert.equal(config.topic, '{deviceId}/set');
   });
 
+  it('reads a node as the editor saves it in a flow (fixture)', () => {
+    const saved = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'actuate', 'node-config-editor.json'), 'utf8'));
+    const config = parse(saved as Record<string, unknown>);
+    assert.deepEqual(config.rules, [
+      { label: 'too-hot', command: { mode: 'cool', setpoint: '{value}' } },
+      { below: 18, command: { mode: 'heat', setpoint: 21 } },
+      { command: 'OFF', topic: 'home/{deviceId}/power' },
+    ]);
+    assert.equal(config.topic, 'home/{deviceId}/set');
+    assert.equal(config.replyTopic, '{topic}/reply');
+    assert.equal(config.cooldown, 30000);
+    assert.equal(config.ack, 'mqtt5');
+    assert.equal(config.retries, 2);
+    assert.deepEqual(config.limits, { kind: 'per-field', fields: new Map([['setpoint', { min: 16, max: 28 }]]) });
+  });
+
   it('tells the two forms of limits apart, even for a field called "min"', () => {
     const perField = parse({ rules, limits: { brightness: { min: 0, max: 254 }, min: { max: 3 } } });
     assert.equal(perField.limits?.kind, 'per-field');
@@ -78,7 +96,10 @@ describe('actuate config', () => {
     assert.match(parseError({ rules: [{ above: 'warm', command: 'ON' }] }), /rules\[0\]\.above must be a number/);
     assert.match(parseError({ rules: [{ above: 20, below: 10, command: 'ON' }] }), /above \(20\) must be less than below \(10\)/);
     assert.match(parseError({ rules: [{ label: { a: 1 }, command: 'ON' }] }), /label must be a string or a number/);
-    assert.match(parseError({ rules: [{ command: 'ON', topic: 'home/+/set' }] }), /rules\[0\]\.topic must not contain MQTT wildcards/);
+    assert.match(
+      parseError({ rules: [{ command: 'ON', topic: 'home/+/set' }] }),
+      /rules\[0\]\.topic must not contain MQTT wildcards/,
+    );
     assert.match(parseError({ rules, topic: 'home/#' }), /topic must not contain MQTT wildcards/);
     assert.match(parseError({ rules, ack: 'mqtt' }), /ack must be one of none, payload, mqtt5, state/);
     assert.match(parseError({ rules, limitMode: 'cut' }), /limitMode must be one of clamp, refuse/);
@@ -124,7 +145,8 @@ describe('actuate config', () => {
 
     it('supports draft 2020-12 and 2019-09 schemas', () => {
       for (const dialect of ['https://json-schema.org/draft/2020-12/schema', 'https://json-schema.org/draft/2019-09/schema']) {
-        const validate = parse({ rules, commandSchema: { $schema: dialect, type: 'object', required: ['state'] } }).validateCommand;
+        const commandSchema = { $schema: dialect, type: 'object', required: ['state'] };
+        const validate = parse({ rules, commandSchema }).validateCommand;
         assert.equal(validate?.({ state: 'ON' }), undefined);
         assert.match(validate?.({}) ?? '', /must have required property 'state'/);
       }

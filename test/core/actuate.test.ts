@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { ActuatorEngine } from '../../src/core/actuate';
 import {
   commandsOf,
@@ -16,6 +17,10 @@ import {
 
 const T0 = 1_700_000_000_000;
 const fixtures = join(__dirname, '..', 'fixtures', 'actuate');
+const onOffRules = [
+  { label: 'on', command: { state: 'ON' } },
+  { label: 'off', command: { state: 'OFF' } },
+];
 
 function fixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(fixtures, name), 'utf8')) as Record<string, unknown>;
@@ -58,7 +63,8 @@ describe('actuate engine', () => {
       assert.deepEqual(fanAt(30, T0), { fan: 'OFF' }, 'not above yet');
       assert.deepEqual(fanAt(30.5, T0 + 1), { fan: 'ON' });
       assert.deepEqual(fanAt(29, T0 + 2), { fan: 'ON' }, 'held by hysteresis');
-      assert.match(onlyCommand(engine.handle(prediction('room', { value: 28.5 }), T0 + 3)).command.reason, /held by hysteresis 2/);
+      const held = onlyCommand(engine.handle(prediction('room', { value: 28.5 }), T0 + 3));
+      assert.match(held.command.reason, /held by hysteresis 2/);
       assert.deepEqual(fanAt(28, T0 + 4), { fan: 'OFF' }, 'released at above − hysteresis');
       assert.deepEqual(fanAt(29, T0 + 5), { fan: 'OFF' }, 'stays off inside the band');
     });
@@ -146,6 +152,12 @@ describe('actuate engine', () => {
       assert.equal(level.payload, 7);
     });
 
+    it('sends -0 as 0, as JSON will carry it (so a re-send after a restart is the same command)', () => {
+      const engine = engineFor({ rules: [{ label: 'x', command: { level: '{value}' } }] });
+      const command = onlyCommand(engine.handle(prediction('d', { label: 'x', value: -0 }), T0));
+      assert.ok(Object.is((command.payload as { level: number }).level, 0));
+    });
+
     it('never expands placeholders coming from the data itself', () => {
       const engine = engineFor({ rules: [{ command: { who: '{deviceId}', what: '{label}' } }] });
       const command = onlyCommand(engine.handle(prediction('{label}', { label: '{value}' }), T0));
@@ -202,7 +214,7 @@ describe('actuate engine', () => {
     });
 
     it('onChangeOnly suppresses the command last sent to the device, and allows it again after a failure', () => {
-      const engine = engineFor({ rules: [{ label: 'on', command: { state: 'ON' } }, { label: 'off', command: { state: 'OFF' } }], onChangeOnly: true, ack: 'payload', ackTimeout: 100 });
+      const engine = engineFor({ rules: onOffRules, onChangeOnly: true, ack: 'payload', ackTimeout: 100 });
       assert.equal(onlyOutcome(engine.handle(prediction('lamp', { label: 'on' }), T0)).status, 'sent');
       // Same wish while the first is still pending: nothing new to say, nothing superseded.
       assert.equal(onlyOutcome(engine.handle(prediction('lamp', { label: 'on' }), T0 + 1)).detail, 'unchanged');
@@ -211,14 +223,21 @@ describe('actuate engine', () => {
       assert.equal(onlyOutcome(engine.handle(prediction('other', { label: 'on' }), T0 + 3)).status, 'sent');
       assert.equal(onlyOutcome(engine.handle(prediction('lamp', { label: 'off' }), T0 + 4)).status, 'sent');
       engine.handle({ payload: { correlationId: 'c3', ok: false, detail: 'busy' } }, T0 + 5);
-      assert.equal(onlyOutcome(engine.handle(prediction('lamp', { label: 'off' }), T0 + 6)).status, 'sent', 'nacked: may retry the wish');
+      const again = onlyOutcome(engine.handle(prediction('lamp', { label: 'off' }), T0 + 6));
+      assert.equal(again.status, 'sent', 'nacked: the same wish may go out again');
     });
 
     it('clamps numbers to { min, max } and says so in the detail', () => {
-      const engine = engineFor({ rules: [{ above: -1e308, command: { level: '{value}', pair: ['{value}', 5] } }], limits: { min: 0, max: 100 } });
+      const engine = engineFor({
+        rules: [{ above: -1e308, command: { level: '{value}', pair: ['{value}', 5] } }],
+        limits: { min: 0, max: 100 },
+      });
       const effects = engine.handle(prediction('d', { value: 1e300 }), T0);
       assert.deepEqual(onlyCommand(effects).payload, { level: 100, pair: [100, 5] });
-      assert.equal(onlyOutcome(effects).detail, 'rule 1: value 1e+300 above -1e+308; clamped level 1e+300→100, pair.0 1e+300→100');
+      assert.equal(
+        onlyOutcome(effects).detail,
+        'rule 1: value 1e+300 above -1e+308; clamped level 1e+300→100, pair.0 1e+300→100',
+      );
       assert.deepEqual(onlyCommand(engine.handle(prediction('e', { value: -3 }), T0)).payload, { level: 0, pair: [0, 5] });
     });
 
@@ -229,7 +248,17 @@ describe('actuate engine', () => {
 
     it('limits per field, by key anywhere, by dotted path, or a whole container', () => {
       const engine = engineFor({
-        rules: [{ above: -1000, command: { brightness: '{value}', color: { r: '{value}', g: '{value}' }, other: { brightness: '{value}' }, free: '{value}' } }],
+        rules: [
+          {
+            above: -1000,
+            command: {
+              brightness: '{value}',
+              color: { r: '{value}', g: '{value}' },
+              other: { brightness: '{value}' },
+              free: '{value}',
+            },
+          },
+        ],
         limits: { brightness: { min: 0, max: 254 }, 'color.r': { max: 10 }, color: { max: 200 } },
       });
       const command = onlyCommand(engine.handle(prediction('d', { value: 500 }), T0));
@@ -237,7 +266,11 @@ describe('actuate engine', () => {
     });
 
     it('refuses out-of-limit commands in limitMode "refuse"', () => {
-      const engine = engineFor({ rules: [{ above: 0, command: { level: '{value}' } }], limits: { level: { max: 10 } }, limitMode: 'refuse' });
+      const engine = engineFor({
+        rules: [{ above: 0, command: { level: '{value}' } }],
+        limits: { level: { max: 10 } },
+        limitMode: 'refuse',
+      });
       const effects = engine.handle(prediction('d', { value: 11 }), T0);
       assert.equal(commandsOf(effects).length, 0);
       assert.deepEqual(effects, [
@@ -260,7 +293,11 @@ describe('actuate engine', () => {
     it('refuses a command that fails commandSchema (after clamping, before ack fields are added)', () => {
       const engine = engineFor({
         rules: [{ label: 'set', command: { level: '{value}', mode: '{label}' } }],
-        commandSchema: { type: 'object', additionalProperties: false, properties: { level: { type: 'integer' }, mode: { const: 'set' } } },
+        commandSchema: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { level: { type: 'integer' }, mode: { const: 'set' } },
+        },
         limits: { level: { max: 5 } },
         ack: 'payload',
       });
@@ -286,7 +323,10 @@ describe('actuate engine', () => {
 
     it('pauses automatic commands for an overridden device until "until"', () => {
       const engine = engineFor({ rules: [{ above: 0, command: { level: '{value}' } }] });
-      const override = engine.handle({ override: { deviceId: 'd', until: T0 + 1000 }, payload: { deviceId: 'd', prediction: { value: 5 } } }, T0);
+      const override = engine.handle(
+        { override: { deviceId: 'd', until: T0 + 1000 }, payload: { deviceId: 'd', prediction: { value: 5 } } },
+        T0,
+      );
       assert.deepEqual(override, [], 'an override yields no outcome of its own, and its payload is not a prediction');
       assert.equal(onlyOutcome(engine.handle(prediction('d', { value: 5 }), T0 + 999)).detail, 'override');
       assert.equal(onlyOutcome(engine.handle(prediction('other', { value: 5 }), T0 + 999)).status, 'sent');
@@ -339,15 +379,24 @@ describe('actuate engine', () => {
         [{ deviceId: 'd', prediction: { label: 'a', confidence: 'high' } }, 'd'],
       ];
       for (const [payload, deviceId] of cases) {
-        assert.deepEqual(onlyOutcome(engine.handle({ payload }, T0)), { deviceId, correlationId: null, status: 'refused', detail: 'bad-input' });
+        const outcome = onlyOutcome(engine.handle({ payload }, T0));
+        assert.deepEqual(outcome, { deviceId, correlationId: null, status: 'refused', detail: 'bad-input' });
       }
       assert.equal(engine.stats.predictions, cases.length);
     });
 
     it('takes an array of predictions, one outcome each', () => {
       const engine = engineFor({ rules: [{ label: 'a', command: 'ON' }] });
-      const effects = engine.handle({ payload: [{ deviceId: 'x', prediction: { label: 'a' } }, { deviceId: 'y', prediction: { label: 'b' } }, 7] }, T0);
-      assert.deepEqual(outcomesOf(effects).map((o) => [o.deviceId, o.status]), [['x', 'sent'], ['y', 'suppressed'], [null, 'refused']]);
+      const payload = [{ deviceId: 'x', prediction: { label: 'a' } }, { deviceId: 'y', prediction: { label: 'b' } }, 7];
+      const effects = engine.handle({ payload }, T0);
+      assert.deepEqual(
+        outcomesOf(effects).map((o) => [o.deviceId, o.status]),
+        [
+          ['x', 'sent'],
+          ['y', 'suppressed'],
+          [null, 'refused'],
+        ],
+      );
     });
 
     it('reads JSON text and Buffer payloads (an mqtt in without JSON parsing)', () => {
@@ -356,6 +405,12 @@ describe('actuate engine', () => {
       assert.equal(onlyOutcome(engine.handle({ payload: text }, T0)).status, 'sent');
       const reply = engine.handle({ correlationData: Buffer.from('c1'), payload: Buffer.from('{"ok":true}') }, T0);
       assert.equal(onlyOutcome(reply).status, 'acked');
+    });
+
+    it('takes messages built in a Function node (objects of another realm)', () => {
+      const engine = engineFor({ rules: [{ label: 'a', command: 'ON' }] });
+      const msg = runInNewContext('({ payload: { deviceId: "x", prediction: { label: "a", confidence: 1 } } })') as unknown;
+      assert.equal(onlyOutcome(engine.handle(msg, T0)).status, 'sent');
     });
 
     it('warns when its own command comes back in (payload ack)', () => {
@@ -383,12 +438,19 @@ describe('actuate engine', () => {
       ]);
       assert.equal(engine.nextDeadline(), undefined);
       assert.deepEqual(engine.tick(T0 + 1e9), []);
-      assert.deepEqual(warningsOf(engine.handle({ payload: { correlationId: 'c1', ok: true } }, T0)).map((w) => w.code), ['late-reply']);
+      const reply = engine.handle({ payload: { correlationId: 'c1', ok: true } }, T0);
+      assert.deepEqual(warningsOf(reply).map((w) => w.code), ['late-reply']);
     });
   });
 
   describe('ack: payload', () => {
-    const config = { rules: [{ label: 'on', command: { state: 'ON' } }], ack: 'payload', ackTimeout: 1000, retries: 2, replyTopic: 'replies/{deviceId}' };
+    const config = {
+      rules: [{ label: 'on', command: { state: 'ON' } }],
+      ack: 'payload',
+      ackTimeout: 1000,
+      retries: 2,
+      replyTopic: 'replies/{deviceId}',
+    };
 
     it('adds correlationId and replyTo to the command, and acks on the reply', () => {
       const engine = engineFor(config);
@@ -397,7 +459,9 @@ describe('actuate engine', () => {
       assert.equal(command.responseTopic, undefined);
       assert.equal(engine.nextDeadline(), T0 + 1000);
       const reply = engine.handle({ topic: 'replies/lamp', payload: { correlationId: 'c1', ok: true, detail: 'done' } }, T0 + 10);
-      assert.deepEqual(reply, [{ kind: 'outcome', payload: { deviceId: 'lamp', correlationId: 'c1', status: 'acked', detail: 'done' } }]);
+      assert.deepEqual(reply, [
+        { kind: 'outcome', payload: { deviceId: 'lamp', correlationId: 'c1', status: 'acked', detail: 'done' } },
+      ]);
       assert.equal(engine.nextDeadline(), undefined);
       assert.equal(engine.stats.acked, 1);
     });
@@ -406,7 +470,12 @@ describe('actuate engine', () => {
       const engine = engineFor(config);
       engine.handle(prediction('lamp', { label: 'on' }), T0);
       const nack = engine.handle({ payload: { correlationId: 'c1', ok: false, detail: { reason: 'jammed' } } }, T0 + 1);
-      assert.deepEqual(onlyOutcome(nack), { deviceId: 'lamp', correlationId: 'c1', status: 'nacked', detail: '{"reason":"jammed"}' });
+      assert.deepEqual(onlyOutcome(nack), {
+        deviceId: 'lamp',
+        correlationId: 'c1',
+        status: 'nacked',
+        detail: '{"reason":"jammed"}',
+      });
       assert.equal(onlyOutcome(engine.handle(prediction('lamp', { label: 'on' }), T0 + 2)).status, 'sent');
       assert.equal(onlyOutcome(engine.handle({ payload: { correlationId: 'c2', ok: 'false' } }, T0 + 3)).detail, 'nack');
     });
@@ -425,9 +494,22 @@ describe('actuate engine', () => {
       assert.equal(retry2.retry, 2);
       assert.equal(engine.nextDeadline(), T0 + 3500);
       const timeout = engine.tick(T0 + 3500);
-      assert.deepEqual(timeout, [{ kind: 'outcome', payload: { deviceId: 'lamp', correlationId: 'c1', status: 'timeout', detail: 'no-reply' } }]);
+      assert.deepEqual(timeout, [
+        { kind: 'outcome', payload: { deviceId: 'lamp', correlationId: 'c1', status: 'timeout', detail: 'no-reply' } },
+      ]);
       assert.deepEqual(engine.tick(T0 + 1e9), []);
-      assert.deepEqual(engine.stats, { predictions: 1, sent: 1, retried: 2, suppressed: 0, refused: 0, acked: 0, nacked: 0, timeouts: 1, warnings: 0, pending: 0 });
+      assert.deepEqual(engine.stats, {
+        predictions: 1,
+        sent: 1,
+        retried: 2,
+        suppressed: 0,
+        refused: 0,
+        acked: 0,
+        nacked: 0,
+        timeouts: 1,
+        warnings: 0,
+        pending: 0,
+      });
     });
 
     it('acks a reply to a retried command', () => {
@@ -443,7 +525,9 @@ describe('actuate engine', () => {
       engine.handle(prediction('lamp', { label: 'on' }), T0);
       engine.tick(T0 + 1000);
       const late = engine.handle({ payload: { correlationId: 'c1', ok: true } }, T0 + 1500);
-      assert.deepEqual(late, [{ kind: 'warn', code: 'late-reply', message: 'ignored a reply for c1: that command already ended (timeout)' }]);
+      assert.deepEqual(late, [
+        { kind: 'warn', code: 'late-reply', message: 'ignored a reply for c1: that command already ended (timeout)' },
+      ]);
       const unknown = engine.handle({ payload: { correlationId: 'zzz', ok: true } }, T0 + 1500);
       assert.deepEqual(warningsOf(unknown).map((w) => w.message), ['ignored a reply for unknown correlation zzz']);
       assert.equal(outcomesOf(unknown).length, 0);
@@ -452,20 +536,22 @@ describe('actuate engine', () => {
     it('warns about a reply without a boolean ok and keeps waiting', () => {
       const engine = engineFor(config);
       engine.handle(prediction('lamp', { label: 'on' }), T0);
-      assert.deepEqual(warningsOf(engine.handle({ payload: { correlationId: 'c1', status: 'fine' } }, T0)).map((w) => w.code), ['bad-reply']);
+      const reply = engine.handle({ payload: { correlationId: 'c1', status: 'fine' } }, T0);
+      assert.deepEqual(warningsOf(reply).map((w) => w.code), ['bad-reply']);
       assert.equal(engine.stats.pending, 1);
     });
 
     it('gives up the pending command of a device when a new one supersedes it', () => {
-      const engine = engineFor({ ...config, rules: [{ label: 'on', command: { state: 'ON' } }, { label: 'off', command: { state: 'OFF' } }] });
+      const engine = engineFor({ ...config, rules: onOffRules });
       engine.handle(prediction('lamp', { label: 'on' }), T0);
       const effects = engine.handle(prediction('lamp', { label: 'off' }), T0 + 10);
       assert.deepEqual(
-        effects.map((e) => (e.kind === 'outcome' ? `${e.payload.correlationId} ${e.payload.status} ${e.payload.detail}` : e.kind)),
+        effects.map((e) => (e.kind === 'outcome' ? Object.values(e.payload).slice(1).join(' ') : 'command')),
         ['c1 timeout superseded', 'command', 'c2 sent rule 2: label "off"'],
       );
       assert.equal(engine.stats.pending, 1);
-      assert.deepEqual(warningsOf(engine.handle({ payload: { correlationId: 'c1', ok: true } }, T0 + 11)).map((w) => w.code), ['late-reply']);
+      const lateReply = engine.handle({ payload: { correlationId: 'c1', ok: true } }, T0 + 11);
+      assert.deepEqual(warningsOf(lateReply).map((w) => w.code), ['late-reply']);
     });
 
     it('gives up the oldest pending command past maxPending', () => {
@@ -497,7 +583,10 @@ describe('actuate engine', () => {
       assert.equal(command.responseTopic, 'home/lamp/set/reply');
       assert.ok(Buffer.isBuffer(command.correlationData));
       assert.equal(command.correlationData?.toString('utf8'), 'c1');
-      const reply = engine.handle({ topic: 'home/lamp/set/reply', correlationData: Buffer.from('c1', 'utf8'), payload: { ok: true } }, T0 + 5);
+      const reply = engine.handle(
+        { topic: 'home/lamp/set/reply', correlationData: Buffer.from('c1', 'utf8'), payload: { ok: true } },
+        T0 + 5,
+      );
       assert.deepEqual(onlyOutcome(reply), { deviceId: 'lamp', correlationId: 'c1', status: 'acked', detail: 'ok' });
     });
 
@@ -520,20 +609,29 @@ describe('actuate engine', () => {
   });
 
   describe('ack: state', () => {
-    const z2m = { rules: [{ label: 'on', command: { state: 'ON', brightness: 200 } }], ack: 'state', topic: 'zigbee2mqtt/{deviceId}/set', ackTimeout: 5000 };
+    const z2m = {
+      rules: [{ label: 'on', command: { state: 'ON', brightness: 200 } }],
+      ack: 'state',
+      topic: 'zigbee2mqtt/{deviceId}/set',
+      ackTimeout: 5000,
+    };
 
     it('acks when a JSON state object (named by topic) shows every field of the command', () => {
       const engine = engineFor(z2m);
       engine.handle(prediction('lamp', { label: 'on' }), T0);
-      assert.deepEqual(engine.handle({ topic: 'zigbee2mqtt/lamp', payload: { state: 'OFF', brightness: 200, linkquality: 90 } }, T0 + 1), []);
-      const ack = engine.handle({ topic: 'zigbee2mqtt/lamp', payload: { state: 'ON', brightness: 200, linkquality: 90 } }, T0 + 2);
+      const report = (state: string) => ({ topic: 'zigbee2mqtt/lamp', payload: { state, brightness: 200, linkquality: 90 } });
+      assert.deepEqual(engine.handle(report('OFF'), T0 + 1), []);
+      const ack = engine.handle(report('ON'), T0 + 2);
       assert.deepEqual(onlyOutcome(ack), { deviceId: 'lamp', correlationId: 'c1', status: 'acked', detail: 'state' });
     });
 
     it('acks from canonical readings arriving one field at a time', () => {
       const engine = engineFor(z2m);
       engine.handle(prediction('lamp', { label: 'on' }), T0);
-      const reading = (sensor: string, value: unknown) => ({ topic: `lamp/${sensor}`, payload: { deviceId: 'lamp', sensor, value, ts: T0 } });
+      const reading = (sensor: string, value: unknown) => ({
+        topic: `lamp/${sensor}`,
+        payload: { deviceId: 'lamp', sensor, value, ts: T0 },
+      });
       assert.deepEqual(engine.handle(reading('brightness', '200'), T0 + 1), [], 'numeric text counts as the number');
       assert.deepEqual(engine.handle(reading('temperature', 21), T0 + 1), []);
       assert.equal(onlyOutcome(engine.handle(reading('state', 'ON'), T0 + 2)).status, 'acked');
@@ -543,11 +641,18 @@ describe('actuate engine', () => {
       const engine = engineFor({ rules: [{ label: 'c', command: { color: { r: 1, g: 2 } } }], ack: 'state' });
       engine.handle(prediction('bulb', { label: 'c' }), T0);
       assert.deepEqual(engine.handle({ payload: { deviceId: 'bulb', color: { r: 1, g: 3, b: 0 } } }, T0), []);
-      assert.equal(onlyOutcome(engine.handle({ payload: { deviceId: 'bulb', color: { r: 1, g: 2, b: 0 } } }, T0)).status, 'acked');
+      const ack = engine.handle({ payload: { deviceId: 'bulb', color: { r: 1, g: 2, b: 0 } } }, T0);
+      assert.equal(onlyOutcome(ack).status, 'acked');
     });
 
     it('acks a bare command from a bare state value or a field equal to it (Tasmota)', () => {
-      const engine = engineFor({ rules: [{ label: 'on', command: 'ON', topic: 'cmnd/{deviceId}/POWER' }, { label: 'off', command: 'OFF', topic: 'cmnd/{deviceId}/POWER' }], ack: 'state' });
+      const engine = engineFor({
+        rules: [
+          { label: 'on', command: 'ON', topic: 'cmnd/{deviceId}/POWER' },
+          { label: 'off', command: 'OFF', topic: 'cmnd/{deviceId}/POWER' },
+        ],
+        ack: 'state',
+      });
       engine.handle(prediction('plug', { label: 'on' }), T0);
       assert.equal(onlyOutcome(engine.handle({ topic: 'stat/plug/POWER', payload: 'ON' }, T0 + 1)).status, 'acked');
       engine.handle(prediction('plug', { label: 'off' }), T0 + 2);
@@ -594,7 +699,16 @@ describe('actuate engine', () => {
   });
 
   describe('snapshot and restore', () => {
-    const config = { rules: [{ above: 10, command: { level: '{value}' } }], ack: 'payload', ackTimeout: 1000, retries: 1, cooldown: 60_000, hysteresis: 5 };
+    const config = {
+      rules: [{ above: 10, command: { level: '{value}' } }],
+      ack: 'payload',
+      ackTimeout: 1000,
+      retries: 1,
+      cooldown: 60_000,
+      hysteresis: 5,
+    };
+    const restart = (engine: ActuatorEngine, changes: Record<string, unknown>, now: number) =>
+      ActuatorEngine.restore(configOf({ ...config, ...changes }), engine.snapshot(), sequentialIds('after-'), now);
 
     it('keeps a pending command across a restart: retried at its deadline with the same correlation', () => {
       const engine = engineFor(config);
@@ -613,16 +727,18 @@ describe('actuate engine', () => {
     it('times out a pending command whose deadline passed while the node was down', () => {
       const engine = engineFor({ ...config, retries: 0 });
       engine.handle(prediction('d', { value: 12 }), T0);
-      const restored = ActuatorEngine.restore(configOf({ ...config, retries: 0 }), engine.snapshot(), sequentialIds('after-'), T0 + 50_000);
+      const restored = restart(engine, { retries: 0 }, T0 + 50_000);
       assert.equal(restored.nextDeadline(), T0 + 1000);
-      assert.deepEqual(outcomesOf(restored.tick(T0 + 50_000)), [{ deviceId: 'd', correlationId: 'c1', status: 'timeout', detail: 'no-reply' }]);
+      assert.deepEqual(outcomesOf(restored.tick(T0 + 50_000)), [
+        { deviceId: 'd', correlationId: 'c1', status: 'timeout', detail: 'no-reply' },
+      ]);
     });
 
     it('keeps cooldowns, overrides and latches; caps deadlines a clock step or a shorter ackTimeout left too far out', () => {
       const engine = engineFor(config);
       engine.handle(prediction('d', { value: 12 }), T0);
       engine.handle({ override: { deviceId: 'o', until: T0 + 10_000 } }, T0);
-      const restored = ActuatorEngine.restore(configOf({ ...config, ackTimeout: 100 }), engine.snapshot(), sequentialIds('after-'), T0 + 10);
+      const restored = restart(engine, { ackTimeout: 100 }, T0 + 10);
       assert.equal(restored.nextDeadline(), T0 + 110);
       assert.equal(onlyOutcome(restored.handle(prediction('d', { value: 13 }), T0 + 59_999)).detail, 'cooldown');
       assert.equal(onlyOutcome(restored.handle(prediction('o', { value: 13 }), T0 + 20)).detail, 'override');
@@ -634,8 +750,7 @@ describe('actuate engine', () => {
     it('drops latches when the rules changed, keeps the rest', () => {
       const engine = engineFor(config);
       engine.handle(prediction('d', { value: 12 }), T0);
-      const changed = { ...config, rules: [{ above: 11, command: { level: '{value}' } }] };
-      const restored = ActuatorEngine.restore(configOf(changed), engine.snapshot(), sequentialIds('after-'), T0 + 10);
+      const restored = restart(engine, { rules: [{ above: 11, command: { level: '{value}' } }] }, T0 + 10);
       assert.equal(onlyOutcome(restored.handle(prediction('d', { value: 8 }), T0 + 60_000)).detail, 'no-rule');
       assert.equal(restored.stats.pending, 1);
     });
@@ -646,7 +761,8 @@ describe('actuate engine', () => {
       assert.equal(restored.stats.pending, 1);
       assert.equal(onlyOutcome(restored.handle({ payload: { correlationId: 'stored-1', ok: true } }, T0 + 200)).status, 'acked');
       assert.equal(onlyOutcome(restored.handle(prediction('kitchen', { value: 20 }), T0 + 300)).detail, 'cooldown');
-      for (const junk of [undefined, null, 42, { format: 'other' }, { format: 'iot-ai/actuator-state@1', devices: 'x', pending: [{}, null] }]) {
+      const broken = { format: 'iot-ai/actuator-state@1', devices: 'x', pending: [{}, null] };
+      for (const junk of [undefined, null, 42, { format: 'other' }, broken]) {
         const fresh = ActuatorEngine.restore(configOf(config), junk, sequentialIds(), T0);
         assert.equal(fresh.stats.pending, 0);
         assert.equal(fresh.nextDeadline(), undefined);
@@ -656,7 +772,7 @@ describe('actuate engine', () => {
     it('ends a restored pending command without retrying it when the new config has ack "none"', () => {
       const engine = engineFor(config);
       engine.handle(prediction('d', { value: 12 }), T0);
-      const restored = ActuatorEngine.restore(configOf({ ...config, ack: 'none' }), engine.snapshot(), sequentialIds('after-'), T0);
+      const restored = restart(engine, { ack: 'none' }, T0);
       assert.deepEqual(outcomesOf(restored.tick(T0 + 1000)).map((o) => o.status), ['timeout']);
     });
   });

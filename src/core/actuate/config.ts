@@ -1,0 +1,308 @@
+import Ajv from 'ajv';
+import Ajv2019 from 'ajv/dist/2019';
+import Ajv2020 from 'ajv/dist/2020';
+import { readNumberOption, toBoolean, toNumber } from '../util/numbers';
+import { depthOf, isPlainObject, readJsonProperty } from './json';
+import { hasTopicWildcard } from './template';
+import type { AckMode, ActuatorRule, CommandTemplate, JsonObject, JsonValue, LimitMode, Limits, Range } from './types';
+
+/** Checks a built command against the user's `commandSchema`: undefined when valid, else what is wrong. */
+export type CommandValidator = (command: JsonValue) => string | undefined;
+
+export interface ActuatorConfig {
+  rules: ActuatorRule[];
+  /** Topic template used where a rule has none. */
+  topic: string;
+  hysteresis: number;
+  minConfidence: number;
+  /** ms per device between new commands. */
+  cooldown: number;
+  onChangeOnly: boolean;
+  limits?: Limits;
+  limitMode: LimitMode;
+  validateCommand?: CommandValidator;
+  ack: AckMode;
+  /** ms each attempt waits for its reply before a retry (or the final `timeout`). */
+  ackTimeout: number;
+  retries: number;
+  replyTopic: string;
+  /** Bound on commands waiting for an ack; the oldest is given up (`timeout`, detail `evicted`) past it. */
+  maxPending: number;
+  /** Bound on devices with remembered state (latches, cooldown, last command, override). */
+  maxDevices: number;
+}
+
+/** The node's properties as saved in a flow; editor fields may hold numbers as strings and JSON as text. */
+export interface RawActuatorConfig {
+  rules?: unknown;
+  topic?: unknown;
+  hysteresis?: unknown;
+  minConfidence?: unknown;
+  cooldown?: unknown;
+  onChangeOnly?: unknown;
+  limits?: unknown;
+  limitMode?: unknown;
+  commandSchema?: unknown;
+  ack?: unknown;
+  ackTimeout?: unknown;
+  retries?: unknown;
+  replyTopic?: unknown;
+  maxPending?: unknown;
+  maxDevices?: unknown;
+}
+
+export type ParseResult = { ok: true; config: ActuatorConfig } | { ok: false; error: string };
+
+export const ACTUATOR_DEFAULTS = {
+  topic: '{deviceId}/set',
+  replyTopic: '{topic}/reply',
+  hysteresis: 0,
+  minConfidence: 0,
+  cooldown: 0,
+  ackTimeout: 5000,
+  retries: 0,
+  maxPending: 1000,
+  maxDevices: 10000,
+  maxRules: 1000,
+  maxRetries: 10,
+  /** A command template or schema this large or deep is a mistake, not a device command. */
+  maxTemplateBytes: 16 * 1024,
+  maxSchemaBytes: 64 * 1024,
+  maxJsonDepth: 32,
+} as const;
+
+const ACK_MODES: readonly AckMode[] = ['none', 'payload', 'mqtt5', 'state'];
+const LIMIT_MODES: readonly LimitMode[] = ['clamp', 'refuse'];
+
+const RULE_SHAPE = '{ label?, above?, below?, command, topic? }';
+
+class ConfigError extends Error {}
+
+export function parseActuatorConfig(raw: unknown): ParseResult {
+  try {
+    return { ok: true, config: readConfig(isPlainObject(raw) ? (raw as RawActuatorConfig) : {}) };
+  } catch (err) {
+    if (err instanceof ConfigError) return { ok: false, error: err.message };
+    throw err;
+  }
+}
+
+function readConfig(raw: RawActuatorConfig): ActuatorConfig {
+  const ack = readChoice(raw.ack, 'ack', ACK_MODES, 'none');
+  const topic = readTopicTemplate(raw.topic, 'topic') ?? ACTUATOR_DEFAULTS.topic;
+  return {
+    rules: readRules(raw.rules, ack),
+    topic,
+    hysteresis: readNumber(raw.hysteresis, 'hysteresis', ACTUATOR_DEFAULTS.hysteresis, { min: 0 }),
+    minConfidence: readNumber(raw.minConfidence, 'minConfidence', ACTUATOR_DEFAULTS.minConfidence, { min: 0, max: 1 }),
+    cooldown: readNumber(raw.cooldown, 'cooldown', ACTUATOR_DEFAULTS.cooldown, { min: 0 }),
+    onChangeOnly: toBoolean(raw.onChangeOnly, false),
+    limits: readLimits(raw.limits),
+    limitMode: readChoice(raw.limitMode, 'limitMode', LIMIT_MODES, 'clamp'),
+    validateCommand: readCommandSchema(raw.commandSchema),
+    ack,
+    ackTimeout: readNumber(raw.ackTimeout, 'ackTimeout', ACTUATOR_DEFAULTS.ackTimeout, { min: 1 }),
+    retries: readNumber(raw.retries, 'retries', ACTUATOR_DEFAULTS.retries, {
+      min: 0,
+      max: ACTUATOR_DEFAULTS.maxRetries,
+      integer: true,
+    }),
+    replyTopic: readTopicTemplate(raw.replyTopic, 'replyTopic') ?? ACTUATOR_DEFAULTS.replyTopic,
+    maxPending: readNumber(raw.maxPending, 'maxPending', ACTUATOR_DEFAULTS.maxPending, {
+      min: 1,
+      max: 100000,
+      integer: true,
+    }),
+    maxDevices: readNumber(raw.maxDevices, 'maxDevices', ACTUATOR_DEFAULTS.maxDevices, {
+      min: 1,
+      max: 1000000,
+      integer: true,
+    }),
+  };
+}
+
+function readNumber(
+  raw: unknown,
+  name: string,
+  fallback: number,
+  bounds: { min?: number; max?: number; integer?: boolean },
+): number {
+  const result = readNumberOption(raw, name, fallback, bounds);
+  if ('error' in result) throw new ConfigError(result.error);
+  return result.value;
+}
+
+function isBlank(raw: unknown): boolean {
+  return raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+}
+
+function readOptionalNumber(raw: unknown, name: string): number | undefined {
+  if (isBlank(raw)) return undefined;
+  const n = toNumber(raw);
+  if (n === undefined) throw new ConfigError(`${name} must be a number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function readChoice<T extends string>(raw: unknown, name: string, choices: readonly T[], fallback: T): T {
+  if (isBlank(raw)) return fallback;
+  const choice = choices.find((c) => c === raw);
+  if (choice === undefined) {
+    throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return choice;
+}
+
+function readTopicTemplate(raw: unknown, name: string): string | undefined {
+  if (isBlank(raw)) return undefined;
+  if (typeof raw !== 'string') throw new ConfigError(`${name} must be a string`);
+  if (hasTopicWildcard(raw)) throw new ConfigError(`${name} must not contain MQTT wildcards (+, #): ${raw}`);
+  return raw.trim();
+}
+
+function readJson(raw: unknown, name: string): unknown {
+  const result = readJsonProperty(raw, name);
+  if ('error' in result) throw new ConfigError(result.error);
+  return result.value;
+}
+
+function readRules(raw: unknown, ack: AckMode): ActuatorRule[] {
+  const list = readJson(raw, 'rules');
+  if (!Array.isArray(list)) throw new ConfigError(`rules must be a list of ${RULE_SHAPE}`);
+  if (list.length === 0) throw new ConfigError('rules is empty: add at least one rule');
+  if (list.length > ACTUATOR_DEFAULTS.maxRules) {
+    throw new ConfigError(`rules has ${list.length} entries; at most ${ACTUATOR_DEFAULTS.maxRules} are allowed`);
+  }
+  return list.map((entry, index) => readRule(entry, `rules[${index}]`, ack));
+}
+
+function readRule(raw: unknown, name: string, ack: AckMode): ActuatorRule {
+  if (!isPlainObject(raw)) throw new ConfigError(`${name} must be an object ${RULE_SHAPE}`);
+  const rule: ActuatorRule = { command: readCommandTemplate(raw.command, `${name}.command`) };
+  if (!isBlank(raw.label)) {
+    if (!['string', 'number', 'boolean'].includes(typeof raw.label)) {
+      throw new ConfigError(`${name}.label must be a string or a number`);
+    }
+    rule.label = String(raw.label);
+  }
+  const above = readOptionalNumber(raw.above, `${name}.above`);
+  const below = readOptionalNumber(raw.below, `${name}.below`);
+  if (above !== undefined) rule.above = above;
+  if (below !== undefined) rule.below = below;
+  if (above !== undefined && below !== undefined && above >= below) {
+    throw new ConfigError(
+      `${name}: with both, above (${above}) must be less than below (${below}); the rule matches between them`,
+    );
+  }
+  const topic = readTopicTemplate(raw.topic, `${name}.topic`);
+  if (topic !== undefined) rule.topic = topic;
+  // The device echoes correlationId from the command object; a string or bare number has nowhere to carry it.
+  if (ack === 'payload' && (typeof rule.command !== 'object' || rule.command === null)) {
+    throw new ConfigError(
+      `${name}.command must be an object with ack "payload" (use ack "mqtt5" or "state" for string commands)`,
+    );
+  }
+  return rule;
+}
+
+function readCommandTemplate(raw: unknown, name: string): CommandTemplate {
+  if (typeof raw === 'string') {
+    if (raw === '') throw new ConfigError(`${name} is empty`);
+    return raw;
+  }
+  if (!isPlainObject(raw)) throw new ConfigError(`${name} must be an object or a string`);
+  const text = JSON.stringify(raw);
+  if (text.length > ACTUATOR_DEFAULTS.maxTemplateBytes) {
+    throw new ConfigError(`${name} is larger than ${ACTUATOR_DEFAULTS.maxTemplateBytes} bytes`);
+  }
+  if (depthOf(raw, ACTUATOR_DEFAULTS.maxJsonDepth) > ACTUATOR_DEFAULTS.maxJsonDepth) {
+    throw new ConfigError(`${name} is nested deeper than ${ACTUATOR_DEFAULTS.maxJsonDepth} levels`);
+  }
+  // Through JSON so functions, undefined and class instances never reach a device.
+  return JSON.parse(text) as JsonObject;
+}
+
+function readRange(raw: unknown, name: string): Range {
+  if (!isPlainObject(raw)) throw new ConfigError(`${name} must be { min?, max? }`);
+  const extra = Object.keys(raw).filter((key) => key !== 'min' && key !== 'max');
+  if (extra.length > 0) throw new ConfigError(`${name} has unknown keys ${extra.join(', ')}; expected { min?, max? }`);
+  const range: Range = {};
+  const min = readOptionalNumber(raw.min, `${name}.min`);
+  const max = readOptionalNumber(raw.max, `${name}.max`);
+  // `+ 0` turns -0 into 0: a command clamped to a bound goes out as JSON, which has no -0.
+  if (min !== undefined) range.min = min + 0;
+  if (max !== undefined) range.max = max + 0;
+  if (min === undefined && max === undefined) throw new ConfigError(`${name} needs min, max or both`);
+  if (min !== undefined && max !== undefined && min > max) {
+    throw new ConfigError(`${name}: min (${min}) is greater than max (${max})`);
+  }
+  return range;
+}
+
+function readLimits(raw: unknown): Limits | undefined {
+  const value = readJson(raw, 'limits');
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) throw new ConfigError('limits must be { min, max } or { <field>: { min, max } }');
+  const keys = Object.keys(value);
+  if (keys.length === 0) return undefined;
+  // A field may itself be called "min": the per-field form is told apart by its values being objects.
+  if (keys.every((key) => isPlainObject(value[key]))) {
+    const fields = new Map<string, Range>();
+    for (const key of keys) fields.set(key, readRange(value[key], `limits.${key}`));
+    return { kind: 'per-field', fields };
+  }
+  return { kind: 'every-number', range: readRange(value, 'limits') };
+}
+
+const LOCAL_REF_KEYWORDS = ['$ref', '$dynamicRef', '$recursiveRef'];
+
+/** Finds a `$ref` that would need fetching: only references inside the schema itself are allowed. */
+function findNonLocalRef(schema: unknown, path: string): string | undefined {
+  if (Array.isArray(schema)) {
+    for (let i = 0; i < schema.length; i++) {
+      const found = findNonLocalRef(schema[i], `${path}/${i}`);
+      if (found) return found;
+    }
+  } else if (isPlainObject(schema)) {
+    for (const [key, child] of Object.entries(schema)) {
+      if (LOCAL_REF_KEYWORDS.includes(key) && typeof child === 'string' && !child.startsWith('#')) {
+        return `${path}/${key} = ${child}`;
+      }
+      const found = findNonLocalRef(child, `${path}/${key}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function ajvFor(schema: unknown): Ajv {
+  // No loadSchema and no added schemas: nothing is ever fetched, and each config owns its compiled validator.
+  const options = { strict: false, allErrors: false, logger: false as const, addUsedSchema: false };
+  const dialect = isPlainObject(schema) && typeof schema.$schema === 'string' ? schema.$schema : '';
+  if (dialect.includes('2020-12')) return new Ajv2020(options);
+  if (dialect.includes('2019-09')) return new Ajv2019(options);
+  return new Ajv(options);
+}
+
+function readCommandSchema(raw: unknown): CommandValidator | undefined {
+  const schema = readJson(raw, 'commandSchema');
+  if (schema === undefined || schema === null) return undefined;
+  if (!isPlainObject(schema) && typeof schema !== 'boolean') {
+    throw new ConfigError('commandSchema must be a JSON Schema object');
+  }
+  if (JSON.stringify(schema).length > ACTUATOR_DEFAULTS.maxSchemaBytes) {
+    throw new ConfigError(`commandSchema is larger than ${ACTUATOR_DEFAULTS.maxSchemaBytes} bytes`);
+  }
+  if (depthOf(schema, ACTUATOR_DEFAULTS.maxJsonDepth) > ACTUATOR_DEFAULTS.maxJsonDepth) {
+    throw new ConfigError(`commandSchema is nested deeper than ${ACTUATOR_DEFAULTS.maxJsonDepth} levels`);
+  }
+  const remote = findNonLocalRef(schema, '');
+  if (remote) throw new ConfigError(`commandSchema: only local $ref ("#...") is allowed, found ${remote}`);
+  const ajv = ajvFor(schema);
+  let validate: ReturnType<Ajv['compile']>;
+  try {
+    validate = ajv.compile(schema);
+  } catch (err) {
+    throw new ConfigError(`commandSchema is not a valid JSON Schema: ${(err as Error).message}`);
+  }
+  return (command) => (validate(command) ? undefined : ajv.errorsText(validate.errors, { dataVar: 'command' }));
+}

@@ -1,0 +1,618 @@
+import { createHash } from 'node:crypto';
+import type { ActuatorConfig } from './config';
+import {
+  looksLikePrediction,
+  readCorrelation,
+  readDeviceId,
+  readOverride,
+  readPayload,
+  readPrediction,
+  readReply,
+  readStateReport,
+  type PredictionInput,
+} from './input';
+import { cloneJson, isPlainObject, stableStringify } from './json';
+import { applyLimits, jsonExactNumbers } from './limits';
+import { matchRule, type Prediction } from './rules';
+import { confirmState } from './state-match';
+import { fillCommand, fillString, isPublishableTopic, MissingValueError, type TemplateVars } from './template';
+import type {
+  ActuatorDeps,
+  ActuatorEffect,
+  ActuatorRule,
+  ActuatorStats,
+  CommandEffect,
+  JsonValue,
+  OutcomeEffect,
+  OutcomeStatus,
+  WarnCode,
+} from './types';
+
+/** Details of `suppressed` and `refused` outcomes; stable, so flows can switch on them. */
+export type SuppressedDetail = 'no-rule' | 'low-confidence' | 'cooldown' | 'unchanged' | 'override';
+export type RefusedDetail =
+  | 'bad-input'
+  | 'bad-value'
+  | 'no-value'
+  | 'topic'
+  | 'non-finite'
+  | 'limits'
+  | 'schema'
+  | 'too-many-devices';
+/** Details of a `timeout` outcome: why the command was given up. */
+export type TimeoutDetail = 'no-reply' | 'superseded' | 'evicted' | 'override';
+
+export const SNAPSHOT_FORMAT = 'iot-ai/actuator-state@1';
+
+/** What `snapshot()` returns: plain JSON, for a Node-RED context store. */
+export interface ActuatorSnapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  /** Latches are kept across a restart only while the rules they belong to are unchanged. */
+  rulesKey: string;
+  evictedLastSentAt?: number;
+  /** Least recently used first. */
+  devices: SnapshotDevice[];
+  /** Oldest first. */
+  pending: SnapshotPending[];
+}
+
+interface DeviceState {
+  /** Threshold latches that are on (see rules.ts). */
+  latches: Set<string>;
+  /** When the last new command went out (retries don't move it). */
+  lastSentAt?: number;
+  /** Topic and command of the last command sent, for `onChangeOnly`; cleared when it fails. */
+  lastCommandKey?: string;
+  overrideUntil?: number;
+  /** At most one command per device waits for its ack. */
+  pendingCorrelationId?: string;
+}
+
+interface PendingCommand {
+  correlationId: string;
+  deviceId: string;
+  topic: string;
+  /** As the device receives it (with the ack fields of `payload` mode). */
+  payload: JsonValue;
+  /** As the rule built it: what a state report must show. */
+  command: JsonValue;
+  commandKey: string;
+  reason: string;
+  /** First sent at. */
+  ts: number;
+  /** 0 for the first send, n for the n-th retry. */
+  attempt: number;
+  /** When the current attempt gives up waiting. */
+  deadline: number;
+  responseTopic?: string;
+  /** `state` ack: command fields reported back so far. */
+  confirmed: Set<string>;
+}
+
+export type SnapshotDevice = Omit<DeviceState, 'latches' | 'pendingCorrelationId'> & { id: string; latches: string[] };
+export type SnapshotPending = Omit<PendingCommand, 'confirmed'> & { confirmed: string[] };
+
+/** A command that passed every check, about to go out. */
+interface NewCommand {
+  deviceId: string;
+  topic: string;
+  command: JsonValue;
+  commandKey: string;
+  reason: string;
+  /** `payload` and `mqtt5` ack only. */
+  replyTopic?: string;
+  /** Of the `sent` outcome: the reason, plus what was clamped. */
+  detail: string;
+}
+
+type Counter = Exclude<keyof ActuatorStats, 'pending'>;
+
+function rulesKeyOf(rules: readonly ActuatorRule[]): string {
+  return createHash('sha256').update(stableStringify(rules)).digest('hex').slice(0, 32);
+}
+
+/**
+ * Turns predictions into safe device commands and follows each command to its acknowledgement.
+ *
+ * Pure: every call gets the time (`now`, epoch ms) from the caller, and returns what the node should do as
+ * effects: `command` for output 1, `outcome` for output 2, `warn` for `node.warn`. The caller calls `tick(now)`
+ * at `nextDeadline()` for ack timeouts and retries.
+ */
+export class ActuatorEngine {
+  private readonly devices = new Map<string, DeviceState>();
+  private readonly pending = new Map<string, PendingCommand>();
+  /** Recently finished correlations, only to tell a late reply from an unknown one in warnings. */
+  private readonly finished = new Map<string, OutcomeStatus>();
+  /**
+   * The latest `lastSentAt` among forgotten devices: a device without state is held to it for cooldown, so
+   * forgetting a device never lets a command through early, even if the clock steps back.
+   */
+  private evictedLastSentAt = -Infinity;
+  private readonly counts: Record<Counter, number> = {
+    predictions: 0,
+    sent: 0,
+    retried: 0,
+    suppressed: 0,
+    refused: 0,
+    acked: 0,
+    nacked: 0,
+    timeouts: 0,
+    warnings: 0,
+  };
+
+  constructor(
+    readonly config: ActuatorConfig,
+    private readonly deps: ActuatorDeps,
+  ) {}
+
+  /** One input message: a prediction (or an array of them), a reply, a state report or an override. */
+  handle(input: unknown, now: number): ActuatorEffect[] {
+    const out: ActuatorEffect[] = [];
+    if (!isPlainObject(input)) {
+      this.refuse(out, null, 'bad-input', 'the message is not an object');
+      return out;
+    }
+    // An override message is only an override, whatever its payload says.
+    if (input.override !== undefined) {
+      this.handleOverride(input.override, now, out);
+      return out;
+    }
+    const payload = readPayload(input.payload);
+    if (isPlainObject(payload) && 'replyTo' in payload && 'correlationId' in payload && !('ok' in payload)) {
+      this.warn(out, 'own-command', 'ignored a command this node sent (is output 1 wired back to the input?)');
+      return out;
+    }
+    const correlationId = readCorrelation(input, payload);
+    const pending = correlationId === undefined ? undefined : this.pending.get(correlationId);
+    if (pending) {
+      this.handleReply(pending, payload, out);
+      return out;
+    }
+    if (looksLikePrediction(payload) || (Array.isArray(payload) && payload.some(looksLikePrediction))) {
+      for (const item of Array.isArray(payload) ? payload : [payload]) {
+        this.handlePrediction(readPrediction(item), now, out);
+      }
+      return out;
+    }
+    if (correlationId !== undefined && (input.correlationData !== undefined || readReply(payload) !== undefined)) {
+      const status = this.finished.get(correlationId);
+      this.warn(
+        out,
+        'late-reply',
+        status
+          ? `ignored a reply for ${correlationId}: that command already ended (${status})`
+          : `ignored a reply for unknown correlation ${correlationId}`,
+      );
+      return out;
+    }
+    if (this.config.ack === 'state') {
+      this.handleStateReport(payload, input.topic, out);
+      return out;
+    }
+    this.refuse(out, null, 'bad-input', 'the message is not a prediction, a reply or an override');
+    return out;
+  }
+
+  /** Ack timeouts: re-sends the commands whose attempt has run out, or gives them up (`timeout`). */
+  tick(now: number): ActuatorEffect[] {
+    const out: ActuatorEffect[] = [];
+    for (const pending of [...this.pending.values()]) {
+      if (pending.deadline > now) continue;
+      // After a restart with `ack: none` nobody would answer a retry: only the timeout is left.
+      if (pending.attempt < this.config.retries && this.config.ack !== 'none') {
+        pending.attempt += 1;
+        pending.deadline = now + this.config.ackTimeout;
+        this.counts.retried += 1;
+        out.push(this.commandEffect(pending));
+      } else {
+        this.finish(pending, 'timeout', 'no-reply', out);
+      }
+    }
+    return out;
+  }
+
+  /** When `tick` next has work, or undefined while no command waits for an ack. */
+  nextDeadline(): number | undefined {
+    let next: number | undefined;
+    for (const pending of this.pending.values()) {
+      if (next === undefined || pending.deadline < next) next = pending.deadline;
+    }
+    return next;
+  }
+
+  get stats(): ActuatorStats {
+    return { ...this.counts, pending: this.pending.size };
+  }
+
+  snapshot(): ActuatorSnapshot {
+    const snapshot: ActuatorSnapshot = {
+      format: SNAPSHOT_FORMAT,
+      rulesKey: rulesKeyOf(this.config.rules),
+      // A device with nothing to remember (say, only no-rule predictions so far) is not worth storing.
+      devices: [...this.devices].filter(([, device]) => hasMemory(device)).map(([id, device]) => ({
+        id,
+        latches: [...device.latches],
+        ...(device.lastSentAt !== undefined && { lastSentAt: device.lastSentAt }),
+        ...(device.lastCommandKey !== undefined && { lastCommandKey: device.lastCommandKey }),
+        ...(device.overrideUntil !== undefined && { overrideUntil: device.overrideUntil }),
+      })),
+      pending: [...this.pending.values()].map((p) => ({
+        ...p,
+        payload: cloneJson(p.payload),
+        command: cloneJson(p.command),
+        confirmed: [...p.confirmed],
+      })),
+    };
+    if (Number.isFinite(this.evictedLastSentAt)) snapshot.evictedLastSentAt = this.evictedLastSentAt;
+    return snapshot;
+  }
+
+  /**
+   * An engine carrying on from a snapshot (possibly taken under an older config). Cooldowns, overrides and
+   * pending commands survive; a pending command keeps its deadline (capped at `now + ackTimeout`), so the next
+   * `tick` retries it or times it out. Anything unreadable in the snapshot is skipped.
+   */
+  static restore(config: ActuatorConfig, snapshot: unknown, deps: ActuatorDeps, now: number): ActuatorEngine {
+    const engine = new ActuatorEngine(config, deps);
+    if (!isPlainObject(snapshot) || snapshot.format !== SNAPSHOT_FORMAT) return engine;
+    const keepLatches = snapshot.rulesKey === rulesKeyOf(config.rules);
+    if (isFiniteNumber(snapshot.evictedLastSentAt)) engine.evictedLastSentAt = snapshot.evictedLastSentAt;
+    const devices: unknown[] = Array.isArray(snapshot.devices) ? snapshot.devices : [];
+    const dropped = Math.max(0, devices.length - config.maxDevices);
+    // Devices past a lowered maxDevices are forgotten the usual way: their cooldown still holds.
+    for (const raw of devices.slice(0, dropped)) {
+      if (isPlainObject(raw) && isFiniteNumber(raw.lastSentAt)) {
+        engine.evictedLastSentAt = Math.max(engine.evictedLastSentAt, raw.lastSentAt);
+      }
+    }
+    for (const raw of devices.slice(dropped)) {
+      const id = isPlainObject(raw) ? readDeviceId(raw.id) : undefined;
+      if (!isPlainObject(raw) || id === undefined) continue;
+      const device: DeviceState = { latches: new Set() };
+      if (keepLatches && Array.isArray(raw.latches)) {
+        for (const latch of raw.latches) if (typeof latch === 'string') device.latches.add(latch);
+      }
+      if (isFiniteNumber(raw.lastSentAt)) device.lastSentAt = raw.lastSentAt;
+      if (typeof raw.lastCommandKey === 'string') device.lastCommandKey = raw.lastCommandKey;
+      if (isFiniteNumber(raw.overrideUntil) && raw.overrideUntil > now) device.overrideUntil = raw.overrideUntil;
+      engine.devices.set(id, device);
+    }
+    for (const raw of Array.isArray(snapshot.pending) ? snapshot.pending : []) {
+      const pending = readSnapshotPending(raw);
+      if (!pending) continue;
+      pending.deadline = Math.min(pending.deadline, now + config.ackTimeout);
+      // A pending command's device is never forgotten, even past maxDevices.
+      let device = engine.devices.get(pending.deviceId);
+      if (!device) {
+        device = { latches: new Set() };
+        engine.devices.set(pending.deviceId, device);
+      }
+      const earlier = device.pendingCorrelationId ? engine.pending.get(device.pendingCorrelationId) : undefined;
+      if (earlier) engine.pending.delete(earlier.correlationId);
+      device.pendingCorrelationId = pending.correlationId;
+      engine.pending.set(pending.correlationId, pending);
+    }
+    return engine;
+  }
+
+  private handlePrediction(input: PredictionInput, now: number, out: ActuatorEffect[]): void {
+    this.counts.predictions += 1;
+    if (!input.ok) return this.refuse(out, input.deviceId, input.detail, input.message);
+    const { deviceId, prediction } = input;
+    const { config } = this;
+    const { confidence } = prediction;
+    if (config.minConfidence > 0 && !(typeof confidence === 'number' && confidence >= config.minConfidence)) {
+      return this.suppress(out, deviceId, 'low-confidence');
+    }
+    const device = this.deviceState(deviceId, now);
+    if (!device) {
+      return this.refuse(out, deviceId, 'too-many-devices', `already tracking ${config.maxDevices} devices`);
+    }
+    // Before the override check, so latches follow the value while a device is overridden.
+    const match = matchRule(config.rules, prediction, device.latches, config.hysteresis);
+    if (!match) return this.suppress(out, deviceId, 'no-rule');
+    if (isOverridden(device, now)) return this.suppress(out, deviceId, 'override');
+
+    const built = this.buildCommand(deviceId, prediction, match.rule);
+    if (!built.ok) return this.refuse(out, deviceId, built.detail, built.message);
+    // Never clamped into range: a NaN or an infinity means the prediction is broken, not large.
+    const exact = jsonExactNumbers(built.command);
+    if (!exact.ok) return this.refuse(out, deviceId, 'non-finite', `${exact.path} is not a finite number`);
+    const limited = applyLimits(exact.command, config.limits, config.limitMode);
+    if (!limited.ok) return this.refuse(out, deviceId, 'limits', limited.reason);
+    const { command } = limited;
+    const schemaError = config.validateCommand?.(command);
+    if (schemaError !== undefined) return this.refuse(out, deviceId, 'schema', schemaError);
+
+    const commandKey = stableStringify([built.topic, command]);
+    if (config.onChangeOnly && device.lastCommandKey === commandKey) return this.suppress(out, deviceId, 'unchanged');
+    const lastSentAt = device.lastSentAt ?? this.evictedLastSentAt;
+    // Also holds while the clock is behind lastSentAt: a step back never shortens a cooldown.
+    if (now - lastSentAt < config.cooldown) return this.suppress(out, deviceId, 'cooldown');
+
+    const clampNote = limited.clamped.length > 0 ? `; clamped ${limited.clamped.join(', ')}` : '';
+    const next: NewCommand = {
+      deviceId,
+      topic: built.topic,
+      command,
+      commandKey,
+      reason: match.reason,
+      detail: match.reason + clampNote,
+    };
+    if (built.replyTopic !== undefined) next.replyTopic = built.replyTopic;
+    this.send(device, next, now, out);
+  }
+
+  private buildCommand(
+    deviceId: string,
+    prediction: Prediction,
+    rule: ActuatorRule,
+  ):
+    | { ok: true; topic: string; command: JsonValue; replyTopic?: string }
+    | { ok: false; detail: RefusedDetail; message: string } {
+    const vars: TemplateVars = { deviceId, label: prediction.label, value: prediction.value };
+    const { ack } = this.config;
+    try {
+      const topic = fillString(rule.topic ?? this.config.topic, vars);
+      const command = fillCommand(rule.command, vars);
+      // Only the ack modes that name a reply topic to the device need one.
+      const replyTopic =
+        ack === 'payload' || ack === 'mqtt5' ? fillString(this.config.replyTopic, { ...vars, topic }) : undefined;
+      for (const [name, value] of [
+        ['topic', topic],
+        ['replyTopic', replyTopic],
+      ] as const) {
+        if (value !== undefined && !isPublishableTopic(value)) {
+          return { ok: false, detail: 'topic', message: `${name} ${JSON.stringify(value)} cannot be published to` };
+        }
+      }
+      return { ok: true, topic, command, replyTopic };
+    } catch (err) {
+      if (err instanceof MissingValueError) return { ok: false, detail: 'no-value', message: err.message };
+      throw err;
+    }
+  }
+
+  private send(device: DeviceState, next: NewCommand, now: number, out: ActuatorEffect[]): void {
+    const { config } = this;
+    // The newest wish wins: the command still waiting for this device is given up, not left to be retried.
+    const superseded = device.pendingCorrelationId ? this.pending.get(device.pendingCorrelationId) : undefined;
+    if (superseded) this.finish(superseded, 'timeout', 'superseded', out);
+    if (config.ack !== 'none') {
+      while (this.pending.size >= config.maxPending) {
+        const oldest = this.pending.values().next().value as PendingCommand;
+        this.finish(oldest, 'timeout', 'evicted', out);
+      }
+    }
+    const correlationId = this.newCorrelationId();
+    const payload: JsonValue =
+      config.ack === 'payload' && isPlainObject(next.command) && next.replyTopic !== undefined
+        ? { ...next.command, correlationId, replyTo: next.replyTopic }
+        : next.command;
+    const pending: PendingCommand = {
+      correlationId,
+      deviceId: next.deviceId,
+      topic: next.topic,
+      payload,
+      command: next.command,
+      commandKey: next.commandKey,
+      reason: next.reason,
+      ts: now,
+      attempt: 0,
+      deadline: now + config.ackTimeout,
+      confirmed: new Set(),
+    };
+    if (config.ack === 'mqtt5') pending.responseTopic = next.replyTopic;
+    device.lastSentAt = now;
+    device.lastCommandKey = next.commandKey;
+    if (config.ack !== 'none') {
+      this.pending.set(correlationId, pending);
+      device.pendingCorrelationId = correlationId;
+    }
+    this.counts.sent += 1;
+    out.push(this.commandEffect(pending));
+    out.push(outcome(next.deviceId, correlationId, 'sent', next.detail));
+  }
+
+  private newCorrelationId(): string {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const id = this.deps.newCorrelationId();
+      if (!this.pending.has(id) && !this.finished.has(id)) return id;
+    }
+    throw new Error('newCorrelationId keeps returning correlation ids already in use');
+  }
+
+  private commandEffect(pending: PendingCommand): CommandEffect {
+    const effect: CommandEffect = {
+      kind: 'command',
+      topic: pending.topic,
+      payload: cloneJson(pending.payload),
+      command: {
+        deviceId: pending.deviceId,
+        correlationId: pending.correlationId,
+        ts: pending.ts,
+        reason: pending.reason,
+      },
+    };
+    if (pending.responseTopic !== undefined) {
+      effect.responseTopic = pending.responseTopic;
+      effect.correlationData = Buffer.from(pending.correlationId, 'utf8');
+    }
+    if (pending.attempt > 0) effect.retry = pending.attempt;
+    return effect;
+  }
+
+  private handleReply(pending: PendingCommand, payload: unknown, out: ActuatorEffect[]): void {
+    const reply = readReply(payload);
+    if (!reply) {
+      this.warn(out, 'bad-reply', `ignored a reply for ${pending.correlationId} without a boolean "ok"`);
+      return;
+    }
+    if (reply.ok) this.finish(pending, 'acked', reply.detail ?? 'ok', out);
+    else this.finish(pending, 'nacked', reply.detail ?? 'nack', out);
+  }
+
+  private handleStateReport(payload: unknown, topic: unknown, out: ActuatorEffect[]): void {
+    const state = readStateReport(payload);
+    if (!state) {
+      return this.refuse(out, null, 'bad-input', 'the message is not a prediction, a reply, an override or a state');
+    }
+    const pending =
+      state.deviceId !== undefined ? this.pendingOfDevice(state.deviceId) : this.pendingOfTopic(topic);
+    // Devices report their state all the time: a report nobody waits for is not an error.
+    if (!pending) return;
+    // Our own command looped back (e.g. an `mqtt in` on `home/#`) is not the device's word.
+    if (topic === pending.topic) return;
+    if (confirmState(pending.command, state.report, pending.confirmed)) this.finish(pending, 'acked', 'state', out);
+  }
+
+  private pendingOfDevice(deviceId: string): PendingCommand | undefined {
+    const correlationId = this.devices.get(deviceId)?.pendingCorrelationId;
+    return correlationId === undefined ? undefined : this.pending.get(correlationId);
+  }
+
+  /** The pending command of the device named by a segment of the topic (`stat/lamp1/RESULT`, `zigbee2mqtt/lamp1`). */
+  private pendingOfTopic(topic: unknown): PendingCommand | undefined {
+    if (typeof topic !== 'string' || topic === '') return undefined;
+    let best: PendingCommand | undefined;
+    for (const pending of this.pending.values()) {
+      const id = pending.deviceId;
+      const named =
+        topic === id || topic.startsWith(`${id}/`) || topic.endsWith(`/${id}`) || topic.includes(`/${id}/`);
+      if (named && (!best || id.length > best.deviceId.length)) best = pending;
+    }
+    return best;
+  }
+
+  private handleOverride(raw: unknown, now: number, out: ActuatorEffect[]): void {
+    const override = readOverride(raw);
+    if (!override.ok) return this.refuse(out, null, 'bad-input', override.message);
+    const { deviceId, until } = override;
+    if (until === undefined || until <= now) {
+      const device = this.devices.get(deviceId);
+      if (device) delete device.overrideUntil;
+      return;
+    }
+    const device = this.deviceState(deviceId, now);
+    if (!device) {
+      const message = `could not pause ${deviceId}: already tracking ${this.config.maxDevices} devices`;
+      this.warn(out, 'override-dropped', message);
+      return;
+    }
+    device.overrideUntil = until;
+    // Someone took over the device: retrying our command now would fight them.
+    const pending = this.pendingOfDevice(deviceId);
+    if (pending) this.finish(pending, 'timeout', 'override', out);
+  }
+
+  /** The device's state, created if new; undefined when the bound is reached and no device may be forgotten. */
+  private deviceState(deviceId: string, now: number): DeviceState | undefined {
+    const known = this.devices.get(deviceId);
+    if (known) {
+      // Re-inserting keeps the map in least-recently-used order.
+      this.devices.delete(deviceId);
+      this.devices.set(deviceId, known);
+      return known;
+    }
+    if (this.devices.size >= this.config.maxDevices && !this.forgetOneDevice(now)) return undefined;
+    const device: DeviceState = { latches: new Set() };
+    this.devices.set(deviceId, device);
+    return device;
+  }
+
+  /** Forgets the least recently used device whose state no longer matters for safety. */
+  private forgetOneDevice(now: number): boolean {
+    for (const [id, device] of this.devices) {
+      if (device.pendingCorrelationId !== undefined || isOverridden(device, now)) continue;
+      if (device.lastSentAt !== undefined && now - device.lastSentAt < this.config.cooldown) continue;
+      if (device.lastSentAt !== undefined) this.evictedLastSentAt = Math.max(this.evictedLastSentAt, device.lastSentAt);
+      this.devices.delete(id);
+      return true;
+    }
+    return false;
+  }
+
+  private finish(
+    pending: PendingCommand,
+    status: 'acked' | 'nacked' | 'timeout',
+    detail: string,
+    out: ActuatorEffect[],
+  ): void {
+    this.pending.delete(pending.correlationId);
+    const device = this.devices.get(pending.deviceId);
+    if (device?.pendingCorrelationId === pending.correlationId) delete device.pendingCorrelationId;
+    // A command the device did not take may be sent again, even with onChangeOnly.
+    if (status !== 'acked' && device?.lastCommandKey === pending.commandKey) delete device.lastCommandKey;
+    this.finished.set(pending.correlationId, status);
+    if (this.finished.size > this.config.maxPending) this.finished.delete(this.finished.keys().next().value as string);
+    this.counts[status === 'timeout' ? 'timeouts' : status] += 1;
+    out.push(outcome(pending.deviceId, pending.correlationId, status, detail));
+  }
+
+  private suppress(out: ActuatorEffect[], deviceId: string, detail: SuppressedDetail): void {
+    this.counts.suppressed += 1;
+    out.push(outcome(deviceId, null, 'suppressed', detail));
+  }
+
+  private refuse(out: ActuatorEffect[], deviceId: string | null, detail: RefusedDetail, message: string): void {
+    this.counts.refused += 1;
+    out.push({ ...outcome(deviceId, null, 'refused', detail), error: { code: detail, message } });
+  }
+
+  private warn(out: ActuatorEffect[], code: WarnCode, message: string): void {
+    this.counts.warnings += 1;
+    out.push({ kind: 'warn', code, message });
+  }
+}
+
+function outcome(
+  deviceId: string | null,
+  correlationId: string | null,
+  status: OutcomeStatus,
+  detail: string,
+): OutcomeEffect {
+  return { kind: 'outcome', payload: { deviceId, correlationId, status, detail } };
+}
+
+function hasMemory(device: DeviceState): boolean {
+  return (
+    device.latches.size > 0 ||
+    device.lastSentAt !== undefined ||
+    device.overrideUntil !== undefined ||
+    device.pendingCorrelationId !== undefined
+  );
+}
+
+function isOverridden(device: DeviceState, now: number): boolean {
+  return device.overrideUntil !== undefined && now < device.overrideUntil;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function readSnapshotPending(raw: unknown): PendingCommand | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  const { correlationId, deviceId, topic, commandKey, reason, ts, attempt, deadline, responseTopic, confirmed } = raw;
+  const id = readDeviceId(deviceId);
+  if (typeof correlationId !== 'string' || correlationId === '' || id === undefined) return undefined;
+  if (typeof topic !== 'string' || typeof commandKey !== 'string' || typeof reason !== 'string') return undefined;
+  if (!isFiniteNumber(ts) || !isFiniteNumber(deadline)) return undefined;
+  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 0) return undefined;
+  if (raw.payload === undefined || raw.command === undefined) return undefined;
+  const pending: PendingCommand = {
+    correlationId,
+    deviceId: id,
+    topic,
+    payload: raw.payload as JsonValue,
+    command: raw.command as JsonValue,
+    commandKey,
+    reason,
+    ts,
+    attempt,
+    deadline,
+    confirmed: new Set(Array.isArray(confirmed) ? confirmed.filter((key) => typeof key === 'string') : []),
+  };
+  if (typeof responseTopic === 'string') pending.responseTopic = responseTopic;
+  return pending;
+}

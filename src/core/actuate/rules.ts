@@ -1,0 +1,77 @@
+import type { ActuatorRule } from './types';
+
+/** What the rules look at in `msg.payload.prediction`, already checked. */
+export interface Prediction {
+  label?: string;
+  /** Always finite when present. */
+  value?: number;
+  confidence?: number;
+}
+
+export interface RuleMatch {
+  rule: ActuatorRule;
+  /** 0-based position in `rules`. */
+  index: number;
+  /** Readable account of the match, e.g. `rule 2: value 31.5 above 30`. */
+  reason: string;
+}
+
+/** The latches of one device that are on, keyed `<rule index>:above` or `<rule index>:below`. */
+export type Latches = Set<string>;
+
+type Side = 'above' | 'below';
+
+/**
+ * Moves the latch of one threshold and says whether it is on. Above: on when value > above, off again at
+ * value <= above − hysteresis; below mirrors it. Without a value the latch keeps its state and does not match.
+ */
+function updateLatch(
+  latches: Latches,
+  key: string,
+  side: Side,
+  threshold: number,
+  value: number | undefined,
+  hysteresis: number,
+): { on: boolean; held: boolean } {
+  if (value === undefined) return { on: false, held: false };
+  const wasOn = latches.has(key);
+  const crossed = side === 'above' ? value > threshold : value < threshold;
+  const released = side === 'above' ? value <= threshold - hysteresis : value >= threshold + hysteresis;
+  const on = crossed || (wasOn && !released);
+  if (on) latches.add(key);
+  else latches.delete(key);
+  return { on, held: on && !crossed };
+}
+
+/**
+ * The first rule that matches, in order. Every threshold latch is updated on every prediction (not only up to
+ * the first match), so a rule further down never acts on a stale latch.
+ */
+export function matchRule(
+  rules: readonly ActuatorRule[],
+  prediction: Prediction,
+  latches: Latches,
+  hysteresis: number,
+): RuleMatch | undefined {
+  let first: RuleMatch | undefined;
+  rules.forEach((rule, index) => {
+    const parts: string[] = [];
+    let matched = true;
+    if (rule.label !== undefined) {
+      matched = prediction.label === rule.label;
+      parts.push(`label ${JSON.stringify(rule.label)}`);
+    }
+    for (const side of ['above', 'below'] as const) {
+      const threshold = rule[side];
+      if (threshold === undefined) continue;
+      const latch = updateLatch(latches, `${index}:${side}`, side, threshold, prediction.value, hysteresis);
+      matched &&= latch.on;
+      const held = latch.held ? ` (held by hysteresis ${hysteresis})` : '';
+      parts.push(`value ${prediction.value} ${side} ${threshold}${held}`);
+    }
+    if (matched && !first) {
+      first = { rule, index, reason: `rule ${index + 1}: ${parts.length > 0 ? parts.join(', ') : 'any prediction'}` };
+    }
+  });
+  return first;
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { ActuatorEngine, parseActuatorConfig, type ActuatorConfig, type ActuatorEffect, type RawActuatorConfig } from '../../core/actuate';
+import { nodeFault, shorten } from '../shared/messages';
+import { PersistedState, sendBoth } from '../shared/persist';
+import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
+import { StatusReporter, countsText } from '../shared/status';
+
+const STATE_KEY = 'actuatorCommandState';
+/**
+ * After a restart, restored deadlines wait this long: the flow's broker connections come up asynchronously, and a
+ * retry or final outcome sent before they do would be dropped by the core mqtt out node.
+ */
+const RESTART_GRACE_MS = 3000;
+
+/** Node-RED glue for actuator-command: predictions, replies and overrides in; commands and outcomes out. */
+export = function register(RED: RED): void {
+  function ActuatorCommandNode(this: Node, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const parsed = parseActuatorConfig(def as RawActuatorConfig);
+    let engine: ActuatorEngine | undefined;
+    const status = new StatusReporter(node, () => {
+      const stats = engine!.stats;
+      return {
+        fill: stats.nacked + stats.timeouts + stats.refused > 0 ? 'yellow' : 'green',
+        shape: stats.pending > 0 ? 'ring' : 'dot',
+        text: countsText([
+          [stats.sent, RED._('actuator-command.status.sent')],
+          [stats.acked, RED._('actuator-command.status.acked')],
+          [stats.pending, RED._('actuator-command.status.pending')],
+          [stats.suppressed, RED._('actuator-command.status.suppressed')],
+          [stats.refused, RED._('actuator-command.status.refused')],
+          [stats.nacked, RED._('actuator-command.status.nacked')],
+          [stats.timeouts, RED._('actuator-command.status.timeout')],
+        ]),
+      };
+    });
+    if (!parsed.ok) {
+      const message = `${RED._('actuator-command.errors.config')}: ${parsed.error}`;
+      node.error(message);
+      status.showFault(shorten(parsed.error));
+      node.on('input', (_msg, _send, done) => nodeFault(node, done, message));
+      node.on('close', (_removed, done) => done());
+      return;
+    }
+    const config: ActuatorConfig = parsed.config;
+    const persist = typeof def.persist === 'string' ? def.persist.trim() : '';
+    const deps = { newCorrelationId: () => randomUUID() };
+    engine = new ActuatorEngine(config, deps);
+
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    let notBefore = 0;
+    const state = new PersistedState(node, persist, STATE_KEY, () => engine!.snapshot());
+
+    const emit = (send: SendFn, effects: ActuatorEffect[]) => {
+      const commands: NodeMessage[] = [];
+      const outcomes: NodeMessage[] = [];
+      for (const effect of effects) {
+        if (effect.kind === 'command') {
+          const msg: NodeMessage = { topic: effect.topic, payload: effect.payload, command: effect.command };
+          if (effect.responseTopic !== undefined) msg.responseTopic = effect.responseTopic;
+          if (effect.correlationData !== undefined) msg.correlationData = effect.correlationData;
+          if (effect.retry !== undefined) msg.retry = effect.retry;
+          commands.push(msg);
+        } else if (effect.kind === 'outcome') {
+          const msg: NodeMessage = { topic: effect.payload.deviceId ?? undefined, payload: effect.payload };
+          if (effect.error) msg.error = effect.error;
+          outcomes.push(msg);
+        } else {
+          node.warn(effect.message);
+        }
+      }
+      sendBoth(send, commands, outcomes);
+    };
+
+    const stateChanged = () => {
+      status.update();
+      state.changed();
+      armDeadline();
+    };
+
+    // Ack timeouts and retries run at the engine's next deadline, one timer at a time.
+    const armDeadline = () => {
+      if (deadlineTimer) clearTimeout(deadlineTimer);
+      deadlineTimer = undefined;
+      const deadline = engine!.nextDeadline();
+      if (deadline === undefined) return;
+      deadlineTimer = setTimeout(() => {
+        deadlineTimer = undefined;
+        emit((m) => node.send(m), engine!.tick(Date.now()));
+        stateChanged();
+      }, Math.max(0, deadline - Date.now(), notBefore - Date.now()));
+    };
+
+    const handle = (msg: NodeMessage, send: SendFn, done: DoneFn) => {
+      try {
+        emit(send, engine!.handle(msg, Date.now()));
+        stateChanged();
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    };
+
+    if (state.enabled) {
+      state.load(
+        (saved) => {
+          engine = ActuatorEngine.restore(config, saved, deps, Date.now());
+          notBefore = Date.now() + RESTART_GRACE_MS;
+        },
+        handle,
+        stateChanged,
+      );
+    } else {
+      node.status({ fill: 'grey', shape: 'ring', text: RED._('actuator-command.status.ready') });
+    }
+
+    node.on('input', (msg, send, done) => state.accept(handle, msg, send, done));
+
+    node.on('close', (_removed, done) => {
+      if (deadlineTimer) clearTimeout(deadlineTimer);
+      deadlineTimer = undefined;
+      status.close();
+      state.close(done);
+    });
+  }
+  RED.nodes.registerType('actuator-command', ActuatorCommandNode);
+};

@@ -1,0 +1,79 @@
+import type { DoneFn, Node, NodeMessage, SendFn } from './red';
+
+type Input = [NodeMessage, SendFn, DoneFn];
+
+/**
+ * Node state kept in a persistent context store (`persist`): loaded once at start (inputs wait in order until
+ * it is back, so nothing is handled twice or lost), saved at most once per `intervalMs` after a change, and
+ * on close. With no store named, it only passes inputs through.
+ */
+export class PersistedState {
+  private queue: Input[] | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly node: Pick<Node, 'context' | 'warn'>,
+    private readonly store: string,
+    private readonly key: string,
+    private readonly snapshot: () => unknown,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  get enabled(): boolean {
+    return this.store !== '';
+  }
+
+  /** Reads the saved state and hands it to `restore` (not called when nothing was saved), then releases inputs. */
+  load(restore: (saved: unknown) => void, handle: (...input: Input) => void, after?: () => void): void {
+    if (!this.enabled) return;
+    this.queue = [];
+    this.node.context().get(this.key, this.store, (err, saved) => {
+      if (err) this.node.warn(`could not load saved state from context store "${this.store}": ${err.message}`);
+      else if (saved !== undefined) {
+        try {
+          restore(saved);
+        } catch (restoreError) {
+          this.node.warn(`saved state not used: ${(restoreError as Error).message}`);
+        }
+      }
+      const waiting = this.queue ?? [];
+      this.queue = undefined;
+      for (const input of waiting) handle(...input);
+      after?.();
+    });
+  }
+
+  /** Handles an input now, or queues it while the saved state is still loading. */
+  accept(handle: (...input: Input) => void, ...input: Input): void {
+    if (this.queue) this.queue.push(input);
+    else handle(...input);
+  }
+
+  changed(): void {
+    if (!this.enabled || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.save();
+    }, this.intervalMs);
+  }
+
+  save(callback?: () => void): void {
+    if (!this.enabled) return callback?.();
+    this.node.context().set(this.key, this.snapshot(), this.store, (err) => {
+      if (err) this.node.warn(`could not save state to context store "${this.store}": ${err.message}`);
+      callback?.();
+    });
+  }
+
+  /** Clears the timer and writes the state one last time. */
+  close(done: () => void): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.save(done);
+  }
+}
+
+/** Sends messages for a two-output node only when there is something to send. */
+export function sendBoth(send: SendFn, first: NodeMessage[], second: NodeMessage[]): void {
+  if (first.length > 0 || second.length > 0) send([first, second]);
+}
