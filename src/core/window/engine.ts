@@ -1,0 +1,567 @@
+import { windowStateFingerprint, type WindowConfig } from './config';
+import { FEATURES, WindowSample, type Feature } from './features';
+import { RecencyLink, RecencyList } from './recency';
+import { SensorSeries } from './series';
+import { decodeDeviceState, encodeDeviceState, SNAPSHOT_FORMAT, type DeviceStateData, type WindowSnapshot } from './snapshot';
+import type { CanonicalReading, RejectCode, WindowEvent, WindowPayload, WindowStats } from './types';
+
+const NO_EVENTS: readonly WindowEvent[] = Object.freeze([]);
+
+/** How readings are placed into windows. */
+type Placement = 'time' | 'count' | 'session';
+
+/** Everything the engine knows about one device. */
+class DeviceState {
+  readonly seriesByName = new Map<string, SensorSeries>();
+  /** In output order: configured order, else first seen. */
+  readonly series: SensorSeries[] = [];
+  lastSeries: SensorSeries | undefined;
+  /** Latest window position accepted: ts (event time) or arrival ms. */
+  latest = -Infinity;
+  /** Time: latest − lateness; count: readings so far. Windows ending at or before it close. */
+  watermark = -Infinity;
+  /** Aligned windows: index of the first window not yet emitted. */
+  nextWindow: number;
+  /** Count windows: position of the next reading. */
+  nextReading = 0;
+  /** The watermark at which the earliest open window closes. */
+  emitAt = Infinity;
+  /** Aligned windows: the earliest buffered position (derived; not saved). */
+  earliest = Infinity;
+  /** Open sessions as sorted, disjoint [start, end] position intervals. */
+  sessionStarts: number[] = [];
+  sessionEnds: number[] = [];
+  /** Sessions: the end of the last emitted session; nothing at or before it is accepted again. */
+  closedThrough = -Infinity;
+  /** Wall clock of the last accepted reading (for idleTimeout). */
+  lastArrival = -Infinity;
+  readonly seenLink = new RecencyLink<DeviceState>(this);
+  readonly openLink = new RecencyLink<DeviceState>(this);
+
+  constructor(
+    readonly id: string,
+    firstWindow: number,
+  ) {
+    this.nextWindow = firstWindow;
+  }
+}
+
+/**
+ * Per-device feature windows over canonical readings: tumbling, sliding/hopping and session windows by event
+ * or arrival time, or by count. Pure: time only comes in as arguments. Every method returns the events it
+ * produced, in order; nothing is emitted twice.
+ */
+export class WindowEngine {
+  private readonly devices = new Map<string, DeviceState>();
+  /** Every known device, least recently seen first (for maxKeys eviction). */
+  private readonly seen = new RecencyList<DeviceState>();
+  /** Devices with open windows, least recently active first (for idleTimeout). */
+  private readonly open = new RecencyList<DeviceState>();
+  private lastDevice: DeviceState | undefined;
+  private outbox: WindowEvent[] = [];
+  private readonly counters = { readings: 0, emitted: 0, late: 0, minCount: 0, type: 0, overflow: 0, ignored: 0, evictions: 0 };
+  private readonly placement: Placement;
+  private readonly features: readonly Feature[];
+  private readonly selectedSensors: ReadonlySet<string> | undefined;
+  private readonly minCounts: ReadonlyMap<string, number>;
+  private readonly sample = new WindowSample();
+
+  constructor(readonly config: WindowConfig) {
+    this.placement = config.window === 'session' ? 'session' : config.unit === 'count' ? 'count' : 'time';
+    this.features = config.features.map((name) => FEATURES[name]);
+    this.selectedSensors = config.sensors.length > 0 ? new Set(config.sensors) : undefined;
+    this.minCounts = new Map(Object.entries(config.minCount.bySensor));
+  }
+
+  /** Window one reading that arrived at wall-clock `arrivalMs`. */
+  add(reading: CanonicalReading, arrivalMs: number): readonly WindowEvent[] {
+    const shapeProblem = readingShapeProblem(reading);
+    if (shapeProblem !== undefined) return this.rejectReading('type', shapeProblem, reading);
+    const sensor = reading.sensor;
+    if (this.selectedSensors !== undefined && !this.selectedSensors.has(sensor)) {
+      this.counters.ignored++; // e.g. a status text of the same device: not ours to judge
+      return NO_EVENTS;
+    }
+    const valueProblem = readingValueProblem(reading);
+    if (valueProblem !== undefined) return this.rejectReading('type', valueProblem, reading);
+    const value = typeof reading.value === 'number' ? reading.value : reading.value ? 1 : 0;
+    const device = this.deviceFor(reading.deviceId);
+
+    let position: number;
+    if (this.placement === 'count') {
+      position = device.nextReading;
+    } else {
+      position = this.config.time === 'event' ? reading.ts : Math.max(arrivalMs, device.latest);
+      if (position < device.watermark) {
+        return this.rejectReading('late', `reading at ${position} is older than the watermark ${device.watermark} of ${device.id}`, reading);
+      }
+    }
+
+    if (this.placement !== 'session' && this.isBetweenWindows(position)) {
+      this.counters.ignored++;
+      this.advanceClock(device, position);
+    } else {
+      if (this.wasEmitted(device, position)) {
+        return this.rejectReading('late', `reading at ${position} falls in windows of ${device.id} that were already emitted`, reading);
+      }
+      const series = this.seriesFor(device, sensor);
+      if (!series.insert(position, reading.ts, value) && !this.retryAfterOverflow(device, series, position, reading.ts, value)) {
+        return this.rejectReading('overflow', `${reading.deviceId}/${sensor} already buffers ${this.config.maxReadings} readings (maxReadings); reading dropped`, reading);
+      }
+      this.counters.readings++;
+      device.lastArrival = arrivalMs;
+      this.markOpen(device);
+      if (this.placement === 'session') this.joinSession(device, position);
+      else this.noteWindowEnd(device, position);
+      this.advanceClock(device, position);
+    }
+    if (device.watermark >= device.emitAt) {
+      this.closeReady(device, false);
+      if (!this.hasOpenWindows(device)) this.markClosed(device);
+    }
+    return this.takeEvents();
+  }
+
+  /** Emit the open windows of one device, or of all, now (`msg.flush`, close without persist). */
+  flush(deviceId?: string): readonly WindowEvent[] {
+    if (deviceId !== undefined) {
+      const device = this.devices.get(deviceId);
+      if (device) this.closeAll(device);
+    } else {
+      for (const device of this.open) this.closeAll(device);
+    }
+    return this.takeEvents();
+  }
+
+  /** Forget one device, or all, without emitting anything (`msg.reset`). */
+  reset(deviceId?: string): void {
+    if (deviceId === undefined) {
+      this.devices.clear();
+      this.seen.clear();
+      this.open.clear();
+      this.lastDevice = undefined;
+      return;
+    }
+    const device = this.devices.get(deviceId);
+    if (device) this.forget(device);
+  }
+
+  /** Close the windows of devices that have had no reading for `idleTimeout` ms of wall clock. */
+  expireIdle(nowMs: number): readonly WindowEvent[] {
+    const idleTimeout = this.config.idleTimeout;
+    if (idleTimeout <= 0) return NO_EVENTS;
+    for (const device of this.open) {
+      if (device.lastArrival + idleTimeout > nowMs) break; // `open` is ordered by last activity
+      this.closeAll(device);
+      for (const series of device.series) series.release();
+    }
+    return this.takeEvents();
+  }
+
+  /** Wall-clock time at which {@link expireIdle} has something to do next; undefined: nothing is waiting. */
+  nextIdleDeadline(): number | undefined {
+    const quietest = this.open.oldest();
+    return this.config.idleTimeout > 0 && quietest ? quietest.lastArrival + this.config.idleTimeout : undefined;
+  }
+
+  get stats(): WindowStats {
+    return { devices: this.devices.size, openDevices: this.open.size, ...this.counters };
+  }
+
+  /** JSON-serialisable state (typed arrays as base64) for `persist`. */
+  snapshot(): WindowSnapshot {
+    return {
+      format: SNAPSHOT_FORMAT,
+      fingerprint: windowStateFingerprint(this.config),
+      counters: { ...this.counters },
+      devices: [...this.seen].map((device) => encodeDeviceState(this.toData(device))),
+      open: [...this.open].map((device) => device.id),
+    };
+  }
+
+  /**
+   * An engine that continues exactly where the snapshot's engine stopped. Throws when the snapshot is malformed
+   * or was taken with different window settings (the caller then starts empty).
+   */
+  static restore(config: WindowConfig, snapshot: unknown): WindowEngine {
+    const saved = snapshot as Partial<WindowSnapshot> | null;
+    if (!saved || typeof saved !== 'object' || saved.format !== SNAPSHOT_FORMAT) {
+      throw new Error(`saved window state is not in the ${SNAPSHOT_FORMAT} format`);
+    }
+    if (saved.fingerprint !== windowStateFingerprint(config)) {
+      throw new Error('saved window state was made with different window settings');
+    }
+    if (!Array.isArray(saved.devices) || !Array.isArray(saved.open)) throw new Error('saved window state has no device list');
+    const engine = new WindowEngine(config);
+    for (const [key, count] of Object.entries(saved.counters ?? {})) {
+      if (Object.hasOwn(engine.counters, key) && typeof count === 'number') engine.counters[key as keyof WindowEngine['counters']] = count;
+    }
+    for (const encoded of saved.devices) {
+      const device = engine.fromData(decodeDeviceState(encoded));
+      if (engine.devices.has(device.id)) throw new Error(`saved window state repeats device ${JSON.stringify(device.id)}`);
+      engine.devices.set(device.id, device);
+      engine.seen.touch(device.seenLink);
+      engine.lastDevice = device;
+    }
+    for (const id of saved.open) {
+      const device = typeof id === 'string' ? engine.devices.get(id) : undefined;
+      if (!device) throw new Error(`saved window state names an unknown open device ${JSON.stringify(id)}`);
+      engine.open.touch(device.openLink);
+    }
+    return engine;
+  }
+
+  // ---- placement -------------------------------------------------------------------------------------------
+
+  /** After a flush, a reading can be within lateness yet belong only to windows already emitted. */
+  private wasEmitted(device: DeviceState, position: number): boolean {
+    if (this.placement === 'session') return position <= device.closedThrough;
+    if (this.placement === 'count') return false;
+    return Math.floor(position / this.config.slide) < device.nextWindow;
+  }
+
+  /** Hopping windows (slide > size) leave gaps that no window covers. */
+  private isBetweenWindows(position: number): boolean {
+    const { size, slide } = this.config;
+    return slide > size && position - Math.floor(position / slide) * slide >= size;
+  }
+
+  private advanceClock(device: DeviceState, position: number): void {
+    if (this.placement === 'count') {
+      device.nextReading = position + 1;
+      device.watermark = device.nextReading;
+      return;
+    }
+    if (position > device.latest) {
+      device.latest = position;
+      device.watermark = position - this.config.lateness;
+    }
+  }
+
+  /** Aligned windows: only a reading before every buffered one can make an earlier window the next to close. */
+  private noteWindowEnd(device: DeviceState, position: number): void {
+    if (position >= device.earliest) return;
+    device.earliest = position;
+    const end = this.firstWindowIndex(position, device.nextWindow) * this.config.slide + this.config.size;
+    if (end < device.emitAt) device.emitAt = end;
+  }
+
+  /** Index of the earliest window `[k·slide, k·slide + size)` that ends after `position`, and ≥ `notBefore`. */
+  private firstWindowIndex(position: number, notBefore: number): number {
+    const { size, slide } = this.config;
+    let k = Math.floor((position - size) / slide) + 1;
+    // The division may round either way; settle k exactly.
+    if (k * slide + size <= position) k++;
+    else if ((k - 1) * slide + size > position) k--;
+    return Math.max(k, notBefore);
+  }
+
+  /** Sessions: join (or bridge) the open sessions within `gap` of this position, or open a new one. */
+  private joinSession(device: DeviceState, position: number): void {
+    const { gap } = this.config;
+    const starts = device.sessionStarts;
+    const ends = device.sessionEnds;
+    let i = starts.length - 1;
+    while (i >= 0 && starts[i] >= position + gap) i--;
+    if (i >= 0 && position - ends[i] < gap) {
+      if (position < starts[i]) starts[i] = position;
+      if (position > ends[i]) ends[i] = position;
+      if (i > 0 && starts[i] - ends[i - 1] < gap) {
+        ends[i - 1] = ends[i];
+        starts.splice(i, 1);
+        ends.splice(i, 1);
+      }
+    } else {
+      starts.splice(i + 1, 0, position);
+      ends.splice(i + 1, 0, position);
+    }
+    device.emitAt = ends[0] + gap;
+  }
+
+  /**
+   * A full series: sessions close the device's open sessions early and start afresh; time and count windows
+   * drop the reading (the caller rejects it as `overflow`).
+   */
+  private retryAfterOverflow(device: DeviceState, series: SensorSeries, position: number, ts: number, value: number): boolean {
+    if (this.placement !== 'session') return false;
+    this.closeAll(device);
+    return position > device.closedThrough && series.insert(position, ts, value);
+  }
+
+  // ---- closing windows -------------------------------------------------------------------------------------
+
+  private closeReady(device: DeviceState, force: boolean): void {
+    if (this.placement === 'session') this.closeSessions(device, force);
+    else this.closeAligned(device, force);
+  }
+
+  /** Emit every open window of the device now, then leave it with nothing buffered. */
+  private closeAll(device: DeviceState): void {
+    this.closeReady(device, true);
+    if (this.placement === 'count') {
+      // The next reading starts a fresh window rather than topping up one already emitted.
+      device.nextReading = Math.max(device.nextReading, device.nextWindow * this.config.slide);
+      device.watermark = device.nextReading;
+    }
+    for (const series of device.series) series.clear();
+    device.emitAt = device.earliest = Infinity;
+    this.markClosed(device);
+  }
+
+  /** Time and count windows, aligned at k·slide: close those the watermark has passed (all, when forced). */
+  private closeAligned(device: DeviceState, force: boolean): void {
+    const { size, slide } = this.config;
+    const series = device.series;
+    for (;;) {
+      let earliest = Infinity;
+      for (const s of series) if (s.tail > s.head && s.positions[s.head] < earliest) earliest = s.positions[s.head];
+      device.earliest = earliest;
+      if (earliest === Infinity) {
+        device.emitAt = Infinity;
+        return;
+      }
+      const k = this.firstWindowIndex(earliest, device.nextWindow);
+      const start = k * slide;
+      const end = start + size;
+      if (!force && end > device.watermark) {
+        device.emitAt = end;
+        return;
+      }
+      for (const s of series) {
+        s.evictBefore(start);
+        s.aggregateBefore(end);
+      }
+      if (this.placement === 'count') {
+        const [first, last] = this.readingBounds(device);
+        this.emitWindow(device, first, last);
+      } else {
+        this.emitWindow(device, start, end);
+      }
+      device.nextWindow = k + 1;
+      const nextStart = (k + 1) * slide;
+      for (const s of series) s.evictBefore(nextStart);
+    }
+  }
+
+  /** Sessions close once the watermark is `gap` past their last reading (all, when forced). */
+  private closeSessions(device: DeviceState, force: boolean): void {
+    const { gap } = this.config;
+    while (device.sessionStarts.length > 0) {
+      const sessionEnd = device.sessionEnds[0];
+      if (!force && sessionEnd + gap > device.watermark) break;
+      for (const s of device.series) s.aggregateThrough(sessionEnd);
+      const [first, last] = this.readingBounds(device);
+      this.emitWindow(device, first, last);
+      for (const s of device.series) s.dropAggregated();
+      device.closedThrough = sessionEnd;
+      device.sessionStarts.shift();
+      device.sessionEnds.shift();
+    }
+    device.emitAt = device.sessionStarts.length > 0 ? device.sessionEnds[0] + gap : Infinity;
+  }
+
+  /** The ts of the first and last aggregated reading (window order) across the device's sensors. */
+  private readingBounds(device: DeviceState): [number, number] {
+    let firstPosition = Infinity;
+    let lastPosition = -Infinity;
+    let first = 0;
+    let last = 0;
+    for (const s of device.series) {
+      if (s.aggregatedEnd === s.head) continue;
+      if (s.positions[s.head] < firstPosition) {
+        firstPosition = s.positions[s.head];
+        first = s.timestamps[s.head];
+      }
+      if (s.positions[s.aggregatedEnd - 1] > lastPosition) {
+        lastPosition = s.positions[s.aggregatedEnd - 1];
+        last = s.timestamps[s.aggregatedEnd - 1];
+      }
+    }
+    return [first, last];
+  }
+
+  /** Build the window from every series' aggregated readings; output it, or reject it for minCount. */
+  private emitWindow(device: DeviceState, start: number, end: number): void {
+    const { fill } = this.config;
+    const features: Record<string, number> = {};
+    const counts: Record<string, number> = {};
+    const featureUnits = this.features;
+    const sample = this.sample;
+    let filled: string[] | undefined;
+    let shortfall: string | undefined;
+    let hasReadings = false;
+    for (const series of device.series) {
+      const count = series.aggregatedCount;
+      counts[series.name] = count;
+      const keys = series.featureKeys;
+      let wasFilled = false;
+      if (count > 0) {
+        hasReadings = true;
+        series.summarize(sample.summary);
+        sample.load(series.values, series.head, series.aggregatedEnd);
+        for (let i = 0; i < keys.length; i++) features[keys[i]] = featureUnits[i].compute(sample);
+      } else if (fill === 'zero' || (fill === 'previous' && series.previousFeatures !== undefined)) {
+        const previous = series.previousFeatures;
+        filled ??= [];
+        for (let i = 0; i < keys.length; i++) {
+          features[keys[i]] = fill === 'zero' || previous === undefined ? 0 : previous[i];
+          filled.push(keys[i]);
+        }
+        wasFilled = true;
+      }
+      const needed = this.minCounts.get(series.name) ?? this.config.minCount.all;
+      if (count < needed && !wasFilled && shortfall === undefined) {
+        shortfall = `${series.name} has ${count} reading${count === 1 ? '' : 's'}, minCount is ${needed}`;
+      }
+    }
+    if (!hasReadings) return;
+    const payload: WindowPayload = { deviceId: device.id, start, end, features, counts };
+    if (filled) payload.filled = filled;
+    if (shortfall !== undefined) {
+      this.counters.minCount++;
+      this.outbox.push({ kind: 'reject', code: 'min-count', message: `window ${start}–${end} of ${device.id}: ${shortfall}`, window: payload });
+      return;
+    }
+    if (fill === 'previous') this.rememberFeatures(device, features);
+    this.counters.emitted++;
+    this.outbox.push({ kind: 'window', payload });
+  }
+
+  private rememberFeatures(device: DeviceState, features: Record<string, number>): void {
+    for (const series of device.series) {
+      if (series.aggregatedCount === 0) continue;
+      const keys = series.featureKeys;
+      const previous = (series.previousFeatures ??= new Float64Array(keys.length));
+      for (let i = 0; i < keys.length; i++) previous[i] = features[keys[i]];
+    }
+  }
+
+  // ---- devices ---------------------------------------------------------------------------------------------
+
+  /** The device's state, moved to most recently seen; a new device may evict the least recently seen. */
+  private deviceFor(id: string): DeviceState {
+    const cached = this.lastDevice;
+    if (cached !== undefined && cached.id === id) return cached;
+    let device = this.devices.get(id);
+    if (!device) {
+      if (this.devices.size >= this.config.maxKeys) this.evictLeastRecent();
+      device = this.newDevice(id);
+      this.devices.set(id, device);
+    }
+    this.seen.touch(device.seenLink);
+    this.lastDevice = device;
+    return device;
+  }
+
+  private newDevice(id: string): DeviceState {
+    const device = new DeviceState(id, this.placement === 'count' ? 0 : -Infinity);
+    for (const sensor of this.config.sensors) this.addSeries(device, sensor);
+    return device;
+  }
+
+  private seriesFor(device: DeviceState, sensor: string): SensorSeries {
+    const cached = device.lastSeries;
+    if (cached !== undefined && cached.name === sensor) return cached;
+    const series = device.seriesByName.get(sensor) ?? this.addSeries(device, sensor);
+    device.lastSeries = series;
+    return series;
+  }
+
+  private addSeries(device: DeviceState, sensor: string): SensorSeries {
+    const keys = this.config.features.map((feature) => `${sensor}.${feature}`);
+    const series = new SensorSeries(sensor, keys, this.config.maxReadings);
+    device.seriesByName.set(sensor, series);
+    device.series.push(series);
+    return series;
+  }
+
+  private evictLeastRecent(): void {
+    const device = this.seen.oldest();
+    if (!device) return;
+    this.closeAll(device);
+    this.forget(device);
+    this.counters.evictions++;
+  }
+
+  private forget(device: DeviceState): void {
+    this.devices.delete(device.id);
+    this.seen.remove(device.seenLink);
+    this.open.remove(device.openLink);
+    if (this.lastDevice === device) this.lastDevice = undefined;
+  }
+
+  private hasOpenWindows(device: DeviceState): boolean {
+    if (this.placement === 'session') return device.sessionStarts.length > 0;
+    for (const series of device.series) if (series.tail > series.head) return true;
+    return false;
+  }
+
+  private markOpen(device: DeviceState): void {
+    this.open.touch(device.openLink);
+  }
+
+  private markClosed(device: DeviceState): void {
+    this.open.remove(device.openLink);
+  }
+
+  // ---- events ----------------------------------------------------------------------------------------------
+
+  private rejectReading(code: RejectCode, message: string, reading: CanonicalReading): readonly WindowEvent[] {
+    this.counters[code === 'late' ? 'late' : code === 'type' ? 'type' : 'overflow']++;
+    this.outbox.push({ kind: 'reject', code, message, reading });
+    return this.takeEvents();
+  }
+
+  private takeEvents(): readonly WindowEvent[] {
+    if (this.outbox.length === 0) return NO_EVENTS;
+    const events = this.outbox;
+    this.outbox = [];
+    return events;
+  }
+
+  // ---- snapshot --------------------------------------------------------------------------------------------
+
+  private toData(device: DeviceState): DeviceStateData {
+    return {
+      id: device.id,
+      clock: [device.latest, device.watermark, device.nextWindow, device.nextReading, device.emitAt, device.closedThrough, device.lastArrival],
+      sessionStarts: device.sessionStarts.slice(),
+      sessionEnds: device.sessionEnds.slice(),
+      sensors: device.series.map((series) => ({ name: series.name, ...series.toState() })),
+    };
+  }
+
+  private fromData(data: DeviceStateData): DeviceState {
+    const device = new DeviceState(data.id, 0);
+    [device.latest, device.watermark, device.nextWindow, device.nextReading, device.emitAt, device.closedThrough, device.lastArrival] = data.clock;
+    device.sessionStarts = data.sessionStarts.slice();
+    device.sessionEnds = data.sessionEnds.slice();
+    for (const sensor of data.sensors) {
+      if (device.seriesByName.has(sensor.name)) throw new Error(`saved window state repeats sensor ${sensor.name} of ${data.id}`);
+      const series = this.addSeries(device, sensor.name);
+      series.loadState(sensor);
+      if (series.length > 0) device.earliest = Math.min(device.earliest, series.positions[0]);
+    }
+    return device;
+  }
+}
+
+/** Why this is not a canonical reading at all (code `type`), or undefined. */
+function readingShapeProblem(reading: CanonicalReading): string | undefined {
+  if (reading === null || typeof reading !== 'object') return 'a reading must be an object { deviceId, sensor, value, ts }';
+  const { deviceId, sensor, ts } = reading;
+  if (typeof deviceId !== 'string' || deviceId === '') return 'reading.deviceId must be a non-empty string';
+  if (typeof sensor !== 'string' || sensor === '' || sensor === '__proto__') return 'reading.sensor must be a non-empty string';
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return `reading.ts of ${deviceId}/${sensor} must be epoch milliseconds`;
+  return undefined;
+}
+
+/** Why the value cannot be windowed (code `type`), or undefined for a finite number or a boolean. */
+function readingValueProblem({ deviceId, sensor, value }: CanonicalReading): string | undefined {
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return undefined;
+  if (typeof value === 'string') {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return `value of ${deviceId}/${sensor} is text (${JSON.stringify(shown)}); windows need numbers or booleans`;
+  }
+  return `value of ${deviceId}/${sensor} must be a finite number or a boolean`;
+}

@@ -1,0 +1,27 @@
+export {
+  parseWindowConfig,
+  windowStateFingerprint,
+  DEFAULT_FEATURES,
+  DEFAULT_MAX_KEYS,
+  DEFAULT_MAX_READINGS,
+  WINDOW_KINDS,
+  WINDOW_UNITS,
+  TIME_MODES,
+  FILL_MODES,
+} from './config';
+export type { WindowConfig, WindowConfigResult, WindowKind, WindowUnit, TimeMode, FillMode } from './config';
+export { WindowEngine } from './engine';
+export { FEATURES, FEATURE_NAMES, isFeatureName, percentileOfSorted, Summary, WindowSample } from './features';
+export type { Feature, FeatureName } from './features';
+export { windowRows } from './rows';
+export type { Label, TrainingWindow, WideRow, WindowedRows, WindowRowsOptions } from './rows';
+export type { WindowSnapshot } from './snapshot';
+export type {
+  CanonicalReading,
+  RejectCode,
+  WindowEvent,
+  WindowOutput,
+  WindowPayload,
+  WindowReject,
+  WindowStats,
+} from './types';

@@ -1,0 +1,76 @@
+import { strict as assert } from 'node:assert';
+import { NodeRedProcess } from '../helpers/nodered-process';
+import { startAedes, mqttClient, type Broker } from '../helpers/broker';
+import { openEditor, dragFromPalette, wire, openNode, closeDialog, deploy } from '../helpers/browser';
+
+describe('browser: feature-window in the editor', function () {
+  let broker: Broker;
+  let red: NodeRedProcess;
+  let editor: Awaited<ReturnType<typeof openEditor>>;
+
+  before(async () => {
+    broker = await startAedes();
+    red = await NodeRedProcess.start({
+      flows: [
+        { id: 'tab1', type: 'tab', label: 'Flow 1' },
+        { id: 'broker1', type: 'mqtt-broker', name: 'test broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
+        { id: 'in1', type: 'mqtt in', z: 'tab1', name: 'readings', topic: 'readings', qos: '1', datatype: 'json', broker: 'broker1', nl: false, rap: true, rh: 0, inputs: 0, x: 150, y: 100, wires: [] },
+        { id: 'out1', type: 'mqtt out', z: 'tab1', name: 'features', topic: 'features', qos: '1', retain: 'false', broker: 'broker1', x: 650, y: 100, wires: [] },
+      ],
+    });
+    editor = await openEditor(red.url);
+  });
+  after(async () => {
+    await editor?.close();
+    await red?.dispose();
+    await broker?.close();
+  });
+
+  it('configures a sliding window (only its fields shown), deploys it, and features come out', async () => {
+    const { page } = editor;
+    const id = await dragFromPalette(page, 'feature-window', 400, 100);
+    await openNode(page, id);
+    assert.equal(await page.isVisible('#node-input-slide'), false, 'tumbling windows have no "every" field');
+    await page.selectOption('#node-input-window', 'sliding');
+    assert.equal(await page.isVisible('#node-input-slide'), true);
+    assert.equal(await page.isVisible('#node-input-gap'), false);
+    await page.selectOption('#node-input-window', 'session');
+    assert.equal(await page.isVisible('#node-input-gap'), true);
+    assert.equal(await page.isVisible('#node-input-slide'), false);
+    await page.selectOption('#node-input-window', 'sliding');
+    await page.fill('#node-input-size', '10');
+    await page.fill('#node-input-slide', '5');
+    await page.selectOption('#node-input-unit', 's');
+    for (const feature of ['std', 'min', 'max', 'last', 'count']) await page.uncheck(`#iot-ai-window-feature-${feature}`);
+    await page.check('#iot-ai-window-feature-slope');
+    await closeDialog(page);
+    const saved = await page.evaluate((nodeId) => {
+      const n = (window as any).RED.nodes.node(nodeId);
+      return { window: n.window, size: n.size, slide: n.slide, features: n.features, valid: n.valid };
+    }, id);
+    assert.deepEqual(saved, { window: 'sliding', size: '10', slide: '5', features: ['mean', 'slope'], valid: true });
+    await wire(page, 'in1', 0, id);
+    await wire(page, id, 0, 'out1');
+    await deploy(page);
+
+    const client = await mqttClient(broker.url);
+    try {
+      await client.client.subscribeAsync('features', { qos: 1 });
+      const t0 = Date.UTC(2026, 0, 1);
+      let i = 0;
+      await client.waitFor(() => {
+        // Readings 1 s apart, value = seconds: every window's slope is 1 per second.
+        void client.client.publishAsync('readings', JSON.stringify({ deviceId: 'pump', sensor: 'rpm', value: i, ts: t0 + i * 1000 }), { qos: 1 });
+        i++;
+        return client.json('features').length >= 2;
+      }, 30000, 'two sliding windows');
+      const [first, second] = client.json('features');
+      assert.equal(second.start - first.start, 5000, 'windows start every 5 s');
+      assert.equal(second.end - second.start, 10000, 'and last 10 s');
+      assert.deepEqual(Object.keys(second.features).sort(), ['rpm.mean', 'rpm.slope']);
+      assert.ok(Math.abs(second.features['rpm.slope'] - 1) < 1e-9);
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -1,0 +1,117 @@
+import { strict as assert } from 'node:assert';
+import { helper, harness, collect, getNode, settle, lastStatus } from '../helpers/runtime';
+import featureWindow = require('../../src/nodes/feature-window');
+
+const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+const reading = (deviceId: string, sensor: string, value: unknown, ts: number) => ({ payload: { deviceId, sensor, value, ts } });
+
+describe('feature-window node', function () {
+  beforeEach(() => helper.startServer());
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  it('emits one message per device window, with the features of all its sensors, when the watermark passes the end', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 10, unit: 's', features: ['mean', 'max', 'count'] }));
+    const out1 = collect('out1');
+    const completed = collect('completed');
+    const n1 = getNode('n1');
+    n1.receive(reading('kitchen', 'temp', 20, T0 + 1000));
+    n1.receive(reading('kitchen', 'temp', 22, T0 + 5000));
+    n1.receive(reading('kitchen', 'co2', 600, T0 + 6000));
+    n1.receive(reading('hall', 'temp', 18, T0 + 2000));
+    await completed.next(4);
+    await settle();
+    assert.equal(out1.messages.length, 0, 'nothing is emitted before the window ends');
+    n1.receive(reading('kitchen', 'temp', 23, T0 + 10000));
+    const [window] = await out1.next(1);
+    assert.equal(window.topic, 'kitchen');
+    assert.deepEqual(window.payload, {
+      deviceId: 'kitchen',
+      start: T0,
+      end: T0 + 10000,
+      features: { 'temp.mean': 21, 'temp.max': 22, 'temp.count': 2, 'co2.mean': 600, 'co2.max': 600, 'co2.count': 1 },
+      counts: { temp: 2, co2: 1 },
+    });
+    await settle();
+    assert.equal(out1.messages.length, 1, "hall's window is still open: devices have their own watermark");
+  });
+
+  it('sends late readings, string values and short windows to output 2 with a code, and finishes every input', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 10, unit: 's', lateness: 2000, minCount: 2, features: ['mean'] }));
+    const out1 = collect('out1');
+    const out2 = collect('out2');
+    const completed = collect('completed');
+    const caught = collect('caught');
+    const n1 = getNode('n1');
+    n1.receive(reading('d', 't', 1, T0 + 9000));
+    n1.receive(reading('d', 't', 3, T0 + 11000));
+    n1.receive(reading('d', 't', 2, T0 + 9500)); // out of order within lateness: lands in the first window
+    n1.receive(reading('d', 't', 'warm', T0 + 11500));
+    n1.receive(reading('d', 't', 5, T0 + 12500)); // watermark 10.5 s: first window closes
+    n1.receive(reading('d', 't', 0, T0 + 1000)); // older than the watermark: late
+    await completed.next(6);
+    const [first] = await out1.next(1);
+    assert.deepEqual(first.payload.features, { 't.mean': 1.5 });
+    const rejects = await out2.next(2);
+    assert.deepEqual(rejects.map((m) => m.error.code).sort(), ['late', 'type']);
+    assert.equal(rejects.find((m) => m.error.code === 'late')!.payload.value, 0, 'the late reading itself');
+    n1.receive({ flush: true }); // the second window holds 3 and 5: two readings, enough
+    const [, second] = await out1.next(2);
+    assert.deepEqual(second.payload.features, { 't.mean': 4 });
+    n1.receive(reading('d', 't', 7, T0 + 25000));
+    n1.receive({ flush: 'd' }); // one reading: short of minCount
+    const [, , short] = await out2.next(3);
+    assert.equal(short.error.code, 'min-count');
+    assert.equal(short.payload.counts.t, 1, 'the short window itself');
+    await settle();
+    assert.equal(out1.messages.length, 2);
+    assert.equal(caught.messages.length, 0);
+  });
+
+  it('msg.reset forgets a device and msg.flush emits open windows now', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 60, unit: 's', features: ['count'] }));
+    const out1 = collect('out1');
+    const n1 = getNode('n1');
+    n1.receive(reading('a', 'x', 1, T0));
+    n1.receive(reading('b', 'x', 1, T0));
+    n1.receive({ reset: 'a' });
+    n1.receive({ flush: true });
+    const [only] = await out1.next(1);
+    assert.equal(only.payload.deviceId, 'b');
+    await settle();
+    assert.equal(out1.messages.length, 1, 'device a was forgotten');
+  });
+
+  it('closes a quiet device\'s window after idleTimeout of wall clock', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 60, unit: 's', idleTimeout: 150, features: ['count'] }));
+    const out1 = collect('out1');
+    getNode('n1').receive(reading('quiet', 'x', 1, T0));
+    const [window] = await out1.next(1, 3000);
+    assert.equal(window.payload.deviceId, 'quiet');
+    assert.equal(window.payload.features['x.count'], 1);
+  });
+
+  it('shows counts in its status and a bad configuration as a fault seen by Catch', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'sliding', size: 60, unit: 's', slide: '' }));
+    const n1 = getNode('n1');
+    assert.equal(lastStatus(n1)?.fill, 'red');
+    const caught = collect('caught');
+    n1.receive(reading('a', 'x', 1, T0));
+    const [error] = await caught.next(1);
+    assert.match(error.error.message, /slide is required/);
+  });
+
+  it('counts windows and late readings in the status', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 1, unit: 's', features: ['count'] }));
+    const n1 = getNode('n1');
+    const completed = collect('completed');
+    n1.receive(reading('a', 'x', 1, T0));
+    n1.receive(reading('a', 'x', 1, T0 + 1500));
+    n1.receive(reading('a', 'x', 1, T0 + 100));
+    await completed.next(3);
+    await settle(700);
+    assert.match(lastStatus(n1)?.text, /^1 .*windows · 1 .*devices · 1 .*late$/);
+  });
+});
