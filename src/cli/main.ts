@@ -6,7 +6,20 @@ export interface CliIO {
 
 export type Subcommand = (argv: string[], io: CliIO) => Promise<number>;
 
-const SUBCOMMANDS: Record<string, { summary: string; load: () => Subcommand }> = {};
+const SUBCOMMANDS: Record<string, { summary: string; load: () => Subcommand }> = {
+  train: {
+    summary: 'learn a random forest from a CSV of feature rows, or of readings with --window',
+    load: () => {
+      const { runTrain } = require('./train') as typeof import('./train');
+      const { windowExamples } = require('./windowing') as typeof import('./windowing');
+      return (argv, io) => runTrain(argv, io, { windowExamples });
+    },
+  },
+  window: {
+    summary: 'window a CSV of readings into feature rows, as the feature-window node does',
+    load: () => (require('./windowing') as typeof import('./windowing')).runWindow,
+  },
+};
 
 function usage(): string {
   const lines = Object.entries(SUBCOMMANDS).map(([name, { summary }]) => `  iot-ai ${name.padEnd(10)} ${summary}`);

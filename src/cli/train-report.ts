@@ -1,0 +1,200 @@
+/**
+ * The human report written beside a trained model (`MODEL.report.html`): one self-contained HTML page with the
+ * metrics, an SVG confusion matrix (classification) or predicted-vs-actual scatter (regression), and an SVG bar
+ * chart of feature importances. No scripts, no external resources.
+ */
+import type { ModelFile } from '../core/model/model-file';
+import type { ModelMetrics } from '../core/model/train-model';
+
+export interface TrainReportInput {
+  model: ModelFile;
+  metrics: ModelMetrics;
+  evaluated: { truth: Float64Array; predicted: Float64Array } | null;
+  /** Shown as the data source. */
+  dataFile: string;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+const number = (value: number, digits = 4): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
+
+export function renderTrainReport(input: TrainReportInput): string {
+  const { model, metrics } = input;
+  const sections: string[] = [];
+  sections.push(`<h1>${escapeHtml(model.name)} <small>v${escapeHtml(model.version)}</small></h1>`);
+  sections.push(
+    table(
+      ['', ''],
+      [
+        ['Task', model.task],
+        ['Created', model.createdAt],
+        ['Data', input.dataFile],
+        ['Data hash', model.dataHash ?? '–'],
+        ['Features', String(model.featureNames.length)],
+        ...(model.labels ? [['Classes', model.labels.map(String).join(', ')]] : []),
+        ['Trees', String(model.params?.nTrees ?? '–')],
+        ['Training rows', String(metrics.trainRows)],
+        ['Evaluation', describeEvaluation(metrics)],
+      ],
+    ),
+  );
+  sections.push('<h2>Metrics</h2>');
+  sections.push(metricsTable(metrics));
+  if (metrics.task === 'classification' && 'confusion' in metrics) {
+    sections.push('<h2>Confusion matrix</h2><p class="note">Rows: actual class. Columns: predicted class. Shade: share of the actual class.</p>');
+    sections.push(confusionSvg(metrics.confusion, (model.labels ?? []).map(String)));
+  }
+  if (metrics.task === 'regression' && input.evaluated !== null && input.evaluated.truth.length > 0) {
+    sections.push('<h2>Predicted vs actual</h2>');
+    sections.push(scatterSvg(input.evaluated.truth, input.evaluated.predicted));
+  }
+  if (model.importances !== undefined) {
+    sections.push('<h2>Feature importance</h2><p class="note">Mean decrease in impurity, normalised to sum to 1.</p>');
+    sections.push(importanceSvg(model.importances));
+  }
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(model.name)} — training report</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 960px; padding: 0 1rem; color: #1f2937; }
+h1 small { color: #6b7280; font-weight: normal; font-size: 60%; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
+td, th { padding: 0.25rem 0.75rem; border-bottom: 1px solid #e5e7eb; text-align: left; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.note { color: #6b7280; margin: 0; }
+svg text { font: 12px system-ui, sans-serif; fill: #1f2937; }
+</style>
+</head>
+<body>
+${sections.join('\n')}
+</body>
+</html>
+`;
+}
+
+function describeEvaluation(metrics: ModelMetrics): string {
+  if (metrics.evaluation === 'holdout') return `hold-out, ${metrics.rows} rows (${Math.round((metrics.testFraction ?? 0) * 100)}%)`;
+  if (metrics.evaluation === 'cross-validation') return `${metrics.folds}-fold cross-validation, ${metrics.rows} rows`;
+  return 'out-of-bag only';
+}
+
+function table(header: string[], rows: string[][], numericFrom = Infinity): string {
+  const head = header.some((h) => h !== '')
+    ? `<tr>${header.map((h, i) => `<th${i >= numericFrom ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr>`
+    : '';
+  const body = rows
+    .map((row) => `<tr>${row.map((cell, i) => `<td${i >= numericFrom ? ' class="num"' : ''}>${escapeHtml(cell)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<table>${head}\n${body}</table>`;
+}
+
+function metricsTable(metrics: ModelMetrics): string {
+  const rows: string[][] = [];
+  if (metrics.task === 'classification' && 'accuracy' in metrics) {
+    rows.push(['Accuracy', number(metrics.accuracy)], ['Macro F1', number(metrics.macroF1)]);
+  }
+  if (metrics.task === 'regression' && 'mae' in metrics) {
+    rows.push(['MAE', number(metrics.mae)], ['RMSE', number(metrics.rmse)], ['R²', number(metrics.r2)]);
+  }
+  if (metrics.foldScores !== undefined) rows.push(['Per fold', metrics.foldScores.map((s) => number(s, 3)).join(', ')]);
+  if (metrics.oob?.accuracy !== undefined) rows.push(['Out-of-bag accuracy', `${number(metrics.oob.accuracy)} (${metrics.oob.rows} rows)`]);
+  if (metrics.oob?.r2 !== undefined) rows.push(['Out-of-bag R²', `${number(metrics.oob.r2)} (${metrics.oob.rows} rows)`]);
+  let html = table(['', ''], rows, 1);
+  if (metrics.task === 'classification' && 'perClass' in metrics) {
+    html += table(
+      ['Class', 'Precision', 'Recall', 'F1', 'Support'],
+      metrics.perClass.map((c) => [c.label, number(c.precision), number(c.recall), number(c.f1), String(c.support)]),
+      1,
+    );
+  }
+  return html;
+}
+
+function confusionSvg(confusion: number[][], labels: string[]): string {
+  const n = labels.length;
+  const cell = Math.max(22, Math.min(56, Math.floor(560 / Math.max(n, 1))));
+  const margin = 130;
+  const size = margin + n * cell + 10;
+  const parts: string[] = [];
+  for (let actual = 0; actual < n; actual++) {
+    const rowTotal = confusion[actual].reduce((a, b) => a + b, 0);
+    parts.push(
+      `<text x="${margin - 8}" y="${margin + actual * cell + cell / 2 + 4}" text-anchor="end">${escapeHtml(shorten(labels[actual]))}</text>`,
+    );
+    for (let predicted = 0; predicted < n; predicted++) {
+      const count = confusion[actual][predicted];
+      const share = rowTotal === 0 ? 0 : count / rowTotal;
+      const x = margin + predicted * cell;
+      const y = margin + actual * cell;
+      const tint = actual === predicted ? '37,99,235' : '220,38,38';
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${cell - 2}" height="${cell - 2}" fill="rgba(${tint},${(0.08 + 0.85 * share).toFixed(3)})"><title>actual ${escapeHtml(labels[actual])}, predicted ${escapeHtml(labels[predicted])}: ${count}</title></rect>`,
+        `<text x="${x + (cell - 2) / 2}" y="${y + cell / 2 + 3}" text-anchor="middle">${count}</text>`,
+      );
+    }
+  }
+  for (let predicted = 0; predicted < n; predicted++) {
+    const x = margin + predicted * cell + cell / 2;
+    parts.push(`<text transform="translate(${x},${margin - 8}) rotate(-45)">${escapeHtml(shorten(labels[predicted]))}</text>`);
+  }
+  parts.push(`<text x="${margin}" y="14" font-weight="bold">predicted →</text>`);
+  parts.push(`<text transform="translate(14,${margin}) rotate(90)" font-weight="bold">actual →</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" role="img" aria-label="confusion matrix">${parts.join('')}</svg>`;
+}
+
+function importanceSvg(importances: Record<string, number>): string {
+  const entries = Object.entries(importances).sort((a, b) => b[1] - a[1]);
+  const labelWidth = 200;
+  const barWidth = 480;
+  const rowHeight = 22;
+  const height = entries.length * rowHeight + 10;
+  const largest = Math.max(...entries.map(([, v]) => v), 1e-12);
+  const parts = entries.map(([name, value], i) => {
+    const y = 5 + i * rowHeight;
+    const width = Math.max(1, (value / largest) * barWidth);
+    return (
+      `<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(shorten(name, 28))}</text>` +
+      `<rect x="${labelWidth}" y="${y + 3}" width="${width.toFixed(1)}" height="${rowHeight - 6}" fill="#2563eb"><title>${escapeHtml(name)}: ${number(value)}</title></rect>` +
+      `<text x="${(labelWidth + width + 6).toFixed(1)}" y="${y + 15}">${number(value, 3)}</text>`
+    );
+  });
+  const width = labelWidth + barWidth + 60;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="feature importances">${parts.join('')}</svg>`;
+}
+
+/** At most 2000 points (evenly sampled), so the page stays small. */
+function scatterSvg(truth: Float64Array, predicted: Float64Array): string {
+  const size = 420;
+  const pad = 50;
+  let low = Infinity;
+  let high = -Infinity;
+  for (let i = 0; i < truth.length; i++) {
+    low = Math.min(low, truth[i], predicted[i]);
+    high = Math.max(high, truth[i], predicted[i]);
+  }
+  if (high === low) high = low + 1;
+  const scale = (v: number): number => pad + ((v - low) / (high - low)) * (size - 2 * pad);
+  const step = Math.max(1, Math.ceil(truth.length / 2000));
+  const points: string[] = [];
+  for (let i = 0; i < truth.length; i += step) {
+    points.push(`<circle cx="${scale(truth[i]).toFixed(1)}" cy="${(size - scale(predicted[i])).toFixed(1)}" r="2.5"/>`);
+  }
+  const axis = (v: number): string => number(v, 2);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" role="img" aria-label="predicted versus actual">
+<rect x="${pad}" y="${pad}" width="${size - 2 * pad}" height="${size - 2 * pad}" fill="none" stroke="#9ca3af"/>
+<line x1="${pad}" y1="${size - pad}" x2="${size - pad}" y2="${pad}" stroke="#dc2626" stroke-dasharray="4 3"/>
+<g fill="rgba(37,99,235,0.45)">${points.join('')}</g>
+<text x="${pad}" y="${size - pad + 16}">${axis(low)}</text><text x="${size - pad}" y="${size - pad + 16}" text-anchor="end">${axis(high)}</text>
+<text x="${size / 2}" y="${size - 12}" text-anchor="middle">actual</text>
+<text x="${pad - 6}" y="${size - pad}" text-anchor="end">${axis(low)}</text><text x="${pad - 6}" y="${pad + 4}" text-anchor="end">${axis(high)}</text>
+<text transform="translate(14,${size / 2}) rotate(-90)" text-anchor="middle">predicted</text>
+</svg>`;
+}
+
+function shorten(text: string, max = 18): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

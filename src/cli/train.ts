@@ -1,0 +1,324 @@
+/**
+ * `iot-ai train`: learn a random forest from a CSV file and write the model file, a report beside it, and the
+ * held-out metrics on stdout.
+ *
+ *   iot-ai train --data FILE.csv --label COLUMN --out MODEL.json [--task classification|regression]
+ *     [--window WINDOW.json] [--trees N] [--max-depth N] [--seed N] [--test-fraction F | --folds K]
+ *     [--ignore COL,...] [--name NAME] [--version VERSION] [--min-samples-leaf N] [--max-features M]
+ *     [--criterion gini|entropy]
+ *
+ * Exit codes: 0 trained, 1 bad data or files, 2 bad command line.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { CsvTable, formatCsvProblem, parseCsv } from '../core/model/csv';
+import { Examples, examplesFromTable, examplesFromValues, ExamplesResult } from '../core/model/dataset';
+import { serializeModel, writeFileAtomic } from '../core/model/store';
+import { ModelMetrics, trainModel } from '../core/model/train-model';
+import type { Criterion, ForestOptions, MaxFeatures, Task } from '../core/model/trainer';
+import { renderTrainReport } from './train-report';
+
+export interface CommandIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+}
+
+/**
+ * Turns wide-form readings (`deviceId,ts,<sensor>...,<label>`) into windowed examples, with feature-window's
+ * own code. The command does not know windows: the integrator passes this in (from src/core/window).
+ */
+export type WindowExamplesHook = (input: {
+  table: CsvTable;
+  /** The parsed WINDOW.json: feature-window properties. */
+  windowConfig: unknown;
+  label: string;
+  ignore: readonly string[];
+}) =>
+  | { ok: true; featureNames: string[]; rows: Float64Array[]; labels: string[] }
+  | { ok: false; error: string };
+
+export interface TrainCommandOptions {
+  /** The clock for `createdAt`. */
+  now?: () => Date;
+  /** Enables `--window`. */
+  windowExamples?: WindowExamplesHook;
+}
+
+export const TRAIN_USAGE = `Usage: iot-ai train --data FILE.csv --label COLUMN --out MODEL.json [options]
+
+Learns a random forest from a CSV file (one example per row; every column but the label, deviceId, ts,
+ignored and truth.* columns is a feature) and writes MODEL.json, MODEL.report.html and the held-out metrics.
+
+Options:
+  --task classification|regression  default: regression if the label is numeric with > 10 distinct values
+  --window WINDOW.json   the CSV holds readings (deviceId,ts,<sensor>...,<label>); compute feature-window
+                         windows with these properties and learn one example per window
+  --trees N              trees in the forest (default 100)
+  --max-depth N          deepest split level (default: unlimited)
+  --min-samples-leaf N   least samples in a leaf (default 1; regression 5)
+  --max-features M       features tried per split: sqrt, log2, third, all, a count or a fraction
+  --criterion C          gini (default) or entropy, classification only
+  --seed N               random seed (default 1); the same seed and data give the same model
+  --test-fraction F      share of rows held out for the metrics (default 0.2; 0: out-of-bag only)
+  --folds K              k-fold cross-validation instead of a hold-out (the model then uses all rows)
+  --ignore A,B           columns that are not features
+  --name NAME            model name (default: the output file's name)
+  --version V            model version (default 1.0.0)
+  -h, --help             this text
+`;
+
+class UsageError extends Error {}
+
+interface TrainArguments {
+  data: string;
+  label: string;
+  out: string;
+  task?: Task;
+  window?: string;
+  trees?: number;
+  maxDepth?: number;
+  minSamplesLeaf?: number;
+  maxFeatures?: MaxFeatures;
+  criterion?: Criterion;
+  seed?: number;
+  testFraction?: number;
+  folds?: number;
+  ignore: string[];
+  name?: string;
+  version?: string;
+}
+
+const VALUE_FLAGS = [
+  'data', 'label', 'out', 'task', 'window', 'trees', 'max-depth', 'min-samples-leaf', 'max-features', 'criterion',
+  'seed', 'test-fraction', 'folds', 'ignore', 'name', 'version',
+];
+
+function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
+  const values = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') return 'help';
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
+    const equals = arg.indexOf('=');
+    const flag = arg.slice(2, equals === -1 ? undefined : equals);
+    if (!VALUE_FLAGS.includes(flag)) throw new UsageError(`unknown option --${flag}`);
+    let value: string;
+    if (equals !== -1) value = arg.slice(equals + 1);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
+    else throw new UsageError(`--${flag} needs a value`);
+    values.set(flag, [...(values.get(flag) ?? []), value]);
+  }
+  const single = (flag: string): string | undefined => {
+    const given = values.get(flag);
+    if (given !== undefined && given.length > 1 && flag !== 'ignore') throw new UsageError(`--${flag} is given twice`);
+    return given?.[0];
+  };
+  const required = (flag: string): string => {
+    const value = single(flag);
+    if (value === undefined || value === '') throw new UsageError(`--${flag} is required`);
+    return value;
+  };
+  const integer = (flag: string, min: number): number | undefined => {
+    const text = single(flag);
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!(Number.isInteger(value) && value >= min)) throw new UsageError(`--${flag} must be an integer >= ${min}, got ${JSON.stringify(text)}`);
+    return value;
+  };
+  const task = single('task');
+  if (task !== undefined && task !== 'classification' && task !== 'regression') {
+    throw new UsageError(`--task must be classification or regression, got ${JSON.stringify(task)}`);
+  }
+  const criterion = single('criterion');
+  if (criterion !== undefined && criterion !== 'gini' && criterion !== 'entropy') {
+    throw new UsageError(`--criterion must be gini or entropy, got ${JSON.stringify(criterion)}`);
+  }
+  const maxFeaturesText = single('max-features');
+  let maxFeatures: MaxFeatures | undefined;
+  if (maxFeaturesText !== undefined) {
+    const named = ['sqrt', 'log2', 'third', 'all'] as const;
+    const asNumber = Number(maxFeaturesText);
+    if ((named as readonly string[]).includes(maxFeaturesText)) maxFeatures = maxFeaturesText as MaxFeatures;
+    else if (asNumber > 0 && (asNumber < 1 || Number.isInteger(asNumber))) maxFeatures = asNumber;
+    else throw new UsageError(`--max-features must be sqrt, log2, third, all, a count or a fraction, got ${JSON.stringify(maxFeaturesText)}`);
+  }
+  const testFractionText = single('test-fraction');
+  let testFraction: number | undefined;
+  if (testFractionText !== undefined) {
+    testFraction = Number(testFractionText);
+    if (!(testFraction >= 0 && testFraction < 1)) {
+      throw new UsageError(`--test-fraction must be in [0, 1), got ${JSON.stringify(testFractionText)}`);
+    }
+  }
+  const folds = integer('folds', 2);
+  if (folds !== undefined && testFraction !== undefined) throw new UsageError('use either --test-fraction or --folds');
+  const seedText = single('seed');
+  const seed = seedText === undefined ? undefined : Number(seedText);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${JSON.stringify(seedText)}`);
+  return {
+    data: required('data'),
+    label: required('label'),
+    out: required('out'),
+    task,
+    window: single('window'),
+    trees: integer('trees', 1),
+    maxDepth: integer('max-depth', 0),
+    minSamplesLeaf: integer('min-samples-leaf', 1),
+    maxFeatures,
+    criterion,
+    seed,
+    testFraction,
+    folds,
+    ignore: (values.get('ignore') ?? []).flatMap((list) => list.split(',')).map((name) => name.trim()).filter((name) => name !== ''),
+    name: single('name'),
+    version: single('version'),
+  };
+}
+
+/** Where the report goes: MODEL.json → MODEL.report.html. */
+export function reportPathFor(modelPath: string): string {
+  return modelPath.toLowerCase().endsWith('.json') ? `${modelPath.slice(0, -5)}.report.html` : `${modelPath}.report.html`;
+}
+
+export async function runTrain(argv: string[], io: CommandIo, options: TrainCommandOptions = {}): Promise<number> {
+  let args: TrainArguments | 'help';
+  try {
+    args = parseArguments(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`iot-ai train: ${err.message}\nRun "iot-ai train --help" for usage.\n`);
+    return 2;
+  }
+  if (args === 'help') {
+    io.stdout.write(TRAIN_USAGE);
+    return 0;
+  }
+  if (args.window !== undefined && options.windowExamples === undefined) {
+    io.stderr.write('iot-ai train: --window is not available in this build\n');
+    return 2;
+  }
+  const fail = (message: string): number => {
+    io.stderr.write(`iot-ai train: ${message}\n`);
+    return 1;
+  };
+
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(args.data);
+  } catch (err) {
+    return fail(`cannot read ${args.data}: ${(err as Error).message}`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return fail(`${args.data} is not UTF-8 text`);
+  }
+  const parsed = parseCsv(text);
+  if (!parsed.ok) return fail(`${args.data}: ${formatCsvProblem(parsed.error)}`);
+
+  let result: ExamplesResult;
+  if (args.window !== undefined && options.windowExamples !== undefined) {
+    let windowConfig: unknown;
+    try {
+      windowConfig = JSON.parse(await readFile(args.window, 'utf8')) as unknown;
+    } catch (err) {
+      return fail(`cannot read ${args.window}: ${(err as Error).message}`);
+    }
+    const windowed = options.windowExamples({ table: parsed.table, windowConfig, label: args.label, ignore: args.ignore });
+    if (!windowed.ok) return fail(`${args.data}: ${windowed.error}`);
+    result = examplesFromValues(windowed.featureNames, windowed.rows, windowed.labels, args.task);
+  } else {
+    result = examplesFromTable(parsed.table, { label: args.label, ignore: args.ignore, task: args.task });
+  }
+  if (!result.ok) {
+    const error = result.error;
+    return fail(`${args.data}: ${'line' in error ? formatCsvProblem(error) : error.message}`);
+  }
+  const examples = result.examples;
+  if (args.folds !== undefined && args.folds > examples.rows.length) {
+    return fail(`--folds ${args.folds} is more than the ${examples.rows.length} examples`);
+  }
+
+  const forest: Omit<ForestOptions, 'task' | 'nClasses'> = {
+    nTrees: args.trees,
+    maxDepth: args.maxDepth,
+    minSamplesLeaf: args.minSamplesLeaf,
+    maxFeatures: args.maxFeatures,
+    criterion: examples.task === 'classification' ? args.criterion : undefined,
+    seed: args.seed,
+  };
+  const progress = progressReporter(io.stderr);
+  let trained: Awaited<ReturnType<typeof trainModel>>;
+  try {
+    trained = await trainModel(examples, {
+      name: args.name ?? path.basename(args.out).replace(/\.json$/i, ''),
+      version: args.version,
+      createdAt: (options.now ?? (() => new Date()))(),
+      forest,
+      testFraction: args.testFraction,
+      folds: args.folds,
+      dataHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+      onProgress: progress,
+    });
+  } catch (err) {
+    return fail(`training failed: ${(err as Error).message}`);
+  }
+
+  const reportPath = reportPathFor(args.out);
+  try {
+    await writeFileAtomic(args.out, serializeModel(trained.model));
+    await writeFileAtomic(
+      reportPath,
+      renderTrainReport({ model: trained.model, metrics: trained.metrics, evaluated: trained.evaluated, dataFile: args.data }),
+    );
+  } catch (err) {
+    return fail(`cannot write the model: ${(err as Error).message}`);
+  }
+  io.stdout.write(summary(examples, trained.metrics, trained.model.params?.nTrees as number));
+  io.stdout.write(`Wrote ${args.out} and ${reportPath}\n`);
+  return 0;
+}
+
+/** Progress on stderr: a self-updating line on a terminal, a line per quarter otherwise. */
+function progressReporter(stderr: CommandIo['stderr']): (done: number, total: number) => void {
+  let lastQuarter = 0;
+  return (done, total) => {
+    if (stderr.isTTY === true) {
+      stderr.write(`\rtraining: ${done}/${total} trees`);
+      if (done === total) stderr.write('\n');
+      return;
+    }
+    const quarter = Math.floor((done * 4) / total);
+    if (quarter > lastQuarter) {
+      lastQuarter = quarter;
+      stderr.write(`training: ${done}/${total} trees\n`);
+    }
+  };
+}
+
+function summary(examples: Examples, metrics: ModelMetrics, nTrees: number): string {
+  const lines: string[] = [];
+  const classes = examples.labels ? `, ${examples.labels.length} classes` : '';
+  lines.push(
+    `Trained a ${examples.task} forest: ${nTrees} trees, ${examples.featureNames.length} features${classes}, ${metrics.trainRows} training rows.`,
+  );
+  const f = (value: number): string => value.toFixed(4);
+  if (metrics.evaluation === 'holdout') lines.push(`Held-out metrics (${metrics.rows} rows):`);
+  else if (metrics.evaluation === 'cross-validation') lines.push(`${metrics.folds}-fold cross-validation (${metrics.rows} rows, out-of-fold):`);
+  else lines.push('No rows held out: the out-of-bag estimate is the only measure.');
+  if ('accuracy' in metrics) {
+    lines.push(`  accuracy  ${f(metrics.accuracy)}`, `  macro F1  ${f(metrics.macroF1)}`);
+    const width = Math.max(5, ...metrics.perClass.map((c) => c.label.length));
+    lines.push(`  ${'class'.padEnd(width)}  precision  recall  F1      support`);
+    for (const c of metrics.perClass) {
+      lines.push(`  ${c.label.padEnd(width)}  ${f(c.precision)}     ${f(c.recall)}  ${f(c.f1)}  ${c.support}`);
+    }
+  }
+  if ('mae' in metrics) lines.push(`  MAE   ${f(metrics.mae)}`, `  RMSE  ${f(metrics.rmse)}`, `  R²    ${f(metrics.r2)}`);
+  if (metrics.foldScores !== undefined) lines.push(`  per fold: ${metrics.foldScores.map((s) => s.toFixed(3)).join(' ')}`);
+  if (metrics.oob?.accuracy !== undefined) lines.push(`Out-of-bag accuracy: ${f(metrics.oob.accuracy)} (${metrics.oob.rows} rows)`);
+  if (metrics.oob?.r2 !== undefined) lines.push(`Out-of-bag R²: ${f(metrics.oob.r2)} (${metrics.oob.rows} rows)`);
+  return `${lines.join('\n')}\n`;
+}

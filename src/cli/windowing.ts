@@ -1,0 +1,128 @@
+/**
+ * Windowing a CSV of readings in wide form (`deviceId,ts,<sensor>...`) with feature-window's own engine, for
+ * `iot-ai window` (feature rows out) and `iot-ai train --window` (examples in): training and serving can't disagree.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { normaliseTimestamp } from '../core/ingest/timestamps';
+import { formatCsv, formatCsvProblem, parseCsv, type CsvTable } from '../core/model/csv';
+import { parseWindowConfig, windowRows, type WideRow, type WindowedRows } from '../core/window';
+import type { CliIO } from './main';
+import type { WindowExamplesHook } from './train';
+
+/** Wide rows from a parsed CSV, with `ts` normalised as sensor-ingest does (seconds below 1e11, ISO 8601). */
+export function wideRowsFromTable(table: CsvTable): { rows: WideRow[] } | { error: string } {
+  const deviceColumn = table.header.indexOf('deviceId');
+  const tsColumn = table.header.indexOf('ts');
+  if (deviceColumn === -1 || tsColumn === -1) {
+    return { error: `line 1: the header needs deviceId and ts columns (found ${table.header.join(', ')})` };
+  }
+  const rows: WideRow[] = [];
+  for (let r = 0; r < table.rows.length; r++) {
+    const record = table.rows[r];
+    const deviceId = record[deviceColumn].trim();
+    if (deviceId === '') return { error: formatCsvProblem({ ...table.position(r, deviceColumn), message: 'deviceId is empty' }) };
+    const ts = normaliseTimestamp(record[tsColumn].trim());
+    if (ts === undefined) {
+      return { error: formatCsvProblem({ ...table.position(r, tsColumn), message: `ts ${JSON.stringify(record[tsColumn])} is not epoch seconds, epoch ms or ISO 8601` }) };
+    }
+    const row: Record<string, unknown> = {};
+    table.header.forEach((column, c) => (row[column] = record[c]));
+    row.deviceId = deviceId;
+    row.ts = ts;
+    rows.push(row as WideRow);
+  }
+  return { rows };
+}
+
+/** Windows a table with node properties; a bad config or table is one message. */
+export function windowTable(table: CsvTable, windowConfig: unknown, label?: string, ignore: readonly string[] = []): { ok: true; windowed: WindowedRows } | { ok: false; error: string } {
+  const config = parseWindowConfig(windowConfig);
+  if (!config.ok) return { ok: false, error: `window config: ${config.error}` };
+  const wide = wideRowsFromTable(table);
+  if ('error' in wide) return { ok: false, error: wide.error };
+  if (label !== undefined && !table.header.includes(label)) return { ok: false, error: `line 1: no label column "${label}"` };
+  return { ok: true, windowed: windowRows(wide.rows, config.config, label, { ignore }) };
+}
+
+/** `iot-ai train --window`: one example per labelled window whose features are all present. */
+export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label, ignore }) => {
+  const result = windowTable(table, windowConfig, label, ignore);
+  if (!result.ok) return result;
+  const { featureNames, rows } = result.windowed;
+  const examples: Float64Array[] = [];
+  const labels: string[] = [];
+  for (const row of rows) {
+    if (row.label === undefined) continue;
+    const vector = new Float64Array(featureNames.length);
+    let complete = true;
+    featureNames.forEach((name, i) => {
+      const value = row.features[name];
+      if (value === undefined) complete = false;
+      else vector[i] = value;
+    });
+    // A window missing a sensor (fill: none) has no value to learn from; nothing is filled in silently.
+    if (!complete) continue;
+    examples.push(vector);
+    labels.push(String(row.label));
+  }
+  if (examples.length === 0) return { ok: false, error: 'no window has a label and every feature: check --label, the window size and the sensors' };
+  return { ok: true, featureNames, rows: examples, labels };
+};
+
+export const WINDOW_USAGE = `Usage: iot-ai window --data READINGS.csv --window WINDOW.json --out FEATURES.csv [--label COLUMN]
+
+Windows readings in wide form (deviceId,ts,<sensor>...) per device with the feature-window node's own code and
+writes one row per window: deviceId,start,end,<sensor>.<feature>...[,label].
+  --data FILE      readings CSV (ts in epoch seconds, epoch ms or ISO 8601)
+  --window FILE    JSON of feature-window properties, e.g. {"window":"sliding","size":60,"slide":10,"unit":"s"}
+  --out FILE       feature rows CSV to write
+  --label COLUMN   also write each window's label: the label of the latest row inside it
+  --ignore A,B     columns that are neither sensors nor the label (truth.* columns are always left out)
+`;
+
+export async function runWindow(argv: string[], io: CliIO): Promise<number> {
+  const options: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--help' || flag === '-h') {
+      io.stdout.write(WINDOW_USAGE);
+      return 0;
+    }
+    const name = flag.startsWith('--') ? flag.slice(2) : '';
+    if (!['data', 'window', 'out', 'label', 'ignore'].includes(name) || i + 1 >= argv.length) {
+      io.stderr.write(`iot-ai window: unexpected ${JSON.stringify(flag)}\n\n${WINDOW_USAGE}`);
+      return 2;
+    }
+    options[name] = argv[++i];
+  }
+  for (const required of ['data', 'window', 'out']) {
+    if (!options[required]) {
+      io.stderr.write(`iot-ai window: --${required} is required\n\n${WINDOW_USAGE}`);
+      return 2;
+    }
+  }
+  const fail = (message: string) => {
+    io.stderr.write(`iot-ai window: ${message}\n`);
+    return 1;
+  };
+  let text: string;
+  let windowConfig: unknown;
+  try {
+    text = await readFile(options.data, 'utf8');
+    windowConfig = JSON.parse(await readFile(options.window, 'utf8'));
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  const parsed = parseCsv(text);
+  if (!parsed.ok) return fail(`${options.data}: ${formatCsvProblem(parsed.error)}`);
+  const ignore = options.ignore ? options.ignore.split(',').map((c) => c.trim()).filter(Boolean) : [];
+  const result = windowTable(parsed.table, windowConfig, options.label, ignore);
+  if (!result.ok) return fail(`${options.data}: ${result.error}`);
+  const { featureNames, rows, rejected } = result.windowed;
+  const header = ['deviceId', 'start', 'end', ...featureNames, ...(options.label ? [options.label] : [])];
+  const records = rows.map((row) => [row.deviceId, row.start, row.end, ...featureNames.map((name) => row.features[name]), ...(options.label ? [row.label] : [])]);
+  await writeFile(options.out, formatCsv([header, ...records]));
+  const dropped = Object.entries(rejected).filter(([, n]) => n > 0).map(([code, n]) => `${n} ${code}`);
+  io.stdout.write(`${rows.length} windows of ${parsed.table.rows.length} rows written to ${options.out}${dropped.length ? ` (dropped: ${dropped.join(', ')})` : ''}\n`);
+  return 0;
+}

@@ -1,0 +1,203 @@
+/**
+ * The forest forms a model file may hold in its `forest` property.
+ *
+ * ## `iot-ai/trees@1` — the package's own form
+ *
+ * ```
+ * { "kind": "iot-ai/trees@1", "nFeatures": 6, "nClasses": 3,
+ *   "trees": [ { "feature": [2, -1, 0, -1, -1], "threshold": [21.5, 0, 0.25, 0, 0],
+ *                "left": [1, -1, 3, -1, -1], "right": [2, -1, 4, -1, -1], "value": [0, 1, 0, 0, 2] } ] }
+ * ```
+ * - A tree is five parallel arrays, one entry per node; node 0 is the root.
+ * - Node `i` is a leaf when `left[i] === -1` (then `right[i] === -1` and `feature[i] === -1`).
+ * - Otherwise the row goes to `left[i]` when `row[feature[i]] <= threshold[i]`, else to `right[i]`. A NaN goes right.
+ *   Thresholds are real feature values (the upper edge of a histogram bin), so trees apply to raw floats.
+ * - `value[i]` is the leaf's output: a class index in `[0, nClasses)` for classification, a number for
+ *   regression. Internal nodes carry 0 there.
+ * - `nClasses` is 0 for a regression forest.
+ * - Children may appear in any order, but every node is reached at most once from the root (no cycles, no
+ *   shared subtrees). Our trainer writes children after their parent.
+ *
+ * Classification: each tree votes the class of its leaf; the probabilities are the vote fractions and the label
+ * is the class with most votes (ties: the lowest class index). Regression: the mean of the trees' outputs, with
+ * the population standard deviation of those outputs as `spread`.
+ *
+ * ## ml-random-forest `toJSON()` form
+ *
+ * `{ name: "RFClassifier" | "RFRegression", selectionMethod?, baseModel: { indexes, isClassifier, nEstimators,
+ * estimators: [{ name, options, root }] } }` where every estimator sees the feature columns `indexes[t]`, and
+ * its ml-cart nodes are `{ splitColumn, splitValue, left, right }` (go left when `x < splitValue`) or leaves
+ * holding `distribution` (class fractions `[[p0, p1, ...]]`, or a number for regression). We reproduce
+ * ml-random-forest's own `predict()` exactly, including how its mode breaks ties (see ml-random-forest.ts).
+ *
+ * The full user-facing description lives in docs/model-format.md.
+ */
+
+export const TREES_KIND = 'iot-ai/trees@1';
+
+/** One tree of the `iot-ai/trees@1` form: parallel arrays, node 0 is the root, `left[i] === -1` marks a leaf. */
+export interface Tree {
+  feature: number[];
+  threshold: number[];
+  left: number[];
+  right: number[];
+  value: number[];
+}
+
+/** The package's own forest form. */
+export interface TreeForest {
+  kind: typeof TREES_KIND;
+  nFeatures: number;
+  /** 0 for regression. */
+  nClasses: number;
+  trees: Tree[];
+}
+
+/** An ml-cart node as found in ml-random-forest's `toJSON()` output (after a JSON round trip). */
+export interface MlCartNode {
+  splitColumn?: number;
+  splitValue?: number;
+  left?: MlCartNode;
+  right?: MlCartNode;
+  /** Leaves only: `[[fractions...]]` (classifier) or the mean (regression). */
+  distribution?: number | number[] | number[][];
+  [other: string]: unknown;
+}
+
+/** ml-random-forest's `RandomForestClassifier#toJSON()` / `RandomForestRegression#toJSON()` output. */
+export interface MlRandomForestJson {
+  name: 'RFClassifier' | 'RFRegression';
+  selectionMethod?: 'mean' | 'median';
+  baseModel: {
+    indexes: number[][];
+    isClassifier: boolean;
+    nEstimators: number;
+    estimators: Array<{ name?: string; root: MlCartNode; [other: string]: unknown }>;
+    [other: string]: unknown;
+  };
+}
+
+export type AnyForest = TreeForest | MlRandomForestJson;
+
+export function isTreeForest(forest: AnyForest): forest is TreeForest {
+  return (forest as TreeForest).kind === TREES_KIND;
+}
+
+/**
+ * Checks what a JSON Schema cannot: equal array lengths, indices in range, a tree (not a graph) under each
+ * root, leaf values that fit the task. Returns the first problem as a readable sentence, or null.
+ */
+export function checkTreeForest(forest: TreeForest): string | null {
+  const { nFeatures, nClasses } = forest;
+  if (!Number.isInteger(nFeatures) || nFeatures < 1) return `forest.nFeatures must be a positive integer`;
+  if (!Number.isInteger(nClasses) || nClasses < 0) return `forest.nClasses must be an integer >= 0`;
+  if (forest.trees.length === 0) return 'forest has no trees';
+  let reached = new Uint8Array(0);
+  for (let t = 0; t < forest.trees.length; t++) {
+    const tree = forest.trees[t];
+    const where = `forest.trees[${t}]`;
+    const size = tree.feature.length;
+    if (size === 0) return `${where} has no nodes`;
+    for (const key of ['threshold', 'left', 'right', 'value'] as const) {
+      if (tree[key].length !== size) {
+        return `${where}.${key} has ${tree[key].length} entries but feature has ${size}`;
+      }
+    }
+    if (reached.length < size) reached = new Uint8Array(size);
+    else reached.fill(0, 0, size);
+    // Walk from the root: a node reached twice means a cycle or a shared subtree.
+    const pending = [0];
+    reached[0] = 1;
+    while (pending.length > 0) {
+      const node = pending.pop() as number;
+      const at = `${where} node ${node}`;
+      const left = tree.left[node];
+      const right = tree.right[node];
+      const feature = tree.feature[node];
+      if (left === -1 || right === -1) {
+        if (left !== -1 || right !== -1) return `${at}: left and right must both be -1 for a leaf`;
+        if (feature !== -1) return `${at}: a leaf must have feature -1, found ${feature}`;
+        const value = tree.value[node];
+        if (!Number.isFinite(value)) return `${at}: leaf value must be a finite number`;
+        if (nClasses > 0 && !(Number.isInteger(value) && value >= 0 && value < nClasses)) {
+          return `${at}: leaf value ${value} is not a class index in [0, ${nClasses})`;
+        }
+        continue;
+      }
+      if (!(Number.isInteger(feature) && feature >= 0 && feature < nFeatures)) {
+        return `${at}: feature ${feature} is out of range [0, ${nFeatures})`;
+      }
+      if (!Number.isFinite(tree.threshold[node])) return `${at}: threshold must be a finite number`;
+      for (const child of [left, right]) {
+        if (!(Number.isInteger(child) && child >= 0 && child < size)) {
+          return `${at}: child index ${child} is out of range [0, ${size})`;
+        }
+        if (reached[child] === 1) return `${at}: node ${child} is reached twice (a cycle or a shared subtree)`;
+        reached[child] = 1;
+        pending.push(child);
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Walks every ml-cart tree iteratively (deep trees must not overflow the stack) and checks that split columns
+ * exist in the estimator's `indexes`, that class distributions fit `nClasses` and that `indexes` name real
+ * features. Returns the first problem, or null.
+ */
+export function checkMlRandomForest(forest: MlRandomForestJson, nFeatures: number, nClasses: number): string | null {
+  const base = forest.baseModel;
+  const isClassifier = forest.name === 'RFClassifier';
+  if (base.isClassifier !== isClassifier) {
+    return `forest.baseModel.isClassifier is ${base.isClassifier} but forest.name is ${forest.name}`;
+  }
+  if (base.estimators.length === 0) return 'forest has no estimators';
+  if (base.nEstimators !== base.estimators.length) {
+    return `forest.baseModel.nEstimators is ${base.nEstimators} but there are ${base.estimators.length} estimators`;
+  }
+  if (base.indexes.length !== base.estimators.length) {
+    return `forest.baseModel.indexes has ${base.indexes.length} entries for ${base.estimators.length} estimators`;
+  }
+  for (let t = 0; t < base.estimators.length; t++) {
+    const columns = base.indexes[t];
+    for (const column of columns) {
+      if (!(Number.isInteger(column) && column >= 0 && column < nFeatures)) {
+        return `forest.baseModel.indexes[${t}] names feature ${column}, outside [0, ${nFeatures})`;
+      }
+    }
+    const pending: MlCartNode[] = [base.estimators[t].root];
+    while (pending.length > 0) {
+      const node = pending.pop() as MlCartNode;
+      const at = `forest.baseModel.estimators[${t}]`;
+      if (node.distribution !== undefined) {
+        const distribution = node.distribution;
+        if (isClassifier) {
+          const fractions = leafFractions(distribution);
+          if (fractions === null || fractions.length === 0) return `${at}: a classifier leaf needs a class distribution`;
+          if (fractions.length > nClasses) {
+            return `${at}: a leaf distribution has ${fractions.length} classes but the model has ${nClasses} labels`;
+          }
+        } else if (typeof distribution !== 'number') {
+          return `${at}: a regression leaf needs a number as its distribution`;
+        }
+        continue;
+      }
+      const column = node.splitColumn;
+      if (!(Number.isInteger(column) && (column as number) >= 0 && (column as number) < columns.length)) {
+        return `${at}: splitColumn ${column} is outside the estimator's ${columns.length} columns`;
+      }
+      if (typeof node.splitValue !== 'number') return `${at}: splitValue must be a number`;
+      if (node.left === undefined || node.right === undefined) return `${at}: a split node needs left and right`;
+      pending.push(node.right, node.left);
+    }
+  }
+  return null;
+}
+
+/** A classifier leaf's class fractions: ml-matrix serialises its row vector as `[[...]]`. */
+export function leafFractions(distribution: MlCartNode['distribution']): number[] | null {
+  if (!Array.isArray(distribution)) return null;
+  const row = Array.isArray(distribution[0]) ? (distribution[0] as number[]) : (distribution as number[]);
+  return row.every((v) => typeof v === 'number') ? row : null;
+}

@@ -1,0 +1,18 @@
+/**
+ * The model core: random-forest training, compiled inference, the model file, metrics and CSV.
+ * Pure TypeScript; never imports node-red.
+ */
+export * from './binning';
+export * from './compiled-forest';
+export * from './csv';
+export * from './dataset';
+export * from './forest-format';
+export * from './metrics';
+export * from './ml-random-forest';
+export * from './model-file';
+export * from './rng';
+export * from './schema';
+export * from './store';
+export * from './train-model';
+export * from './trainer';
+export * from './collector';

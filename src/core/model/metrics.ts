@@ -1,0 +1,186 @@
+/**
+ * Model quality: classification and regression metrics, and seeded data splits (hold-out and k-fold).
+ * Classes are indices 0 .. nClasses-1 throughout; labels only name them in the results.
+ */
+import { Random } from './rng';
+
+export interface ClassMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Rows whose true class is this one. */
+  support: number;
+}
+
+export interface ClassificationMetrics {
+  task: 'classification';
+  rows: number;
+  accuracy: number;
+  macroF1: number;
+  perClass: ClassMetrics[];
+  /** confusion[actual][predicted], counts. */
+  confusion: number[][];
+}
+
+export interface RegressionMetrics {
+  task: 'regression';
+  rows: number;
+  mae: number;
+  rmse: number;
+  r2: number;
+}
+
+export function accuracy(truth: ArrayLike<number>, predicted: ArrayLike<number>): number {
+  checkLengths(truth, predicted);
+  let correct = 0;
+  for (let i = 0; i < truth.length; i++) if (truth[i] === predicted[i]) correct++;
+  return truth.length === 0 ? 0 : correct / truth.length;
+}
+
+/** confusion[actual][predicted]. */
+export function confusionMatrix(truth: ArrayLike<number>, predicted: ArrayLike<number>, nClasses: number): number[][] {
+  checkLengths(truth, predicted);
+  const matrix = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
+  for (let i = 0; i < truth.length; i++) matrix[truth[i]][predicted[i]]++;
+  return matrix;
+}
+
+/** Accuracy, per-class precision/recall/F1 (0 where undefined, as scikit-learn's zero_division=0) and macro F1. */
+export function classificationMetrics(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  labels: ReadonlyArray<string | number>,
+): ClassificationMetrics {
+  const nClasses = labels.length;
+  const confusion = confusionMatrix(truth, predicted, nClasses);
+  const perClass: ClassMetrics[] = [];
+  for (let c = 0; c < nClasses; c++) {
+    const truePositives = confusion[c][c];
+    let predictedAsC = 0;
+    let actuallyC = 0;
+    for (let k = 0; k < nClasses; k++) {
+      predictedAsC += confusion[k][c];
+      actuallyC += confusion[c][k];
+    }
+    const precision = predictedAsC === 0 ? 0 : truePositives / predictedAsC;
+    const recall = actuallyC === 0 ? 0 : truePositives / actuallyC;
+    const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+    perClass.push({ label: String(labels[c]), precision, recall, f1, support: actuallyC });
+  }
+  const present = perClass.filter((m) => m.support > 0);
+  const macroF1 = present.length === 0 ? 0 : present.reduce((sum, m) => sum + m.f1, 0) / present.length;
+  return { task: 'classification', rows: truth.length, accuracy: accuracy(truth, predicted), macroF1, perClass, confusion };
+}
+
+export function meanAbsoluteError(truth: ArrayLike<number>, predicted: ArrayLike<number>): number {
+  checkLengths(truth, predicted);
+  let sum = 0;
+  for (let i = 0; i < truth.length; i++) sum += Math.abs(truth[i] - predicted[i]);
+  return truth.length === 0 ? 0 : sum / truth.length;
+}
+
+export function rootMeanSquaredError(truth: ArrayLike<number>, predicted: ArrayLike<number>): number {
+  checkLengths(truth, predicted);
+  let sum = 0;
+  for (let i = 0; i < truth.length; i++) sum += (truth[i] - predicted[i]) ** 2;
+  return truth.length === 0 ? 0 : Math.sqrt(sum / truth.length);
+}
+
+/** Coefficient of determination; for constant truth, 1 when predictions are perfect, else 0 (as scikit-learn). */
+export function rSquared(truth: ArrayLike<number>, predicted: ArrayLike<number>): number {
+  checkLengths(truth, predicted);
+  const n = truth.length;
+  if (n === 0) return 0;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += truth[i];
+  mean /= n;
+  let residual = 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    residual += (truth[i] - predicted[i]) ** 2;
+    total += (truth[i] - mean) ** 2;
+  }
+  if (total === 0) return residual === 0 ? 1 : 0;
+  return 1 - residual / total;
+}
+
+export function regressionMetrics(truth: ArrayLike<number>, predicted: ArrayLike<number>): RegressionMetrics {
+  return {
+    task: 'regression',
+    rows: truth.length,
+    mae: meanAbsoluteError(truth, predicted),
+    rmse: rootMeanSquaredError(truth, predicted),
+    r2: rSquared(truth, predicted),
+  };
+}
+
+function checkLengths(truth: ArrayLike<number>, predicted: ArrayLike<number>): void {
+  if (truth.length !== predicted.length) {
+    throw new RangeError(`${truth.length} true values but ${predicted.length} predictions`);
+  }
+}
+
+export interface Split {
+  /** Row indices, ascending. */
+  train: Int32Array;
+  test: Int32Array;
+}
+
+export interface SplitOptions {
+  seed?: number;
+  /** Class index per row: splits keep each class's share (stratified). */
+  strata?: ArrayLike<number>;
+}
+
+/** Groups row indices by stratum (or one group), each group shuffled with `rng`. */
+function shuffledGroups(n: number, rng: Random, strata?: ArrayLike<number>): Int32Array[] {
+  const byStratum = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const key = strata === undefined ? 0 : strata[i];
+    let group = byStratum.get(key);
+    if (group === undefined) byStratum.set(key, (group = []));
+    group.push(i);
+  }
+  return [...byStratum.keys()].sort((a, b) => a - b).map((key) => rng.shuffle(Int32Array.from(byStratum.get(key) ?? [])));
+}
+
+/**
+ * A seeded hold-out split. Stratified, each class puts round(count × testFraction) of its rows in the test set,
+ * keeping at least one in training.
+ */
+export function trainTestSplit(n: number, testFraction: number, options: SplitOptions = {}): Split {
+  if (!(testFraction > 0 && testFraction < 1)) throw new RangeError(`testFraction must be in (0, 1), got ${testFraction}`);
+  if (options.strata !== undefined && options.strata.length !== n) throw new RangeError('strata must have one entry per row');
+  const rng = new Random(options.seed ?? 1, 0x5eed);
+  const isTest = new Uint8Array(n);
+  for (const group of shuffledGroups(n, rng, options.strata)) {
+    const testCount = Math.min(group.length - 1, Math.round(group.length * testFraction));
+    for (let k = 0; k < testCount; k++) isTest[group[k]] = 1;
+  }
+  return toSplit(isTest, 1);
+}
+
+/**
+ * Seeded k-fold cross-validation splits: every row is in exactly one test fold. Stratified, each class's rows
+ * are dealt round-robin over the folds.
+ */
+export function kFoldSplits(n: number, k: number, options: SplitOptions = {}): Split[] {
+  if (!(Number.isInteger(k) && k >= 2 && k <= n)) throw new RangeError(`folds must be an integer in [2, ${n}], got ${k}`);
+  if (options.strata !== undefined && options.strata.length !== n) throw new RangeError('strata must have one entry per row');
+  const rng = new Random(options.seed ?? 1, 0xf01d);
+  const foldOf = new Int32Array(n);
+  let dealt = 0;
+  for (const group of shuffledGroups(n, rng, options.strata)) {
+    // Continue dealing where the previous class stopped, so fold sizes differ by at most one.
+    for (let i = 0; i < group.length; i++) foldOf[group[i]] = (dealt++ % k) + 1;
+  }
+  return Array.from({ length: k }, (_, fold) => toSplit(foldOf, fold + 1));
+}
+
+function toSplit(marks: ArrayLike<number>, testMark: number): Split {
+  const train: number[] = [];
+  const test: number[] = [];
+  for (let i = 0; i < marks.length; i++) (marks[i] === testMark ? test : train).push(i);
+  return { train: Int32Array.from(train), test: Int32Array.from(test) };
+}

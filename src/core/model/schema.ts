@@ -1,0 +1,159 @@
+/**
+ * JSON Schema of the model file (format `iot-ai/random-forest@1`), compiled once with ajv.
+ *
+ * The schema checks shape and types; what it cannot say (array lengths that must agree, indices in range, no
+ * cycles, featureNames matching the forest) is checked in model-file.ts.
+ */
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+
+export const MODEL_FORMAT = 'iot-ai/random-forest@1';
+
+const numberArray = { type: 'array', items: { type: 'number' } } as const;
+const integerArray = { type: 'array', items: { type: 'integer' } } as const;
+
+export const modelFileSchema = {
+  $id: 'https://iot-ai.dev/schemas/random-forest-1.json',
+  title: 'iot-ai random-forest model file',
+  type: 'object',
+  required: ['format', 'task', 'name', 'version', 'createdAt', 'featureNames', 'metrics', 'forest'],
+  properties: {
+    format: { const: MODEL_FORMAT },
+    task: { enum: ['classification', 'regression'] },
+    name: { type: 'string', minLength: 1 },
+    version: { type: 'string', minLength: 1 },
+    createdAt: {
+      type: 'string',
+      // ISO 8601 date-time with a zone, as Date#toISOString writes it (offsets accepted too).
+      pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})$',
+    },
+    featureNames: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
+    labels: { type: 'array', minItems: 1, uniqueItems: true, items: { type: ['string', 'number'] } },
+    metrics: { type: 'object' },
+    params: { type: 'object' },
+    dataHash: { type: 'string', pattern: '^(sha256:)?[0-9a-f]{64}$' },
+    importances: { type: 'object', additionalProperties: { type: 'number' } },
+    description: { type: 'string' },
+    forest: {
+      type: 'object',
+      if: { required: ['kind'] },
+      then: { $ref: '#/$defs/treeForest' },
+      else: { $ref: '#/$defs/mlRandomForest' },
+    },
+  },
+  allOf: [
+    {
+      if: { properties: { task: { const: 'classification' } }, required: ['task'] },
+      then: { required: ['labels'] },
+    },
+  ],
+  $defs: {
+    treeForest: {
+      type: 'object',
+      required: ['kind', 'nFeatures', 'nClasses', 'trees'],
+      properties: {
+        kind: { const: 'iot-ai/trees@1' },
+        nFeatures: { type: 'integer', minimum: 1 },
+        nClasses: { type: 'integer', minimum: 0 },
+        trees: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['feature', 'threshold', 'left', 'right', 'value'],
+            properties: {
+              feature: integerArray,
+              threshold: numberArray,
+              left: integerArray,
+              right: integerArray,
+              value: numberArray,
+            },
+          },
+        },
+      },
+    },
+    mlRandomForest: {
+      type: 'object',
+      required: ['name', 'baseModel'],
+      properties: {
+        name: { enum: ['RFClassifier', 'RFRegression'] },
+        selectionMethod: { enum: ['mean', 'median'] },
+        baseModel: {
+          type: 'object',
+          required: ['indexes', 'isClassifier', 'nEstimators', 'estimators'],
+          properties: {
+            indexes: { type: 'array', items: { type: 'array', items: { type: 'integer', minimum: 0 } } },
+            isClassifier: { type: 'boolean' },
+            nEstimators: { type: 'integer', minimum: 1 },
+            estimators: {
+              type: 'array',
+              minItems: 1,
+              items: { type: 'object', required: ['root'], properties: { root: { $ref: '#/$defs/mlCartNode' } } },
+            },
+          },
+        },
+      },
+    },
+    mlCartNode: {
+      type: 'object',
+      if: { required: ['distribution'] },
+      then: {
+        properties: {
+          distribution: {
+            anyOf: [
+              { type: 'number' },
+              { type: 'array', items: { type: 'number' } },
+              { type: 'array', minItems: 1, maxItems: 1, items: { type: 'array', items: { type: 'number' } } },
+            ],
+          },
+        },
+      },
+      else: {
+        required: ['splitColumn', 'splitValue', 'left', 'right'],
+        properties: {
+          splitColumn: { type: 'integer', minimum: 0 },
+          splitValue: { type: 'number' },
+          left: { $ref: '#/$defs/mlCartNode' },
+          right: { $ref: '#/$defs/mlCartNode' },
+        },
+      },
+    },
+  },
+} as const;
+
+let compiled: ValidateFunction | null = null;
+
+/** The compiled validator (compiled on first use, then shared). */
+export function modelFileValidator(): ValidateFunction {
+  if (compiled === null) {
+    assertLocalRefs(modelFileSchema);
+    // No loadSchema: ajv never fetches anything; strict mode rejects unknown keywords.
+    // strictRequired is off: if/then blocks name properties that the outer schema defines.
+    const ajv = new Ajv({ allErrors: false, strict: true, strictRequired: false, allowUnionTypes: true });
+    compiled = ajv.compile(modelFileSchema);
+  }
+  return compiled;
+}
+
+/** Every $ref must point inside this schema: a model file is checked offline, always. */
+function assertLocalRefs(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(assertLocalRefs);
+  } else if (node !== null && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && !(typeof value === 'string' && value.startsWith('#'))) {
+        throw new Error(`model schema: remote $ref ${String(value)} is not allowed`);
+      }
+      assertLocalRefs(value);
+    }
+  }
+}
+
+/** One readable sentence for an ajv error: where (a JSON Pointer) and what. */
+export function describeSchemaError(error: ErrorObject): string {
+  const where = error.instancePath === '' ? '(top level)' : error.instancePath;
+  let what = error.message ?? 'is invalid';
+  if (error.keyword === 'enum') what += `: ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (error.keyword === 'const') what += ` ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`;
+  if (error.keyword === 'additionalProperties') what += ` (${(error.params as { additionalProperty: string }).additionalProperty})`;
+  return `${where} ${what}`;
+}

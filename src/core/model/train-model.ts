@@ -1,0 +1,157 @@
+/**
+ * From examples to a model file: split or cross-validate, train, measure, and assemble the
+ * `iot-ai/random-forest@1` document. Shared by `iot-ai train` and the model-train node.
+ */
+import { CompiledForest } from './compiled-forest';
+import type { Examples } from './dataset';
+import { ClassificationMetrics, classificationMetrics, kFoldSplits, RegressionMetrics, regressionMetrics, trainTestSplit } from './metrics';
+import type { ModelFile } from './model-file';
+import { MODEL_FORMAT } from './schema';
+import { ForestOptions, ForestTrainer, OobEstimate, ProgressCallback, TrainedForest } from './trainer';
+
+export interface TrainModelOptions {
+  name: string;
+  /** Default `1.0.0`. */
+  version?: string;
+  /** Comes from the caller's clock. */
+  createdAt: Date;
+  forest?: Omit<ForestOptions, 'task' | 'nClasses'>;
+  /** Share of rows held out for testing (default 0.2); 0 trains on everything and reports out-of-bag only. */
+  testFraction?: number;
+  /** k-fold cross-validation instead of a hold-out; the model is then trained on all rows. */
+  folds?: number;
+  /** `sha256:<hex>` of the training data. */
+  dataHash?: string;
+  onProgress?: ProgressCallback;
+  /** Awaited between trees, so a Node-RED runtime stays responsive. */
+  pause?: () => Promise<void>;
+}
+
+export type Evaluation = 'holdout' | 'cross-validation' | 'out-of-bag';
+
+export type ModelMetrics = (ClassificationMetrics | RegressionMetrics | { task: 'classification' | 'regression'; rows: 0 }) & {
+  evaluation: Evaluation;
+  testFraction?: number;
+  folds?: number;
+  /** Cross-validation: accuracy (classification) or R² (regression) of each fold. */
+  foldScores?: number[];
+  /** Out-of-bag estimate of the written forest. */
+  oob?: OobEstimate;
+  trainRows: number;
+};
+
+export interface TrainModelResult {
+  model: ModelFile;
+  metrics: ModelMetrics;
+  /** The evaluated rows' truth and predictions (class indices or values), for reports; null for out-of-bag. */
+  evaluated: { truth: Float64Array; predicted: Float64Array } | null;
+  importances: number[];
+}
+
+export async function trainModel(examples: Examples, options: TrainModelOptions): Promise<TrainModelResult> {
+  const { task, rows, target } = examples;
+  const isClassification = task === 'classification';
+  const nClasses = isClassification ? (examples.labels?.length ?? 0) : undefined;
+  const forestOptions: ForestOptions = { ...options.forest, task, nClasses };
+  const seed = options.forest?.seed ?? 1;
+  const strata = isClassification ? target : undefined;
+  const nTrees = options.forest?.nTrees ?? 100;
+  const folds = options.folds;
+  const testFraction = folds === undefined ? (options.testFraction ?? 0.2) : 0;
+
+  let splits: Array<{ train: Int32Array; test: Int32Array }>;
+  let evaluation: Evaluation;
+  if (folds !== undefined) {
+    splits = kFoldSplits(rows.length, folds, { seed, strata });
+    evaluation = 'cross-validation';
+  } else if (testFraction > 0) {
+    const split = trainTestSplit(rows.length, testFraction, { seed, strata });
+    splits = split.test.length > 0 && split.train.length > 0 ? [split] : [];
+    evaluation = splits.length > 0 ? 'holdout' : 'out-of-bag';
+  } else {
+    splits = [];
+    evaluation = 'out-of-bag';
+  }
+  const forestsToTrain = evaluation === 'cross-validation' ? splits.length + 1 : 1;
+  const totalTrees = forestsToTrain * nTrees;
+  let treesBefore = 0;
+  const train = async (indices: Int32Array | null): Promise<TrainedForest> => {
+    const subset = indices === null ? rows : Array.from(indices, (i) => rows[i]);
+    const subsetTarget = indices === null ? target : Float64Array.from(indices, (i) => target[i]);
+    const trainer = new ForestTrainer({ rows: subset, target: subsetTarget }, forestOptions);
+    while (!trainer.done) {
+      trainer.step();
+      options.onProgress?.(treesBefore + trainer.treesDone, totalTrees);
+      if (options.pause !== undefined) await options.pause();
+    }
+    treesBefore += trainer.treesTotal;
+    return trainer.result();
+  };
+  const predictAll = (forest: CompiledForest, indices: Int32Array, into: Float64Array, at: Int32Array | null): void => {
+    indices.forEach((rowIndex, k) => {
+      const prediction = forest.predictRow(rows[rowIndex]);
+      into[at === null ? k : at[k]] = prediction.task === 'classification' ? prediction.classIndex : prediction.value;
+    });
+  };
+  const score = (truth: Float64Array, predicted: Float64Array): ClassificationMetrics | RegressionMetrics =>
+    isClassification ? classificationMetrics(truth, predicted, examples.labels ?? []) : regressionMetrics(truth, predicted);
+
+  let trained: TrainedForest;
+  let measured: ClassificationMetrics | RegressionMetrics | null = null;
+  let evaluated: TrainModelResult['evaluated'] = null;
+  const foldScores: number[] = [];
+  let trainRows = rows.length;
+  if (evaluation === 'holdout') {
+    const { train: trainIndices, test } = splits[0];
+    trained = await train(trainIndices);
+    trainRows = trainIndices.length;
+    const predicted = new Float64Array(test.length);
+    predictAll(new CompiledForest(trained.forest), test, predicted, null);
+    const truth = Float64Array.from(test, (i) => target[i]);
+    measured = score(truth, predicted);
+    evaluated = { truth, predicted };
+  } else if (evaluation === 'cross-validation') {
+    // Out-of-fold predictions: every row is predicted by the one fold model that did not train on it.
+    const predicted = new Float64Array(rows.length);
+    for (const split of splits) {
+      const foldForest = new CompiledForest((await train(split.train)).forest);
+      predictAll(foldForest, split.test, predicted, split.test);
+      const foldPredicted = Float64Array.from(split.test, (i) => predicted[i]);
+      const foldTruth = Float64Array.from(split.test, (i) => target[i]);
+      const foldMetrics = score(foldTruth, foldPredicted);
+      foldScores.push(foldMetrics.task === 'classification' ? foldMetrics.accuracy : foldMetrics.r2);
+    }
+    trained = await train(null);
+    const truth = Float64Array.from(target);
+    measured = score(truth, predicted);
+    evaluated = { truth, predicted };
+  } else {
+    trained = await train(null);
+  }
+
+  const metrics: ModelMetrics = {
+    ...(measured ?? { task, rows: 0 }),
+    evaluation,
+    ...(evaluation === 'holdout' ? { testFraction } : {}),
+    ...(evaluation === 'cross-validation' ? { folds, foldScores } : {}),
+    ...(trained.oob !== null ? { oob: trained.oob } : {}),
+    trainRows,
+  };
+  const importances: Record<string, number> = {};
+  examples.featureNames.forEach((name, f) => (importances[name] = trained.importances[f]));
+  const model: ModelFile = {
+    format: MODEL_FORMAT,
+    task,
+    name: options.name,
+    version: options.version ?? '1.0.0',
+    createdAt: options.createdAt.toISOString(),
+    featureNames: examples.featureNames.slice(),
+    ...(isClassification ? { labels: (examples.labels ?? []).slice() } : {}),
+    metrics: metrics as unknown as Record<string, unknown>,
+    params: { ...trained.params, ...(evaluation === 'holdout' ? { testFraction } : {}), ...(folds !== undefined ? { folds } : {}) },
+    ...(options.dataHash !== undefined ? { dataHash: options.dataHash } : {}),
+    importances,
+    forest: trained.forest,
+  };
+  return { model, metrics, evaluated, importances: trained.importances };
+}

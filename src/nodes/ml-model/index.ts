@@ -1,0 +1,102 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadModel, saveModel, type ModelFile } from '../../core/model';
+import type { Node, NodeDef, RED } from '../shared/red';
+import { bundledModels, resolveModelPath, type MlModelNode, type ModelState } from './source';
+
+const RELOAD_DEBOUNCE_MS = 150;
+
+/** The ml-model config node: one model file, loaded, checked, compiled, hot-reloaded; shared by its users. */
+export = function register(RED: RED): void {
+  function MlModelConfigNode(this: MlModelNode, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const userDir = RED.settings.userDir ?? process.cwd();
+    const resolved = resolveModelPath(def as { path?: unknown; bundled?: unknown }, userDir);
+    const listeners = new Set<(state: ModelState) => void>();
+    let current: ModelState = { source: 'error' in resolved ? '' : resolved.file };
+    let watcher: fs.FSWatcher | undefined;
+    let reloadTimer: NodeJS.Timeout | undefined;
+    let closed = false;
+
+    const publish = (next: ModelState) => {
+      current = next;
+      for (const listener of listeners) listener(current);
+    };
+
+    const load = async (): Promise<void> => {
+      if ('error' in resolved) return publish({ source: '', error: resolved.error });
+      let text: Buffer;
+      try {
+        text = await fs.promises.readFile(resolved.file);
+      } catch (err) {
+        return fail(`cannot read ${resolved.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      if (closed) return;
+      const loaded = loadModel(text);
+      if (!loaded.ok) return fail(`${path.basename(resolved.file)}: ${loaded.error}`);
+      if (current.model && current.model.version !== loaded.model.version) {
+        node.log(RED._('ml-model.log.switched', { name: loaded.model.name, from: current.model.version, to: loaded.model.version }));
+      }
+      publish({ source: resolved.file, model: loaded.model });
+    };
+    // A bad or half-written file is refused; the last good model stays live.
+    const fail = (error: string) => {
+      node.error(RED._('ml-model.errors.load', { error }));
+      publish({ ...current, error });
+    };
+
+    node.state = () => current;
+    node.filePath = () => ('error' in resolved ? '' : resolved.file);
+    node.subscribe = (listener) => {
+      listeners.add(listener);
+      listener(current);
+      return () => listeners.delete(listener);
+    };
+    node.replace = async (file: ModelFile) => {
+      if ('error' in resolved) throw new Error(resolved.error);
+      await saveModel(resolved.file, file);
+      await load();
+      if (current.error && current.model?.version !== file.version) throw new Error(current.error);
+    };
+
+    const started = load();
+    if (def.watch === true || def.watch === 'true') {
+      if (!('error' in resolved)) {
+        // Watch the folder, not the file: an atomic write replaces the file (rename), which ends a file watch.
+        const dir = path.dirname(resolved.file);
+        const base = path.basename(resolved.file);
+        void started.finally(() => {
+          if (closed) return;
+          try {
+            watcher = fs.watch(dir, (_event, changed) => {
+              if (changed !== null && changed !== base) return;
+              if (reloadTimer) clearTimeout(reloadTimer);
+              reloadTimer = setTimeout(() => {
+                reloadTimer = undefined;
+                void load();
+              }, RELOAD_DEBOUNCE_MS);
+            });
+            watcher.on('error', (err) => node.warn(RED._('ml-model.errors.watch', { error: err.message })));
+          } catch (err) {
+            node.warn(RED._('ml-model.errors.watch', { error: (err as Error).message }));
+          }
+        });
+      }
+    }
+
+    node.on('close', (_removed, done) => {
+      closed = true;
+      watcher?.close();
+      if (reloadTimer) clearTimeout(reloadTimer);
+      listeners.clear();
+      done();
+    });
+  }
+  RED.nodes.registerType('ml-model', MlModelConfigNode as unknown as (this: Node, def: NodeDef) => void);
+
+  // The editor lists the bundled models in the ml-model dialog.
+  RED.httpAdmin?.get('/iot-ai/bundled-models', RED.auth?.needsPermission('ml-model.read') ?? ((_req: unknown, _res: unknown, next: () => void) => next()), (_req: unknown, res: { json(body: unknown): void }) => {
+    res.json(bundledModels());
+  });
+};

@@ -1,0 +1,52 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LoadedModel, ModelFile } from '../../core/model';
+import type { Node } from '../shared/red';
+
+/** What a node using this config sees: the live model, or why there is none. */
+export interface ModelState {
+  model?: LoadedModel;
+  /** The last load problem (the previous good model, if any, stays live). */
+  error?: string;
+  source: string;
+}
+
+export interface MlModelNode extends Node {
+  state(): ModelState;
+  /** Calls `listener` now and on every change (load, reload, failed reload); returns the unsubscribe function. */
+  subscribe(listener: (state: ModelState) => void): () => void;
+  /** Writes a new model file atomically and switches every user to it without waiting for the file watcher. */
+  replace(file: ModelFile): Promise<void>;
+  /** Where the model file lives (absolute). */
+  filePath(): string;
+}
+
+/** The package's own models/ folder (bundled models). */
+const BUNDLED_DIR = path.resolve(__dirname, '..', '..', '..', 'models');
+const BUNDLED_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export function bundledModels(): string[] {
+  try {
+    return fs
+      .readdirSync(BUNDLED_DIR)
+      .filter((f) => f.endsWith('.json') && !f.endsWith('.report.json'))
+      .map((f) => f.slice(0, -'.json'.length))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The absolute model path: a bundled name, or a path relative to the user directory. */
+export function resolveModelPath(def: { path?: unknown; bundled?: unknown }, userDir: string): { file: string } | { error: string } {
+  const bundled = typeof def.bundled === 'string' ? def.bundled.trim() : '';
+  const relative = typeof def.path === 'string' ? def.path.trim() : '';
+  if (bundled && relative) return { error: 'set either a bundled model or a path, not both' };
+  if (bundled) {
+    if (!BUNDLED_NAME.test(bundled)) return { error: `"${bundled}" is not a bundled model name` };
+    return { file: path.join(BUNDLED_DIR, `${bundled}.json`) };
+  }
+  if (!relative) return { error: 'no model: choose a bundled model or a file path' };
+  return { file: path.resolve(userDir, relative) };
+}
+

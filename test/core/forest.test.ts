@@ -1,0 +1,363 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { binOf, quantileEdges } from '../../src/core/model/binning';
+import { CompiledForest, ForestPrediction } from '../../src/core/model/compiled-forest';
+import { checkTreeForest, Tree, TreeForest, TREES_KIND } from '../../src/core/model/forest-format';
+import { accuracy, rSquared, trainTestSplit } from '../../src/core/model/metrics';
+import { ForestTrainer, trainForest } from '../../src/core/model/trainer';
+import { regressionData, subset, threeClassData } from './model-test-data';
+
+/** The reference semantics, written as plainly as possible: go left when x <= threshold (NaN goes right). */
+function naiveLeaf(tree: Tree, row: ArrayLike<number>, node = 0): number {
+  if (tree.left[node] === -1) return tree.value[node];
+  return row[tree.feature[node]] <= tree.threshold[node]
+    ? naiveLeaf(tree, row, tree.left[node])
+    : naiveLeaf(tree, row, tree.right[node]);
+}
+
+function naivePredict(forest: TreeForest, row: ArrayLike<number>): ForestPrediction {
+  const outputs = forest.trees.map((tree) => naiveLeaf(tree, row));
+  if (forest.nClasses > 0) {
+    const votes = new Array<number>(forest.nClasses).fill(0);
+    for (const vote of outputs) votes[vote]++;
+    const classIndex = votes.indexOf(Math.max(...votes));
+    const probabilities = votes.map((v) => v / outputs.length);
+    return { task: 'classification', classIndex, confidence: probabilities[classIndex], probabilities };
+  }
+  const mean = outputs.reduce((a, b) => a + b, 0) / outputs.length;
+  const spread = Math.sqrt(outputs.reduce((a, b) => a + (b - mean) ** 2, 0) / outputs.length);
+  return { task: 'regression', value: mean, spread, confidence: 1 };
+}
+
+function depthOf(tree: Tree, node = 0): number {
+  return tree.left[node] === -1 ? 0 : 1 + Math.max(depthOf(tree, tree.left[node]), depthOf(tree, tree.right[node]));
+}
+
+function predictClasses(forest: TreeForest, rows: Float64Array[]): Float64Array {
+  const compiled = new CompiledForest(forest);
+  return Float64Array.from(rows, (row) => {
+    const p = compiled.predictRow(row);
+    assert.equal(p.task, 'classification');
+    return p.classIndex;
+  });
+}
+
+function predictValues(forest: TreeForest, rows: Float64Array[]): Float64Array {
+  const compiled = new CompiledForest(forest);
+  return Float64Array.from(rows, (row) => {
+    const p = compiled.predictRow(row);
+    assert.equal(p.task, 'regression');
+    return p.value;
+  });
+}
+
+// ---- random forests for property tests ----
+
+const SPLIT_POINTS = [-2, -0.5, 0, 0.5, 1, 2.5];
+
+type NodeSpec = { value: number } | { feature: number; threshold: number; left: NodeSpec; right: NodeSpec };
+
+function nodeArbitrary(nFeatures: number, nClasses: number): fc.Arbitrary<NodeSpec> {
+  const { node } = fc.letrec<{ node: NodeSpec; leaf: NodeSpec; split: NodeSpec }>((tie) => ({
+    node: fc.oneof({ maxDepth: 7, depthIdentifier: 'tree' }, tie('leaf'), tie('split')),
+    leaf: fc.record({
+      value: nClasses > 0 ? fc.integer({ min: 0, max: nClasses - 1 }) : fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+    }),
+    split: fc.record({
+      feature: fc.integer({ min: 0, max: nFeatures - 1 }),
+      // Thresholds from a small set, so rows often sit exactly on one.
+      threshold: fc.oneof(fc.constantFrom(...SPLIT_POINTS), fc.double({ min: -3, max: 3, noNaN: true })),
+      left: tie('node'),
+      right: tie('node'),
+    }),
+  }));
+  return node;
+}
+
+/** Lays a nested tree out as arrays, with node ids shuffled by `order` (the root stays 0). */
+function flatten(spec: NodeSpec, order: number[]): Tree {
+  const nodes: NodeSpec[] = [];
+  const collect = (n: NodeSpec): void => {
+    nodes.push(n);
+    if ('feature' in n) {
+      collect(n.left);
+      collect(n.right);
+    }
+  };
+  collect(spec);
+  const ids = nodes.map((_, i) => i);
+  const rest = ids.slice(1).sort((a, b) => (order[a % order.length] ?? 0) - (order[b % order.length] ?? 0) || a - b);
+  const idOf = new Map<NodeSpec, number>();
+  idOf.set(nodes[0], 0);
+  rest.forEach((original, k) => idOf.set(nodes[original], k + 1));
+  const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
+  for (const n of nodes) {
+    const id = idOf.get(n) as number;
+    if ('feature' in n) {
+      tree.feature[id] = n.feature;
+      tree.threshold[id] = n.threshold;
+      tree.left[id] = idOf.get(n.left) as number;
+      tree.right[id] = idOf.get(n.right) as number;
+      tree.value[id] = 0;
+    } else {
+      tree.feature[id] = -1;
+      tree.threshold[id] = 0;
+      tree.left[id] = -1;
+      tree.right[id] = -1;
+      tree.value[id] = n.value;
+    }
+  }
+  return tree;
+}
+
+function forestArbitrary(nClasses: number): fc.Arbitrary<TreeForest> {
+  const nFeatures = 3;
+  return fc
+    .array(fc.tuple(nodeArbitrary(nFeatures, nClasses), fc.array(fc.integer(), { maxLength: 20 })), { minLength: 1, maxLength: 12 })
+    .map((specs) => ({ kind: TREES_KIND, nFeatures, nClasses, trees: specs.map(([spec, order]) => flatten(spec, order)) }));
+}
+
+const rowArbitrary = fc.array(
+  fc.oneof(fc.constantFrom(...SPLIT_POINTS, NaN, -0), fc.double({ min: -4, max: 4, noNaN: true })),
+  { minLength: 3, maxLength: 3 },
+);
+
+describe('model/forest: compiled inference', () => {
+  it('equals a naive recursive walk of the forest object (classification)', () => {
+    fc.assert(
+      fc.property(forestArbitrary(4), fc.array(rowArbitrary, { minLength: 1, maxLength: 20 }), (forest, rows) => {
+        assert.equal(checkTreeForest(forest), null);
+        const compiled = new CompiledForest(forest);
+        for (const row of rows) assert.deepEqual(compiled.predictRow(Float64Array.from(row)), naivePredict(forest, row));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('equals a naive recursive walk of the forest object (regression)', () => {
+    fc.assert(
+      fc.property(forestArbitrary(0), fc.array(rowArbitrary, { minLength: 1, maxLength: 20 }), (forest, rows) => {
+        const compiled = new CompiledForest(forest);
+        for (const row of rows) {
+          const got = compiled.predictRow(Float64Array.from(row));
+          const want = naivePredict(forest, row);
+          assert.ok(got.task === 'regression' && want.task === 'regression');
+          assert.ok(Math.abs(got.value - want.value) <= 1e-9 * Math.max(1, Math.abs(want.value)), `${got.value} vs ${want.value}`);
+          assert.ok(Math.abs(got.spread - want.spread) <= 1e-9 * Math.max(1, want.spread), `${got.spread} vs ${want.spread}`);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives vote fractions that sum to 1 and equal the counted tree votes', () => {
+    const data = threeClassData(800, 3);
+    const { forest } = trainForest(data, { task: 'classification', nTrees: 25, seed: 4 });
+    const compiled = new CompiledForest(forest);
+    for (const row of data.rows.slice(0, 200)) {
+      const outputs = Array.from(compiled.treeOutputs(row));
+      const prediction = compiled.predictRow(row);
+      assert.ok(prediction.task === 'classification');
+      const sum = prediction.probabilities.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-12, `fractions sum to ${sum}`);
+      for (let c = 0; c < 3; c++) {
+        assert.equal(prediction.probabilities[c], outputs.filter((o) => o === c).length / 25);
+      }
+      assert.equal(prediction.confidence, Math.max(...prediction.probabilities));
+    }
+  });
+
+  it('gives the population standard deviation of the tree outputs as spread', () => {
+    const data = regressionData(600, 5);
+    const { forest } = trainForest(data, { task: 'regression', nTrees: 20, seed: 2 });
+    const compiled = new CompiledForest(forest);
+    for (const row of data.rows.slice(0, 100)) {
+      const outputs = Array.from(compiled.treeOutputs(row));
+      const mean = outputs.reduce((a, b) => a + b, 0) / outputs.length;
+      const std = Math.sqrt(outputs.reduce((a, b) => a + (b - mean) ** 2, 0) / outputs.length);
+      const prediction = compiled.predictRow(row);
+      assert.ok(prediction.task === 'regression');
+      assert.ok(Math.abs(prediction.value - mean) < 1e-9);
+      assert.ok(Math.abs(prediction.spread - std) < 1e-9);
+      assert.equal(prediction.confidence, 1);
+    }
+  });
+
+  it('breaks a tied vote towards the lowest class index', () => {
+    const stump = (feature: number, low: number, high: number): Tree => ({
+      feature: [feature, -1, -1],
+      threshold: [0, 0, 0],
+      left: [1, -1, -1],
+      right: [2, -1, -1],
+      value: [0, low, high],
+    });
+    // Tree 0 votes 2, tree 1 votes 1 for x = [1, -1]: a tie between 1 and 2.
+    const forest: TreeForest = { kind: TREES_KIND, nFeatures: 2, nClasses: 3, trees: [stump(0, 0, 2), stump(1, 1, 0)] };
+    const prediction = new CompiledForest(forest).predictRow(Float64Array.of(1, -1));
+    assert.deepEqual(prediction, { task: 'classification', classIndex: 1, confidence: 0.5, probabilities: [0, 0.5, 0.5] });
+  });
+
+  it('predicts a batch of plain arrays like row by row', () => {
+    const data = threeClassData(300, 9);
+    const { forest } = trainForest(data, { task: 'classification', nTrees: 10 });
+    const compiled = new CompiledForest(forest);
+    const batch = compiled.predictBatch(data.rows.map((row) => Array.from(row)));
+    data.rows.forEach((row, i) => assert.deepEqual(batch[i], compiled.predictRow(row)));
+    assert.throws(() => compiled.predictRow(new Float64Array(2)), /needs 5/);
+  });
+});
+
+describe('model/forest: trainer', () => {
+  it('is deterministic for a seed, and the seed matters', () => {
+    const data = threeClassData(1000, 1);
+    const a = trainForest(data, { task: 'classification', nTrees: 8, seed: 42 });
+    const b = trainForest(data, { task: 'classification', nTrees: 8, seed: 42 });
+    const c = trainForest(data, { task: 'classification', nTrees: 8, seed: 43 });
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a.forest, c.forest);
+    const r1 = trainForest(regressionData(500, 1), { task: 'regression', nTrees: 5, seed: 7 });
+    const r2 = trainForest(regressionData(500, 1), { task: 'regression', nTrees: 5, seed: 7 });
+    assert.deepEqual(r1, r2);
+  });
+
+  it('gives tree t the same shape whatever came before it (one random stream per tree)', () => {
+    const data = threeClassData(500, 2);
+    const five = trainForest(data, { task: 'classification', nTrees: 5, seed: 3 });
+    const two = trainForest(data, { task: 'classification', nTrees: 2, seed: 3 });
+    assert.deepEqual(two.forest.trees, five.forest.trees.slice(0, 2));
+  });
+
+  it('writes valid forests whose thresholds are real training values', () => {
+    const data = threeClassData(700, 4, { nFeatures: 4 });
+    const { forest } = trainForest(data, { task: 'classification', nTrees: 6, maxBins: 32 });
+    assert.equal(checkTreeForest(forest), null);
+    const valuesOf = [0, 1, 2, 3].map((f) => new Set(data.rows.map((row) => row[f])));
+    for (const tree of forest.trees) {
+      tree.feature.forEach((f, node) => {
+        if (f >= 0) assert.ok(valuesOf[f].has(tree.threshold[node]), `threshold ${tree.threshold[node]} is not a value of feature ${f}`);
+      });
+    }
+  });
+
+  it('memorises distinct training rows with one unpruned tree on all rows (bins and thresholds agree)', () => {
+    const data = threeClassData(2000, 5, { labelNoise: 0.3 });
+    const { forest } = trainForest(data, { task: 'classification', nTrees: 1, bootstrap: false, maxFeatures: 'all', maxBins: 256 });
+    // Rows with identical features but different labels cannot be separated; the data has none.
+    assert.equal(accuracy(data.target, predictClasses(forest, data.rows)), 1);
+    const reg = regressionData(1500, 5);
+    const fitted = trainForest(reg, { task: 'regression', nTrees: 1, bootstrap: false, maxFeatures: 'all', minSamplesLeaf: 1 });
+    assert.deepEqual(Array.from(predictValues(fitted.forest, reg.rows)).map((v) => v.toFixed(9)), Array.from(reg.target).map((v) => v.toFixed(9)));
+  });
+
+  it('respects maxDepth and minSamplesLeaf', () => {
+    const data = threeClassData(1500, 6, { labelNoise: 0.2 });
+    const shallow = trainForest(data, { task: 'classification', nTrees: 5, maxDepth: 3 });
+    for (const tree of shallow.forest.trees) assert.ok(depthOf(tree) <= 3);
+    const leafy = trainForest(data, { task: 'classification', nTrees: 3, minSamplesLeaf: 20, bootstrap: false });
+    for (const tree of leafy.forest.trees) {
+      const rowsPerLeaf = new Map<number, number>();
+      for (const row of data.rows) {
+        let node = 0;
+        while (tree.left[node] !== -1) node = row[tree.feature[node]] <= tree.threshold[node] ? tree.left[node] : tree.right[node];
+        rowsPerLeaf.set(node, (rowsPerLeaf.get(node) ?? 0) + 1);
+      }
+      for (const count of rowsPerLeaf.values()) assert.ok(count >= 20, `a leaf holds ${count} rows`);
+    }
+  });
+
+  it('learns: held-out accuracy near the noise ceiling, and an out-of-bag estimate within 10 points of it', () => {
+    const data = threeClassData(3000, 7, { labelNoise: 0.04 });
+    const split = trainTestSplit(data.rows.length, 0.25, { seed: 1, strata: data.target });
+    const train = subset(data, split.train);
+    const test = subset(data, split.test);
+    for (const criterion of ['gini', 'entropy'] as const) {
+      const trained = trainForest(train, { task: 'classification', nTrees: 60, seed: 1, criterion });
+      const heldOut = accuracy(test.target, predictClasses(trained.forest, test.rows));
+      assert.ok(heldOut > 0.9, `${criterion}: held-out accuracy ${heldOut}`);
+      assert.ok(trained.oob !== null && trained.oob.accuracy !== undefined);
+      assert.ok(Math.abs(trained.oob.accuracy - heldOut) < 0.1, `${criterion}: oob ${trained.oob.accuracy} vs held-out ${heldOut}`);
+      assert.ok(trained.oob.rows > 0.99 * train.rows.length);
+    }
+  });
+
+  it('learns regression, with an out-of-bag R² close to the held-out one', () => {
+    const data = regressionData(3000, 8, { noise: 0.3 });
+    const split = trainTestSplit(data.rows.length, 0.25, { seed: 2 });
+    const train = subset(data, split.train);
+    const test = subset(data, split.test);
+    const trained = trainForest(train, { task: 'regression', nTrees: 50, seed: 3 });
+    const r2 = rSquared(test.target, predictValues(trained.forest, test.rows));
+    assert.ok(r2 > 0.9, `held-out R² ${r2}`);
+    assert.ok(trained.oob?.r2 !== undefined && Math.abs(trained.oob.r2 - r2) < 0.1, `oob ${trained.oob?.r2} vs ${r2}`);
+  });
+
+  it('ranks the informative features above noise in the importances, which sum to 1', () => {
+    const data = threeClassData(2000, 9, { nFeatures: 6 });
+    const { importances } = trainForest(data, { task: 'classification', nTrees: 30 });
+    assert.ok(Math.abs(importances.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+    const weakestSignal = Math.min(...importances.slice(0, 3));
+    const strongestNoise = Math.max(...importances.slice(3));
+    assert.ok(weakestSignal > strongestNoise, importances.join(' '));
+  });
+
+  it('reports progress tree by tree and trains step by step', () => {
+    const data = threeClassData(200, 1);
+    const seen: Array<[number, number]> = [];
+    trainForest(data, { task: 'classification', nTrees: 4 }, (done, total) => seen.push([done, total]));
+    assert.deepEqual(seen, [[1, 4], [2, 4], [3, 4], [4, 4]]);
+    const trainer = new ForestTrainer(data, { task: 'classification', nTrees: 2 });
+    assert.throws(() => trainer.result(), /only 0 of 2/);
+    trainer.step();
+    trainer.step();
+    assert.equal(trainer.done, true);
+    assert.equal(trainer.result().forest.trees.length, 2);
+  });
+
+  it('handles a single class, constant features and duplicate rows', () => {
+    const rows = Array.from({ length: 50 }, (_, i) => Float64Array.of(1, i % 2));
+    const oneClass = trainForest({ rows, target: new Float64Array(50) }, { task: 'classification', nTrees: 3 });
+    assert.deepEqual(oneClass.forest.trees[0], { feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0] });
+    assert.deepEqual(oneClass.importances, [0, 0]);
+    const constant = trainForest({ rows: rows.map(() => Float64Array.of(5)), target: Float64Array.from(rows, (_, i) => i % 3) }, { task: 'classification', nTrees: 2 });
+    assert.ok(constant.forest.trees.every((tree) => tree.feature.length === 1));
+  });
+
+  it('refuses bad input with a clear error', () => {
+    assert.throws(() => trainForest({ rows: [], target: [] }, { task: 'classification' }), /no training rows/);
+    assert.throws(() => trainForest({ rows: [[1, NaN]], target: [0] }, { task: 'classification' }), /row 0, feature 1: NaN/);
+    assert.throws(() => trainForest({ rows: [[1], [2]], target: [0, 1.5] }, { task: 'classification' }), /target 1/);
+    assert.throws(() => trainForest({ rows: [[1]], target: [0] }, { task: 'regression', criterion: 'gini' }), /criterion gini/);
+    assert.throws(() => trainForest({ rows: [[1]], target: [0] }, { task: 'classification', maxFeatures: 'half' as never }), /maxFeatures/);
+  });
+});
+
+describe('model/binning', () => {
+  it('cuts at real values, ascending, at most maxBins, and bins agree with the edges', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: -20, max: 20 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 2, max: 256 }),
+        (values, maxBins) => {
+          const edges = quantileEdges(values, maxBins);
+          const present = new Set(values);
+          assert.ok(edges.length >= 1 && edges.length <= maxBins);
+          for (let b = 0; b < edges.length; b++) {
+            assert.ok(present.has(edges[b]));
+            if (b > 0) assert.ok(edges[b] > edges[b - 1]);
+          }
+          assert.equal(edges[edges.length - 1], Math.max(...values));
+          for (const x of values) {
+            const bin = binOf(edges, x);
+            assert.ok(x <= edges[bin] && (bin === 0 || x > edges[bin - 1]));
+          }
+        },
+      ),
+    );
+  });
+
+  it('spreads many distinct values evenly over the bins', () => {
+    const values = Array.from({ length: 10000 }, (_, i) => i);
+    const edges = quantileEdges(values, 10);
+    assert.deepEqual(Array.from(edges), [999, 1999, 2999, 3999, 4999, 5999, 6999, 7999, 8999, 9999]);
+  });
+});

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { reportPathFor, runTrain, WindowExamplesHook } from '../../src/cli/train';
+import { loadModel } from '../../src/core/model/model-file';
+import { regressionData } from './model-test-data';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'model');
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function train(argv: string[], options: Parameters<typeof runTrain>[2] = {}): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runTrain(
+    argv,
+    { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } },
+    { now: () => new Date('2024-06-01T08:30:00Z'), ...options },
+  );
+  return { code, stdout, stderr };
+}
+
+describe('iot-ai train (runTrain)', function () {
+  this.timeout(30_000);
+  let directory: string;
+  beforeEach(async () => {
+    directory = await mkdtemp(path.join(tmpdir(), 'iot-ai-train-'));
+  });
+  afterEach(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('trains a classifier from a CSV, writes the model and its report, and prints held-out metrics', async () => {
+    const data = path.join(directory, 'rooms.csv');
+    await copyFile(path.join(FIXTURES, 'rooms.csv'), data);
+    const out = path.join(directory, 'rooms-model.json');
+    const result = await train(['--data', data, '--label', 'state', '--out', out, '--trees', '40', '--seed', '3']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Trained a classification forest: 40 trees, 3 features, 4 classes, 192 training rows\./);
+    assert.match(result.stdout, /Held-out metrics \(48 rows\):\n {2}accuracy {2}0\.\d{4}/);
+    assert.match(result.stdout, /Out-of-bag accuracy: 0\.\d{4}/);
+    assert.match(result.stderr, /training: 40\/40 trees/);
+
+    const loaded = loadModel(await readFile(out));
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
+    const model = loaded.model.file;
+    assert.deepEqual(model.featureNames, ['temp', 'hum', 'light']);
+    assert.deepEqual(model.labels, ['hot', 'hot-bright', 'humid', 'ok']);
+    assert.equal(model.name, 'rooms-model');
+    assert.equal(model.version, '1.0.0');
+    assert.equal(model.createdAt, '2024-06-01T08:30:00.000Z');
+    assert.equal(model.dataHash, `sha256:${createHash('sha256').update(await readFile(data)).digest('hex')}`);
+    assert.equal(model.metrics.evaluation, 'holdout');
+    assert.ok((model.metrics.accuracy as number) > 0.75, `accuracy ${model.metrics.accuracy}`);
+    assert.equal(model.params?.seed, 3);
+    const prediction = loaded.model.predict({ temp: 28, hum: 40, light: 700 });
+    assert.ok(prediction.ok && prediction.prediction.label === 'hot-bright');
+
+    const report = await readFile(reportPathFor(out), 'utf8');
+    assert.match(report, /^<!doctype html>/);
+    assert.match(report, /aria-label="confusion matrix"/);
+    assert.match(report, /aria-label="feature importances"/);
+    assert.doesNotMatch(report, /<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    assert.deepEqual((await readdir(directory)).sort(), ['rooms-model.json', 'rooms-model.report.html', 'rooms.csv']);
+  });
+
+  it('detects regression, takes --folds, --ignore, --name and --version', async () => {
+    const { rows, target } = regressionData(300, 4, { nFeatures: 3 });
+    const csv = ['a,b,c,junk,power', ...rows.map((row, i) => `${row[0]},${row[1]},${row[2]},${i % 7},${target[i]}`)].join('\n');
+    const data = path.join(directory, 'power.csv');
+    await writeFile(data, csv);
+    const out = path.join(directory, 'power.json');
+    const result = await train(['--data', data, '--label=power', '--out', out, '--folds', '3', '--trees', '10', '--ignore', 'junk', '--name', 'Power', '--version', '0.3.1']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Trained a regression forest: 10 trees, 3 features, 300 training rows\./);
+    assert.match(result.stdout, /3-fold cross-validation \(300 rows, out-of-fold\):\n {2}MAE {3}\d/);
+    assert.match(result.stderr, /training: 40\/40 trees/);
+    const loaded = loadModel(await readFile(out));
+    assert.ok(loaded.ok);
+    assert.equal(loaded.model.task, 'regression');
+    assert.deepEqual(loaded.model.featureNames, ['a', 'b', 'c']);
+    assert.equal(loaded.model.name, 'Power');
+    assert.equal(loaded.model.version, '0.3.1');
+    assert.equal((loaded.model.file.metrics.foldScores as number[]).length, 3);
+    assert.match(await readFile(path.join(directory, 'power.report.html'), 'utf8'), /aria-label="predicted versus actual"/);
+  });
+
+  it('fails on a bad CSV, naming the line and column, and writes nothing', async () => {
+    const data = path.join(FIXTURES, 'rooms-bad-value.csv');
+    const out = path.join(directory, 'model.json');
+    const result = await train(['--data', data, '--label', 'state', '--out', out]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `iot-ai train: ${data}: line 10, column 36: "n/a" is not a number in feature column "light"\n`);
+    assert.deepEqual(await readdir(directory), []);
+    const broken = path.join(directory, 'broken.csv');
+    await writeFile(broken, 'a,label\n1,x\n2,"y\n');
+    const unclosed = await train(['--data', broken, '--label', 'label', '--out', out]);
+    assert.equal(unclosed.code, 1);
+    assert.match(unclosed.stderr, /broken\.csv: line 3, column 3: quoted field is never closed/);
+  });
+
+  it('rejects a bad command line with exit code 2', async () => {
+    const missing = await train(['--data', 'x.csv', '--out', 'm.json']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--label is required/);
+    assert.equal((await train(['--data', 'x.csv', '--label', 'y', '--out', 'm.json', '--trees', 'many'])).code, 2);
+    assert.equal((await train(['--data', 'x.csv', '--label', 'y', '--out', 'm.json', '--folds', '3', '--test-fraction', '0.1'])).code, 2);
+    assert.equal((await train(['--bogus'])).code, 2);
+    const noData = await train(['--data', path.join(directory, 'none.csv'), '--label', 'y', '--out', 'm.json']);
+    assert.equal(noData.code, 1);
+    assert.match(noData.stderr, /cannot read .*none\.csv/);
+    const help = await train(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: iot-ai train --data FILE\.csv --label COLUMN --out MODEL\.json/);
+  });
+
+  it('uses --window only through the hook the integrator passes in', async () => {
+    const data = path.join(directory, 'readings.csv');
+    await writeFile(data, 'deviceId,ts,temp,state\nd1,1000,20,ok\nd1,2000,21,ok\n');
+    const windowFile = path.join(directory, 'window.json');
+    await writeFile(windowFile, JSON.stringify({ window: 'tumbling', size: 60, unit: 's', features: ['mean'] }));
+    const out = path.join(directory, 'w.json');
+    const without = await train(['--data', data, '--label', 'state', '--out', out, '--window', windowFile]);
+    assert.equal(without.code, 2);
+    assert.match(without.stderr, /--window is not available/);
+
+    let seenConfig: unknown;
+    const hook: WindowExamplesHook = ({ table, windowConfig, label }) => {
+      seenConfig = windowConfig;
+      assert.equal(label, 'state');
+      assert.equal(table.rows.length, 2);
+      const rows = Array.from({ length: 40 }, (_, i) => Float64Array.of(i, i % 5));
+      return { ok: true, featureNames: ['temp.mean', 'temp.std'], rows, labels: rows.map((row) => (row[0] > 20 ? 'warm' : 'cool')) };
+    };
+    const windowed = await train(['--data', data, '--label', 'state', '--out', out, '--window', windowFile, '--trees', '5'], { windowExamples: hook });
+    assert.equal(windowed.code, 0, windowed.stderr);
+    assert.deepEqual(seenConfig, { window: 'tumbling', size: 60, unit: 's', features: ['mean'] });
+    const loaded = loadModel(await readFile(out));
+    assert.ok(loaded.ok && loaded.model.featureNames.join() === 'temp.mean,temp.std');
+    const failing = await train(['--data', data, '--label', 'state', '--out', out, '--window', windowFile], {
+      windowExamples: () => ({ ok: false, error: 'line 2, column 9: ts goes backwards' }),
+    });
+    assert.equal(failing.code, 1);
+    assert.match(failing.stderr, /readings\.csv: line 2, column 9: ts goes backwards/);
+  });
+});
