@@ -46,6 +46,9 @@ if (missing.length > 0) {
 }
 
 const packDir = path.join(root, '.scratch', 'pack');
+// Tests are type-checked too (the build checks src/): a type error in a test fails the run.
+if (!args.includes('--no-typecheck')) run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.test.json')]);
+
 if (args.includes('--no-build')) {
   // Reuse the last packed tarball, if any, so e2e tiers can rerun quickly.
   const previous = fs.existsSync(packDir) && fs.readdirSync(packDir).find((f) => f.endsWith('.tgz'));

@@ -28,9 +28,9 @@ describe('e2e: npm start', function () {
         if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
         await new Promise((r) => setTimeout(r, 200));
       }
-      const sets: Array<{ module: string; types: string[] }> = await (await fetch(`http://127.0.0.1:${port}/nodes`, { headers: { accept: 'application/json' } })).json();
+      const sets = (await (await fetch(`http://127.0.0.1:${port}/nodes`, { headers: { accept: 'application/json' } })).json()) as Array<{ module: string; types: string[] }>;
       assert.ok(sets.some((s) => s.module === '@iot-ai/node-red-iot-ai' && s.types.includes('sensor-ingest')));
-      const flows: Array<{ type: string }> = await (await fetch(`http://127.0.0.1:${port}/flows`)).json();
+      const flows = (await (await fetch(`http://127.0.0.1:${port}/flows`)).json()) as Array<{ type: string }>;
       assert.ok(flows.some((n) => n.type === 'sensor-ingest'), 'a flow using the palette is deployed');
       const client = await mqttClient(`mqtt://127.0.0.1:${mqttPort}`);
       try {

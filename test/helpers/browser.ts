@@ -16,7 +16,7 @@ export async function openEditor(url: string): Promise<{ context: BrowserContext
   await page.goto(url);
   await page.waitForSelector('#red-ui-palette .red-ui-palette-node', { timeout: 60000 });
   // Dismiss anything that greets a first visit (welcome tour, update notice).
-  await page.evaluate(() => (window as any).RED?.notifications && document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
+  await page.evaluate(() => (window as any).RED?.notifications && document.querySelectorAll('.red-ui-notification').forEach((n: Element) => n.remove()));
   return {
     context,
     page,
