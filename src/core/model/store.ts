@@ -3,7 +3,7 @@
  * never sees half a file.
  */
 import { randomBytes } from 'node:crypto';
-import { FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
+import { FileHandle, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { LoadedModel, loadModel, ModelFile } from './model-file';
 
@@ -31,6 +31,7 @@ export function serializeModel(model: ModelFile): string {
  */
 export async function writeFileAtomic(filePath: string, text: string | Uint8Array): Promise<void> {
   const directory = path.dirname(filePath);
+  await mkdir(directory, { recursive: true });
   const temporary = path.join(directory, `.${path.basename(filePath)}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: FileHandle | null = null;
   try {

@@ -184,15 +184,17 @@ export = function register(RED: RED): void {
         return done();
       }
       const payload = msg.payload;
-      if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
-        const record = payload as Record<string, unknown>;
+      const record = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+      // `msg.train`, or a payload that is only `{ train: true }` (what an MQTT or HTTP client can send).
+      const trainNow = msg.train === true || (record?.train === true && !('features' in record));
+      if (record && !trainNow) {
         const result = 'features' in record ? collector.addWindow(record, msg.label ?? record.label) : collector.addLabelEvent(record);
         if (!result.ok) send([null, rejectMessage(msg, { code: result.code, message: result.message })]);
-      } else if (msg.train !== true) {
+      } else if (!trainNow) {
         send([null, rejectMessage(msg, { code: 'features', message: 'expected payload.features with a label, or a label event { deviceId, label, ts | start, end }' })]);
       }
       const every = option('every');
-      if (msg.train === true || (every > 0 && collector.sinceTraining >= every)) train(send, msg);
+      if (trainNow || (every > 0 && collector.sinceTraining >= every)) train(send, msg);
       status.update();
       done();
     };
