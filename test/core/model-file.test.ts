@@ -246,9 +246,12 @@ describe('model/store: writeFileAtomic', () => {
     assert.deepEqual(await readdir(directory), ['model.json']);
   });
 
-  it('fails cleanly when the directory does not exist', async () => {
-    await assert.rejects(writeFileAtomic(path.join(directory, 'missing', 'model.json'), 'x'), /ENOENT/);
-    assert.deepEqual(await readdir(directory), []);
+  it('creates a missing folder (a model path in a new folder), and fails cleanly where none can be made', async () => {
+    await writeFileAtomic(path.join(directory, 'new', 'model.json'), 'x');
+    assert.equal(await readFile(path.join(directory, 'new', 'model.json'), 'utf8'), 'x');
+    await writeFile(path.join(directory, 'plain-file'), '');
+    await assert.rejects(writeFileAtomic(path.join(directory, 'plain-file', 'model.json'), 'x'), /ENOTDIR|EEXIST/);
+    assert.deepEqual((await readdir(directory)).sort(), ['new', 'plain-file']);
   });
 
   it('saves a model that loads back, and reports unreadable or bad files with their path', async () => {
