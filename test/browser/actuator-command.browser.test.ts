@@ -1,33 +1,18 @@
 import { strict as assert } from 'node:assert';
-import { NodeRedProcess } from '../helpers/nodered-process';
-import { startAedes, mqttClient, type Broker } from '../helpers/broker';
-import { openEditor, dragFromPalette, wire, openNode, closeDialog, deploy } from '../helpers/browser';
+import { mqttClient } from '../helpers/broker';
+import { mqttIn, mqttOut } from '../helpers/flows';
+import { editorSession, dragFromPalette, wire, openNode, closeDialog, deploy, type EditorSession } from '../helpers/browser';
 
 describe('browser: actuator-command in the editor', function () {
-  let broker: Broker;
-  let red: NodeRedProcess;
-  let editor: Awaited<ReturnType<typeof openEditor>>;
+  let session: EditorSession;
 
   before(async () => {
-    broker = await startAedes();
-    red = await NodeRedProcess.start({
-      flows: [
-        { id: 'tab1', type: 'tab', label: 'Flow 1' },
-        { id: 'broker1', type: 'mqtt-broker', name: 'test broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
-        { id: 'in1', type: 'mqtt in', z: 'tab1', name: 'predictions', topic: 'predictions', qos: '1', datatype: 'json', broker: 'broker1', nl: false, rap: true, rh: 0, inputs: 0, x: 150, y: 100, wires: [] },
-        { id: 'out1', type: 'mqtt out', z: 'tab1', name: 'commands', topic: '', qos: '1', retain: 'false', broker: 'broker1', x: 650, y: 100, wires: [] },
-      ],
-    });
-    editor = await openEditor(red.url);
+    session = await editorSession(() => [mqttIn('in1', 'predictions'), mqttOut('out1', '')]);
   });
-  after(async () => {
-    await editor?.close();
-    await red?.dispose();
-    await broker?.close();
-  });
+  after(() => session?.close());
 
   it('removes the default rules, adds two, deploys, and a command comes out', async () => {
-    const { page } = editor;
+    const { page } = session.editor;
     const id = await dragFromPalette(page, 'actuator-command', 400, 100);
     await openNode(page, id);
     const items = page.locator('#node-input-rules-container > li');
@@ -66,7 +51,7 @@ describe('browser: actuator-command in the editor', function () {
     await wire(page, id, 0, 'out1');
     await deploy(page);
 
-    const client = await mqttClient(broker.url);
+    const client = await mqttClient(session.broker.url);
     try {
       await client.client.subscribeAsync('fans/#', { qos: 1 });
       await client.waitFor(() => {

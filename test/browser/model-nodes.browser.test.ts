@@ -3,40 +3,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { saveModel } from '../../src/core/model';
 import { toyClassifier } from '../helpers/models';
-import { NodeRedProcess } from '../helpers/nodered-process';
-import { startAedes, mqttClient, type Broker } from '../helpers/broker';
-import { openEditor, dragFromPalette, wire, openNode, closeDialog, deploy } from '../helpers/browser';
+import { mqttClient } from '../helpers/broker';
+import { mqttIn, mqttOut } from '../helpers/flows';
+import { editorSession, dragFromPalette, wire, openNode, closeDialog, deploy, type EditorSession } from '../helpers/browser';
 
 describe('browser: ml-model, model-predict and model-train in the editor', function () {
-  let broker: Broker;
-  let red: NodeRedProcess;
-  let editor: Awaited<ReturnType<typeof openEditor>>;
+  let session: EditorSession;
 
   before(async () => {
-    broker = await startAedes();
-    const mqttIn = (id: string, topic: string, y: number) => ({ id, type: 'mqtt in', z: 'tab1', name: topic, topic, qos: '1', datatype: 'json', broker: 'broker1', nl: false, rap: true, rh: 0, inputs: 0, x: 150, y, wires: [] });
-    const mqttOut = (id: string, topic: string, y: number) => ({ id, type: 'mqtt out', z: 'tab1', name: topic, topic, qos: '1', retain: 'false', broker: 'broker1', x: 650, y, wires: [] });
-    red = await NodeRedProcess.start({
-      flows: [
-        { id: 'tab1', type: 'tab', label: 'Flow 1' },
-        { id: 'broker1', type: 'mqtt-broker', name: 'test broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
-        mqttIn('inFeatures', 'features', 100),
-        mqttOut('outPredictions', 'predictions', 100),
-        mqttIn('inTrain', 'train', 260),
-        mqttOut('outTrained', 'trained', 260),
-      ],
-    });
-    await saveModel(path.join(red.userDir, 'models', 'toy.json'), await toyClassifier('1.0.0'));
-    editor = await openEditor(red.url);
+    session = await editorSession(
+      () => [mqttIn('inFeatures', 'features'), mqttOut('outPredictions', 'predictions'), mqttIn('inTrain', 'train', [], { y: 260 }), mqttOut('outTrained', 'trained', { y: 260 })],
+      async (red) => saveModel(path.join(red.userDir, 'models', 'toy.json'), await toyClassifier('1.0.0')),
+    );
   });
-  after(async () => {
-    await editor?.close();
-    await red?.dispose();
-    await broker?.close();
-  });
+  after(() => session?.close());
 
   it('creates an ml-model config from the predict dialog, deploys, predicts, then retrains with model-train', async () => {
-    const { page } = editor;
+    const { page } = session.editor;
     const predictId = await dragFromPalette(page, 'model-predict', 400, 100);
     await openNode(page, predictId);
     assert.equal(await page.inputValue('#node-input-property'), 'payload.features');
@@ -66,7 +49,7 @@ describe('browser: ml-model, model-predict and model-train in the editor', funct
     assert.deepEqual(links.sort(), [`inFeatures>${predictId}`, `${predictId}>outPredictions`, `inTrain>${trainId}`, `${trainId}>outTrained`].sort());
     await deploy(page);
 
-    const client = await mqttClient(broker.url);
+    const client = await mqttClient(session.broker.url);
     try {
       await client.client.subscribeAsync(['predictions', 'trained'], { qos: 1 });
       const features = { deviceId: 'oven', features: { 'temp.mean': 40, 'noise.mean': 0 } };
@@ -83,7 +66,7 @@ describe('browser: ml-model, model-predict and model-train in the editor', funct
       }
       await client.client.publishAsync('train', JSON.stringify({ train: true }), { qos: 1 });
       await client.waitFor(() => client.json('trained').length > 0, 30000, 'the trained model').catch((err) => {
-        throw new Error(`${err.message}\n${red.logs.join('\n')}`);
+        throw new Error(`${err.message}\n${session.red.logs.join('\n')}`);
       });
       assert.equal(client.json('trained')[0].model.version, '1.0.1');
       client.received.length = 0;
@@ -93,7 +76,7 @@ describe('browser: ml-model, model-predict and model-train in the editor', funct
       }, 20000, 'a prediction of the new model');
       const latest = client.json('predictions').find((p) => p.prediction.model.version === '1.0.1');
       assert.equal(latest.prediction.label, 'cold');
-      assert.ok(fs.existsSync(path.join(red.userDir, 'models', '.toy.versions', '1.0.0.json')), 'the previous version is kept for rollback');
+      assert.ok(fs.existsSync(path.join(session.red.userDir, 'models', '.toy.versions', '1.0.0.json')), 'the previous version is kept for rollback');
     } finally {
       await client.end();
     }

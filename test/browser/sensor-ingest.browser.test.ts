@@ -1,34 +1,18 @@
 import { strict as assert } from 'node:assert';
-import { NodeRedProcess } from '../helpers/nodered-process';
-import { startAedes, mqttClient, type Broker } from '../helpers/broker';
-import { openEditor, dragFromPalette, wire, openNode, closeDialog, deploy } from '../helpers/browser';
+import { mqttClient } from '../helpers/broker';
+import { mqttIn, mqttOut } from '../helpers/flows';
+import { editorSession, dragFromPalette, wire, openNode, closeDialog, deploy, type EditorSession } from '../helpers/browser';
 
 describe('browser: sensor-ingest in the editor', function () {
-  let broker: Broker;
-  let red: NodeRedProcess;
-  let editor: Awaited<ReturnType<typeof openEditor>>;
+  let session: EditorSession;
 
   before(async () => {
-    broker = await startAedes();
-    // Start with an mqtt in and an mqtt out on the canvas; the user adds sensor-ingest between them.
-    red = await NodeRedProcess.start({
-      flows: [
-        { id: 'tab1', type: 'tab', label: 'Flow 1' },
-        { id: 'broker1', type: 'mqtt-broker', name: 'test broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
-        { id: 'in1', type: 'mqtt in', z: 'tab1', name: 'sensors', topic: 'site/#', qos: '1', datatype: 'auto-detect', broker: 'broker1', nl: false, rap: true, rh: 0, inputs: 0, x: 150, y: 100, wires: [] },
-        { id: 'out1', type: 'mqtt out', z: 'tab1', name: 'readings', topic: 'out/readings', qos: '1', retain: 'false', broker: 'broker1', x: 650, y: 100, wires: [] },
-      ],
-    });
-    editor = await openEditor(red.url);
+    session = await editorSession(() => [mqttIn('in1', 'site/#', [], { datatype: 'auto-detect' }), mqttOut('out1', 'out/readings')]);
   });
-  after(async () => {
-    await editor?.close();
-    await red?.dispose();
-    await broker?.close();
-  });
+  after(() => session?.close());
 
   it('drags sensor-ingest from the palette, sets a topic pattern, deploys, and a reading comes out', async () => {
-    const { page } = editor;
+    const { page } = session.editor;
     const paletteLabel = await page.locator('#red-ui-palette .red-ui-palette-node[data-palette-type="sensor-ingest"]').innerText();
     assert.match(paletteLabel, /sensor ingest/);
     const id = await dragFromPalette(page, 'sensor-ingest', 400, 100);
@@ -48,7 +32,7 @@ describe('browser: sensor-ingest in the editor', function () {
     assert.deepEqual(links.sort(), [`${id}:0>out1`, `in1:0>${id}`].sort());
     await deploy(page);
 
-    const client = await mqttClient(broker.url);
+    const client = await mqttClient(session.broker.url);
     try {
       await client.client.subscribeAsync('out/readings', { qos: 1 });
       await client.waitFor(() => {

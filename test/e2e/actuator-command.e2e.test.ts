@@ -1,17 +1,18 @@
 import { strict as assert } from 'node:assert';
 import { NodeRedProcess } from '../helpers/nodered-process';
 import { startAedes, startMosquitto, mqttClient, type Broker } from '../helpers/broker';
+import { mqttBroker, mqttIn, mqttOut, tab, TAB } from '../helpers/flows';
 
 /** predictions (mqtt in) → actuator-command → mqtt out; replies (mqtt in) wired back; outcomes published. */
 function actuatorFlow(brokerPort: number, protocolVersion: '4' | '5', props: Record<string, unknown>, replyTopic: string): object[] {
   return [
-    { id: 'tab1', type: 'tab', label: 'actuator e2e' },
-    { id: 'broker1', type: 'mqtt-broker', name: 'test broker', broker: '127.0.0.1', port: String(brokerPort), clientid: '', autoConnect: true, usetls: false, protocolVersion, keepalive: '60', cleansession: true },
-    { id: 'pred', type: 'mqtt in', z: 'tab1', topic: 'predictions', qos: '1', datatype: 'json', broker: 'broker1', nl: false, rap: true, rh: 0, inputs: 0, x: 100, y: 100, wires: [['act']] },
-    { id: 'replies', type: 'mqtt in', z: 'tab1', topic: replyTopic, qos: '1', datatype: 'json', broker: 'broker1', nl: false, rap: true, rh: 0, inputs: 0, x: 100, y: 160, wires: [['act']] },
-    { id: 'act', type: 'actuator-command', z: 'tab1', rules: [{ label: 'on', command: { state: 'ON' } }], topic: 'dev/{deviceId}/set', ackTimeout: 800, retries: 1, x: 300, y: 100, wires: [['cmdOut'], ['outcomeOut']], ...props },
-    { id: 'cmdOut', type: 'mqtt out', z: 'tab1', topic: '', qos: '1', retain: 'false', broker: 'broker1', x: 500, y: 80, wires: [] },
-    { id: 'outcomeOut', type: 'mqtt out', z: 'tab1', topic: 'outcomes', qos: '1', retain: 'false', broker: 'broker1', x: 500, y: 140, wires: [] },
+    tab('actuator e2e'),
+    mqttBroker(brokerPort, { protocolVersion }),
+    mqttIn('pred', 'predictions', ['act'], { x: 100 }),
+    mqttIn('replies', replyTopic, ['act'], { x: 100, y: 160 }),
+    { id: 'act', type: 'actuator-command', z: TAB, rules: [{ label: 'on', command: { state: 'ON' } }], topic: 'dev/{deviceId}/set', ackTimeout: 800, retries: 1, x: 300, y: 100, wires: [['cmdOut'], ['outcomeOut']], ...props },
+    mqttOut('cmdOut', '', { x: 500, y: 80 }),
+    mqttOut('outcomeOut', 'outcomes', { x: 500, y: 140 }),
   ];
 }
 

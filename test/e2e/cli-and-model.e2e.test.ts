@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NodeRedProcess } from '../helpers/nodered-process';
 import { startAedes, mqttClient, type Broker } from '../helpers/broker';
+import { mqttBroker, mqttIn, mqttOut, tab, TAB } from '../helpers/flows';
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'model', 'rooms.csv');
 
@@ -49,13 +50,13 @@ describe('e2e: the installed iot-ai command and a model it trains, live in Node-
 
   it('model-predict serves the trained model through an ml-model path relative to the user directory', async () => {
     await red.deploy([
-      { id: 'tab1', type: 'tab', label: 'model e2e' },
-      { id: 'broker1', type: 'mqtt-broker', name: 'b', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
+      tab('model e2e'),
+      mqttBroker(broker.port),
       { id: 'cfg', type: 'ml-model', name: 'rooms', path: 'models/rooms.json', watch: true },
-      { id: 'in1', type: 'mqtt in', z: 'tab1', topic: 'features', qos: '1', datatype: 'json', broker: 'broker1', nl: false, rap: true, rh: 0, inputs: 0, x: 100, y: 100, wires: [['predict']] },
-      { id: 'predict', type: 'model-predict', z: 'tab1', model: 'cfg', property: 'payload.features', x: 300, y: 100, wires: [['out1'], ['out2']] },
-      { id: 'out1', type: 'mqtt out', z: 'tab1', topic: 'predictions', qos: '1', retain: 'false', broker: 'broker1', x: 500, y: 80, wires: [] },
-      { id: 'out2', type: 'mqtt out', z: 'tab1', topic: 'errors', qos: '1', retain: 'false', broker: 'broker1', x: 500, y: 120, wires: [] },
+      mqttIn('in1', 'features', ['predict'], { x: 100 }),
+      { id: 'predict', type: 'model-predict', z: TAB, model: 'cfg', property: 'payload.features', x: 300, y: 100, wires: [['out1'], ['out2']] },
+      mqttOut('out1', 'predictions', { x: 500, y: 80 }),
+      mqttOut('out2', 'errors', { x: 500, y: 120 }),
     ]);
     const client = await mqttClient(broker.url);
     try {

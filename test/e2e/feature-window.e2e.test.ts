@@ -1,16 +1,17 @@
 import { strict as assert } from 'node:assert';
 import { NodeRedProcess } from '../helpers/nodered-process';
 import { startAedes, mqttClient, type Broker } from '../helpers/broker';
+import { mqttBroker, mqttIn, mqttOut, tab, TAB } from '../helpers/flows';
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 
 function windowFlow(brokerPort: number): object[] {
   return [
-    { id: 'tab1', type: 'tab', label: 'window e2e' },
-    { id: 'broker1', type: 'mqtt-broker', name: 'test broker', broker: '127.0.0.1', port: String(brokerPort), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
-    { id: 'in1', type: 'mqtt in', z: 'tab1', topic: 'readings', qos: '1', datatype: 'json', broker: 'broker1', nl: false, rap: true, rh: 0, inputs: 0, x: 100, y: 100, wires: [['win1']] },
-    { id: 'win1', type: 'feature-window', z: 'tab1', window: 'tumbling', size: 10, unit: 's', time: 'event', lateness: 0, features: ['count', 'sum'], persist: 'file', x: 300, y: 100, wires: [['out1'], []] },
-    { id: 'out1', type: 'mqtt out', z: 'tab1', topic: 'windows', qos: '1', retain: 'false', broker: 'broker1', x: 500, y: 100, wires: [] },
+    tab('window e2e'),
+    mqttBroker(brokerPort),
+    mqttIn('in1', 'readings', ['win1'], { x: 100 }),
+    { id: 'win1', type: 'feature-window', z: TAB, window: 'tumbling', size: 10, unit: 's', time: 'event', lateness: 0, features: ['count', 'sum'], persist: 'file', x: 300, y: 100, wires: [['out1'], []] },
+    mqttOut('out1', 'windows', { x: 500 }),
   ];
 }
 

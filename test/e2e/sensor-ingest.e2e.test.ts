@@ -2,18 +2,19 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { NodeRedProcess, nodeRedDir } from '../helpers/nodered-process';
 import { startAedes, mqttClient, type Broker } from '../helpers/broker';
+import { mqttBroker, mqttIn, mqttOut, tab, TAB } from '../helpers/flows';
 
 /** mqtt in → sensor-ingest → mqtt out (readings) / mqtt out (rejects), on the test's own aedes broker. */
 function ingestFlow(brokerPort: number): object[] {
   return [
-    { id: 'tab1', type: 'tab', label: 'ingest e2e' },
-    { id: 'broker1', type: 'mqtt-broker', name: 'test broker', broker: '127.0.0.1', port: String(brokerPort), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
-    { id: 'in1', type: 'mqtt in', z: 'tab1', name: '', topic: 'sensors/#', qos: '1', datatype: 'auto-detect', broker: 'broker1', nl: false, rap: true, rh: 0, inputs: 0, x: 100, y: 100, wires: [['ingest1']] },
-    { id: 'ingest1', type: 'sensor-ingest', z: 'tab1', name: '', format: 'auto', topicPattern: 'sensors/{deviceId}/{sensor}', deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: [{ name: 'temp', unit: 'Cel', min: -40, max: 85 }], convertUnits: true, maxFutureMs: 300000, x: 300, y: 100, wires: [['outReadings'], ['toJson', 'outRejects']] },
-    { id: 'outReadings', type: 'mqtt out', z: 'tab1', name: '', topic: 'out/readings', qos: '1', retain: 'false', broker: 'broker1', x: 500, y: 80, wires: [] },
-    { id: 'toJson', type: 'change', z: 'tab1', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'error', tot: 'msg' }], x: 500, y: 140, wires: [['outErrors']] },
-    { id: 'outRejects', type: 'mqtt out', z: 'tab1', name: '', topic: 'out/rejects', qos: '1', retain: 'false', broker: 'broker1', x: 700, y: 120, wires: [] },
-    { id: 'outErrors', type: 'mqtt out', z: 'tab1', name: '', topic: 'out/errors', qos: '1', retain: 'false', broker: 'broker1', x: 700, y: 160, wires: [] },
+    tab('ingest e2e'),
+    mqttBroker(brokerPort),
+    mqttIn('in1', 'sensors/#', ['ingest1'], { datatype: 'auto-detect', x: 100 }),
+    { id: 'ingest1', type: 'sensor-ingest', z: TAB, name: '', format: 'auto', topicPattern: 'sensors/{deviceId}/{sensor}', deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: [{ name: 'temp', unit: 'Cel', min: -40, max: 85 }], convertUnits: true, maxFutureMs: 300000, x: 300, y: 100, wires: [['outReadings'], ['toJson', 'outRejects']] },
+    mqttOut('outReadings', 'out/readings', { x: 500, y: 80 }),
+    { id: 'toJson', type: 'change', z: TAB, rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'error', tot: 'msg' }], x: 500, y: 140, wires: [['outErrors']] },
+    mqttOut('outRejects', 'out/rejects', { x: 700, y: 120 }),
+    mqttOut('outErrors', 'out/errors', { x: 700, y: 160 }),
   ];
 }
 

@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startAedes, type Broker } from './broker';
+import { mqttBroker, tab } from './flows';
+import { NodeRedProcess } from './nodered-process';
 
 export async function openEditor(url: string): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-chromium-'));
@@ -84,4 +87,32 @@ export async function closeDialog(page: Page): Promise<void> {
 export async function deploy(page: Page): Promise<void> {
   await page.click('#red-ui-header-button-deploy');
   await page.waitForFunction(() => !(window as any).RED.nodes.dirty(), undefined, { timeout: 30000 });
+}
+
+export interface EditorSession {
+  broker: Broker;
+  red: NodeRedProcess;
+  editor: Awaited<ReturnType<typeof openEditor>>;
+  close(): Promise<void>;
+}
+
+/**
+ * An aedes broker, a Node-RED with the packed palette whose canvas starts with `canvas` (core nodes on tab1,
+ * wired to a broker config `broker1`), and the editor open in Chromium.
+ */
+export async function editorSession(canvas: (brokerPort: number) => object[], prepare?: (red: NodeRedProcess) => Promise<void>): Promise<EditorSession> {
+  const broker = await startAedes();
+  const red = await NodeRedProcess.start({ flows: [tab(), mqttBroker(broker.port), ...canvas(broker.port)] });
+  await prepare?.(red);
+  const editor = await openEditor(red.url);
+  return {
+    broker,
+    red,
+    editor,
+    close: async () => {
+      await editor.close();
+      await red.dispose();
+      await broker.close();
+    },
+  };
 }
