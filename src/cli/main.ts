@@ -15,6 +15,10 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Subcommand }> =
       return (argv, io) => runTrain(argv, io, { windowExamples });
     },
   },
+  simulate: {
+    summary: 'simulated home, city or health devices on an MQTT broker, or readings with their truth to a CSV',
+    load: () => (require('./simulate') as typeof import('./simulate')).runSimulate,
+  },
   window: {
     summary: 'window a CSV of readings into feature rows, as the feature-window node does',
     load: () => (require('./windowing') as typeof import('./windowing')).runWindow,

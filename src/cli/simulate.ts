@@ -1,0 +1,346 @@
+/**
+ * `iot-ai simulate`: the sensor-sim devices on an MQTT broker (readings, truth, commands obeyed and
+ * acknowledged), or their readings with the truth in a wide CSV for `iot-ai train --window`.
+ *
+ * Exit codes: 0 done, 1 broker or file trouble, 2 bad command line.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import mqtt from 'mqtt';
+import { formatCsv } from '../core/model/csv';
+import {
+  SCENARIOS,
+  createScenario,
+  deviceTopics,
+  parseSimConfig,
+  wideHeader,
+  wideRow,
+  type SimConfig,
+  type SimReading,
+  type Simulation,
+} from '../core/sim';
+import type { CliIO } from './main';
+
+export const SIMULATE_USAGE = `Usage: iot-ai simulate --scenario home|city|health (--broker URL | --csv FILE) [options]
+
+Simulated devices with their ground truth: on an MQTT broker they publish readings, publish the truth beside
+them and obey and acknowledge commands; with --csv they write readings and truth in wide form
+(deviceId,ts,<sensor>...,truth.<name>...) for "iot-ai train --window".
+
+Options:
+  --scenario S        home (occupancy), city (congestion, airQuality) or health (activity, abnormal)
+  --broker URL        e.g. mqtt://localhost:1883 (user:password@ in the URL if needed)
+  --csv FILE          write a CSV instead (- for stdout); no broker
+  --devices N         simulated devices (default 3)
+  --interval MS       ms of simulated time between readings of a device (default 5000)
+  --seed N            the same seed gives the same readings (default 1)
+  --format F          senml (default) or json: the payloads on the broker
+  --duration S        broker: seconds of wall time, then stop (default: until Ctrl-C)
+                      csv: seconds of simulated time (default 86400, one day)
+  --speed X           broker: simulated time runs X times as fast as the clock (default 1)
+  --start TIME        simulated start, ISO 8601 (UTC unless a zone is given) or epoch ms
+                      (default: now on a broker, 2024-06-03T00:00:00Z for a CSV)
+  --protocol 4|5      MQTT protocol version (default: 5, or 3.1.1 when the broker refuses 5)
+  --no-faults         no broken payloads, dropouts or outages
+  -h, --help          this text
+
+Topics (broker): readings <scenario>/<deviceId>/sensors, truth <scenario>/<deviceId>/truth,
+commands <scenario>/<deviceId>/set, state <scenario>/<deviceId>/state. A command with correlationId and
+replyTo is answered { correlationId, ok, detail? } on replyTo; an MQTT 5 command with a response topic is
+answered { ok, detail? } there with its correlation data.
+`;
+
+/** The simulated day a CSV starts at unless --start says otherwise (a Monday), so a seed always gives one file. */
+export const CSV_DEFAULT_START = Date.UTC(2024, 5, 3);
+const CSV_DEFAULT_DURATION_S = 86400;
+
+export interface SimulateOptions {
+  /** Ends a broker run early (as Ctrl-C does). */
+  signal?: AbortSignal;
+}
+
+class UsageError extends Error {}
+
+interface SimulateArguments {
+  config: SimConfig;
+  broker?: string;
+  csv?: string;
+  durationS?: number;
+  protocol?: 4 | 5;
+}
+
+const VALUE_FLAGS = ['scenario', 'broker', 'csv', 'devices', 'interval', 'seed', 'format', 'duration', 'speed', 'start', 'protocol'];
+const SWITCHES = ['no-faults'];
+
+function parseArguments(argv: readonly string[]): SimulateArguments | 'help' {
+  const values = new Map<string, string>();
+  const switches = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') return 'help';
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
+    const equals = arg.indexOf('=');
+    const flag = arg.slice(2, equals === -1 ? undefined : equals);
+    if (SWITCHES.includes(flag) && equals === -1) {
+      switches.add(flag);
+      continue;
+    }
+    if (!VALUE_FLAGS.includes(flag)) throw new UsageError(`unknown option --${flag}`);
+    let value: string;
+    if (equals !== -1) value = arg.slice(equals + 1);
+    else if (i + 1 < argv.length && (!argv[i + 1].startsWith('--') || argv[i + 1] === '-')) value = argv[++i];
+    else throw new UsageError(`--${flag} needs a value`);
+    if (values.has(flag)) throw new UsageError(`--${flag} is given twice`);
+    values.set(flag, value);
+  }
+
+  const scenario = values.get('scenario');
+  if (scenario === undefined) throw new UsageError(`--scenario is required (${SCENARIOS.join(', ')})`);
+  const broker = values.get('broker');
+  const csv = values.get('csv');
+  if (broker === undefined && csv === undefined) throw new UsageError('give --broker URL to publish, or --csv FILE to write a CSV');
+  if (broker !== undefined && csv !== undefined) throw new UsageError('give either --broker or --csv, not both');
+  if (broker === '' || csv === '') throw new UsageError(`--${broker === '' ? 'broker' : 'csv'} needs a value`);
+
+  const parsed = parseSimConfig({
+    scenario,
+    devices: values.get('devices'),
+    interval: values.get('interval'),
+    seed: values.get('seed'),
+    format: values.get('format'),
+    speed: values.get('speed'),
+    startTime: values.get('start'),
+    faults: !switches.has('no-faults'),
+  });
+  if (!parsed.ok) throw new UsageError(parsed.error.replace(/\b(devices|interval|seed|format|speed|scenario) must/g, '--$1 must').replace('startTime must', '--start must'));
+
+  let durationS: number | undefined;
+  const durationText = values.get('duration');
+  if (durationText !== undefined) {
+    durationS = Number(durationText);
+    if (!(durationText.trim() !== '' && Number.isFinite(durationS) && durationS > 0)) {
+      throw new UsageError(`--duration must be a number of seconds above 0, got ${JSON.stringify(durationText)}`);
+    }
+  }
+  let protocol: 4 | 5 | undefined;
+  const protocolText = values.get('protocol');
+  if (protocolText !== undefined) {
+    if (protocolText !== '4' && protocolText !== '5') throw new UsageError(`--protocol must be 4 (MQTT 3.1.1) or 5, got ${JSON.stringify(protocolText)}`);
+    protocol = protocolText === '5' ? 5 : 4;
+  }
+  return { config: parsed.config, broker, csv, durationS, protocol };
+}
+
+export async function runSimulate(argv: string[], io: CliIO, options: SimulateOptions = {}): Promise<number> {
+  let args: SimulateArguments | 'help';
+  try {
+    args = parseArguments(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`iot-ai simulate: ${err.message}\nRun "iot-ai simulate --help" for usage.\n`);
+    return 2;
+  }
+  if (args === 'help') {
+    io.stdout.write(SIMULATE_USAGE);
+    return 0;
+  }
+  if (args.csv !== undefined) return writeCsv(args, args.csv, io);
+  return runOnBroker(args, args.broker!, io, options);
+}
+
+function scenarioFor(config: SimConfig, startTime: number, origin: number): Simulation {
+  return createScenario(config.scenario, {
+    devices: config.devices,
+    seed: config.seed,
+    interval: config.interval,
+    format: config.format,
+    speed: config.speed,
+    startTime,
+    origin,
+    faults: config.faults,
+  });
+}
+
+/** Simulated time as fast as it goes, one row per device per interval, written an hour of simulated time at a time. */
+async function writeCsv(args: SimulateArguments, file: string, io: CliIO): Promise<number> {
+  const { config } = args;
+  const start = config.startTime ?? CSV_DEFAULT_START;
+  const durationMs = Math.round((args.durationS ?? CSV_DEFAULT_DURATION_S) * 1000);
+  const sim = scenarioFor(config, start, start);
+  const toStdout = file === '-';
+  const stream = toStdout ? undefined : createWriteStream(file);
+  let failure: Error | undefined;
+  stream?.on('error', (err: Error) => (failure ??= err));
+  const opened = stream ? once(stream, 'open') : Promise.resolve();
+  const write = async (text: string) => {
+    if (!stream) {
+      io.stdout.write(text);
+      return;
+    }
+    if (failure) throw failure;
+    if (!stream.write(text)) await once(stream, 'drain');
+  };
+
+  let rows = 0;
+  let skipped = 0;
+  try {
+    await opened;
+    await write(formatCsv([wideHeader(sim)]));
+    const end = start + durationMs;
+    const chunk = Math.max(sim.interval, 3600 * 1000);
+    for (let from = start; from < end; from += chunk) {
+      const readings = sim.advanceTo(Math.min(end, from + chunk) - 1);
+      const records = [];
+      for (const reading of readings) {
+        const row = wideRow(sim, reading);
+        if (row) records.push(row);
+        else skipped++;
+      }
+      rows += records.length;
+      if (records.length > 0) await write(formatCsv(records));
+    }
+    if (stream) await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    stream?.destroy();
+    io.stderr.write(`iot-ai simulate: cannot write ${file}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const summary =
+    `Wrote ${rows} rows of ${sim.deviceIds.length} ${config.scenario} device(s) (${sim.deviceIds.join(', ')}): ` +
+    `${durationMs / 1000} s of simulated time from ${new Date(start).toISOString()}, every ${sim.interval} ms` +
+    `${skipped > 0 ? `; ${skipped} broken payload(s) left out` : ''}; truth columns ${sim.truthNames.map((n) => `truth.${n}`).join(', ')}` +
+    `${toStdout ? '' : ` -> ${file}`}\n`;
+  (toStdout ? io.stderr : io.stdout).write(summary);
+  return 0;
+}
+
+interface Connection {
+  client: mqtt.MqttClient;
+  protocol: 4 | 5;
+}
+
+async function connect(url: string, protocol: 4 | 5 | undefined): Promise<Connection> {
+  const options = (version: 4 | 5): mqtt.IClientOptions => ({
+    protocolVersion: version,
+    clientId: `iot-ai-sim-${Math.random().toString(16).slice(2, 10)}`,
+    connectTimeout: 10_000,
+    reconnectPeriod: 1000,
+  });
+  try {
+    return { client: await mqtt.connectAsync(url, options(protocol ?? 5), false), protocol: protocol ?? 5 };
+  } catch (err) {
+    // "Unacceptable protocol version": a broker without MQTT 5 (aedes, older mosquitto).
+    if (protocol === undefined && (err as { code?: number }).code === 1) {
+      return { client: await mqtt.connectAsync(url, options(4), false), protocol: 4 };
+    }
+    throw err;
+  }
+}
+
+/** Readings on the wall clock (times speed) until --duration, Ctrl-C or the abort signal. */
+async function runOnBroker(args: SimulateArguments, url: string, io: CliIO, options: SimulateOptions): Promise<number> {
+  const { config } = args;
+  let connection: Connection;
+  try {
+    connection = await connect(url, args.protocol);
+  } catch (err) {
+    io.stderr.write(`iot-ai simulate: cannot connect to ${url}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const { client } = connection;
+  let lastProblem = '';
+  const problem = (text: string) => {
+    if (text !== lastProblem) io.stderr.write(`iot-ai simulate: ${text}\n`);
+    lastProblem = text;
+  };
+  client.on('error', (err) => problem(err.message));
+  client.on('offline', () => problem(`lost the connection to ${url}; reconnecting`));
+  client.on('connect', () => (lastProblem = ''));
+  const origin = Date.now();
+  const sim = scenarioFor(config, config.startTime ?? origin, origin);
+  const counts = { readings: 0, commands: 0, refused: 0 };
+  const publish = (topic: string, payload: unknown, publishOptions: mqtt.IClientPublishOptions = {}) => {
+    client.publish(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), publishOptions, (err) => {
+      if (err) problem(`publish failed: ${err.message}`);
+    });
+  };
+  const publishReadings = (readings: SimReading[]) => {
+    for (const reading of readings) {
+      if (reading.payload === undefined) continue;
+      publish(reading.topic, reading.payload);
+      publish(deviceTopics(sim.scenario, reading.deviceId).truth, { deviceId: reading.deviceId, ts: reading.ts, ...reading.truth });
+      counts.readings++;
+    }
+  };
+
+  client.on('message', (topic, payload, packet) => {
+    const properties = packet.properties ?? {};
+    const result = sim.command(topic, payload, { responseTopic: properties.responseTopic, correlationData: properties.correlationData });
+    if (!result.handled) {
+      if (result.reason === 'unknown-device') problem(result.message);
+      return;
+    }
+    counts.commands++;
+    if (!result.ok) counts.refused++;
+    for (const reply of result.replies) {
+      if (reply.kind === 'mqtt5') {
+        if (connection.protocol === 5) publish(reply.topic, reply.payload, { properties: { correlationData: toBuffer(reply.correlationData) } });
+      } else {
+        publish(reply.topic, reply.payload);
+      }
+    }
+    if (result.state) publish(result.state.topic, result.state.payload);
+    io.stdout.write(`${topic} ${payload.toString('utf8')} -> ${result.ok ? 'ok' : `refused: ${result.detail}`}\n`);
+  });
+
+  try {
+    await client.subscribeAsync(`${sim.scenario}/+/set`);
+  } catch (err) {
+    io.stderr.write(`iot-ai simulate: cannot subscribe to ${sim.scenario}/+/set: ${(err as Error).message}\n`);
+    await client.endAsync(true);
+    return 1;
+  }
+  io.stdout.write(
+    `Simulating ${sim.deviceIds.length} ${sim.scenario} device(s) (${sim.deviceIds.join(', ')}) every ${sim.interval} ms` +
+      `${sim.speed === 1 ? '' : ` at ${sim.speed}x`} on ${url} (MQTT ${connection.protocol === 5 ? '5' : '3.1.1'}).\n` +
+      `Readings on ${sim.scenario}/<device>/sensors, truth on ${sim.scenario}/<device>/truth, commands on ${sim.scenario}/<device>/set, ` +
+      `state on ${sim.scenario}/<device>/state. ${args.durationS === undefined ? 'Ctrl-C stops.' : `Stops after ${args.durationS} s.`}\n`,
+  );
+
+  let timer: NodeJS.Timeout | undefined;
+  let durationTimer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      if (durationTimer) clearTimeout(durationTimer);
+      process.off('SIGINT', finish);
+      process.off('SIGTERM', finish);
+      options.signal?.removeEventListener('abort', finish);
+      resolve();
+    };
+    const tick = () => {
+      publishReadings(sim.step(Date.now()));
+      timer = setTimeout(tick, Math.min(60_000, Math.max(10, sim.wallDelay(Date.now()))));
+    };
+    if (args.durationS !== undefined) durationTimer = setTimeout(finish, args.durationS * 1000);
+    process.once('SIGINT', finish);
+    process.once('SIGTERM', finish);
+    options.signal?.addEventListener('abort', finish);
+    if (options.signal?.aborted) finish();
+    else tick();
+  });
+
+  await (client.connected ? client.endAsync() : client.endAsync(true));
+  io.stdout.write(`Published ${counts.readings} readings; ${counts.commands} command(s), ${counts.refused} refused.\n`);
+  return 0;
+}
+
+function toBuffer(data: unknown): Buffer | undefined {
+  if (data === undefined || data === null) return undefined;
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof Uint8Array) return Buffer.from(data);
+  return Buffer.from(String(data), 'utf8');
+}

@@ -1,0 +1,71 @@
+import type { Random } from './signals';
+import type { DeviceState, ScenarioName, SensorDef, Truth } from './types';
+
+/** What a scenario hands each of its devices. */
+export interface DeviceContext {
+  id: string;
+  /** 0-based position of the device in the scenario. */
+  index: number;
+  /** The scenario seed (for the noise the devices share, such as clouds or regional air pollution). */
+  seed: number;
+  /** This device's own stream: its draws never depend on other devices. */
+  rng: Random;
+  /** Simulated time the device starts at, epoch ms. */
+  startTime: number;
+  /** Milliseconds between two readings. */
+  interval: number;
+}
+
+export type CommandCheck = { ok: true } | { ok: false; detail: string };
+
+/** One simulated device: a physical state that moves with time and commands, and noisy sensors on it. */
+export interface SimDevice {
+  readonly id: string;
+  /** Moves the state forward to `ts` (a later time; any gap, also hours). */
+  evolve(ts: number): void;
+  /** Noisy measurements of the current state, one per sensor of the scenario. */
+  measure(): Record<string, number | boolean>;
+  truth(): Truth;
+  /** Checks a command (already known to name only fields of the scenario) and applies it when it is good. */
+  command(fields: Record<string, unknown>): CommandCheck;
+  /** The actuator state the device reports after a command. */
+  state(): DeviceState;
+}
+
+/** A scenario: its sensors, its truth, its device names and how to build a device. */
+export interface ScenarioModel {
+  name: ScenarioName;
+  sensors: readonly SensorDef[];
+  truthNames: readonly string[];
+  /** Fields a command may set (ack fields and `deviceId` aside). */
+  commandFields: readonly string[];
+  deviceId(index: number): string;
+  createDevice(context: DeviceContext): SimDevice;
+}
+
+/** A command value given as ON/OFF (any case) or a boolean. */
+export function readOnOff(value: unknown): 'ON' | 'OFF' | undefined {
+  if (value === true) return 'ON';
+  if (value === false) return 'OFF';
+  if (typeof value !== 'string') return undefined;
+  const upper = value.trim().toUpperCase();
+  return upper === 'ON' || upper === 'OFF' ? upper : undefined;
+}
+
+/** A command number given as a number or numeric text. */
+export function readNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/** A command flag given as a boolean or `"true"`/`"false"`. */
+export function readBoolean(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return undefined;
+}

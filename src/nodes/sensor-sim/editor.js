@@ -1,0 +1,72 @@
+(function () {
+    var ROOMS = ["living", "kitchen", "bedroom", "office", "bath"];
+    function deviceId(scenario, i) {
+        if (scenario === "home") { return ROOMS[i % ROOMS.length] + "-" + (Math.floor(i / ROOMS.length) + 1); }
+        return (scenario === "city" ? "junction-" : "wearable-") + (i + 1);
+    }
+    function inRange(min, max, integer) {
+        return function (v) {
+            if (v === undefined || v === "") { return true; }
+            var n = Number(v);
+            return String(v).trim() !== "" && isFinite(n) && n >= min && n <= max && (!integer || Math.floor(n) === n);
+        };
+    }
+    function isSpeed(v) { return v === undefined || v === "" || (String(v).trim() !== "" && isFinite(Number(v)) && Number(v) > 0 && Number(v) <= 10000); }
+    function isSeed(v) { return v === undefined || v === "" || (String(v).trim() !== "" && isFinite(Number(v)) && Math.floor(Number(v)) === Number(v)); }
+    var VALIDATORS = { devices: inRange(1, 1000, true), interval: inRange(10, 86400000, true), seed: isSeed, speed: isSpeed };
+    // The numeric properties are edited in inputs Node-RED does not read itself, so that they are saved as numbers.
+    var NUMERIC = ["devices", "interval", "seed", "speed"];
+    function validStart(v) {
+        if (v === undefined || v === "" || (typeof v === "number" && v >= 0)) { return true; }
+        var text = String(v).trim();
+        return /^\d+$/.test(text) || (/^\d{4}-\d{2}-\d{2}/.test(text) && isFinite(Date.parse(text)));
+    }
+    RED.nodes.registerType("sensor-sim", {
+        category: "IoT AI",
+        color: "#A6BBCF",
+        defaults: {
+            name: { value: "" },
+            scenario: { value: "home" },
+            devices: { value: 3, validate: VALIDATORS.devices },
+            interval: { value: 5000, validate: VALIDATORS.interval },
+            seed: { value: 1, validate: VALIDATORS.seed },
+            speed: { value: 1, validate: VALIDATORS.speed },
+            format: { value: "senml" },
+            startTime: { value: "", validate: validStart },
+            autostart: { value: true },
+            faults: { value: true }
+        },
+        inputs: 1,
+        outputs: 1,
+        icon: "iot-ai-sim.svg",
+        paletteLabel: "sensor sim",
+        label: function () { return this.name || (this.scenario || "home") + " sim"; },
+        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
+        inputLabels: function () { return this._("sensor-sim.inputs.control"); },
+        outputLabels: function () { return this._("sensor-sim.outputs.readings"); },
+        oneditprepare: function () {
+            var node = this;
+            NUMERIC.forEach(function (key) {
+                var input = $("#node-input-sim-" + key);
+                input.val(node[key] === undefined ? "" : node[key]);
+                input.on("change keyup input", function () { input.toggleClass("input-error", !VALIDATORS[key](input.val())); }).trigger("change");
+            });
+            function preview() {
+                var scenario = $("#node-input-scenario").val();
+                var n = Math.max(0, Math.min(1000, Math.floor(Number($("#node-input-sim-devices").val()) || 0)));
+                var names = [];
+                for (var i = 0; i < Math.min(n, 3); i++) { names.push(deviceId(scenario, i)); }
+                $("#node-input-sim-device-names").text(names.join(", ") + (n > 3 ? ", …" : ""));
+            }
+            $("#node-input-scenario, #node-input-sim-devices").on("change keyup input", preview);
+            preview();
+        },
+        oneditsave: function () {
+            var node = this;
+            NUMERIC.forEach(function (key) {
+                var text = String($("#node-input-sim-" + key).val()).trim();
+                node[key] = text !== "" && isFinite(Number(text)) ? Number(text) : text;
+            });
+        }
+    });
+})();
