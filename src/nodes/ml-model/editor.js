@@ -14,12 +14,15 @@
             var select = $("#node-config-input-bundled");
             var source = $("#node-config-input-source");
             source.val(node.path && !node.bundled ? "file" : "bundled");
+            $("#node-config-input-seed").prop("checked", !!(node.path && node.bundled));
             function refresh() {
                 var bundled = source.val() === "bundled";
-                $(".iot-ai-model-bundled").toggle(bundled);
+                var seeded = $("#node-config-input-seed").is(":checked");
+                $(".iot-ai-model-bundled").toggle(bundled || seeded);
                 $(".iot-ai-model-file").toggle(!bundled);
             }
             source.on("change", refresh);
+            $("#node-config-input-seed").on("change", refresh);
             refresh();
             $.getJSON("iot-ai/bundled-models", function (names) {
                 select.empty();
@@ -31,7 +34,7 @@
         oneditsave: function () {
             if ($("#node-config-input-source").val() === "bundled") {
                 $("#node-config-input-path").val("");
-            } else {
+            } else if (!$("#node-config-input-seed").is(":checked")) {
                 $("#node-config-input-bundled").empty().append($("<option>").val("").text("")).val("");
             }
         }

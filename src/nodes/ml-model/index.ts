@@ -24,13 +24,19 @@ export = function register(RED: RED): void {
       for (const listener of listeners) listener(current);
     };
 
-    const load = async (): Promise<void> => {
+    // Loading must never reject: an unhandled rejection would take Node-RED down with it.
+    const load = (): Promise<void> => loadFile().catch((err: Error) => fail(`${path.basename(node.filePath())}: ${err.message}`));
+    const loadFile = async (): Promise<void> => {
       if ('error' in resolved) return publish({ source: '', error: resolved.error });
       let text: Buffer;
       try {
         text = await fs.promises.readFile(resolved.file);
       } catch (err) {
-        return fail(`cannot read ${resolved.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        const code = (err as NodeJS.ErrnoException).code;
+        // No file yet at the path (nothing trained so far): start from the bundled seed model, if one is set.
+        if (code === 'ENOENT' && resolved.seed && !current.model) text = await fs.promises.readFile(resolved.seed).catch(() => Buffer.alloc(0));
+        else return fail(`cannot read ${resolved.file}: ${code ?? (err as Error).message}`);
+        if (text.length === 0) return fail(`cannot read ${resolved.file} nor its seed ${resolved.seed}`);
       }
       if (closed) return;
       const loaded = loadModel(text);

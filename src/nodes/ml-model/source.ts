@@ -37,16 +37,15 @@ export function bundledModels(): string[] {
   }
 }
 
-/** The absolute model path: a bundled name, or a path relative to the user directory. */
-export function resolveModelPath(def: { path?: unknown; bundled?: unknown }, userDir: string): { file: string } | { error: string } {
+/**
+ * The absolute model path: a bundled name, or a path relative to the user directory. Given both, the file at
+ * `path` is the model and the bundled one is its seed until that file exists (live retraining starts from it).
+ */
+export function resolveModelPath(def: { path?: unknown; bundled?: unknown }, userDir: string): { file: string; seed?: string } | { error: string } {
   const bundled = typeof def.bundled === 'string' ? def.bundled.trim() : '';
   const relative = typeof def.path === 'string' ? def.path.trim() : '';
-  if (bundled && relative) return { error: 'set either a bundled model or a path, not both' };
-  if (bundled) {
-    if (!BUNDLED_NAME.test(bundled)) return { error: `"${bundled}" is not a bundled model name` };
-    return { file: path.join(BUNDLED_DIR, `${bundled}.json`) };
-  }
-  if (!relative) return { error: 'no model: choose a bundled model or a file path' };
-  return { file: path.resolve(userDir, relative) };
+  if (bundled && !BUNDLED_NAME.test(bundled)) return { error: `"${bundled}" is not a bundled model name` };
+  const bundledFile = bundled ? path.join(BUNDLED_DIR, `${bundled}.json`) : undefined;
+  if (!relative) return bundledFile ? { file: bundledFile } : { error: 'no model: choose a bundled model or a file path' };
+  return { file: path.resolve(userDir, relative), ...(bundledFile ? { seed: bundledFile } : {}) };
 }
-

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Rebuilds the bundled models in models/ from simulated data, with the package's own commands:
+//   iot-ai simulate --csv (readings with their truth) → iot-ai train --window (the sample flows' window settings).
+// Deterministic for the seeds below. Usage: npm run models [-- --only home-occupancy]
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+const work = path.join(root, '.scratch', 'models');
+const cli = path.join(root, 'bin', 'iot-ai.js');
+
+/** The window every sample flow uses: sliding 60 s every 10 s; models train on the same features (tumbling). */
+const FEATURES = ['mean', 'std', 'min', 'max', 'slope'];
+const windowFor = (sensors) => ({ window: 'tumbling', size: 60, unit: 's', sensors, features: FEATURES, fill: 'previous' });
+
+const MODELS = [
+  { name: 'home-occupancy', scenario: 'home', label: 'truth.occupancy', sensors: ['temperature', 'humidity', 'light', 'co2', 'motion'], devices: 10, seed: 11 },
+  { name: 'city-congestion', scenario: 'city', label: 'truth.congestion', sensors: ['vehicles', 'speed', 'pm25', 'no2'], devices: 8, seed: 12 },
+  { name: 'city-air-quality', scenario: 'city', label: 'truth.airQuality', sensors: ['vehicles', 'speed', 'pm25', 'no2'], devices: 8, seed: 12 },
+  { name: 'health-activity', scenario: 'health', label: 'truth.activity', sensors: ['heartRate', 'accel', 'skinTemp'], devices: 10, seed: 13 },
+  { name: 'health-abnormal', scenario: 'health', label: 'truth.abnormal', sensors: ['heartRate', 'accel', 'skinTemp'], devices: 30, seed: 14 },
+];
+
+function run(args) {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) {
+    console.error(`build-models: iot-ai ${args.join(' ')} failed`);
+    process.exit(1);
+  }
+}
+
+if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(1);
+}
+fs.mkdirSync(work, { recursive: true });
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+for (const model of MODELS.filter((m) => !only || m.name === only)) {
+  const csv = path.join(work, `${model.scenario}-${model.devices}-${model.seed}.csv`);
+  if (!fs.existsSync(csv)) {
+    run(['simulate', '--scenario', model.scenario, '--csv', csv, '--devices', String(model.devices), '--seed', String(model.seed), '--duration', String(2 * 86400)]);
+  }
+  const windowFile = path.join(work, `${model.name}.window.json`);
+  fs.writeFileSync(windowFile, JSON.stringify(windowFor(model.sensors)));
+  run([
+    'train', '--data', csv, '--window', windowFile, '--label', model.label, '--task', 'classification',
+    '--out', path.join(root, 'models', `${model.name}.json`), '--name', model.name, '--version', '1.0.0',
+    '--trees', '40', '--max-depth', '12', '--min-samples-leaf', '3', '--seed', String(model.seed),
+  ]);
+}

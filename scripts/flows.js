@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// Writes the sample flows in flows/ (smart-home, smart-city, health, live-retrain) from one description, so
+// the four stay consistent: simulated devices → MQTT → sensor-ingest → feature-window → model-predict →
+// actuator-command → MQTT, acks wired back. `node scripts/flows.js` after changing this file.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const FEATURES = ['mean', 'std', 'min', 'max', 'slope'];
+const SENSORS = {
+  home: [{ name: 'temperature', unit: 'Cel', min: -20, max: 60 }, { name: 'humidity', unit: '%RH', min: 0, max: 100 }, { name: 'light', unit: 'lx', min: 0, max: 100000 }, { name: 'co2', unit: 'ppm', min: 250, max: 10000 }, { name: 'motion' }],
+  city: [{ name: 'vehicles', min: 0, max: 1000 }, { name: 'speed', unit: 'km/h', min: 0, max: 200 }, { name: 'pm25', unit: 'ug/m3', min: 0, max: 1000 }, { name: 'no2', unit: 'ug/m3', min: 0, max: 2000 }],
+  health: [{ name: 'heartRate', unit: 'beat/min', min: 25, max: 240 }, { name: 'accel', unit: 'm/s2', min: 0, max: 160 }, { name: 'skinTemp', unit: 'Cel', min: 20, max: 45 }],
+};
+
+function flow(prefix, label, info) {
+  const nodes = [{ id: `${prefix}-tab`, type: 'tab', label, disabled: false, info }];
+  const z = `${prefix}-tab`;
+  const add = (node) => (nodes.push({ z, ...node }), node.id);
+  const config = (node) => (nodes.push(node), node.id);
+  const broker = config({ id: `${prefix}-broker`, type: 'mqtt-broker', name: 'local broker', broker: '127.0.0.1', port: '1883', clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true });
+  const mqttIn = (id, topic, wires, x, y, datatype = 'json') => add({ id: `${prefix}-${id}`, type: 'mqtt in', name: '', topic, qos: '1', datatype, broker, nl: false, rap: true, rh: 0, inputs: 0, x, y, wires: [wires] });
+  const mqttOut = (id, topic, x, y, name = '') => add({ id: `${prefix}-${id}`, type: 'mqtt out', name, topic, qos: '1', retain: 'false', broker, x, y, wires: [] });
+  const debug = (id, name, complete, x, y, active = false) => add({ id: `${prefix}-${id}`, type: 'debug', name, active, tosidebar: true, console: false, tostatus: false, complete, targetType: 'msg', x, y, wires: [] });
+  const change = (id, name, rules, wires, x, y) => add({ id: `${prefix}-${id}`, type: 'change', name, rules, x, y, wires: [wires] });
+  return { nodes, add, config, mqttIn, mqttOut, debug, change, id: (s) => `${prefix}-${s}` };
+}
+
+/** The device side: a sensor-sim publishing on MQTT (with the truth on its own topic) and obeying commands. */
+function devices(f, scenario, devicesCount, y) {
+  f.add({ id: f.id('devices-comment'), type: 'comment', name: 'Simulated devices: replace this row with your real devices', info: `sensor-sim publishes ${scenario}/<device>/sensors (SenML) and the ground truth on ${scenario}/<device>/truth, obeys commands on ${scenario}/<device>/set and answers on the replyTo topic of each command.`, x: 250, y, wires: [] });
+  f.add({ id: f.id('sim'), type: 'sensor-sim', name: `${scenario} devices`, scenario, devices: devicesCount, interval: 5000, seed: 1, speed: 1, format: 'senml', startTime: '', autostart: true, faults: true, x: 330, y: y + 60, wires: [[f.id('publish'), f.id('has-truth')]] });
+  f.mqttIn('commands', `${scenario}/+/set`, [f.id('sim')], 130, y + 60);
+  f.mqttOut('publish', '', 560, y + 40, 'device traffic');
+  f.add({ id: f.id('has-truth'), type: 'switch', name: 'has truth?', property: 'truth', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'true', repair: false, outputs: 1, x: 550, y: y + 80, wires: [[f.id('truth')]] });
+  f.change('truth', 'truth topic', [{ t: 'set', p: 'payload', pt: 'msg', to: 'truth', tot: 'msg' }, { t: 'set', p: 'topic', pt: 'msg', to: "$replace(topic, '/sensors', '/truth')", tot: 'jsonata' }], [f.id('publish-truth')], 730, y + 80);
+  f.mqttOut('publish-truth', '', 920, y + 80, 'truth');
+}
+
+/** The pipeline up to the window: MQTT in → sensor-ingest → feature-window; rejects published for counting. */
+function ingestAndWindow(f, scenario, y, windowWires) {
+  f.mqttIn('readings', `${scenario}/+/sensors`, [f.id('ingest')], 130, y, 'auto-detect');
+  f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: `${scenario}/{deviceId}/sensors`, deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS[scenario], convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, x: 330, y, wires: [[f.id('window')], [f.id('reject-error')]] });
+  f.change('reject-error', 'msg.error', [{ t: 'set', p: 'payload', pt: 'msg', to: '{"error": error, "topic": topic}', tot: 'jsonata' }], [f.id('rejects'), f.id('debug-rejects')], 560, y + 60);
+  f.mqttOut('rejects', `iot-ai/${scenario}/rejects`, 780, y + 60, 'rejects');
+  f.debug('debug-rejects', 'rejects', 'payload', 770, y + 100);
+  f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS[scenario].map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 540, y, wires: [windowWires, []] });
+}
+
+/** model-predict on a bundled model, predictions published; then an actuator with acks wired back. */
+function predictAndAct(f, key, model, y, actuator) {
+  const predictId = f.id(`predict-${key}`);
+  const modelId = f.config({ id: f.id(`model-${key}`), type: 'ml-model', name: model, bundled: model, path: '', watch: true });
+  const predictWires = [f.id(`predictions-${key}`), f.id(`debug-${key}`)];
+  if (actuator) predictWires.unshift(f.id(`act-${key}`));
+  f.add({ id: predictId, type: 'model-predict', name: model, model: modelId, property: 'payload.features', x: 780, y, wires: [predictWires, [f.id('debug-errors')]] });
+  f.mqttOut(`predictions-${key}`, `iot-ai/${f.scenario}/predictions/${key}`, 1060, y - 40, `${key} predictions`);
+  f.debug(`debug-${key}`, `${key}`, 'payload.prediction', 1040, y - 80, true);
+  if (!actuator) return;
+  f.add({ id: f.id(`act-${key}`), type: 'actuator-command', name: actuator.name, topic: `${f.scenario}/{deviceId}/set`, hysteresis: 0, minConfidence: actuator.minConfidence ?? 0.6, cooldown: actuator.cooldown, onChangeOnly: true, limits: actuator.limits ?? '', limitMode: 'clamp', commandSchema: '', ack: 'payload', ackTimeout: 5000, retries: 2, replyTopic: `{topic}/reply/${key}`, persist: '', rules: actuator.rules, x: 1050, y, wires: [[f.id('commands-out')], [f.id(`outcomes-${key}`), f.id(`debug-outcomes-${key}`)]] });
+  f.mqttIn(`replies-${key}`, `${f.scenario}/+/set/reply/${key}`, [f.id(`act-${key}`)], 780, y + 60);
+  f.mqttOut(`outcomes-${key}`, `iot-ai/${f.scenario}/outcomes/${key}`, 1310, y + 20, `${key} outcomes`);
+  f.debug(`debug-outcomes-${key}`, `${key} outcomes`, 'payload', 1300, y + 60);
+}
+
+function finish(f, y) {
+  f.mqttOut('commands-out', '', 1310, y - 20, 'commands');
+  f.debug('debug-errors', 'model errors', 'error', 1040, y + 120);
+  return f.nodes;
+}
+
+function pipelineFlow({ prefix, scenario, label, info, comment, devicesCount, models }) {
+  const f = flow(prefix, label, info);
+  f.scenario = scenario;
+  f.add({ id: f.id('comment'), type: 'comment', name: comment, info, x: 400, y: 40, wires: [] });
+  devices(f, scenario, devicesCount, 100);
+  const y = 300;
+  ingestAndWindow(f, scenario, y, models.map((m) => f.id(`predict-${m.key}`)));
+  models.forEach((m, i) => predictAndAct(f, m.key, m.model, y + i * 200, m.actuator));
+  return finish(f, y);
+}
+
+const FLOWS = {
+  'smart-home.json': pipelineFlow({
+    prefix: 'home', scenario: 'home', label: 'IoT AI: smart home', devicesCount: 5,
+    comment: 'Smart home: room sensors → occupancy → lights and heating setback',
+    info: 'Rooms report temperature, humidity, light, CO2 and motion (SenML over MQTT). sensor-ingest validates them (broken payloads leave on its second output), feature-window computes 60 s windows every 10 s per room, model-predict runs the bundled home-occupancy forest, and actuator-command switches the light and the heating setpoint (setback to 17 °C when empty), once per change, never more often than every 30 s, with the setpoint kept within 16–24 °C. Devices acknowledge each command on its reply topic; outcomes are published on iot-ai/home/outcomes/occupancy.',
+    models: [{ key: 'occupancy', model: 'home-occupancy', actuator: { name: 'lights and heating', cooldown: 30000, limits: '{"setpoint":{"min":16,"max":24}}', rules: [{ label: 'occupied', command: { light: 'ON', setpoint: 21 } }, { label: 'empty', command: { light: 'OFF', setpoint: 17 } }] } }],
+  }),
+  'smart-city.json': pipelineFlow({
+    prefix: 'city', scenario: 'city', label: 'IoT AI: smart city', devicesCount: 4,
+    comment: 'Smart city: junction sensors → congestion and air quality → signal plans and alerts',
+    info: 'Intersections report vehicle counts, mean speed, PM2.5 and NO2. Two bundled forests predict congestion (free/moderate/heavy) and air quality (good/moderate/poor) from the same 60 s windows. One actuator switches the signal timing plan (rush when heavy), the other raises an air-quality alert when poor; each has its own reply topic, so their acknowledgements never cross.',
+    models: [
+      { key: 'congestion', model: 'city-congestion', actuator: { name: 'signal plan', cooldown: 60000, rules: [{ label: 'heavy', command: { plan: 'rush' } }, { label: 'moderate', command: { plan: 'normal' } }, { label: 'free', command: { plan: 'normal' } }] } },
+      { key: 'air', model: 'city-air-quality', actuator: { name: 'air-quality alert', cooldown: 60000, rules: [{ label: 'poor', command: { alert: true } }, { label: 'good', command: { alert: false } }, { label: 'moderate', command: { alert: false } }] } },
+    ],
+  }),
+  'health.json': pipelineFlow({
+    prefix: 'health', scenario: 'health', label: 'IoT AI: health', devicesCount: 4,
+    comment: 'Health: wearables → activity and abnormal heart rate at rest → caregiver alert',
+    info: 'Wrist wearables report heart rate, accelerometer magnitude and skin temperature. One bundled forest tells rest, walk and run apart (published, shown in the debug sidebar); another flags an abnormal heart rate at rest, and actuator-command sends a caregiver alert — only with 70 % of the trees agreeing, and never more than once every 2 minutes per wearer, whatever the model says.',
+    models: [
+      { key: 'activity', model: 'health-activity' },
+      { key: 'abnormal', model: 'health-abnormal', actuator: { name: 'caregiver alert', cooldown: 120000, minConfidence: 0.7, rules: [{ label: 'true', command: { alert: 'caregiver', level: 2 } }, { label: 'false', command: { alert: 'none', level: 0 } }] } },
+    ],
+  }),
+  'live-retrain.json': (() => {
+    const f = flow('retrain', 'IoT AI: live retraining', 'A small flow that learns occupancy live with model-train.');
+    f.add({ id: f.id('comment'), type: 'comment', name: 'Live retraining: windows labelled by the simulator\'s truth train a new occupancy model every 300 windows', info: 'No broker needed. sensor-sim readings go straight into sensor-ingest (the truth travels along in msg.truth); each window gets msg.label from it and goes to model-train, which retrains in a worker thread every 300 new windows and writes models/occupancy-live.json in the Node-RED user directory. The predict node uses the same ml-model config, so it switches to each new version at once; it starts from the bundled home-occupancy model until the first training. Send msg.rollback to go back a version, msg.export to write the samples as a CSV for iot-ai train.', x: 470, y: 40, wires: [] });
+    f.add({ id: f.id('sim'), type: 'sensor-sim', name: 'home devices', scenario: 'home', devices: 5, interval: 5000, seed: 2, speed: 1, format: 'senml', startTime: '', autostart: true, faults: true, x: 130, y: 120, wires: [[f.id('ingest')]] });
+    f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: 'home/{deviceId}/sensors', deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS.home, convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, x: 320, y: 120, wires: [[f.id('window')], []] });
+    f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS.home.map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 520, y: 120, wires: [[f.id('label'), f.id('predict')], []] });
+    f.change('label', 'label from truth', [{ t: 'set', p: 'label', pt: 'msg', to: 'truth.occupancy', tot: 'msg' }], [f.id('train')], 720, 80);
+    const model = f.config({ id: f.id('model'), type: 'ml-model', name: 'occupancy (live)', bundled: 'home-occupancy', path: 'models/occupancy-live.json', watch: true });
+    f.add({ id: f.id('train'), type: 'model-train', name: '', model, modelName: 'occupancy-live', every: 300, maxSamples: 5000, trees: 30, maxDepth: 12, seed: 1, testFraction: 0.2, keepVersions: 5, exportPath: 'training-data.csv', x: 910, y: 80, wires: [[f.id('debug-trained')], [f.id('debug-refused')]] });
+    f.add({ id: f.id('predict'), type: 'model-predict', name: '', model, property: 'payload.features', x: 730, y: 160, wires: [[f.id('debug-predictions')], []] });
+    f.debug('debug-trained', 'trained', 'payload', 1110, 60, true);
+    f.debug('debug-refused', 'refused', 'error', 1110, 100);
+    f.debug('debug-predictions', 'predictions', 'payload.prediction', 950, 160);
+    f.add({ id: f.id('rollback'), type: 'inject', name: 'roll back', props: [{ p: 'rollback', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 730, y: 220, wires: [[f.id('train')]] });
+    f.add({ id: f.id('export'), type: 'inject', name: 'export CSV', props: [{ p: 'export', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 730, y: 260, wires: [[f.id('train')]] });
+    // This flow needs no broker.
+    return f.nodes.filter((n) => n.type !== 'mqtt-broker');
+  })(),
+};
+
+const dir = path.resolve(__dirname, '..', 'flows');
+for (const [file, nodes] of Object.entries(FLOWS)) fs.writeFileSync(path.join(dir, file), JSON.stringify(nodes, null, 2) + '\n');
+console.log(`wrote ${Object.keys(FLOWS).join(', ')} to flows/`);
