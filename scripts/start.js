@@ -98,7 +98,8 @@ async function summary(broker) {
       body = undefined;
     }
     const parts = topic.split('/');
-    if (parts[2] === 'sensors') stats.readings++;
+    // A SenML pack holds one reading per record; a flat JSON object one per sensor field.
+    if (parts[2] === 'sensors') stats.readings += Array.isArray(body) ? body.length : 1;
     else if (parts[2] === 'truth' && body) truth.set(parts[1], body);
     else if (parts[1] === scenario && parts[2] === 'rejects') stats.rejects++;
     else if (parts[2] === 'predictions' && body?.prediction) {
