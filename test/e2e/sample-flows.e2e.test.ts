@@ -69,7 +69,9 @@ async function runFlow(red: NodeRedProcess, broker: Broker, file: string, scenar
 function accuracy(tally: ReturnType<typeof watch>, key: string): number {
   const entry = tally.predictions.get(key);
   assert.ok(entry && entry.scored >= 50, `at least 50 scored ${key} predictions (got ${entry?.scored ?? 0})`);
-  return entry.correct / entry.scored;
+  const share = entry.correct / entry.scored;
+  console.log(`      ${key}: ${entry.correct}/${entry.scored} correct (${(100 * share).toFixed(1)}%)`);
+  return share;
 }
 
 describe('e2e: the sample flows, imported as users import them, with simulated devices', function () {

@@ -18,6 +18,9 @@ function startWorker(job: TrainJob): Worker {
   return new Worker(path.join(__dirname, 'worker.ts'), { workerData: job, execArgv: ['--require', require.resolve('tsx/cjs')] });
 }
 
+/** Write errors that mean the export path itself is wrong, not the disk or the node. */
+const EXPORT_PATH_ERRORS = new Set(['EISDIR', 'ENOTDIR', 'EEXIST', 'ENAMETOOLONG']);
+
 export = function register(RED: RED): void {
   function ModelTrainNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
@@ -92,7 +95,7 @@ export = function register(RED: RED): void {
       const job: TrainJob = {
         records,
         options: {
-          name: live?.name ?? (typeof def.modelName === 'string' && def.modelName ? def.modelName : 'model'),
+          name: typeof def.modelName === 'string' && def.modelName.trim() ? def.modelName.trim() : (live?.name ?? 'model'),
           version: nextVersion(live?.version, now),
           createdAt: now.toISOString(),
           testFraction: option('testFraction'),
@@ -178,8 +181,16 @@ export = function register(RED: RED): void {
           send([null, rejectMessage(msg, { code: 'path', message: 'the export path must stay inside the Node-RED user directory' })]);
           return done();
         }
-        await fs.promises.mkdir(path.dirname(target), { recursive: true });
-        await fs.promises.writeFile(target, collector.toCsv());
+        try {
+          await fs.promises.mkdir(path.dirname(target), { recursive: true });
+          await fs.promises.writeFile(target, collector.toCsv());
+        } catch (err) {
+          // A path the message names that cannot be a file (a folder, a file used as a folder) is bad data.
+          const code = (err as NodeJS.ErrnoException).code ?? '';
+          if (!EXPORT_PATH_ERRORS.has(code)) throw err;
+          send([null, rejectMessage(msg, { code: 'path', message: `cannot write the export to ${target}: ${code}` })]);
+          return done();
+        }
         send([{ ...msg, payload: { exported: target, samples: collector.size } }, null]);
         return done();
       }
