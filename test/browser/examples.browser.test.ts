@@ -1,0 +1,65 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { editorSession, deploy, type EditorSession } from '../helpers/browser';
+
+const root = path.resolve(__dirname, '..', '..');
+const EXAMPLES = ['smart-home', 'smart-city', 'health', 'live-retrain'];
+
+describe('browser: the sample flows in Import › Examples', function () {
+  let session: EditorSession;
+
+  before(async () => {
+    session = await editorSession(() => []);
+  });
+  after(() => session?.close());
+
+  it('imports every example through the editor menu and deploys them', async () => {
+    const { page } = session.editor;
+    for (const example of EXAMPLES) {
+      await page.click('#red-ui-header-button-sidemenu');
+      await page.click('#menu-item-import');
+      await page.click('a[href="#red-ui-clipboard-dialog-import-tab-examples"]');
+      const library = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+      await library.locator('.red-ui-treeList-label', { hasText: '@iot-ai/node-red-iot-ai' }).first().click();
+      await library.locator('.red-ui-treeList-label', { hasText: new RegExp(`^\\s*${example}\\s*$`) }).first().click();
+      await page.click('#red-ui-clipboard-dialog-import-opt-new');
+      await page.click('#red-ui-clipboard-dialog-ok');
+      await page.waitForSelector('#red-ui-clipboard-dialog-ok', { state: 'hidden' });
+      const expected = JSON.parse(fs.readFileSync(path.join(root, 'flows', `${example}.json`), 'utf8'));
+      const label = expected.find((n: { type: string }) => n.type === 'tab').label;
+      const imported = await page.evaluate((tabLabel) => {
+        let tab: any;
+        (window as any).RED.nodes.eachWorkspace((ws: any) => {
+          if (ws.label === tabLabel) tab = ws;
+        });
+        if (!tab) return -1;
+        return (window as any).RED.nodes.filterNodes({ z: tab.id }).length;
+      }, label);
+      const flowNodes = expected.filter((n: { z?: string }) => n.z !== undefined).length;
+      assert.equal(imported, flowNodes, `${example}: every node of the example is on its new tab`);
+    }
+    const types: string[] = await page.evaluate(() => {
+      const seen = new Set<string>();
+      (window as any).RED.nodes.eachNode((n: any) => seen.add(n.type));
+      (window as any).RED.nodes.eachConfig((n: any) => seen.add(n.type));
+      return [...seen];
+    });
+    for (const type of ['sensor-ingest', 'feature-window', 'model-predict', 'model-train', 'actuator-command', 'sensor-sim', 'ml-model']) {
+      assert.ok(types.includes(type), `the examples together use ${type}`);
+    }
+    const invalid = await page.evaluate(() => {
+      const bad: string[] = [];
+      (window as any).RED.nodes.eachNode((n: any) => {
+        if (n.valid === false) bad.push(`${n.type} ${n.id}`);
+      });
+      return bad;
+    });
+    assert.deepEqual(invalid, [], 'every imported node passes its editor validation');
+    await deploy(page);
+    const deployed: Array<{ type: string }> = await (await fetch(`${session.red.url}/flows`)).json() as Array<{ type: string }>;
+    assert.ok(deployed.filter((n) => n.type === 'actuator-command').length >= 4);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.deepEqual(session.red.errors(), []);
+  });
+});
