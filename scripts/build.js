@@ -33,7 +33,7 @@ for (const type of types) {
   if (declared[type] !== `nodes/${type}.js`) fail(`package.json "node-red".nodes must map ${type} to nodes/${type}.js`);
   fs.writeFileSync(out('nodes', `${type}.js`), `// Built from src/nodes/${type}; do not edit.\nmodule.exports = require("../dist/nodes/${type}/index.js");\n`);
 
-  const editorJs = fs.readFileSync(src('editor.js'), 'utf8');
+  const editorJs = fs.readFileSync(out('src', 'nodes', 'shared', 'editor-helpers.js'), 'utf8') + fs.readFileSync(src('editor.js'), 'utf8');
   const template = fs.readFileSync(src('editor.html'), 'utf8');
   fs.writeFileSync(
     out('nodes', `${type}.html`),

@@ -35,16 +35,18 @@ describe('browser: actuator-command in the editor', function () {
     await second.locator('.rule-command').fill('{"fan":"OFF"}');
     await page.fill('#node-input-topic', 'fans/{deviceId}/set');
     await page.fill('#node-input-limits', '{"speed":{"min":0,"max":40}}');
+    await page.fill('#node-input-num-cooldown', '1500');
     await closeDialog(page);
     const saved = await page.evaluate((nodeId) => {
       const n = (window as any).RED.nodes.node(nodeId);
-      return { rules: n.rules, valid: n.valid };
+      return { rules: n.rules, cooldown: n.cooldown, valid: n.valid };
     }, id);
     assert.deepEqual(saved, {
       rules: [
         { above: 30, command: { fan: 'ON', speed: '{value}' } },
         { label: 'cool', command: { fan: 'OFF' } },
       ],
+      cooldown: 1500,
       valid: true,
     });
     await wire(page, 'in1', 0, id);

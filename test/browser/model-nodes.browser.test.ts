@@ -38,7 +38,7 @@ describe('browser: ml-model, model-predict and model-train in the editor', funct
     const configs = await page.locator('#node-input-model option').allInnerTexts();
     assert.ok(configs.some((c) => c.includes('toy model')), 'the new config is offered to model-train');
     await page.selectOption('#node-input-model', { label: 'toy model' });
-    await page.fill('#node-input-trees', '10');
+    await page.fill('#node-input-num-trees', '10');
     await closeDialog(page);
 
     await wire(page, 'inFeatures', 0, predictId);

@@ -1,4 +1,5 @@
 (function () {
+    var NUMBER_FIELDS = ["hysteresis", "minConfidence", "cooldown", "ackTimeout", "retries"];
     function numberOrBlank(v) { return v === "" || v === undefined || (isFinite(Number(v)) && Number(v) >= 0); }
     function jsonOrBlank(v) {
         if (v === undefined || v === "" || typeof v === "object") { return true; }
@@ -40,6 +41,7 @@
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "actuator-command.outputs.commands" : "actuator-command.outputs.outcomes"); },
         oneditprepare: function () {
+            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             $("#node-input-rules-container").css("min-height", "150px").css("min-width", "450px").editableList({
                 addItem: function (row, index, rule) {
@@ -78,6 +80,7 @@
             refresh();
         },
         oneditsave: function () {
+            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
             var rules = [];
             $("#node-input-rules-container").editableList("items").each(function () {
                 var row = $(this);
@@ -95,10 +98,6 @@
                 rules.push(rule);
             });
             this.rules = rules;
-            ["hysteresis", "minConfidence", "cooldown", "ackTimeout", "retries"].forEach(function (key) {
-                var v = $("#node-input-" + key).val();
-                if (v !== "" && isFinite(Number(v))) { $("#node-input-" + key).val(Number(v)); }
-            });
         },
         oneditresize: function (size) {
             var rows = $("#dialog-form>div:not(.node-input-rules-container-row)");

@@ -1,4 +1,5 @@
 (function () {
+    var NUMBER_FIELDS = ["size", "slide", "gap", "lateness", "idleTimeout", "maxKeys"];
     var FEATURES = ["mean", "std", "min", "max", "median", "range", "first", "last", "sum", "count", "slope", "rms",
         "p10", "p25", "p75", "p90", "iqr", "skew", "kurtosis", "delta", "meanCrossings"];
     function positive(v) { return v !== "" && v !== undefined && isFinite(Number(v)) && Number(v) > 0; }
@@ -41,6 +42,7 @@
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "feature-window.outputs.features" : "feature-window.outputs.rejects"); },
         oneditprepare: function () {
+            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             var box = $("#iot-ai-window-features");
             var selected = Array.isArray(node.features) ? node.features : [];
@@ -69,13 +71,10 @@
             refresh();
         },
         oneditsave: function () {
+            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
             var features = [];
             $("#iot-ai-window-features input:checked").each(function () { features.push($(this).val()); });
             this.features = features;
-            ["size", "slide", "gap", "lateness", "idleTimeout", "maxKeys"].forEach(function (key) {
-                var v = $("#node-input-" + key).val();
-                if (v !== "" && isFinite(Number(v))) { $("#node-input-" + key).val(Number(v)); }
-            });
         }
     });
 })();

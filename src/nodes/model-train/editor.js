@@ -1,4 +1,5 @@
 (function () {
+    var NUMBER_FIELDS = ["every", "maxSamples", "trees", "maxDepth", "seed", "testFraction", "keepVersions"];
     function wholeAtLeast(min) {
         return function (v) { return v === "" || v === undefined || (Number.isInteger(Number(v)) && Number(v) >= min); };
     }
@@ -25,11 +26,11 @@
         label: function () { return this.name || "model train"; },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "model-train.outputs.trained" : "model-train.outputs.errors"); },
+        oneditprepare: function () {
+            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
+        },
         oneditsave: function () {
-            ["every", "maxSamples", "trees", "maxDepth", "seed", "testFraction", "keepVersions"].forEach(function (key) {
-                var v = $("#node-input-" + key).val();
-                if (v !== "" && isFinite(Number(v))) { $("#node-input-" + key).val(Number(v)); }
-            });
+            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
         }
     });
 })();

@@ -1,4 +1,5 @@
 (function () {
+    var NUMBER_FIELDS = ["maxFutureMs", "maxPayloadBytes", "maxRecords"];
     var PATTERN = /^(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*\}|\+)(?:\/(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*\}|\+))*(?:\/#)?$|^#$/;
     function isNumberOrBlank(v) {
         return v === undefined || v === "" || (typeof v === "number" && isFinite(v)) || (typeof v === "string" && v.trim() !== "" && isFinite(Number(v)));
@@ -41,6 +42,7 @@
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "sensor-ingest.outputs.readings" : "sensor-ingest.outputs.rejects"); },
         oneditprepare: function () {
+            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             $("#node-input-sensors-container").css("min-height", "120px").css("min-width", "420px").editableList({
                 addItem: function (row, index, data) {
@@ -59,6 +61,7 @@
             });
         },
         oneditsave: function () {
+            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
             var sensors = [];
             $("#node-input-sensors-container").editableList("items").each(function () {
                 var row = $(this);
@@ -74,10 +77,6 @@
                 sensors.push(entry);
             });
             this.sensors = sensors;
-            ["maxFutureMs", "maxPayloadBytes", "maxRecords"].forEach(function (key) {
-                var v = $("#node-input-" + key).val();
-                if (v !== "" && isFinite(Number(v))) { $("#node-input-" + key).val(Number(v)); }
-            });
         },
         oneditresize: function (size) {
             var rows = $("#dialog-form>div:not(.node-input-sensors-container-row)");
