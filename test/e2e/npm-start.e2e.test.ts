@@ -34,13 +34,17 @@ describe('e2e: npm start', function () {
       assert.ok(flows.some((n) => n.type === 'sensor-ingest'), 'a flow using the palette is deployed');
       const client = await mqttClient(`mqtt://127.0.0.1:${mqttPort}`);
       try {
-        await client.client.subscribeAsync('sensors/#');
+        await client.client.subscribeAsync('home/+/sensors');
         await client.waitFor(() => client.received.length > 0, 15000, 'live sensor traffic on the embedded broker');
         const pack = JSON.parse(client.received[0].payload.toString());
-        assert.ok(Array.isArray(pack) && pack[0].bn, 'the live flow publishes SenML');
+        assert.ok(Array.isArray(pack) && pack[0].bn, 'the simulated rooms publish SenML');
       } finally {
         await client.end();
       }
+      // The live one-line summary (every 2 s when not on a terminal).
+      const summaryDeadline = Date.now() + 10000;
+      while (!/readings\/s · \d+ rejected · \d+ predictions · accuracy .* · commands \d+ sent, \d+ acked/.test(output) && Date.now() < summaryDeadline) await new Promise((r) => setTimeout(r, 200));
+      assert.match(output, /[\d.]+ readings\/s · \d+ rejected · \d+ predictions · accuracy .* · commands \d+ sent, \d+ acked, \d+ failed/);
       assert.doesNotMatch(output, /\[error\]/);
       child.kill('SIGINT');
       assert.equal(await exited, 0);

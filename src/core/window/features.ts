@@ -310,7 +310,8 @@ const featureList: readonly Feature[] = [
     orderIndependent: true,
     compute: (sample) => {
       const sorted = sample.sorted();
-      return percentileOfSorted(sorted, 0.75) - percentileOfSorted(sorted, 0.25);
+      // `+ 0` turns the -0 of constant negative-zero data into 0.
+      return percentileOfSorted(sorted, 0.75) - percentileOfSorted(sorted, 0.25) + 0;
     },
   },
   shapeFeature('skew', ({ m2, m3 }) => m3 / Math.pow(m2, 1.5)),
