@@ -1,123 +1,331 @@
 /**
- * Random-forest timing: our trainer on 20,000 × 6 rows with 50 trees, ml-random-forest on a smaller set (its
- * exact CART is quadratic in the rows), and compiled inference. Prints only; run with `npx tsx bench/forest.ts`.
+ * 3. Training and 4. inference of random forests, against ml-random-forest 2.1.0 (in process) and
+ * scikit-learn's RandomForestClassifier (whole processes, when Debian's python3-sklearn is installed).
+ * One module because inference uses the ml-random-forest model that training made.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { CompiledForest, compileForest } from '../src/core/model/compiled-forest';
-import { MlRandomForestJson } from '../src/core/model/forest-format';
-import { accuracy, rSquared } from '../src/core/model/metrics';
-import { Random } from '../src/core/model/rng';
-import { ForestOptions, trainForest, TrainingData } from '../src/core/model/trainer';
+import type { MlRandomForestJson } from '../src/core/model/forest-format';
+import { accuracy } from '../src/core/model/metrics';
+import { LoadedModel, type ModelFile } from '../src/core/model/model-file';
+import { trainForest, type ForestOptions, type TrainedForest } from '../src/core/model/trainer';
+import { classification } from './lib/data';
+import { ROOT, runProcess, tempDir } from './lib/project';
+import { count, figure, progress, runSection, Section, type BenchOptions } from './lib/report';
+import { alternate, ratios, spread, timeSync } from './lib/timing';
 
 const N_FEATURES = 6;
+const FEATURE_NAMES = Array.from({ length: N_FEATURES }, (_, f) => `f${f}`);
+const N_CLASSES = 3;
+/** Trainings of ours per measurement against ml-random-forest. */
+const OUR_REPEATS = 10;
+const INSTALL_HINT = 'not installed: apt-get install -y python3-sklearn';
 
-function classification(n: number, seed: number): { rows: Float64Array[]; target: Float64Array } {
-  const rng = new Random(seed);
-  const rows: Float64Array[] = [];
-  const target = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const row = Float64Array.from({ length: N_FEATURES }, () => rng.next() * 10);
-    let label = row[0] + row[1] > 10 ? (row[2] > 5 ? 2 : 1) : 0;
-    if (rng.next() < 0.1) label = rng.int(3);
-    rows.push(row);
-    target[i] = label;
-  }
-  return { rows, target };
-}
+type Dataset = ReturnType<typeof classification>;
 
-function regression(n: number, seed: number): { rows: Float64Array[]; target: Float64Array } {
-  const rng = new Random(seed);
-  const rows: Float64Array[] = [];
-  const target = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const row = Float64Array.from({ length: N_FEATURES }, () => rng.next() * 10);
-    rows.push(row);
-    target[i] = Math.sin(row[0]) * 3 + (row[1] * row[2]) / 10 + rng.next();
-  }
-  return { rows, target };
-}
-
-/** Best of `runs` timed runs (wall ms, CPU ms), after a warm-up run when `warmUp`: the machine may be shared. */
-function time<T>(runs: number, work: () => T, warmUp = true): { wall: number; cpu: number; result: T } {
-  let wall = Infinity;
-  let cpu = Infinity;
-  let result = warmUp ? work() : (undefined as T);
-  for (let k = 0; k < runs; k++) {
-    const cpuStart = process.cpuUsage();
-    const start = performance.now();
-    result = work();
-    wall = Math.min(wall, performance.now() - start);
-    const used = process.cpuUsage(cpuStart);
-    cpu = Math.min(cpu, (used.user + used.system) / 1000);
-  }
-  return { wall, cpu, result };
-}
-
-const ms = (value: number): string => `${value.toFixed(0)} ms`;
-
-function trainOurs(data: TrainingData, options: ForestOptions): ReturnType<typeof time<ReturnType<typeof trainForest>>> {
-  return time(3, () => trainForest(data, options));
-}
-
-function classify(forest: CompiledForest, rows: Float64Array[]): number[] {
-  return rows.map((row) => {
-    const p = forest.predictRow(row);
-    return p.task === 'classification' ? p.classIndex : -1;
+function classIndices(forest: CompiledForest, rows: readonly Float64Array[]): Float64Array {
+  return Float64Array.from(rows, (row) => {
+    const prediction = forest.predictRow(row);
+    return prediction.task === 'classification' ? prediction.classIndex : NaN;
   });
 }
 
-console.log(`node ${process.version}, ${N_FEATURES} features\n`);
+function points(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)} %`;
+}
 
-{
-  const train = classification(20_000, 1);
-  const test = classification(5_000, 2);
-  const ours = trainOurs(train, { task: 'classification', nTrees: 50, seed: 1 });
-  const compiled = new CompiledForest(ours.result.forest);
-  const heldOut = accuracy(test.target, classify(compiled, test.rows));
-  console.log(`ours, classification, 20,000 rows, 50 trees: ${ms(ours.wall)} wall, ${ms(ours.cpu)} CPU; ` +
-    `held-out accuracy ${heldOut.toFixed(4)}, OOB ${ours.result.oob?.accuracy?.toFixed(4)}, ${compiled.nodeCount} nodes`);
-  const predict = time(3, () => classify(compiled, train.rows));
-  console.log(`  compiled inference: ${((train.rows.length / predict.wall) * 1000).toFixed(0)} rows/s (50 trees)`);
+/** An accuracy difference in percentage points, `-0.0` written as `0.0`. */
+function gapInPoints(difference: number): string {
+  return `${(difference * 100).toFixed(1).replace(/^-0\.0$/, '0.0')} points`;
 }
-{
-  const train = regression(20_000, 3);
-  const test = regression(5_000, 4);
-  const settings: Array<[string, Partial<ForestOptions>]> = [
-    ['defaults: all features, leaves of 5', {}],
-    ['as scikit-learn: all features, leaves of 1', { minSamplesLeaf: 1 }],
-    ['nFeatures/3 per split', { maxFeatures: 'third' }],
-  ];
-  for (const [name, options] of settings) {
-    const ours = trainOurs(train, { task: 'regression', nTrees: 50, seed: 1, ...options });
-    const compiled = new CompiledForest(ours.result.forest);
-    const predicted = test.rows.map((row) => {
-      const p = compiled.predictRow(row);
-      return p.task === 'regression' ? p.value : NaN;
-    });
-    console.log(`ours, regression (${name}), 20,000 rows, 50 trees: ${ms(ours.wall)} wall, ${ms(ours.cpu)} CPU; ` +
-      `held-out R² ${rSquared(test.target, predicted).toFixed(4)}, OOB ${ours.result.oob?.r2?.toFixed(4)}, ` +
-      `${(JSON.stringify(ours.result.forest).length / 1e6).toFixed(1)} MB of JSON`);
+
+/** ml-random-forest's options for the trees ours grows with `ours`: all features, bootstrap rows, same depth and split size. */
+function mlRandomForestOptions(ours: ForestOptions): object {
+  return {
+    nEstimators: ours.nTrees,
+    seed: ours.seed,
+    noOOB: true,
+    // Every estimator sees all features (ml-random-forest samples features per tree, not per split).
+    maxFeatures: 1.0,
+    replacement: false,
+    useSampleBagging: true,
+    // ml-cart splits a node of more than minNumSamples rows: ours' minSamplesSplit is one more.
+    treeOptions: { maxDepth: ours.maxDepth, minNumSamples: (ours.minSamplesSplit ?? 2) - 1 },
+  };
+}
+
+/** The python3 that can import sklearn: PATH's first, then Debian's own. */
+async function findScikitLearn(): Promise<{ python: string; version: string } | undefined> {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      const probe = await runProcess(python, ['-c', 'import sklearn; print(sklearn.__version__)']);
+      if (probe.code === 0) return { python, version: probe.stdout.trim() };
+    } catch {
+      /* no such interpreter */
+    }
   }
+  return undefined;
 }
-{
-  const n = 2_000;
-  const train = classification(n, 5);
-  const test = classification(2_000, 6);
-  const asArrays = train.rows.map((row) => Array.from(row));
-  const theirs = time(1, () => {
-    const model = new RandomForestClassifier({ nEstimators: 10, noOOB: true, seed: 1 });
-    model.train(asArrays, Array.from(train.target));
-    return model;
-  }, false);
-  const theirAccuracy = accuracy(test.target, theirs.result.predict(test.rows.map((row) => Array.from(row))));
-  const ours = trainOurs(train, { task: 'classification', nTrees: 10, seed: 1 });
-  const ourAccuracy = accuracy(test.target, classify(new CompiledForest(ours.result.forest), test.rows));
-  console.log(`\nml-random-forest, classification, ${n} rows, 10 trees: ${ms(theirs.wall)} wall; held-out accuracy ${theirAccuracy.toFixed(4)}`);
-  console.log(`ours, same data and trees: ${ms(ours.wall)} wall; held-out accuracy ${ourAccuracy.toFixed(4)}`);
-  const probe = classification(100_000, 7).rows;
+
+function writeCsv(file: string, data: Dataset): void {
+  const lines = [[...FEATURE_NAMES, 'label'].join(',')];
+  data.rows.forEach((row, i) => lines.push(`${Array.from(row, (v) => v.toFixed(6)).join(',')},c${data.target[i]}`));
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+}
+
+/** 3: returns the section and the last ml-random-forest model, which inference imports. */
+async function trainingSection(options: BenchOptions): Promise<{ section: Section; mlModel: RandomForestClassifier }> {
+  const rounds = options.quick ? 2 : 3;
+  const smallRows = options.quick ? 1000 : 2000;
+  const bigRows = options.quick ? 10_000 : 20_000;
+  const nTrees = 10;
+  const maxDepth = 10;
+  const cliTrees = options.quick ? 20 : 100;
+  const training = new Section(
+    'training',
+    '3. Training',
+    [
+      `Six uniform features, three classes by a simple rule, 10 % label noise (so about 93 % is the best accuracy possible).`,
+      `Against ml-random-forest 2.1.0 in this process: ${count(smallRows)} rows, ${nTrees} trees, depth ≤ ${maxDepth}, every feature at`,
+      'every split, bootstrap rows, the same smallest splittable node, `noOOB: true`; the same options for ours at',
+      `${count(bigRows)} rows. Against scikit-learn: ${count(bigRows)} rows in a CSV, ${cliTrees} trees, defaults otherwise on both sides`,
+      '(√features per split, leaves of 1, unlimited depth), whole processes timed from spawn to exit:',
+      '`node bin/iot-ai.js train --test-fraction 0` (parse, train, out-of-bag estimate, write the model and its HTML report) and',
+      '`python3 bench/sklearn_forest.py` (load, fit with `n_jobs=1`, pickle, score). Held-out accuracy on a separate set',
+      `(${count(smallRows)} rows for ml-random-forest, 5,000 for scikit-learn). Speed ratios: baseline time ÷ ours. Against`,
+      `ml-random-forest ours is timed as the mean of ${OUR_REPEATS} trainings back to back (one takes milliseconds).`,
+    ].join('\n'),
+  );
+
+  // 3a. Ours against ml-random-forest, same trees.
+  const train = classification(smallRows, 5);
+  const test = classification(smallRows, 6);
+  const ourOptions: ForestOptions = { task: 'classification', nClasses: N_CLASSES, nTrees, maxDepth, maxFeatures: 'all', minSamplesSplit: 4, seed: 1 };
+  const trainArrays = train.rows.map((row) => Array.from(row));
+  const trainTargets = Array.from(train.target);
+  let ours: TrainedForest | undefined;
+  let theirs: RandomForestClassifier | undefined;
+  // Warm-up for ours (the JIT needs a few runs); ml-random-forest's runs take seconds and are recorded from the first.
+  for (let i = 0; i < 3; i++) trainForest(train, ourOptions);
+  progress(`training ${count(smallRows)} rows against ml-random-forest, ${rounds} rounds`);
+  const vsMl = await alternate(
+    [
+      {
+        name: 'ours',
+        // One training takes milliseconds: the mean of several back to back, so that a collection of the
+        // baseline's garbage that happens to fall into one of them is spread as it would be in seconds of work.
+        measure: () => {
+          const timed = timeSync(() => Array.from({ length: OUR_REPEATS }, () => trainForest(train, ourOptions)));
+          ours = timed.result[0];
+          return timed.seconds / OUR_REPEATS;
+        },
+      },
+      {
+        name: 'ml-random-forest',
+        measure: () => {
+          const timed = timeSync(() => {
+            const model = new RandomForestClassifier(mlRandomForestOptions(ourOptions));
+            model.train(trainArrays, trainTargets);
+            return model;
+          });
+          theirs = timed.result;
+          return timed.seconds;
+        },
+      },
+    ],
+    { rounds, warmUp: 0 },
+  );
+  const ourAccuracy = accuracy(test.target, classIndices(new CompiledForest(ours!.forest), test.rows));
+  const theirAccuracy = accuracy(test.target, theirs!.predict(test.rows.map((row) => Array.from(row))));
+  const mlSpeedUp = ratios(vsMl['ml-random-forest'], vsMl.ours);
+  training.row(`train ${count(smallRows)} rows, ${nTrees} trees, depth ≤ ${maxDepth}: time (baseline: ml-random-forest)`, figure(spread(vsMl.ours), 'seconds'), figure(spread(vsMl['ml-random-forest']), 'seconds'), figure(mlSpeedUp, 'ratio'));
+  training.row(`held-out accuracy (${count(test.rows.length)} rows)`, points(ourAccuracy), points(theirAccuracy), gapInPoints(ourAccuracy - theirAccuracy));
+  training.goal('training vs ml-random-forest', '≥ 100× faster', figure(mlSpeedUp, 'ratio'), mlSpeedUp.median >= 100);
+
+  // 3b. Ours alone at 10× the rows.
+  const big = classification(bigRows, 1);
+  const bigTest = classification(5000, 2);
+  progress(`training ${count(bigRows)} rows (ours), ${rounds} rounds`);
+  const scaling = await alternate(
+    [
+      { name: 'small', measure: () => timeSync(() => trainForest(train, ourOptions)).seconds },
+      { name: 'big', measure: () => timeSync(() => trainForest(big, ourOptions)).seconds },
+    ],
+    { rounds, warmUp: 2 },
+  );
+  const bigAccuracy = accuracy(bigTest.target, classIndices(new CompiledForest(trainForest(big, ourOptions).forest), bigTest.rows));
+  training.row(
+    `ours, ${count(bigRows)} rows, same options: time, held-out accuracy ${points(bigAccuracy)} (ratio: time ÷ time at ${count(smallRows)} rows)`,
+    figure(spread(scaling.big), 'seconds'),
+    figure(spread(scaling.small), 'seconds'),
+    figure(ratios(scaling.big, scaling.small), 'ratio'),
+  );
+
+  // 3c. Whole processes against scikit-learn.
+  await scikitLearnRows(training, big, bigTest, { rounds, trees: cliTrees, warmUp: options.quick ? 0 : 1 });
+  return { section: training, mlModel: theirs! };
+}
+
+/** 3c: `iot-ai train` against scikit-learn, whole processes on the same CSV; a row saying so when sklearn is missing. */
+async function scikitLearnRows(training: Section, big: Dataset, bigTest: Dataset, run: { rounds: number; trees: number; warmUp: number }): Promise<void> {
+  const goal = 'training vs scikit-learn at equal held-out accuracy';
+  const target = 'faster, accuracy within 0.5 points';
+  const sklearn = await findScikitLearn();
+  if (!sklearn) {
+    training.row('iot-ai train vs scikit-learn', '', INSTALL_HINT);
+    training.note(`scikit-learn ${INSTALL_HINT}`);
+    training.goal(goal, target, INSTALL_HINT, null);
+    return;
+  }
+  const dir = tempDir('training');
+  const [trainCsv, testCsv, modelFile, pickle] = ['train.csv', 'test.csv', 'model.json', 'model.pickle'].map((name) => path.join(dir, name));
+  writeCsv(trainCsv, big);
+  writeCsv(testCsv, bigTest);
+  let sklearnAccuracy = NaN;
+  const spawned = async (command: string, args: string[]): Promise<number> => {
+    const result = await runProcess(command, args);
+    if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.code}): ${result.stderr || result.stdout}`);
+    if (command === sklearn.python) sklearnAccuracy = (JSON.parse(result.stdout.trim().split('\n').pop()!) as { accuracy: number }).accuracy;
+    return result.seconds;
+  };
+  const rows = count(big.rows.length);
+  progress(`iot-ai train vs scikit-learn ${sklearn.version} (${sklearn.python}), ${rows} rows, ${run.trees} trees, ${run.rounds} rounds`);
+  const trees = String(run.trees);
+  const cli = ['bin/iot-ai.js', 'train', '--data', trainCsv, '--label', 'label', '--task', 'classification', '--out', modelFile, '--trees', trees, '--seed', '1', '--test-fraction', '0'];
+  const script = [path.join(ROOT, 'bench', 'sklearn_forest.py'), trainCsv, testCsv, trees, pickle];
+  const times = await alternate(
+    [
+      { name: 'ours', measure: () => spawned(process.execPath, cli) },
+      { name: 'sklearn', measure: () => spawned(sklearn.python, script) },
+    ],
+    { rounds: run.rounds, warmUp: run.warmUp },
+  );
+  // The model file's labels are the CSV's `c0`, `c1`, `c2`.
+  const written = JSON.parse(fs.readFileSync(modelFile, 'utf8')) as ModelFile;
+  const writtenForest = compileForest(written.forest!, { nFeatures: N_FEATURES, nClasses: written.labels?.length ?? 0 });
+  const predicted = Float64Array.from(classIndices(writtenForest, bigTest.rows), (c) => Number(String(written.labels![c]).slice(1)));
+  const cliAccuracy = accuracy(bigTest.target, predicted);
+  const speedUp = ratios(times.sklearn, times.ours);
+  const gap = cliAccuracy - sklearnAccuracy;
+  training.row(`iot-ai train, ${rows} rows, ${trees} trees: whole process (baseline: scikit-learn ${sklearn.version}, n_jobs=1)`, figure(spread(times.ours), 'seconds'), figure(spread(times.sklearn), 'seconds'), figure(speedUp, 'ratio'));
+  training.row(`held-out accuracy (${count(bigTest.rows.length)} rows)`, points(cliAccuracy), points(sklearnAccuracy), gapInPoints(gap));
+  training.goal(goal, target, `${figure(speedUp, 'ratio')}, ${gapInPoints(gap)}`, speedUp.median > 1 && Math.abs(gap) <= 0.005);
+}
+
+/** 4: the ml-random-forest model imported into ours, against its own predict(). */
+async function inferenceSection(mlModel: RandomForestClassifier, options: BenchOptions): Promise<Section> {
+  const rounds = options.quick ? 2 : 3;
+  const inference = new Section(
+    'inference',
+    '4. Inference',
+    [
+      'The ml-random-forest model trained above, imported into ours (`compileForest` of its `toJSON()`), against its own',
+      '`predict()`: single rows and batches of 1,000 rows. Single rows three ways: `CompiledForest.countVotes` (the class,',
+      'all that `predict()` answers), `predictRow` (class, confidence and vote fractions) and `LoadedModel.predict` of a',
+      'features object (what model-predict calls per message). Rows/s; ratios ours ÷ ml-random-forest. Identical answers',
+      'are checked on every probe row.',
+    ].join('\n'),
+  );
+
+  const json = JSON.parse(JSON.stringify(mlModel.toJSON())) as MlRandomForestJson;
+  const compiled = compileForest(json, { nFeatures: N_FEATURES, nClasses: N_CLASSES });
+  const loaded = new LoadedModel({
+    format: 'iot-ai/random-forest@1',
+    task: 'classification',
+    name: 'imported',
+    version: '1.0.0',
+    createdAt: new Date(0).toISOString(),
+    featureNames: FEATURE_NAMES,
+    labels: [0, 1, 2],
+    metrics: {},
+    forest: json,
+  });
+  const probe = classification(options.quick ? 20_000 : 100_000, 7).rows;
   const probeArrays = probe.map((row) => Array.from(row));
-  const theirPredict = time(1, () => theirs.result.predict(probeArrays), false);
-  const imported = compileForest(JSON.parse(JSON.stringify(theirs.result.toJSON())) as MlRandomForestJson, { nFeatures: N_FEATURES, nClasses: 3 });
-  const ourPredict = time(2, () => classify(imported, probe));
-  console.log(`predicting 100,000 rows with that ml-random-forest model: its predict() ${ms(theirPredict.wall)}, compiled import ${ms(ourPredict.wall)}`);
+  const probeObjects = probe.map((row) => Object.fromEntries(FEATURE_NAMES.map((name, f) => [name, row[f]])));
+  const theirAnswers = mlModel.predict(probeArrays) as number[];
+  const ourAnswers = classIndices(compiled, probe);
+  const mismatches = theirAnswers.filter((answer, i) => answer !== ourAnswers[i]).length;
+  progress(`inference: ${count(probe.length)} probe rows, ${mismatches} mismatches`);
+
+  // ml-random-forest's single rows are slow: a part of the probe is enough.
+  const singleRows = options.quick ? 5_000 : 20_000;
+  const singleProbe = probeArrays.slice(0, singleRows);
+  progress(`inference rates, ${rounds} rounds`);
+  // Each run predicts `rows` rows and returns a checksum of the answers, so that none is optimised away.
+  let checksum = 0;
+  const rowsPerSecond = (rows: number, predict: () => number) => () => {
+    const timed = timeSync(predict);
+    checksum += timed.result;
+    return rows / timed.seconds;
+  };
+  const sumOf = <T>(items: readonly T[], answer: (item: T) => number) => {
+    let sum = 0;
+    for (const item of items) sum += answer(item);
+    return sum;
+  };
+  const inBatches = (predictBatch: (start: number, end: number) => number) => {
+    let sum = 0;
+    for (let start = 0; start + 1000 <= probe.length; start += 1000) sum += predictBatch(start, start + 1000);
+    return sum;
+  };
+  const rates = await alternate(
+    [
+      {
+        name: 'classOnly',
+        measure: rowsPerSecond(probe.length, () => sumOf(probe, (row) => compiled.countVotes(row))),
+      },
+      {
+        name: 'compiled',
+        measure: rowsPerSecond(probe.length, () =>
+          sumOf(probe, (row) => {
+            const prediction = compiled.predictRow(row);
+            return prediction.task === 'classification' ? prediction.classIndex : 0;
+          }),
+        ),
+      },
+      {
+        name: 'loaded',
+        measure: rowsPerSecond(probe.length, () =>
+          sumOf(probeObjects, (features) => {
+            const result = loaded.predict(features);
+            return result.ok ? result.prediction.confidence : 0;
+          }),
+        ),
+      },
+      {
+        name: 'ml',
+        measure: rowsPerSecond(singleRows, () => sumOf(singleProbe, (row) => (mlModel.predict([row]) as number[])[0])),
+      },
+      {
+        name: 'compiledBatch',
+        measure: rowsPerSecond(probe.length, () => inBatches((start, end) => compiled.predictBatch(probe.slice(start, end)).length)),
+      },
+      {
+        name: 'mlBatch',
+        measure: rowsPerSecond(probe.length, () => inBatches((start, end) => (mlModel.predict(probeArrays.slice(start, end)) as number[]).length)),
+      },
+    ],
+    { rounds },
+  );
+  if (!Number.isFinite(checksum)) throw new Error('bad checksum');
+  const rowRate = (name: string) => `${figure(spread(rates[name]), 'rate')} rows`;
+  const single = ratios(rates.classOnly, rates.ml);
+  inference.row('single row, the class (as predict() answers): CompiledForest.countVotes (baseline: ml-random-forest predict([row]))', rowRate('classOnly'), rowRate('ml'), figure(single, 'ratio'));
+  inference.row('single row, class + confidence + probabilities: CompiledForest.predictRow', rowRate('compiled'), rowRate('ml'), figure(ratios(rates.compiled, rates.ml), 'ratio'));
+  inference.row('single row: LoadedModel.predict(features object), as model-predict calls it', rowRate('loaded'), rowRate('ml'), figure(ratios(rates.loaded, rates.ml), 'ratio'));
+  inference.row('batches of 1,000 rows: predictBatch (baseline: ml-random-forest predict(batch))', rowRate('compiledBatch'), rowRate('mlBatch'), figure(ratios(rates.compiledBatch, rates.mlBatch), 'ratio'));
+  inference.row(`predictions that differ from ml-random-forest's, of ${count(probe.length)} rows`, count(mismatches));
+  inference.goal('inference vs ml-random-forest, single row (the class)', '≥ 20×', figure(single, 'ratio'), single.median >= 20);
+  inference.goal('imported ml-random-forest model predicts identically', '0 mismatches', count(mismatches), mismatches === 0);
+  return inference;
 }
+
+async function forestSections(options: BenchOptions): Promise<Section[]> {
+  const training = await trainingSection(options);
+  return [training.section, await inferenceSection(training.mlModel, options)];
+}
+
+if (require.main === module) runSection(forestSections);

@@ -1,63 +1,31 @@
 /**
- * Throughput of the feature-window engine: `npx tsx bench/window.ts [readings]`.
- *
- * One device, one sensor, one reading per ms (so a 60 ms window holds 60 readings), streaming features only,
- * against a plain loop doing the same arithmetic inline (the baseline). Also: window size 6000, sliding and count
- * windows, all features, and many devices × sensors. Prints readings/s (best of several runs) and the ratios.
+ * 2. The window core: readings/s of src/core/window against a plain loop doing the same arithmetic inline (the
+ * limit), and how the rate depends on the window size. One device, one sensor, one reading per ms, so a 60 ms
+ * window holds 60 readings.
  */
-import { FEATURE_NAMES, parseWindowConfig, WindowEngine, type CanonicalReading, type WindowConfig } from '../src/core/window';
+import { FEATURE_NAMES, parseWindowConfig, WindowEngine, type CanonicalReading } from '../src/core/window';
+import { seriesReadings } from './lib/data';
+import { count, figure, progress, runSection, Section, type BenchOptions } from './lib/report';
+import { alternate, ratios, spread, timeSync, type Spread } from './lib/timing';
 
-const READINGS = Number(process.argv[2] ?? 2_000_000);
-const RUNS = 5;
 const STREAMING = ['mean', 'std', 'min', 'max', 'sum', 'count', 'first', 'last', 'rms', 'slope', 'delta', 'range'];
 
-function makeReadings(count: number, devices = 1, sensors = 1): CanonicalReading[] {
-  const readings: CanonicalReading[] = new Array(count);
-  let seed = 12345;
-  for (let i = 0; i < count; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    const noise = seed / 2 ** 32 - 0.5;
-    readings[i] = {
-      deviceId: `device-${i % devices}`,
-      sensor: `s${Math.floor(i / devices) % sensors}`,
-      value: 20 + 5 * Math.sin(i / 500) + noise,
-      ts: Math.floor(i / (devices * sensors)),
-    };
-  }
-  return readings;
-}
+type Run = (readings: CanonicalReading[]) => number;
 
-function config(raw: Record<string, unknown>): WindowConfig {
+function engine(raw: Record<string, unknown>): Run {
   const parsed = parseWindowConfig({ unit: 'ms', features: STREAMING, ...raw });
   if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.config;
-}
-
-/** Best readings/s over RUNS runs; `run` returns a checksum so nothing is optimised away. */
-function measure(readings: CanonicalReading[], run: (readings: CanonicalReading[]) => number): number {
-  let best = 0;
-  let checksum = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const started = process.hrtime.bigint();
-    checksum += run(readings);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    best = Math.max(best, readings.length / seconds);
-  }
-  if (!Number.isFinite(checksum)) throw new Error('bad checksum');
-  return best;
-}
-
-function engineRun(windowConfig: WindowConfig): (readings: CanonicalReading[]) => number {
+  const config = parsed.config;
   return (readings) => {
-    const engine = new WindowEngine(windowConfig);
-    let windows = 0;
-    for (let i = 0; i < readings.length; i++) windows += engine.add(readings[i], i).length;
-    return windows + engine.flush().length;
+    const windows = new WindowEngine(config);
+    let emitted = 0;
+    for (let i = 0; i < readings.length; i++) emitted += windows.add(readings[i], i).length;
+    return emitted + windows.flush().length;
   };
 }
 
-/** The same tumbling-window arithmetic with no abstraction: Welford, min/max, first/last, slope sums inline. */
-function plainLoop(size: number): (readings: CanonicalReading[]) => number {
+/** Tumbling windows with the streaming features' arithmetic inline: Welford, min/max, first/last, slope sums. */
+function plainLoop(size: number): Run {
   return (readings) => {
     const out: Array<Record<string, number>> = [];
     let window = -Infinity;
@@ -84,16 +52,16 @@ function plainLoop(size: number): (readings: CanonicalReading[]) => number {
         first = value;
         tBase = ts;
       }
-      const count = n + 1;
+      const next = n + 1;
       const dx = value - mean;
-      mean += dx / count;
+      mean += dx / next;
       m2 += dx * (value - mean);
       const t = ts - tBase;
       const dt = t - tMean;
-      tMean += dt / count;
+      tMean += dt / next;
       tM2 += dt * (t - tMean);
       co += dt * (value - mean);
-      n = count;
+      n = next;
       if (value < min) min = value;
       if (value > max) max = value;
       last = value;
@@ -103,52 +71,71 @@ function plainLoop(size: number): (readings: CanonicalReading[]) => number {
   };
 }
 
-const single = makeReadings(READINGS);
-const rows: Array<[string, number]> = [];
-const bench = (label: string, readings: CanonicalReading[], run: (r: CanonicalReading[]) => number): number => {
-  const rate = measure(readings, run);
-  rows.push([label, rate]);
-  console.log(`${label.padEnd(64)} ${(rate / 1e6).toFixed(2).padStart(7)} M readings/s`);
-  return rate;
-};
+async function windowSection(options: BenchOptions): Promise<Section> {
+  const n = options.quick ? 300_000 : 2_000_000;
+  const rounds = options.quick ? 2 : 7;
+  const section = new Section(
+    'window',
+    '2. Window core (src/core/window)',
+    [
+      `${count(n)} readings of one device and sensor, one per ms (a 60 ms window holds 60 readings), fed to a \`WindowEngine\`;`,
+      'streaming features (mean std min max sum count first last rms slope delta range). Baseline: a plain loop doing the same',
+      'tumbling-window arithmetic inline (Welford, min/max, first/last, slope sums), the limit for this work in JavaScript.',
+      `Readings/s per run; all variants alternate over ${rounds} rounds. Order statistics (all ${FEATURE_NAMES.length} features, with`,
+      'median, percentiles, skew, kurtosis) sort each window and are reported separately.',
+    ].join('\n'),
+  );
+  const readings = seriesReadings(n);
+  const variants: Record<string, Run> = {
+    plain60: plainLoop(60),
+    engine60: engine({ size: 60 }),
+    plain6000: plainLoop(6000),
+    engine6000: engine({ size: 6000 }),
+    sliding60: engine({ window: 'sliding', size: 60, slide: 6 }),
+    sliding6000: engine({ window: 'sliding', size: 6000, slide: 6 }),
+    count60: engine({ size: 60, unit: 'count' }),
+    count6000: engine({ size: 6000, unit: 'count' }),
+    all60: engine({ size: 60, features: FEATURE_NAMES }),
+    all6000: engine({ size: 6000, features: FEATURE_NAMES }),
+  };
+  progress(`${Object.keys(variants).length} variants, ${count(n)} readings each, ${rounds} rounds`);
+  let checksum = 0;
+  const rates = await alternate(
+    Object.entries(variants).map(([name, run]) => ({
+      name,
+      measure: () => {
+        const timed = timeSync(() => run(readings));
+        checksum += timed.result;
+        return n / timed.seconds;
+      },
+    })),
+    { rounds },
+  );
+  if (!Number.isFinite(checksum)) throw new Error('bad checksum');
 
-console.log(`${READINGS.toLocaleString('en')} readings, best of ${RUNS} runs, Node ${process.version}\n`);
-const plain60 = bench('plain loop, tumbling 60', single, plainLoop(60));
-const plain6000 = bench('plain loop, tumbling 6000', single, plainLoop(6000));
-const tumbling60 = bench('engine, tumbling 60 ms, streaming features', single, engineRun(config({ size: 60 })));
-const tumbling6000 = bench('engine, tumbling 6000 ms, streaming features', single, engineRun(config({ size: 6000 })));
-const sliding60 = bench('engine, sliding 60 ms every 6 ms (overlap 10), streaming', single, engineRun(config({ window: 'sliding', size: 60, slide: 6 })));
-const sliding6000 = bench('engine, sliding 6000 ms every 6 ms (overlap 1000), streaming', single, engineRun(config({ window: 'sliding', size: 6000, slide: 6 })));
-const slidingWide = bench('engine, sliding 6000 ms every 600 ms (overlap 10), streaming', single, engineRun(config({ window: 'sliding', size: 6000, slide: 600 })));
-const count60 = bench('engine, tumbling 60 readings (count), streaming', single, engineRun(config({ size: 60, unit: 'count' })));
-const count6000 = bench('engine, tumbling 6000 readings (count), streaming', single, engineRun(config({ size: 6000, unit: 'count' })));
-bench('engine, session (gap 5 ms, pause every 600), streaming', makeSessions(READINGS), engineRun(config({ window: 'session', gap: 5 })));
-bench('engine, tumbling 60 ms, lateness 20 ms, 1% out of order', shuffleSome(single, 0.01, 10), engineRun(config({ size: 60, lateness: 20 })));
-bench('engine, tumbling 60 ms, all 21 features', single, engineRun(config({ size: 60, features: FEATURE_NAMES })));
-bench('engine, tumbling 6000 ms, all 21 features', single, engineRun(config({ size: 6000, features: FEATURE_NAMES })));
-bench('engine, 1000 devices × 3 sensors, tumbling 60 ms', makeReadings(READINGS, 1000, 3), engineRun(config({ size: 60 })));
+  const perSecond = (name: string) => figure(spread(rates[name]), 'rate');
+  /** Faster over slower of two sizes, round by round: 1 means the size costs nothing. */
+  const sizeRatio = (a: string, b: string): Spread => spread(rates[a].map((value, i) => Math.max(value, rates[b][i]) / Math.min(value, rates[b][i])));
 
-console.log('\nratios');
-const ratio = (label: string, value: number): void => console.log(`${label.padEnd(64)} ${value.toFixed(2).padStart(7)}`);
-ratio('engine / plain loop, tumbling 60', tumbling60 / plain60);
-ratio('engine / plain loop, tumbling 6000', tumbling6000 / plain6000);
-ratio('tumbling: rate at 6000 / rate at 60 (size ratio)', Math.max(tumbling60, tumbling6000) / Math.min(tumbling60, tumbling6000));
-ratio('sliding every 6 ms: rate at 60 vs 6000 (size ratio)', Math.max(sliding60, sliding6000) / Math.min(sliding60, sliding6000));
-ratio('sliding 6000 ms: overlap 10 vs 1000 (emits 100× fewer windows)', slidingWide / sliding6000);
-ratio('count: rate at 60 vs 6000 (size ratio)', Math.max(count60, count6000) / Math.min(count60, count6000));
-
-/** Bursts of 600 readings 1 ms apart, then a 10 ms pause: sessions of 600 readings. */
-function makeSessions(count: number): CanonicalReading[] {
-  return makeReadings(count).map((reading, i) => ({ ...reading, ts: i + Math.floor(i / 600) * 10 }));
-}
-
-/** Swap a fraction of readings with a neighbour up to `distance` later (out of order within lateness). */
-function shuffleSome(readings: CanonicalReading[], fraction: number, distance: number): CanonicalReading[] {
-  const copy = readings.slice();
-  let seed = 99;
-  for (let i = 0; i + distance < copy.length; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    if (seed / 2 ** 32 < fraction) [copy[i], copy[i + distance]] = [copy[i + distance], copy[i]];
+  for (const size of [60, 6000]) {
+    const vsPlain = ratios(rates[`engine${size}`], rates[`plain${size}`]);
+    section.row(`tumbling ${size}, streaming features vs plain loop`, perSecond(`engine${size}`), perSecond(`plain${size}`), figure(vsPlain, 'ratio'));
+    section.goal(`window core vs plain loop, tumbling ${size}`, '≥ 0.5×', figure(vsPlain, 'ratio'), vsPlain.median >= 0.5);
   }
-  return copy;
+  const sizeRows: Array<[string, string, string, boolean]> = [
+    ['tumbling', 'engine60', 'engine6000', true],
+    ['sliding every 6 ms (a reading is in 10 vs 1,000 windows)', 'sliding60', 'sliding6000', true],
+    ['count windows', 'count60', 'count6000', true],
+    ['order statistics: all features, tumbling', 'all60', 'all6000', false],
+  ];
+  for (const [label, small, large, isGoal] of sizeRows) {
+    const ratio = sizeRatio(small, large);
+    section.row(`${label}, 60 vs 6,000 (ratio: faster ÷ slower)`, `${perSecond(small)} · ${perSecond(large)}`, '', figure(ratio, 'ratio'));
+    if (isGoal) section.goal(`window size 60 vs 6,000, ${label}`, '< 2×', figure(ratio, 'ratio'), ratio.median < 2);
+  }
+  const orderCost = ratios(rates.engine60, rates.all60);
+  section.row('cost of order statistics: streaming ÷ all features, tumbling 60', '', '', figure(orderCost, 'ratio'));
+  return section;
 }
+
+if (require.main === module) runSection(windowSection);
