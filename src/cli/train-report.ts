@@ -1,15 +1,19 @@
 /**
  * The human report written beside a trained model (`MODEL.report.html`): one self-contained HTML page with the
- * metrics, an SVG confusion matrix (classification) or predicted-vs-actual scatter (regression), and an SVG bar
- * chart of feature importances. No scripts, no external resources.
+ * metrics, an SVG confusion matrix (classification), predicted-vs-actual scatter (regression) or score
+ * histogram with the threshold (anomaly), and an SVG bar chart of feature importances. No scripts, no external
+ * resources.
  */
 import type { ModelFile } from '../core/model/model-file';
+import type { AnomalyMetrics, TrainAnomalyResult } from '../core/model/train-anomaly';
 import type { ModelMetrics } from '../core/model/train-model';
 
 export interface TrainReportInput {
   model: ModelFile;
-  metrics: ModelMetrics;
+  metrics: ModelMetrics | AnomalyMetrics;
   evaluated: { truth: Float64Array; predicted: Float64Array } | null;
+  /** Anomaly models: the scores to draw (and their truth, when known). */
+  anomalyScores?: TrainAnomalyResult['scores'];
   /** Shown as the data source. */
   dataFile: string;
 }
@@ -34,7 +38,8 @@ export function renderTrainReport(input: TrainReportInput): string {
         ['Data hash', model.dataHash ?? '–'],
         ['Features', String(model.featureNames.length)],
         ...(model.labels ? [['Classes', model.labels.map(String).join(', ')]] : []),
-        ['Trees', String(model.params?.nTrees ?? '–')],
+        ...(model.anomaly ? [['Method', model.anomaly.method]] : []),
+        ...(model.anomaly?.method !== 'robust-z' ? [['Trees', String(model.params?.nTrees ?? '–')]] : []),
         ['Training rows', String(metrics.trainRows)],
         ['Evaluation', describeEvaluation(metrics)],
       ],
@@ -49,6 +54,12 @@ export function renderTrainReport(input: TrainReportInput): string {
   if (metrics.task === 'regression' && input.evaluated !== null && input.evaluated.truth.length > 0) {
     sections.push('<h2>Predicted vs actual</h2>');
     sections.push(scatterSvg(input.evaluated.truth, input.evaluated.predicted));
+  }
+  if (metrics.task === 'anomaly' && input.anomalyScores !== undefined && input.anomalyScores.values.length > 0) {
+    const { values, truth } = input.anomalyScores;
+    const of = truth === null ? 'training rows' : metrics.evaluation === 'holdout' ? 'held-out rows' : 'training rows';
+    sections.push(`<h2>Anomaly scores</h2><p class="note">Scores of the ${of}; a score right of the red line is an anomaly.${truth === null ? '' : ' Blue: normal, orange: known anomalies.'}</p>`);
+    sections.push(scoreHistogramSvg(values, truth, metrics.threshold));
   }
   if (model.importances !== undefined) {
     sections.push('<h2>Feature importance</h2><p class="note">Mean decrease in impurity, normalised to sum to 1.</p>');
@@ -76,7 +87,12 @@ ${sections.join('\n')}
 `;
 }
 
-function describeEvaluation(metrics: ModelMetrics): string {
+function describeEvaluation(metrics: ModelMetrics | AnomalyMetrics): string {
+  if (metrics.task === 'anomaly') {
+    if (metrics.evaluation === 'none') return 'no ground truth: threshold from the training scores only';
+    const where = metrics.evaluation === 'holdout' ? `hold-out, ${metrics.rows} rows (${Math.round((metrics.testFraction ?? 0) * 100)}%)` : `training rows, ${metrics.rows}`;
+    return `${where} against ground truth`;
+  }
   if (metrics.evaluation === 'holdout') return `hold-out, ${metrics.rows} rows (${Math.round((metrics.testFraction ?? 0) * 100)}%)`;
   if (metrics.evaluation === 'cross-validation') return `${metrics.folds}-fold cross-validation, ${metrics.rows} rows`;
   return 'out-of-bag only';
@@ -92,8 +108,22 @@ function table(header: string[], rows: string[][], numericFrom = Infinity): stri
   return `<table>${head}\n${body}</table>`;
 }
 
-function metricsTable(metrics: ModelMetrics): string {
+function metricsTable(metrics: ModelMetrics | AnomalyMetrics): string {
   const rows: string[][] = [];
+  if (metrics.task === 'anomaly') {
+    rows.push(['Threshold', number(metrics.threshold)]);
+    if (metrics.contamination !== undefined) rows.push(['Contamination', number(metrics.contamination, 3)]);
+    rows.push(['Training rows above the threshold', number(metrics.flaggedShare)]);
+    if ('detectionRate' in metrics) {
+      rows.push(
+        ['Detection rate (recall)', `${number(metrics.detectionRate)} (${metrics.truePositives} of ${metrics.anomalies})`],
+        ['False-alarm rate', `${number(metrics.falseAlarmRate)} (${metrics.falsePositives} of ${metrics.normals})`],
+        ['Precision', number(metrics.precision)],
+      );
+    }
+    if (metrics.rocAuc !== undefined) rows.push(['ROC AUC', number(metrics.rocAuc)]);
+    return table(['', ''], rows, 1);
+  }
   if (metrics.task === 'classification' && 'accuracy' in metrics) {
     rows.push(['Accuracy', number(metrics.accuracy)], ['Macro F1', number(metrics.macroF1)]);
   }
@@ -192,6 +222,46 @@ function scatterSvg(truth: Float64Array, predicted: Float64Array): string {
 <text x="${size / 2}" y="${size - 12}" text-anchor="middle">actual</text>
 <text x="${pad - 6}" y="${size - pad}" text-anchor="end">${axis(low)}</text><text x="${pad - 6}" y="${pad + 4}" text-anchor="end">${axis(high)}</text>
 <text transform="translate(14,${size / 2}) rotate(-90)" text-anchor="middle">predicted</text>
+</svg>`;
+}
+
+/** Scores in 40 bins over [0, 1] (normal and anomalous rows stacked when truth is known), threshold in red. */
+function scoreHistogramSvg(values: Float64Array, truth: Uint8Array | null, threshold: number): string {
+  const width = 560;
+  const height = 220;
+  const pad = 36;
+  const bins = 40;
+  const normal = new Array<number>(bins).fill(0);
+  const anomalous = new Array<number>(bins).fill(0);
+  values.forEach((score, i) => {
+    const bin = Math.min(bins - 1, Math.max(0, Math.floor(score * bins)));
+    if (truth !== null && truth[i] === 1) anomalous[bin]++;
+    else normal[bin]++;
+  });
+  const tallest = Math.max(1, ...normal.map((n, b) => n + anomalous[b]));
+  const barWidth = (width - 2 * pad) / bins;
+  const y = (count: number): number => ((height - 2 * pad) * count) / tallest;
+  const bars: string[] = [];
+  for (let b = 0; b < bins; b++) {
+    const x = (pad + b * barWidth).toFixed(1);
+    const normalHeight = y(normal[b]);
+    const anomalyHeight = y(anomalous[b]);
+    const range = `${(b / bins).toFixed(3)}–${((b + 1) / bins).toFixed(3)}`;
+    if (normal[b] > 0) {
+      bars.push(`<rect x="${x}" y="${(height - pad - normalHeight).toFixed(1)}" width="${(barWidth - 1).toFixed(1)}" height="${normalHeight.toFixed(1)}" fill="#2563eb"><title>${range}: ${normal[b]}${truth === null ? '' : ' normal'}</title></rect>`);
+    }
+    if (anomalous[b] > 0) {
+      bars.push(`<rect x="${x}" y="${(height - pad - normalHeight - anomalyHeight).toFixed(1)}" width="${(barWidth - 1).toFixed(1)}" height="${anomalyHeight.toFixed(1)}" fill="#f59e0b"><title>${range}: ${anomalous[b]} anomalies</title></rect>`);
+    }
+  }
+  const lineX = (pad + threshold * (width - 2 * pad)).toFixed(1);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="anomaly score histogram">
+${bars.join('')}
+<line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#9ca3af"/>
+<line x1="${lineX}" y1="${pad - 10}" x2="${lineX}" y2="${height - pad}" stroke="#dc2626" stroke-width="2"><title>threshold ${number(threshold)}</title></line>
+<text x="${lineX}" y="${pad - 14}" text-anchor="middle">threshold ${number(threshold, 3)}</text>
+<text x="${pad}" y="${height - pad + 16}">0</text><text x="${width - pad}" y="${height - pad + 16}" text-anchor="end">1</text>
+<text x="${width / 2}" y="${height - 8}" text-anchor="middle">anomaly score</text>
 </svg>`;
 }
 

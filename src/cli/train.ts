@@ -6,18 +6,23 @@
  *     [--window WINDOW.json] [--trees N] [--max-depth N] [--seed N] [--test-fraction F | --folds K]
  *     [--ignore COL,...] [--name NAME] [--version VERSION] [--min-samples-leaf N] [--max-features M]
  *     [--criterion gini|entropy]
+ *   iot-ai train --task anomaly --data FILE.csv --out MODEL.json [--label TRUTH] [--method isolation-forest|robust-z]
+ *     [--contamination F | --threshold T] [--trees N] [--sample-size N] [--window WINDOW.json] [--seed N]
+ *     [--test-fraction F] [--ignore COL,...] [--name NAME] [--version VERSION]
  *
  * Exit codes: 0 trained, 1 bad data or files, 2 bad command line.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { ANOMALY_METHODS, AnomalyMethod, anomalyTruth } from '../core/model/anomaly';
 import { CsvTable, formatCsvProblem, parseCsv } from '../core/model/csv';
 import { Examples, examplesFromTable, examplesFromValues, ExamplesResult } from '../core/model/dataset';
 import { serializeModel, writeFileAtomic } from '../core/model/store';
+import { AnomalyData, anomalyDataFromTable, AnomalyMetrics, trainAnomalyModel } from '../core/model/train-anomaly';
 import { ModelMetrics, trainModel } from '../core/model/train-model';
 import type { Criterion, ForestOptions, MaxFeatures, Task } from '../core/model/trainer';
-import { renderTrainReport } from './train-report';
+import { renderTrainReport, TrainReportInput } from './train-report';
 
 export interface CommandIo {
   stdout: { write(text: string): unknown };
@@ -66,15 +71,30 @@ Options:
   --name NAME            model name (default: the output file's name)
   --version V            model version (default 1.0.0)
   -h, --help             this text
+
+Anomaly models (learnt without labels): iot-ai train --task anomaly --data FILE.csv --out MODEL.json
+  --label COLUMN         optional ground truth (e.g. truth.anomaly: 0/false/normal is normal), used only to
+                         measure detection and false alarms on held-out rows (--test-fraction, default 0.2)
+  --method M             isolation-forest or robust-z (default: isolation-forest from 256 training rows on)
+  --contamination F      share of training rows expected to be anomalous; sets the threshold (default 0.01)
+  --threshold T          a fixed score threshold in [0, 1] instead
+  --trees N              isolation trees (default 100)
+  --sample-size N        rows each isolation tree is grown on (default 256)
+  --window, --seed, --ignore, --name, --version as above
 `;
 
 class UsageError extends Error {}
 
 interface TrainArguments {
   data: string;
-  label: string;
+  /** Required but for `--task anomaly`. */
+  label?: string;
   out: string;
-  task?: Task;
+  task?: Task | 'anomaly';
+  method?: AnomalyMethod;
+  contamination?: number;
+  threshold?: number;
+  sampleSize?: number;
   window?: string;
   trees?: number;
   maxDepth?: number;
@@ -91,8 +111,11 @@ interface TrainArguments {
 
 const VALUE_FLAGS = [
   'data', 'label', 'out', 'task', 'window', 'trees', 'max-depth', 'min-samples-leaf', 'max-features', 'criterion',
-  'seed', 'test-fraction', 'folds', 'ignore', 'name', 'version',
+  'seed', 'test-fraction', 'folds', 'ignore', 'name', 'version', 'method', 'contamination', 'threshold', 'sample-size',
 ];
+/** Options that only a random forest (classification or regression) takes, and only an anomaly model takes. */
+const FOREST_ONLY = ['max-depth', 'min-samples-leaf', 'max-features', 'criterion', 'folds'];
+const ANOMALY_ONLY = ['method', 'contamination', 'threshold', 'sample-size'];
 
 function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
   const values = new Map<string, string[]>();
@@ -127,9 +150,34 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
     return value;
   };
   const task = single('task');
-  if (task !== undefined && task !== 'classification' && task !== 'regression') {
-    throw new UsageError(`--task must be classification or regression, got ${JSON.stringify(task)}`);
+  if (task !== undefined && task !== 'classification' && task !== 'regression' && task !== 'anomaly') {
+    throw new UsageError(`--task must be classification, regression or anomaly, got ${JSON.stringify(task)}`);
   }
+  const isAnomaly = task === 'anomaly';
+  const misplaced = (isAnomaly ? FOREST_ONLY : ANOMALY_ONLY).find((flag) => values.has(flag));
+  if (misplaced !== undefined) {
+    throw new UsageError(isAnomaly ? `--${misplaced} does not apply to --task anomaly` : `--${misplaced} needs --task anomaly`);
+  }
+  const method = single('method');
+  if (method !== undefined && !(ANOMALY_METHODS as readonly string[]).includes(method)) {
+    throw new UsageError(`--method must be ${ANOMALY_METHODS.join(' or ')}, got ${JSON.stringify(method)}`);
+  }
+  if (method === 'robust-z') {
+    const forestFlag = ['trees', 'sample-size'].find((flag) => values.has(flag));
+    if (forestFlag !== undefined) throw new UsageError(`--${forestFlag} does not apply to --method robust-z`);
+  }
+  const fraction = (flag: string, low: number, high: number, highIncluded: boolean): number | undefined => {
+    const text = single(flag);
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!(text.trim() !== '' && value >= low && (highIncluded ? value <= high : value < high))) {
+      throw new UsageError(`--${flag} must be in [${low}, ${high}${highIncluded ? ']' : ')'}, got ${JSON.stringify(text)}`);
+    }
+    return value;
+  };
+  const contamination = fraction('contamination', 0, 0.5, false);
+  const threshold = fraction('threshold', 0, 1, true);
+  if (contamination !== undefined && threshold !== undefined) throw new UsageError('use either --contamination or --threshold');
   const criterion = single('criterion');
   if (criterion !== undefined && criterion !== 'gini' && criterion !== 'entropy') {
     throw new UsageError(`--criterion must be gini or entropy, got ${JSON.stringify(criterion)}`);
@@ -158,9 +206,13 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${JSON.stringify(seedText)}`);
   return {
     data: required('data'),
-    label: required('label'),
+    label: isAnomaly ? single('label') : required('label'),
     out: required('out'),
     task,
+    method: method as AnomalyMethod | undefined,
+    contamination,
+    threshold,
+    sampleSize: integer('sample-size', 2),
     window: single('window'),
     trees: integer('trees', 1),
     maxDepth: integer('max-depth', 0),
@@ -217,20 +269,16 @@ export async function runTrain(argv: string[], io: CommandIo, options: TrainComm
   }
   const parsed = parseCsv(text);
   if (!parsed.ok) return fail(`${args.data}: ${formatCsvProblem(parsed.error)}`);
+  if (args.task === 'anomaly') return runAnomaly(args, bytes, parsed.table, io, options);
+  const label = args.label as string;
 
   let result: ExamplesResult;
   if (args.window !== undefined && options.windowExamples !== undefined) {
-    let windowConfig: unknown;
-    try {
-      windowConfig = JSON.parse(await readFile(args.window, 'utf8')) as unknown;
-    } catch (err) {
-      return fail(`cannot read ${args.window}: ${(err as Error).message}`);
-    }
-    const windowed = options.windowExamples({ table: parsed.table, windowConfig, label: args.label, ignore: args.ignore });
-    if (!windowed.ok) return fail(`${args.data}: ${windowed.error}`);
+    const windowed = await windowedExamples(args, options.windowExamples, { table: parsed.table, label, ignore: args.ignore });
+    if (!windowed.ok) return fail(windowed.error);
     result = examplesFromValues(windowed.featureNames, windowed.rows, windowed.labels, args.task);
   } else {
-    result = examplesFromTable(parsed.table, { label: args.label, ignore: args.ignore, task: args.task });
+    result = examplesFromTable(parsed.table, { label, ignore: args.ignore, task: args.task });
   }
   if (!result.ok) {
     const error = result.error;
@@ -266,19 +314,116 @@ export async function runTrain(argv: string[], io: CommandIo, options: TrainComm
     return fail(`training failed: ${(err as Error).message}`);
   }
 
-  const reportPath = reportPathFor(args.out);
-  try {
-    await writeFileAtomic(args.out, serializeModel(trained.model));
-    await writeFileAtomic(
-      reportPath,
-      renderTrainReport({ model: trained.model, metrics: trained.metrics, evaluated: trained.evaluated, dataFile: args.data }),
-    );
-  } catch (err) {
-    return fail(`cannot write the model: ${(err as Error).message}`);
-  }
+  const written = await writeModelAndReport(args.out, { model: trained.model, metrics: trained.metrics, evaluated: trained.evaluated, dataFile: args.data });
+  if (written !== null) return fail(written);
   io.stdout.write(summary(examples, trained.metrics, trained.model.params?.nTrees as number));
-  io.stdout.write(`Wrote ${args.out} and ${reportPath}\n`);
+  io.stdout.write(`Wrote ${args.out} and ${reportPathFor(args.out)}\n`);
   return 0;
+}
+
+/** `--task anomaly`: rows (or windows) without labels; a label column is ground truth for evaluation only. */
+async function runAnomaly(args: TrainArguments, bytes: Buffer, table: CsvTable, io: CommandIo, options: TrainCommandOptions): Promise<number> {
+  const fail = (message: string): number => {
+    io.stderr.write(`iot-ai train: ${message}\n`);
+    return 1;
+  };
+  let data: AnomalyData;
+  if (args.window !== undefined && options.windowExamples !== undefined) {
+    const windowed = await windowedExamples(args, options.windowExamples, { table, label: args.label ?? '', ignore: args.ignore });
+    if (!windowed.ok) return fail(windowed.error);
+    data = {
+      featureNames: windowed.featureNames,
+      rows: windowed.rows,
+      ...(args.label !== undefined ? { truth: Uint8Array.from(windowed.labels, anomalyTruth) } : {}),
+    };
+  } else {
+    const read = anomalyDataFromTable(table, { label: args.label, ignore: args.ignore });
+    if (!read.ok) return fail(`${args.data}: ${'line' in read.error ? formatCsvProblem(read.error) : read.error.message}`);
+    data = read.data;
+  }
+  if (data.rows.length < 2) return fail(`${args.data}: an anomaly model needs at least 2 rows, found ${data.rows.length}`);
+
+  let trained: Awaited<ReturnType<typeof trainAnomalyModel>>;
+  try {
+    trained = await trainAnomalyModel(data, {
+      name: args.name ?? path.basename(args.out).replace(/\.json$/i, ''),
+      version: args.version,
+      createdAt: (options.now ?? (() => new Date()))(),
+      method: args.method,
+      contamination: args.contamination,
+      threshold: args.threshold,
+      isolationForest: { nTrees: args.trees, sampleSize: args.sampleSize },
+      seed: args.seed,
+      testFraction: args.testFraction,
+      dataHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+      onProgress: progressReporter(io.stderr),
+    });
+  } catch (err) {
+    return fail(`training failed: ${(err as Error).message}`);
+  }
+  const written = await writeModelAndReport(args.out, {
+    model: trained.model,
+    metrics: trained.metrics,
+    evaluated: null,
+    anomalyScores: trained.scores,
+    dataFile: args.data,
+  });
+  if (written !== null) return fail(written);
+  io.stdout.write(anomalySummary(data, trained.metrics, trained.model.params ?? {}));
+  io.stdout.write(`Wrote ${args.out} and ${reportPathFor(args.out)}\n`);
+  return 0;
+}
+
+/** Reads WINDOW.json and windows the table through the hook; errors come ready to print. */
+async function windowedExamples(
+  args: Pick<TrainArguments, 'data' | 'window'>,
+  hook: WindowExamplesHook,
+  input: Omit<Parameters<WindowExamplesHook>[0], 'windowConfig'>,
+): Promise<ReturnType<WindowExamplesHook>> {
+  let windowConfig: unknown;
+  try {
+    windowConfig = JSON.parse(await readFile(args.window as string, 'utf8')) as unknown;
+  } catch (err) {
+    return { ok: false, error: `cannot read ${args.window}: ${(err as Error).message}` };
+  }
+  const windowed = hook({ ...input, windowConfig });
+  return windowed.ok ? windowed : { ok: false, error: `${args.data}: ${windowed.error}` };
+}
+
+/** Writes MODEL.json and its report; returns the problem, or null. */
+async function writeModelAndReport(out: string, report: TrainReportInput): Promise<string | null> {
+  try {
+    await writeFileAtomic(out, serializeModel(report.model));
+    await writeFileAtomic(reportPathFor(out), renderTrainReport(report));
+    return null;
+  } catch (err) {
+    return `cannot write the model: ${(err as Error).message}`;
+  }
+}
+
+function anomalySummary(data: AnomalyData, metrics: AnomalyMetrics, params: Record<string, unknown>): string {
+  const f = (value: number): string => value.toFixed(4);
+  const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;
+  const how = metrics.method === 'isolation-forest' ? `isolation forest: ${params.nTrees} trees of ${params.subsampleSize} rows` : 'robust z-scores: median and MAD/IQR per feature';
+  const lines = [
+    `Trained an anomaly model (${how}), ${data.featureNames.length} features, ${metrics.trainRows} training rows.`,
+    metrics.contamination !== undefined
+      ? `Threshold ${f(metrics.threshold)} (contamination ${metrics.contamination}: ${percent(metrics.flaggedShare)} of training rows above it).`
+      : `Threshold ${f(metrics.threshold)} (given: ${percent(metrics.flaggedShare)} of training rows above it).`,
+  ];
+  if ('detectionRate' in metrics) {
+    const where = metrics.evaluation === 'holdout' ? 'Held-out' : 'Training-row';
+    lines.push(
+      `${where} detection (${metrics.rows} rows, ${metrics.anomalies} anomalies):`,
+      `  detection rate    ${f(metrics.detectionRate)}`,
+      `  false-alarm rate  ${f(metrics.falseAlarmRate)}`,
+      `  precision         ${f(metrics.precision)}`,
+    );
+    if (metrics.rocAuc !== undefined) lines.push(`  ROC AUC           ${f(metrics.rocAuc)}`);
+  } else {
+    lines.push('No ground truth (--label): detection was not measured.');
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** Progress on stderr: a self-updating line on a terminal, a line per quarter otherwise. */

@@ -44,15 +44,19 @@ export function windowTable(table: CsvTable, windowConfig: unknown, label?: stri
   return { ok: true, windowed: windowRows(wide.rows, config.config, label, { ignore }) };
 }
 
-/** `iot-ai train --window`: one example per labelled window whose features are all present. */
+/**
+ * `iot-ai train --window`: one example per labelled window whose features are all present. An empty `label`
+ * (`--task anomaly` without `--label`) keeps every complete window, each with the label ''.
+ */
 export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label, ignore }) => {
-  const result = windowTable(table, windowConfig, label, ignore);
+  const unlabelled = label === '';
+  const result = windowTable(table, windowConfig, unlabelled ? undefined : label, ignore);
   if (!result.ok) return result;
   const { featureNames, rows } = result.windowed;
   const examples: Float64Array[] = [];
   const labels: string[] = [];
   for (const row of rows) {
-    if (row.label === undefined) continue;
+    if (row.label === undefined && !unlabelled) continue;
     const vector = new Float64Array(featureNames.length);
     let complete = true;
     featureNames.forEach((name, i) => {
@@ -63,9 +67,16 @@ export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label,
     // A window missing a sensor (fill: none) has no value to learn from; nothing is filled in silently.
     if (!complete) continue;
     examples.push(vector);
-    labels.push(String(row.label));
+    labels.push(unlabelled ? '' : String(row.label));
   }
-  if (examples.length === 0) return { ok: false, error: 'no window has a label and every feature: check --label, the window size and the sensors' };
+  if (examples.length === 0) {
+    return {
+      ok: false,
+      error: unlabelled
+        ? 'no window has every feature: check the window size and the sensors'
+        : 'no window has a label and every feature: check --label, the window size and the sensors',
+    };
+  }
   return { ok: true, featureNames, rows: examples, labels };
 };
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { reportPathFor, runTrain, WindowExamplesHook } from '../../src/cli/train';
 import { loadModel } from '../../src/core/model/model-file';
+import { FEATURE_NAMES, sensorWindows } from './anomaly-data';
 import { regressionData } from './model-test-data';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'model');
@@ -148,5 +149,102 @@ describe('iot-ai train (runTrain)', function () {
     });
     assert.equal(failing.code, 1);
     assert.match(failing.stderr, /readings\.csv: line 2, column 9: ts goes backwards/);
+  });
+
+  describe('--task anomaly', () => {
+    async function windowsCsv(): Promise<string> {
+      const windows = sensorWindows(1, 7, 0.04);
+      const lines = [
+        ['deviceId', ...FEATURE_NAMES, 'truth.anomaly'].join(','),
+        ...windows.rows.map((row, i) => ['room-1', ...Array.from(row, (v) => v.toFixed(4)), windows.truth[i] === 1 ? 'true' : 'false'].join(',')),
+      ];
+      const file = path.join(directory, 'windows.csv');
+      await writeFile(file, lines.join('\n'));
+      return file;
+    }
+
+    it('learns without labels, measures against a truth column, and writes a model with its score histogram', async () => {
+      const data = await windowsCsv();
+      const out = path.join(directory, 'room-anomaly.json');
+      const result = await train(['--task', 'anomaly', '--data', data, '--out', out, '--label', 'truth.anomaly', '--trees', '50', '--contamination', '0.04']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /Trained an anomaly model \(isolation forest: 50 trees of 256 rows\), 15 features, 807 training rows\./);
+      assert.match(result.stdout, /Threshold 0\.\d{4} \(contamination 0\.04: \d\.\d% of training rows above it\)\./);
+      assert.match(result.stdout, /Held-out detection \(201 rows, \d+ anomalies\):\n {2}detection rate {4}[01]\.\d{4}\n {2}false-alarm rate {2}0\.\d{4}\n {2}precision {9}[01]\.\d{4}\n {2}ROC AUC {11}0\.\d{4}/);
+      assert.match(result.stderr, /training: 50\/50 trees/);
+      const loaded = loadModel(await readFile(out));
+      assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
+      const model = loaded.model.file;
+      assert.equal(model.task, 'anomaly');
+      assert.deepEqual(model.featureNames, FEATURE_NAMES);
+      assert.equal(model.anomaly?.method, 'isolation-forest');
+      assert.equal(model.metrics.evaluation, 'holdout');
+      assert.ok((model.metrics.detectionRate as number) >= 0.3, JSON.stringify(model.metrics));
+      assert.equal(model.sketch?.features.length, 15);
+      const report = await readFile(reportPathFor(out), 'utf8');
+      assert.match(report, /aria-label="anomaly score histogram"/);
+      assert.match(report, /Detection rate \(recall\)/);
+      assert.doesNotMatch(report, /<script/);
+    });
+
+    it('needs no --label, and takes --method robust-z and --threshold', async () => {
+      const data = await windowsCsv();
+      const out = path.join(directory, 'z.json');
+      const result = await train(['--task', 'anomaly', '--data', data, '--out', out, '--method', 'robust-z', '--threshold', '0.6', '--ignore', 'truth.anomaly']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /robust z-scores.*1008 training rows\.\nThreshold 0\.6000 \(given: /);
+      assert.match(result.stdout, /No ground truth \(--label\): detection was not measured\./);
+      const loaded = loadModel(await readFile(out));
+      assert.ok(loaded.ok && loaded.model.anomaly?.threshold === 0.6 && loaded.model.file.forest === undefined);
+    });
+
+    it('refuses options that do not fit the task', async () => {
+      const base = ['--data', 'x.csv', '--out', 'm.json'];
+      const cases: Array<[string[], RegExp]> = [
+        [['--task', 'anomaly', '--max-depth', '3'], /--max-depth does not apply to --task anomaly/],
+        [['--task', 'anomaly', '--folds', '3'], /--folds does not apply to --task anomaly/],
+        [['--label', 'y', '--contamination', '0.1'], /--contamination needs --task anomaly/],
+        [['--task', 'anomaly', '--contamination', '0.1', '--threshold', '0.7'], /either --contamination or --threshold/],
+        [['--task', 'anomaly', '--contamination', '0.7'], /--contamination must be in \[0, 0\.5\)/],
+        [['--task', 'anomaly', '--method', 'robust-z', '--trees', '5'], /--trees does not apply to --method robust-z/],
+        [['--task', 'anomaly', '--method', 'lof'], /--method must be isolation-forest or robust-z/],
+        [['--task', 'clustering', '--label', 'y'], /--task must be classification, regression or anomaly/],
+      ];
+      for (const [argv, message] of cases) {
+        const result = await train([...base, ...argv]);
+        assert.equal(result.code, 2, argv.join(' '));
+        assert.match(result.stderr, message);
+      }
+    });
+
+    it('windows readings through the hook, without a label column', async () => {
+      const data = path.join(directory, 'readings.csv');
+      await writeFile(data, 'deviceId,ts,temp\nd1,1000,20\n');
+      const windowFile = path.join(directory, 'window.json');
+      await writeFile(windowFile, JSON.stringify({ window: 'tumbling', size: 60, unit: 's' }));
+      let seenLabel: string | undefined;
+      const hook: WindowExamplesHook = ({ label }) => {
+        seenLabel = label;
+        const rows = Array.from({ length: 50 }, (_, i) => Float64Array.of(20 + (i % 7) / 10, (i % 3) / 10));
+        return { ok: true, featureNames: ['temp.mean', 'temp.std'], rows, labels: rows.map(() => '') };
+      };
+      const out = path.join(directory, 'w.json');
+      const result = await train(['--task', 'anomaly', '--data', data, '--out', out, '--window', windowFile], { windowExamples: hook });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(seenLabel, '');
+      const loaded = loadModel(await readFile(out));
+      assert.ok(loaded.ok && loaded.model.anomaly?.method === 'robust-z' && loaded.model.featureNames.join() === 'temp.mean,temp.std');
+    });
+  });
+
+  it('writes the training sketch into classification models', async () => {
+    const data = path.join(directory, 'rooms.csv');
+    await copyFile(path.join(FIXTURES, 'rooms.csv'), data);
+    const out = path.join(directory, 'rooms-model.json');
+    assert.equal((await train(['--data', data, '--label', 'state', '--out', out, '--trees', '5'])).code, 0);
+    const loaded = loadModel(await readFile(out));
+    assert.ok(loaded.ok);
+    assert.deepEqual(loaded.model.sketch?.features.map((f) => f.name), ['temp', 'hum', 'light']);
+    assert.equal(loaded.model.sketch?.rows, 240);
   });
 });

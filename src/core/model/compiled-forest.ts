@@ -6,7 +6,8 @@
  * feature -1 and keeps its output in the threshold slot. Votes and per-tree outputs go into buffers owned by the
  * forest, so predicting a row allocates only its small result.
  */
-import { AnyForest, isTreeForest, TreeForest } from './forest-format';
+import { AnyForest, isPathLengthForest, isTreeForest, TreeForest } from './forest-format';
+import { isolationScore } from './isolation-forest';
 import { ForestShape, mlRandomForestToTrees } from './ml-random-forest';
 import type { Task } from './trainer';
 
@@ -50,6 +51,8 @@ export class CompiledForest {
   readonly aggregate: RegressionAggregate;
   /** Nodes after compilation (nodes of the source that no root reaches are dropped). */
   readonly nodeCount: number;
+  /** Isolation forests: ψ, the rows each tree was grown on; null for other forests. */
+  readonly sampleSize: number | null;
   private readonly roots: Int32Array;
   private readonly splitFeature: Int32Array;
   private readonly firstChild: Int32Array;
@@ -65,6 +68,7 @@ export class CompiledForest {
     this.nTrees = forest.trees.length;
     this.tieBreak = options.tieBreak ?? 'lowest-index';
     this.aggregate = options.aggregate ?? 'mean';
+    this.sampleSize = isPathLengthForest(forest) ? (forest.sampleSize ?? null) : null;
     let capacity = 0;
     let largestTree = 0;
     for (const tree of forest.trees) {
@@ -177,6 +181,20 @@ export class CompiledForest {
     const spread = Math.sqrt(squares / n);
     const value = this.aggregate === 'mean' ? mean : lowerMedian(outputs);
     return { task: 'regression', value, spread, confidence: 1 };
+  }
+
+  /** Isolation forests: the mean over the trees of the path length of the leaf `row` reaches. */
+  meanPathLength(row: Float64Array): number {
+    const outputs = this.treeOutputs(row);
+    let sum = 0;
+    for (let t = 0; t < this.nTrees; t++) sum += outputs[t];
+    return sum / this.nTrees;
+  }
+
+  /** Isolation forests: the anomaly score 2^(−E[h(x)] / c(ψ)) in (0, 1]; higher is stranger. */
+  anomalyScore(row: Float64Array): number {
+    if (this.sampleSize === null) throw new Error('anomalyScore needs an isolation forest (output "path-length")');
+    return isolationScore(this.meanPathLength(row), this.sampleSize);
   }
 
   /** Predicts several rows; each may be any array-like of nFeatures numbers. */

@@ -70,8 +70,32 @@ export function encodeLabels(values: readonly string[]): { labels: string[]; cod
 
 /** Reads a table of one example per row. Errors name the line and column of the bad cell. */
 export function examplesFromTable(table: CsvTable, options: TableOptions): ExamplesResult {
+  const labelValues: string[] = [];
+  let labelColumn = -1;
+  const read = readFeatureTable(table, options.label, options.ignore ?? [], (r, record, column) => {
+    labelColumn = column as number;
+    const label = record[labelColumn].trim();
+    if (label === '') {
+      return { ...table.position(r, labelColumn), message: `empty value in label column ${JSON.stringify(options.label)}` };
+    }
+    labelValues.push(label);
+    return null;
+  });
+  if (!read.ok) return read;
+  return examplesFromValues(read.featureNames, read.rows, labelValues, options.task, (r) => table.position(r, labelColumn));
+}
+
+/**
+ * The feature columns of a table as numbers, checking the header first. With a `label` (which must be a
+ * column), `onLabel` sees each row's record after its features parsed; its error stops the reading.
+ */
+export function readFeatureTable(
+  table: CsvTable,
+  label: string | undefined,
+  ignore: readonly string[],
+  onLabel?: (row: number, record: readonly string[], labelColumn: number) => CsvProblem | null,
+): { ok: true; featureNames: string[]; rows: Float64Array[] } | { ok: false; error: CsvProblem | { message: string } } {
   const { header } = table;
-  const ignore = options.ignore ?? [];
   const seen = new Map<string, number>();
   for (let c = 0; c < header.length; c++) {
     if (header[c] === '') return { ok: false, error: { ...table.position(-1, c), message: 'empty column name' } };
@@ -80,21 +104,20 @@ export function examplesFromTable(table: CsvTable, options: TableOptions): Examp
     }
     seen.set(header[c], c);
   }
-  const labelColumn = seen.get(options.label);
-  if (labelColumn === undefined) {
-    return { ok: false, error: { message: `no column named ${JSON.stringify(options.label)} (columns: ${header.join(', ')})` } };
+  const labelColumn = label === undefined ? undefined : seen.get(label);
+  if (label !== undefined && labelColumn === undefined) {
+    return { ok: false, error: { message: `no column named ${JSON.stringify(label)} (columns: ${header.join(', ')})` } };
   }
   const unknownIgnored = ignore.find((name) => !seen.has(name));
   if (unknownIgnored !== undefined) {
     return { ok: false, error: { message: `--ignore names ${JSON.stringify(unknownIgnored)}, which is not a column` } };
   }
-  const featureNames = featureColumns(header, options.label, ignore);
+  const featureNames = featureColumns(header, label ?? '', ignore);
   if (featureNames.length === 0) return { ok: false, error: { message: 'no feature columns left' } };
   if (table.rows.length === 0) return { ok: false, error: { message: 'no data rows after the header' } };
   const featureIndex = featureNames.map((name) => seen.get(name) as number);
 
   const rows: Float64Array[] = [];
-  const labelValues: string[] = [];
   for (let r = 0; r < table.rows.length; r++) {
     const record = table.rows[r];
     const row = new Float64Array(featureNames.length);
@@ -107,14 +130,13 @@ export function examplesFromTable(table: CsvTable, options: TableOptions): Examp
       }
       row[f] = value;
     }
-    const label = record[labelColumn].trim();
-    if (label === '') {
-      return { ok: false, error: { ...table.position(r, labelColumn), message: `empty value in label column ${JSON.stringify(options.label)}` } };
+    if (labelColumn !== undefined && onLabel !== undefined) {
+      const problem = onLabel(r, record, labelColumn);
+      if (problem !== null) return { ok: false, error: problem };
     }
     rows.push(row);
-    labelValues.push(label);
   }
-  return examplesFromValues(featureNames, rows, labelValues, options.task, (r) => table.position(r, labelColumn));
+  return { ok: true, featureNames, rows };
 }
 
 /**
@@ -161,26 +183,42 @@ export function examplesFromRecords(
   options: { featureNames?: readonly string[]; task?: Task } = {},
 ): ExamplesResult {
   if (records.length === 0) return { ok: false, error: { message: 'no examples' } };
-  const names = options.featureNames?.slice() ?? [...new Set(records.flatMap((record) => Object.keys(record.features ?? {})))].sort();
+  const names = recordFeatureNames(records, options.featureNames);
   if (names.length === 0) return { ok: false, error: { message: 'the examples have no features' } };
   const rows: Float64Array[] = [];
   const labelValues: string[] = [];
   for (let r = 0; r < records.length; r++) {
     const { features, label } = records[r];
-    const row = new Float64Array(names.length);
-    for (let f = 0; f < names.length; f++) {
-      const value = features?.[names[f]];
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        const problem = value === undefined ? 'is missing' : `is ${JSON.stringify(value) ?? String(value)}, not a finite number`;
-        return { ok: false, error: { message: `example ${r}: feature ${JSON.stringify(names[f])} ${problem}` } };
-      }
-      row[f] = value;
-    }
+    const row = recordRow(names, features, r);
+    if (!row.ok) return row;
     if (!(typeof label === 'string' || typeof label === 'number' || typeof label === 'boolean') || String(label).trim() === '') {
       return { ok: false, error: { message: `example ${r}: label must be a non-empty string, number or boolean` } };
     }
-    rows.push(row);
+    rows.push(row.row);
     labelValues.push(String(label).trim());
   }
   return examplesFromValues(names, rows, labelValues, options.task);
+}
+
+/** The feature names of collected records: `featureNames` when given, else every name seen, sorted. */
+export function recordFeatureNames(records: ReadonlyArray<{ features?: Record<string, unknown> }>, featureNames?: readonly string[]): string[] {
+  return featureNames?.slice() ?? [...new Set(records.flatMap((record) => Object.keys(record.features ?? {})))].sort();
+}
+
+/** One record's features in `names` order; a missing or non-numeric feature is refused, naming example `index`. */
+export function recordRow(
+  names: readonly string[],
+  features: Record<string, unknown> | undefined,
+  index: number,
+): { ok: true; row: Float64Array } | { ok: false; error: { message: string } } {
+  const row = new Float64Array(names.length);
+  for (let f = 0; f < names.length; f++) {
+    const value = features?.[names[f]];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      const problem = value === undefined ? 'is missing' : `is ${JSON.stringify(value) ?? String(value)}, not a finite number`;
+      return { ok: false, error: { message: `example ${index}: feature ${JSON.stringify(names[f])} ${problem}` } };
+    }
+    row[f] = value;
+  }
+  return { ok: true, row };
 }

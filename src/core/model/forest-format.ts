@@ -22,6 +22,10 @@
  * is the class with most votes (ties: the lowest class index). Regression: the mean of the trees' outputs, with
  * the population standard deviation of those outputs as `spread`.
  *
+ * An isolation forest (anomaly models, isolation-forest.ts) is the same form with `nClasses: 0`,
+ * `output: "path-length"` and `sampleSize` ψ: each leaf's value is the path length it stands for (its depth
+ * plus c(rows left in it)), and the anomaly score is 2^(−mean path length / c(ψ)).
+ *
  * ## ml-random-forest `toJSON()` form
  *
  * `{ name: "RFClassifier" | "RFRegression", selectionMethod?, baseModel: { indexes, isClassifier, nEstimators,
@@ -44,13 +48,24 @@ export interface Tree {
   value: number[];
 }
 
+/** What the leaves of an isolation forest hold. */
+export const PATH_LENGTH_OUTPUT = 'path-length';
+
 /** The package's own forest form. */
 export interface TreeForest {
   kind: typeof TREES_KIND;
   nFeatures: number;
-  /** 0 for regression. */
+  /** 0 for regression (and isolation forests). */
   nClasses: number;
+  /** Isolation forests only: leaves hold path lengths (absent: class indices or regression values). */
+  output?: typeof PATH_LENGTH_OUTPUT;
+  /** Isolation forests only: ψ, the rows each tree was grown on (normalises the mean path length). */
+  sampleSize?: number;
   trees: Tree[];
+}
+
+export function isPathLengthForest(forest: TreeForest): boolean {
+  return forest.output === PATH_LENGTH_OUTPUT;
 }
 
 /** An ml-cart node as found in ml-random-forest's `toJSON()` output (after a JSON round trip). */
@@ -92,6 +107,16 @@ export function checkTreeForest(forest: TreeForest): string | null {
   if (!Number.isInteger(nFeatures) || nFeatures < 1) return `forest.nFeatures must be a positive integer`;
   if (!Number.isInteger(nClasses) || nClasses < 0) return `forest.nClasses must be an integer >= 0`;
   if (forest.trees.length === 0) return 'forest has no trees';
+  const pathLengths = forest.output !== undefined;
+  if (pathLengths) {
+    if (forest.output !== PATH_LENGTH_OUTPUT) return `forest.output must be "${PATH_LENGTH_OUTPUT}"`;
+    if (nClasses !== 0) return 'an isolation forest (output "path-length") must have nClasses 0';
+    if (!(Number.isInteger(forest.sampleSize) && (forest.sampleSize as number) >= 2)) {
+      return 'an isolation forest needs sampleSize, an integer >= 2';
+    }
+  } else if (forest.sampleSize !== undefined) {
+    return 'forest.sampleSize belongs to an isolation forest (output "path-length")';
+  }
   let reached = new Uint8Array(0);
   for (let t = 0; t < forest.trees.length; t++) {
     const tree = forest.trees[t];
@@ -119,6 +144,7 @@ export function checkTreeForest(forest: TreeForest): string | null {
         if (feature !== -1) return `${at}: a leaf must have feature -1, found ${feature}`;
         const value = tree.value[node];
         if (!Number.isFinite(value)) return `${at}: leaf value must be a finite number`;
+        if (pathLengths && value < 0) return `${at}: a path length must be >= 0, found ${value}`;
         if (nClasses > 0 && !(Number.isInteger(value) && value >= 0 && value < nClasses)) {
           return `${at}: leaf value ${value} is not a class index in [0, ${nClasses})`;
         }

@@ -1,5 +1,6 @@
 /**
- * The model core: random-forest training, compiled inference, the model file, metrics and CSV.
+ * The model core: random-forest training, compiled inference, the model file, metrics and CSV; anomaly models
+ * (isolation forest, robust z-scores) and drift monitoring against each model's training sketch.
  * Pure TypeScript; never imports node-red.
  */
 export * from './binning';
@@ -16,3 +17,8 @@ export * from './store';
 export * from './train-model';
 export * from './trainer';
 export * from './collector';
+export * from './anomaly';
+export * from './drift';
+export * from './isolation-forest';
+export * from './sketch';
+export * from './train-anomaly';

@@ -121,6 +121,87 @@ function checkLengths(truth: ArrayLike<number>, predicted: ArrayLike<number>): v
   }
 }
 
+/** How an anomaly detector did against known anomalies (truth 1) and normal rows (truth 0). */
+export interface DetectionMetrics {
+  rows: number;
+  anomalies: number;
+  normals: number;
+  /** Recall: the share of true anomalies flagged (0 when there are none). */
+  detectionRate: number;
+  /** The share of normal rows flagged (0 when there are none). */
+  falseAlarmRate: number;
+  /** The share of flagged rows that are true anomalies (0 when nothing is flagged). */
+  precision: number;
+  f1: number;
+  truePositives: number;
+  falsePositives: number;
+  falseNegatives: number;
+  trueNegatives: number;
+}
+
+/** Detection rate, false-alarm rate and precision of `flagged` (1 = flagged) against `truth` (1 = anomaly). */
+export function detectionMetrics(truth: ArrayLike<number>, flagged: ArrayLike<number>): DetectionMetrics {
+  checkLengths(truth, flagged);
+  let truePositives = 0;
+  let falsePositives = 0;
+  let falseNegatives = 0;
+  let trueNegatives = 0;
+  for (let i = 0; i < truth.length; i++) {
+    const isFlagged = flagged[i] === 1;
+    if (truth[i] === 1) {
+      if (isFlagged) truePositives++;
+      else falseNegatives++;
+    } else if (isFlagged) falsePositives++;
+    else trueNegatives++;
+  }
+  const anomalies = truePositives + falseNegatives;
+  const normals = falsePositives + trueNegatives;
+  const detectionRate = anomalies === 0 ? 0 : truePositives / anomalies;
+  const precision = truePositives + falsePositives === 0 ? 0 : truePositives / (truePositives + falsePositives);
+  return {
+    rows: truth.length,
+    anomalies,
+    normals,
+    detectionRate,
+    falseAlarmRate: normals === 0 ? 0 : falsePositives / normals,
+    precision,
+    f1: precision + detectionRate === 0 ? 0 : (2 * precision * detectionRate) / (precision + detectionRate),
+    truePositives,
+    falsePositives,
+    falseNegatives,
+    trueNegatives,
+  };
+}
+
+/**
+ * Area under the ROC curve of `scores` (higher = more anomalous) for `truth` (1 = anomaly): the chance that a
+ * random anomaly outscores a random normal row, ties counting half (the Mann–Whitney U statistic). Null when
+ * either class is absent.
+ */
+export function rocAuc(truth: ArrayLike<number>, scores: ArrayLike<number>): number | null {
+  checkLengths(truth, scores);
+  const n = truth.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let positives = 0;
+  let positiveRankSum = 0;
+  for (let start = 0; start < n; ) {
+    let end = start + 1;
+    while (end < n && scores[order[end]] === scores[order[start]]) end++;
+    // Tied scores share the mean of their ranks (1-based).
+    const rank = (start + 1 + end) / 2;
+    for (let k = start; k < end; k++) {
+      if (truth[order[k]] === 1) {
+        positives++;
+        positiveRankSum += rank;
+      }
+    }
+    start = end;
+  }
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) return null;
+  return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
 export interface Split {
   /** Row indices, ascending. */
   train: Int32Array;

@@ -2,16 +2,21 @@
  * The model file (`format: "iot-ai/random-forest@1"`): its type, parsing with clear refusals, and the loaded
  * model that `ml-model` hands to `model-predict`.
  */
+import { ANOMALY_LABEL, anomalyConfidence, AnomalySettings, checkAnomalySettings, isAnomalous, NORMAL_LABEL, robustScore } from './anomaly';
 import { CompiledForest, compileForest } from './compiled-forest';
-import { AnyForest, checkMlRandomForest, checkTreeForest, isTreeForest } from './forest-format';
+import { AnyForest, checkMlRandomForest, checkTreeForest, isPathLengthForest, isTreeForest } from './forest-format';
 import { describeSchemaError, MODEL_FORMAT, modelFileValidator } from './schema';
+import { checkFeatureSketch, FeatureSketch } from './sketch';
 import type { Task } from './trainer';
 
 export type Label = string | number;
 
+/** What a model file can be: the forests' tasks, and anomaly detection (learnt without labels). */
+export type ModelTask = Task | 'anomaly';
+
 export interface ModelFile {
   format: typeof MODEL_FORMAT;
-  task: Task;
+  task: ModelTask;
   name: string;
   version: string;
   /** ISO 8601. */
@@ -22,7 +27,12 @@ export interface ModelFile {
   labels?: Label[];
   /** Held-out (or cross-validated, or out-of-bag) quality; see metrics.ts for the shapes we write. */
   metrics: Record<string, unknown>;
-  forest: AnyForest;
+  /** Every model has one but a robust-z anomaly model (see `anomaly`). */
+  forest?: AnyForest;
+  /** Anomaly models: the scoring method and the threshold above which a score is an anomaly. */
+  anomaly?: AnomalySettings;
+  /** The training distribution of each feature, for drift monitoring (sketch.ts, drift.ts). */
+  sketch?: FeatureSketch;
   /** The training options used. */
   params?: Record<string, unknown>;
   /** `sha256:<hex>` of the training data. */
@@ -125,13 +135,41 @@ function checkModelSemantics(model: ModelFile): string | null {
   if (Number.isNaN(Date.parse(model.createdAt))) return `createdAt ${JSON.stringify(model.createdAt)} is not a valid date`;
   const nFeatures = model.featureNames.length;
   const isClassification = model.task === 'classification';
+  const isAnomaly = model.task === 'anomaly';
   const nClasses = isClassification ? (model.labels?.length ?? 0) : 0;
-  if (!isClassification && model.labels !== undefined) return 'a regression model must not have labels';
+  if (!isClassification && model.labels !== undefined) return `a${isAnomaly ? 'n anomaly' : ' regression'} model must not have labels`;
   if (model.labels !== undefined && new Set(model.labels.map(String)).size !== model.labels.length) {
     return 'labels must be distinct as text (predictions key probabilities by label)';
   }
+  const problem = checkForest(model, nFeatures, nClasses);
+  if (problem !== null) return problem;
+  if (model.importances !== undefined) {
+    const unknown = Object.keys(model.importances).find((name) => !model.featureNames.includes(name));
+    if (unknown !== undefined) return `importances names ${JSON.stringify(unknown)}, which is not in featureNames`;
+  }
+  return model.sketch === undefined ? null : checkFeatureSketch(model.sketch, model.featureNames);
+}
+
+/** The forest, and for anomaly models the `anomaly` block, fit the task and the features. */
+function checkForest(model: ModelFile, nFeatures: number, nClasses: number): string | null {
   const forest = model.forest;
-  let problem: string | null;
+  const isClassification = model.task === 'classification';
+  if (model.task === 'anomaly') {
+    const settings = model.anomaly as AnomalySettings;
+    const problem = checkAnomalySettings(settings, nFeatures);
+    if (problem !== null) return problem;
+    if (settings.method === 'robust-z') return forest === undefined ? null : 'a robust-z anomaly model must not have a forest';
+    if (forest === undefined || !isTreeForest(forest) || !isPathLengthForest(forest)) {
+      return 'an isolation-forest anomaly model needs a forest in the iot-ai/trees@1 form with output "path-length"';
+    }
+  } else if (model.anomaly !== undefined) {
+    return `anomaly settings belong to an anomaly model, not a ${model.task} model`;
+  } else if (forest === undefined) {
+    return `a ${model.task} model needs a forest`;
+  } else if (isTreeForest(forest) && isPathLengthForest(forest)) {
+    return `an isolation forest (output "path-length") belongs to an anomaly model, not a ${model.task} model`;
+  }
+  if (forest === undefined) return null;
   if (isTreeForest(forest)) {
     if (forest.nFeatures !== nFeatures) {
       return `featureNames has ${nFeatures} names but the forest uses ${forest.nFeatures} features`;
@@ -139,22 +177,15 @@ function checkModelSemantics(model: ModelFile): string | null {
     if (forest.nClasses !== nClasses) {
       return isClassification
         ? `labels has ${nClasses} entries but the forest has ${forest.nClasses} classes`
-        : `a regression forest must have nClasses 0, found ${forest.nClasses}`;
+        : `a ${model.task === 'anomaly' ? 'path-length' : 'regression'} forest must have nClasses 0, found ${forest.nClasses}`;
     }
-    problem = checkTreeForest(forest);
-  } else {
-    const forestIsClassifier = forest.name === 'RFClassifier';
-    if (forestIsClassifier !== isClassification) {
-      return `task is ${model.task} but the forest is an ml-random-forest ${forest.name}`;
-    }
-    problem = checkMlRandomForest(forest, nFeatures, nClasses);
+    return checkTreeForest(forest);
   }
-  if (problem !== null) return problem;
-  if (model.importances !== undefined) {
-    const unknown = Object.keys(model.importances).find((name) => !model.featureNames.includes(name));
-    if (unknown !== undefined) return `importances names ${JSON.stringify(unknown)}, which is not in featureNames`;
+  const forestIsClassifier = forest.name === 'RFClassifier';
+  if (forestIsClassifier !== isClassification) {
+    return `task is ${model.task} but the forest is an ml-random-forest ${forest.name}`;
   }
-  return null;
+  return checkMlRandomForest(forest, nFeatures, nClasses);
 }
 
 /** A feature vector could not be built: code `features` for model-predict's second output. */
@@ -167,22 +198,68 @@ export interface FeatureError {
 
 /** What model-predict adds as `msg.payload.prediction`. */
 export interface Prediction {
+  /** Anomaly models: `anomaly` or `normal`. */
   label?: Label;
   value?: number;
   spread?: number;
+  /** Anomaly models: 0.5 at the threshold, rising linearly to 1 at score 1 (anomaly) or 0 (normal). */
   confidence: number;
   /** Label → vote fraction. */
   probabilities?: Record<string, number>;
+  /** Anomaly models: how strange the features are, 0–1 (higher is stranger). */
+  score?: number;
   model: { name: string; version: string };
+}
+
+export interface PredictOptions {
+  /** Anomaly models: use this threshold instead of the model's (e.g. a node setting). */
+  threshold?: number;
+}
+
+/**
+ * Reads `features` (an object keyed by feature name) into `into`, in `names` order. Every feature must be
+ * present as a finite number: nothing is filled in silently.
+ */
+export function readFeatureVector(
+  names: readonly string[],
+  features: unknown,
+  into: Float64Array,
+): { ok: true; row: Float64Array } | { ok: false; error: FeatureError } {
+  if (features === null || typeof features !== 'object' || Array.isArray(features)) {
+    return { ok: false, error: { code: 'features', message: 'features must be an object of name → number', path: '' } };
+  }
+  const source = features as Record<string, unknown>;
+  for (let f = 0; f < names.length; f++) {
+    const value = source[names[f]];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      const problem =
+        value === undefined
+          ? 'is missing'
+          : typeof value === 'number'
+            ? `is ${value}, not a finite number`
+            : `is ${typeof value === 'string' ? 'a string' : value === null ? 'null' : `a ${typeof value}`}, not a number`;
+      return { ok: false, error: { code: 'features', message: `feature "${names[f]}" ${problem}`, path: `/${escapePointer(names[f])}` } };
+    }
+    into[f] = value;
+  }
+  return { ok: true, row: into };
 }
 
 /** A parsed, compiled model, ready to predict. */
 export class LoadedModel {
-  readonly forest: CompiledForest;
+  /** Null only for a robust-z anomaly model, which has no trees. */
+  readonly forest: CompiledForest | null;
   private readonly row: Float64Array;
 
   constructor(readonly file: ModelFile) {
-    this.forest = compileForest(file.forest, { nFeatures: file.featureNames.length, nClasses: file.labels?.length ?? 0 });
+    this.forest =
+      file.forest === undefined
+        ? null
+        : compileForest(file.forest, { nFeatures: file.featureNames.length, nClasses: file.labels?.length ?? 0 });
+    if (file.task === 'anomaly' && file.anomaly?.method === 'isolation-forest' && this.forest?.sampleSize == null) {
+      throw new Error('an isolation-forest anomaly model needs a forest with output "path-length"');
+    }
+    if (file.task !== 'anomaly' && this.forest === null) throw new Error(`a ${file.task} model needs a forest`);
     this.row = new Float64Array(file.featureNames.length);
   }
 
@@ -194,7 +271,7 @@ export class LoadedModel {
     return this.file.version;
   }
 
-  get task(): Task {
+  get task(): ModelTask {
     return this.file.task;
   }
 
@@ -202,43 +279,41 @@ export class LoadedModel {
     return this.file.featureNames;
   }
 
+  /** Anomaly models: the method and threshold. */
+  get anomaly(): AnomalySettings | undefined {
+    return this.file.anomaly;
+  }
+
+  /** The training distribution of the features (models trained before sketches existed have none). */
+  get sketch(): FeatureSketch | undefined {
+    return this.file.sketch;
+  }
+
   /**
    * Builds the feature vector from `features` (an object keyed by feature name) into a buffer owned by the
    * model. Every feature must be present as a finite number: nothing is filled in silently.
    */
   featureVector(features: unknown): { ok: true; row: Float64Array } | { ok: false; error: FeatureError } {
-    if (features === null || typeof features !== 'object' || Array.isArray(features)) {
-      return { ok: false, error: { code: 'features', message: 'features must be an object of name → number', path: '' } };
-    }
-    const names = this.file.featureNames;
-    const source = features as Record<string, unknown>;
-    for (let f = 0; f < names.length; f++) {
-      const value = source[names[f]];
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        const problem =
-          value === undefined
-            ? 'is missing'
-            : typeof value === 'number'
-              ? `is ${value}, not a finite number`
-              : `is ${typeof value === 'string' ? 'a string' : value === null ? 'null' : `a ${typeof value}`}, not a number`;
-        return { ok: false, error: { code: 'features', message: `feature "${names[f]}" ${problem}`, path: `/${escapePointer(names[f])}` } };
-      }
-      this.row[f] = value;
-    }
-    return { ok: true, row: this.row };
+    return readFeatureVector(this.file.featureNames, features, this.row);
   }
 
   /** Predicts from a features object, in the contract's `prediction` shape. */
-  predict(features: unknown): { ok: true; prediction: Prediction } | { ok: false; error: FeatureError } {
+  predict(features: unknown, options: PredictOptions = {}): { ok: true; prediction: Prediction } | { ok: false; error: FeatureError } {
     const vector = this.featureVector(features);
     if (!vector.ok) return vector;
-    return { ok: true, prediction: this.predictVector(vector.row) };
+    return { ok: true, prediction: this.predictVector(vector.row, options) };
   }
 
   /** Predicts from a vector in featureNames order. */
-  predictVector(row: Float64Array): Prediction {
-    const result = this.forest.predictRow(row);
+  predictVector(row: Float64Array, options: PredictOptions = {}): Prediction {
     const model = { name: this.file.name, version: this.file.version };
+    if (this.file.task === 'anomaly') {
+      const score = this.anomalyScore(row);
+      const threshold = options.threshold ?? (this.file.anomaly as AnomalySettings).threshold;
+      const label = isAnomalous(score, threshold) ? ANOMALY_LABEL : NORMAL_LABEL;
+      return { score, label, confidence: anomalyConfidence(score, threshold), model };
+    }
+    const result = (this.forest as CompiledForest).predictRow(row);
     if (result.task === 'regression') {
       return { value: result.value, spread: result.spread, confidence: 1, model };
     }
@@ -246,6 +321,14 @@ export class LoadedModel {
     const probabilities: Record<string, number> = {};
     for (let c = 0; c < labels.length; c++) probabilities[String(labels[c])] = result.probabilities[c];
     return { label: labels[result.classIndex], confidence: result.confidence, probabilities, model };
+  }
+
+  /** Anomaly models: the score of a vector in featureNames order, 0–1, higher is stranger. */
+  anomalyScore(row: Float64Array): number {
+    const settings = this.file.anomaly;
+    if (this.file.task !== 'anomaly' || settings === undefined) throw new Error(`a ${this.file.task} model has no anomaly score`);
+    if (settings.method === 'robust-z') return robustScore(row, settings.baseline as NonNullable<AnomalySettings['baseline']>);
+    return (this.forest as CompiledForest).anomalyScore(row);
   }
 }
 

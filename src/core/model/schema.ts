@@ -15,10 +15,11 @@ export const modelFileSchema = {
   $id: 'https://iot-ai.dev/schemas/random-forest-1.json',
   title: 'iot-ai random-forest model file',
   type: 'object',
-  required: ['format', 'task', 'name', 'version', 'createdAt', 'featureNames', 'metrics', 'forest'],
+  // `forest` is required by the last rule of allOf: every model but a robust-z anomaly model has one.
+  required: ['format', 'task', 'name', 'version', 'createdAt', 'featureNames', 'metrics'],
   properties: {
     format: { const: MODEL_FORMAT },
-    task: { enum: ['classification', 'regression'] },
+    task: { enum: ['classification', 'regression', 'anomaly'] },
     name: { type: 'string', minLength: 1 },
     version: { type: 'string', minLength: 1 },
     createdAt: {
@@ -33,6 +34,43 @@ export const modelFileSchema = {
     dataHash: { type: 'string', pattern: '^(sha256:)?[0-9a-f]{64}$' },
     importances: { type: 'object', additionalProperties: { type: 'number' } },
     description: { type: 'string' },
+    anomaly: {
+      type: 'object',
+      required: ['method', 'threshold'],
+      properties: {
+        method: { enum: ['isolation-forest', 'robust-z'] },
+        threshold: { type: 'number', minimum: 0, maximum: 1 },
+        contamination: { type: 'number', minimum: 0, exclusiveMaximum: 0.5 },
+        baseline: {
+          type: 'object',
+          required: ['center', 'scale'],
+          properties: { center: numberArray, scale: numberArray },
+        },
+      },
+    },
+    sketch: {
+      type: 'object',
+      required: ['kind', 'rows', 'features'],
+      properties: {
+        kind: { const: 'iot-ai/quantile-sketch@1' },
+        rows: { type: 'integer', minimum: 1 },
+        bins: { type: 'integer', minimum: 2 },
+        features: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name', 'min', 'max', 'edges', 'proportions'],
+            properties: {
+              name: { type: 'string' },
+              min: { type: 'number' },
+              max: { type: 'number' },
+              edges: numberArray,
+              proportions: { type: 'array', minItems: 1, items: { type: 'number', minimum: 0, maximum: 1 } },
+            },
+          },
+        },
+      },
+    },
     forest: {
       type: 'object',
       if: { required: ['kind'] },
@@ -45,6 +83,17 @@ export const modelFileSchema = {
       if: { properties: { task: { const: 'classification' } }, required: ['task'] },
       then: { required: ['labels'] },
     },
+    {
+      if: { properties: { task: { const: 'anomaly' } }, required: ['task'] },
+      then: { required: ['anomaly'] },
+    },
+    {
+      if: {
+        properties: { anomaly: { type: 'object', properties: { method: { const: 'robust-z' } }, required: ['method'] } },
+        required: ['anomaly'],
+      },
+      else: { required: ['forest'] },
+    },
   ],
   $defs: {
     treeForest: {
@@ -54,6 +103,8 @@ export const modelFileSchema = {
         kind: { const: 'iot-ai/trees@1' },
         nFeatures: { type: 'integer', minimum: 1 },
         nClasses: { type: 'integer', minimum: 0 },
+        output: { const: 'path-length' },
+        sampleSize: { type: 'integer', minimum: 2 },
         trees: {
           type: 'array',
           minItems: 1,

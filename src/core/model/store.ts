@@ -5,24 +5,34 @@
 import { randomBytes } from 'node:crypto';
 import { FileHandle, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { AnyForest } from './forest-format';
 import { LoadedModel, loadModel, ModelFile } from './model-file';
 
 /**
- * Model file text: the metadata indented for people, then the forest compact with one tree per line (a forest
- * of 100 deep trees stays a hundred long lines instead of millions of short ones).
+ * Model file text: the metadata indented for people, then the anomaly settings on one line, the feature sketch
+ * with one feature per line, and the forest compact with one tree per line (a forest of 100 deep trees stays a
+ * hundred long lines instead of millions of short ones).
  */
 export function serializeModel(model: ModelFile): string {
-  const { forest, ...metadata } = model;
+  const { forest, anomaly, sketch, ...metadata } = model;
   const head = JSON.stringify(metadata, null, 2).replace(/\n}$/, '');
-  let forestText: string;
-  if ('trees' in forest) {
-    const { trees, ...forestHead } = forest;
-    const lines = trees.map((tree) => `      ${JSON.stringify(tree)}`);
-    forestText = `${JSON.stringify(forestHead).slice(0, -1)},\n    "trees": [\n${lines.join(',\n')}\n    ]\n  }`;
-  } else {
-    forestText = JSON.stringify(forest);
+  const tail: string[] = [];
+  if (anomaly !== undefined) tail.push(`  "anomaly": ${JSON.stringify(anomaly)}`);
+  if (sketch !== undefined) {
+    const { features, ...sketchHead } = sketch;
+    const lines = features.map((feature) => `      ${JSON.stringify(feature)}`);
+    const list = lines.length === 0 ? '[]' : `[\n${lines.join(',\n')}\n    ]`;
+    tail.push(`  "sketch": ${JSON.stringify(sketchHead).slice(0, -1)},\n    "features": ${list}\n  }`);
   }
-  return `${head},\n  "forest": ${forestText}\n}\n`;
+  if (forest !== undefined) tail.push(`  "forest": ${forestText(forest)}`);
+  return `${head}${tail.map((part) => `,\n${part}`).join('')}\n}\n`;
+}
+
+function forestText(forest: AnyForest): string {
+  if (!('trees' in forest)) return JSON.stringify(forest);
+  const { trees, ...forestHead } = forest;
+  const lines = trees.map((tree) => `      ${JSON.stringify(tree)}`);
+  return `${JSON.stringify(forestHead).slice(0, -1)},\n    "trees": [\n${lines.join(',\n')}\n    ]\n  }`;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Examples } from './dataset';
 import { ClassificationMetrics, classificationMetrics, kFoldSplits, RegressionMetrics, regressionMetrics, trainTestSplit } from './metrics';
 import type { ModelFile } from './model-file';
 import { MODEL_FORMAT } from './schema';
+import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from './sketch';
 import { ForestOptions, ForestTrainer, OobEstimate, ProgressCallback, TrainedForest } from './trainer';
 
 export interface TrainModelOptions {
@@ -22,6 +23,8 @@ export interface TrainModelOptions {
   folds?: number;
   /** `sha256:<hex>` of the training data. */
   dataHash?: string;
+  /** Quantile bins per feature in the drift sketch of all the examples (default 10). */
+  sketchBins?: number;
   onProgress?: ProgressCallback;
   /** Awaited between trees, so a Node-RED runtime stays responsive. */
   pause?: () => Promise<void>;
@@ -151,6 +154,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     params: { ...trained.params, ...(evaluation === 'holdout' ? { testFraction } : {}), ...(folds !== undefined ? { folds } : {}) },
     ...(options.dataHash !== undefined ? { dataHash: options.dataHash } : {}),
     importances,
+    sketch: buildFeatureSketch(examples.featureNames, rows, options.sketchBins ?? DEFAULT_SKETCH_BINS),
     forest: trained.forest,
   };
   return { model, metrics, evaluated, importances: trained.importances };

@@ -1,0 +1,160 @@
+/**
+ * Anomaly scoring shared by training and prediction: the robust per-feature baseline (median / MAD z-scores),
+ * thresholds from a contamination rate, the confidence of a verdict, and reading ground truth for evaluation.
+ *
+ * Every method scores a feature vector in [0, 1] (higher is stranger); a score above the model's `threshold` is
+ * an anomaly.
+ */
+
+export type AnomalyMethod = 'isolation-forest' | 'robust-z';
+export const ANOMALY_METHODS: readonly AnomalyMethod[] = ['isolation-forest', 'robust-z'];
+export const ANOMALY_LABEL = 'anomaly';
+export const NORMAL_LABEL = 'normal';
+/** Default share of training rows taken to be anomalous when the threshold is set from the data. */
+export const DEFAULT_CONTAMINATION = 0.01;
+/** Iglewicz and Hoaglin's cut-off for the modified z-score: the robust-z score is 0.5 there. */
+export const ROBUST_Z_HALF = 3.5;
+/** 1/Φ⁻¹(3/4): makes the MAD estimate the standard deviation of normal data. */
+const MAD_TO_SIGMA = 1.4826;
+/** 2·Φ⁻¹(3/4): makes the interquartile range estimate the standard deviation of normal data. */
+const IQR_TO_SIGMA = 1.349;
+/** √(π/2): makes the mean absolute deviation estimate the standard deviation when the MAD is 0. */
+const MEAN_AD_TO_SIGMA = 1.2533;
+
+/**
+ * Per feature (featureNames order): the median, and a robust spread: the larger of 1.4826·MAD and IQR/1.349
+ * (both estimate the standard deviation of normal data; the MAD collapses on a feature with two modes, such as
+ * CO2 with and without people, the IQR spans them), or 1.2533·mean |x − median| when both are 0.
+ */
+export interface RobustBaseline {
+  center: number[];
+  scale: number[];
+}
+
+/** The model file's `anomaly` block. */
+export interface AnomalySettings {
+  method: AnomalyMethod;
+  /** A score above this is an anomaly. */
+  threshold: number;
+  /** When the threshold was set from the data: the share of training rows scoring above it that was asked for. */
+  contamination?: number;
+  /** robust-z only. */
+  baseline?: RobustBaseline;
+}
+
+function median(sorted: Float64Array): number {
+  const n = sorted.length;
+  const mid = n >> 1;
+  return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The robust baseline of `rows` (at least one row; each in featureNames order). */
+export function fitRobustBaseline(rows: ReadonlyArray<ArrayLike<number>>): RobustBaseline {
+  if (rows.length === 0) throw new RangeError('a robust baseline needs at least one row');
+  const nFeatures = rows[0].length;
+  const center: number[] = [];
+  const scale: number[] = [];
+  for (let f = 0; f < nFeatures; f++) {
+    const values = Float64Array.from(rows, (row) => row[f]).sort();
+    const middle = median(values);
+    const deviations = values.map((x) => Math.abs(x - middle)).sort();
+    const interquartile = quantile(values, 0.75) - quantile(values, 0.25);
+    let spread = Math.max(MAD_TO_SIGMA * median(deviations), interquartile / IQR_TO_SIGMA);
+    // Most rows on one value (a mostly constant feature): fall back to the mean deviation.
+    if (spread === 0) spread = (MEAN_AD_TO_SIGMA * deviations.reduce((sum, d) => sum + d, 0)) / deviations.length;
+    center.push(middle);
+    scale.push(spread);
+  }
+  return { center, scale };
+}
+
+/**
+ * The largest |x − median| / scale over the features. A feature that never varied in training (scale 0) counts
+ * 0 at its training value and infinitely far anywhere else.
+ */
+export function robustZ(row: ArrayLike<number>, baseline: RobustBaseline): number {
+  let largest = 0;
+  for (let f = 0; f < baseline.center.length; f++) {
+    const distance = Math.abs(row[f] - baseline.center[f]);
+    const scale = baseline.scale[f];
+    const z = scale > 0 ? distance / scale : distance > 0 ? Infinity : 0;
+    if (z > largest) largest = z;
+  }
+  return largest;
+}
+
+/** z ↦ z² / (z² + 3.5²): 0 at the median, 0.5 at |z| = 3.5, 0.8 at |z| = 7, 1 at infinity. */
+export function squashZ(z: number): number {
+  if (z === Infinity) return 1;
+  const squared = z * z;
+  return squared / (squared + ROBUST_Z_HALF * ROBUST_Z_HALF);
+}
+
+/** The robust-z anomaly score of a row. */
+export function robustScore(row: ArrayLike<number>, baseline: RobustBaseline): number {
+  return squashZ(robustZ(row, baseline));
+}
+
+/**
+ * The threshold that leaves a share `contamination` of `scores` above it: their (1 − contamination) quantile,
+ * interpolated linearly (numpy's default).
+ */
+export function thresholdFromContamination(scores: ArrayLike<number>, contamination: number): number {
+  if (!(contamination >= 0 && contamination < 0.5)) throw new RangeError(`contamination must be in [0, 0.5), got ${contamination}`);
+  if (scores.length === 0) throw new RangeError('no scores to set a threshold from');
+  return quantile(Float64Array.from(scores).sort(), 1 - contamination);
+}
+
+/** The q-quantile of ascending `sorted`, interpolated linearly. */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const above = Math.min(sorted.length - 1, below + 1);
+  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
+}
+
+export function isAnomalous(score: number, threshold: number): boolean {
+  return score > threshold;
+}
+
+/**
+ * How sure the verdict is, from how far the score sits from the threshold towards the end of its side:
+ * 0.5 at the threshold, 1 at score 1 (an anomaly) or score 0 (normal), linear in between.
+ */
+export function anomalyConfidence(score: number, threshold: number): number {
+  const confidence = isAnomalous(score, threshold)
+    ? 0.5 + (0.5 * (score - threshold)) / (1 - threshold)
+    : threshold <= 0
+      ? 1
+      : 0.5 + (0.5 * (threshold - score)) / threshold;
+  return Math.min(1, Math.max(0.5, confidence));
+}
+
+const NORMAL_WORDS = new Set(['0', 'false', 'no', 'normal', 'ok', 'none', '']);
+
+/**
+ * Ground truth for evaluating an anomaly model: 0 (normal) for 0, false, "", "0", "false", "no", "normal",
+ * "ok", "none" (any case); 1 (anomaly) for any other number, true, or text.
+ */
+export function anomalyTruth(value: unknown): 0 | 1 {
+  if (typeof value === 'number') return value === 0 ? 0 : 1;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value === undefined || value === null) return 0;
+  return NORMAL_WORDS.has(String(value).trim().toLowerCase()) ? 0 : 1;
+}
+
+/** What the schema cannot check. Returns the first problem or null. */
+export function checkAnomalySettings(settings: AnomalySettings, nFeatures: number): string | null {
+  if (!(settings.threshold >= 0 && settings.threshold <= 1)) return `anomaly.threshold must be in [0, 1], got ${settings.threshold}`;
+  if (settings.method === 'robust-z') {
+    const baseline = settings.baseline;
+    if (baseline === undefined) return 'a robust-z anomaly model needs anomaly.baseline';
+    if (baseline.center.length !== nFeatures || baseline.scale.length !== nFeatures) {
+      return `anomaly.baseline needs ${nFeatures} centres and scales (one per feature), found ${baseline.center.length} and ${baseline.scale.length}`;
+    }
+    if (baseline.scale.some((s) => !(s >= 0))) return 'anomaly.baseline.scale values must be >= 0';
+    return null;
+  }
+  if (settings.baseline !== undefined) return 'anomaly.baseline belongs to a robust-z model';
+  return null;
+}
