@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ActuatorConfig } from './config';
 import {
   looksLikePrediction,
+  MAX_ITEMS_PER_MESSAGE,
   readCorrelation,
   readDeviceId,
   readOverride,
@@ -38,7 +39,8 @@ export type RefusedDetail =
   | 'non-finite'
   | 'limits'
   | 'schema'
-  | 'too-many-devices';
+  | 'too-many-devices'
+  | 'too-large';
 /** Details of a `timeout` outcome: why the command was given up. */
 export type TimeoutDetail = 'no-reply' | 'superseded' | 'evicted' | 'override';
 
@@ -158,6 +160,10 @@ export class ActuatorEngine {
       return out;
     }
     const payload = readPayload(input.payload);
+    if (Array.isArray(payload) && payload.length > MAX_ITEMS_PER_MESSAGE) {
+      this.refuse(out, null, 'too-large', `${payload.length} items in one message is over the ${MAX_ITEMS_PER_MESSAGE}-item limit`);
+      return out;
+    }
     if (isPlainObject(payload) && 'replyTo' in payload && 'correlationId' in payload && !('ok' in payload)) {
       this.warn(out, 'own-command', 'ignored a command this node sent (is output 1 wired back to the input?)');
       return out;
@@ -453,6 +459,9 @@ export class ActuatorEngine {
   }
 
   private handleStateReport(payload: unknown, topic: unknown, out: ActuatorEffect[]): void {
+    if (isPlainObject(payload) && Object.keys(payload).length > MAX_ITEMS_PER_MESSAGE) {
+      return this.refuse(out, null, 'too-large', `a state report with more than ${MAX_ITEMS_PER_MESSAGE} fields`);
+    }
     const state = readStateReport(payload);
     if (!state) {
       return this.refuse(out, null, 'bad-input', 'the message is not a prediction, a reply, an override or a state');

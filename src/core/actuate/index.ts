@@ -1,4 +1,5 @@
 export { ActuatorEngine, SNAPSHOT_FORMAT } from './engine';
+export { MAX_ITEMS_PER_MESSAGE } from './input';
 export type {
   ActuatorSnapshot,
   RefusedDetail,

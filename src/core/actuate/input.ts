@@ -10,6 +10,9 @@ const INPUT_BOUNDS = {
   maxParsedPayloadBytes: 1024 * 1024,
 };
 
+/** Most predictions (an array payload) or state fields (an object payload) one message may carry. */
+export const MAX_ITEMS_PER_MESSAGE = 10_000;
+
 export type PredictionInput =
   | { ok: true; deviceId: string; prediction: Prediction }
   | { ok: false; deviceId: string | null; detail: 'bad-input' | 'bad-value'; message: string };
@@ -71,8 +74,17 @@ export function readReply(payload: unknown): ReplyInput | undefined {
 
 /** Reply details are the device's words: kept, but as bounded text. */
 function detailText(detail: unknown): string {
-  const text = typeof detail === 'string' ? detail : (JSON.stringify(detail) ?? String(detail));
+  const text = typeof detail === 'string' ? detail : safeJsonText(detail);
   return text.length > INPUT_BOUNDS.maxDetailLength ? `${text.slice(0, INPUT_BOUNDS.maxDetailLength)}…` : text;
+}
+
+/** JSON text of a device's value, or a plain description when it has none (a BigInt, a cycle, nesting too deep). */
+function safeJsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 export function readPrediction(payload: unknown): PredictionInput {
@@ -90,7 +102,8 @@ export function readPrediction(payload: unknown): PredictionInput {
   }
   if (raw.value !== undefined) {
     if (typeof raw.value !== 'number' || !Number.isFinite(raw.value)) {
-      return bad(deviceId, 'bad-value', `prediction.value must be a finite number, got ${String(raw.value)}`);
+      const shown = typeof raw.value === 'number' ? String(raw.value) : safeJsonText(raw.value);
+      return bad(deviceId, 'bad-value', `prediction.value must be a finite number, got ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}`);
     }
     prediction.value = raw.value;
   }

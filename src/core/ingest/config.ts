@@ -45,17 +45,26 @@ export const INGEST_DEFAULTS = {
   maxFutureMs: 5 * 60 * 1000,
   maxPayloadBytes: 1024 * 1024,
   maxRecords: 10000,
+  /** Bound on the fields of all the records of one payload together (what one message makes the node walk). */
+  maxFields: 100000,
+  /**
+   * Most rejects of one object payload sent one by one (then one `too-large` reject tells how many more). Each
+   * carries the whole payload, which Node-RED deep-copies for every message after the first: a parsed pack of n
+   * bad records would cost n × n record copies. Text and Buffer payloads are shared for free: no limit.
+   */
+  maxRejectMessages: 100,
   /** User schemas are config, but a schema this large is almost certainly a mistake. */
   maxSchemaBytes: 256 * 1024,
 };
 
 const FORMATS: IngestFormat[] = ['auto', 'senml', 'json', 'value'];
 
-/** One Ajv per process: compiling is the cost, validators are cheap. No loadSchema, so remote $ref fails. */
-let sharedAjv: Ajv | undefined;
-function ajv(): Ajv {
-  sharedAjv ??= new Ajv({ allErrors: true, strict: false, validateSchema: true });
-  return sharedAjv;
+/**
+ * One Ajv per schema: a shared one would remember every schema compiled (growing on each redeploy) and refuse a
+ * schema whose `$id` it has seen before. No loadSchema, so a remote `$ref` is refused, never fetched.
+ */
+function ajvForUserSchema(): Ajv {
+  return new Ajv({ allErrors: true, strict: false, validateSchema: true, addUsedSchema: false });
 }
 
 export function compileUserSchema(schema: unknown, what: string): { validate?: ValidateFunction } | { error: string } {
@@ -70,8 +79,12 @@ export function compileUserSchema(schema: unknown, what: string): { validate?: V
     }
   }
   if (typeof parsed !== 'object' && typeof parsed !== 'boolean') return { error: `${what} must be a JSON Schema object` };
+  // A schema given as an object (not text) is held to the same size bound.
+  if (typeof schema !== 'string' && (JSON.stringify(parsed)?.length ?? 0) > INGEST_DEFAULTS.maxSchemaBytes) {
+    return { error: `${what} is larger than ${INGEST_DEFAULTS.maxSchemaBytes} bytes` };
+  }
   try {
-    return { validate: ajv().compile(parsed as object) };
+    return { validate: ajvForUserSchema().compile(parsed as object) };
   } catch (err) {
     return { error: `${what} is not a usable JSON Schema: ${(err as Error).message}` };
   }

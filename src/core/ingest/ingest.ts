@@ -1,6 +1,6 @@
 import type { CanonicalReading, DataError, ReadingValue } from '../types';
 import { pointer } from '../util/pointer';
-import type { IngestConfig } from './config';
+import { INGEST_DEFAULTS, type IngestConfig } from './config';
 import { normaliseTimestamp, senmlTimeToMs } from './timestamps';
 import { convertUnit, senmlUnitOf } from './units';
 
@@ -38,6 +38,13 @@ export class Ingestor {
     };
     const parsed = this.parse(payload, reject);
     if (parsed === NOTHING) return result;
+    // An object payload (parsed upstream, so no byte bound applied) is bounded by its fields, before any walk;
+    // a pack over maxRecords is refused further on without counting.
+    const overRecords = Array.isArray(parsed) && parsed.length > this.config.maxRecords;
+    if (!overRecords && fieldCount(parsed, INGEST_DEFAULTS.maxFields) > INGEST_DEFAULTS.maxFields) {
+      reject('too-large', `the payload holds more than ${INGEST_DEFAULTS.maxFields} fields`);
+      return result;
+    }
 
     if (this.config.validate) {
       const bad = this.schemaRejects(parsed);
@@ -275,6 +282,10 @@ export class Ingestor {
       }
       if (typeof value !== 'number' && typeof value !== 'boolean') continue;
       found++;
+      if (key === '') {
+        reject('missing-field', 'a field with an empty name cannot name a sensor', valuePath);
+        continue;
+      }
       const unitOfKey = units && typeof units[key] === 'string' ? (units[key] as string) : sharedUnit;
       emit({ deviceId, sensor: key, value, unit: unitOfKey, ts, valuePath, tsPath });
     }
@@ -422,6 +433,16 @@ export class Ingestor {
 
 const NOTHING = Symbol('nothing');
 
+/** Fields of a record or of the records of a pack, counted only until `limit` is passed. */
+function fieldCount(parsed: unknown, limit: number): number {
+  let count = 0;
+  for (const record of Array.isArray(parsed) ? parsed : [parsed]) {
+    if (isObject(record)) count += Object.keys(record).length;
+    if (count > limit) break;
+  }
+  return count;
+}
+
 function isSenmlRecord(record: Record<string, unknown>): boolean {
   const hasName = typeof record.n === 'string' || typeof record.bn === 'string';
   return hasName && (SENML_VALUE_FIELDS.some((key) => own(record, key)) || own(record, 's'));
@@ -454,6 +475,7 @@ function describe(value: unknown): string {
   if (Buffer.isBuffer(value)) return 'a Buffer';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (typeof value === 'object') return 'an object';
-  const text = JSON.stringify(value) ?? String(value);
+  // String() of any other primitive never throws (JSON.stringify does on a BigInt).
+  const text = typeof value === 'string' ? JSON.stringify(value.slice(0, 41)) : String(value);
   return `${typeof value} ${text.length > 40 ? text.slice(0, 40) + '…' : text}`;
 }

@@ -37,10 +37,21 @@ export interface CollectorOptions {
   maxLabelEvents?: number;
 }
 
-export type AddResult = { ok: true; labelled: number } | { ok: false; code: 'features' | 'label'; message: string };
+export type AddResult = { ok: true; labelled: number } | { ok: false; code: 'features' | 'label' | 'too-large'; message: string };
+
+/** What one example may hold: every example is kept in memory until training (up to maxSamples of them). */
+export const COLLECTOR_BOUNDS = {
+  maxFeatures: 10_000,
+  /** Longest feature name, label text or deviceId. */
+  maxNameLength: 1024,
+  /** Most devices whose label events are remembered (the least recently added device is forgotten first). */
+  maxLabelDevices: 10_000,
+};
 
 const isLabel = (x: unknown): x is LabelValue =>
-  (typeof x === 'string' && x.trim() !== '') || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x));
+  (typeof x === 'string' && x.trim() !== '' && x.length <= COLLECTOR_BOUNDS.maxNameLength && x !== '__proto__') ||
+  typeof x === 'boolean' ||
+  (typeof x === 'number' && Number.isFinite(x));
 
 export class TrainingCollector {
   private readonly examples: CollectedExample[] = [];
@@ -77,19 +88,27 @@ export class TrainingCollector {
     if (features === null || typeof features !== 'object' || Array.isArray(features)) {
       return { ok: false, code: 'features', message: 'payload.features must be an object of name → number' };
     }
+    const names = Object.keys(features);
+    if (names.length > COLLECTOR_BOUNDS.maxFeatures) {
+      return { ok: false, code: 'too-large', message: `payload.features has ${names.length} features, over the ${COLLECTOR_BOUNDS.maxFeatures}-feature limit` };
+    }
     const numeric: Record<string, number> = {};
     for (const [name, value] of Object.entries(features as Record<string, unknown>)) {
+      // "__proto__" could not be kept as a name (assigning it would change the object's prototype instead).
+      if (name.length > COLLECTOR_BOUNDS.maxNameLength || name === '__proto__') {
+        return { ok: false, code: 'features', message: `a feature name is over ${COLLECTOR_BOUNDS.maxNameLength} characters or is "__proto__"` };
+      }
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        return { ok: false, code: 'features', message: `feature "${name}" is ${JSON.stringify(value) ?? typeof value}, not a finite number` };
+        return { ok: false, code: 'features', message: `feature "${name}" is ${typeof value === 'number' ? String(value) : `a ${value === null ? 'null' : typeof value}`}, not a finite number` };
       }
       numeric[name] = value;
     }
     if (Object.keys(numeric).length === 0) return { ok: false, code: 'features', message: 'payload.features is empty' };
-    const deviceId = typeof payload.deviceId === 'string' || typeof payload.deviceId === 'number' ? String(payload.deviceId) : '';
+    const deviceId = readDeviceId(payload.deviceId);
     const start = typeof payload.start === 'number' ? payload.start : undefined;
     const end = typeof payload.end === 'number' ? payload.end : start;
     if (label !== undefined && label !== null) {
-      if (!isLabel(label)) return { ok: false, code: 'label', message: 'the label must be a non-empty string, a number or a boolean' };
+      if (!isLabel(label)) return { ok: false, code: 'label', message: `the label must be a non-empty string (at most ${COLLECTOR_BOUNDS.maxNameLength} characters), a number or a boolean` };
       this.push({ deviceId, start, end, features: numeric, label });
       return { ok: true, labelled: 1 };
     }
@@ -111,8 +130,8 @@ export class TrainingCollector {
 
   /** A label event: labels the device's waiting windows it covers, and later ones too. */
   addLabelEvent(event: Record<string, unknown>): AddResult {
-    const deviceId = typeof event.deviceId === 'string' || typeof event.deviceId === 'number' ? String(event.deviceId) : '';
-    if (deviceId === '') return { ok: false, code: 'label', message: 'a label event needs a deviceId' };
+    const deviceId = readDeviceId(event.deviceId);
+    if (deviceId === '') return { ok: false, code: 'label', message: `a label event needs a deviceId (at most ${COLLECTOR_BOUNDS.maxNameLength} characters)` };
     if (!isLabel(event.label)) return { ok: false, code: 'label', message: 'a label event needs a label (string, number or boolean)' };
     const point = typeof event.ts === 'number' && Number.isFinite(event.ts) ? event.ts : undefined;
     const start = point ?? (typeof event.start === 'number' && Number.isFinite(event.start) ? event.start : undefined);
@@ -124,7 +143,10 @@ export class TrainingCollector {
     const list = this.labelEvents.get(deviceId) ?? [];
     list.push(labelEvent);
     if (list.length > (this.options.maxLabelEvents ?? 100)) list.shift();
+    // Re-inserted, so the map stays in order of the latest event and the quietest device goes first.
+    this.labelEvents.delete(deviceId);
     this.labelEvents.set(deviceId, list);
+    if (this.labelEvents.size > COLLECTOR_BOUNDS.maxLabelDevices) this.labelEvents.delete(this.labelEvents.keys().next().value as string);
     let labelled = 0;
     for (let i = 0; i < this.waiting.length; ) {
       const window = this.waiting[i];
@@ -174,6 +196,12 @@ export class TrainingCollector {
     for (let i = list.length - 1; i >= 0; i--) if (covers(list[i], start, end)) return list[i].label;
     return undefined;
   }
+}
+
+/** A deviceId as text; '' when absent, of another type, or too long to keep. */
+function readDeviceId(raw: unknown): string {
+  const text = typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw)) ? String(raw) : '';
+  return text.length <= COLLECTOR_BOUNDS.maxNameLength ? text : '';
 }
 
 /**

@@ -6,6 +6,16 @@ import { decodeDeviceState, encodeDeviceState, SNAPSHOT_FORMAT, type DeviceState
 import type { CanonicalReading, RejectCode, WindowEvent, WindowPayload, WindowStats } from './types';
 
 const NO_EVENTS: readonly WindowEvent[] = Object.freeze([]);
+/** The largest time a JavaScript Date can hold (ms either side of 1970). */
+const MAX_EPOCH_MS = 8.64e15;
+/** Largest reading magnitude windowed: beyond about 1e75 sums of 4th powers (kurtosis) overflow to Infinity. */
+const MAX_ABS_VALUE = 1e50;
+/** Longest deviceId or sensor name kept as state: every device and sensor name is held in memory. */
+export const MAX_NAME_LENGTH = 1024;
+/** Most readings one message may carry as an array (each is windowed in turn while the flow waits). */
+export const MAX_READINGS_PER_MESSAGE = 10_000;
+/** Most sensors one device may have (with `sensors` empty, every new name would otherwise add state). */
+export const MAX_SENSORS_PER_DEVICE = 256;
 
 /** How readings are placed into windows. */
 type Placement = 'time' | 'count' | 'session';
@@ -77,6 +87,9 @@ export class WindowEngine {
   add(reading: CanonicalReading, arrivalMs: number): readonly WindowEvent[] {
     const shapeProblem = readingShapeProblem(reading);
     if (shapeProblem !== undefined) return this.rejectReading('type', shapeProblem, reading);
+    if (reading.deviceId.length > MAX_NAME_LENGTH || reading.sensor.length > MAX_NAME_LENGTH) {
+      return this.rejectReading('too-large', `a deviceId or sensor name is longer than ${MAX_NAME_LENGTH} characters`, reading);
+    }
     const sensor = reading.sensor;
     if (this.selectedSensors !== undefined && !this.selectedSensors.has(sensor)) {
       this.counters.ignored++; // e.g. a status text of the same device: not ours to judge
@@ -105,6 +118,9 @@ export class WindowEngine {
         return this.rejectReading('late', `reading at ${position} falls in windows of ${device.id} that were already emitted`, reading);
       }
       const series = this.seriesFor(device, sensor);
+      if (series === undefined) {
+        return this.rejectReading('overflow', `${reading.deviceId} already has ${MAX_SENSORS_PER_DEVICE} sensors; reading of a new sensor ${sensor} dropped`, reading);
+      }
       if (!series.insert(position, reading.ts, value) && !this.retryAfterOverflow(device, series, position, reading.ts, value)) {
         return this.rejectReading('overflow', `${reading.deviceId}/${sensor} already buffers ${this.config.maxReadings} readings (maxReadings); reading dropped`, reading);
       }
@@ -459,10 +475,13 @@ export class WindowEngine {
     return device;
   }
 
-  private seriesFor(device: DeviceState, sensor: string): SensorSeries {
+  /** The device's series of this sensor, new if need be; undefined when the device is at its sensor bound. */
+  private seriesFor(device: DeviceState, sensor: string): SensorSeries | undefined {
     const cached = device.lastSeries;
     if (cached !== undefined && cached.name === sensor) return cached;
-    const series = device.seriesByName.get(sensor) ?? this.addSeries(device, sensor);
+    const known = device.seriesByName.get(sensor);
+    if (known === undefined && device.series.length >= MAX_SENSORS_PER_DEVICE) return undefined;
+    const series = known ?? this.addSeries(device, sensor);
     device.lastSeries = series;
     return series;
   }
@@ -507,7 +526,7 @@ export class WindowEngine {
   // ---- events ----------------------------------------------------------------------------------------------
 
   private rejectReading(code: RejectCode, message: string, reading: CanonicalReading): readonly WindowEvent[] {
-    this.counters[code === 'late' ? 'late' : code === 'type' ? 'type' : 'overflow']++;
+    this.counters[code === 'late' ? 'late' : code === 'type' ? 'type' : 'overflow']++; // too-large counts as overflow
     this.outbox.push({ kind: 'reject', code, message, reading });
     return this.takeEvents();
   }
@@ -552,13 +571,17 @@ function readingShapeProblem(reading: CanonicalReading): string | undefined {
   const { deviceId, sensor, ts } = reading;
   if (typeof deviceId !== 'string' || deviceId === '') return 'reading.deviceId must be a non-empty string';
   if (typeof sensor !== 'string' || sensor === '' || sensor === '__proto__') return 'reading.sensor must be a non-empty string';
-  if (typeof ts !== 'number' || !Number.isFinite(ts)) return `reading.ts of ${deviceId}/${sensor} must be epoch milliseconds`;
+  // Beyond a Date's range window arithmetic loses whole windows to rounding (and never catches up).
+  if (typeof ts !== 'number' || !(Math.abs(ts) <= MAX_EPOCH_MS)) return `reading.ts of ${deviceId}/${sensor} must be epoch milliseconds`;
   return undefined;
 }
 
 /** Why the value cannot be windowed (code `type`), or undefined for a finite number or a boolean. */
 function readingValueProblem({ deviceId, sensor, value }: CanonicalReading): string | undefined {
-  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return undefined;
+  if (typeof value === 'boolean' || (typeof value === 'number' && Math.abs(value) <= MAX_ABS_VALUE)) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    return `value ${value} of ${deviceId}/${sensor} is beyond ±${MAX_ABS_VALUE}, where window features (kurtosis: the 4th power) overflow`;
+  }
   if (typeof value === 'string') {
     const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
     return `value of ${deviceId}/${sensor} is text (${JSON.stringify(shown)}); windows need numbers or booleans`;

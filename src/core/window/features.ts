@@ -279,7 +279,9 @@ function shapeFeature(name: FeatureName, compute: (moments: CentralMoments) => n
     compute: (sample) => {
       if (!hasSpread(sample.summary)) return 0;
       const moments = sample.centralMoments();
-      return moments.m2 > 0 ? compute(moments) : 0;
+      // A spread so small (values near 1e-300) that m2's powers underflow to 0 is no spread: 0, not NaN.
+      const value = moments.m2 > 0 ? compute(moments) : 0;
+      return Number.isFinite(value) ? value : 0;
     },
   };
 }

@@ -10,7 +10,7 @@ export {
   FILL_MODES,
 } from './config';
 export type { WindowConfig, WindowConfigResult, WindowKind, WindowUnit, TimeMode, FillMode } from './config';
-export { WindowEngine } from './engine';
+export { WindowEngine, MAX_NAME_LENGTH, MAX_READINGS_PER_MESSAGE, MAX_SENSORS_PER_DEVICE } from './engine';
 export { FEATURES, FEATURE_NAMES, isFeatureName, percentileOfSorted, Summary, WindowSample } from './features';
 export type { Feature, FeatureName } from './features';
 export { windowRows } from './rows';

@@ -24,8 +24,8 @@ export interface WindowedRows {
   /** `<sensor>.<feature>` for every selected sensor and feature, in column order. */
   featureNames: string[];
   rows: TrainingWindow[];
-  /** Readings and windows that did not become rows, by reason. */
-  rejected: Record<RejectCode, number>;
+  /** Readings and windows that did not become rows, by reason (a name too long to keep counts as overflow). */
+  rejected: Record<Exclude<RejectCode, 'too-large'>, number>;
 }
 
 export interface WindowRowsOptions {
@@ -49,12 +49,12 @@ export function windowRows(
   const engine = new WindowEngine(config);
   const labels = new Map<string, LabelledTime[]>();
   const windows: WindowPayload[] = [];
-  const rejected: Record<RejectCode, number> = { late: 0, 'min-count': 0, type: 0, overflow: 0 };
+  const rejected: WindowedRows['rejected'] = { late: 0, 'min-count': 0, type: 0, overflow: 0 };
 
   const collect = (events: ReturnType<WindowEngine['add']>): void => {
     for (const event of events) {
       if (event.kind === 'window') windows.push(event.payload);
-      else rejected[event.code]++;
+      else rejected[event.code === 'too-large' ? 'overflow' : event.code]++; // a name too long to keep
     }
   };
 

@@ -19,9 +19,10 @@ export interface WindowPayload {
 /**
  * Why something left on output 2: `late` (older than the device's watermark, or its windows were already
  * emitted), `min-count` (a window short of `minCount`), `type` (not a numeric or boolean reading), `overflow`
- * (a device's sensor already buffers `maxReadings` readings).
+ * (a device's sensor already buffers `maxReadings` readings, or the device already has its most sensors),
+ * `too-large` (a message with too many readings, or a deviceId or sensor name too long to keep).
  */
-export type RejectCode = 'late' | 'min-count' | 'type' | 'overflow';
+export type RejectCode = 'late' | 'min-count' | 'type' | 'overflow' | 'too-large';
 
 export interface WindowOutput {
   kind: 'window';

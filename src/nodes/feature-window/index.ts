@@ -1,5 +1,5 @@
-import { parseWindowConfig, WindowEngine, type WindowEvent, type WindowConfig } from '../../core/window';
-import { nodeFault, shorten } from '../shared/messages';
+import { MAX_READINGS_PER_MESSAGE, parseWindowConfig, WindowEngine, type WindowEvent, type WindowConfig } from '../../core/window';
+import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { PersistedState, sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
@@ -82,6 +82,11 @@ export = function register(RED: RED): void {
           return done();
         }
         const readings = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
+        if (readings.length > MAX_READINGS_PER_MESSAGE) {
+          const message = `${readings.length} readings in one message is over the ${MAX_READINGS_PER_MESSAGE}-reading limit`;
+          send([null, rejectMessage(msg, { code: 'too-large', message })]);
+          return done();
+        }
         const now = Date.now();
         const events: WindowEvent[] = [];
         for (const reading of readings) events.push(...engine!.add(reading as never, now));

@@ -1,9 +1,12 @@
 import type { Prediction } from '../../core/model';
 import type { MlModelNode, ModelState } from '../ml-model/source';
-import { nodeFault, shorten } from '../shared/messages';
+import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
+
+/** Most payloads one batch message may carry: each is predicted in turn while the flow waits. */
+const MAX_BATCH = 10_000;
 
 /** Node-RED glue for model-predict: features in, `payload.prediction` out, from the model of an ml-model config. */
 export = function register(RED: RED): void {
@@ -14,7 +17,15 @@ export = function register(RED: RED): void {
     // Where the features are: a message property, `payload.features` by default.
     const property = typeof def.property === 'string' && def.property.trim() !== '' ? def.property.trim() : 'payload.features';
     const itemProperty = property.startsWith('payload.') ? property.slice('payload.'.length) : undefined;
-    const getProperty = RED.util.getMessageProperty as (msg: object, expr: string) => unknown;
+    const getMessageProperty = RED.util.getMessageProperty as (msg: object, expr: string) => unknown;
+    // Node-RED's reader throws when a step of the path is null or missing: that is a missing feature, not a fault.
+    const getProperty = (source: object, expr: string): unknown => {
+      try {
+        return getMessageProperty(source, expr);
+      } catch {
+        return undefined;
+      }
+    };
     const counts = { predictions: 0, errors: 0 };
     let model: ModelState = { source: '' };
 
@@ -52,7 +63,10 @@ export = function register(RED: RED): void {
       if (!config) return nodeFault(node, done, RED._('model-predict.errors.noConfig'));
       if (!model.model) return nodeFault(node, done, `${RED._('model-predict.errors.noModel')}: ${model.error ?? RED._('model-predict.status.loading')}`);
       try {
-        if (Array.isArray(msg.payload) && itemProperty !== undefined) {
+        if (Array.isArray(msg.payload) && itemProperty !== undefined && msg.payload.length > MAX_BATCH) {
+          counts.errors++;
+          send([null, rejectMessage(msg, { code: 'too-large', message: `a batch of ${msg.payload.length} payloads is over the ${MAX_BATCH}-payload limit` })]);
+        } else if (Array.isArray(msg.payload) && itemProperty !== undefined) {
           // A batch: every payload gets its own prediction; bad ones leave alone on output 2.
           const good: unknown[] = [];
           const bad: NodeMessage[] = [];

@@ -1,4 +1,4 @@
-import { Ingestor, parseIngestConfig, type RawIngestConfig } from '../../core/ingest';
+import { INGEST_DEFAULTS, Ingestor, parseIngestConfig, type RawIngestConfig } from '../../core/ingest';
 import { rejectMessage, nodeFault, shorten } from '../shared/messages';
 import type { Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
@@ -39,7 +39,14 @@ export = function register(RED: RED): void {
       counts.ok += readings.length;
       counts.rejected += rejects.length;
       const good: NodeMessage[] = readings.map((reading) => ({ ...msg, topic: `${reading.deviceId}/${reading.sensor}`, payload: reading }));
-      const bad: NodeMessage[] = rejects.map((error) => rejectMessage(msg, error));
+      // Text and Buffers are shared between messages for free; an object payload Node-RED deep-copies for each.
+      const payloadIsCopied = msg.payload !== null && typeof msg.payload === 'object' && !Buffer.isBuffer(msg.payload);
+      const sentOneByOne = payloadIsCopied ? INGEST_DEFAULTS.maxRejectMessages : rejects.length;
+      const bad: NodeMessage[] = rejects.slice(0, sentOneByOne).map((error) => rejectMessage(msg, error));
+      const unsent = rejects.length - sentOneByOne;
+      if (unsent > 0) {
+        bad.push(rejectMessage(msg, { code: 'too-large', message: `${unsent} more bad records of this object payload are not sent one by one`, path: '' }));
+      }
       if (good.length > 0 || bad.length > 0) send([good, bad]);
       status.update();
       done();
