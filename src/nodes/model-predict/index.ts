@@ -1,4 +1,5 @@
-import type { Prediction } from '../../core/model';
+import { DriftMonitor, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
+import { readNumberOption } from '../../core/util/numbers';
 import type { MlModelNode, ModelState } from '../ml-model/source';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { sendBoth } from '../shared/persist';
@@ -7,6 +8,15 @@ import { StatusReporter, countsText } from '../shared/status';
 
 /** Most payloads one batch message may carry: each is predicted in turn while the flow waits. */
 const MAX_BATCH = 10_000;
+/** Drifted feature names shown in the status before "+N". */
+const STATUS_FEATURES = 2;
+
+/** What the predict node adds beside a prediction when the live data has drifted from the training data. */
+interface DriftFlag {
+  drifted: true;
+  features: string[];
+  maxPsi: number;
+}
 
 /** Node-RED glue for model-predict: features in, `payload.prediction` out, from the model of an ml-model config. */
 export = function register(RED: RED): void {
@@ -26,43 +36,154 @@ export = function register(RED: RED): void {
         return undefined;
       }
     };
-    const counts = { predictions: 0, errors: 0 };
+
+    // Anomaly threshold (blank: the model's own) and drift monitoring settings.
+    const blank = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+    const thresholdOption = blank(def.threshold) ? undefined : readNumberOption(def.threshold, 'threshold', 0.5, { min: 0, max: 1 });
+    const driftOn = def.drift === undefined ? true : def.drift === true || def.drift === 'true';
+    const driftOptions = {
+      threshold: readNumberOption(def.driftThreshold, 'driftThreshold', 0.2, { min: 0.001, max: 100 }),
+      window: readNumberOption(def.driftWindow, 'driftWindow', 500, { min: 10, max: 100_000, integer: true }),
+    };
+    const perDevice = def.driftScope === 'device';
+    const driftOutput = def.driftOutput === true || def.driftOutput === 'true';
+    const configError = [thresholdOption, driftOptions.threshold, driftOptions.window].find((n): n is { error: string } => n !== undefined && 'error' in n)?.error;
+    const threshold = thresholdOption && 'value' in thresholdOption ? thresholdOption.value : undefined;
+
+    const counts = { predictions: 0, errors: 0, anomalies: 0 };
     let model: ModelState = { source: '' };
+    let monitor: DriftMonitor | null = null;
+    let monitoredModel: LoadedModel | undefined;
+    /** Per stream ('' without perDevice): the drifted features when last reported, for the transitions. */
+    const drifting = new Map<string, DriftFlag>();
 
     const status = new StatusReporter(node, () => {
       const live = model.model;
       const version = live ? `${live.name} v${live.version}` : RED._('model-predict.status.noModel');
+      const drifted = [...drifting.values()];
+      let driftText = '';
+      if (drifted.length > 0) {
+        const names = [...new Set(drifted.flatMap((d) => d.features))];
+        driftText =
+          ` · ${RED._('model-predict.status.drift')}: ` +
+          (perDevice ? `${drifted.length} ${RED._('model-predict.status.devices')} ` : '') +
+          names.slice(0, STATUS_FEATURES).join(', ') +
+          (names.length > STATUS_FEATURES ? ` +${names.length - STATUS_FEATURES}` : '');
+      }
       return {
-        fill: model.error ? 'yellow' : counts.errors > 0 ? 'yellow' : 'green',
-        shape: 'dot',
-        text: countsText([
-          [counts.predictions, RED._('model-predict.status.predictions')],
-          [counts.errors, RED._('model-predict.status.errors')],
-        ]) + ` · ${version}${model.error ? ` (${RED._('model-predict.status.reloadFailed')})` : ''}`,
+        fill: model.error || counts.errors > 0 || drifted.length > 0 ? 'yellow' : 'green',
+        shape: drifted.length > 0 ? 'ring' : 'dot',
+        text:
+          countsText([
+            [counts.predictions, RED._('model-predict.status.predictions')],
+            [counts.anomalies, RED._('model-predict.status.anomalies')],
+            [counts.errors, RED._('model-predict.status.errors')],
+          ]) + ` · ${version}${model.error ? ` (${RED._('model-predict.status.reloadFailed')})` : ''}${driftText}`,
       };
     });
 
+    /** A new model brings a new training distribution: the live samples start again. */
+    function monitorFor(live: LoadedModel): DriftMonitor | null {
+      if (live === monitoredModel) return monitor;
+      monitoredModel = live;
+      drifting.clear();
+      monitor = null;
+      if (!driftOn || configError) return null;
+      try {
+        const windowSize = (driftOptions.window as { value: number }).value;
+        monitor = DriftMonitor.forModel(live, {
+          windowSize,
+          minSamples: Math.min(windowSize, Math.max(10, Math.round(windowSize * 0.4))),
+          threshold: (driftOptions.threshold as { value: number }).value,
+          perDevice,
+        });
+      } catch (err) {
+        node.warn(`${RED._('model-predict.errors.noDrift')}: ${(err as Error).message}`);
+      }
+      return monitor;
+    }
+
     let unsubscribe: (() => void) | undefined;
-    if (!config || typeof config.subscribe !== 'function') {
+    if (configError) {
+      status.showFault(configError);
+    } else if (!config || typeof config.subscribe !== 'function') {
       status.showFault(RED._('model-predict.errors.noConfig'));
     } else {
       unsubscribe = config.subscribe((state) => {
         model = state;
         if (!state.model) status.showFault(shorten(state.error ?? RED._('model-predict.status.loading')));
         else {
+          monitorFor(state.model);
           status.clearFault();
           status.update();
         }
       });
     }
 
-    const predictOne = (features: unknown): { ok: true; prediction: Prediction } | { ok: false; error: { code: string; message: string; path: string } } =>
-      model.model!.predict(features);
+    /**
+     * Feeds one good feature vector to the drift monitor. Returns the flag for the prediction while its stream has
+     * drifted, and a message for the third output when the stream's state just changed (drifted or recovered).
+     */
+    function watchDrift(live: LoadedModel, features: unknown, deviceId: unknown, out: NodeMessage[]): DriftFlag | undefined {
+      const watcher = monitorFor(live);
+      if (watcher === null) return undefined;
+      const key = perDevice ? (typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : '') : '';
+      const added = watcher.add(features as Record<string, unknown>, key);
+      if (!added.ok || added.samples < watcher.minSamples) return undefined;
+      const before = drifting.get(key);
+      const report: DriftReport = watcher.report(key);
+      if (!report.drifted) {
+        if (before !== undefined) {
+          drifting.delete(key);
+          if (driftOutput) out.push(driftMessage(live, report, key));
+        }
+        return undefined;
+      }
+      const flag: DriftFlag = { drifted: true, features: report.driftedFeatures, maxPsi: report.maxPsi };
+      drifting.delete(key);
+      drifting.set(key, flag);
+      // The monitor forgets its least recently fed devices; so does this map.
+      if (drifting.size > watcher.maxDevices) drifting.delete(drifting.keys().next().value as string);
+      if (driftOutput && (before === undefined || before.features.join('\n') !== flag.features.join('\n'))) out.push(driftMessage(live, report, key));
+      return flag;
+    }
+
+    function driftMessage(live: LoadedModel, report: DriftReport, key: string): NodeMessage {
+      return {
+        topic: perDevice ? key : live.name,
+        payload: {
+          ...(perDevice ? { deviceId: key } : {}),
+          drifted: report.drifted,
+          driftedFeatures: report.driftedFeatures,
+          maxPsi: report.maxPsi,
+          threshold: report.threshold,
+          samples: report.samples,
+          features: report.features,
+          model: { name: live.name, version: live.version },
+        },
+      } as NodeMessage;
+    }
+
+    function predictOne(live: LoadedModel, features: unknown, deviceId: unknown, driftOut: NodeMessage[]):
+      | { ok: true; prediction: Prediction }
+      | { ok: false; error: { code: string; message: string; path: string } } {
+      const result = live.predict(features, threshold === undefined ? {} : { threshold });
+      if (!result.ok) return result;
+      if (result.prediction.label === 'anomaly' && live.task === 'anomaly') counts.anomalies++;
+      const flag = watchDrift(live, features, deviceId, driftOut);
+      if (flag !== undefined) (result.prediction as Prediction & { drift?: DriftFlag }).drift = flag;
+      return result;
+    }
+
+    const deviceOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { deviceId?: unknown }).deviceId : undefined);
 
     node.on('input', (msg: NodeMessage, send, done: DoneFn) => {
+      if (configError) return nodeFault(node, done, configError);
       if (!config) return nodeFault(node, done, RED._('model-predict.errors.noConfig'));
-      if (!model.model) return nodeFault(node, done, `${RED._('model-predict.errors.noModel')}: ${model.error ?? RED._('model-predict.status.loading')}`);
+      const live = model.model;
+      if (!live) return nodeFault(node, done, `${RED._('model-predict.errors.noModel')}: ${model.error ?? RED._('model-predict.status.loading')}`);
       try {
+        const driftOut: NodeMessage[] = [];
         if (Array.isArray(msg.payload) && itemProperty !== undefined && msg.payload.length > MAX_BATCH) {
           counts.errors++;
           send([null, rejectMessage(msg, { code: 'too-large', message: `a batch of ${msg.payload.length} payloads is over the ${MAX_BATCH}-payload limit` })]);
@@ -72,7 +193,7 @@ export = function register(RED: RED): void {
           const bad: NodeMessage[] = [];
           msg.payload.forEach((item, index) => {
             const features = item !== null && typeof item === 'object' ? getProperty(item as object, itemProperty) : undefined;
-            const result = predictOne(features);
+            const result = predictOne(live, features, deviceOf(item), driftOut);
             if (result.ok) good.push({ ...(item as object), prediction: result.prediction });
             else bad.push({ ...msg, payload: item, error: { ...result.error, path: `/${index}${itemProperty.split('.').map((p) => '/' + p).join('')}${result.error.path}` } });
           });
@@ -80,7 +201,7 @@ export = function register(RED: RED): void {
           counts.errors += bad.length;
           sendBoth(send, good.length > 0 ? [{ ...msg, payload: good }] : [], bad);
         } else {
-          const result = predictOne(getProperty(msg, property));
+          const result = predictOne(live, getProperty(msg, property), deviceOf(msg.payload), driftOut);
           if (result.ok) {
             counts.predictions++;
             const payload = msg.payload !== null && typeof msg.payload === 'object' && !Array.isArray(msg.payload) ? msg.payload : {};
@@ -91,6 +212,8 @@ export = function register(RED: RED): void {
             send([null, { ...msg, error: { ...result.error, path: at + result.error.path } }]);
           }
         }
+        // Drift changes go out after the predictions that revealed them, one send per message.
+        for (const message of driftOut) send([null, null, message]);
         status.update();
         done();
       } catch (err) {
