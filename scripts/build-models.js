@@ -23,6 +23,26 @@ const MODELS = [
   { name: 'health-abnormal', scenario: 'health', label: 'truth.abnormal', sensors: ['heartRate', 'accel', 'skinTemp'], devices: 30, seed: 14 },
 ];
 
+/**
+ * Anomaly models, learnt without labels. health-heart-anomaly: heart rate while the wearer is at rest (the health
+ * flow sends only windows with accel.std below REST_ACCEL_STD to it); truth.abnormal only measures it.
+ */
+const REST_ACCEL_STD = 1.2;
+const ANOMALY_MODELS = [
+  {
+    name: 'health-heart-anomaly', scenario: 'health', devices: 30, seed: 14, sensors: ['heartRate', 'accel', 'skinTemp'],
+    features: ['heartRate.mean', 'heartRate.min', 'heartRate.max'], keep: (row) => Number(row['accel.std']) < REST_ACCEL_STD,
+    truth: 'truth.abnormal', method: 'robust-z', contamination: 0.005,
+  },
+];
+
+/** A CSV of plain cells (what iot-ai window writes) as header + rows of objects. */
+function readCsv(file) {
+  const [head, ...lines] = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  const names = head.split(',');
+  return lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], cell])));
+}
+
 function run(args) {
   const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.status !== 0) {
@@ -37,16 +57,39 @@ if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
 }
 fs.mkdirSync(work, { recursive: true });
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-for (const model of MODELS.filter((m) => !only || m.name === only)) {
+function simulated(model) {
   const csv = path.join(work, `${model.scenario}-${model.devices}-${model.seed}.csv`);
   if (!fs.existsSync(csv)) {
     run(['simulate', '--scenario', model.scenario, '--csv', csv, '--devices', String(model.devices), '--seed', String(model.seed), '--duration', String(2 * 86400)]);
   }
+  return csv;
+}
+for (const model of MODELS.filter((m) => !only || m.name === only)) {
+  const csv = simulated(model);
   const windowFile = path.join(work, `${model.name}.window.json`);
   fs.writeFileSync(windowFile, JSON.stringify(windowFor(model.sensors)));
   run([
     'train', '--data', csv, '--window', windowFile, '--label', model.label, '--task', 'classification',
     '--out', path.join(root, 'models', `${model.name}.json`), '--name', model.name, '--version', '1.0.0',
     '--trees', '40', '--max-depth', '12', '--min-samples-leaf', '3', '--seed', String(model.seed),
+  ]);
+}
+
+// Anomaly models: window the readings (once for the truth, once for the filter's view), keep the windows the flow
+// would send to the model, and learn without the label; the label column is read only for the held-out figures.
+for (const model of ANOMALY_MODELS.filter((m) => !only || m.name === only)) {
+  const csv = simulated(model);
+  const windowFile = path.join(work, `${model.name}.window.json`);
+  fs.writeFileSync(windowFile, JSON.stringify(windowFor(model.sensors)));
+  const windowsCsv = path.join(work, `${model.name}.windows.csv`);
+  run(['window', '--data', csv, '--window', windowFile, '--out', windowsCsv, '--label', model.truth]);
+  const rows = readCsv(windowsCsv).filter(model.keep);
+  const columns = ['deviceId', ...model.features, model.truth];
+  const kept = path.join(work, `${model.name}.csv`);
+  fs.writeFileSync(kept, [columns.join(','), ...rows.map((row) => columns.map((c) => row[c]).join(','))].join('\n') + '\n');
+  run([
+    'train', '--task', 'anomaly', '--data', kept, '--label', model.truth, '--method', model.method,
+    '--contamination', String(model.contamination), '--out', path.join(root, 'models', `${model.name}.json`),
+    '--name', model.name, '--version', '1.0.0', '--seed', String(model.seed),
   ]);
 }

@@ -48,8 +48,10 @@ function ingestAndWindow(f, scenario, y, windowWires) {
 }
 
 /** model-predict on a bundled model, predictions published; then an actuator with acks wired back. */
-function predictAndAct(f, key, model, y, actuator) {
+function predictAndAct(f, key, model, y, actuator, gate) {
   const predictId = f.id(`predict-${key}`);
+  // A gate: a core switch node in front of the model, so only the windows it was learnt for reach it.
+  if (gate) f.add({ id: f.id(`gate-${key}`), type: 'switch', name: gate.name, property: gate.property, propertyType: 'msg', rules: [gate.rule], checkall: 'true', repair: false, outputs: 1, x: 660, y: y + 40, wires: [[predictId]] });
   const modelId = f.config({ id: f.id(`model-${key}`), type: 'ml-model', name: model, bundled: model, path: '', watch: true });
   const predictWires = [f.id(`predictions-${key}`), f.id(`debug-${key}`)];
   if (actuator) predictWires.unshift(f.id(`act-${key}`));
@@ -75,8 +77,8 @@ function pipelineFlow({ prefix, scenario, label, info, comment, devicesCount, mo
   f.add({ id: f.id('comment'), type: 'comment', name: comment, info, x: 400, y: 40, wires: [] });
   devices(f, scenario, devicesCount, 100);
   const y = 300;
-  ingestAndWindow(f, scenario, y, models.map((m) => f.id(`predict-${m.key}`)));
-  models.forEach((m, i) => predictAndAct(f, m.key, m.model, y + i * 200, m.actuator));
+  ingestAndWindow(f, scenario, y, models.map((m) => f.id(m.gate ? `gate-${m.key}` : `predict-${m.key}`)));
+  models.forEach((m, i) => predictAndAct(f, m.key, m.model, y + i * 200, m.actuator, m.gate));
   return finish(f, y);
 }
 
@@ -98,11 +100,11 @@ const FLOWS = {
   }),
   'health.json': pipelineFlow({
     prefix: 'health', scenario: 'health', label: 'IoT AI: health', devicesCount: 4,
-    comment: 'Health: wearables → activity and abnormal heart rate at rest → caregiver alert',
-    info: 'Wrist wearables report heart rate, accelerometer magnitude and skin temperature. One bundled forest tells rest, walk and run apart (published, shown in the debug sidebar); another flags an abnormal heart rate at rest, and actuator-command sends a caregiver alert — only with 70 % of the trees agreeing, and never more than once every 2 minutes per wearer, whatever the model says.',
+    comment: 'Health: wearables → activity (learnt from labels) and abnormal heart rate at rest (learnt without) → caregiver alert',
+    info: 'Wrist wearables report heart rate, accelerometer magnitude and skin temperature. A bundled forest, learnt from labelled data, tells rest, walk and run apart (published, shown in the debug sidebar). Nobody labels a heartbeat as abnormal, so the alert comes from an anomaly model learnt without labels: the "at rest?" switch passes only windows with little movement (accel.std < 1.2), and health-heart-anomaly scores how unusual their heart rate is against what it learnt from weeks of resting wearers (robust z-scores, 0.5 % contamination). An anomaly sends a caregiver alert — never more than once every 2 minutes per wearer, whatever the model says. Both predict nodes also watch for drift: their status turns to a yellow ring naming the features whose live distribution left the training one.',
     models: [
       { key: 'activity', model: 'health-activity' },
-      { key: 'abnormal', model: 'health-abnormal', actuator: { name: 'caregiver alert', cooldown: 120000, minConfidence: 0.7, rules: [{ label: 'true', command: { alert: 'caregiver', level: 2 } }, { label: 'false', command: { alert: 'none', level: 0 } }] } },
+      { key: 'heart', model: 'health-heart-anomaly', gate: { name: 'at rest?', property: 'payload.features["accel.std"]', rule: { t: 'lt', v: '1.2', vt: 'num' } }, actuator: { name: 'caregiver alert', cooldown: 120000, minConfidence: 0.6, rules: [{ label: 'anomaly', command: { alert: 'caregiver', level: 2 } }, { label: 'normal', command: { alert: 'none', level: 0 } }] } },
     ],
   }),
   'live-retrain.json': (() => {

@@ -18,7 +18,9 @@ const port = Number(process.env.PORT || 1880);
 const args = process.argv.slice(2);
 const FLOWS = { home: 'smart-home.json', city: 'smart-city.json', health: 'health.json', retrain: 'live-retrain.json' };
 /** Which truth field each prediction topic is scored against. */
-const TRUTH_OF = { occupancy: 'occupancy', congestion: 'congestion', air: 'airQuality', activity: 'activity', abnormal: 'abnormal' };
+const TRUTH_OF = { occupancy: 'occupancy', congestion: 'congestion', air: 'airQuality', activity: 'activity', heart: 'abnormal' };
+/** Anomaly models answer anomaly/normal; the simulator's truth says true/false. */
+const asTruth = (label) => (label === 'anomaly' ? 'true' : label === 'normal' ? 'false' : String(label));
 
 function fail(message) {
   console.error(`start: ${message}`);
@@ -107,7 +109,7 @@ async function summary(broker) {
       const expected = truth.get(body.deviceId)?.[TRUTH_OF[parts[3]]];
       if (expected !== undefined) {
         stats.scored++;
-        if (String(expected) === String(body.prediction.label)) stats.correct++;
+        if (String(expected) === asTruth(body.prediction.label)) stats.correct++;
       }
     } else if (parts[2] === 'outcomes' && body) {
       if (body.status === 'sent') stats.sent++;
