@@ -236,6 +236,13 @@ describe('model-train node: anomaly models learnt live', function () {
     assert.match(refused[2].error.message, /"temp.std" is missing/);
     assert.match(refused[3].error.message, /unexpected feature "hum.mean"/);
     await completed.next(7);
+    // The one good window, exported as a CSV that iot-ai train --task anomaly reads.
+    n1.receive({ export: 'windows.csv' });
+    const [exported] = await collect('out1').next(1);
+    assert.equal(exported.payload.samples, 1);
+    const lines = fs.readFileSync(path.join(dir, 'windows.csv'), 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'deviceId,temp.mean,temp.std');
+    assert.equal(lines.length, 2);
     await settle(50);
     assert.equal(collect('caught').messages.length, 0);
   });

@@ -347,6 +347,17 @@ export class AnomalyCollector {
     return { ok: true, key, flagged: false };
   }
 
+  /**
+   * The kept windows as a CSV that `iot-ai train --task anomaly` reads: `deviceId` (empty for the shared
+   * baseline) and one column per feature.
+   */
+  toCsv(): string {
+    const names = this.names ?? [];
+    const lines: Array<Array<string | number>> = [['deviceId', ...names]];
+    for (const [key, state] of this.baselines) for (const row of state.rows) lines.push([key, ...row]);
+    return formatCsv(lines);
+  }
+
   /** Baselines to learn now: warm-up done and never learnt, or (rolling) `every` new windows since the last. */
   due(): string[] {
     const due: string[] = [];

@@ -460,7 +460,7 @@ export = function register(RED: RED): void {
         }
         try {
           await fs.promises.mkdir(path.dirname(target), { recursive: true });
-          await fs.promises.writeFile(target, collector.toCsv());
+          await fs.promises.writeFile(target, isAnomalyTask ? anomalies.toCsv() : collector.toCsv());
         } catch (err) {
           // A path the message names that cannot be a file (a folder, a file used as a folder) is bad data.
           const code = (err as NodeJS.ErrnoException).code ?? '';
@@ -468,7 +468,7 @@ export = function register(RED: RED): void {
           send([null, rejectMessage(msg, { code: 'path', message: `cannot write the export to ${target}: ${code}` })]);
           return done();
         }
-        send([{ ...msg, payload: { exported: target, samples: collector.size } }, null]);
+        send([{ ...msg, payload: { exported: target, samples: isAnomalyTask ? anomalies.size : collector.size } }, null]);
         return done();
       }
       if (isAnomalyTask) {
