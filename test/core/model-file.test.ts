@@ -5,9 +5,10 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { CompiledForest } from '../../src/core/model/compiled-forest';
 import { TreeForest } from '../../src/core/model/forest-format';
-import { loadModel, ModelFile, parseModelFile } from '../../src/core/model/model-file';
+import { DeviceAnomalyPart, LoadedModel, loadModel, ModelFile, parseModelFile } from '../../src/core/model/model-file';
 import { modelFileValidator } from '../../src/core/model/schema';
 import { loadModelFile, saveModel, serializeModel, writeFileAtomic } from '../../src/core/model/store';
+import { trainAnomalyModel } from '../../src/core/model/train-anomaly';
 import { trainModel } from '../../src/core/model/train-model';
 import { regressionData, threeClassData } from './model-test-data';
 
@@ -265,5 +266,114 @@ describe('model/store: writeFileAtomic', () => {
     await writeFile(target, '{"format": "x"}');
     const bad = await loadModelFile(target);
     assert.ok(!bad.ok && bad.error === `${target}: unsupported model format "x" (expected "iot-ai/random-forest@1")`);
+  });
+});
+
+describe('model/model-file: anomaly models with per-device parts', () => {
+  const NAMES = ['temp.mean', 'temp.std'];
+  /** Normal windows of a device whose temperature sits at `level`. */
+  const rows = (level: number, n: number, seed: number): Float64Array[] => {
+    let state = seed;
+    const noise = () => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state / 2147483648 - 0.5;
+    };
+    return Array.from({ length: n }, () => Float64Array.from([level + noise(), 0.5 + 0.2 * noise()]));
+  };
+  const createdAt = new Date('2024-06-01T12:00:00Z');
+  let shared: ModelFile;
+  let perDevice: ModelFile;
+
+  before(async () => {
+    shared = (await trainAnomalyModel({ featureNames: NAMES, rows: rows(25, 120, 3) }, { name: 'rooms', createdAt, method: 'robust-z' })).model;
+    const cool = (await trainAnomalyModel({ featureNames: NAMES, rows: rows(20, 120, 5) }, { name: 'rooms', createdAt, method: 'robust-z' })).model;
+    const warm = (await trainAnomalyModel({ featureNames: NAMES, rows: rows(30, 300, 7) }, { name: 'rooms', createdAt, method: 'isolation-forest', isolationForest: { nTrees: 20 } })).model;
+    const part = (m: ModelFile): DeviceAnomalyPart => ({ anomaly: m.anomaly!, ...(m.forest ? { forest: m.forest as TreeForest } : {}), sketch: m.sketch, metrics: m.metrics, createdAt: m.createdAt });
+    const { anomaly: _a, forest: _f, sketch: _s, ...head } = shared;
+    perDevice = { ...head, devices: { cool: part(cool), warm: part(warm) } };
+  });
+
+  const judge = (model: LoadedModel, level: number, deviceId?: string) => {
+    const result = model.predict({ 'temp.mean': level, 'temp.std': 0.5 }, deviceId === undefined ? {} : { deviceId });
+    return result.ok ? result.prediction.label : result.error.code;
+  };
+
+  it('scores a device by its own part: a level normal for one device is an anomaly for the other', () => {
+    const loaded = loadModel(serializeModel(perDevice));
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
+    const model = loaded.model;
+    assert.deepEqual(model.deviceIds.sort(), ['cool', 'warm']);
+    assert.equal(judge(model, 20, 'cool'), 'normal');
+    assert.equal(judge(model, 30, 'cool'), 'anomaly');
+    assert.equal(judge(model, 30, 'warm'), 'normal');
+    // The isolation-forest part scores with that device's own forest (far points saturate at the edge score).
+    const row = Float64Array.from([20, 0.5]);
+    const own = new CompiledForest(perDevice.devices!.warm.forest!).anomalyScore(row);
+    assert.equal(model.anomalyScore(row, 'warm'), own);
+    assert.ok(own > model.anomalyScore(Float64Array.from([30, 0.5]), 'warm'));
+    assert.equal(model.hasSharedPart, false);
+    assert.deepEqual(model.sketchFor('cool'), perDevice.devices!.cool.sketch);
+  });
+
+  it('gives code "warmup" for a device without a part and no shared part, and "device" without a deviceId', () => {
+    const loaded = loadModel(perDevice);
+    assert.ok(loaded.ok);
+    const unknown = loaded.model.predict({ 'temp.mean': 20, 'temp.std': 0.5 }, { deviceId: 'new-room' });
+    assert.ok(!unknown.ok);
+    assert.equal(unknown.error.code, 'warmup');
+    assert.match(unknown.error.message, /new-room/);
+    assert.equal(judge(loaded.model, 20), 'device');
+    // A bad feature is still a feature error once the device is known.
+    const bad = loaded.model.predict({ 'temp.mean': 'x', 'temp.std': 0.5 }, { deviceId: 'cool' });
+    assert.ok(!bad.ok);
+    assert.equal(bad.error.code, 'features');
+  });
+
+  it('falls back to the shared part for a device without its own; a threshold option overrides every part', () => {
+    const both = loadModel({ ...shared, devices: perDevice.devices });
+    assert.ok(both.ok, both.ok ? '' : both.error);
+    assert.equal(judge(both.model, 25, 'other'), 'normal', 'the shared baseline sits at 25');
+    assert.equal(judge(both.model, 25, 'cool'), 'anomaly', 'cool sits at 20');
+    const lenient = both.model.predict({ 'temp.mean': 30, 'temp.std': 0.5 }, { deviceId: 'cool', threshold: 1 });
+    assert.ok(lenient.ok);
+    assert.equal(lenient.prediction.label, 'normal');
+  });
+
+  it('keeps files without parts valid and scored as before, whatever deviceId is given', () => {
+    const loaded = loadModel(serializeModel(shared));
+    assert.ok(loaded.ok);
+    for (const level of [22, 25, 28, 35]) {
+      const plain = loaded.model.predict({ 'temp.mean': level, 'temp.std': 0.5 });
+      const withDevice = loaded.model.predict({ 'temp.mean': level, 'temp.std': 0.5 }, { deviceId: 'cool' });
+      assert.ok(plain.ok && withDevice.ok);
+      assert.deepEqual(withDevice.prediction, plain.prediction);
+    }
+  });
+
+  it('refuses parts that do not fit', () => {
+    const text = (edit: (copy: ModelFile & Record<string, unknown>) => void) => edited(perDevice, edit);
+    assert.match(refusal(text((c) => (c.devices = {}))), /devices must NOT have fewer than 1 properties/);
+    assert.match(refusal(text((c) => delete c.devices)), /must have required property 'anomaly'/);
+    assert.match(refusal(text((c) => (c.devices!.cool.anomaly.baseline!.center = [1]))), /devices\["cool"\]: anomaly.baseline needs 2 centres/);
+    assert.match(refusal(text((c) => delete c.devices!.warm.forest)), /devices\["warm"\]: an isolation-forest part needs a forest/);
+    assert.match(refusal(text((c) => (c.devices!.cool.forest = c.devices!.warm.forest))), /devices\["cool"\]: a robust-z part must not have a forest/);
+    assert.match(refusal(text((c) => (c.devices!.warm.forest!.nFeatures = 3))), /devices\["warm"\]: featureNames has 2 names but the forest uses 3/);
+    assert.match(refusal(text((c) => (c.devices!.cool.sketch!.features[0].name = 'x'))), /devices\["cool"\]: sketch/);
+    assert.match(refusal(text((c) => (c.devices![''] = c.devices!.cool))), /devices/);
+    assert.match(refusal(text((c) => (c.forest = c.devices!.warm.forest))), /must not have one/);
+  });
+
+  it('refuses per-device parts on a classification or regression model', async () => {
+    assert.match(refusal(edited(await classificationModel(), (c) => (c.devices = perDevice.devices))), /per-device parts belong to an anomaly model/);
+  });
+
+  it('loads every bundled model as before', async () => {
+    const folder = path.join(__dirname, '..', '..', 'models');
+    const files = (await readdir(folder)).filter((f) => f.endsWith('.json') && !f.endsWith('.report.json'));
+    assert.ok(files.length > 0);
+    for (const file of files) {
+      const loaded = loadModel(await readFile(path.join(folder, file)));
+      assert.ok(loaded.ok, `${file}: ${loaded.ok ? '' : loaded.error}`);
+    }
   });
 });

@@ -213,3 +213,227 @@ function covers(event: LabelEvent, start: number, end: number): boolean {
   const middle = (start + end) / 2;
   return middle >= event.start && middle <= event.end;
 }
+
+/** The key of the shared baseline in an AnomalyCollector (device scope uses deviceIds). */
+export const SHARED_BASELINE = '';
+
+export interface AnomalyCollectorOptions {
+  /** `shared`: one baseline for every window; `device`: one per deviceId, each with its own warm-up. */
+  scope: 'shared' | 'device';
+  /** Windows a baseline collects before its first model is learnt. */
+  warmup: number;
+  /** `frozen`: learn once after the warm-up; `rolling`: learn again every `every` new windows. */
+  update: 'frozen' | 'rolling';
+  /** Rolling: new windows between two trainings of a baseline. */
+  every: number;
+  /** Newest windows kept per baseline (what a training learns from). */
+  maxSamples: number;
+  /** Device scope: most devices followed; the device heard from least recently is forgotten first. */
+  maxDevices: number;
+}
+
+/** One baseline's collected windows and where it stands. */
+export interface AnomalyBaselineState {
+  /** Newest last, at most maxSamples. */
+  rows: Float64Array[];
+  /** A model of this baseline is live (learnt here, or adopted from the model file after a restart). */
+  trained: boolean;
+  /** Its rows are being learnt from now. */
+  training: boolean;
+  /** Windows added since its last training started. */
+  fresh: number;
+  /** Windows the live model flagged, left out of the rows. */
+  flagged: number;
+  /** Its last training failed: wait for `warmup` (or `every`) more windows before the next try. */
+  failed: boolean;
+}
+
+export type AnomalyAddResult =
+  | { ok: true; key: string; flagged: boolean }
+  | { ok: false; code: 'features' | 'too-large'; message: string; path?: string };
+
+/**
+ * What model-train collects for an anomaly model: every feature window (no label), in bounded per-baseline
+ * buffers of rows in `featureNames` order. The first window (or an adopted model) fixes the feature names; a
+ * window whose names differ is refused. Windows the live model flags as anomalies are left out, so a fault does
+ * not teach itself normal.
+ */
+export class AnomalyCollector {
+  private names: string[] | null = null;
+  /** In order of the latest window: the first entry is the device heard from least recently. */
+  private readonly baselines = new Map<string, AnomalyBaselineState>();
+  /** Devices forgotten to keep within maxDevices. */
+  evicted = 0;
+
+  constructor(readonly options: AnomalyCollectorOptions) {}
+
+  get featureNames(): readonly string[] | null {
+    return this.names;
+  }
+
+  get keys(): string[] {
+    return [...this.baselines.keys()];
+  }
+
+  baseline(key: string): Readonly<AnomalyBaselineState> | undefined {
+    return this.baselines.get(key);
+  }
+
+  /** Windows held over every baseline. */
+  get size(): number {
+    let total = 0;
+    for (const state of this.baselines.values()) total += state.rows.length;
+    return total;
+  }
+
+  /**
+   * Takes over a live model after a restart: its feature names, and its baselines as already learnt (a frozen
+   * baseline is not learnt again by a redeploy).
+   */
+  adopt(featureNames: readonly string[], trainedKeys: readonly string[]): void {
+    this.names = featureNames.slice();
+    for (const key of trainedKeys.slice(-this.options.maxDevices)) {
+      const state = this.state(key);
+      state.trained = true;
+    }
+  }
+
+  /**
+   * A feature window. `isFlagged(row, key)` says whether the live model of that baseline calls it an anomaly
+   * (it is asked only for a baseline that is trained).
+   */
+  addWindow(payload: Record<string, unknown>, isFlagged: (row: Float64Array, key: string) => boolean): AnomalyAddResult {
+    const features = payload.features;
+    if (features === null || typeof features !== 'object' || Array.isArray(features)) {
+      return { ok: false, code: 'features', message: 'payload.features must be an object of name → number', path: '/features' };
+    }
+    const given = Object.keys(features);
+    if (given.length > COLLECTOR_BOUNDS.maxFeatures) {
+      return { ok: false, code: 'too-large', message: `payload.features has ${given.length} features, over the ${COLLECTOR_BOUNDS.maxFeatures}-feature limit` };
+    }
+    const source = features as Record<string, unknown>;
+    let key = SHARED_BASELINE;
+    if (this.options.scope === 'device') {
+      key = readDeviceId(payload.deviceId);
+      if (key === '') return { ok: false, code: 'features', message: `per-device learning needs payload.deviceId (at most ${COLLECTOR_BOUNDS.maxNameLength} characters)`, path: '/deviceId' };
+    }
+    const names = this.names ?? [...given].sort();
+    if (names.length === 0) return { ok: false, code: 'features', message: 'payload.features is empty', path: '/features' };
+    const badName = names.find((name) => name.length > COLLECTOR_BOUNDS.maxNameLength || name === '__proto__');
+    if (badName !== undefined) return { ok: false, code: 'features', message: `a feature name is over ${COLLECTOR_BOUNDS.maxNameLength} characters or is "__proto__"` };
+    const row = new Float64Array(names.length);
+    for (let f = 0; f < names.length; f++) {
+      const value = Object.prototype.hasOwnProperty.call(source, names[f]) ? source[names[f]] : undefined;
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        const path = `/features/${names[f].replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        if (value === undefined) return { ok: false, code: 'features', message: `feature "${names[f]}" is missing (the baseline learns ${describeNames(names)})`, path };
+        return { ok: false, code: 'features', message: `feature "${names[f]}" is ${typeof value === 'number' ? String(value) : `a ${value === null ? 'null' : typeof value}`}, not a finite number`, path };
+      }
+      row[f] = value;
+    }
+    if (given.length !== names.length) {
+      const extra = given.filter((name) => !names.includes(name));
+      return { ok: false, code: 'features', message: `unexpected feature${extra.length > 1 ? 's' : ''} ${describeNames(extra)}: the baseline learns ${describeNames(names)} (msg.reset starts over)` };
+    }
+    if (this.names === null) this.names = names;
+    const state = this.state(key);
+    if (state.trained && isFlagged(row, key)) {
+      state.flagged++;
+      return { ok: true, key, flagged: true };
+    }
+    state.rows.push(row);
+    if (state.rows.length > this.options.maxSamples) state.rows.shift();
+    state.fresh++;
+    return { ok: true, key, flagged: false };
+  }
+
+  /**
+   * The kept windows as a CSV that `iot-ai train --task anomaly` reads: `deviceId` (empty for the shared
+   * baseline) and one column per feature.
+   */
+  toCsv(): string {
+    const names = this.names ?? [];
+    const lines: Array<Array<string | number>> = [['deviceId', ...names]];
+    for (const [key, state] of this.baselines) for (const row of state.rows) lines.push([key, ...row]);
+    return formatCsv(lines);
+  }
+
+  /** Baselines to learn now: warm-up done and never learnt, or (rolling) `every` new windows since the last. */
+  due(): string[] {
+    const due: string[] = [];
+    for (const [key, state] of this.baselines) {
+      if (state.training) continue;
+      const wait = state.trained ? this.options.every : this.options.warmup;
+      const ready = state.trained
+        ? this.options.update === 'rolling' && state.fresh >= wait
+        : state.rows.length >= this.options.warmup && (!state.failed || state.fresh >= wait);
+      if (ready) due.push(key);
+    }
+    return due;
+  }
+
+  /** Baselines with at least `minRows` windows, for msg.train. */
+  trainable(minRows: number): string[] {
+    return [...this.baselines].filter(([, state]) => !state.training && state.rows.length >= minRows).map(([key]) => key);
+  }
+
+  /** Starts a training of `key`: a copy of its rows (newest last). */
+  startTraining(key: string): Float64Array[] {
+    const state = this.baselines.get(key);
+    if (state === undefined) return [];
+    state.training = true;
+    state.fresh = 0;
+    return state.rows.slice();
+  }
+
+  /** A training of `key` ended (a baseline reset or evicted meanwhile stays as it is now). */
+  finishTraining(key: string, ok: boolean): void {
+    const state = this.baselines.get(key);
+    if (state === undefined || !state.training) return;
+    state.training = false;
+    if (ok) {
+      state.trained = true;
+      state.failed = false;
+    } else state.failed = true;
+  }
+
+  /** Warm-up progress of `key`, or undefined once learnt. */
+  warmupProgress(key: string): { collected: number; needed: number } | undefined {
+    const state = this.baselines.get(key);
+    if (state !== undefined && state.trained) return undefined;
+    return { collected: Math.min(state?.rows.length ?? 0, this.options.warmup), needed: this.options.warmup };
+  }
+
+  /**
+   * Starts over: every baseline (and the feature names), or one device's. The live model stays in use until
+   * the new warm-up ends; meanwhile no window is left out as flagged.
+   */
+  reset(key?: string): void {
+    if (key === undefined) {
+      this.baselines.clear();
+      this.names = null;
+    } else this.baselines.delete(key);
+  }
+
+  /** The baseline of `key`, created (evicting the quietest device beyond maxDevices) and marked most recent. */
+  private state(key: string): AnomalyBaselineState {
+    let state = this.baselines.get(key);
+    if (state !== undefined) {
+      this.baselines.delete(key);
+      this.baselines.set(key, state);
+      return state;
+    }
+    state = { rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false };
+    this.baselines.set(key, state);
+    while (this.baselines.size > this.options.maxDevices) {
+      this.baselines.delete(this.baselines.keys().next().value as string);
+      this.evicted++;
+    }
+    return state;
+  }
+}
+
+function describeNames(names: readonly string[]): string {
+  const shown = names.slice(0, 5).map((name) => JSON.stringify(name)).join(', ');
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
+}

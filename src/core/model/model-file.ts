@@ -4,7 +4,7 @@
  */
 import { ANOMALY_LABEL, anomalyConfidence, AnomalySettings, checkAnomalySettings, isAnomalous, NORMAL_LABEL, robustScore } from './anomaly';
 import { CompiledForest, compileForest } from './compiled-forest';
-import { AnyForest, checkMlRandomForest, checkTreeForest, isPathLengthForest, isTreeForest } from './forest-format';
+import { AnyForest, checkMlRandomForest, checkTreeForest, isPathLengthForest, isTreeForest, TreeForest } from './forest-format';
 import { describeSchemaError, MODEL_FORMAT, modelFileValidator } from './schema';
 import { checkFeatureSketch, FeatureSketch } from './sketch';
 import type { Task } from './trainer';
@@ -29,8 +29,13 @@ export interface ModelFile {
   metrics: Record<string, unknown>;
   /** Every model has one but a robust-z anomaly model (see `anomaly`). */
   forest?: AnyForest;
-  /** Anomaly models: the scoring method and the threshold above which a score is an anomaly. */
+  /**
+   * Anomaly models: the shared part's scoring method and the threshold above which a score is an anomaly.
+   * Absent in a model of per-device parts only.
+   */
   anomaly?: AnomalySettings;
+  /** Anomaly models: a baseline of its own per deviceId, scored instead of the shared part for that device. */
+  devices?: Record<string, DeviceAnomalyPart>;
   /** The training distribution of each feature, for drift monitoring (sketch.ts, drift.ts). */
   sketch?: FeatureSketch;
   /** The training options used. */
@@ -40,6 +45,18 @@ export interface ModelFile {
   /** Feature name → normalised mean impurity decrease. */
   importances?: Record<string, number>;
   description?: string;
+}
+
+/** One device's own anomaly baseline (model-train with scope `device`). */
+export interface DeviceAnomalyPart {
+  anomaly: AnomalySettings;
+  /** An isolation forest (`output: "path-length"`); absent for robust-z. */
+  forest?: TreeForest;
+  /** The device's training distribution, for drift monitoring per device. */
+  sketch?: FeatureSketch;
+  metrics?: Record<string, unknown>;
+  /** When this part was learnt (ISO 8601). */
+  createdAt?: string;
 }
 
 export type ParseResult = { ok: true; model: ModelFile } | { ok: false; error: string };
@@ -141,7 +158,7 @@ function checkModelSemantics(model: ModelFile): string | null {
   if (model.labels !== undefined && new Set(model.labels.map(String)).size !== model.labels.length) {
     return 'labels must be distinct as text (predictions key probabilities by label)';
   }
-  const problem = checkForest(model, nFeatures, nClasses);
+  const problem = checkForest(model, nFeatures, nClasses) ?? checkDeviceParts(model);
   if (problem !== null) return problem;
   if (model.importances !== undefined) {
     const unknown = Object.keys(model.importances).find((name) => !model.featureNames.includes(name));
@@ -155,7 +172,8 @@ function checkForest(model: ModelFile, nFeatures: number, nClasses: number): str
   const forest = model.forest;
   const isClassification = model.task === 'classification';
   if (model.task === 'anomaly') {
-    const settings = model.anomaly as AnomalySettings;
+    if (model.anomaly === undefined) return forest === undefined ? null : 'a forest belongs to the shared part: an anomaly model without "anomaly" must not have one';
+    const settings = model.anomaly;
     const problem = checkAnomalySettings(settings, nFeatures);
     if (problem !== null) return problem;
     if (settings.method === 'robust-z') return forest === undefined ? null : 'a robust-z anomaly model must not have a forest';
@@ -164,6 +182,8 @@ function checkForest(model: ModelFile, nFeatures: number, nClasses: number): str
     }
   } else if (model.anomaly !== undefined) {
     return `anomaly settings belong to an anomaly model, not a ${model.task} model`;
+  } else if (model.devices !== undefined) {
+    return `per-device parts belong to an anomaly model, not a ${model.task} model`;
   } else if (forest === undefined) {
     return `a ${model.task} model needs a forest`;
   } else if (isTreeForest(forest) && isPathLengthForest(forest)) {
@@ -186,6 +206,33 @@ function checkForest(model: ModelFile, nFeatures: number, nClasses: number): str
     return `task is ${model.task} but the forest is an ml-random-forest ${forest.name}`;
   }
   return checkMlRandomForest(forest, nFeatures, nClasses);
+}
+
+/** Every per-device part fits the features: its settings, its forest (isolation, for that method only), its sketch. */
+function checkDeviceParts(model: ModelFile): string | null {
+  if (model.devices === undefined) return null;
+  const nFeatures = model.featureNames.length;
+  for (const [deviceId, part] of Object.entries(model.devices)) {
+    const where = `devices[${JSON.stringify(deviceId)}]`;
+    const problem = checkAnomalySettings(part.anomaly, nFeatures);
+    if (problem !== null) return `${where}: ${problem}`;
+    if (part.createdAt !== undefined && Number.isNaN(Date.parse(part.createdAt))) return `${where}: createdAt ${JSON.stringify(part.createdAt)} is not a valid date`;
+    if (part.anomaly.method === 'robust-z') {
+      if (part.forest !== undefined) return `${where}: a robust-z part must not have a forest`;
+    } else {
+      const forest = part.forest;
+      if (forest === undefined || !isPathLengthForest(forest)) return `${where}: an isolation-forest part needs a forest with output "path-length"`;
+      if (forest.nFeatures !== nFeatures) return `${where}: featureNames has ${nFeatures} names but the forest uses ${forest.nFeatures} features`;
+      if (forest.nClasses !== 0) return `${where}: a path-length forest must have nClasses 0, found ${forest.nClasses}`;
+      const treeProblem = checkTreeForest(forest);
+      if (treeProblem !== null) return `${where}: ${treeProblem}`;
+    }
+    if (part.sketch !== undefined) {
+      const sketchProblem = checkFeatureSketch(part.sketch, model.featureNames);
+      if (sketchProblem !== null) return `${where}: ${sketchProblem}`;
+    }
+  }
+  return null;
 }
 
 /** A feature vector could not be built: code `features` for model-predict's second output. */
@@ -211,9 +258,34 @@ export interface Prediction {
   model: { name: string; version: string };
 }
 
+/**
+ * An anomaly model of per-device parts cannot judge this window: `warmup` when the device has no part yet (it is
+ * still warming up in model-train, or was evicted) and the model has no shared part to fall back on; `device`
+ * when no deviceId was given and the model has no shared part.
+ */
+export interface BaselineError {
+  code: 'warmup' | 'device';
+  message: string;
+  path: string;
+}
+
+export type PredictError = FeatureError | BaselineError;
+
 export interface PredictOptions {
   /** Anomaly models: use this threshold instead of the model's (e.g. a node setting). */
   threshold?: number;
+  /**
+   * Anomaly models: the window's device. A device with its own part is scored by it; any other by the shared
+   * part (or, with none, a `warmup` error).
+   */
+  deviceId?: string;
+}
+
+/** A compiled anomaly baseline: the shared one or one device's. */
+interface AnomalyPart {
+  settings: AnomalySettings;
+  forest: CompiledForest | null;
+  sketch?: FeatureSketch;
 }
 
 /**
@@ -250,6 +322,7 @@ export class LoadedModel {
   /** Null only for a robust-z anomaly model, which has no trees. */
   readonly forest: CompiledForest | null;
   private readonly row: Float64Array;
+  private readonly devices = new Map<string, AnomalyPart>();
 
   constructor(readonly file: ModelFile) {
     this.forest =
@@ -260,7 +333,30 @@ export class LoadedModel {
       throw new Error('an isolation-forest anomaly model needs a forest with output "path-length"');
     }
     if (file.task !== 'anomaly' && this.forest === null) throw new Error(`a ${file.task} model needs a forest`);
+    if (file.task === 'anomaly' && file.anomaly === undefined && file.devices === undefined) throw new Error('an anomaly model needs a shared or a per-device part');
+    for (const [deviceId, part] of Object.entries(file.devices ?? {})) {
+      const forest = part.forest === undefined ? null : compileForest(part.forest, { nFeatures: file.featureNames.length, nClasses: 0 });
+      if (part.anomaly.method === 'isolation-forest' && forest?.sampleSize == null) {
+        throw new Error(`device ${JSON.stringify(deviceId)}: an isolation-forest part needs a forest with output "path-length"`);
+      }
+      this.devices.set(deviceId, { settings: part.anomaly, forest, sketch: part.sketch });
+    }
     this.row = new Float64Array(file.featureNames.length);
+  }
+
+  /** Anomaly models: the devices that have a part of their own. */
+  get deviceIds(): string[] {
+    return [...this.devices.keys()];
+  }
+
+  /** Anomaly models: true when `deviceId` has a part of its own. */
+  hasDevice(deviceId: string): boolean {
+    return this.devices.has(deviceId);
+  }
+
+  /** Anomaly models: true when there is a shared part (any device without its own is scored by it). */
+  get hasSharedPart(): boolean {
+    return this.file.task !== 'anomaly' || this.file.anomaly !== undefined;
   }
 
   get name(): string {
@@ -279,7 +375,7 @@ export class LoadedModel {
     return this.file.featureNames;
   }
 
-  /** Anomaly models: the method and threshold. */
+  /** Anomaly models: the method and threshold of the shared part. */
   get anomaly(): AnomalySettings | undefined {
     return this.file.anomaly;
   }
@@ -287,6 +383,11 @@ export class LoadedModel {
   /** The training distribution of the features (models trained before sketches existed have none). */
   get sketch(): FeatureSketch | undefined {
     return this.file.sketch;
+  }
+
+  /** The training distribution that judges `deviceId`: its own part's, else the shared one. */
+  sketchFor(deviceId: string | undefined): FeatureSketch | undefined {
+    return (deviceId === undefined ? undefined : this.devices.get(deviceId)?.sketch) ?? this.file.sketch;
   }
 
   /**
@@ -298,18 +399,35 @@ export class LoadedModel {
   }
 
   /** Predicts from a features object, in the contract's `prediction` shape. */
-  predict(features: unknown, options: PredictOptions = {}): { ok: true; prediction: Prediction } | { ok: false; error: FeatureError } {
+  predict(features: unknown, options: PredictOptions = {}): { ok: true; prediction: Prediction } | { ok: false; error: PredictError } {
+    if (this.file.task === 'anomaly') {
+      const missing = this.missingBaseline(options.deviceId);
+      if (missing !== null) return { ok: false, error: missing };
+    }
     const vector = this.featureVector(features);
     if (!vector.ok) return vector;
     return { ok: true, prediction: this.predictVector(vector.row, options) };
   }
 
-  /** Predicts from a vector in featureNames order. */
+  /**
+   * Anomaly models: why `deviceId` cannot be judged (no part of its own and no shared part), or null.
+   */
+  missingBaseline(deviceId: string | undefined): BaselineError | null {
+    if (this.file.task !== 'anomaly' || this.file.anomaly !== undefined) return null;
+    if (deviceId === undefined || deviceId === '') {
+      return { code: 'device', message: 'this anomaly model has per-device baselines only: the window needs a deviceId', path: '' };
+    }
+    if (this.devices.has(deviceId)) return null;
+    return { code: 'warmup', message: `device ${JSON.stringify(deviceId)} has no baseline yet (still warming up) and the model has no shared one`, path: '' };
+  }
+
+  /** Predicts from a vector in featureNames order (anomaly models: throws when missingBaseline says so). */
   predictVector(row: Float64Array, options: PredictOptions = {}): Prediction {
     const model = { name: this.file.name, version: this.file.version };
     if (this.file.task === 'anomaly') {
-      const score = this.anomalyScore(row);
-      const threshold = options.threshold ?? (this.file.anomaly as AnomalySettings).threshold;
+      const part = this.anomalyPart(options.deviceId);
+      const score = scorePart(part, row);
+      const threshold = options.threshold ?? part.settings.threshold;
       const label = isAnomalous(score, threshold) ? ANOMALY_LABEL : NORMAL_LABEL;
       return { score, label, confidence: anomalyConfidence(score, threshold), model };
     }
@@ -323,13 +441,31 @@ export class LoadedModel {
     return { label: labels[result.classIndex], confidence: result.confidence, probabilities, model };
   }
 
-  /** Anomaly models: the score of a vector in featureNames order, 0–1, higher is stranger. */
-  anomalyScore(row: Float64Array): number {
-    const settings = this.file.anomaly;
-    if (this.file.task !== 'anomaly' || settings === undefined) throw new Error(`a ${this.file.task} model has no anomaly score`);
-    if (settings.method === 'robust-z') return robustScore(row, settings.baseline as NonNullable<AnomalySettings['baseline']>);
-    return (this.forest as CompiledForest).anomalyScore(row);
+  /**
+   * Anomaly models: the score of a vector in featureNames order, 0–1, higher is stranger; by the device's own
+   * part when it has one, else by the shared part (throws when there is neither).
+   */
+  anomalyScore(row: Float64Array, deviceId?: string): number {
+    return scorePart(this.anomalyPart(deviceId), row);
   }
+
+  /** Anomaly models: the threshold that judges `deviceId` (its part's, else the shared one's). */
+  anomalyThreshold(deviceId?: string): number {
+    return this.anomalyPart(deviceId).settings.threshold;
+  }
+
+  private anomalyPart(deviceId: string | undefined): AnomalyPart {
+    if (this.file.task !== 'anomaly') throw new Error(`a ${this.file.task} model has no anomaly score`);
+    const own = deviceId === undefined ? undefined : this.devices.get(deviceId);
+    if (own !== undefined) return own;
+    if (this.file.anomaly === undefined) throw new Error((this.missingBaseline(deviceId) as BaselineError).message);
+    return { settings: this.file.anomaly, forest: this.forest };
+  }
+}
+
+function scorePart(part: AnomalyPart, row: Float64Array): number {
+  if (part.settings.method === 'robust-z') return robustScore(row, part.settings.baseline as NonNullable<AnomalySettings['baseline']>);
+  return (part.forest as CompiledForest).anomalyScore(row);
 }
 
 function escapePointer(token: string): string {

@@ -10,12 +10,16 @@ export const MODEL_FORMAT = 'iot-ai/random-forest@1';
 
 const numberArray = { type: 'array', items: { type: 'number' } } as const;
 const integerArray = { type: 'array', items: { type: 'integer' } } as const;
+/** ISO 8601 date-time with a zone, as Date#toISOString writes it (offsets accepted too). */
+const CREATED_AT_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})$';
+/** Most per-device parts one anomaly model file may hold. */
+export const MAX_DEVICE_PARTS = 10_000;
 
 export const modelFileSchema = {
   $id: 'https://iot-ai.dev/schemas/random-forest-1.json',
   title: 'iot-ai random-forest model file',
   type: 'object',
-  // `forest` is required by the last rule of allOf: every model but a robust-z anomaly model has one.
+  // `forest` is required by the last rule of allOf: every model but a robust-z (or per-device only) anomaly model has one.
   required: ['format', 'task', 'name', 'version', 'createdAt', 'featureNames', 'metrics'],
   properties: {
     format: { const: MODEL_FORMAT },
@@ -25,7 +29,7 @@ export const modelFileSchema = {
     createdAt: {
       type: 'string',
       // ISO 8601 date-time with a zone, as Date#toISOString writes it (offsets accepted too).
-      pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})$',
+      pattern: CREATED_AT_PATTERN,
     },
     featureNames: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
     labels: { type: 'array', minItems: 1, uniqueItems: true, items: { type: ['string', 'number'] } },
@@ -34,6 +38,47 @@ export const modelFileSchema = {
     dataHash: { type: 'string', pattern: '^(sha256:)?[0-9a-f]{64}$' },
     importances: { type: 'object', additionalProperties: { type: 'number' } },
     description: { type: 'string' },
+    anomaly: { $ref: '#/$defs/anomaly' },
+    sketch: { $ref: '#/$defs/sketch' },
+    devices: {
+      type: 'object',
+      minProperties: 1,
+      maxProperties: MAX_DEVICE_PARTS,
+      propertyNames: { minLength: 1, maxLength: 1024 },
+      additionalProperties: { $ref: '#/$defs/devicePart' },
+    },
+    forest: {
+      type: 'object',
+      if: { required: ['kind'] },
+      then: { $ref: '#/$defs/treeForest' },
+      else: { $ref: '#/$defs/mlRandomForest' },
+    },
+  },
+  allOf: [
+    {
+      if: { properties: { task: { const: 'classification' } }, required: ['task'] },
+      then: { required: ['labels'] },
+    },
+    {
+      // An anomaly model has a shared part (`anomaly`), per-device parts (`devices`), or both.
+      if: { properties: { task: { const: 'anomaly' } }, required: ['task'] },
+      then: { anyOf: [{ required: ['anomaly'] }, { required: ['devices'] }] },
+    },
+    {
+      // The forest is required but for a robust-z shared part, or a file of per-device parts only.
+      if: {
+        anyOf: [
+          {
+            properties: { anomaly: { type: 'object', properties: { method: { const: 'robust-z' } }, required: ['method'] } },
+            required: ['anomaly'],
+          },
+          { required: ['devices'], not: { required: ['anomaly'] } },
+        ],
+      },
+      else: { required: ['forest'] },
+    },
+  ],
+  $defs: {
     anomaly: {
       type: 'object',
       required: ['method', 'threshold'],
@@ -71,31 +116,18 @@ export const modelFileSchema = {
         },
       },
     },
-    forest: {
+    // One device's own baseline in an anomaly model: scored instead of the shared part for that deviceId.
+    devicePart: {
       type: 'object',
-      if: { required: ['kind'] },
-      then: { $ref: '#/$defs/treeForest' },
-      else: { $ref: '#/$defs/mlRandomForest' },
-    },
-  },
-  allOf: [
-    {
-      if: { properties: { task: { const: 'classification' } }, required: ['task'] },
-      then: { required: ['labels'] },
-    },
-    {
-      if: { properties: { task: { const: 'anomaly' } }, required: ['task'] },
-      then: { required: ['anomaly'] },
-    },
-    {
-      if: {
-        properties: { anomaly: { type: 'object', properties: { method: { const: 'robust-z' } }, required: ['method'] } },
-        required: ['anomaly'],
+      required: ['anomaly'],
+      properties: {
+        anomaly: { $ref: '#/$defs/anomaly' },
+        forest: { $ref: '#/$defs/treeForest' },
+        sketch: { $ref: '#/$defs/sketch' },
+        metrics: { type: 'object' },
+        createdAt: { type: 'string', pattern: CREATED_AT_PATTERN },
       },
-      else: { required: ['forest'] },
     },
-  ],
-  $defs: {
     treeForest: {
       type: 'object',
       required: ['kind', 'nFeatures', 'nClasses', 'trees'],

@@ -1,7 +1,10 @@
 (function () {
-    var NUMBER_FIELDS = ["every", "maxSamples", "trees", "maxDepth", "seed", "testFraction", "keepVersions"];
+    var NUMBER_FIELDS = ["every", "maxSamples", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold"];
     function wholeAtLeast(min) {
         return function (v) { return v === "" || v === undefined || (Number.isInteger(Number(v)) && Number(v) >= min); };
+    }
+    function fractionIn(min, max) {
+        return function (v) { return v === "" || v === undefined || (isFinite(Number(v)) && Number(v) >= min && Number(v) <= max); };
     }
     RED.nodes.registerType("model-train", {
         category: "IoT AI",
@@ -10,24 +13,43 @@
             name: { value: "" },
             model: { value: "", type: "ml-model" },
             modelName: { value: "" },
+            task: { value: "classification" },
             every: { value: 0, validate: wholeAtLeast(0) },
-            maxSamples: { value: 10000, validate: wholeAtLeast(10) },
+            maxSamples: { value: 10000, validate: function (v) {
+                return wholeAtLeast(10)(v) && (this.task !== "anomaly" || v === "" || Number(v) >= Number(this.warmup || 100));
+            } },
             trees: { value: 50, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || Number(v) <= 1000); } },
             maxDepth: { value: "", validate: wholeAtLeast(0) },
             seed: { value: 1, validate: wholeAtLeast(-2147483648) },
-            testFraction: { value: 0.2, validate: function (v) { return v === "" || (isFinite(Number(v)) && Number(v) >= 0 && Number(v) <= 0.9); } },
+            testFraction: { value: 0.2, validate: fractionIn(0, 0.9) },
             keepVersions: { value: 5, validate: wholeAtLeast(0) },
-            exportPath: { value: "training-data.csv" }
+            exportPath: { value: "training-data.csv" },
+            warmup: { value: 100, validate: wholeAtLeast(20) },
+            update: { value: "frozen" },
+            scope: { value: "shared" },
+            maxDevices: { value: 100, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || Number(v) <= 10000); } },
+            method: { value: "auto" },
+            contamination: { value: 0.01, validate: fractionIn(0, 0.49) },
+            threshold: { value: "", validate: fractionIn(0, 1) }
         },
         inputs: 1,
         outputs: 2,
         icon: "iot-ai-model.svg",
         paletteLabel: "model train",
-        label: function () { return this.name || "model train"; },
+        label: function () { return this.name || (this.task === "anomaly" ? "anomaly train" : "model train"); },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "model-train.outputs.trained" : "model-train.outputs.errors"); },
         oneditprepare: function () {
             IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
+            $("#node-input-task").val(this.task || "classification");
+            function refresh() {
+                var anomaly = $("#node-input-task").val() === "anomaly";
+                $(".iot-ai-train-anomaly").toggle(anomaly);
+                $(".iot-ai-train-labelled").toggle(!anomaly);
+                $(".iot-ai-train-devices").toggle(anomaly && $("#node-input-scope").val() === "device");
+            }
+            $("#node-input-task, #node-input-scope").on("change", refresh);
+            refresh();
         },
         oneditsave: function () {
             IotAiEditor.numbers.save(this, NUMBER_FIELDS);

@@ -1,7 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { parseModelFile, TrainingCollector, type ModelFile } from '../../core/model';
+import {
+  ANOMALY_METHODS,
+  ANOMALY_MIN_ROWS,
+  AnomalyCollector,
+  isAnomalous,
+  MAX_DEVICE_PARTS,
+  parseModelFile,
+  SHARED_BASELINE,
+  TrainingCollector,
+  type AnomalyMethod,
+  type DeviceAnomalyPart,
+  type LoadedModel,
+  type ModelFile,
+  type TreeForest,
+} from '../../core/model';
 import { readNumberOption } from '../../core/util/numbers';
 import type { MlModelNode } from '../ml-model/source';
 import { nodeFault, rejectMessage } from '../shared/messages';
@@ -9,7 +23,24 @@ import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/
 import { StatusReporter, countsText } from '../shared/status';
 import { confinedPath } from '../shared/paths';
 import { nextVersion } from '../../core/model/version';
-import type { TrainJob, WorkerMessage } from './worker';
+import type { AnomalyJob, TrainJob, WorkerMessage } from './worker';
+
+const TASKS = ['classification', 'regression', 'anomaly'] as const;
+type NodeTask = (typeof TASKS)[number];
+
+/** A config property that must be one of `choices`; absent or blank gives the first. */
+function readChoice<T extends string>(raw: unknown, name: string, choices: readonly T[]): { value: T } | { error: string } {
+  if (raw === undefined || raw === null || raw === '') return { value: choices[0] };
+  return (choices as readonly unknown[]).includes(raw) ? { value: raw as T } : { error: `${name} must be ${choices.join(', ')}; got ${JSON.stringify(raw)}` };
+}
+
+const sameNames = (a: readonly string[], b: readonly string[] | null): boolean => b !== null && a.length === b.length && a.every((name, i) => name === b[i]);
+
+/** A model this node wrote in anomaly mode with the same scope (adopted after a restart, extended per device). */
+function isOwnAnomalyModel(model: LoadedModel | undefined, scope: 'shared' | 'device'): model is LoadedModel {
+  const params = model?.file.params;
+  return model !== undefined && model.task === 'anomaly' && params?.trainedBy === 'model-train' && params.scope === scope;
+}
 
 /** The compiled worker beside this file, or (in tests run from source) the TypeScript one through tsx. */
 function startWorker(job: TrainJob): Worker {
@@ -36,27 +67,87 @@ export = function register(RED: RED): void {
       testFraction: readNumberOption(def.testFraction, 'testFraction', 0.2, { min: 0, max: 0.9 }),
       keepVersions: readNumberOption(def.keepVersions, 'keepVersions', 5, { min: 0, max: 100, integer: true }),
     };
-    const configError = !config || typeof config.replace !== 'function' ? RED._('model-train.errors.noConfig') : Object.values(numbers).find((n): n is { error: string } => 'error' in n)?.error;
+    const anomalyNumbers = {
+      warmup: readNumberOption(def.warmup, 'warmup', 100, { min: ANOMALY_MIN_ROWS, integer: true }),
+      maxDevices: readNumberOption(def.maxDevices, 'maxDevices', 100, { min: 1, max: MAX_DEVICE_PARTS, integer: true }),
+      contamination: readNumberOption(def.contamination, 'contamination', 0.01, { min: 0, max: 0.49 }),
+      threshold: readNumberOption(def.threshold, 'threshold', -1, { min: 0, max: 1 }),
+    };
+    const choices = {
+      task: readChoice<NodeTask>(def.task, 'task', TASKS),
+      update: readChoice(def.update, 'update', ['frozen', 'rolling'] as const),
+      scope: readChoice(def.scope, 'scope', ['shared', 'device'] as const),
+      method: readChoice<AnomalyMethod | 'auto'>(def.method, 'method', ['auto', ...ANOMALY_METHODS]),
+    };
+    const task = 'value' in choices.task ? choices.task.value : 'classification';
+    const isAnomalyTask = task === 'anomaly';
+    const problems = [...Object.values(numbers), ...Object.values(choices), ...(isAnomalyTask ? Object.values(anomalyNumbers) : [])];
+    let configError = !config || typeof config.replace !== 'function' ? RED._('model-train.errors.noConfig') : problems.find((n): n is { error: string } => 'error' in n)?.error;
     const option = (key: keyof typeof numbers) => (numbers[key] as { value: number }).value;
+    const anomalyOption = (key: keyof typeof anomalyNumbers) => (anomalyNumbers[key] as { value: number }).value;
+    const choice = <K extends keyof typeof choices>(key: K) => (choices[key] as { value: string }).value;
+    if (!configError && isAnomalyTask && option('maxSamples') < anomalyOption('warmup')) {
+      configError = `maxSamples (${option('maxSamples')}) must be at least warmup (${anomalyOption('warmup')})`;
+    }
+    const scope = choice('scope') as 'shared' | 'device';
+    /** A fixed threshold from the config, or undefined (the threshold then comes from the contamination). */
+    const fixedThreshold = () => (anomalyOption('threshold') >= 0 ? anomalyOption('threshold') : undefined);
     const exportPath = typeof def.exportPath === 'string' && def.exportPath.trim() !== '' ? def.exportPath.trim() : 'training-data.csv';
 
     const collector = new TrainingCollector({ maxSamples: configError ? 10 : option('maxSamples'), maxWaiting: 10000 });
+    const anomalies = new AnomalyCollector({
+      scope,
+      warmup: configError ? 100 : anomalyOption('warmup'),
+      update: choice('update') as 'frozen' | 'rolling',
+      every: configError ? 100 : option('every') || anomalyOption('warmup'),
+      maxSamples: configError ? 10 : option('maxSamples'),
+      maxDevices: scope === 'device' && !configError ? anomalyOption('maxDevices') : 1,
+    });
+    /** Whether a model already live has been looked at for adoption (once, after the config has loaded). */
+    let adopted = false;
+    /** The baseline of the latest window, for the status. */
+    let latestKey: string | undefined;
+    /** The latest window, which a training started after another one ends reports with. */
+    let latestSource: NodeMessage | undefined;
     let worker: Worker | undefined;
     let progress: { done: number; total: number } | undefined;
     let lastTrained: { version: string; score?: number } | undefined;
     let failures = 0;
+    let closing = false;
 
     const status = new StatusReporter(node, () => ({
       fill: failures > 0 ? 'yellow' : worker ? 'blue' : 'green',
       shape: worker ? 'ring' : 'dot',
       text:
-        countsText([
+        (isAnomalyTask ? anomalyStatusText() : countsText([
           [collector.size, RED._('model-train.status.samples')],
           [collector.waitingCount, RED._('model-train.status.waiting')],
-        ]) +
+        ])) +
         (progress ? ` · ${RED._('model-train.status.training')} ${progress.done}/${progress.total}` : '') +
         (lastTrained ? ` · v${lastTrained.version}${lastTrained.score !== undefined ? ` (${(lastTrained.score * 100).toFixed(1)}%)` : ''}` : ''),
     }));
+
+    function anomalyStatusText(): string {
+      const warming = latestKey === undefined ? anomalies.warmupProgress(SHARED_BASELINE) : anomalies.warmupProgress(latestKey);
+      const warmupText = warming ? `${RED._('model-train.status.warmup')} ${warming.collected}/${warming.needed}` : '';
+      if (scope === 'shared') {
+        const state = anomalies.baseline(SHARED_BASELINE);
+        if (warming) return warmupText;
+        return countsText([
+          [anomalies.size, RED._('model-train.status.windows')],
+          [state?.flagged ?? 0, RED._('model-train.status.flagged')],
+        ]);
+      }
+      const keys = anomalies.keys;
+      const ready = keys.filter((key) => anomalies.baseline(key)?.trained).length;
+      return (
+        countsText([
+          [ready, RED._('model-train.status.devicesReady')],
+          [keys.length - ready, RED._('model-train.status.devicesWarming')],
+        ]) + (warming && latestKey !== undefined ? ` · ${latestKey}: ${warmupText}` : '')
+      );
+    }
+
     if (configError) {
       node.error(`${RED._('model-train.errors.config')}: ${configError}`);
       status.showFault(configError);
@@ -93,6 +184,8 @@ export = function register(RED: RED): void {
       const now = new Date();
       const maxDepth = option('maxDepth');
       const job: TrainJob = {
+        kind: 'forest',
+        task: task === 'regression' ? 'regression' : 'classification',
         records,
         options: {
           name: typeof def.modelName === 'string' && def.modelName.trim() ? def.modelName.trim() : (live?.name ?? 'model'),
@@ -103,53 +196,237 @@ export = function register(RED: RED): void {
         },
       };
       collector.markTrained();
-      progress = { done: 0, total: option('trees') };
+      runJob(job, source, (message) => {
+        if (message.kind !== 'done') return Promise.resolve();
+        const model = message.model as ModelFile;
+        return publish(model, source).then(() => {
+          const metrics = message.metrics as { accuracy?: number; r2?: number };
+          lastTrained = { version: model.version, score: metrics.accuracy ?? metrics.r2 };
+          node.send([{ ...source, payload: { model: { name: model.name, version: model.version }, metrics, samples: records.length } }, null]);
+        });
+      });
+    };
+
+    /** Archives the live model, then writes `model` through the ml-model config (every model-predict switches). */
+    const publish = async (model: ModelFile, source: NodeMessage): Promise<void> => {
+      try {
+        archiveCurrent();
+      } catch (err) {
+        node.warn(`${RED._('model-train.errors.archive')}: ${(err as Error).message}`);
+      }
+      try {
+        await config!.replace(model);
+      } catch (err) {
+        failures++;
+        node.error(`${RED._('model-train.errors.write')}: ${(err as Error).message}`, source);
+        throw err;
+      }
+    };
+
+    /**
+     * Runs `job` in a worker. `onResult` gets the worker's answer (never an error) and settles once the model is
+     * written; either way the worker is then gone, and due anomaly baselines start their own training.
+     */
+    const runJob = (job: TrainJob, source: NodeMessage, onResult: (message: WorkerMessage) => Promise<void>, onFailure: () => void = () => undefined): void => {
+      progress = { done: 0, total: job.kind === 'forest' ? option('trees') : job.baselines.length };
       status.update();
       const running = startWorker(job);
       worker = running;
+      let settled = false;
       const finish = () => {
-        worker = undefined;
+        if (settled) return;
+        settled = true;
+        if (worker === running) worker = undefined;
         progress = undefined;
         status.update();
+        if (!closing) startDueAnomalyTraining(latestSource ?? source);
       };
+      const fail = (message: string) => {
+        if (settled) return;
+        failures++;
+        onFailure();
+        finish();
+        node.error(`${RED._('model-train.errors.train')}: ${message}`, source);
+      };
+      let answered = false;
       running.on('message', (message: WorkerMessage) => {
         if (message.kind === 'progress') {
           progress = { done: message.done, total: message.total };
           status.update();
           return;
         }
+        answered = true;
         void running.terminate();
-        if (message.kind === 'error') {
-          failures++;
+        if (message.kind === 'error') return fail(message.message);
+        onResult(message).then(finish, () => {
+          onFailure();
           finish();
-          node.error(`${RED._('model-train.errors.train')}: ${message.message}`, source);
+        });
+      });
+      running.on('error', (err) => fail(err.message));
+      running.on('exit', (code) => {
+        if (!answered && !closing) fail(`the training worker stopped (exit code ${code})`);
+      });
+    };
+
+    /** Anomaly mode: learns the baselines `keys` (the shared one, or devices) from their collected windows. */
+    const trainAnomalies = (keys: string[], source: NodeMessage): void => {
+      const featureNames = anomalies.featureNames;
+      if (keys.length === 0 || featureNames === null) return;
+      const live = config!.state().model;
+      const now = new Date();
+      const name = typeof def.modelName === 'string' && def.modelName.trim() ? def.modelName.trim() : (live?.name ?? 'model');
+      const version = nextVersion(live?.version, now);
+      const baselines = keys.map((key) => ({ key, rows: anomalies.startTraining(key) }));
+      const threshold = fixedThreshold();
+      const job: AnomalyJob = {
+        kind: 'anomaly',
+        featureNames: featureNames.slice(),
+        baselines,
+        options: {
+          name,
+          version,
+          createdAt: now.toISOString(),
+          method: choice('method') as AnomalyMethod | 'auto',
+          ...(threshold !== undefined ? { threshold } : { contamination: anomalyOption('contamination') }),
+          trees: option('trees'),
+          seed: option('seed'),
+        },
+      };
+      const params = {
+        trainedBy: 'model-train',
+        scope,
+        update: choice('update'),
+        warmup: anomalyOption('warmup'),
+        ...(threshold !== undefined ? { threshold } : { contamination: anomalyOption('contamination') }),
+      };
+      const endAll = (ok: boolean) => keys.forEach((key) => anomalies.finishTraining(key, ok));
+      runJob(
+        job,
+        source,
+        async (message) => {
+          if (message.kind !== 'done-anomaly') return;
+          const trained = message.parts.map((part) => ({ key: part.key, model: part.model as ModelFile, metrics: part.metrics }));
+          const model = scope === 'shared' ? sharedFile(trained[0].model, params) : deviceFile(trained, featureNames, { name, version, createdAt: now.toISOString() }, params);
+          if (model === null) return endAll(false);
+          await publish(model, source);
+          endAll(true);
+          lastTrained = { version: model.version };
+          for (const part of trained) {
+            const samples = baselines.find((b) => b.key === part.key)?.rows.length ?? 0;
+            const payload = { model: { name: model.name, version: model.version }, metrics: part.metrics, samples, ...(scope === 'device' ? { deviceId: part.key } : {}) };
+            node.send([{ ...source, payload }, null]);
+          }
+        },
+        () => endAll(false),
+      );
+    };
+
+    const sharedFile = (model: ModelFile, params: Record<string, unknown>): ModelFile => ({ ...model, params: { ...model.params, ...params } });
+
+    /**
+     * The per-device model file: the parts of the live model (when this node wrote it with the same features)
+     * for devices still followed, and the newly learnt ones. Null when no followed device has a part.
+     */
+    const deviceFile = (
+      trained: Array<{ key: string; model: ModelFile; metrics: unknown }>,
+      featureNames: readonly string[],
+      head: { name: string; version: string; createdAt: string },
+      params: Record<string, unknown>,
+    ): ModelFile | null => {
+      const live = config!.state().model;
+      const previous = isOwnAnomalyModel(live, 'device') && sameNames(live.featureNames, featureNames) ? (live.file.devices ?? {}) : {};
+      const fresh = new Map(trained.map((t) => [t.key, t]));
+      const entries: Array<[string, DeviceAnomalyPart]> = [];
+      // The collector's order: least recently heard from first; devices it has forgotten are left out.
+      for (const key of anomalies.keys) {
+        const learnt = fresh.get(key);
+        if (learnt !== undefined) {
+          const m = learnt.model;
+          entries.push([key, { anomaly: m.anomaly!, ...(m.forest !== undefined ? { forest: m.forest as TreeForest } : {}), ...(m.sketch ? { sketch: m.sketch } : {}), metrics: learnt.metrics as Record<string, unknown>, createdAt: m.createdAt }]);
+        } else if (Object.prototype.hasOwnProperty.call(previous, key)) entries.push([key, previous[key]]);
+      }
+      if (entries.length === 0) return null;
+      return {
+        format: trained[0].model.format,
+        task: 'anomaly',
+        ...head,
+        featureNames: featureNames.slice(),
+        metrics: { task: 'anomaly', scope: 'device', devices: entries.length, trained: trained.map((t) => t.key) },
+        params,
+        // fromEntries makes own properties, whatever the deviceIds are.
+        devices: Object.fromEntries(entries),
+      };
+    };
+
+    /** Starts the anomaly baselines whose warm-up (or rolling interval) is over, unless a training is running. */
+    const startDueAnomalyTraining = (source: NodeMessage | undefined): void => {
+      if (!isAnomalyTask || worker || source === undefined || !configLoaded()) return;
+      trainAnomalies(anomalies.due(), source);
+    };
+
+    /** The ml-model config has read its file (or failed to): the live model's name and version are known. */
+    const configLoaded = (): boolean => {
+      const state = config!.state();
+      return state.model !== undefined || state.error !== undefined;
+    };
+
+    /** Whether the live model calls `row` an anomaly, by the baseline `key` (its own part only). */
+    const flaggedByLiveModel = (row: Float64Array, key: string): boolean => {
+      const live = config!.state().model;
+      if (!live || live.task !== 'anomaly' || !sameNames(live.featureNames, anomalies.featureNames)) return false;
+      const deviceId = key === SHARED_BASELINE ? undefined : key;
+      if (deviceId === undefined ? !live.hasSharedPart : !live.hasDevice(deviceId)) return false;
+      return isAnomalous(live.anomalyScore(row, deviceId), fixedThreshold() ?? live.anomalyThreshold(deviceId));
+    };
+
+    /** After a restart: take over the baselines of a model this node wrote, once the config has loaded. */
+    const adoptLiveModel = (): void => {
+      if (adopted || !configLoaded()) return;
+      adopted = true;
+      const live = config!.state().model;
+      // Windows collected before the config loaded fix the feature names; a model of other features is not ours.
+      if (!isOwnAnomalyModel(live, scope) || (anomalies.featureNames !== null && !sameNames(live.featureNames, anomalies.featureNames))) return;
+      anomalies.adopt(live.featureNames, scope === 'shared' ? (live.hasSharedPart ? [SHARED_BASELINE] : []) : live.deviceIds);
+    };
+
+    /** Anomaly mode input: control messages and feature windows. */
+    const handleAnomaly = (msg: NodeMessage, send: SendFn): void => {
+      if (msg.reset !== undefined && msg.reset !== false) {
+        adopted = true;
+        const key = typeof msg.reset === 'string' || typeof msg.reset === 'number' ? String(msg.reset) : undefined;
+        anomalies.reset(scope === 'device' ? key : undefined);
+        latestKey = scope === 'device' ? key : undefined;
+        return;
+      }
+      const payload = msg.payload;
+      const record = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+      if (msg.train === true || (record?.train === true && !('features' in record))) {
+        if (worker) {
+          send([null, rejectMessage(msg, { code: 'busy', message: 'training is already running' })]);
           return;
         }
-        const model = message.model as ModelFile;
-        try {
-          archiveCurrent();
-        } catch (err) {
-          node.warn(`${RED._('model-train.errors.archive')}: ${(err as Error).message}`);
+        const keys = anomalies.trainable(ANOMALY_MIN_ROWS);
+        if (keys.length === 0) {
+          send([null, rejectMessage(msg, { code: 'too-few-samples', message: `no baseline has the ${ANOMALY_MIN_ROWS} windows an anomaly model needs` })]);
+          return;
         }
-        config!.replace(model).then(
-          () => {
-            const metrics = message.metrics as { accuracy?: number; r2?: number };
-            lastTrained = { version: model.version, score: metrics.accuracy ?? metrics.r2 };
-            finish();
-            node.send([{ ...source, payload: { model: { name: model.name, version: model.version }, metrics, samples: records.length } }, null]);
-          },
-          (err: Error) => {
-            failures++;
-            finish();
-            node.error(`${RED._('model-train.errors.write')}: ${err.message}`, source);
-          },
-        );
-      });
-      running.on('error', (err) => {
-        failures++;
-        finish();
-        node.error(`${RED._('model-train.errors.train')}: ${err.message}`, source);
-      });
+        trainAnomalies(keys, msg);
+        return;
+      }
+      if (!record || !('features' in record)) {
+        send([null, rejectMessage(msg, { code: 'features', message: 'expected payload.features (a feature window)' })]);
+        return;
+      }
+      adoptLiveModel();
+      const result = anomalies.addWindow(record, flaggedByLiveModel);
+      if (!result.ok) {
+        send([null, rejectMessage(msg, { code: result.code, message: result.message, ...(result.path !== undefined ? { path: result.path } : {}) })]);
+        return;
+      }
+      latestKey = scope === 'device' ? result.key : undefined;
+      latestSource = msg;
+      startDueAnomalyTraining(msg);
     };
 
     const rollback = async (send: SendFn, msg: NodeMessage): Promise<void> => {
@@ -183,7 +460,7 @@ export = function register(RED: RED): void {
         }
         try {
           await fs.promises.mkdir(path.dirname(target), { recursive: true });
-          await fs.promises.writeFile(target, collector.toCsv());
+          await fs.promises.writeFile(target, isAnomalyTask ? anomalies.toCsv() : collector.toCsv());
         } catch (err) {
           // A path the message names that cannot be a file (a folder, a file used as a folder) is bad data.
           const code = (err as NodeJS.ErrnoException).code ?? '';
@@ -191,7 +468,17 @@ export = function register(RED: RED): void {
           send([null, rejectMessage(msg, { code: 'path', message: `cannot write the export to ${target}: ${code}` })]);
           return done();
         }
-        send([{ ...msg, payload: { exported: target, samples: collector.size } }, null]);
+        send([{ ...msg, payload: { exported: target, samples: isAnomalyTask ? anomalies.size : collector.size } }, null]);
+        return done();
+      }
+      if (isAnomalyTask) {
+        handleAnomaly(msg, send);
+        status.update();
+        return done();
+      }
+      if (msg.reset !== undefined && msg.reset !== false) {
+        collector.clear();
+        status.update();
         return done();
       }
       const payload = msg.payload;
@@ -210,11 +497,22 @@ export = function register(RED: RED): void {
       done();
     };
 
+    // Anomaly mode: a warm-up that ended before the config loaded trains once it has; a restart adopts the model.
+    const unsubscribe =
+      isAnomalyTask && !configError
+        ? config!.subscribe(() => {
+            adoptLiveModel();
+            startDueAnomalyTraining(latestSource);
+          })
+        : undefined;
+
     node.on('input', (msg, send, done) => {
       handle(msg, send, done).catch((err: Error) => done(err));
     });
 
     node.on('close', (_removed, done) => {
+      closing = true;
+      unsubscribe?.();
       status.close();
       const running = worker;
       worker = undefined;

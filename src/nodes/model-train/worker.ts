@@ -1,30 +1,91 @@
 /** Trains a model off the Node-RED event loop: examples in through workerData, progress and the model file out. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { examplesFromRecords, trainModel, type FeatureRecord, type TrainModelOptions } from '../../core/model';
+import {
+  chooseAnomalyMethod,
+  examplesFromRecords,
+  trainAnomalyModel,
+  trainModel,
+  type AnomalyMethod,
+  type FeatureRecord,
+  type TrainModelOptions,
+} from '../../core/model';
 
-export interface TrainJob {
+/** A random forest from labelled examples (classification or regression). */
+export interface ForestJob {
+  kind: 'forest';
+  task: 'classification' | 'regression';
   records: FeatureRecord[];
   options: Omit<TrainModelOptions, 'createdAt' | 'onProgress' | 'pause'> & { createdAt: string };
 }
 
+/** Anomaly baselines from unlabelled rows: the shared one (key '') or one per device. */
+export interface AnomalyJob {
+  kind: 'anomaly';
+  featureNames: string[];
+  baselines: Array<{ key: string; rows: Float64Array[] }>;
+  options: {
+    name: string;
+    version: string;
+    createdAt: string;
+    method: AnomalyMethod | 'auto';
+    contamination?: number;
+    threshold?: number;
+    trees: number;
+    seed: number;
+  };
+}
+
+export type TrainJob = ForestJob | AnomalyJob;
+
 export type WorkerMessage =
   | { kind: 'progress'; done: number; total: number }
   | { kind: 'done'; model: unknown; metrics: unknown }
+  | { kind: 'done-anomaly'; parts: Array<{ key: string; model: unknown; metrics: unknown }> }
   | { kind: 'error'; message: string };
 
-async function run(job: TrainJob): Promise<WorkerMessage> {
-  const examples = examplesFromRecords(job.records, { task: 'classification' });
+const progress = (done: number, total: number) => parentPort!.postMessage({ kind: 'progress', done, total } satisfies WorkerMessage);
+
+async function trainForest(job: ForestJob): Promise<WorkerMessage> {
+  const examples = examplesFromRecords(job.records, { task: job.task });
   if (!examples.ok) return { kind: 'error', message: examples.error.message };
-  if ((examples.examples.labels?.length ?? 0) < 2) return { kind: 'error', message: 'the examples hold only one label: a classifier needs at least two' };
-  const result = await trainModel(examples.examples, {
-    ...job.options,
-    createdAt: new Date(job.options.createdAt),
-    onProgress: (done, total) => parentPort!.postMessage({ kind: 'progress', done, total } satisfies WorkerMessage),
-  });
+  if (job.task === 'classification' && (examples.examples.labels?.length ?? 0) < 2) {
+    return { kind: 'error', message: 'the examples hold only one label: a classifier needs at least two' };
+  }
+  const result = await trainModel(examples.examples, { ...job.options, createdAt: new Date(job.options.createdAt), onProgress: progress });
   return { kind: 'done', model: result.model, metrics: result.metrics };
 }
 
-run(workerData as TrainJob).then(
+async function trainAnomaly(job: AnomalyJob): Promise<WorkerMessage> {
+  const { options } = job;
+  const parts: Array<{ key: string; model: unknown; metrics: unknown }> = [];
+  // Progress counts trees over every baseline (a robust-z baseline counts as one step).
+  const steps = job.baselines.map((b) => ((options.method === 'auto' ? chooseAnomalyMethod(b.rows.length) : options.method) === 'robust-z' ? 1 : options.trees));
+  const total = steps.reduce((sum, n) => sum + n, 0);
+  let before = 0;
+  for (let b = 0; b < job.baselines.length; b++) {
+    const { key, rows } = job.baselines[b];
+    const result = await trainAnomalyModel(
+      { featureNames: job.featureNames, rows },
+      {
+        name: options.name,
+        version: options.version,
+        createdAt: new Date(options.createdAt),
+        method: options.method,
+        ...(options.threshold !== undefined ? { threshold: options.threshold } : { contamination: options.contamination }),
+        isolationForest: { nTrees: options.trees },
+        seed: options.seed,
+        onProgress: (done) => progress(before + done, total),
+      },
+    );
+    before += steps[b];
+    progress(before, total);
+    parts.push({ key, model: result.model, metrics: result.metrics });
+  }
+  return { kind: 'done-anomaly', parts };
+}
+
+const job = workerData as TrainJob;
+(job.kind === 'anomaly' ? trainAnomaly(job) : trainForest(job)).then(
   (message) => parentPort!.postMessage(message),
   (err: Error) => parentPort!.postMessage({ kind: 'error', message: err.message } satisfies WorkerMessage),
 );
