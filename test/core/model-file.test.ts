@@ -315,6 +315,18 @@ describe('model/model-file: anomaly models with per-device parts', () => {
     assert.deepEqual(model.sketchFor('cool'), perDevice.devices!.cool.sketch);
   });
 
+  it('writes each device part on one line, and reads it back unchanged', () => {
+    const text = serializeModel(perDevice);
+    assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(perDevice)));
+    const lines = text.split('\n');
+    for (const id of ['cool', 'warm']) {
+      const line = lines.find((l) => l.trimStart().startsWith(`"${id}": {`));
+      assert.ok(line, `a line for ${id}`);
+      assert.deepEqual(JSON.parse(line.trim().replace(/^"[^"]+": /, '').replace(/,$/, '')), JSON.parse(JSON.stringify(perDevice.devices![id])));
+    }
+    assert.ok(lines.length < 60, `${lines.length} lines`);
+  });
+
   it('gives code "warmup" for a device without a part and no shared part, and "device" without a deviceId', () => {
     const loaded = loadModel(perDevice);
     assert.ok(loaded.ok);

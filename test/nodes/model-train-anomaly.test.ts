@@ -189,6 +189,17 @@ describe('model-train node: anomaly models learnt live', function () {
     getNode('p1').receive({ payload: { features: { 'temp.mean': 20, 'temp.std': 0.4 } } });
     const [refused] = await unpredicted.next(1);
     assert.equal(refused.error.code, 'device');
+    // With payload.deviceId, model-predict judges each device by its own part.
+    const predicted = collect('predicted');
+    const p1 = getNode('p1');
+    for (const [deviceId, level] of [['cool', 30], ['warm', 30], ['cool', 20], ['warm', 20]] as const) {
+      p1.receive({ payload: { deviceId, features: { 'temp.mean': level, 'temp.std': 0.4 } } });
+    }
+    const verdicts = (await predicted.next(4)).map((m) => `${m.payload.deviceId}@${m.payload.features['temp.mean']}:${m.payload.prediction.label}`);
+    assert.deepEqual(verdicts, ['cool@30:anomaly', 'warm@30:normal', 'cool@20:normal', 'warm@20:anomaly']);
+    p1.receive({ payload: { deviceId: 'late', features: { 'temp.mean': 25, 'temp.std': 0.4 } } });
+    const warming = (await unpredicted.next(2))[1];
+    assert.equal(warming.error.code, 'warmup');
 
     for (let i = 5; i < 30; i++) n1.receive(windowAt('late', 25, jitter, i));
     await out1.next(3, 30_000);

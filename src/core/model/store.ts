@@ -10,11 +10,11 @@ import { LoadedModel, loadModel, ModelFile } from './model-file';
 
 /**
  * Model file text: the metadata indented for people, then the anomaly settings on one line, the feature sketch
- * with one feature per line, and the forest compact with one tree per line (a forest of 100 deep trees stays a
- * hundred long lines instead of millions of short ones).
+ * with one feature per line, the forest compact with one tree per line (a forest of 100 deep trees stays a
+ * hundred long lines instead of millions of short ones), and per-device anomaly parts one per line.
  */
 export function serializeModel(model: ModelFile): string {
-  const { forest, anomaly, sketch, ...metadata } = model;
+  const { forest, anomaly, sketch, devices, ...metadata } = model;
   const head = JSON.stringify(metadata, null, 2).replace(/\n}$/, '');
   const tail: string[] = [];
   if (anomaly !== undefined) tail.push(`  "anomaly": ${JSON.stringify(anomaly)}`);
@@ -25,6 +25,11 @@ export function serializeModel(model: ModelFile): string {
     tail.push(`  "sketch": ${JSON.stringify(sketchHead).slice(0, -1)},\n    "features": ${list}\n  }`);
   }
   if (forest !== undefined) tail.push(`  "forest": ${forestText(forest)}`);
+  // Per-device anomaly parts: one compact line each (a device's forest would otherwise take a line per number).
+  if (devices !== undefined) {
+    const lines = Object.entries(devices).map(([deviceId, part]) => `    ${JSON.stringify(deviceId)}: ${JSON.stringify(part)}`);
+    tail.push(`  "devices": ${lines.length === 0 ? '{}' : `{\n${lines.join(',\n')}\n  }`}`);
+  }
   return `${head}${tail.map((part) => `,\n${part}`).join('')}\n}\n`;
 }
 

@@ -82,25 +82,47 @@ export = function register(RED: RED): void {
       };
     });
 
+    /** Monitors of models with per-device parts: one per device, against that device's own training sketch. */
+    const deviceMonitors = new Map<string, DriftMonitor | null>();
+    const MAX_DEVICE_MONITORS = 100;
+    /** The monitored model has per-device parts and drift is compared per device. */
+    let byDevicePart = false;
+
     /** A new model brings a new training distribution: the live samples start again. */
-    function monitorFor(live: LoadedModel): DriftMonitor | null {
-      if (live === monitoredModel) return monitor;
-      monitoredModel = live;
-      drifting.clear();
-      monitor = null;
-      if (!driftOn || configError) return null;
+    function monitorFor(live: LoadedModel, key = ''): DriftMonitor | null {
+      if (live !== monitoredModel) {
+        monitoredModel = live;
+        drifting.clear();
+        deviceMonitors.clear();
+        monitor = null;
+        byDevicePart = perDevice && live.deviceIds.length > 0;
+        if (driftOn && !configError && !byDevicePart) monitor = newMonitor(live.sketch, perDevice);
+      }
+      if (!driftOn || configError || !byDevicePart) return monitor;
+      // Per-device parts: each device is compared with what its own baseline learnt from.
+      let own = deviceMonitors.get(key);
+      if (own === undefined) {
+        if (deviceMonitors.size >= MAX_DEVICE_MONITORS) deviceMonitors.delete(deviceMonitors.keys().next().value as string);
+        own = newMonitor(live.sketchFor(key), false);
+      } else deviceMonitors.delete(key);
+      deviceMonitors.set(key, own);
+      return own;
+    }
+
+    function newMonitor(sketch: LoadedModel['sketch'], streams: boolean): DriftMonitor | null {
+      if (sketch === undefined) return null;
       try {
         const windowSize = (driftOptions.window as { value: number }).value;
-        monitor = DriftMonitor.forModel(live, {
+        return new DriftMonitor(sketch, {
           windowSize,
           minSamples: Math.min(windowSize, Math.max(10, Math.round(windowSize * 0.4))),
           threshold: (driftOptions.threshold as { value: number }).value,
-          perDevice,
+          perDevice: streams,
         });
       } catch (err) {
         node.warn(`${RED._('model-predict.errors.noDrift')}: ${(err as Error).message}`);
+        return null;
       }
-      return monitor;
     }
 
     let unsubscribe: (() => void) | undefined;
@@ -125,9 +147,9 @@ export = function register(RED: RED): void {
      * drifted, and a message for the third output when the stream's state just changed (drifted or recovered).
      */
     function watchDrift(live: LoadedModel, features: unknown, deviceId: unknown, out: NodeMessage[]): DriftFlag | undefined {
-      const watcher = monitorFor(live);
-      if (watcher === null) return undefined;
       const key = perDevice ? (typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : '') : '';
+      const watcher = monitorFor(live, key);
+      if (watcher === null) return undefined;
       const added = watcher.add(features as Record<string, unknown>, key);
       if (!added.ok || added.samples < watcher.minSamples) return undefined;
       const before = drifting.get(key);
@@ -143,7 +165,7 @@ export = function register(RED: RED): void {
       drifting.delete(key);
       drifting.set(key, flag);
       // The monitor forgets its least recently fed devices; so does this map.
-      if (drifting.size > watcher.maxDevices) drifting.delete(drifting.keys().next().value as string);
+      if (drifting.size > Math.max(watcher.maxDevices, MAX_DEVICE_MONITORS)) drifting.delete(drifting.keys().next().value as string);
       if (driftOutput && (before === undefined || before.features.join('\n') !== flag.features.join('\n'))) out.push(driftMessage(live, report, key));
       return flag;
     }
@@ -167,7 +189,8 @@ export = function register(RED: RED): void {
     function predictOne(live: LoadedModel, features: unknown, deviceId: unknown, driftOut: NodeMessage[]):
       | { ok: true; prediction: Prediction }
       | { ok: false; error: { code: string; message: string; path: string } } {
-      const result = live.predict(features, threshold === undefined ? {} : { threshold });
+      const device = typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined;
+      const result = live.predict(features, { ...(threshold === undefined ? {} : { threshold }), ...(device === undefined ? {} : { deviceId: device }) });
       if (!result.ok) return result;
       if (result.prediction.label === 'anomaly' && live.task === 'anomaly') counts.anomalies++;
       const flag = watchDrift(live, features, deviceId, driftOut);
