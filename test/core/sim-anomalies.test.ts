@@ -202,7 +202,7 @@ describe('core/sim: injected anomalies', function () {
     const readings = run('health', { anomalies: 0.2, seed: 4, interval: 30_000, devices: 4, faults: false }, 72);
     const clean = run('health', { anomalies: 0, seed: 4, interval: 30_000, devices: 4, faults: false }, 72);
     const share = (rs: SimReading[]) => rs.filter((r) => r.truth.abnormal === true).length / rs.length;
-    assert.ok(share(readings) > 2 * share(clean), `abnormal ${share(readings)} vs ${share(clean)} without anomalies`);
+    assert.ok(share(readings) > 1.3 * share(clean), `abnormal ${share(readings)} vs ${share(clean)} without anomalies`);
     for (const reading of readings) {
       if (reading.truth.abnormal === true) {
         assert.equal(reading.truth.activity, 'rest');
@@ -232,7 +232,7 @@ describe('core/sim: injected anomalies', function () {
         // Thousands of episodes: the observed share is within 15 % of the configured one (plus a little for tiny shares).
         assert.ok(Math.abs(observed - share) <= 0.15 * share + 0.002, `configured ${share}, observed ${observed}`);
       }),
-      { numRuns: runs(12), seed: 11 },
+      { numRuns: runs(12, 60), seed: 11 },
     );
   });
 

@@ -32,6 +32,8 @@ export type AnomalyMix = Partial<Record<AnomalyKind, number>>;
 export interface SensorFaults {
   spike: [number, number];
   drift: [number, number];
+  /** Spikes only go up. */
+  upward?: boolean;
 }
 
 interface Episode {
@@ -128,7 +130,7 @@ export class AnomalyInjector {
     const faults = faultsOf(sensor) as SensorFaults;
     const sign = rng.next() < 0.5 ? -1 : 1;
     if (kind === 'spike') {
-      this.episode = { kind, sensor: sensor.name, start: ts, end: ts + 1, sign, size: uniform(rng, ...faults.spike) };
+      this.episode = { kind, sensor: sensor.name, start: ts, end: ts + 1, sign: faults.upward ? 1 : sign, size: uniform(rng, ...faults.spike) };
     } else {
       const { min, max } = ANOMALY_DURATIONS[kind];
       const length = uniform(rng, min, max);

@@ -24,9 +24,9 @@ import {
 import type { DeviceState, SensorDef, Truth } from './types';
 
 export const HEALTH_SENSORS: readonly SensorDef[] = [
-  { name: 'heartRate', kind: 'number', unit: 'beat/min', decimals: 0, min: 25, max: 240, glitch: 255, faults: { spike: [35, 70], drift: [15, 30] } },
+  { name: 'heartRate', kind: 'number', unit: 'beat/min', decimals: 0, min: 25, max: 240, glitch: 255, faults: { spike: [40, 80], drift: [30, 50] } },
   { name: 'accel', kind: 'number', unit: 'm/s2', decimals: 2, min: 0, max: 160, glitch: -1 },
-  { name: 'skinTemp', kind: 'number', unit: 'Cel', decimals: 2, min: 20, max: 45, glitch: -127, faults: { spike: [2, 4], drift: [1, 2] } },
+  { name: 'skinTemp', kind: 'number', unit: 'Cel', decimals: 2, min: 20, max: 45, glitch: -127, faults: { spike: [3, 6], drift: [2, 4] } },
 ];
 
 type Activity = 'rest' | 'walk' | 'run';

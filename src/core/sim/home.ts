@@ -27,10 +27,10 @@ const ROOM_TYPES = ['living', 'kitchen', 'bedroom', 'office', 'bath'] as const;
 type RoomType = (typeof ROOM_TYPES)[number];
 
 export const HOME_SENSORS: readonly SensorDef[] = [
-  { name: 'temperature', kind: 'number', unit: 'Cel', decimals: 2, min: -20, max: 60, glitch: 85, faults: { spike: [3, 6], drift: [1.5, 3] } },
-  { name: 'humidity', kind: 'number', unit: '%RH', decimals: 1, min: 0, max: 100, glitch: 127.5, faults: { spike: [10, 20], drift: [6, 12] } },
+  { name: 'temperature', kind: 'number', unit: 'Cel', decimals: 2, min: -20, max: 60, glitch: 85, faults: { spike: [4, 8], drift: [3, 6] } },
+  { name: 'humidity', kind: 'number', unit: '%RH', decimals: 1, min: 0, max: 100, glitch: 127.5, faults: { spike: [15, 30], drift: [12, 25] } },
   { name: 'light', kind: 'number', unit: 'lx', decimals: 0, min: 0, max: 100000, glitch: -1 },
-  { name: 'co2', kind: 'number', unit: 'ppm', decimals: 0, min: 250, max: 10000, glitch: 65535, faults: { spike: [300, 600], drift: [150, 300] } },
+  { name: 'co2', kind: 'number', unit: 'ppm', decimals: 0, min: 250, max: 10000, glitch: 65535, faults: { spike: [400, 800], drift: [300, 600], upward: true } },
   { name: 'motion', kind: 'boolean' },
 ];
 
