@@ -42,6 +42,10 @@ Options:
                       (default: now on a broker, 2024-06-03T00:00:00Z for a CSV)
   --protocol 4|5      MQTT protocol version (default: 5, or 3.1.1 when the broker refuses 5)
   --no-faults         no broken payloads, dropouts or outages
+  --anomalies SHARE   inject sensor faults with their truth in this expected share of device
+                      time, 0 to 0.5 (default 0, off; e.g. 0.02): spikes, stuck sensors and drifts
+                      of minutes to hours (health: also tachycardia at rest); adds the columns
+                      truth.anomaly (true/false), truth.anomalyKind and truth.anomalySensor
   -h, --help          this text
 
 Topics (broker): readings <scenario>/<deviceId>/sensors, truth <scenario>/<deviceId>/truth,
@@ -69,7 +73,7 @@ interface SimulateArguments {
   protocol?: 4 | 5;
 }
 
-const VALUE_FLAGS = ['scenario', 'broker', 'csv', 'devices', 'interval', 'seed', 'format', 'duration', 'speed', 'start', 'protocol'];
+const VALUE_FLAGS = ['scenario', 'broker', 'csv', 'devices', 'interval', 'seed', 'format', 'duration', 'speed', 'start', 'protocol', 'anomalies'];
 const SWITCHES = ['no-faults'];
 
 function parseArguments(argv: readonly string[]): SimulateArguments | 'help' {
@@ -111,8 +115,9 @@ function parseArguments(argv: readonly string[]): SimulateArguments | 'help' {
     speed: values.get('speed'),
     startTime: values.get('start'),
     faults: !switches.has('no-faults'),
+    anomalies: values.get('anomalies'),
   });
-  if (!parsed.ok) throw new UsageError(parsed.error.replace(/\b(devices|interval|seed|format|speed|scenario) must/g, '--$1 must').replace('startTime must', '--start must'));
+  if (!parsed.ok) throw new UsageError(parsed.error.replace(/\b(devices|interval|seed|format|speed|scenario|anomalies) must/g, '--$1 must').replace('startTime must', '--start must'));
 
   let durationS: number | undefined;
   const durationText = values.get('duration');
@@ -158,6 +163,7 @@ function scenarioFor(config: SimConfig, startTime: number, origin: number): Simu
     startTime,
     origin,
     faults: config.faults,
+    anomalies: config.anomalies,
   });
 }
 

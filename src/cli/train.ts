@@ -75,7 +75,8 @@ Options:
 Anomaly models (learnt without labels): iot-ai train --task anomaly --data FILE.csv --out MODEL.json
   --label COLUMN         optional ground truth (e.g. truth.anomaly: 0/false/normal is normal), used only to
                          measure detection and false alarms on held-out rows (--test-fraction, default 0.2)
-  --method M             isolation-forest or robust-z (default: isolation-forest from 256 training rows on)
+  --method M             robust-z (default) or isolation-forest (slower; it also sees
+                         anomalies in how features go together; --trees or --sample-size imply it)
   --contamination F      share of training rows expected to be anomalous; sets the threshold (default 0.01)
   --threshold T          a fixed score threshold in [0, 1] instead
   --trees N              isolation trees (default 100)
@@ -209,7 +210,8 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
     label: isAnomaly ? single('label') : required('label'),
     out: required('out'),
     task,
-    method: method as AnomalyMethod | undefined,
+    // --trees or --sample-size without --method can only mean the isolation forest.
+    method: (method ?? (isAnomaly && (values.has('trees') || values.has('sample-size')) ? 'isolation-forest' : undefined)) as AnomalyMethod | undefined,
     contamination,
     threshold,
     sampleSize: integer('sample-size', 2),

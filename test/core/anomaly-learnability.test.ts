@@ -129,7 +129,7 @@ describe('anomaly models: learnability on injected sensor faults', function () {
     const all: Array<Awaited<ReturnType<typeof compare>>> = [];
     for (let seed = 1; seed <= 8; seed++) all.push(await compare(seed));
     const rows: Array<[string, (r: Awaited<ReturnType<typeof compare>>) => Measured]> = [
-      ['isolation forest, contamination 0.01 (default)', (r) => r.isolationForest],
+      ['isolation forest, contamination 0.01', (r) => r.isolationForest],
       ['isolation forest, contamination 0.05', (r) => r.isolationForest05],
       ['robust-z, contamination 0.01 (default)', (r) => r.robustZ],
       ['robust-z, contamination 0.02', (r) => r.robustZ02],

@@ -211,11 +211,11 @@ describe('model/train-anomaly and the anomaly model file', () => {
   let forestModel: ModelFile;
   let robustModel: ModelFile;
   before(async () => {
-    forestModel = (await trainAnomalyModel({ featureNames: NAMES, rows: clean }, { name: 'room', createdAt, isolationForest: { nTrees: 30 } })).model;
+    forestModel = (await trainAnomalyModel({ featureNames: NAMES, rows: clean }, { name: 'room', createdAt, method: 'isolation-forest', isolationForest: { nTrees: 30 } })).model;
     robustModel = (await trainAnomalyModel({ featureNames: NAMES, rows: clean.slice(0, 100) }, { name: 'tiny', version: '0.1.0', createdAt })).model;
   });
 
-  it('picks the isolation forest from 256 rows on, robust-z below, and sets the threshold from contamination 0.01', () => {
+  it('fits the isolation forest when asked, robust-z by default, and sets the threshold from contamination 0.01', () => {
     assert.equal(forestModel.task, 'anomaly');
     assert.equal(forestModel.anomaly?.method, 'isolation-forest');
     assert.equal(forestModel.anomaly?.contamination, 0.01);

@@ -26,7 +26,10 @@ import { MODEL_FORMAT } from './schema';
 import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from './sketch';
 import type { ProgressCallback } from './trainer';
 
-/** With fewer training rows than this, `auto` picks robust-z: 256 is the isolation forest's own subsample. */
+/**
+ * The isolation forest's own subsample: with fewer training rows it grows its trees on all of them. (`auto` used to
+ * pick the forest from this many rows on; it now picks robust-z at every size, see chooseAnomalyMethod.)
+ */
 export const ISOLATION_FOREST_MIN_ROWS = 256;
 /** The fewest rows an anomaly model is fitted from (a warm-up shorter than this says too little). */
 export const ANOMALY_MIN_ROWS = 20;
@@ -44,7 +47,7 @@ export interface TrainAnomalyOptions {
   version?: string;
   /** Comes from the caller's clock. */
   createdAt: Date;
-  /** Default `auto`: isolation-forest from ISOLATION_FOREST_MIN_ROWS training rows on, robust-z below. */
+  /** Default `auto`: robust-z (chooseAnomalyMethod); `isolation-forest` must be asked for. */
   method?: AnomalyMethod | 'auto';
   /** Share of training rows expected to be anomalous: the threshold is their (1 − c) score quantile. Default 0.01. */
   contamination?: number;
@@ -101,8 +104,15 @@ export interface TrainAnomalyResult {
   scores: { values: Float64Array; truth: Uint8Array | null };
 }
 
-export function chooseAnomalyMethod(trainRows: number): AnomalyMethod {
-  return trainRows >= ISOLATION_FOREST_MIN_ROWS ? 'isolation-forest' : 'robust-z';
+/**
+ * What `auto` picks: robust-z, whatever the number of rows. Measured on per-window sensor faults (docs/anomaly.md:
+ * the synthetic room data and the simulator's injected spikes, stuck sensors, drifts and tachycardia), robust-z
+ * finds two to eight times as many faulty windows as the isolation forest at the same contamination, with as few
+ * false alarms and a similar ROC AUC. The isolation forest stays available (`method: 'isolation-forest'`): it is
+ * the one that sees anomalies in how features go together (contextual anomalies).
+ */
+export function chooseAnomalyMethod(_trainRows: number): AnomalyMethod {
+  return 'robust-z';
 }
 
 export async function trainAnomalyModel(data: AnomalyData, options: TrainAnomalyOptions): Promise<TrainAnomalyResult> {

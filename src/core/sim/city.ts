@@ -28,8 +28,8 @@ import type { DeviceState, SensorDef, Truth } from './types';
 export const CITY_SENSORS: readonly SensorDef[] = [
   { name: 'vehicles', kind: 'number', decimals: 0, min: 0, max: 1000, glitch: -1 },
   { name: 'speed', kind: 'number', unit: 'km/h', decimals: 1, min: 0, max: 200, glitch: 655.35 },
-  { name: 'pm25', kind: 'number', unit: 'ug/m3', decimals: 1, min: 0, max: 1000, glitch: -999 },
-  { name: 'no2', kind: 'number', unit: 'ug/m3', decimals: 1, min: 0, max: 2000, glitch: -999 },
+  { name: 'pm25', kind: 'number', unit: 'ug/m3', decimals: 1, min: 0, max: 1000, glitch: -999, faults: { spike: [60, 150], drift: [25, 50], upward: true } },
+  { name: 'no2', kind: 'number', unit: 'ug/m3', decimals: 1, min: 0, max: 2000, glitch: -999, faults: { spike: [100, 200], drift: [40, 80], upward: true } },
 ];
 
 export const PLANS = ['normal', 'rush', 'event'] as const;
@@ -212,4 +212,6 @@ export const CITY: ScenarioModel = {
   commandFields: ['plan', 'alert'],
   deviceId: (index) => `junction-${index + 1}`,
   createDevice: (context) => new Intersection(context),
+  // The air-quality sensors: stuck and drifting episodes of minutes to hours, and spikes.
+  anomalyMix: { spike: 3, stuck: 1, drift: 1 },
 };

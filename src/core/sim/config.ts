@@ -1,4 +1,5 @@
 import { readNumberOption, toBoolean } from '../util/numbers';
+import { MAX_ANOMALY_SHARE } from './anomalies';
 import { SIM_DEFAULTS } from './scenario';
 import { SCENARIOS, SIM_FORMATS, type ScenarioName, type SimFormat } from './types';
 
@@ -17,6 +18,8 @@ export interface SimConfig {
   startTime?: number;
   /** Broken payloads, dropouts and outages. */
   faults: boolean;
+  /** Expected share of device time with an injected sensor fault, with its truth (0: off). */
+  anomalies: number;
 }
 
 /** The raw properties, as saved in a flow (numeric strings and blanks from editor fields are accepted). */
@@ -30,6 +33,7 @@ export interface RawSimConfig {
   autostart?: unknown;
   startTime?: unknown;
   faults?: unknown;
+  anomalies?: unknown;
 }
 
 export const SIM_LIMITS = { devices: 1000, minInterval: 10, maxInterval: 24 * 60 * 60 * 1000, maxSpeed: 10000 };
@@ -59,6 +63,7 @@ export function parseSimConfig(raw: RawSimConfig): { ok: true; config: SimConfig
   const seed = number(raw.seed, 'seed', SIM_DEFAULTS.seed, { integer: true });
   const speed = number(raw.speed, 'speed', SIM_DEFAULTS.speed, { max: SIM_LIMITS.maxSpeed });
   if (!(speed > 0)) errors.push(`speed must be above 0, got ${speed}`);
+  const anomalies = number(raw.anomalies, 'anomalies', SIM_DEFAULTS.anomalies, { min: 0, max: MAX_ANOMALY_SHARE });
 
   let startTime: number | undefined;
   if (raw.startTime !== undefined && raw.startTime !== null && !(typeof raw.startTime === 'string' && raw.startTime.trim() === '')) {
@@ -76,6 +81,7 @@ export function parseSimConfig(raw: RawSimConfig): { ok: true; config: SimConfig
     format,
     autostart: toBoolean(raw.autostart, true),
     faults: toBoolean(raw.faults, true),
+    anomalies,
   };
   if (startTime !== undefined) config.startTime = startTime;
   return { ok: true, config };

@@ -30,6 +30,11 @@ export interface SimDevice {
   command(fields: Record<string, unknown>): CommandCheck;
   /** The actuator state the device reports after a command. */
   state(): DeviceState;
+  /**
+   * Health: starts an episode of tachycardia now if the wearer is at rest and has none, with its length drawn from
+   * `rng` (the anomaly stream); returns its end, or undefined when not at rest.
+   */
+  startEpisode?(rng: Random): number | undefined;
 }
 
 /** A scenario: its sensors, its truth, its device names and how to build a device. */
@@ -41,6 +46,10 @@ export interface ScenarioModel {
   commandFields: readonly string[];
   deviceId(index: number): string;
   createDevice(context: DeviceContext): SimDevice;
+  /** How often each kind of anomaly starts when anomalies are on, relative to the others. */
+  anomalyMix: Partial<Record<'spike' | 'stuck' | 'drift' | 'tachycardia', number>>;
+  /** A truth name whose `true` is itself an anomaly (health: `abnormal`, reported as `tachycardia`). */
+  abnormalTruth?: string;
 }
 
 /** A command value given as ON/OFF (any case) or a boolean. */

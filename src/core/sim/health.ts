@@ -24,9 +24,9 @@ import {
 import type { DeviceState, SensorDef, Truth } from './types';
 
 export const HEALTH_SENSORS: readonly SensorDef[] = [
-  { name: 'heartRate', kind: 'number', unit: 'beat/min', decimals: 0, min: 25, max: 240, glitch: 255 },
+  { name: 'heartRate', kind: 'number', unit: 'beat/min', decimals: 0, min: 25, max: 240, glitch: 255, faults: { spike: [40, 80], drift: [30, 50] } },
   { name: 'accel', kind: 'number', unit: 'm/s2', decimals: 2, min: 0, max: 160, glitch: -1 },
-  { name: 'skinTemp', kind: 'number', unit: 'Cel', decimals: 2, min: 20, max: 45, glitch: -127 },
+  { name: 'skinTemp', kind: 'number', unit: 'Cel', decimals: 2, min: 20, max: 45, glitch: -127, faults: { spike: [3, 6], drift: [2, 4] } },
 ];
 
 type Activity = 'rest' | 'walk' | 'run';
@@ -202,6 +202,15 @@ class Wearable implements SimDevice {
     return { activity: this.activity, abnormal: this.abnormal() };
   }
 
+  /** An injected episode of tachycardia, as a natural one (125–165 beat/min, 3–15 minutes), only at rest. */
+  startEpisode(rng: Random): number | undefined {
+    if (this.activity !== 'rest' || this.abnormal()) return undefined;
+    this.abnormalUntil = this.time + uniform(rng, 3, 15) * MINUTE;
+    this.abnormalRate = uniform(rng, 125, 165);
+    this.asleep = false;
+    return this.abnormalUntil;
+  }
+
   command(fields: Record<string, unknown>): CommandCheck {
     let level: number | undefined;
     let alert: 'caregiver' | 'none' | undefined;
@@ -243,4 +252,6 @@ export const HEALTH: ScenarioModel = {
   commandFields: ['alert', 'level'],
   deviceId: (index) => `wearable-${index + 1}`,
   createDevice: (context) => new Wearable(context),
+  anomalyMix: { spike: 3, stuck: 1, drift: 1, tachycardia: 1 },
+  abnormalTruth: 'abnormal',
 };

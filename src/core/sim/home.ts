@@ -27,10 +27,10 @@ const ROOM_TYPES = ['living', 'kitchen', 'bedroom', 'office', 'bath'] as const;
 type RoomType = (typeof ROOM_TYPES)[number];
 
 export const HOME_SENSORS: readonly SensorDef[] = [
-  { name: 'temperature', kind: 'number', unit: 'Cel', decimals: 2, min: -20, max: 60, glitch: 85 },
-  { name: 'humidity', kind: 'number', unit: '%RH', decimals: 1, min: 0, max: 100, glitch: 127.5 },
+  { name: 'temperature', kind: 'number', unit: 'Cel', decimals: 2, min: -20, max: 60, glitch: 85, faults: { spike: [4, 8], drift: [3, 6] } },
+  { name: 'humidity', kind: 'number', unit: '%RH', decimals: 1, min: 0, max: 100, glitch: 127.5, faults: { spike: [15, 30], drift: [12, 25] } },
   { name: 'light', kind: 'number', unit: 'lx', decimals: 0, min: 0, max: 100000, glitch: -1 },
-  { name: 'co2', kind: 'number', unit: 'ppm', decimals: 0, min: 250, max: 10000, glitch: 65535 },
+  { name: 'co2', kind: 'number', unit: 'ppm', decimals: 0, min: 250, max: 10000, glitch: 65535, faults: { spike: [400, 800], drift: [300, 600], upward: true } },
   { name: 'motion', kind: 'boolean' },
 ];
 
@@ -258,4 +258,5 @@ export const HOME: ScenarioModel = {
   commandFields: ['light', 'setpoint'],
   deviceId: (index) => `${ROOM_TYPES[index % ROOM_TYPES.length]}-${Math.floor(index / ROOM_TYPES.length) + 1}`,
   createDevice: (context) => new HomeRoom(context),
+  anomalyMix: { spike: 3, stuck: 1, drift: 1 },
 };

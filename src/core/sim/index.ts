@@ -1,3 +1,5 @@
+export { ANOMALY_DURATIONS, ANOMALY_KINDS, ANOMALY_TRUTH_NAMES, MAX_ANOMALY_SHARE } from './anomalies';
+export type { AnomalyKind } from './anomalies';
 export { parseSimConfig, SIM_LIMITS } from './config';
 export type { RawSimConfig, SimConfig } from './config';
 export { createScenario, deviceTopics, ingestSensors, Simulation, SCENARIO_MODELS, SIM_DEFAULTS } from './scenario';

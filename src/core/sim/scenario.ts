@@ -1,3 +1,4 @@
+import { ANOMALY_TRUTH_NAMES, AnomalyInjector, MAX_ANOMALY_SHARE } from './anomalies';
 import { CITY } from './city';
 import type { ScenarioModel, SimDevice } from './device';
 import { HEALTH } from './health';
@@ -34,6 +35,8 @@ export const SIM_DEFAULTS = {
   outagesPerHour: 1 / 12,
   /** At most this many readings per device are made up in one `step` after the clock jumped (a sleeping laptop). */
   maxCatchUp: 1000,
+  /** Expected share of device time with an injected sensor fault (spike, stuck, drift; health: tachycardia): off. */
+  anomalies: 0,
 };
 
 export interface ScenarioOptions {
@@ -53,6 +56,11 @@ export interface ScenarioOptions {
   malformedRate?: number;
   dropoutRate?: number;
   outagesPerHour?: number;
+  /**
+   * Expected share of device time with an injected anomaly (0 to 0.5; default 0, off): spikes, stuck sensors and
+   * drifts (health: also tachycardia at rest), with `anomaly`, `anomalyKind` and `anomalySensor` in the truth.
+   */
+  anomalies?: number;
 }
 
 interface Slot {
@@ -62,6 +70,8 @@ interface Slot {
   faultRng: Random;
   nextTs: number;
   offlineUntil: number;
+  /** Sensor faults with their truth (anomalies on), from a stream of their own. */
+  anomalies?: AnomalyInjector;
 }
 
 /** Topics of a simulated device. */
@@ -94,6 +104,8 @@ export class Simulation {
   readonly format: SimFormat;
   readonly startTime: number;
   readonly origin: number;
+  /** Expected share of device time with an injected anomaly (0: off). */
+  readonly anomalies: number;
   private readonly model: ScenarioModel;
   private readonly slots: Slot[];
   private readonly byId = new Map<string, Slot>();
@@ -123,10 +135,14 @@ export class Simulation {
     this.dropoutRate = faults ? (options.dropoutRate ?? SIM_DEFAULTS.dropoutRate) : 0;
     this.outageRate = faults ? (options.outagesPerHour ?? SIM_DEFAULTS.outagesPerHour) / (60 * MINUTE) : 0;
 
+    const anomalies = options.anomalies ?? SIM_DEFAULTS.anomalies;
+    if (!(anomalies >= 0 && anomalies <= MAX_ANOMALY_SHARE)) throw new RangeError(`anomalies must be a share from 0 to ${MAX_ANOMALY_SHARE}, got ${anomalies}`);
+    this.anomalies = anomalies;
+
     this.scenario = scenario;
     this.model = SCENARIO_MODELS[scenario];
     this.sensors = this.model.sensors;
-    this.truthNames = this.model.truthNames;
+    this.truthNames = anomalies > 0 ? [...this.model.truthNames, ...ANOMALY_TRUTH_NAMES] : this.model.truthNames;
     // The same seed gives different worlds in different scenarios, and a device's draws never depend on others.
     const worldSeed = hash32(seed, Math.floor(seed / 4294967296), SCENARIOS.indexOf(scenario));
     this.slots = [];
@@ -138,6 +154,16 @@ export class Simulation {
       const phase = Math.floor(faultRng.next() * this.interval);
       const device = this.model.createDevice({ id, index, seed: worldSeed, rng, startTime: this.startTime, interval: this.interval });
       const slot: Slot = { device, index, faultRng, nextTs: this.startTime + phase, offlineUntil: -Infinity };
+      if (anomalies > 0) {
+        // A stream apart from the device's and the faults', so turning anomalies on changes nothing else.
+        slot.anomalies = new AnomalyInjector(new Random(hash32(worldSeed, 0x616e6f6d), index), {
+          share: anomalies,
+          interval: this.interval,
+          sensors: this.sensors,
+          mix: this.model.anomalyMix,
+          abnormalTruth: this.model.abnormalTruth,
+        });
+      }
       this.slots.push(slot);
       this.byId.set(id, slot);
     }
@@ -198,11 +224,12 @@ export class Simulation {
   private read(slot: Slot, ts: number): SimReading {
     const { device, faultRng } = slot;
     device.evolve(ts);
-    const truth = device.truth();
+    let truth = device.truth();
     const measured = device.measure();
     const topic = deviceTopics(this.scenario, device.id).sensors;
     const values: Record<string, MeasuredValue> = {};
     for (const sensor of this.sensors) values[sensor.name] = measured[sensor.name] ?? null;
+    if (slot.anomalies) truth = { ...truth, ...slot.anomalies.apply(ts, device, values, truth) };
 
     if (ts >= slot.offlineUntil && happens(faultRng, this.outageRate, this.interval)) {
       slot.offlineUntil = ts + uniform(faultRng, 1, 5) * MINUTE;

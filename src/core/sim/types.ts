@@ -19,6 +19,9 @@ export interface SensorDef {
   max?: number;
   /** What a faulty sensor reports (outside [min, max]), e.g. 85 °C from a DS18B20 after a power-on reset. */
   glitch?: number;
+  /** Sensor faults this sensor can have when anomalies are on (none: it never fails that way). */
+  /** `upward`: spikes only go up (a concentration: dust on the optics, a puff of exhaust); drifts go either way. */
+  faults?: { spike: [number, number]; drift: [number, number]; upward?: boolean };
 }
 
 export type TruthValue = string | number | boolean;

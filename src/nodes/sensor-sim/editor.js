@@ -13,9 +13,9 @@
     }
     function isSpeed(v) { return v === undefined || v === "" || (String(v).trim() !== "" && isFinite(Number(v)) && Number(v) > 0 && Number(v) <= 10000); }
     function isSeed(v) { return v === undefined || v === "" || (String(v).trim() !== "" && isFinite(Number(v)) && Math.floor(Number(v)) === Number(v)); }
-    var VALIDATORS = { devices: inRange(1, 1000, true), interval: inRange(10, 86400000, true), seed: isSeed, speed: isSpeed };
+    var VALIDATORS = { devices: inRange(1, 1000, true), interval: inRange(10, 86400000, true), seed: isSeed, speed: isSpeed, anomalies: inRange(0, 0.5, false) };
     // The numeric properties are edited in inputs Node-RED does not read itself, so that they are saved as numbers.
-    var NUMERIC = ["devices", "interval", "seed", "speed"];
+    var NUMERIC = ["devices", "interval", "seed", "speed", "anomalies"];
     function validStart(v) {
         if (v === undefined || v === "" || (typeof v === "number" && v >= 0)) { return true; }
         var text = String(v).trim();
@@ -34,7 +34,8 @@
             format: { value: "senml" },
             startTime: { value: "", validate: validStart },
             autostart: { value: true },
-            faults: { value: true }
+            faults: { value: true },
+            anomalies: { value: 0, validate: VALIDATORS.anomalies }
         },
         inputs: 1,
         outputs: 1,

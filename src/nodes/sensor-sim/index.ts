@@ -46,6 +46,7 @@ export = function register(RED: RED): void {
       startTime: config.startTime ?? origin,
       origin,
       faults: config.faults,
+      anomalies: config.anomalies,
     });
     let timer: NodeJS.Timeout | undefined;
 
