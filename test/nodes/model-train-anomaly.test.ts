@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadModel, saveModel, type LoadedModel } from '../../src/core/model';
+import { fitAnomalyModel, loadModel, saveModel, type LoadedModel } from '../../src/core/model';
 import { helper, harness, collect, getNode, settle, type HelperNode } from '../helpers/runtime';
 import { toyClassifier } from '../helpers/models';
 import mlModel = require('../../src/nodes/ml-model');
@@ -207,6 +207,29 @@ describe('model-train node: anomaly models learnt live', function () {
     assert.deepEqual(three.deviceIds.sort(), ['cool', 'late', 'warm'], 'earlier parts are kept when a new device is learnt');
     assert.equal(judge(three, 25, 'late'), 'normal');
     assert.equal(judge(three, 20, 'cool'), 'normal');
+  });
+
+  it('per device: a shared model already in the file (a seed) stays as the fallback for devices still warming up', async () => {
+    // Seed the file with a shared robust-z model of a 25 °C room, as a bundled model seeds an ml-model path.
+    const jitterSeed = noise(9);
+    const seedRecords = Array.from({ length: 60 }, (_, i) => ({ features: windowAt('any', 25, jitterSeed, i).payload.features }));
+    const seeded = await fitAnomalyModel(seedRecords, { name: 'seed', createdAt: new Date(0), method: 'robust-z' });
+    assert.ok(seeded.ok);
+    await saveModel(modelPath, seeded.result.model);
+    await load({ warmup: 30, scope: 'device' });
+    const out1 = collect('out1');
+    const n1 = getNode('n1');
+    const jitter = noise(4);
+    for (let i = 0; i < 30; i++) n1.receive(windowAt('cool', 20, jitter, i));
+    await out1.next(1, 30_000);
+    await settle(200);
+    const file = onDisk();
+    assert.deepEqual(Object.keys(file.devices), ['cool']);
+    assert.equal(file.anomaly.method, 'robust-z', 'the seed\'s shared part is kept');
+    const live = liveModel();
+    assert.equal(judge(live, 20, 'cool'), 'normal', 'cool is judged by its own baseline');
+    assert.equal(judge(live, 20, 'new'), 'anomaly', 'a device still warming up is judged by the shared 25 °C baseline');
+    assert.equal(judge(live, 25, 'new'), 'normal');
   });
 
   it('per device: follows at most maxDevices devices, forgetting the least recently heard', async () => {

@@ -347,7 +347,14 @@ export = function register(RED: RED): void {
         } else if (Object.prototype.hasOwnProperty.call(previous, key)) entries.push([key, previous[key]]);
       }
       if (entries.length === 0) return null;
+      // A shared part already in the file (e.g. a bundled model that seeded it) stays as the fallback for devices
+      // still warming up, so they are judged by it rather than refused.
+      const fallback =
+        live !== undefined && live.task === 'anomaly' && live.hasSharedPart && sameNames(live.featureNames, featureNames)
+          ? { anomaly: live.file.anomaly, ...(live.file.forest !== undefined ? { forest: live.file.forest } : {}), ...(live.file.sketch ? { sketch: live.file.sketch } : {}) }
+          : {};
       return {
+        ...fallback,
         format: trained[0].model.format,
         task: 'anomaly',
         ...head,
