@@ -34,6 +34,14 @@ const ANOMALY_MODELS = [
     features: ['heartRate.mean', 'heartRate.min', 'heartRate.max'], keep: (row) => Number(row['accel.std']) < REST_ACCEL_STD,
     truth: 'truth.abnormal', method: 'robust-z', contamination: 0.005,
   },
+  // city-sensor-anomaly: the air-quality sensors of a junction (the smart-city flow's sensor check, and the shared
+  // fallback of the baselines it learns per junction); simulated with sensor faults, truth.anomaly only measures.
+  {
+    name: 'city-sensor-anomaly', scenario: 'city', devices: 8, seed: 15, anomalies: 0.02, sensors: ['pm25', 'no2'],
+    // Sorted, as model-train orders the features it collects: the per-junction parts share the seed's names.
+    features: ['pm25.mean', 'pm25.std', 'pm25.min', 'pm25.max', 'pm25.slope', 'no2.mean', 'no2.std', 'no2.min', 'no2.max', 'no2.slope'].sort(),
+    keep: () => true, truth: 'truth.anomaly', method: 'robust-z', contamination: 0.01,
+  },
 ];
 
 /** A CSV of plain cells (what iot-ai window writes) as header + rows of objects. */
@@ -58,9 +66,10 @@ if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
 fs.mkdirSync(work, { recursive: true });
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 function simulated(model) {
-  const csv = path.join(work, `${model.scenario}-${model.devices}-${model.seed}.csv`);
+  const anomalies = model.anomalies ? ['--anomalies', String(model.anomalies)] : [];
+  const csv = path.join(work, `${model.scenario}-${model.devices}-${model.seed}${model.anomalies ? `-a${model.anomalies}` : ''}.csv`);
   if (!fs.existsSync(csv)) {
-    run(['simulate', '--scenario', model.scenario, '--csv', csv, '--devices', String(model.devices), '--seed', String(model.seed), '--duration', String(2 * 86400)]);
+    run(['simulate', '--scenario', model.scenario, '--csv', csv, '--devices', String(model.devices), '--seed', String(model.seed), '--duration', String(2 * 86400), ...anomalies]);
   }
   return csv;
 }

@@ -27,9 +27,9 @@ function flow(prefix, label, info) {
 }
 
 /** The device side: a sensor-sim publishing on MQTT (with the truth on its own topic) and obeying commands. */
-function devices(f, scenario, devicesCount, y) {
+function devices(f, scenario, devicesCount, y, sim = {}) {
   f.add({ id: f.id('devices-comment'), type: 'comment', name: 'Simulated devices: replace this row with your real devices', info: `sensor-sim publishes ${scenario}/<device>/sensors (SenML) and the ground truth on ${scenario}/<device>/truth, obeys commands on ${scenario}/<device>/set and answers on the replyTo topic of each command.`, x: 250, y, wires: [] });
-  f.add({ id: f.id('sim'), type: 'sensor-sim', name: `${scenario} devices`, scenario, devices: devicesCount, interval: 5000, seed: 1, speed: 1, format: 'senml', startTime: '', autostart: true, faults: true, x: 330, y: y + 60, wires: [[f.id('publish'), f.id('has-truth')]] });
+  f.add({ id: f.id('sim'), type: 'sensor-sim', name: `${scenario} devices`, scenario, devices: devicesCount, interval: 5000, seed: 1, speed: 1, format: 'senml', startTime: '', autostart: true, faults: true, anomalies: 0, ...sim, x: 330, y: y + 60, wires: [[f.id('publish'), f.id('has-truth')]] });
   f.mqttIn('commands', `${scenario}/+/set`, [f.id('sim')], 130, y + 60);
   f.mqttOut('publish', '', 560, y + 40, 'device traffic');
   f.add({ id: f.id('has-truth'), type: 'switch', name: 'has truth?', property: 'truth', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'true', repair: false, outputs: 1, x: 550, y: y + 80, wires: [[f.id('truth')]] });
@@ -38,9 +38,9 @@ function devices(f, scenario, devicesCount, y) {
 }
 
 /** The pipeline up to the window: MQTT in → sensor-ingest → feature-window; rejects published for counting. */
-function ingestAndWindow(f, scenario, y, windowWires) {
+function ingestAndWindow(f, scenario, y, windowWires, moreWindows = []) {
   f.mqttIn('readings', `${scenario}/+/sensors`, [f.id('ingest')], 130, y, 'auto-detect');
-  f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: `${scenario}/{deviceId}/sensors`, deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS[scenario], convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, x: 330, y, wires: [[f.id('window')], [f.id('reject-error')]] });
+  f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: `${scenario}/{deviceId}/sensors`, deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS[scenario], convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, x: 330, y, wires: [[f.id('window'), ...moreWindows], [f.id('reject-error')]] });
   f.change('reject-error', 'msg.error', [{ t: 'set', p: 'payload', pt: 'msg', to: '{"error": error, "topic": topic}', tot: 'jsonata' }], [f.id('rejects'), f.id('debug-rejects')], 560, y + 60);
   f.mqttOut('rejects', `iot-ai/${scenario}/rejects`, 780, y + 60, 'rejects');
   f.debug('debug-rejects', 'rejects', 'payload', 770, y + 100);
@@ -71,15 +71,43 @@ function finish(f, y) {
   return f.nodes;
 }
 
-function pipelineFlow({ prefix, scenario, label, info, comment, devicesCount, models }) {
+function pipelineFlow({ prefix, scenario, label, info, comment, devicesCount, models, sim = {}, more }) {
   const f = flow(prefix, label, info);
   f.scenario = scenario;
   f.add({ id: f.id('comment'), type: 'comment', name: comment, info, x: 400, y: 40, wires: [] });
-  devices(f, scenario, devicesCount, 100);
+  devices(f, scenario, devicesCount, 100, sim);
   const y = 300;
-  ingestAndWindow(f, scenario, y, models.map((m) => f.id(m.gate ? `gate-${m.key}` : `predict-${m.key}`)));
+  ingestAndWindow(f, scenario, y, models.map((m) => f.id(m.gate ? `gate-${m.key}` : `predict-${m.key}`)), more ? [f.id('window-sensors')] : []);
   models.forEach((m, i) => predictAndAct(f, m.key, m.model, y + i * 200, m.actuator, m.gate));
+  if (more) more(f, y + models.length * 200 + 60);
   return finish(f, y);
+}
+
+/**
+ * The smart city's sensor check: a window over the air-quality sensors alone, (1) a flat-line rule for stuck
+ * sensors, reported once per change, and (2) an anomaly baseline learnt live per junction (seeded by the bundled
+ * city-sensor-anomaly model until each junction's own warm-up is over), whose anomalies are published.
+ */
+function citySensorCheck(f, y) {
+  f.add({ id: f.id('sensors-comment'), type: 'comment', name: 'Sensor check: stuck (flat-line) air-quality sensors, and anomalies against a baseline learnt per junction', info: 'A second window over pm25 and no2 only. A sensor whose readings have not moved for a whole window (std 0 over three readings or more; a window filled in during an outage does not count) is reported stuck on iot-ai/city/sensor-faults, once when it sticks and once when it recovers (the filter node passes changes only, per junction). model-train learns, without labels, a robust baseline of each junction\'s own air-quality readings after a warm-up of 120 windows (20 minutes), and writes it to models/city-sensors-live.json; until a junction\'s baseline exists the bundled city-sensor-anomaly model judges it. The predict node scores every window against its junction\'s baseline; anomalies go to iot-ai/city/sensor-anomalies.', x: 400, y: y - 40, wires: [] });
+  f.add({ id: f.id('window-sensors'), type: 'feature-window', name: 'air sensors', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: 'pm25, no2', features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 540, y, wires: [[f.id('flat-line'), f.id('learn-sensors'), f.id('predict-sensors')], []] });
+  f.change('flat-line', 'stuck sensors', [
+    { t: 'set', p: 'topic', pt: 'msg', to: 'payload.deviceId', tot: 'msg' },
+    { t: 'set', p: 'payload', pt: 'msg', to: '$join([payload.counts.pm25 > 2 and payload.features."pm25.std" = 0 ? "pm25", payload.counts.no2 > 2 and payload.features."no2.std" = 0 ? "no2"], ",")', tot: 'jsonata' },
+  ], [f.id('flat-changes')], 760, y - 20);
+  f.add({ id: f.id('flat-changes'), type: 'rbe', name: 'changes only', func: 'rbe', gap: '', start: '', inout: 'out', septopics: true, property: 'payload', topi: 'topic', x: 950, y: y - 20, wires: [[f.id('flat-report')]] });
+  f.change('flat-report', 'fault report', [
+    { t: 'set', p: 'payload', pt: 'msg', to: '{ "deviceId": topic, "status": payload = "" ? "ok" : "stuck", "stuck": payload = "" ? [] : [$split(payload, ",")] }', tot: 'jsonata' },
+  ], [f.id('sensor-faults'), f.id('debug-sensor-faults')], 1140, y - 20);
+  f.mqttOut('sensor-faults', 'iot-ai/city/sensor-faults', 1360, y - 40, 'sensor faults');
+  f.debug('debug-sensor-faults', 'stuck sensors', 'payload', 1360, y, true);
+  const model = f.config({ id: f.id('model-sensors'), type: 'ml-model', name: 'city sensors (live)', bundled: 'city-sensor-anomaly', path: 'models/city-sensors-live.json', watch: true });
+  f.add({ id: f.id('learn-sensors'), type: 'model-train', name: 'learn each junction', model, modelName: 'city-sensors-live', task: 'anomaly', scope: 'device', warmup: 120, update: 'frozen', method: 'robust-z', contamination: 0.01, threshold: '', maxDevices: 100, every: 0, maxSamples: 2000, trees: 50, maxDepth: '', seed: 1, testFraction: 0.2, keepVersions: 2, exportPath: 'city-sensor-windows.csv', x: 780, y: y + 60, wires: [[f.id('debug-learnt')], []] });
+  f.debug('debug-learnt', 'baselines learnt', 'payload', 1000, y + 60);
+  f.add({ id: f.id('predict-sensors'), type: 'model-predict', name: 'sensor anomaly', model, property: 'payload.features', threshold: '', drift: false, driftThreshold: 0.2, driftWindow: 500, driftScope: 'device', driftOutput: false, outputs: 2, x: 780, y: y + 120, wires: [[f.id('is-anomaly')], []] });
+  f.add({ id: f.id('is-anomaly'), type: 'switch', name: 'anomaly?', property: 'payload.prediction.label', propertyType: 'msg', rules: [{ t: 'eq', v: 'anomaly', vt: 'str' }], checkall: 'true', repair: false, outputs: 1, x: 990, y: y + 120, wires: [[f.id('sensor-anomalies'), f.id('debug-sensor-anomalies')]] });
+  f.mqttOut('sensor-anomalies', 'iot-ai/city/sensor-anomalies', 1200, y + 100, 'sensor anomalies');
+  f.debug('debug-sensor-anomalies', 'sensor anomalies', 'payload', 1200, y + 140);
 }
 
 const FLOWS = {
@@ -91,8 +119,10 @@ const FLOWS = {
   }),
   'smart-city.json': pipelineFlow({
     prefix: 'city', scenario: 'city', label: 'IoT AI: smart city', devicesCount: 4,
-    comment: 'Smart city: junction sensors → congestion and air quality → signal plans and alerts',
-    info: 'Intersections report vehicle counts, mean speed, PM2.5 and NO2. Two bundled forests predict congestion (free/moderate/heavy) and air quality (good/moderate/poor) from the same 60 s windows. One actuator switches the signal timing plan (rush when heavy), the other raises an air-quality alert when poor; each has its own reply topic, so their acknowledgements never cross.',
+    comment: 'Smart city: junction sensors → congestion and air quality → signal plans and alerts; stuck and unusual air-quality sensors flagged',
+    info: 'Intersections report vehicle counts, mean speed, PM2.5 and NO2; now and then an air-quality sensor sticks or drifts (the simulator injects faults on 2 % of device time and says so in its truth). Two bundled forests, learnt from labels, predict congestion (free/moderate/heavy) and air quality (good/moderate/poor) from the same 60 s windows. One actuator switches the signal timing plan (rush when heavy), the other raises an air-quality alert when poor; each has its own reply topic, so their acknowledgements never cross. The sensor check below learns without labels: each junction\'s own air-quality baseline after a warm-up, flagging windows that do not fit it, beside a flat-line rule for stuck sensors.',
+    sim: { anomalies: 0.02 },
+    more: citySensorCheck,
     models: [
       { key: 'congestion', model: 'city-congestion', actuator: { name: 'signal plan', cooldown: 60000, rules: [{ label: 'heavy', command: { plan: 'rush' } }, { label: 'moderate', command: { plan: 'normal' } }, { label: 'free', command: { plan: 'normal' } }] } },
       { key: 'air', model: 'city-air-quality', actuator: { name: 'air-quality alert', cooldown: 60000, rules: [{ label: 'poor', command: { alert: true } }, { label: 'good', command: { alert: false } }, { label: 'moderate', command: { alert: false } }] } },

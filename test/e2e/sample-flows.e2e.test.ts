@@ -29,7 +29,16 @@ type Client = Awaited<ReturnType<typeof mqttClient>>;
 /** Scores each prediction against the latest truth of its device, as npm start's summary does. */
 function watch(client: Client, scenario: string) {
   const truth = new Map<string, Record<string, unknown>>();
-  const tally = { predictions: new Map<string, { scored: number; correct: number }>(), outcomes: new Map<string, number>(), rejects: [] as string[] };
+  const tally = {
+    predictions: new Map<string, { scored: number; correct: number }>(),
+    outcomes: new Map<string, number>(),
+    rejects: [] as string[],
+    /** Sensor faults the simulator's truth has shown so far, as `<device>/<sensor>/<kind>`. */
+    faultsSeen: new Set<string>(),
+    /** Stuck reports of the city's sensor check, each with whether the truth had shown that fault by then. */
+    stuckReports: [] as Array<{ deviceId: string; stuck: string[]; status: string; truthful: boolean }>,
+    sensorAnomalies: 0,
+  };
   client.client.on('message', (topic, payload) => {
     const parts = topic.split('/');
     const body = (() => {
@@ -39,7 +48,13 @@ function watch(client: Client, scenario: string) {
         return undefined;
       }
     })();
-    if (parts[0] === scenario && parts[2] === 'truth') truth.set(parts[1], body);
+    if (parts[0] === scenario && parts[2] === 'truth') {
+      truth.set(parts[1], body);
+      if (body?.anomaly === true) tally.faultsSeen.add(`${parts[1]}/${body.anomalySensor}/${body.anomalyKind}`);
+    } else if (parts[2] === 'sensor-faults') {
+      const stuck: string[] = body.stuck;
+      tally.stuckReports.push({ ...body, truthful: stuck.every((sensor) => tally.faultsSeen.has(`${body.deviceId}/${sensor}/stuck`)) });
+    } else if (parts[2] === 'sensor-anomalies') tally.sensorAnomalies++;
     else if (parts[2] === 'predictions') {
       const key = parts[3];
       const field = { occupancy: 'occupancy', congestion: 'congestion', air: 'airQuality', activity: 'activity', heart: 'abnormal' }[key]!;
@@ -101,11 +116,31 @@ describe('e2e: the sample flows, imported as users import them, with simulated d
   });
 
   it('smart city: congestion ≥ 80% and air quality ≥ 70% against the truth, commands acknowledged', async () => {
-    const tally = await runFlow(red, broker, 'smart-city.json', 'city');
+    // More sensor faults than the flow's 2 %, and a seed whose 45 minutes (simulated) have a stuck NO2 sensor
+    // from minute 2 (iot-ai simulate --scenario city --devices 4 --seed 3 --anomalies 0.3 shows it).
+    const tally = await runFlow(red, broker, 'smart-city.json', 'city', '4', (node) => {
+      if (node.type === 'sensor-sim') Object.assign(node, { anomalies: 0.3, seed: 3 });
+    });
+    assert.ok([...tally.faultsSeen].some((f) => f.endsWith('/stuck')), 'the run has a stuck sensor to find');
     const congestionShare = accuracy(tally, 'congestion');
     assert.ok(congestionShare >= 0.8, `congestion accuracy ${congestionShare}`);
     const airShare = accuracy(tally, 'air');
     assert.ok(airShare >= 0.7, `air quality accuracy ${airShare}`);
+    // The sensor check: every junction reported once as ok, stuck reports only for sensors the truth says are stuck,
+    // and one for each sensor that stuck long enough to fill a window.
+    const stuckTruth = [...tally.faultsSeen].filter((f) => f.endsWith('/stuck'));
+    console.log(`      faults: ${[...tally.faultsSeen].join(' ')}; sensor check: ${tally.stuckReports.length} reports (${JSON.stringify(tally.stuckReports.filter((r) => r.status === 'stuck'))}), stuck in truth: ${stuckTruth.join(', ') || 'none'}, ${tally.sensorAnomalies} anomalies`);
+    assert.ok(tally.stuckReports.filter((r) => r.status === 'ok').length >= 4, 'each junction starts with an ok report');
+    assert.ok(tally.stuckReports.every((r) => r.truthful), 'no stuck report without a stuck sensor in the truth');
+    for (const fault of stuckTruth) {
+      const [deviceId, sensor] = fault.split('/');
+      assert.ok(tally.stuckReports.some((r) => r.deviceId === deviceId && r.stuck.includes(sensor)), `${fault} was reported`);
+    }
+    // Each junction's own baseline was learnt live after its warm-up and written beside the bundled seed.
+    const live = JSON.parse(fs.readFileSync(path.join(red.userDir, 'models', 'city-sensors-live.json'), 'utf8'));
+    assert.equal(live.task, 'anomaly');
+    assert.ok(Object.keys(live.devices ?? {}).length >= 1, 'per-junction baselines written');
+    assert.ok(live.anomaly, 'the bundled seed stays as the shared fallback');
     assert.ok((tally.outcomes.get('acked') ?? 0) >= 1, `commands acked: ${JSON.stringify([...tally.outcomes])}`);
     assert.equal(tally.outcomes.get('nacked') ?? 0, 0);
     assert.deepEqual(red.errors(), []);
