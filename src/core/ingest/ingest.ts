@@ -283,7 +283,9 @@ export class Ingestor {
     const units = isObject(record.units) ? record.units : undefined;
     const sharedUnit = typeof record.unit === 'string' && record.unit !== '' ? record.unit : undefined;
     let found = 0;
-    for (const key of Object.keys(record)) {
+    // for...in over own keys: Object.keys' order, without building its array for every payload.
+    for (const key in record) {
+      if (!own(record, key)) continue;
       if (key === deviceIdField || key === tsField || key === 'unit' || key === 'units' || key === 'sensor') continue;
       let value = record[key];
       if (typeof value === 'string' && this.config.sensors.has(key)) {
@@ -451,8 +453,16 @@ const NOTHING = Symbol('nothing');
 /** Fields of a record or of the records of a pack, counted only until `limit` is passed. */
 function fieldCount(parsed: unknown, limit: number): number {
   let count = 0;
-  for (const record of Array.isArray(parsed) ? parsed : [parsed]) {
-    if (isObject(record)) count += Object.keys(record).length;
+  const countFields = (record: unknown) => {
+    // Counted in place (for...in over own keys) rather than through an Object.keys array.
+    if (isObject(record)) for (const key in record) if (own(record, key)) count++;
+  };
+  if (!Array.isArray(parsed)) {
+    countFields(parsed);
+    return count;
+  }
+  for (const record of parsed) {
+    countFields(record);
     if (count > limit) break;
   }
   return count;

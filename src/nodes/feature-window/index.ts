@@ -61,7 +61,7 @@ export = function register(RED: RED): void {
     };
 
     const armIdleTimer = () => {
-      if (idleTimer) return;
+      if (idleTimer || config.idleTimeout <= 0) return;
       const deadline = engine!.nextIdleDeadline();
       if (deadline === undefined) return;
       idleTimer = setTimeout(() => {
