@@ -67,4 +67,3 @@ export = function register(RED: RED): void {
   }
   RED.nodes.registerType('sensor-ingest', SensorIngestNode);
 };
-
