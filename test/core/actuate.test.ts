@@ -46,6 +46,21 @@ describe('actuate engine', () => {
       assert.equal(onlyCommand(fire).command.reason, 'rule 2: label "fire"');
     });
 
+    it('hands out commands the flow may change: neither the rule nor a pending command changes with them', () => {
+      for (const ack of ['none', 'payload']) {
+        const engine = engineFor({ rules: [{ label: 'on', command: { state: 'ON', color: { r: 1 } } }], ack, cooldown: 0, retries: 1, ackTimeout: 1000 });
+        const first = onlyCommand(engine.handle(prediction('d1', { label: 'on' }), T0));
+        (first.payload as { color: { r: number } }).color.r = 99;
+        const second = onlyCommand(engine.handle(prediction('d2', { label: 'on' }), T0));
+        assert.deepEqual((second.payload as { color: unknown }).color, { r: 1 }, `ack ${ack}: the rule's command is untouched`);
+        if (ack === 'payload') {
+          (second.payload as { state: string }).state = 'changed';
+          const retried = commandsOf(engine.tick(T0 + 1000)).find((c) => c.command.deviceId === 'd2');
+          assert.equal((retried?.payload as { state: string } | undefined)?.state, 'ON', 'the retry sends what was decided');
+        }
+      }
+    });
+
     it('suppresses a prediction that matches no rule', () => {
       const engine = engineFor({ rules: [{ label: 'fire', command: 'ON' }] });
       const effects = engine.handle(prediction('d1', { label: 'calm' }), T0);

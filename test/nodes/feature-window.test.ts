@@ -84,6 +84,21 @@ describe('feature-window node', function () {
     assert.equal(out1.messages.length, 1, 'device a was forgotten');
   });
 
+  it('windows emitted by one input are messages of their own, sharing no object', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 60, unit: 's', features: ['count'] }));
+    const out1 = collect('out1');
+    const n1 = getNode('n1');
+    n1.receive(reading('a', 'x', 1, T0));
+    n1.receive(reading('b', 'x', 1, T0));
+    // One flush emits both windows, one send() call each: what they carry from the input is copied, not shared.
+    n1.receive({ flush: true, context: { requestedBy: 'test' } });
+    const windows = await out1.next(2);
+    assert.deepEqual(windows.map((m) => m.payload.deviceId).sort(), ['a', 'b']);
+    for (const m of windows) assert.deepEqual(m.context, { requestedBy: 'test' });
+    assert.notEqual(windows[0].context, windows[1].context);
+    assert.notEqual(windows[0].payload, windows[1].payload);
+  });
+
   it('closes a quiet device\'s window after idleTimeout of wall clock', async () => {
     await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 60, unit: 's', idleTimeout: 150, features: ['count'] }));
     const out1 = collect('out1');

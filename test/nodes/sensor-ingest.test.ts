@@ -22,6 +22,22 @@ describe('sensor-ingest node', function () {
     await completed.next(1);
   });
 
+  it('gives every reading a message of its own: no object is shared between the readings of one input', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', { format: 'json' }));
+    const out1 = collect('out1');
+    // Readings go out one send() call each (no deep copy by the runtime): what they carry from the input must still
+    // not be one object that a node downstream could change for all of them.
+    getNode('n1').receive({ payload: JSON.stringify({ deviceId: 'd1', ts: 1.7e12, t: 21, h: 40, co2: 600 }), userProperties: { site: 'north' } });
+    const readings = await out1.next(3);
+    assert.deepEqual(readings.map((m) => m.topic), ['d1/t', 'd1/h', 'd1/co2'], 'in the order of the fields');
+    for (const m of readings) assert.deepEqual(m.userProperties, { site: 'north' });
+    assert.equal(new Set(readings).size, 3);
+    assert.equal(new Set(readings.map((m) => m.payload)).size, 3);
+    assert.equal(new Set(readings.map((m) => m.userProperties)).size, 3, 'each reading has its own copy of userProperties');
+    readings[0].userProperties.site = 'changed downstream';
+    assert.equal(readings[1].userProperties.site, 'north');
+  });
+
   it('sends each bad record to output 2 with the original payload and msg.error, and the good ones to output 1', async () => {
     await helper.load(sensorIngest, harness('sensor-ingest', { sensors: [{ name: 'temp', min: -40, max: 85 }] }));
     const out1 = collect('out1');

@@ -416,7 +416,8 @@ export class ActuatorEngine {
       device.pendingCorrelationId = correlationId;
     }
     this.counts.sent += 1;
-    out.push(this.commandEffect(pending));
+    // Without an ack nothing keeps the command, so the flow may have it as it is; else the flow gets a copy.
+    out.push(this.commandEffect(pending, config.ack === 'none'));
     out.push(outcome(next.deviceId, correlationId, 'sent', next.detail));
   }
 
@@ -428,11 +429,12 @@ export class ActuatorEngine {
     throw new Error('newCorrelationId keeps returning correlation ids already in use');
   }
 
-  private commandEffect(pending: PendingCommand): CommandEffect {
+  /** `unshared`: the engine keeps no reference to `pending.payload`, so it needs no copy. */
+  private commandEffect(pending: PendingCommand, unshared = false): CommandEffect {
     const effect: CommandEffect = {
       kind: 'command',
       topic: pending.topic,
-      payload: cloneJson(pending.payload),
+      payload: unshared ? pending.payload : cloneJson(pending.payload),
       command: {
         deviceId: pending.deviceId,
         correlationId: pending.correlationId,

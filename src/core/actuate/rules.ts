@@ -55,23 +55,31 @@ export function matchRule(
 ): RuleMatch | undefined {
   let first: RuleMatch | undefined;
   rules.forEach((rule, index) => {
-    const parts: string[] = [];
-    let matched = true;
-    if (rule.label !== undefined) {
-      matched = prediction.label === rule.label;
-      parts.push(`label ${JSON.stringify(rule.label)}`);
-    }
-    for (const side of ['above', 'below'] as const) {
+    let matched = rule.label === undefined || prediction.label === rule.label;
+    const held = { above: false, below: false };
+    for (const side of SIDES) {
       const threshold = rule[side];
       if (threshold === undefined) continue;
       const latch = updateLatch(latches, `${index}:${side}`, side, threshold, prediction.value, hysteresis);
       matched &&= latch.on;
-      const held = latch.held ? ` (held by hysteresis ${hysteresis})` : '';
-      parts.push(`value ${prediction.value} ${side} ${threshold}${held}`);
+      held[side] = latch.held;
     }
-    if (matched && !first) {
-      first = { rule, index, reason: `rule ${index + 1}: ${parts.length > 0 ? parts.join(', ') : 'any prediction'}` };
-    }
+    // The reason is only spelled out for the rule that acts.
+    if (matched && !first) first = { rule, index, reason: reasonOf(rule, index, prediction, held, hysteresis) };
   });
   return first;
+}
+
+const SIDES = ['above', 'below'] as const;
+
+/** Readable account of a match, e.g. `rule 2: value 31.5 above 30`. */
+function reasonOf(rule: ActuatorRule, index: number, prediction: Prediction, held: Record<Side, boolean>, hysteresis: number): string {
+  const parts: string[] = [];
+  if (rule.label !== undefined) parts.push(`label ${JSON.stringify(rule.label)}`);
+  for (const side of SIDES) {
+    const threshold = rule[side];
+    if (threshold === undefined) continue;
+    parts.push(`value ${prediction.value} ${side} ${threshold}${held[side] ? ` (held by hysteresis ${hysteresis})` : ''}`);
+  }
+  return `rule ${index + 1}: ${parts.length > 0 ? parts.join(', ') : 'any prediction'}`;
 }

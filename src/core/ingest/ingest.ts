@@ -16,13 +16,23 @@ interface Candidate {
   value: ReadingValue;
   unit?: string;
   ts: number;
-  /** Pointers to the value and time fields, for rejects. */
-  valuePath: string;
-  tsPath: string;
+  /**
+   * Where the value and time fields are, for rejects: the record's JSON Pointer and the fields' keys in it (no key:
+   * the record itself). The pointers are only spelled out for a reject.
+   */
+  at: string;
+  valueKey?: string;
+  tsKey?: string;
 }
+
+const valuePathOf = (c: Candidate) => (c.valueKey === undefined ? c.at : c.at + pointer(c.valueKey));
+const tsPathOf = (c: Candidate) => (c.tsKey === undefined ? c.at : c.at + pointer(c.tsKey));
 
 const SENML_VALUE_FIELDS = ['v', 'vb', 'vs', 'vd'] as const;
 const SENML_BASE_FIELDS = ['bn', 'bt', 'bu', 'bv', 'bs', 'bver'] as const;
+/** The type each SenML field must have. */
+const SENML_FIELD_TYPES: Record<string, string> = { bn: 'string', bt: 'number', bu: 'string', bv: 'number', bs: 'number', bver: 'number', n: 'string', t: 'number', u: 'string', v: 'number', vb: 'boolean', vs: 'string', vd: 'string', s: 'number' };
+const SENML_FIELD_KEYS = Object.keys(SENML_FIELD_TYPES);
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x) && !Buffer.isBuffer(x);
 const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
@@ -76,9 +86,17 @@ export class Ingestor {
       }
       return payload;
     }
-    if (Buffer.byteLength(text, 'utf8') > this.config.maxPayloadBytes) {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: only a long text needs counting.
+    if (text.length * 3 > this.config.maxPayloadBytes && Buffer.byteLength(text, 'utf8') > this.config.maxPayloadBytes) {
       reject('too-large', `payload is over the ${this.config.maxPayloadBytes}-byte limit`);
       return NOTHING;
+    }
+    // JSON.parse skips JSON's own white space; a text it refuses is tried again trimmed (trim() also takes a
+    // byte-order mark and other Unicode spaces), so the common case parses without a copy.
+    try {
+      return JSON.parse(text);
+    } catch {
+      // Handled below, on the trimmed text.
     }
     const trimmed = text.trim();
     if (trimmed === '') {
@@ -215,7 +233,7 @@ export class Ingestor {
       reject('missing-field', `a bare value needs deviceId and sensor from the topic pattern ${this.config.topicPattern ? `"${this.config.topicPattern.source}"` : '(none set)'}`);
       return undefined;
     }
-    return { deviceId: captures.deviceId, sensor: captures.sensor, value, ts: nowMs, valuePath: '', tsPath: '' };
+    return { deviceId: captures.deviceId, sensor: captures.sensor, value, ts: nowMs, at: '' };
   }
 
   private fromFlatObject(
@@ -245,11 +263,10 @@ export class Ingestor {
     }
 
     let ts = nowMs;
-    const tsPath = base + pointer(tsField);
     if (own(record, tsField) && record[tsField] !== null) {
       const parsedTs = normaliseTimestamp(record[tsField]);
       if (parsedTs === undefined) {
-        reject('type', `${tsField} must be epoch seconds, epoch milliseconds or an ISO 8601 string, got ${describe(record[tsField])}`, tsPath);
+        reject('type', `${tsField} must be epoch seconds, epoch milliseconds or an ISO 8601 string, got ${describe(record[tsField])}`, base + pointer(tsField));
         return;
       }
       ts = parsedTs;
@@ -259,23 +276,24 @@ export class Ingestor {
     const namedSensor = typeof record.sensor === 'string' && record.sensor !== '' ? record.sensor : undefined;
     if (own(record, 'value') && (namedSensor || captures.sensor)) {
       const unit = typeof record.unit === 'string' && record.unit !== '' ? record.unit : undefined;
-      emit({ deviceId, sensor: (namedSensor ?? captures.sensor)!, value: record.value as ReadingValue, unit, ts, valuePath: base + pointer('value'), tsPath });
+      emit({ deviceId, sensor: (namedSensor ?? captures.sensor)!, value: record.value as ReadingValue, unit, ts, at: base, valueKey: 'value', tsKey: tsField });
       return;
     }
 
     const units = isObject(record.units) ? record.units : undefined;
     const sharedUnit = typeof record.unit === 'string' && record.unit !== '' ? record.unit : undefined;
     let found = 0;
-    for (const key of Object.keys(record)) {
+    // for...in over own keys: Object.keys' order, without building its array for every payload.
+    for (const key in record) {
+      if (!own(record, key)) continue;
       if (key === deviceIdField || key === tsField || key === 'unit' || key === 'units' || key === 'sensor') continue;
       let value = record[key];
-      const valuePath = base + pointer(key);
       if (typeof value === 'string' && this.config.sensors.has(key)) {
         // A listed sensor sent as text ("21.5") is still that sensor's reading.
         const n = value.trim() === '' ? NaN : Number(value);
         if (!Number.isFinite(n)) {
           found++;
-          reject('type', `${key} must be a number, got ${JSON.stringify(value)}`, valuePath);
+          reject('type', `${key} must be a number, got ${JSON.stringify(value)}`, base + pointer(key));
           continue;
         }
         value = n;
@@ -283,11 +301,11 @@ export class Ingestor {
       if (typeof value !== 'number' && typeof value !== 'boolean') continue;
       found++;
       if (key === '') {
-        reject('missing-field', 'a field with an empty name cannot name a sensor', valuePath);
+        reject('missing-field', 'a field with an empty name cannot name a sensor', base + pointer(key));
         continue;
       }
       const unitOfKey = units && typeof units[key] === 'string' ? (units[key] as string) : sharedUnit;
-      emit({ deviceId, sensor: key, value, unit: unitOfKey, ts, valuePath, tsPath });
+      emit({ deviceId, sensor: key, value, unit: unitOfKey, ts, at: base, valueKey: key, tsKey: tsField });
     }
     if (found === 0) reject('missing-field', 'the object has no numeric or boolean field to read', base);
   }
@@ -318,12 +336,11 @@ export class Ingestor {
         return;
       }
       // Base fields apply to this record and every later one (RFC 8428 section 4.5.1).
-      const typeOf: Record<string, string> = { bn: 'string', bt: 'number', bu: 'string', bv: 'number', bs: 'number', bver: 'number', n: 'string', t: 'number', u: 'string', v: 'number', vb: 'boolean', vs: 'string', vd: 'string', s: 'number' };
-      for (const key of Object.keys(typeOf)) {
+      for (const key of SENML_FIELD_KEYS) {
         if (!own(record, key)) continue;
         const value = record[key];
-        if (typeof value !== typeOf[key] || (typeof value === 'number' && !Number.isFinite(value))) {
-          reject('type', `SenML field ${key} must be a ${typeOf[key] === 'number' ? 'finite number' : typeOf[key]}, got ${describe(value)}`, at + pointer(key));
+        if (typeof value !== SENML_FIELD_TYPES[key] || (typeof value === 'number' && !Number.isFinite(value))) {
+          reject('type', `SenML field ${key} must be a ${SENML_FIELD_TYPES[key] === 'number' ? 'finite number' : SENML_FIELD_TYPES[key]}, got ${describe(value)}`, at + pointer(key));
           return;
         }
       }
@@ -344,13 +361,13 @@ export class Ingestor {
         return;
       }
       let value: ReadingValue;
-      let valuePath = at;
+      let valueKey: string;
       if (valueFields.length === 1) {
         const field = valueFields[0];
-        valuePath = at + pointer(field);
+        valueKey = field;
         value = field === 'v' ? (baseValue === 0 ? (record.v as number) : baseValue + (record.v as number)) : (record[field] as ReadingValue);
       } else if (own(record, 's')) {
-        valuePath = at + pointer('s');
+        valueKey = 's';
         value = baseSum + (record.s as number);
       } else {
         const keys = Object.keys(record);
@@ -372,7 +389,7 @@ export class Ingestor {
         return;
       }
       const unit = own(record, 'u') ? (record.u as string) || undefined : baseUnit;
-      emit({ ...identity, value, unit, ts, valuePath, tsPath: at + pointer(own(record, 't') ? 't' : 'bt') });
+      emit({ ...identity, value, unit, ts, at, valueKey, tsKey: own(record, 't') ? 't' : 'bt' });
     });
 
     function result(failure: DataError) {
@@ -385,15 +402,15 @@ export class Ingestor {
     const { value } = candidate;
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) {
-        reject('type', `${candidate.sensor} is not a finite number`, candidate.valuePath);
+        reject('type', `${candidate.sensor} is not a finite number`, valuePathOf(candidate));
         return;
       }
     } else if (typeof value !== 'boolean' && typeof value !== 'string') {
-      reject('type', `${candidate.sensor} must be a number, boolean or string, got ${describe(value)}`, candidate.valuePath);
+      reject('type', `${candidate.sensor} must be a number, boolean or string, got ${describe(value)}`, valuePathOf(candidate));
       return;
     }
     if (candidate.ts > nowMs + this.config.maxFutureMs) {
-      reject('future', `${candidate.sensor} is timed ${new Date(candidate.ts).toISOString()}, more than ${this.config.maxFutureMs} ms ahead of now`, candidate.tsPath);
+      reject('future', `${candidate.sensor} is timed ${new Date(candidate.ts).toISOString()}, more than ${this.config.maxFutureMs} ms ahead of now`, tsPathOf(candidate));
       return;
     }
     const reading: CanonicalReading = { deviceId: candidate.deviceId, sensor: candidate.sensor, value, ts: candidate.ts };
@@ -408,19 +425,19 @@ export class Ingestor {
           numeric = converted.value;
           unit = converted.unit;
         } else if (target !== undefined || senmlUnitOf(unit) !== undefined) {
-          reject('type', `${candidate.sensor} in ${unit} cannot be converted to ${target ?? 'a SenML unit'}`, candidate.valuePath);
+          reject('type', `${candidate.sensor} in ${unit} cannot be converted to ${target ?? 'a SenML unit'}`, valuePathOf(candidate));
           return;
         }
       } else if (unit !== undefined && spec?.unit !== undefined && unit !== spec.unit) {
-        reject('type', `${candidate.sensor} arrived in ${unit} where ${spec.unit} is configured (turn on unit conversion to convert it)`, candidate.valuePath);
+        reject('type', `${candidate.sensor} arrived in ${unit} where ${spec.unit} is configured (turn on unit conversion to convert it)`, valuePathOf(candidate));
         return;
       }
       if (spec?.min !== undefined && numeric < spec.min) {
-        reject('range', `${candidate.sensor} ${numeric} is below its minimum ${spec.min}`, candidate.valuePath);
+        reject('range', `${candidate.sensor} ${numeric} is below its minimum ${spec.min}`, valuePathOf(candidate));
         return;
       }
       if (spec?.max !== undefined && numeric > spec.max) {
-        reject('range', `${candidate.sensor} ${numeric} is above its maximum ${spec.max}`, candidate.valuePath);
+        reject('range', `${candidate.sensor} ${numeric} is above its maximum ${spec.max}`, valuePathOf(candidate));
         return;
       }
       reading.value = numeric;
@@ -436,8 +453,16 @@ const NOTHING = Symbol('nothing');
 /** Fields of a record or of the records of a pack, counted only until `limit` is passed. */
 function fieldCount(parsed: unknown, limit: number): number {
   let count = 0;
-  for (const record of Array.isArray(parsed) ? parsed : [parsed]) {
-    if (isObject(record)) count += Object.keys(record).length;
+  const countFields = (record: unknown) => {
+    // Counted in place (for...in over own keys) rather than through an Object.keys array.
+    if (isObject(record)) for (const key in record) if (own(record, key)) count++;
+  };
+  if (!Array.isArray(parsed)) {
+    countFields(parsed);
+    return count;
+  }
+  for (const record of parsed) {
+    countFields(record);
     if (count > limit) break;
   }
   return count;

@@ -1,6 +1,6 @@
 import { MAX_READINGS_PER_MESSAGE, parseWindowConfig, WindowEngine, type WindowEvent, type WindowConfig } from '../../core/window';
-import { nodeFault, rejectMessage, shorten } from '../shared/messages';
-import { PersistedState, sendBoth } from '../shared/persist';
+import { nodeFault, rejectMessage, sendEach, shorten } from '../shared/messages';
+import { PersistedState } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 
@@ -42,14 +42,18 @@ export = function register(RED: RED): void {
     let idleTimer: NodeJS.Timeout | undefined;
     const state = new PersistedState(node, config.persist, STATE_KEY, () => engine!.snapshot());
 
+    // Windows go out one send() call each (a window payload is made fresh, so it needs no deep copy); rejects
+    // carry the input's reading and go in one call, which copies each after the first.
     const emit = (send: SendFn, events: readonly WindowEvent[], source: NodeMessage) => {
+      if (events.length === 0) return;
       const windows: NodeMessage[] = [];
       const rejects: NodeMessage[] = [];
       for (const event of events) {
         if (event.kind === 'window') windows.push({ ...source, topic: event.payload.deviceId, payload: event.payload });
         else rejects.push({ ...source, payload: event.reading ?? event.window, error: { code: event.code, message: event.message } });
       }
-      sendBoth(send, windows, rejects);
+      sendEach(send, 0, windows, source, RED.util.cloneMessage);
+      if (rejects.length > 0) send([null, rejects]);
     };
     const stateChanged = () => {
       status.update();
@@ -57,7 +61,7 @@ export = function register(RED: RED): void {
     };
 
     const armIdleTimer = () => {
-      if (idleTimer) return;
+      if (idleTimer || config.idleTimeout <= 0) return;
       const deadline = engine!.nextIdleDeadline();
       if (deadline === undefined) return;
       idleTimer = setTimeout(() => {
@@ -81,15 +85,22 @@ export = function register(RED: RED): void {
           stateChanged();
           return done();
         }
-        const readings = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
-        if (readings.length > MAX_READINGS_PER_MESSAGE) {
-          const message = `${readings.length} readings in one message is over the ${MAX_READINGS_PER_MESSAGE}-reading limit`;
-          send([null, rejectMessage(msg, { code: 'too-large', message })]);
-          return done();
-        }
         const now = Date.now();
-        const events: WindowEvent[] = [];
-        for (const reading of readings) events.push(...engine!.add(reading as never, now));
+        let events: readonly WindowEvent[];
+        if (!Array.isArray(msg.payload)) {
+          // One reading per message, the canonical form: no array around it.
+          events = engine!.add(msg.payload as never, now);
+        } else {
+          const readings = msg.payload;
+          if (readings.length > MAX_READINGS_PER_MESSAGE) {
+            const message = `${readings.length} readings in one message is over the ${MAX_READINGS_PER_MESSAGE}-reading limit`;
+            send([null, rejectMessage(msg, { code: 'too-large', message })]);
+            return done();
+          }
+          const all: WindowEvent[] = [];
+          for (const reading of readings) all.push(...engine!.add(reading as never, now));
+          events = all;
+        }
         emit(send, events, msg);
         stateChanged();
         armIdleTimer();

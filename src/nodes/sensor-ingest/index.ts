@@ -1,5 +1,5 @@
 import { INGEST_DEFAULTS, Ingestor, parseIngestConfig, type RawIngestConfig } from '../../core/ingest';
-import { rejectMessage, nodeFault, shorten } from '../shared/messages';
+import { rejectMessage, nodeFault, sendEach, shorten } from '../shared/messages';
 import type { Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 
@@ -38,16 +38,24 @@ export = function register(RED: RED): void {
       const { readings, rejects } = ingestor.ingest(msg.payload, typeof msg.topic === 'string' ? msg.topic : undefined, Date.now());
       counts.ok += readings.length;
       counts.rejected += rejects.length;
-      const good: NodeMessage[] = readings.map((reading) => ({ ...msg, topic: `${reading.deviceId}/${reading.sensor}`, payload: reading }));
-      // Text and Buffers are shared between messages for free; an object payload Node-RED deep-copies for each.
-      const payloadIsCopied = msg.payload !== null && typeof msg.payload === 'object' && !Buffer.isBuffer(msg.payload);
-      const sentOneByOne = payloadIsCopied ? INGEST_DEFAULTS.maxRejectMessages : rejects.length;
-      const bad: NodeMessage[] = rejects.slice(0, sentOneByOne).map((error) => rejectMessage(msg, error));
-      const unsent = rejects.length - sentOneByOne;
-      if (unsent > 0) {
-        bad.push(rejectMessage(msg, { code: 'too-large', message: `${unsent} more bad records of this object payload are not sent one by one`, path: '' }));
+      // One message per reading, each in its own send() call (shared/messages.ts, sendEach): no deep copies.
+      const good: NodeMessage[] = new Array(readings.length);
+      for (let i = 0; i < readings.length; i++) {
+        const reading = readings[i];
+        good[i] = { ...msg, topic: reading.deviceId + '/' + reading.sensor, payload: reading };
       }
-      if (good.length > 0 || bad.length > 0) send([good, bad]);
+      sendEach(send, 0, good, msg, RED.util.cloneMessage);
+      if (rejects.length > 0) {
+        // Text and Buffers are shared between messages for free; an object payload Node-RED deep-copies for each.
+        const payloadIsCopied = msg.payload !== null && typeof msg.payload === 'object' && !Buffer.isBuffer(msg.payload);
+        const sentOneByOne = payloadIsCopied ? INGEST_DEFAULTS.maxRejectMessages : rejects.length;
+        const bad: NodeMessage[] = rejects.slice(0, sentOneByOne).map((error) => rejectMessage(msg, error));
+        const unsent = rejects.length - sentOneByOne;
+        if (unsent > 0) {
+          bad.push(rejectMessage(msg, { code: 'too-large', message: `${unsent} more bad records of this object payload are not sent one by one`, path: '' }));
+        }
+        send([null, bad]);
+      }
       status.update();
       done();
     });

@@ -1,5 +1,5 @@
 import type { DataError } from '../../core/types';
-import type { Node, NodeMessage, DoneFn } from './red';
+import type { Node, NodeMessage, DoneFn, SendFn } from './red';
 
 /** A message for output 2: the input untouched but for `msg.error` (CONTRACT.md, Errors). */
 export function rejectMessage(msg: NodeMessage, error: DataError): NodeMessage {
@@ -19,4 +19,29 @@ export function nodeFault(node: Pick<Node, 'status'>, done: DoneFn, error: Error
 
 export function shorten(text: string, max = 60): string {
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
+}
+
+/**
+ * Sends messages that a node built fresh from one input on output `port` of a two-output node, one send() call
+ * each. Node-RED deep-copies every message after the first of a single send() call so that no two messages
+ * share an object; messages made fresh here need no copy, only what they share with `source` (an object-valued
+ * property beside the payload, such as MQTT v5 `userProperties`) does, and then they are copied as the runtime
+ * would copy them.
+ */
+export function sendEach(send: SendFn, port: 0 | 1, messages: readonly NodeMessage[], source: NodeMessage, clone: <T>(msg: T) => T): void {
+  const copy = messages.length > 1 && sharesObjects(source);
+  for (let i = 0; i < messages.length; i++) {
+    const msg = i > 0 && copy ? clone(messages[i]) : messages[i];
+    send(port === 0 ? [msg, null] : [null, msg]);
+  }
+}
+
+/** Whether a message holds an object (other than its payload) that messages spread from it would share. */
+export function sharesObjects(msg: NodeMessage): boolean {
+  for (const key in msg) {
+    if (key === 'payload') continue;
+    const value = msg[key];
+    if (typeof value === 'object' && value !== null) return true;
+  }
+  return false;
 }

@@ -44,9 +44,9 @@ export class PersistedState {
   }
 
   /** Handles an input now, or queues it while the saved state is still loading. */
-  accept(handle: (...input: Input) => void, ...input: Input): void {
-    if (this.queue) this.queue.push(input);
-    else handle(...input);
+  accept(handle: (...input: Input) => void, msg: NodeMessage, send: SendFn, done: DoneFn): void {
+    if (this.queue) this.queue.push([msg, send, done]);
+    else handle(msg, send, done);
   }
 
   changed(): void {
