@@ -132,16 +132,7 @@ export class CompiledForest {
     const right = this.rightChild;
     const threshold = this.thresholdOrValue;
     const roots = this.roots;
-    for (let t = 0; t < this.nTrees; t++) {
-      let node = roots[t];
-      let f = feature[node];
-      // NaN fails the test, so it goes right.
-      while (f >= 0) {
-        node = row[f] <= threshold[node] ? node + 1 : right[node];
-        f = feature[node];
-      }
-      out[t] = threshold[node];
-    }
+    for (let t = 0; t < this.nTrees; t++) out[t] = threshold[leafOf(row, roots[t], feature, right, threshold)];
     return out;
   }
 
@@ -202,6 +193,28 @@ export class CompiledForest {
     return isolationScore(this.meanPathLength(row), this.sampleSize);
   }
 
+  /**
+   * Isolation forests: the anomaly scores of several rows into `into`, exactly as anomalyScore row by row. The
+   * walk goes tree by tree over all the rows, so one tree's nodes stay in cache while it is used (a forest of
+   * 100 trees of 256 rows is some 40,000 nodes); each row's path lengths are still summed in tree order.
+   */
+  anomalyScores(rows: readonly Float64Array[], into: Float64Array = new Float64Array(rows.length)): Float64Array {
+    if (this.sampleSize === null) throw new Error('anomalyScores needs an isolation forest (output "path-length")');
+    if (into.length < rows.length) throw new RangeError(`room for ${into.length} scores, ${rows.length} rows`);
+    for (const row of rows) this.checkRow(row);
+    const feature = this.splitFeature;
+    const right = this.rightChild;
+    const threshold = this.thresholdOrValue;
+    const nRows = rows.length;
+    into.fill(0, 0, nRows);
+    for (let t = 0; t < this.nTrees; t++) {
+      const root = this.roots[t];
+      for (let r = 0; r < nRows; r++) into[r] += threshold[leafOf(rows[r], root, feature, right, threshold)];
+    }
+    for (let r = 0; r < nRows; r++) into[r] = isolationScore(into[r] / this.nTrees, this.sampleSize);
+    return into;
+  }
+
   /** Predicts several rows; each may be any array-like of nFeatures numbers. */
   predictBatch(rows: ReadonlyArray<ArrayLike<number>>): ForestPrediction[] {
     const predictions: ForestPrediction[] = [];
@@ -217,6 +230,16 @@ export class CompiledForest {
   private checkRow(row: Float64Array): void {
     if (row.length < this.nFeatures) throw new RangeError(`a row has ${row.length} values, the forest needs ${this.nFeatures}`);
   }
+}
+
+/** The slot of the leaf `row` reaches from `node` (a tree's root). NaN fails every test, so it goes right. */
+function leafOf(row: Float64Array, node: number, feature: Int32Array, right: Int32Array, threshold: Float64Array): number {
+  let f = feature[node];
+  while (f >= 0) {
+    node = row[f] <= threshold[node] ? node + 1 : right[node];
+    f = feature[node];
+  }
+  return node;
 }
 
 /** The element at index floor((n-1)/2) of the sorted outputs (sorts `values` in place). */
