@@ -197,6 +197,70 @@ describe('model/forest: compiled inference', () => {
     assert.deepEqual(prediction, { task: 'classification', classIndex: 1, confidence: 0.5, probabilities: [0, 0.5, 0.5] });
   });
 
+  it('lands every tree on the leaf the reference walk reaches, for rows sitting exactly on the thresholds', () => {
+    // Rows built from the forest's own thresholds (and their neighbours), so every `x <= threshold` edge is crossed.
+    const edgeRows = (forest: TreeForest, picks: number[][]): Float64Array[] => {
+      const values = [0, -0, Infinity, -Infinity, ...forest.trees.flatMap((tree) => tree.threshold)];
+      const near = values.flatMap((v) => [v, v + 1e-9, v - 1e-9]);
+      return picks.map((pick) => Float64Array.from(pick, (i) => near[i % near.length]));
+    };
+    const picks = fc.array(fc.array(fc.nat(), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(forestArbitrary(4), forestArbitrary(0), picks, (classifier, regressor, chosen) => {
+        for (const forest of [classifier, regressor]) {
+          const compiled = new CompiledForest(forest);
+          for (const row of edgeRows(forest, chosen)) {
+            assert.deepEqual(Array.from(compiled.treeOutputs(row)), forest.trees.map((tree) => naiveLeaf(tree, row)));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('walks very deep, lopsided trees without recursion', () => {
+    // A chain of 20,000 splits on x0 <= k (left leaf k) leaning right, and its mirror leaning left.
+    const depth = 20_000;
+    const chain = (leanRight: boolean): Tree => {
+      const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
+      for (let k = 0; k < depth; k++) {
+        const split = 2 * k;
+        const next = split + 2;
+        tree.feature[split] = 0;
+        tree.threshold[split] = leanRight ? k : depth - k;
+        tree.left[split] = leanRight ? split + 1 : next;
+        tree.right[split] = leanRight ? next : split + 1;
+        tree.value[split] = 0;
+        tree.feature[split + 1] = tree.left[split + 1] = tree.right[split + 1] = -1;
+        tree.threshold[split + 1] = 0;
+        tree.value[split + 1] = k;
+      }
+      const last = 2 * depth;
+      tree.feature[last] = tree.left[last] = tree.right[last] = -1;
+      tree.threshold[last] = 0;
+      tree.value[last] = depth;
+      return tree;
+    };
+    const forest: TreeForest = { kind: TREES_KIND, nFeatures: 1, nClasses: 0, trees: [chain(true), chain(false)] };
+    assert.equal(checkTreeForest(forest), null);
+    const compiled = new CompiledForest(forest);
+    assert.equal(compiled.nodeCount, 2 * (2 * depth + 1));
+    const iterativeLeaf = (tree: Tree, x: number): number => {
+      let node = 0;
+      while (tree.left[node] !== -1) node = x <= tree.threshold[node] ? tree.left[node] : tree.right[node];
+      return tree.value[node];
+    };
+    for (const x of [-1, 0, 0.5, 7, 12_345, depth - 1, depth - 0.5, depth, depth + 1, NaN]) {
+      const outputs = Array.from(compiled.treeOutputs(Float64Array.of(x)));
+      assert.deepEqual(outputs, forest.trees.map((tree) => iterativeLeaf(tree, x)), `x = ${x}`);
+    }
+  });
+
+  it('refuses a forest whose nodes are shared or cyclic', () => {
+    const shared: Tree = { feature: [0, -1, 0], threshold: [0, 0, 1], left: [1, -1, 1], right: [2, -1, 1], value: [0, 1, 0] };
+    assert.throws(() => new CompiledForest({ kind: TREES_KIND, nFeatures: 1, nClasses: 2, trees: [shared] }), /reached twice/);
+  });
+
   it('predicts a batch of plain arrays like row by row', () => {
     const data = threeClassData(300, 9);
     const { forest } = trainForest(data, { task: 'classification', nTrees: 10 });
