@@ -88,9 +88,10 @@ async function anomalySection(options: BenchOptions): Promise<Section> {
     [
       `Six features, a rounded cloud with 1 % of the rows three times wider. Isolation forest: \`trainAnomalyModel\` on`,
       `${count(trainRows)} rows with its defaults (100 trees of ψ = 256 rows, depth ≤ 8), scored with \`CompiledForest.anomalyScore\``,
-      `(single rows) and \`CompiledForest.anomalyScores\` (batches of ${count(BATCH)}, walked tree by tree). Its baseline walks`,
-      'the same trees held as plain JS objects (one object per node, all of one shape) and averages the path lengths',
-      'the same way. Robust-z: `robustScore` (what the model file calls) against a hand-written loop over typed arrays',
+      `(single rows) and \`CompiledForest.anomalyScores\` (batches of ${count(BATCH)}); the forest uses its lock-step walk (four trees`,
+      'side by side, branch-free). Its baseline walks the same trees held as plain JS objects (one object per node, all of',
+      'one shape) and averages the path lengths the same way. Robust-z: `robustScore` (what the model file calls) against',
+      'a hand-written loop over typed arrays',
       '(largest |x − median| / scale, squashed), which does the least work the score allows; it has no batch form, one',
       'row is its unit. `LoadedModel.predict` of a features object is what model-predict calls per message (feature',
       'checks, score, label, confidence), against the same baselines. Rows/s; ratios ours ÷ baseline. Every probe row',
@@ -175,12 +176,12 @@ async function anomalySection(options: BenchOptions): Promise<Section> {
   const rowRate = (name: string) => `${figure(spread(rates[name]), 'rate')} rows`;
   const ratio = (ours: string, theirs: string) => figure(ratios(rates[ours], rates[theirs]), 'ratio');
   const nodes = count(compiled.nodeCount);
-  section.row(`isolation forest (100 trees, ${nodes} nodes), single row: anomalyScore (baseline: object-tree walk)`, rowRate('forestRow'), rowRate('objectRow'), ratio('forestRow', 'objectRow'));
+  section.row(`isolation forest (100 trees, ${nodes} nodes, ${compiled.walk} walk), single row: anomalyScore (baseline: object-tree walk)`, rowRate('forestRow'), rowRate('objectRow'), ratio('forestRow', 'objectRow'));
   section.row(`isolation forest, batches of ${count(BATCH)}: anomalyScores (baseline: object-tree walk, row by row)`, rowRate('forestBatch'), rowRate('objectBatch'), ratio('forestBatch', 'objectBatch'));
   section.row('isolation forest: LoadedModel.predict(features object), as model-predict calls it', rowRate('forestLoaded'), rowRate('objectRow'), ratio('forestLoaded', 'objectRow'));
   section.row('robust-z, single row: robustScore (baseline: hand-written z-score loop)', rowRate('robustRow'), rowRate('zLoopRow'), ratio('robustRow', 'zLoopRow'));
   section.row('robust-z: LoadedModel.predict(features object), as model-predict calls it', rowRate('robustLoaded'), rowRate('zLoopRow'), ratio('robustLoaded', 'zLoopRow'));
-  section.row(`scores that differ from the baselines', of ${count(probe.length)} rows (isolation forest, robust-z)`, `${count(forestMismatches)}, ${count(robustMismatches)}`);
+  section.row(`scores that differ from the baselines, of ${count(probe.length)} rows (isolation forest, robust-z)`, `${count(forestMismatches)}, ${count(robustMismatches)}`);
   section.goal('anomaly scores identical to the plain-JS baselines', '0 differences', `${count(forestMismatches + robustMismatches)}`, forestMismatches + robustMismatches === 0);
   return section;
 }

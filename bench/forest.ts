@@ -227,8 +227,9 @@ async function inferenceSection(trainedModel: RandomForestClassifier, options: B
       'Single rows three ways on our side: `CompiledForest.countVotes` (the class, all that `predict()` answers), `predictRow`',
       '(class, confidence and vote fractions) and `LoadedModel.predict` of a features object (what model-predict calls per',
       'message). Our trees are laid out depth-first in typed arrays (a split keeps its left child in the next slot) and',
-      'walked by a loop that only reads numbers: no code is generated from the model. Rows/s; ratios ours ÷',
-      'ml-random-forest. Identical answers are checked on every probe row.',
+      'walked by loops that only read numbers: no code is generated from the model. This small forest (10 trees, most rows',
+      'stopping at half its depth) uses the branching walk, one tree at a time. Rows/s; ratios ours ÷ ml-random-forest.',
+      'Identical answers are checked on every probe row.',
     ].join('\n'),
   );
 
