@@ -105,6 +105,37 @@ describe('model/isolation-forest', () => {
     );
   });
 
+  it('scores a batch exactly as row by row, however the rows fall', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 3, maxLength: 3 }), { minLength: 2, maxLength: 60 }),
+        fc.array(fc.array(fc.oneof(fc.integer({ min: -6, max: 6 }), fc.double({ min: -6, max: 6 }), fc.constant(NaN)), { minLength: 3, maxLength: 3 }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (cells, probes, seed) => {
+          const rows = cells.map((row) => Float64Array.from(row));
+          const compiled = new CompiledForest(trainIsolationForest(rows, { nTrees: 7, sampleSize: 32, seed }).forest);
+          const batch = [...rows, ...probes.map((row) => Float64Array.from(row))];
+          const into = new Float64Array(batch.length + 2).fill(-1);
+          assert.equal(compiled.anomalyScores(batch, into), into);
+          // Bit for bit: the batch sums each row's path lengths in the same tree order.
+          batch.forEach((row, i) => assert.equal(into[i], compiled.anomalyScore(row)));
+          assert.deepEqual(Array.from(into.subarray(batch.length)), [-1, -1]);
+          assert.deepEqual(Array.from(compiled.anomalyScores(batch)), Array.from(into.subarray(0, batch.length)));
+        },
+      ),
+      { numRuns: runs(60, 600) },
+    );
+  });
+
+  it('refuses a batch it cannot score', () => {
+    const compiled = new CompiledForest(trainIsolationForest(gaussianRows(100, 1), { nTrees: 3, seed: 1 }).forest);
+    assert.deepEqual(Array.from(compiled.anomalyScores([])), []);
+    assert.throws(() => compiled.anomalyScores(gaussianRows(3, 2), new Float64Array(2)), /room for 2 scores, 3 rows/);
+    assert.throws(() => compiled.anomalyScores([Float64Array.of(1, 2), Float64Array.of(1)]), /a row has 1 values, the forest needs 2/);
+    const classifier = new CompiledForest({ kind: 'iot-ai/trees@1', nFeatures: 1, nClasses: 2, trees: [{ feature: [-1], threshold: [0], left: [-1], right: [-1], value: [1] }] });
+    assert.throws(() => classifier.anomalyScores([Float64Array.of(1)]), /isolation forest/);
+  });
+
   it('scores outliers of a Gaussian cloud far above its inliers', () => {
     const rows = gaussianRows(1000, 2);
     const compiled = new CompiledForest(trainIsolationForest(rows, { seed: 1 }).forest);

@@ -4,6 +4,7 @@ import { binOf, quantileEdges } from '../../src/core/model/binning';
 import { CompiledForest, ForestPrediction } from '../../src/core/model/compiled-forest';
 import { checkTreeForest, Tree, TreeForest, TREES_KIND } from '../../src/core/model/forest-format';
 import { accuracy, rSquared, trainTestSplit } from '../../src/core/model/metrics';
+import { trainIsolationForest } from '../../src/core/model/isolation-forest';
 import { ForestTrainer, trainForest } from '../../src/core/model/trainer';
 import { regressionData, subset, threeClassData } from './model-test-data';
 
@@ -195,6 +196,108 @@ describe('model/forest: compiled inference', () => {
     const forest: TreeForest = { kind: TREES_KIND, nFeatures: 2, nClasses: 3, trees: [stump(0, 0, 2), stump(1, 1, 0)] };
     const prediction = new CompiledForest(forest).predictRow(Float64Array.of(1, -1));
     assert.deepEqual(prediction, { task: 'classification', classIndex: 1, confidence: 0.5, probabilities: [0, 0.5, 0.5] });
+  });
+
+  it('lands every tree on the leaf the reference walk reaches, both walks, for rows sitting exactly on the thresholds', () => {
+    // Rows built from the forest's own thresholds (and their neighbours), so every `x <= threshold` edge is crossed.
+    const edgeRows = (forest: TreeForest, picks: number[][]): Float64Array[] => {
+      const values = [0, -0, Infinity, -Infinity, NaN, ...forest.trees.flatMap((tree) => tree.threshold)];
+      const near = values.flatMap((v) => [v, v + 1e-9, v - 1e-9]);
+      return picks.map((pick) => Float64Array.from(pick, (i) => near[i % near.length]));
+    };
+    const picks = fc.array(fc.array(fc.nat(), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(forestArbitrary(4), forestArbitrary(0), picks, (classifier, regressor, chosen) => {
+        for (const forest of [classifier, regressor]) {
+          const walks = (['branching', 'lockstep'] as const).map((walk) => new CompiledForest(forest, { walk }));
+          assert.deepEqual(walks.map((compiled) => compiled.walk), ['branching', 'lockstep']);
+          for (const row of edgeRows(forest, chosen)) {
+            const want = forest.trees.map((tree) => naiveLeaf(tree, row));
+            for (const compiled of walks) assert.deepEqual(Array.from(compiled.treeOutputs(row)), want, `${compiled.walk} walk`);
+            assert.deepEqual(walks[1].predictRow(row), walks[0].predictRow(row));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('picks the lock-step walk for large or evenly deep forests, the branching walk for small lopsided ones', () => {
+    const data = threeClassData(2000, 8);
+    // 40 trees of a few hundred nodes each: well past the nodes that fit a first-level cache.
+    const large = new CompiledForest(trainForest(data, { task: 'classification', nTrees: 40, seed: 1 }).forest);
+    assert.ok(large.nodeCount > 4096, String(large.nodeCount));
+    assert.equal(large.walk, 'lockstep');
+    // One small tree whose leaves sit at depths 1 to 12 (mean 7): the lock-step walk would take 4 × 12 steps.
+    const chain: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
+    for (let k = 0; k < 12; k++) {
+      chain.feature.push(0, -1);
+      chain.threshold.push(k, 0);
+      chain.left.push(2 * k + 1, -1);
+      chain.right.push(2 * k + 2, -1);
+      chain.value.push(0, k % 3);
+    }
+    chain.feature.push(-1);
+    chain.threshold.push(0);
+    chain.left.push(-1);
+    chain.right.push(-1);
+    chain.value.push(1);
+    const lopsided: TreeForest = { kind: TREES_KIND, nFeatures: 1, nClasses: 3, trees: [chain] };
+    assert.equal(checkTreeForest(lopsided), null);
+    assert.equal(new CompiledForest(lopsided).walk, 'branching');
+    assert.equal(new CompiledForest(lopsided, { walk: 'lockstep' }).walk, 'lockstep');
+    // An isolation forest: every tree stops at the same height limit.
+    const isolation = new CompiledForest(trainIsolationForest(data.rows, { nTrees: 8, sampleSize: 64, seed: 2 }).forest);
+    assert.equal(isolation.walk, 'lockstep');
+  });
+
+  it('walks very deep, lopsided trees without recursion', () => {
+    // A chain of 20,000 splits on x0 <= k (left leaf k) leaning right, and its mirror leaning left.
+    const depth = 20_000;
+    const chain = (leanRight: boolean): Tree => {
+      const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
+      for (let k = 0; k < depth; k++) {
+        const split = 2 * k;
+        const next = split + 2;
+        tree.feature[split] = 0;
+        tree.threshold[split] = leanRight ? k : depth - k;
+        tree.left[split] = leanRight ? split + 1 : next;
+        tree.right[split] = leanRight ? next : split + 1;
+        tree.value[split] = 0;
+        tree.feature[split + 1] = tree.left[split + 1] = tree.right[split + 1] = -1;
+        tree.threshold[split + 1] = 0;
+        tree.value[split + 1] = k;
+      }
+      const last = 2 * depth;
+      tree.feature[last] = tree.left[last] = tree.right[last] = -1;
+      tree.threshold[last] = 0;
+      tree.value[last] = depth;
+      return tree;
+    };
+    const forest: TreeForest = { kind: TREES_KIND, nFeatures: 1, nClasses: 0, trees: [chain(true), chain(false)] };
+    assert.equal(checkTreeForest(forest), null);
+    const walks = (['branching', 'lockstep'] as const).map((walk) => new CompiledForest(forest, { walk }));
+    for (const compiled of walks) assert.equal(compiled.nodeCount, 2 * (2 * depth + 1));
+    const iterativeLeaf = (tree: Tree, x: number): number => {
+      let node = 0;
+      while (tree.left[node] !== -1) node = x <= tree.threshold[node] ? tree.left[node] : tree.right[node];
+      return tree.value[node];
+    };
+    for (const x of [-1, 0, 0.5, 7, 12_345, depth - 1, depth - 0.5, depth, depth + 1, NaN]) {
+      for (const compiled of walks) {
+        const outputs = Array.from(compiled.treeOutputs(Float64Array.of(x)));
+        assert.deepEqual(outputs, forest.trees.map((tree) => iterativeLeaf(tree, x)), `${compiled.walk} walk, x = ${x}`);
+      }
+    }
+  });
+
+  it('refuses a forest whose nodes are shared or cyclic, or that splits on a feature it does not have', () => {
+    const shared: Tree = { feature: [0, -1, 0], threshold: [0, 0, 1], left: [1, -1, 1], right: [2, -1, 1], value: [0, 1, 0] };
+    assert.throws(() => new CompiledForest({ kind: TREES_KIND, nFeatures: 1, nClasses: 2, trees: [shared] }), /reached twice/);
+    const stump = (feature: number): Tree => ({ feature: [feature, -1, -1], threshold: [0, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, 0, 1] });
+    for (const feature of [1, -1, 0.5]) {
+      assert.throws(() => new CompiledForest({ kind: TREES_KIND, nFeatures: 1, nClasses: 2, trees: [stump(feature)] }), /outside \[0, 1\)/);
+    }
   });
 
   it('predicts a batch of plain arrays like row by row', () => {
