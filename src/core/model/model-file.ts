@@ -323,6 +323,8 @@ export class LoadedModel {
   readonly forest: CompiledForest | null;
   private readonly row: Float64Array;
   private readonly devices = new Map<string, AnomalyPart>();
+  /** Classification: the labels as the keys of `probabilities`, made once. */
+  private readonly labelKeys: string[];
 
   constructor(readonly file: ModelFile) {
     this.forest =
@@ -333,6 +335,7 @@ export class LoadedModel {
       throw new Error('an isolation-forest anomaly model needs a forest with output "path-length"');
     }
     if (file.task !== 'anomaly' && this.forest === null) throw new Error(`a ${file.task} model needs a forest`);
+    this.labelKeys = (file.labels ?? []).map((label) => String(label));
     if (file.task === 'anomaly' && file.anomaly === undefined && file.devices === undefined) throw new Error('an anomaly model needs a shared or a per-device part');
     for (const [deviceId, part] of Object.entries(file.devices ?? {})) {
       const forest = part.forest === undefined ? null : compileForest(part.forest, { nFeatures: file.featureNames.length, nClasses: 0 });
@@ -435,10 +438,10 @@ export class LoadedModel {
     if (result.task === 'regression') {
       return { value: result.value, spread: result.spread, confidence: 1, model };
     }
-    const labels = this.file.labels ?? [];
+    const keys = this.labelKeys;
     const probabilities: Record<string, number> = {};
-    for (let c = 0; c < labels.length; c++) probabilities[String(labels[c])] = result.probabilities[c];
-    return { label: labels[result.classIndex], confidence: result.confidence, probabilities, model };
+    for (let c = 0; c < keys.length; c++) probabilities[keys[c]] = result.probabilities[c];
+    return { label: (this.file.labels as Label[])[result.classIndex], confidence: result.confidence, probabilities, model };
   }
 
   /**
