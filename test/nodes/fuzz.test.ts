@@ -287,6 +287,36 @@ describe('fuzz: every node takes hostile input in the Node-RED runtime', functio
       });
     });
 
+    it(`model-predict with drift per device and a third output: ${RUNS} hostile feature objects and batches`, async () => {
+      const item = fc.record({ deviceId: mostly(device), features: mostly(features) }, { requiredKeys: [] });
+      const payload = fc.oneof({ weight: 4, arbitrary: item }, { weight: 2, arbitrary: fc.array(mostly(item), { maxLength: 20 }) }, { weight: 2, arbitrary: hostileTopLevel });
+      reports['model-predict (drift)'] = await fuzzNode({
+        modules: [mlModel, modelPredict],
+        flow: [...harness('model-predict', { model: 'cfg', driftScope: 'device', driftWindow: 10, driftOutput: true, outputs: 3 }, 3), { id: 'cfg', type: 'ml-model', path: 'live.json', watch: false }],
+        ready: modelLoaded,
+        messages: hostileMessage(payload),
+        output1: (msg) => (Array.isArray(msg.payload) ? msg.payload.map((p: Msg) => predictionShape(p?.prediction)).find(Boolean) : predictionShape(msg.payload?.prediction)),
+        output2: errorShape(['features', 'too-large']),
+      });
+    });
+
+    it(`model-train learning anomaly baselines per device: ${RUNS} hostile windows and control values`, async () => {
+      const window = fc.record({ deviceId: mostly(device), start: mostly(timestamp), end: mostly(timestamp), features: mostly(features) }, { requiredKeys: ['features'] });
+      const payload = fc.oneof({ weight: 6, arbitrary: window }, { weight: 2, arbitrary: hostileTopLevel }, { weight: 1, arbitrary: fc.constant({ train: true }) });
+      const messages = fc
+        .tuple(hostileMessage(payload), sometimes(mostly(fc.oneof(fc.constant(true), device)), 40), sometimes(mostly(fc.constant(true)), 40))
+        .map(([msg, reset, train]) => ({ ...msg, ...(reset !== undefined && { reset }), ...(train !== undefined && { train }) }));
+      reports['model-train (anomaly)'] = await fuzzNode({
+        modules: [mlModel, modelPredict, modelTrain],
+        flow: [...harness('model-train', { model: 'cfg', task: 'anomaly', scope: 'device', warmup: 20, update: 'rolling', every: 20, maxDevices: 5, maxSamples: 200 }), { id: 'cfg', type: 'ml-model', path: 'anomaly-live.json', bundled: 'health-heart-anomaly', watch: false }],
+        ready: modelLoaded,
+        messages,
+        output1: (msg) => (isRecord(msg.payload) && ('model' in msg.payload || 'exported' in msg.payload || 'rolledBack' in msg.payload || 'reset' in msg.payload) ? undefined : 'output 1 without model, exported, rolledBack or reset'),
+        output2: errorShape(['features', 'too-large', 'too-few-samples', 'busy', 'path', 'rollback']),
+        lateFaults: /model-train\.errors\.(train|write)|training failed|could not write the model file/,
+      });
+    });
+
     it(`model-train: ${RUNS} hostile windows, label events and train/export/rollback values`, async () => {
       const window = fc.record({ deviceId: mostly(device), start: mostly(timestamp), end: mostly(timestamp), features: mostly(features), label: mostly(fc.constantFrom('hot', 'cold')) }, { requiredKeys: ['features'] });
       const labelEvent = fc.record({ deviceId: mostly(device), label: mostly(fc.constantFrom('hot', 'cold')), ts: mostly(timestamp), start: timestamp, end: timestamp }, { requiredKeys: ['deviceId', 'label'] });
