@@ -1,0 +1,321 @@
+import type { Summary, WindowSample } from './features';
+import type { WindowSeries } from './series';
+
+/**
+ * Doubles per pane: its summary in `Summary` packed layout (n, mean, m2, min, max, tMean, tM2, coMoment; t
+ * relative to the pane's own time base), that base, then the pane's first and last reading in window order
+ * (position, ts, value).
+ */
+export const PANE_WIDTH = 15;
+const TIME_BASE = 8;
+const FIRST_POSITION = 9;
+const FIRST_TS = 10;
+const FIRST_VALUE = 11;
+const LAST_POSITION = 12;
+const LAST_TS = 13;
+const LAST_VALUE = 14;
+
+/**
+ * Most panes a window may span for pane summaries to be used: a window's summary is merged from its panes when
+ * it closes, O(panes) per window; beyond this the engine buffers readings (O(1) amortised whatever the overlap).
+ */
+export const MAX_PANES_PER_WINDOW = 16;
+
+const EMPTY = new Float64Array(0);
+
+/** How aligned windows split into panes: pane p holds positions [p·width, (p + 1)·width). */
+export interface PaneLayout {
+  /** gcd(size, slide): every window bound is a pane bound. */
+  readonly width: number;
+  /** Panes one window spans (size / width). */
+  readonly perWindow: number;
+}
+
+/**
+ * Pane layout for aligned windows, or undefined when windows must keep their readings: sessions, features that
+ * read the values (order statistics, shape, meanCrossings), sizes that are not whole numbers (bounds would not be
+ * exact), or windows spanning more than {@link MAX_PANES_PER_WINDOW} panes.
+ */
+export function paneLayout(size: number, slide: number, summaryOnly: boolean): PaneLayout | undefined {
+  if (!summaryOnly || !Number.isSafeInteger(size) || !Number.isSafeInteger(slide) || size <= 0 || slide <= 0) return undefined;
+  let a = size;
+  let b = slide;
+  while (b > 0) [a, b] = [b, a % b];
+  const perWindow = size / a;
+  return perWindow <= MAX_PANES_PER_WINDOW ? { width: a, perWindow } : undefined;
+}
+
+/**
+ * The readings of one (device, sensor) as pane summaries, for aligned windows when only streaming features are
+ * selected: per pane of gcd(size, slide) positions, a Welford summary plus its first and last reading, in one
+ * Float64Array (no per-pane objects). A window's summary is merged (Chan) from its panes when it closes, so a
+ * series holds about size/slide panes instead of every reading, and nothing is ever subtracted.
+ *
+ * Non-empty panes only, sorted by pane, live in `[head, tail)`; `[head, aggregatedEnd)` are the panes of the
+ * window being closed. Window bounds are pane bounds, so "position < bound" holds for a whole pane or none of it.
+ */
+export class PaneSeries implements WindowSeries {
+  previousFeatures: Float64Array | undefined;
+  private panes: Float64Array = EMPTY;
+  private head = 0;
+  private aggregatedEnd = 0;
+  private tail = 0;
+  private liveReadings = 0;
+
+  constructor(
+    readonly name: string,
+    readonly featureKeys: readonly string[],
+    private readonly maxReadings: number,
+    private readonly layout: PaneLayout,
+  ) {}
+
+  get length(): number {
+    return this.liveReadings;
+  }
+
+  get aggregatedCount(): number {
+    let n = 0;
+    for (let i = this.head; i < this.aggregatedEnd; i++) n += this.panes[i * PANE_WIDTH];
+    return n;
+  }
+
+  earliestPosition(): number {
+    return this.tail > this.head ? this.panes[this.head * PANE_WIDTH + FIRST_POSITION] : Infinity;
+  }
+
+  aggregatedBounds(out: Float64Array): void {
+    const first = this.head * PANE_WIDTH;
+    const last = (this.aggregatedEnd - 1) * PANE_WIDTH;
+    out[0] = this.panes[first + FIRST_POSITION];
+    out[1] = this.panes[first + FIRST_TS];
+    out[2] = this.panes[last + LAST_POSITION];
+    out[3] = this.panes[last + LAST_TS];
+  }
+
+  /** Add to its pane; false when the series already holds `maxReadings` readings. */
+  insert(position: number, timestamp: number, value: number): boolean {
+    if (this.liveReadings >= this.maxReadings) return false;
+    this.addReading(position, timestamp, value);
+    return true;
+  }
+
+  aggregateBefore(bound: number): void {
+    const panes = this.panes;
+    let end = this.aggregatedEnd;
+    while (end < this.tail && panes[end * PANE_WIDTH + FIRST_POSITION] < bound) end++;
+    this.aggregatedEnd = end;
+  }
+
+  aggregateThrough(): void {
+    throw new Error('session windows keep their readings');
+  }
+
+  evictBefore(bound: number): void {
+    const panes = this.panes;
+    while (this.head < this.tail && panes[this.head * PANE_WIDTH + FIRST_POSITION] < bound) {
+      this.liveReadings -= panes[this.head * PANE_WIDTH];
+      this.head++;
+    }
+    if (this.aggregatedEnd < this.head) this.aggregatedEnd = this.head;
+    if (this.head === this.tail) this.clear();
+  }
+
+  dropAggregated(): void {
+    for (let i = this.head; i < this.aggregatedEnd; i++) this.liveReadings -= this.panes[i * PANE_WIDTH];
+    this.head = this.aggregatedEnd;
+    if (this.head === this.tail) this.clear();
+  }
+
+  clear(): void {
+    this.head = this.tail = this.aggregatedEnd = 0;
+    this.liveReadings = 0;
+  }
+
+  release(): void {
+    this.clear();
+    this.panes = EMPTY;
+  }
+
+  /** The merged summary of the window's panes, t relative to the first pane's time base. */
+  summarize(out: Summary): void {
+    out.clear();
+    const panes = this.panes;
+    const base = this.head < this.aggregatedEnd ? panes[this.head * PANE_WIDTH + TIME_BASE] : 0;
+    for (let i = this.head; i < this.aggregatedEnd; i++) out.mergePacked(panes, i * PANE_WIDTH, panes[i * PANE_WIDTH + TIME_BASE] - base);
+  }
+
+  loadSample(sample: WindowSample): void {
+    this.summarize(sample.summary);
+    const panes = this.panes;
+    sample.loadEnds(panes[this.head * PANE_WIDTH + FIRST_VALUE], panes[(this.aggregatedEnd - 1) * PANE_WIDTH + LAST_VALUE]);
+  }
+
+  toState(): PaneSeriesState {
+    return {
+      kind: 'panes',
+      panes: this.panes.slice(this.head * PANE_WIDTH, this.tail * PANE_WIDTH),
+      aggregated: this.aggregatedEnd - this.head,
+      previousFeatures: this.previousFeatures?.slice(),
+    };
+  }
+
+  /** Reload from {@link toState}; results continue bit for bit. */
+  loadState(state: PaneSeriesState): void {
+    const { panes, aggregated } = state;
+    const count = panes.length / PANE_WIDTH;
+    if (!Number.isInteger(count)) throw new Error('series panes are malformed');
+    if (!(aggregated >= 0 && aggregated <= count)) throw new Error('series aggregate is out of range');
+    let live = 0;
+    for (let i = 0; i < count; i++) {
+      const n = panes[i * PANE_WIDTH];
+      if (!(Number.isInteger(n) && n > 0)) throw new Error('series panes are malformed');
+      if (i > 0 && !(this.paneOf(panes[i * PANE_WIDTH + FIRST_POSITION]) > this.paneOf(panes[(i - 1) * PANE_WIDTH + FIRST_POSITION]))) {
+        throw new Error('series panes are out of order');
+      }
+      live += n;
+    }
+    this.panes = new Float64Array(Math.max(count, this.initialPanes()) * PANE_WIDTH);
+    this.panes.set(panes);
+    this.head = 0;
+    this.tail = count;
+    this.aggregatedEnd = aggregated;
+    this.liveReadings = live;
+    this.previousFeatures = state.previousFeatures?.slice();
+  }
+
+  /**
+   * Reload from readings kept by a {@link SensorSeries} (a snapshot written before pane summaries, or by a run
+   * that buffered readings): each goes into its pane again. The old aggregate needs no carrying over: the next
+   * window to close aggregates the same readings from the panes.
+   */
+  loadReadings(positions: Float64Array, timestamps: Float64Array, values: Float64Array, previousFeatures: Float64Array | undefined): void {
+    this.release();
+    for (let i = 0; i < values.length; i++) this.addReading(positions[i], timestamps[i], values[i]);
+    this.previousFeatures = previousFeatures?.slice();
+  }
+
+  // ---- panes -----------------------------------------------------------------------------------------------
+
+  /** Index of the pane holding `position`, settled exactly (the division may round across a pane bound). */
+  private paneOf(position: number): number {
+    const width = this.layout.width;
+    let p = Math.floor(position / width);
+    if (p * width > position) p--;
+    else if ((p + 1) * width <= position) p++;
+    return p;
+  }
+
+  private addReading(position: number, timestamp: number, value: number): void {
+    const pane = this.paneOf(position);
+    let at = this.tail;
+    if (at > this.head) {
+      const newest = this.paneOf(this.panes[(at - 1) * PANE_WIDTH + FIRST_POSITION]);
+      if (newest === pane) {
+        this.addToPane((at - 1) * PANE_WIDTH, position, timestamp, value);
+        this.liveReadings++;
+        return;
+      }
+      if (newest > pane) {
+        // Out of order (within lateness): find its pane, or the place for a new one.
+        let low = this.head;
+        let high = at;
+        while (low < high) {
+          const mid = (low + high) >>> 1;
+          if (this.paneOf(this.panes[mid * PANE_WIDTH + FIRST_POSITION]) < pane) low = mid + 1;
+          else high = mid;
+        }
+        at = low;
+        if (this.paneOf(this.panes[at * PANE_WIDTH + FIRST_POSITION]) === pane) {
+          this.addToPane(at * PANE_WIDTH, position, timestamp, value);
+          this.liveReadings++;
+          return;
+        }
+      }
+    }
+    if (this.tail * PANE_WIDTH === this.panes.length) at -= this.makeRoom();
+    const panes = this.panes;
+    if (at < this.tail) panes.copyWithin((at + 1) * PANE_WIDTH, at * PANE_WIDTH, this.tail * PANE_WIDTH);
+    if (at < this.aggregatedEnd) this.aggregatedEnd++;
+    this.tail++;
+    const o = at * PANE_WIDTH;
+    panes[o] = 1;
+    panes[o + 1] = value;
+    panes[o + 2] = 0;
+    panes[o + 3] = value;
+    panes[o + 4] = value;
+    panes[o + 5] = 0;
+    panes[o + 6] = 0;
+    panes[o + 7] = 0;
+    panes[o + TIME_BASE] = timestamp;
+    panes[o + FIRST_POSITION] = panes[o + LAST_POSITION] = position;
+    panes[o + FIRST_TS] = panes[o + LAST_TS] = timestamp;
+    panes[o + FIRST_VALUE] = panes[o + LAST_VALUE] = value;
+    this.liveReadings++;
+  }
+
+  /** Welford update of the pane at offset `o`; ties in position keep arrival order (first stays, last moves). */
+  private addToPane(o: number, position: number, timestamp: number, value: number): void {
+    const panes = this.panes;
+    const n = panes[o] + 1;
+    let mean = panes[o + 1];
+    const dx = value - mean;
+    mean += dx / n;
+    panes[o + 1] = mean;
+    panes[o + 2] += dx * (value - mean);
+    if (value < panes[o + 3]) panes[o + 3] = value;
+    if (value > panes[o + 4]) panes[o + 4] = value;
+    const t = timestamp - panes[o + TIME_BASE];
+    let tMean = panes[o + 5];
+    const dt = t - tMean;
+    tMean += dt / n;
+    panes[o + 5] = tMean;
+    panes[o + 6] += dt * (t - tMean);
+    panes[o + 7] += dt * (value - mean);
+    panes[o] = n;
+    if (position < panes[o + FIRST_POSITION]) {
+      panes[o + FIRST_POSITION] = position;
+      panes[o + FIRST_TS] = timestamp;
+      panes[o + FIRST_VALUE] = value;
+    }
+    if (position >= panes[o + LAST_POSITION]) {
+      panes[o + LAST_POSITION] = position;
+      panes[o + LAST_TS] = timestamp;
+      panes[o + LAST_VALUE] = value;
+    }
+  }
+
+  /** Panes a new series starts with: a window's worth plus the one filling and one late (more on demand). */
+  private initialPanes(): number {
+    return this.layout.perWindow + 2;
+  }
+
+  /**
+   * Room for one more pane: compact when a quarter of the buffer is dead, else grow by half (amortised O(1)
+   * per pane). Returns how far live panes moved down.
+   */
+  private makeRoom(): number {
+    const capacity = this.panes.length / PANE_WIDTH;
+    const shift = this.head;
+    if (capacity > 0 && shift > 0 && shift >= capacity / 4) {
+      this.panes.copyWithin(0, shift * PANE_WIDTH, this.tail * PANE_WIDTH);
+    } else {
+      const grown = capacity === 0 ? this.initialPanes() : Math.ceil(capacity * 1.5);
+      const panes = new Float64Array(grown * PANE_WIDTH);
+      panes.set(this.panes.subarray(shift * PANE_WIDTH, this.tail * PANE_WIDTH));
+      this.panes = panes;
+    }
+    this.tail -= shift;
+    this.aggregatedEnd -= shift;
+    this.head = 0;
+    return shift;
+  }
+}
+
+export interface PaneSeriesState {
+  kind: 'panes';
+  /** Live panes, PANE_WIDTH doubles each, in pane order. */
+  panes: Float64Array;
+  /** How many of the live panes (from the first) belong to the window being closed. */
+  aggregated: number;
+  previousFeatures: Float64Array | undefined;
+}
