@@ -21,14 +21,20 @@ export const MAX_SENSORS_PER_DEVICE = 256;
 /** Sensor names whose output names are shared by every device (a bound: beyond it each series makes its own). */
 const MAX_SHARED_SENSOR_NAMES = 4096;
 
+/** Sensors a device may have before it gets a name index (fewer are found faster, and kept smaller, by a scan). */
+const SCANNED_SENSORS = 8;
+/** Open sessions of devices that are not windowed by session (never changed). */
+const NO_SESSIONS: number[] = Object.freeze([]) as unknown as number[];
+
 /** How readings are placed into windows. */
 type Placement = 'time' | 'count' | 'session';
 
 /** Everything the engine knows about one device. */
 class DeviceState {
-  readonly seriesByName = new Map<string, WindowSeries>();
   /** In output order: configured order, else first seen. */
   readonly series: WindowSeries[] = [];
+  /** The series by name, once there are more than SCANNED_SENSORS. */
+  private seriesByName: Map<string, WindowSeries> | undefined;
   lastSeries: WindowSeries | undefined;
   /** Latest window position accepted: ts (event time) or arrival ms. */
   latest = -Infinity;
@@ -43,8 +49,8 @@ class DeviceState {
   /** Aligned windows: the earliest buffered position (derived; not saved). */
   earliest = Infinity;
   /** Open sessions as sorted, disjoint [start, end] position intervals. */
-  sessionStarts: number[] = [];
-  sessionEnds: number[] = [];
+  sessionStarts: number[];
+  sessionEnds: number[];
   /** Sessions: the end of the last emitted session; nothing at or before it is accepted again. */
   closedThrough = -Infinity;
   /** Wall clock of the last accepted reading (for idleTimeout). */
@@ -55,8 +61,23 @@ class DeviceState {
   constructor(
     readonly id: string,
     firstWindow: number,
+    sessions: boolean,
   ) {
     this.nextWindow = firstWindow;
+    this.sessionStarts = sessions ? [] : NO_SESSIONS;
+    this.sessionEnds = sessions ? [] : NO_SESSIONS;
+  }
+
+  findSeries(name: string): WindowSeries | undefined {
+    if (this.seriesByName !== undefined) return this.seriesByName.get(name);
+    for (const series of this.series) if (series.name === name) return series;
+    return undefined;
+  }
+
+  addSeries(series: WindowSeries): void {
+    this.series.push(series);
+    if (this.seriesByName !== undefined) this.seriesByName.set(series.name, series);
+    else if (this.series.length > SCANNED_SENSORS) this.seriesByName = new Map(this.series.map((s) => [s.name, s]));
   }
 }
 
@@ -95,7 +116,7 @@ export class WindowEngine {
     this.placement = config.window === 'session' ? 'session' : config.unit === 'count' ? 'count' : 'time';
     this.features = config.features.map((name) => FEATURES[name]);
     const summaryOnly = this.placement !== 'session' && !options.keepReadings && this.features.every((feature) => feature.reads === 'summary');
-    this.panes = paneLayout(config.size, config.slide, summaryOnly);
+    this.panes = paneLayout(config.size, config.slide, summaryOnly, this.placement === 'count');
     this.selectedSensors = config.sensors.length > 0 ? new Set(config.sensors) : undefined;
     this.minCounts = new Map(Object.entries(config.minCount.bySensor));
   }
@@ -491,7 +512,7 @@ export class WindowEngine {
   }
 
   private newDevice(id: string): DeviceState {
-    const device = new DeviceState(id, this.placement === 'count' ? 0 : -Infinity);
+    const device = new DeviceState(id, this.placement === 'count' ? 0 : -Infinity, this.placement === 'session');
     for (const sensor of this.config.sensors) this.addSeries(device, sensor);
     return device;
   }
@@ -500,7 +521,7 @@ export class WindowEngine {
   private seriesFor(device: DeviceState, sensor: string): WindowSeries | undefined {
     const cached = device.lastSeries;
     if (cached !== undefined && cached.name === sensor) return cached;
-    const known = device.seriesByName.get(sensor);
+    const known = device.findSeries(sensor);
     if (known === undefined && device.series.length >= MAX_SENSORS_PER_DEVICE) return undefined;
     const series = known ?? this.addSeries(device, sensor);
     device.lastSeries = series;
@@ -515,8 +536,7 @@ export class WindowEngine {
     }
     const { maxReadings } = this.config;
     const series = this.panes ? new PaneSeries(names.name, names.keys, maxReadings, this.panes) : new SensorSeries(names.name, names.keys, maxReadings);
-    device.seriesByName.set(sensor, series);
-    device.series.push(series);
+    device.addSeries(series);
     return series;
   }
 
@@ -577,12 +597,16 @@ export class WindowEngine {
   }
 
   private fromData(data: DeviceStateData): DeviceState {
-    const device = new DeviceState(data.id, 0);
+    const device = new DeviceState(data.id, 0, this.placement === 'session');
     [device.latest, device.watermark, device.nextWindow, device.nextReading, device.emitAt, device.closedThrough, device.lastArrival] = data.clock;
-    device.sessionStarts = data.sessionStarts.slice();
-    device.sessionEnds = data.sessionEnds.slice();
+    if (this.placement === 'session') {
+      device.sessionStarts = data.sessionStarts.slice();
+      device.sessionEnds = data.sessionEnds.slice();
+    } else if (data.sessionStarts.length > 0) {
+      throw new Error(`saved window state of ${data.id} has sessions, but these windows are not sessions`);
+    }
     for (const sensor of data.sensors) {
-      if (device.seriesByName.has(sensor.name)) throw new Error(`saved window state repeats sensor ${sensor.name} of ${data.id}`);
+      if (device.findSeries(sensor.name) !== undefined) throw new Error(`saved window state repeats sensor ${sensor.name} of ${data.id}`);
       const series = this.addSeries(device, sensor.name);
       if (series instanceof PaneSeries) {
         if (sensor.kind === 'panes') series.loadState(sensor);

@@ -1,19 +1,18 @@
 import type { Summary, WindowSample } from './features';
 import type { WindowSeries } from './series';
 
-/**
- * Doubles per pane: its summary in `Summary` packed layout (n, mean, m2, min, max, tMean, tM2, coMoment; t
- * relative to the pane's own time base), that base, then the pane's first and last reading in window order
- * (position, ts, value).
+/*
+ * A pane's doubles: its summary in `Summary` packed layout (n, mean, m2, min, max, tMean, tM2, coMoment; t
+ * relative to the pane's own time base), that base, the position and value of its first and last reading in
+ * window order, and, for count windows only (whose bounds are reading timestamps), those readings' ts.
  */
-export const PANE_WIDTH = 15;
 const TIME_BASE = 8;
 const FIRST_POSITION = 9;
-const FIRST_TS = 10;
-const FIRST_VALUE = 11;
-const LAST_POSITION = 12;
-const LAST_TS = 13;
-const LAST_VALUE = 14;
+const FIRST_VALUE = 10;
+const LAST_POSITION = 11;
+const LAST_VALUE = 12;
+const FIRST_TS = 13;
+const LAST_TS = 14;
 
 /**
  * Most panes a window may span for pane summaries to be used: a window's summary is merged from its panes when
@@ -29,6 +28,8 @@ export interface PaneLayout {
   readonly width: number;
   /** Panes one window spans (size / width). */
   readonly perWindow: number;
+  /** Doubles per pane: 15 when positions are not timestamps and windows report reading ts (count), else 13. */
+  readonly stride: number;
 }
 
 /**
@@ -36,13 +37,13 @@ export interface PaneLayout {
  * read the values (order statistics, shape, meanCrossings), sizes that are not whole numbers (bounds would not be
  * exact), or windows spanning more than {@link MAX_PANES_PER_WINDOW} panes.
  */
-export function paneLayout(size: number, slide: number, summaryOnly: boolean): PaneLayout | undefined {
+export function paneLayout(size: number, slide: number, summaryOnly: boolean, keepTimestamps: boolean): PaneLayout | undefined {
   if (!summaryOnly || !Number.isSafeInteger(size) || !Number.isSafeInteger(slide) || size <= 0 || slide <= 0) return undefined;
   let a = size;
   let b = slide;
   while (b > 0) [a, b] = [b, a % b];
   const perWindow = size / a;
-  return perWindow <= MAX_PANES_PER_WINDOW ? { width: a, perWindow } : undefined;
+  return perWindow <= MAX_PANES_PER_WINDOW ? { width: a, perWindow, stride: keepTimestamps ? 15 : 13 } : undefined;
 }
 
 /**
@@ -61,13 +62,19 @@ export class PaneSeries implements WindowSeries {
   private aggregatedEnd = 0;
   private tail = 0;
   private liveReadings = 0;
+  private readonly stride: number;
+  /** Whether panes keep their first and last reading's ts (else those are the positions). */
+  private readonly timestamps: boolean;
 
   constructor(
     readonly name: string,
     readonly featureKeys: readonly string[],
     private readonly maxReadings: number,
     private readonly layout: PaneLayout,
-  ) {}
+  ) {
+    this.stride = layout.stride;
+    this.timestamps = layout.stride > FIRST_TS;
+  }
 
   get length(): number {
     return this.liveReadings;
@@ -75,21 +82,21 @@ export class PaneSeries implements WindowSeries {
 
   get aggregatedCount(): number {
     let n = 0;
-    for (let i = this.head; i < this.aggregatedEnd; i++) n += this.panes[i * PANE_WIDTH];
+    for (let i = this.head; i < this.aggregatedEnd; i++) n += this.panes[i * this.stride];
     return n;
   }
 
   earliestPosition(): number {
-    return this.tail > this.head ? this.panes[this.head * PANE_WIDTH + FIRST_POSITION] : Infinity;
+    return this.tail > this.head ? this.panes[this.head * this.stride + FIRST_POSITION] : Infinity;
   }
 
   aggregatedBounds(out: Float64Array): void {
-    const first = this.head * PANE_WIDTH;
-    const last = (this.aggregatedEnd - 1) * PANE_WIDTH;
+    const first = this.head * this.stride;
+    const last = (this.aggregatedEnd - 1) * this.stride;
     out[0] = this.panes[first + FIRST_POSITION];
-    out[1] = this.panes[first + FIRST_TS];
+    out[1] = this.panes[first + (this.timestamps ? FIRST_TS : FIRST_POSITION)];
     out[2] = this.panes[last + LAST_POSITION];
-    out[3] = this.panes[last + LAST_TS];
+    out[3] = this.panes[last + (this.timestamps ? LAST_TS : LAST_POSITION)];
   }
 
   /** Add to its pane; false when the series already holds `maxReadings` readings. */
@@ -102,7 +109,7 @@ export class PaneSeries implements WindowSeries {
   aggregateBefore(bound: number): void {
     const panes = this.panes;
     let end = this.aggregatedEnd;
-    while (end < this.tail && panes[end * PANE_WIDTH + FIRST_POSITION] < bound) end++;
+    while (end < this.tail && panes[end * this.stride + FIRST_POSITION] < bound) end++;
     this.aggregatedEnd = end;
   }
 
@@ -112,8 +119,8 @@ export class PaneSeries implements WindowSeries {
 
   evictBefore(bound: number): void {
     const panes = this.panes;
-    while (this.head < this.tail && panes[this.head * PANE_WIDTH + FIRST_POSITION] < bound) {
-      this.liveReadings -= panes[this.head * PANE_WIDTH];
+    while (this.head < this.tail && panes[this.head * this.stride + FIRST_POSITION] < bound) {
+      this.liveReadings -= panes[this.head * this.stride];
       this.head++;
     }
     if (this.aggregatedEnd < this.head) this.aggregatedEnd = this.head;
@@ -121,7 +128,7 @@ export class PaneSeries implements WindowSeries {
   }
 
   dropAggregated(): void {
-    for (let i = this.head; i < this.aggregatedEnd; i++) this.liveReadings -= this.panes[i * PANE_WIDTH];
+    for (let i = this.head; i < this.aggregatedEnd; i++) this.liveReadings -= this.panes[i * this.stride];
     this.head = this.aggregatedEnd;
     if (this.head === this.tail) this.clear();
   }
@@ -140,20 +147,20 @@ export class PaneSeries implements WindowSeries {
   summarize(out: Summary): void {
     out.clear();
     const panes = this.panes;
-    const base = this.head < this.aggregatedEnd ? panes[this.head * PANE_WIDTH + TIME_BASE] : 0;
-    for (let i = this.head; i < this.aggregatedEnd; i++) out.mergePacked(panes, i * PANE_WIDTH, panes[i * PANE_WIDTH + TIME_BASE] - base);
+    const base = this.head < this.aggregatedEnd ? panes[this.head * this.stride + TIME_BASE] : 0;
+    for (let i = this.head; i < this.aggregatedEnd; i++) out.mergePacked(panes, i * this.stride, panes[i * this.stride + TIME_BASE] - base);
   }
 
   loadSample(sample: WindowSample): void {
     this.summarize(sample.summary);
     const panes = this.panes;
-    sample.loadEnds(panes[this.head * PANE_WIDTH + FIRST_VALUE], panes[(this.aggregatedEnd - 1) * PANE_WIDTH + LAST_VALUE]);
+    sample.loadEnds(panes[this.head * this.stride + FIRST_VALUE], panes[(this.aggregatedEnd - 1) * this.stride + LAST_VALUE]);
   }
 
   toState(): PaneSeriesState {
     return {
       kind: 'panes',
-      panes: this.panes.slice(this.head * PANE_WIDTH, this.tail * PANE_WIDTH),
+      panes: this.panes.slice(this.head * this.stride, this.tail * this.stride),
       aggregated: this.aggregatedEnd - this.head,
       previousFeatures: this.previousFeatures?.slice(),
     };
@@ -162,19 +169,19 @@ export class PaneSeries implements WindowSeries {
   /** Reload from {@link toState}; results continue bit for bit. */
   loadState(state: PaneSeriesState): void {
     const { panes, aggregated } = state;
-    const count = panes.length / PANE_WIDTH;
+    const count = panes.length / this.stride;
     if (!Number.isInteger(count)) throw new Error('series panes are malformed');
     if (!(aggregated >= 0 && aggregated <= count)) throw new Error('series aggregate is out of range');
     let live = 0;
     for (let i = 0; i < count; i++) {
-      const n = panes[i * PANE_WIDTH];
+      const n = panes[i * this.stride];
       if (!(Number.isInteger(n) && n > 0)) throw new Error('series panes are malformed');
-      if (i > 0 && !(this.paneOf(panes[i * PANE_WIDTH + FIRST_POSITION]) > this.paneOf(panes[(i - 1) * PANE_WIDTH + FIRST_POSITION]))) {
+      if (i > 0 && !(this.paneOf(panes[i * this.stride + FIRST_POSITION]) > this.paneOf(panes[(i - 1) * this.stride + FIRST_POSITION]))) {
         throw new Error('series panes are out of order');
       }
       live += n;
     }
-    this.panes = new Float64Array(Math.max(count, this.initialPanes()) * PANE_WIDTH);
+    this.panes = new Float64Array(Math.max(count, this.initialPanes()) * this.stride);
     this.panes.set(panes);
     this.head = 0;
     this.tail = count;
@@ -209,9 +216,9 @@ export class PaneSeries implements WindowSeries {
     const pane = this.paneOf(position);
     let at = this.tail;
     if (at > this.head) {
-      const newest = this.paneOf(this.panes[(at - 1) * PANE_WIDTH + FIRST_POSITION]);
+      const newest = this.paneOf(this.panes[(at - 1) * this.stride + FIRST_POSITION]);
       if (newest === pane) {
-        this.addToPane((at - 1) * PANE_WIDTH, position, timestamp, value);
+        this.addToPane((at - 1) * this.stride, position, timestamp, value);
         this.liveReadings++;
         return;
       }
@@ -221,23 +228,23 @@ export class PaneSeries implements WindowSeries {
         let high = at;
         while (low < high) {
           const mid = (low + high) >>> 1;
-          if (this.paneOf(this.panes[mid * PANE_WIDTH + FIRST_POSITION]) < pane) low = mid + 1;
+          if (this.paneOf(this.panes[mid * this.stride + FIRST_POSITION]) < pane) low = mid + 1;
           else high = mid;
         }
         at = low;
-        if (this.paneOf(this.panes[at * PANE_WIDTH + FIRST_POSITION]) === pane) {
-          this.addToPane(at * PANE_WIDTH, position, timestamp, value);
+        if (this.paneOf(this.panes[at * this.stride + FIRST_POSITION]) === pane) {
+          this.addToPane(at * this.stride, position, timestamp, value);
           this.liveReadings++;
           return;
         }
       }
     }
-    if (this.tail * PANE_WIDTH === this.panes.length) at -= this.makeRoom();
+    if (this.tail * this.stride === this.panes.length) at -= this.makeRoom();
     const panes = this.panes;
-    if (at < this.tail) panes.copyWithin((at + 1) * PANE_WIDTH, at * PANE_WIDTH, this.tail * PANE_WIDTH);
+    if (at < this.tail) panes.copyWithin((at + 1) * this.stride, at * this.stride, this.tail * this.stride);
     if (at < this.aggregatedEnd) this.aggregatedEnd++;
     this.tail++;
-    const o = at * PANE_WIDTH;
+    const o = at * this.stride;
     panes[o] = 1;
     panes[o + 1] = value;
     panes[o + 2] = 0;
@@ -248,8 +255,8 @@ export class PaneSeries implements WindowSeries {
     panes[o + 7] = 0;
     panes[o + TIME_BASE] = timestamp;
     panes[o + FIRST_POSITION] = panes[o + LAST_POSITION] = position;
-    panes[o + FIRST_TS] = panes[o + LAST_TS] = timestamp;
     panes[o + FIRST_VALUE] = panes[o + LAST_VALUE] = value;
+    if (this.timestamps) panes[o + FIRST_TS] = panes[o + LAST_TS] = timestamp;
     this.liveReadings++;
   }
 
@@ -274,34 +281,34 @@ export class PaneSeries implements WindowSeries {
     panes[o] = n;
     if (position < panes[o + FIRST_POSITION]) {
       panes[o + FIRST_POSITION] = position;
-      panes[o + FIRST_TS] = timestamp;
       panes[o + FIRST_VALUE] = value;
+      if (this.timestamps) panes[o + FIRST_TS] = timestamp;
     }
     if (position >= panes[o + LAST_POSITION]) {
       panes[o + LAST_POSITION] = position;
-      panes[o + LAST_TS] = timestamp;
       panes[o + LAST_VALUE] = value;
+      if (this.timestamps) panes[o + LAST_TS] = timestamp;
     }
   }
 
-  /** Panes a new series starts with: a window's worth plus the one filling and one late (more on demand). */
+  /** Panes a new series starts with: a window's worth plus the one that closes it (more on demand, for lateness). */
   private initialPanes(): number {
-    return this.layout.perWindow + 2;
+    return this.layout.perWindow + 1;
   }
 
   /**
-   * Room for one more pane: compact when a quarter of the buffer is dead, else grow by half (amortised O(1)
-   * per pane). Returns how far live panes moved down.
+   * Room for one more pane: compact when there is dead room (a small buffer) or a quarter of it is dead, else
+   * grow by half. Amortised O(1) per pane; a small buffer's compaction costs at most 32 panes' worth of copying.
    */
   private makeRoom(): number {
-    const capacity = this.panes.length / PANE_WIDTH;
+    const capacity = this.panes.length / this.stride;
     const shift = this.head;
-    if (capacity > 0 && shift > 0 && shift >= capacity / 4) {
-      this.panes.copyWithin(0, shift * PANE_WIDTH, this.tail * PANE_WIDTH);
+    if (shift > 0 && (capacity <= 32 || shift >= capacity / 4)) {
+      this.panes.copyWithin(0, shift * this.stride, this.tail * this.stride);
     } else {
       const grown = capacity === 0 ? this.initialPanes() : Math.ceil(capacity * 1.5);
-      const panes = new Float64Array(grown * PANE_WIDTH);
-      panes.set(this.panes.subarray(shift * PANE_WIDTH, this.tail * PANE_WIDTH));
+      const panes = new Float64Array(grown * this.stride);
+      panes.set(this.panes.subarray(shift * this.stride, this.tail * this.stride));
       this.panes = panes;
     }
     this.tail -= shift;
@@ -313,7 +320,7 @@ export class PaneSeries implements WindowSeries {
 
 export interface PaneSeriesState {
   kind: 'panes';
-  /** Live panes, PANE_WIDTH doubles each, in pane order. */
+  /** Live panes, `PaneLayout.stride` doubles each, in pane order. */
   panes: Float64Array;
   /** How many of the live panes (from the first) belong to the window being closed. */
   aggregated: number;
