@@ -7,12 +7,17 @@ import { MAX_PANES_PER_WINDOW, paneLayout } from '../../src/core/window/panes';
 import type { WindowEvent } from '../../src/core/window/types';
 import { assertEventsClose, config, configArb, naiveWindowing, stepsArb, type Step } from './window-naive';
 
-/** The features a pane summary can give: everything that reads only the summary and the window's ends. */
+/** The features a pane summary alone can give: everything that reads only the summary and the window's ends. */
 const STREAMING = (Object.keys(FEATURES) as FeatureName[]).filter((name) => FEATURES[name].reads === 'summary');
 
-/** Random settings of every kind (as the reference tests), with streaming features only: panes where possible. */
-const streamingConfigArb: fc.Arbitrary<WindowConfig> = fc
-  .tuple(configArb, fc.subarray(STREAMING, { minLength: 1 }), fc.constantFrom(100_000, 100_000, 4), fc.constantFrom(0, 40))
+/** Random settings of every kind (as the reference tests), half of them with streaming features only. */
+const panesConfigArb: fc.Arbitrary<WindowConfig> = fc
+  .tuple(
+    configArb,
+    fc.oneof(fc.subarray(STREAMING, { minLength: 1 }), fc.subarray(Object.keys(FEATURES) as FeatureName[], { minLength: 1 })),
+    fc.constantFrom(100_000, 100_000, 4),
+    fc.constantFrom(0, 40),
+  )
   .map(([cfg, features, maxReadings, idleTimeout]) => ({ ...cfg, features, maxReadings, idleTimeout }));
 
 type Op = { kind: 'add'; step: Step } | { kind: 'flush'; device?: string } | { kind: 'reset'; device?: string } | { kind: 'idle'; now: number };
@@ -60,18 +65,25 @@ interface SnapshotShape {
   devices: Array<{ sensors: Array<Record<string, unknown>> }>;
 }
 
-/** How the snapshot keeps each sensor: 'panes' or 'readings'. */
-function representations(engine: WindowEngine): Set<string> {
+type Representation = 'panes' | 'panes and values' | 'readings';
+
+/** How the snapshot keeps each sensor. */
+function representations(engine: WindowEngine): Set<Representation> {
   const snapshot = engine.snapshot() as unknown as SnapshotShape;
-  return new Set(snapshot.devices.flatMap((device) => device.sensors.map((sensor) => ('panes' in sensor ? 'panes' : 'readings'))));
+  const of = (sensor: Record<string, unknown>): Representation => ('panes' in sensor ? ('values' in sensor ? 'panes and values' : 'panes') : 'readings');
+  return new Set(snapshot.devices.flatMap((device) => device.sensors.map(of)));
 }
 
-const usesPanes = (cfg: WindowConfig): boolean => cfg.window !== 'session' && paneLayout(cfg.size, cfg.slide, true, false) !== undefined;
+/** The representation the engine should choose for these settings. */
+function expectedRepresentation(cfg: WindowConfig): Representation {
+  if (cfg.window === 'session' || paneLayout(cfg.size, cfg.slide, { timestamps: false, values: false }) === undefined) return 'readings';
+  return cfg.features.every((feature) => FEATURES[feature].reads === 'summary') ? 'panes' : 'panes and values';
+}
 
 const T0 = 1_700_000_000_000;
 
 describe('window panes (summaries per slide instead of readings)', () => {
-  it('are used exactly for aligned windows with streaming features only, and only while they span few panes', () => {
+  it('are used for aligned windows that span few panes, with the values kept only for features that read them', () => {
     const feed = (cfg: WindowConfig): WindowEngine => {
       const engine = new WindowEngine(cfg);
       for (let i = 0; i < 50; i++) engine.add({ deviceId: 'd', sensor: 'x', value: i, ts: T0 + i * 100 }, i);
@@ -79,7 +91,7 @@ describe('window panes (summaries per slide instead of readings)', () => {
     };
     const pipeline = config({ window: 'sliding', size: 60, slide: 10, unit: 's', features: 'mean,std,min,max' });
     assert.deepStrictEqual(representations(feed(pipeline)), new Set(['panes']));
-    assert.deepStrictEqual(representations(feed({ ...pipeline, features: ['mean', 'median'] })), new Set(['readings']), 'an order statistic needs the readings');
+    assert.deepStrictEqual(representations(feed({ ...pipeline, features: ['mean', 'median'] })), new Set(['panes and values']), 'an order statistic needs the values');
     assert.deepStrictEqual(representations(feed(config({ window: 'session', gap: 1, unit: 's', features: 'mean' }))), new Set(['readings']));
     assert.deepStrictEqual(representations(feed(config({ window: 'sliding', size: 10, slide: 4, unit: 's', features: 'mean' }))), new Set(['panes']), 'panes of gcd(size, slide)');
     const tooMany = config({ window: 'sliding', size: MAX_PANES_PER_WINDOW + 1, slide: 1, unit: 's', features: 'mean' });
@@ -87,12 +99,14 @@ describe('window panes (summaries per slide instead of readings)', () => {
     assert.deepStrictEqual(representations(feedRaw(pipeline)), new Set(['readings']), 'keepReadings');
   });
 
-  it('give the brute-force model windows, for random settings and streams (streaming features)', () => {
+  it('give the brute-force model windows, for random settings and streams', () => {
     fc.assert(
-      fc.property(streamingConfigArb, stepsArb, (cfg, steps) => {
+      fc.property(panesConfigArb, stepsArb, (cfg, steps) => {
         fc.pre(cfg.maxReadings > 4); // the model has no maxReadings; the next property covers it
         const engine = new WindowEngine(cfg);
         const actual = steps.map(({ reading, arrival }) => [...engine.add(reading, arrival)]);
+        const kept = representations(engine);
+        assert.ok(kept.size === 0 || (kept.size === 1 && kept.has(expectedRepresentation(cfg))), `${[...kept]} for ${JSON.stringify(cfg)}`);
         actual.push([...engine.flush()]);
         naiveWindowing(cfg, steps).forEach((events, i) => assertEventsClose(actual[i], events, i < steps.length ? `step ${i}` : 'final flush'));
       }),
@@ -102,7 +116,7 @@ describe('window panes (summaries per slide instead of readings)', () => {
 
   it('give what buffered readings give, through late data, maxReadings, fill, minCount, maxKeys, flush, reset and idle expiry', () => {
     fc.assert(
-      fc.property(streamingConfigArb, opsArb, (cfg, ops) => {
+      fc.property(panesConfigArb, opsArb, (cfg, ops) => {
         const panes = new WindowEngine(cfg);
         const readings = new WindowEngine(cfg, { keepReadings: true });
         ops.forEach((op, i) => assertEventsClose(apply(panes, op), apply(readings, op), `op ${i} (${op.kind})`));
@@ -121,7 +135,8 @@ describe('window panes (summaries per slide instead of readings)', () => {
         fc.constantFrom(0.3, 1, 2.5, 7),
         fc.integer({ min: 1, max: MAX_PANES_PER_WINDOW }),
         fc.integer({ min: 1, max: 9 }),
-        (values, spacing, panesPerWindow, paneWidth) => {
+        fc.boolean(),
+        (values, spacing, panesPerWindow, paneWidth, withValues) => {
           const steps: Step[] = values.map((k, i) => ({
             // every 11th reading steps back a little (within lateness)
             reading: { deviceId: 'd', sensor: i % 3 === 0 ? 'x' : 'y', value: k / 8, ts: T0 + i * spacing - (i % 11 === 5 ? 3 * spacing : 0) },
@@ -133,11 +148,11 @@ describe('window panes (summaries per slide instead of readings)', () => {
             size: panesPerWindow * paneWidth,
             slide: paneWidth,
             lateness: 4 * spacing,
-            features: STREAMING.join(','),
+            features: [...STREAMING, ...(withValues ? ['median', 'p90', 'kurtosis', 'meanCrossings'] : [])],
           });
           const engine = new WindowEngine(cfg);
           const actual = steps.map(({ reading, arrival }) => [...engine.add(reading, arrival)]);
-          assert.deepStrictEqual(representations(engine), new Set(['panes']));
+          assert.deepStrictEqual(representations(engine), new Set([expectedRepresentation(cfg)]));
           actual.push([...engine.flush()]);
           naiveWindowing(cfg, steps).forEach((events, i) => assertEventsClose(actual[i], events, `step ${i}`));
         },
@@ -148,7 +163,7 @@ describe('window panes (summaries per slide instead of readings)', () => {
 
   it('an engine restored from panes continues bit for bit like the original', () => {
     fc.assert(
-      fc.property(streamingConfigArb, opsArb, fc.nat(), (cfg, ops, cut) => {
+      fc.property(panesConfigArb, opsArb, fc.nat(), (cfg, ops, cut) => {
         const k = cut % (ops.length + 1);
         const original = new WindowEngine(cfg);
         const expected = ops.map((op) => apply(original, op));
@@ -165,7 +180,7 @@ describe('window panes (summaries per slide instead of readings)', () => {
 
   it('a snapshot of buffered readings restores into panes and continues the same (within 1e-9)', () => {
     fc.assert(
-      fc.property(streamingConfigArb, opsArb, fc.nat(), (cfg, ops, cut) => {
+      fc.property(panesConfigArb, opsArb, fc.nat(), (cfg, ops, cut) => {
         const k = cut % (ops.length + 1);
         const original = new WindowEngine(cfg);
         const expected = ops.map((op) => apply(original, op));
@@ -230,8 +245,7 @@ describe('window state saved by earlier versions (iot-ai/window-state@1)', () =>
       assert.ok(emitted > 10, `${emitted} windows after the restore`);
       assertEventsClose([...restored.flush()], [...uninterrupted.flush()], 'final flush');
       assert.deepStrictEqual(restored.stats, uninterrupted.stats);
-      const summaryOnly = cfg.features.every((feature) => FEATURES[feature].reads === 'summary');
-      assert.deepStrictEqual(representations(restored), new Set([usesPanes(cfg) && summaryOnly ? 'panes' : 'readings']));
+      assert.deepStrictEqual(representations(restored), new Set([expectedRepresentation(cfg)]));
     });
   }
 });

@@ -103,11 +103,12 @@ export class WindowEngine {
   private readonly bounds = new Float64Array(4);
   /** One copy of each sensor's name and output names for all devices, not one per (device, sensor). */
   private readonly sensorNames = new Map<string, { name: string; keys: readonly string[] }>();
-  /** Pane summaries instead of readings (aligned windows, streaming features only); undefined: readings. */
+  /** Pane summaries (aligned windows; values too if a feature reads them); undefined: readings in a two-stacks buffer. */
   private readonly panes: PaneLayout | undefined;
 
   /**
-   * `options.keepReadings` buffers every reading even where pane summaries would do (tests compare the two).
+   * `options.keepReadings` keeps every reading in a two-stacks buffer (the representation of session windows) even
+   * where pane summaries would do: tests compare the two.
    */
   constructor(
     readonly config: WindowConfig,
@@ -115,8 +116,9 @@ export class WindowEngine {
   ) {
     this.placement = config.window === 'session' ? 'session' : config.unit === 'count' ? 'count' : 'time';
     this.features = config.features.map((name) => FEATURES[name]);
-    const summaryOnly = this.placement !== 'session' && !options.keepReadings && this.features.every((feature) => feature.reads === 'summary');
-    this.panes = paneLayout(config.size, config.slide, summaryOnly, this.placement === 'count');
+    const aligned = this.placement !== 'session' && !options.keepReadings;
+    const values = this.features.some((feature) => feature.reads === 'values');
+    this.panes = aligned ? paneLayout(config.size, config.slide, { timestamps: this.placement === 'count', values }) : undefined;
     this.selectedSensors = config.sensors.length > 0 ? new Set(config.sensors) : undefined;
     this.minCounts = new Map(Object.entries(config.minCount.bySensor));
   }

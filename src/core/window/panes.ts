@@ -21,6 +21,8 @@ const LAST_TS = 14;
 export const MAX_PANES_PER_WINDOW = 16;
 
 const EMPTY = new Float64Array(0);
+/** Readings a series that keeps them starts with room for (more on demand). */
+const INITIAL_READINGS = 16;
 
 /** How aligned windows split into panes: pane p holds positions [p·width, (p + 1)·width). */
 export interface PaneLayout {
@@ -30,30 +32,38 @@ export interface PaneLayout {
   readonly perWindow: number;
   /** Doubles per pane: 15 when positions are not timestamps and windows report reading ts (count), else 13. */
   readonly stride: number;
+  /** Whether the readings' values are kept too, for features that read them (order statistics, shape, crossings). */
+  readonly values: boolean;
 }
 
 /**
- * Pane layout for aligned windows, or undefined when windows must keep their readings: sessions, features that
- * read the values (order statistics, shape, meanCrossings), sizes that are not whole numbers (bounds would not be
- * exact), or windows spanning more than {@link MAX_PANES_PER_WINDOW} panes.
+ * Pane layout for aligned windows (time or count, not sessions), or undefined when they must keep their readings
+ * in a {@link SensorSeries}: sizes that are not whole numbers (bounds would not be exact), or windows spanning more
+ * than {@link MAX_PANES_PER_WINDOW} panes. `timestamps`: windows report their readings' ts (count windows);
+ * `values`: a selected feature reads the values.
  */
-export function paneLayout(size: number, slide: number, summaryOnly: boolean, keepTimestamps: boolean): PaneLayout | undefined {
-  if (!summaryOnly || !Number.isSafeInteger(size) || !Number.isSafeInteger(slide) || size <= 0 || slide <= 0) return undefined;
+export function paneLayout(size: number, slide: number, keep: { timestamps: boolean; values: boolean }): PaneLayout | undefined {
+  if (!Number.isSafeInteger(size) || !Number.isSafeInteger(slide) || size <= 0 || slide <= 0) return undefined;
   let a = size;
   let b = slide;
   while (b > 0) [a, b] = [b, a % b];
   const perWindow = size / a;
-  return perWindow <= MAX_PANES_PER_WINDOW ? { width: a, perWindow, stride: keepTimestamps ? 15 : 13 } : undefined;
+  if (perWindow > MAX_PANES_PER_WINDOW) return undefined;
+  return { width: a, perWindow, stride: keep.timestamps ? 15 : 13, values: keep.values };
 }
 
 /**
- * The readings of one (device, sensor) as pane summaries, for aligned windows when only streaming features are
- * selected: per pane of gcd(size, slide) positions, a Welford summary plus its first and last reading, in one
- * Float64Array (no per-pane objects). A window's summary is merged (Chan) from its panes when it closes, so a
- * series holds about size/slide panes instead of every reading, and nothing is ever subtracted.
+ * The readings of one (device, sensor) as pane summaries, for aligned windows: per pane of gcd(size, slide)
+ * positions, a Welford summary plus its first and last reading, in one Float64Array (no per-pane objects). A
+ * window's summary is merged (Chan) from its panes when it closes, so with streaming features only a series holds
+ * about size/slide panes instead of every reading, and nothing is ever subtracted.
  *
  * Non-empty panes only, sorted by pane, live in `[head, tail)`; `[head, aggregatedEnd)` are the panes of the
  * window being closed. Window bounds are pane bounds, so "position < bound" holds for a whole pane or none of it.
+ *
+ * When a feature reads the values, the readings' positions and values are kept as well, sorted by position (ties
+ * in arrival order), in a second Float64Array: positions in its first half, values in its second. Pane n's tell
+ * how many of them each pane holds, so evicting panes evicts their readings.
  */
 export class PaneSeries implements WindowSeries {
   previousFeatures: Float64Array | undefined;
@@ -62,6 +72,9 @@ export class PaneSeries implements WindowSeries {
   private aggregatedEnd = 0;
   private tail = 0;
   private liveReadings = 0;
+  /** Positions in [0, capacity), values in [capacity, 2·capacity); live from `readingsHead`, `liveReadings` long. */
+  private readings: Float64Array = EMPTY;
+  private readingsHead = 0;
   private readonly stride: number;
   /** Whether panes keep their first and last reading's ts (else those are the positions). */
   private readonly timestamps: boolean;
@@ -121,6 +134,7 @@ export class PaneSeries implements WindowSeries {
     const panes = this.panes;
     while (this.head < this.tail && panes[this.head * this.stride + FIRST_POSITION] < bound) {
       this.liveReadings -= panes[this.head * this.stride];
+      this.readingsHead += panes[this.head * this.stride];
       this.head++;
     }
     if (this.aggregatedEnd < this.head) this.aggregatedEnd = this.head;
@@ -128,19 +142,21 @@ export class PaneSeries implements WindowSeries {
   }
 
   dropAggregated(): void {
-    for (let i = this.head; i < this.aggregatedEnd; i++) this.liveReadings -= this.panes[i * this.stride];
+    const dropped = this.aggregatedCount;
+    this.liveReadings -= dropped;
+    this.readingsHead += dropped;
     this.head = this.aggregatedEnd;
     if (this.head === this.tail) this.clear();
   }
 
   clear(): void {
     this.head = this.tail = this.aggregatedEnd = 0;
-    this.liveReadings = 0;
+    this.liveReadings = this.readingsHead = 0;
   }
 
   release(): void {
     this.clear();
-    this.panes = EMPTY;
+    this.panes = this.readings = EMPTY;
   }
 
   /** The merged summary of the window's panes, t relative to the first pane's time base. */
@@ -153,17 +169,29 @@ export class PaneSeries implements WindowSeries {
 
   loadSample(sample: WindowSample): void {
     this.summarize(sample.summary);
+    if (this.layout.values) {
+      const from = this.readings.length / 2 + this.readingsHead;
+      sample.load(this.readings, from, from + this.aggregatedCount);
+      return;
+    }
     const panes = this.panes;
     sample.loadEnds(panes[this.head * this.stride + FIRST_VALUE], panes[(this.aggregatedEnd - 1) * this.stride + LAST_VALUE]);
   }
 
   toState(): PaneSeriesState {
-    return {
+    const state: PaneSeriesState = {
       kind: 'panes',
       panes: this.panes.slice(this.head * this.stride, this.tail * this.stride),
       aggregated: this.aggregatedEnd - this.head,
       previousFeatures: this.previousFeatures?.slice(),
     };
+    if (this.layout.values) {
+      const capacity = this.readings.length / 2;
+      const end = this.readingsHead + this.liveReadings;
+      state.positions = this.readings.slice(this.readingsHead, end);
+      state.values = this.readings.slice(capacity + this.readingsHead, capacity + end);
+    }
+    return state;
   }
 
   /** Reload from {@link toState}; results continue bit for bit. */
@@ -181,6 +209,18 @@ export class PaneSeries implements WindowSeries {
       }
       live += n;
     }
+    const { positions, values } = state;
+    if (this.layout.values) {
+      if (positions === undefined || values === undefined || positions.length !== live || values.length !== live) {
+        throw new Error('series readings do not match its panes');
+      }
+      this.readings = new Float64Array(2 * Math.max(live, INITIAL_READINGS));
+      this.readings.set(positions);
+      this.readings.set(values, this.readings.length / 2);
+    } else if (positions !== undefined || values !== undefined) {
+      throw new Error('series keeps readings these settings do not');
+    }
+    this.readingsHead = 0;
     this.panes = new Float64Array(Math.max(count, this.initialPanes()) * this.stride);
     this.panes.set(panes);
     this.head = 0;
@@ -213,6 +253,7 @@ export class PaneSeries implements WindowSeries {
   }
 
   private addReading(position: number, timestamp: number, value: number): void {
+    if (this.layout.values) this.keepReading(position, value);
     const pane = this.paneOf(position);
     let at = this.tail;
     if (at > this.head) {
@@ -291,6 +332,48 @@ export class PaneSeries implements WindowSeries {
     }
   }
 
+  /** Insert into the kept readings in position order, after equal positions. */
+  private keepReading(position: number, value: number): void {
+    if (this.readingsHead + this.liveReadings === this.readings.length / 2) this.makeReadingRoom();
+    const readings = this.readings;
+    const capacity = readings.length / 2;
+    const head = this.readingsHead;
+    const tail = head + this.liveReadings;
+    let at = tail;
+    if (at > head && readings[at - 1] > position) {
+      let low = head;
+      let high = at;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (readings[mid] <= position) low = mid + 1;
+        else high = mid;
+      }
+      at = low;
+      readings.copyWithin(at + 1, at, tail);
+      readings.copyWithin(capacity + at + 1, capacity + at, capacity + tail);
+    }
+    readings[at] = position;
+    readings[capacity + at] = value;
+  }
+
+  /** Compact when a quarter of the kept readings are dead, else grow by half (amortised O(1) per reading). */
+  private makeReadingRoom(): void {
+    const capacity = this.readings.length / 2;
+    const head = this.readingsHead;
+    const live = this.liveReadings;
+    if (head > 0 && head >= capacity / 4) {
+      this.readings.copyWithin(0, head, head + live);
+      this.readings.copyWithin(capacity, capacity + head, capacity + head + live);
+    } else {
+      const grown = capacity === 0 ? INITIAL_READINGS : Math.ceil(capacity * 1.5);
+      const readings = new Float64Array(2 * grown);
+      readings.set(this.readings.subarray(head, head + live));
+      readings.set(this.readings.subarray(capacity + head, capacity + head + live), grown);
+      this.readings = readings;
+    }
+    this.readingsHead = 0;
+  }
+
   /** Panes a new series starts with: a window's worth plus the one that closes it (more on demand, for lateness). */
   private initialPanes(): number {
     return this.layout.perWindow + 1;
@@ -324,5 +407,8 @@ export interface PaneSeriesState {
   panes: Float64Array;
   /** How many of the live panes (from the first) belong to the window being closed. */
   aggregated: number;
+  /** The live readings' positions and values in window order, when a selected feature reads the values. */
+  positions?: Float64Array;
+  values?: Float64Array;
   previousFeatures: Float64Array | undefined;
 }

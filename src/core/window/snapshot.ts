@@ -42,11 +42,13 @@ export interface ReadingsSnapshot {
   previousFeatures?: string;
 }
 
-/** A sensor kept as pane summaries. */
+/** A sensor kept as pane summaries (with its readings' positions and values when a feature reads them). */
 export interface PanesSnapshot {
   name: string;
   panes: string;
   aggregated: number;
+  positions?: string;
+  values?: string;
   previousFeatures?: string;
 }
 
@@ -72,6 +74,8 @@ export function encodeDeviceState(data: DeviceStateData): DeviceSnapshot {
     sensors: data.sensors.map((sensor) => {
       if (sensor.kind === 'panes') {
         const panes: PanesSnapshot = { name: sensor.name, panes: encodeFloats(sensor.panes), aggregated: sensor.aggregated };
+        if (sensor.positions) panes.positions = encodeFloats(sensor.positions);
+        if (sensor.values) panes.values = encodeFloats(sensor.values);
         if (sensor.previousFeatures) panes.previousFeatures = encodeFloats(sensor.previousFeatures);
         return panes;
       }
@@ -111,7 +115,12 @@ export function decodeDeviceState(encoded: DeviceSnapshot): DeviceStateData {
         throw new Error(`saved window state of ${encoded.id} has a malformed sensor`);
       }
       const previousFeatures = sensor.previousFeatures === undefined ? undefined : decodeFloats(sensor.previousFeatures);
-      if ('panes' in sensor) return { kind: 'panes', name: sensor.name, panes: decodeFloats(sensor.panes), aggregated: sensor.aggregated, previousFeatures };
+      if ('panes' in sensor) {
+        const panes = decodeFloats(sensor.panes);
+        const positions = sensor.positions === undefined ? undefined : decodeFloats(sensor.positions);
+        const values = sensor.values === undefined ? undefined : decodeFloats(sensor.values);
+        return { kind: 'panes', name: sensor.name, panes, aggregated: sensor.aggregated, positions, values, previousFeatures };
+      }
       if (typeof sensor.timeBase !== 'number') throw new Error(`saved window state of ${encoded.id} has a malformed sensor`);
       const timestamps = decodeFloats(sensor.timestamps);
       return {
