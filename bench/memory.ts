@@ -2,7 +2,8 @@
  * 6. Memory of the window engine with the pipeline's windows (sliding 60 s every 10 s, one reading per second
  * and sensor, so a window holds 60 readings): heap bytes per (device, sensor), and the resident set of a
  * process holding 100,000 devices × 4 sensors. Twice: with the pipeline's features (mean std min max: the engine
- * keeps pane summaries) and with order statistics added (median p90: the engine keeps every reading). Baseline:
+ * keeps pane summaries) and with order statistics added (median p90: the engine also keeps every reading's position
+ * and value). Baseline:
  * the state the function-node version of the job keeps (per device and sensor, an array of { ts, value } trimmed
  * to the window), built from the same readings.
  */
@@ -114,8 +115,8 @@ async function memorySection(options: BenchOptions): Promise<Section> {
     [
       `The pipeline's windows (sliding 60 s every 10 s), one reading per second per sensor, ${SECONDS} s of readings, after which`,
       'each (device, sensor) has a full window of 60 readings. Two feature sets: the pipeline\'s (mean/std/min/max, which the',
-      'engine keeps as one summary per 10 s pane) and the same plus median and p90 (order statistics: the engine keeps every',
-      'reading). Bytes per (device, sensor): `heapUsed + external` (typed arrays live outside the heap) after `global.gc()`',
+      'engine keeps as one summary per 10 s pane) and the same plus median and p90 (order statistics: the engine also keeps',
+      'every reading\'s position and value). Bytes per (device, sensor): `heapUsed + external` (typed arrays live outside the heap) after `global.gc()`',
       `with the state held, minus before, over ${count(heapDevices)} devices × 4 sensors. RSS: a fresh process (\`node --expose-gc\`)`,
       `that holds ${count(rssDevices)} devices × 4 sensors, after \`gc()\`; the processes (ours, baseline, holding nothing: the process`,
       'floor) run side by side, once, as a resident set does not depend on CPU time. Baseline: the state the function-node',
@@ -137,7 +138,7 @@ async function memorySection(options: BenchOptions): Promise<Section> {
   const heapRow = (label: string, kind: 'engine' | 'engine-order'): void =>
     section.row(`bytes per (device, sensor), ${label} (ratio: ours ÷ function-node arrays)`, figure(spread(heap[kind]), 'bytes'), figure(spread(heap.arrays), 'bytes'), figure(ratios(heap[kind], heap.arrays), 'ratio'));
   heapRow('mean/std/min/max (pane summaries)', 'engine');
-  heapRow('with median and p90 (every reading kept)', 'engine-order');
+  heapRow('with median and p90 (panes plus every value)', 'engine-order');
 
   // The processes run side by side, once: a resident set does not depend on the CPU time a process gets and
   // varies by a few MiB between runs, and one holding 100,000 devices takes a minute to fill.
