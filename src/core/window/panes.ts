@@ -75,7 +75,12 @@ export class PaneSeries implements WindowSeries {
   /** Positions in [0, capacity), values in [capacity, 2·capacity); live from `readingsHead`, `liveReadings` long. */
   private readings: Float64Array = EMPTY;
   private readingsHead = 0;
+  /** Where the newest pane (at tail − 1) starts: p·width. */
+  private newestStart = 0;
+  /** From the layout, in the object itself for the per-reading path. */
   private readonly stride: number;
+  private readonly width: number;
+  private readonly keepsValues: boolean;
   /** Whether panes keep their first and last reading's ts (else those are the positions). */
   private readonly timestamps: boolean;
 
@@ -86,6 +91,8 @@ export class PaneSeries implements WindowSeries {
     private readonly layout: PaneLayout,
   ) {
     this.stride = layout.stride;
+    this.width = layout.width;
+    this.keepsValues = layout.values;
     this.timestamps = layout.stride > FIRST_TS;
   }
 
@@ -169,7 +176,7 @@ export class PaneSeries implements WindowSeries {
 
   loadSample(sample: WindowSample): void {
     this.summarize(sample.summary);
-    if (this.layout.values) {
+    if (this.keepsValues) {
       const from = this.readings.length / 2 + this.readingsHead;
       sample.load(this.readings, from, from + this.aggregatedCount);
       return;
@@ -185,7 +192,7 @@ export class PaneSeries implements WindowSeries {
       aggregated: this.aggregatedEnd - this.head,
       previousFeatures: this.previousFeatures?.slice(),
     };
-    if (this.layout.values) {
+    if (this.keepsValues) {
       const capacity = this.readings.length / 2;
       const end = this.readingsHead + this.liveReadings;
       state.positions = this.readings.slice(this.readingsHead, end);
@@ -210,7 +217,7 @@ export class PaneSeries implements WindowSeries {
       live += n;
     }
     const { positions, values } = state;
-    if (this.layout.values) {
+    if (this.keepsValues) {
       if (positions === undefined || values === undefined || positions.length !== live || values.length !== live) {
         throw new Error('series readings do not match its panes');
       }
@@ -227,6 +234,7 @@ export class PaneSeries implements WindowSeries {
     this.tail = count;
     this.aggregatedEnd = aggregated;
     this.liveReadings = live;
+    if (count > 0) this.newestStart = this.paneOf(panes[(count - 1) * this.stride + FIRST_POSITION]) * this.width;
     this.previousFeatures = state.previousFeatures?.slice();
   }
 
@@ -245,7 +253,7 @@ export class PaneSeries implements WindowSeries {
 
   /** Index of the pane holding `position`, settled exactly (the division may round across a pane bound). */
   private paneOf(position: number): number {
-    const width = this.layout.width;
+    const width = this.width;
     let p = Math.floor(position / width);
     if (p * width > position) p--;
     else if ((p + 1) * width <= position) p++;
@@ -253,11 +261,17 @@ export class PaneSeries implements WindowSeries {
   }
 
   private addReading(position: number, timestamp: number, value: number): void {
-    if (this.layout.values) this.keepReading(position, value);
-    const pane = this.paneOf(position);
+    if (this.keepsValues) this.keepReading(position, value);
     let at = this.tail;
+    if (at > this.head && position >= this.newestStart && position < this.newestStart + this.width) {
+      // In the newest pane: the common case, no division.
+      this.addToPane((at - 1) * this.stride, position, timestamp, value);
+      this.liveReadings++;
+      return;
+    }
+    const pane = this.paneOf(position);
     if (at > this.head) {
-      const newest = this.paneOf(this.panes[(at - 1) * this.stride + FIRST_POSITION]);
+      const newest = this.paneOf(this.newestStart);
       if (newest === pane) {
         this.addToPane((at - 1) * this.stride, position, timestamp, value);
         this.liveReadings++;
@@ -284,6 +298,7 @@ export class PaneSeries implements WindowSeries {
     const panes = this.panes;
     if (at < this.tail) panes.copyWithin((at + 1) * this.stride, at * this.stride, this.tail * this.stride);
     if (at < this.aggregatedEnd) this.aggregatedEnd++;
+    if (at === this.tail) this.newestStart = pane * this.width;
     this.tail++;
     const o = at * this.stride;
     panes[o] = 1;
