@@ -161,7 +161,9 @@ export class WindowEngine {
       if (series === undefined) {
         return this.rejectReading('overflow', `${reading.deviceId} already has ${MAX_SENSORS_PER_DEVICE} sensors; reading of a new sensor ${sensor} dropped`, reading);
       }
-      if (!series.insert(position, reading.ts, value) && !this.retryAfterOverflow(device, series, position, reading.ts, value)) {
+      // Two call sites, one per representation, so each stays monomorphic (an engine uses only one).
+      const inserted = this.panes !== undefined ? (series as PaneSeries).insert(position, reading.ts, value) : (series as SensorSeries).insert(position, reading.ts, value);
+      if (!inserted && !this.retryAfterOverflow(device, series, position, reading.ts, value)) {
         return this.rejectReading('overflow', `${reading.deviceId}/${sensor} already buffers ${this.config.maxReadings} readings (maxReadings); reading dropped`, reading);
       }
       this.counters.readings++;

@@ -335,15 +335,15 @@ export class PaneSeries implements WindowSeries {
     panes[o + 6] += dt * (t - tMean);
     panes[o + 7] += dt * (value - mean);
     panes[o] = n;
-    if (position < panes[o + FIRST_POSITION]) {
-      panes[o + FIRST_POSITION] = position;
-      panes[o + FIRST_VALUE] = value;
-      if (this.timestamps) panes[o + FIRST_TS] = timestamp;
-    }
+    // first ≤ last, so a reading moves at most one end (in order: the last).
     if (position >= panes[o + LAST_POSITION]) {
       panes[o + LAST_POSITION] = position;
       panes[o + LAST_VALUE] = value;
       if (this.timestamps) panes[o + LAST_TS] = timestamp;
+    } else if (position < panes[o + FIRST_POSITION]) {
+      panes[o + FIRST_POSITION] = position;
+      panes[o + FIRST_VALUE] = value;
+      if (this.timestamps) panes[o + FIRST_TS] = timestamp;
     }
   }
 
