@@ -75,8 +75,9 @@ export class PaneSeries implements WindowSeries {
   /** Positions in [0, capacity), values in [capacity, 2·capacity); live from `readingsHead`, `liveReadings` long. */
   private readings: Float64Array = EMPTY;
   private readingsHead = 0;
-  /** Where the newest pane (at tail − 1) starts: p·width. */
-  private newestStart = 0;
+  /** The newest pane's (at tail − 1) positions: [p·width, (p + 1)·width); an empty range when there is none. */
+  private newestStart = Infinity;
+  private newestEnd = -Infinity;
   /** From the layout, in the object itself for the per-reading path. */
   private readonly stride: number;
   private readonly width: number;
@@ -159,6 +160,8 @@ export class PaneSeries implements WindowSeries {
   clear(): void {
     this.head = this.tail = this.aggregatedEnd = 0;
     this.liveReadings = this.readingsHead = 0;
+    this.newestStart = Infinity;
+    this.newestEnd = -Infinity;
   }
 
   release(): void {
@@ -227,14 +230,14 @@ export class PaneSeries implements WindowSeries {
     } else if (positions !== undefined || values !== undefined) {
       throw new Error('series keeps readings these settings do not');
     }
-    this.readingsHead = 0;
+    this.clear();
     this.panes = new Float64Array(Math.max(count, this.initialPanes()) * this.stride);
     this.panes.set(panes);
     this.head = 0;
     this.tail = count;
     this.aggregatedEnd = aggregated;
     this.liveReadings = live;
-    if (count > 0) this.newestStart = this.paneOf(panes[(count - 1) * this.stride + FIRST_POSITION]) * this.width;
+    if (count > 0) this.setNewest(this.paneOf(panes[(count - 1) * this.stride + FIRST_POSITION]));
     this.previousFeatures = state.previousFeatures?.slice();
   }
 
@@ -262,43 +265,40 @@ export class PaneSeries implements WindowSeries {
 
   private addReading(position: number, timestamp: number, value: number): void {
     if (this.keepsValues) this.keepReading(position, value);
-    let at = this.tail;
-    if (at > this.head && position >= this.newestStart && position < this.newestStart + this.width) {
+    if (position >= this.newestStart && position < this.newestEnd) {
       // In the newest pane: the common case, no division.
-      this.addToPane((at - 1) * this.stride, position, timestamp, value);
+      this.addToPane((this.tail - 1) * this.stride, position, timestamp, value);
       this.liveReadings++;
-      return;
+    } else {
+      this.addToOtherPane(position, timestamp, value);
     }
+  }
+
+  /** A reading for a new pane, or (out of order) for an older one. */
+  private addToOtherPane(position: number, timestamp: number, value: number): void {
+    let at = this.tail;
     const pane = this.paneOf(position);
-    if (at > this.head) {
-      const newest = this.paneOf(this.newestStart);
-      if (newest === pane) {
-        this.addToPane((at - 1) * this.stride, position, timestamp, value);
+    if (position < this.newestStart && at > this.head) {
+      // Out of order (within lateness): find its pane, or the place for a new one.
+      let low = this.head;
+      let high = at;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (this.paneOf(this.panes[mid * this.stride + FIRST_POSITION]) < pane) low = mid + 1;
+        else high = mid;
+      }
+      at = low;
+      if (this.paneOf(this.panes[at * this.stride + FIRST_POSITION]) === pane) {
+        this.addToPane(at * this.stride, position, timestamp, value);
         this.liveReadings++;
         return;
-      }
-      if (newest > pane) {
-        // Out of order (within lateness): find its pane, or the place for a new one.
-        let low = this.head;
-        let high = at;
-        while (low < high) {
-          const mid = (low + high) >>> 1;
-          if (this.paneOf(this.panes[mid * this.stride + FIRST_POSITION]) < pane) low = mid + 1;
-          else high = mid;
-        }
-        at = low;
-        if (this.paneOf(this.panes[at * this.stride + FIRST_POSITION]) === pane) {
-          this.addToPane(at * this.stride, position, timestamp, value);
-          this.liveReadings++;
-          return;
-        }
       }
     }
     if (this.tail * this.stride === this.panes.length) at -= this.makeRoom();
     const panes = this.panes;
     if (at < this.tail) panes.copyWithin((at + 1) * this.stride, at * this.stride, this.tail * this.stride);
     if (at < this.aggregatedEnd) this.aggregatedEnd++;
-    if (at === this.tail) this.newestStart = pane * this.width;
+    if (at === this.tail) this.setNewest(pane);
     this.tail++;
     const o = at * this.stride;
     panes[o] = 1;
@@ -314,6 +314,11 @@ export class PaneSeries implements WindowSeries {
     panes[o + FIRST_VALUE] = panes[o + LAST_VALUE] = value;
     if (this.timestamps) panes[o + FIRST_TS] = panes[o + LAST_TS] = timestamp;
     this.liveReadings++;
+  }
+
+  private setNewest(pane: number): void {
+    this.newestStart = pane * this.width;
+    this.newestEnd = (pane + 1) * this.width;
   }
 
   /** Welford update of the pane at offset `o`; ties in position keep arrival order (first stays, last moves). */
