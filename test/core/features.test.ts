@@ -124,6 +124,20 @@ describe('window features: one contract for every feature', () => {
       }
 
       if (feature.reads === 'summary') {
+        it('gives the same from the summary and the window ends alone (a window kept as pane summaries)', () => {
+          fc.assert(
+            fc.property(seriesArb, fc.nat(), ({ values, ts }, cut) => {
+              const split = values.length === 0 ? 0 : cut % (values.length + 1);
+              const full = mergedSample(values, ts, split);
+              const ends = new WindowSample();
+              ends.summary.merge(full.summary);
+              ends.loadEnds(values.length > 0 ? values[0] : 0, values.length > 0 ? values[values.length - 1] : 0);
+              assert.ok(Object.is(feature.compute(ends), feature.compute(full)), `${feature.compute(ends)} vs ${feature.compute(full)}`);
+            }),
+            { numRuns: 100 },
+          );
+        });
+
         it('reads only the summary and the window ends, never the middle values', () => {
           const sample = WindowSample.of([3, 1, 4, 1, 5], [0, 1000, 2000, 3000, 4000]);
           const before = feature.compute(sample);

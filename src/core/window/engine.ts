@@ -1,8 +1,9 @@
 import { windowStateFingerprint, type WindowConfig } from './config';
 import { FEATURES, WindowSample, type Feature } from './features';
 import { RecencyLink, RecencyList } from './recency';
-import { SensorSeries } from './series';
-import { decodeDeviceState, encodeDeviceState, SNAPSHOT_FORMAT, type DeviceStateData, type WindowSnapshot } from './snapshot';
+import { PaneSeries, paneLayout, type PaneLayout } from './panes';
+import { SensorSeries, type WindowSeries } from './series';
+import { decodeDeviceState, encodeDeviceState, SNAPSHOT_FORMAT, SNAPSHOT_FORMATS_READ, type DeviceStateData, type WindowSnapshot } from './snapshot';
 import type { CanonicalReading, RejectCode, WindowEvent, WindowPayload, WindowStats } from './types';
 
 const NO_EVENTS: readonly WindowEvent[] = Object.freeze([]);
@@ -17,15 +18,24 @@ export const MAX_READINGS_PER_MESSAGE = 10_000;
 /** Most sensors one device may have (with `sensors` empty, every new name would otherwise add state). */
 export const MAX_SENSORS_PER_DEVICE = 256;
 
+/** Sensor names whose output names are shared by every device (a bound: beyond it each series makes its own). */
+const MAX_SHARED_SENSOR_NAMES = 4096;
+
+/** Sensors a device may have before it gets a name index (fewer are found faster, and kept smaller, by a scan). */
+const SCANNED_SENSORS = 8;
+/** Open sessions of devices that are not windowed by session (never changed). */
+const NO_SESSIONS: number[] = Object.freeze([]) as unknown as number[];
+
 /** How readings are placed into windows. */
 type Placement = 'time' | 'count' | 'session';
 
 /** Everything the engine knows about one device. */
 class DeviceState {
-  readonly seriesByName = new Map<string, SensorSeries>();
   /** In output order: configured order, else first seen. */
-  readonly series: SensorSeries[] = [];
-  lastSeries: SensorSeries | undefined;
+  readonly series: WindowSeries[] = [];
+  /** The series by name, once there are more than SCANNED_SENSORS. */
+  private seriesByName: Map<string, WindowSeries> | undefined;
+  lastSeries: WindowSeries | undefined;
   /** Latest window position accepted: ts (event time) or arrival ms. */
   latest = -Infinity;
   /** Time: latest − lateness; count: readings so far. Windows ending at or before it close. */
@@ -39,8 +49,8 @@ class DeviceState {
   /** Aligned windows: the earliest buffered position (derived; not saved). */
   earliest = Infinity;
   /** Open sessions as sorted, disjoint [start, end] position intervals. */
-  sessionStarts: number[] = [];
-  sessionEnds: number[] = [];
+  sessionStarts: number[];
+  sessionEnds: number[];
   /** Sessions: the end of the last emitted session; nothing at or before it is accepted again. */
   closedThrough = -Infinity;
   /** Wall clock of the last accepted reading (for idleTimeout). */
@@ -51,8 +61,23 @@ class DeviceState {
   constructor(
     readonly id: string,
     firstWindow: number,
+    sessions: boolean,
   ) {
     this.nextWindow = firstWindow;
+    this.sessionStarts = sessions ? [] : NO_SESSIONS;
+    this.sessionEnds = sessions ? [] : NO_SESSIONS;
+  }
+
+  findSeries(name: string): WindowSeries | undefined {
+    if (this.seriesByName !== undefined) return this.seriesByName.get(name);
+    for (const series of this.series) if (series.name === name) return series;
+    return undefined;
+  }
+
+  addSeries(series: WindowSeries): void {
+    this.series.push(series);
+    if (this.seriesByName !== undefined) this.seriesByName.set(series.name, series);
+    else if (this.series.length > SCANNED_SENSORS) this.seriesByName = new Map(this.series.map((s) => [s.name, s]));
   }
 }
 
@@ -75,10 +100,25 @@ export class WindowEngine {
   private readonly selectedSensors: ReadonlySet<string> | undefined;
   private readonly minCounts: ReadonlyMap<string, number>;
   private readonly sample = new WindowSample();
+  private readonly bounds = new Float64Array(4);
+  /** One copy of each sensor's name and output names for all devices, not one per (device, sensor). */
+  private readonly sensorNames = new Map<string, { name: string; keys: readonly string[] }>();
+  /** Pane summaries (aligned windows; values too if a feature reads them); undefined: readings in a two-stacks buffer. */
+  private readonly panes: PaneLayout | undefined;
 
-  constructor(readonly config: WindowConfig) {
+  /**
+   * `options.keepReadings` keeps every reading in a two-stacks buffer (the representation of session windows) even
+   * where pane summaries would do: tests compare the two.
+   */
+  constructor(
+    readonly config: WindowConfig,
+    options: { keepReadings?: boolean } = {},
+  ) {
     this.placement = config.window === 'session' ? 'session' : config.unit === 'count' ? 'count' : 'time';
     this.features = config.features.map((name) => FEATURES[name]);
+    const aligned = this.placement !== 'session' && !options.keepReadings;
+    const values = this.features.some((feature) => feature.reads === 'values');
+    this.panes = aligned ? paneLayout(config.size, config.slide, { timestamps: this.placement === 'count', values }) : undefined;
     this.selectedSensors = config.sensors.length > 0 ? new Set(config.sensors) : undefined;
     this.minCounts = new Map(Object.entries(config.minCount.bySensor));
   }
@@ -121,7 +161,9 @@ export class WindowEngine {
       if (series === undefined) {
         return this.rejectReading('overflow', `${reading.deviceId} already has ${MAX_SENSORS_PER_DEVICE} sensors; reading of a new sensor ${sensor} dropped`, reading);
       }
-      if (!series.insert(position, reading.ts, value) && !this.retryAfterOverflow(device, series, position, reading.ts, value)) {
+      // Two call sites, one per representation, so each stays monomorphic (an engine uses only one).
+      const inserted = this.panes !== undefined ? (series as PaneSeries).insert(position, reading.ts, value) : (series as SensorSeries).insert(position, reading.ts, value);
+      if (!inserted && !this.retryAfterOverflow(device, series, position, reading.ts, value)) {
         return this.rejectReading('overflow', `${reading.deviceId}/${sensor} already buffers ${this.config.maxReadings} readings (maxReadings); reading dropped`, reading);
       }
       this.counters.readings++;
@@ -199,16 +241,16 @@ export class WindowEngine {
    * An engine that continues exactly where the snapshot's engine stopped. Throws when the snapshot is malformed
    * or was taken with different window settings (the caller then starts empty).
    */
-  static restore(config: WindowConfig, snapshot: unknown): WindowEngine {
+  static restore(config: WindowConfig, snapshot: unknown, options: { keepReadings?: boolean } = {}): WindowEngine {
     const saved = snapshot as Partial<WindowSnapshot> | null;
-    if (!saved || typeof saved !== 'object' || saved.format !== SNAPSHOT_FORMAT) {
+    if (!saved || typeof saved !== 'object' || !SNAPSHOT_FORMATS_READ.includes(saved.format as string)) {
       throw new Error(`saved window state is not in the ${SNAPSHOT_FORMAT} format`);
     }
     if (saved.fingerprint !== windowStateFingerprint(config)) {
       throw new Error('saved window state was made with different window settings');
     }
     if (!Array.isArray(saved.devices) || !Array.isArray(saved.open)) throw new Error('saved window state has no device list');
-    const engine = new WindowEngine(config);
+    const engine = new WindowEngine(config, options);
     for (const [key, count] of Object.entries(saved.counters ?? {})) {
       if (Object.hasOwn(engine.counters, key) && typeof count === 'number') engine.counters[key as keyof WindowEngine['counters']] = count;
     }
@@ -298,7 +340,7 @@ export class WindowEngine {
    * A full series: sessions close the device's open sessions early and start afresh; time and count windows
    * drop the reading (the caller rejects it as `overflow`).
    */
-  private retryAfterOverflow(device: DeviceState, series: SensorSeries, position: number, ts: number, value: number): boolean {
+  private retryAfterOverflow(device: DeviceState, series: WindowSeries, position: number, ts: number, value: number): boolean {
     if (this.placement !== 'session') return false;
     this.closeAll(device);
     return position > device.closedThrough && series.insert(position, ts, value);
@@ -330,7 +372,10 @@ export class WindowEngine {
     const series = device.series;
     for (;;) {
       let earliest = Infinity;
-      for (const s of series) if (s.tail > s.head && s.positions[s.head] < earliest) earliest = s.positions[s.head];
+      for (const s of series) {
+        const position = s.earliestPosition();
+        if (position < earliest) earliest = position;
+      }
       device.earliest = earliest;
       if (earliest === Infinity) {
         device.emitAt = Infinity;
@@ -382,15 +427,17 @@ export class WindowEngine {
     let lastPosition = -Infinity;
     let first = 0;
     let last = 0;
+    const bounds = this.bounds;
     for (const s of device.series) {
-      if (s.aggregatedEnd === s.head) continue;
-      if (s.positions[s.head] < firstPosition) {
-        firstPosition = s.positions[s.head];
-        first = s.timestamps[s.head];
+      if (s.aggregatedCount === 0) continue;
+      s.aggregatedBounds(bounds);
+      if (bounds[0] < firstPosition) {
+        firstPosition = bounds[0];
+        first = bounds[1];
       }
-      if (s.positions[s.aggregatedEnd - 1] > lastPosition) {
-        lastPosition = s.positions[s.aggregatedEnd - 1];
-        last = s.timestamps[s.aggregatedEnd - 1];
+      if (bounds[2] > lastPosition) {
+        lastPosition = bounds[2];
+        last = bounds[3];
       }
     }
     return [first, last];
@@ -413,8 +460,7 @@ export class WindowEngine {
       let wasFilled = false;
       if (count > 0) {
         hasReadings = true;
-        series.summarize(sample.summary);
-        sample.load(series.values, series.head, series.aggregatedEnd);
+        series.loadSample(sample);
         for (let i = 0; i < keys.length; i++) features[keys[i]] = featureUnits[i].compute(sample);
       } else if (fill === 'zero' || (fill === 'previous' && series.previousFeatures !== undefined)) {
         const previous = series.previousFeatures;
@@ -470,27 +516,31 @@ export class WindowEngine {
   }
 
   private newDevice(id: string): DeviceState {
-    const device = new DeviceState(id, this.placement === 'count' ? 0 : -Infinity);
+    const device = new DeviceState(id, this.placement === 'count' ? 0 : -Infinity, this.placement === 'session');
     for (const sensor of this.config.sensors) this.addSeries(device, sensor);
     return device;
   }
 
   /** The device's series of this sensor, new if need be; undefined when the device is at its sensor bound. */
-  private seriesFor(device: DeviceState, sensor: string): SensorSeries | undefined {
+  private seriesFor(device: DeviceState, sensor: string): WindowSeries | undefined {
     const cached = device.lastSeries;
     if (cached !== undefined && cached.name === sensor) return cached;
-    const known = device.seriesByName.get(sensor);
+    const known = device.findSeries(sensor);
     if (known === undefined && device.series.length >= MAX_SENSORS_PER_DEVICE) return undefined;
     const series = known ?? this.addSeries(device, sensor);
     device.lastSeries = series;
     return series;
   }
 
-  private addSeries(device: DeviceState, sensor: string): SensorSeries {
-    const keys = this.config.features.map((feature) => `${sensor}.${feature}`);
-    const series = new SensorSeries(sensor, keys, this.config.maxReadings);
-    device.seriesByName.set(sensor, series);
-    device.series.push(series);
+  private addSeries(device: DeviceState, sensor: string): WindowSeries {
+    let names = this.sensorNames.get(sensor);
+    if (names === undefined) {
+      names = { name: sensor, keys: this.config.features.map((feature) => `${sensor}.${feature}`) };
+      if (this.sensorNames.size < MAX_SHARED_SENSOR_NAMES) this.sensorNames.set(sensor, names);
+    }
+    const { maxReadings } = this.config;
+    const series = this.panes ? new PaneSeries(names.name, names.keys, maxReadings, this.panes) : new SensorSeries(names.name, names.keys, maxReadings);
+    device.addSeries(series);
     return series;
   }
 
@@ -511,7 +561,7 @@ export class WindowEngine {
 
   private hasOpenWindows(device: DeviceState): boolean {
     if (this.placement === 'session') return device.sessionStarts.length > 0;
-    for (const series of device.series) if (series.tail > series.head) return true;
+    for (const series of device.series) if (series.length > 0) return true;
     return false;
   }
 
@@ -551,15 +601,26 @@ export class WindowEngine {
   }
 
   private fromData(data: DeviceStateData): DeviceState {
-    const device = new DeviceState(data.id, 0);
+    const device = new DeviceState(data.id, 0, this.placement === 'session');
     [device.latest, device.watermark, device.nextWindow, device.nextReading, device.emitAt, device.closedThrough, device.lastArrival] = data.clock;
-    device.sessionStarts = data.sessionStarts.slice();
-    device.sessionEnds = data.sessionEnds.slice();
+    if (this.placement === 'session') {
+      device.sessionStarts = data.sessionStarts.slice();
+      device.sessionEnds = data.sessionEnds.slice();
+    } else if (data.sessionStarts.length > 0) {
+      throw new Error(`saved window state of ${data.id} has sessions, but these windows are not sessions`);
+    }
     for (const sensor of data.sensors) {
-      if (device.seriesByName.has(sensor.name)) throw new Error(`saved window state repeats sensor ${sensor.name} of ${data.id}`);
+      if (device.findSeries(sensor.name) !== undefined) throw new Error(`saved window state repeats sensor ${sensor.name} of ${data.id}`);
       const series = this.addSeries(device, sensor.name);
-      series.loadState(sensor);
-      if (series.length > 0) device.earliest = Math.min(device.earliest, series.positions[0]);
+      if (series instanceof PaneSeries) {
+        if (sensor.kind === 'panes') series.loadState(sensor);
+        else series.loadReadings(sensor.positions, sensor.timestamps, sensor.values, sensor.previousFeatures);
+      } else if (series instanceof SensorSeries && sensor.kind === 'readings') {
+        series.loadState(sensor);
+      } else {
+        throw new Error('saved window state holds pane summaries where these settings need the readings');
+      }
+      device.earliest = Math.min(device.earliest, series.earliestPosition());
     }
     return device;
   }

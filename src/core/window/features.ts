@@ -81,19 +81,23 @@ export class Summary {
     if (x > this.max) this.max = x;
   }
 
-  /** Chan et al. pairwise merge of a summary packed at `offset` of `packed`. */
-  mergePacked(packed: Float64Array, offset: number): void {
+  /**
+   * Chan et al. pairwise merge of a summary packed at `offset` of `packed`, whose times are relative to a base
+   * `timeShift` later than this summary's (shifting t moves only its mean).
+   */
+  mergePacked(packed: Float64Array, offset: number, timeShift = 0): void {
     const nb = packed[offset];
     if (nb === 0) return;
     const na = this.n;
     if (na === 0) {
       this.loadPacked(packed, offset);
+      this.tMean += timeShift;
       return;
     }
     const n = na + nb;
     const weight = (na * nb) / n;
     const dx = packed[offset + 1] - this.mean;
-    const dt = packed[offset + 5] - this.tMean;
+    const dt = packed[offset + 5] + timeShift - this.tMean;
     this.n = n;
     this.mean += (dx * nb) / n;
     this.m2 += packed[offset + 2] + dx * dx * weight;
@@ -152,6 +156,8 @@ export class WindowSample {
   private source: Float64Array = EMPTY_VALUES;
   private from = 0;
   private to = 0;
+  private firstValue = 0;
+  private lastValue = 0;
   private view: Float64Array | undefined;
   private sortedView: Float64Array | undefined;
   private moments: CentralMoments | undefined;
@@ -162,9 +168,22 @@ export class WindowSample {
     this.source = source;
     this.from = from;
     this.to = to;
+    this.firstValue = to > from ? source[from] : 0;
+    this.lastValue = to > from ? source[to - 1] : 0;
     this.view = undefined;
     this.sortedView = undefined;
     this.moments = undefined;
+    return this;
+  }
+
+  /**
+   * A sample without its values, for windows kept as summaries only: the caller has filled `summary`, and only
+   * `reads: 'summary'` features may be computed from it.
+   */
+  loadEnds(first: number, last: number): this {
+    this.load(EMPTY_VALUES, 0, 0);
+    this.firstValue = first;
+    this.lastValue = last;
     return this;
   }
 
@@ -184,11 +203,11 @@ export class WindowSample {
   }
 
   get first(): number {
-    return this.to > this.from ? this.source[this.from] : 0;
+    return this.firstValue;
   }
 
   get last(): number {
-    return this.to > this.from ? this.source[this.to - 1] : 0;
+    return this.lastValue;
   }
 
   /** The window's values in window order (a view: do not modify). */

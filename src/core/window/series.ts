@@ -1,4 +1,43 @@
-import { Summary, SUMMARY_WIDTH } from './features';
+import { Summary, SUMMARY_WIDTH, type WindowSample } from './features';
+import type { PaneSeriesState } from './panes';
+
+/**
+ * What the engine needs of one (device, sensor)'s window state: {@link SensorSeries} (the readings themselves)
+ * or `PaneSeries` (summaries per pane). Positions are event ts, arrival ms, or reading numbers.
+ */
+export interface WindowSeries {
+  readonly name: string;
+  /** `<sensor>.<feature>` output names, in configured feature order. */
+  readonly featureKeys: readonly string[];
+  /** Feature values of the last window output for this sensor (fill: previous). */
+  previousFeatures: Float64Array | undefined;
+  /** Live readings. */
+  readonly length: number;
+  /** Readings in the window being closed. */
+  readonly aggregatedCount: number;
+  /** Position of the earliest live reading; Infinity when there is none. */
+  earliestPosition(): number;
+  /** [first position, its ts, last position, its ts] of the window being closed (aggregatedCount > 0). */
+  aggregatedBounds(out: Float64Array): void;
+  /** False when the series already holds `maxReadings` readings. */
+  insert(position: number, timestamp: number, value: number): boolean;
+  /** Put readings with position < bound into the window being closed. */
+  aggregateBefore(bound: number): void;
+  /** Put readings with position ≤ bound into the window being closed (sessions). */
+  aggregateThrough(bound: number): void;
+  /** Drop readings with position < bound (they belong to no window still open). */
+  evictBefore(bound: number): void;
+  /** Drop the window being closed (a session was emitted). */
+  dropAggregated(): void;
+  /** Forget every reading (keeps `previousFeatures`). */
+  clear(): void;
+  /** Release the memory too (the device went idle). */
+  release(): void;
+  /** Load the window being closed into the sample for the features. */
+  loadSample(sample: WindowSample): void;
+  /** Plain-data form for snapshots. */
+  toState(): SeriesState | PaneSeriesState;
+}
 
 const INITIAL_CAPACITY = 16;
 const EMPTY = new Float64Array(0);
@@ -14,7 +53,7 @@ const flipSummary = new Summary();
  * back and leave at the front, each is merged O(1) times (amortised), and nothing is ever subtracted, so long
  * sliding runs do not drift.
  */
-export class SensorSeries {
+export class SensorSeries implements WindowSeries {
   /** Window positions: event ts, arrival ms, or the device's reading number for count windows. */
   positions: Float64Array = EMPTY;
   timestamps: Float64Array = EMPTY;
@@ -46,6 +85,22 @@ export class SensorSeries {
 
   get aggregatedCount(): number {
     return this.aggregatedEnd - this.head;
+  }
+
+  earliestPosition(): number {
+    return this.tail > this.head ? this.positions[this.head] : Infinity;
+  }
+
+  aggregatedBounds(out: Float64Array): void {
+    out[0] = this.positions[this.head];
+    out[1] = this.timestamps[this.head];
+    out[2] = this.positions[this.aggregatedEnd - 1];
+    out[3] = this.timestamps[this.aggregatedEnd - 1];
+  }
+
+  loadSample(sample: WindowSample): void {
+    this.summarize(sample.summary);
+    sample.load(this.values, this.head, this.aggregatedEnd);
   }
 
   /** Insert in position order; false when the series already holds `maxReadings` readings. */
@@ -150,7 +205,8 @@ export class SensorSeries {
   private flip(): void {
     const count = this.aggregatedEnd - this.head;
     if (this.frontStack.length < count * SUMMARY_WIDTH) {
-      this.frontStack = new Float64Array(Math.max(count, INITIAL_CAPACITY) * 2 * SUMMARY_WIDTH);
+      // Sized to need: a sliding window flips about the same count each time.
+      this.frontStack = new Float64Array(Math.max(count, Math.ceil((this.frontStack.length / SUMMARY_WIDTH) * 1.5)) * SUMMARY_WIDTH);
     }
     // Nothing else holds relative times now, so re-base them on the oldest reading to keep slopes precise.
     this.timeBase = this.timestamps[this.head];
@@ -189,6 +245,7 @@ export class SensorSeries {
     aggregate.set(this.frontStack.subarray(0, this.frontSize * SUMMARY_WIDTH));
     this.back.writePacked(aggregate, this.frontSize * SUMMARY_WIDTH);
     return {
+      kind: 'readings',
       positions: this.positions.slice(this.head, this.tail),
       timestamps: this.timestamps.slice(this.head, this.tail),
       values: this.values.slice(this.head, this.tail),
@@ -221,6 +278,7 @@ export class SensorSeries {
 }
 
 export interface SeriesState {
+  kind: 'readings';
   positions: Float64Array;
   timestamps: Float64Array;
   values: Float64Array;

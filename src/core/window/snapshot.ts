@@ -1,6 +1,10 @@
+import type { PaneSeriesState } from './panes';
 import type { SeriesState } from './series';
 
-export const SNAPSHOT_FORMAT = 'iot-ai/window-state@1';
+/** Written by snapshot(). @2 added pane summaries (`panes`) beside buffered readings. */
+export const SNAPSHOT_FORMAT = 'iot-ai/window-state@2';
+/** Formats restore() reads: @1 (readings only) is what earlier versions saved in users' context stores. */
+export const SNAPSHOT_FORMATS_READ: readonly string[] = ['iot-ai/window-state@1', SNAPSHOT_FORMAT];
 
 /** What `WindowEngine.snapshot()` returns: plain JSON, typed arrays as base64 of little-endian float64. */
 export interface WindowSnapshot {
@@ -23,7 +27,10 @@ export interface DeviceSnapshot {
   sensors: SensorSnapshot[];
 }
 
-export interface SensorSnapshot {
+export type SensorSnapshot = ReadingsSnapshot | PanesSnapshot;
+
+/** A sensor whose readings are buffered (the only kind in @1). */
+export interface ReadingsSnapshot {
   name: string;
   /** Omitted when equal to `timestamps` (event-time windows). */
   positions?: string;
@@ -35,13 +42,23 @@ export interface SensorSnapshot {
   previousFeatures?: string;
 }
 
+/** A sensor kept as pane summaries (with its readings' positions and values when a feature reads them). */
+export interface PanesSnapshot {
+  name: string;
+  panes: string;
+  aggregated: number;
+  positions?: string;
+  values?: string;
+  previousFeatures?: string;
+}
+
 /** A device's state in plain numbers, between the engine and the JSON form. */
 export interface DeviceStateData {
   id: string;
   clock: [number, number, number, number, number, number, number];
   sessionStarts: number[];
   sessionEnds: number[];
-  sensors: Array<SeriesState & { name: string }>;
+  sensors: Array<(SeriesState | PaneSeriesState) & { name: string }>;
 }
 
 export function encodeDeviceState(data: DeviceStateData): DeviceSnapshot {
@@ -55,7 +72,14 @@ export function encodeDeviceState(data: DeviceStateData): DeviceSnapshot {
     clock: encodeFloats(Float64Array.from(data.clock)),
     sessions: encodeFloats(sessions),
     sensors: data.sensors.map((sensor) => {
-      const encoded: SensorSnapshot = {
+      if (sensor.kind === 'panes') {
+        const panes: PanesSnapshot = { name: sensor.name, panes: encodeFloats(sensor.panes), aggregated: sensor.aggregated };
+        if (sensor.positions) panes.positions = encodeFloats(sensor.positions);
+        if (sensor.values) panes.values = encodeFloats(sensor.values);
+        if (sensor.previousFeatures) panes.previousFeatures = encodeFloats(sensor.previousFeatures);
+        return panes;
+      }
+      const encoded: ReadingsSnapshot = {
         name: sensor.name,
         timestamps: encodeFloats(sensor.timestamps),
         values: encodeFloats(sensor.values),
@@ -86,12 +110,21 @@ export function decodeDeviceState(encoded: DeviceSnapshot): DeviceStateData {
     clock: [clock[0], clock[1], clock[2], clock[3], clock[4], clock[5], clock[6]],
     sessionStarts,
     sessionEnds,
-    sensors: encoded.sensors.map((sensor) => {
-      if (typeof sensor?.name !== 'string' || typeof sensor.aggregated !== 'number' || typeof sensor.timeBase !== 'number') {
+    sensors: encoded.sensors.map((sensor): DeviceStateData['sensors'][number] => {
+      if (typeof sensor?.name !== 'string' || typeof sensor.aggregated !== 'number') {
         throw new Error(`saved window state of ${encoded.id} has a malformed sensor`);
       }
+      const previousFeatures = sensor.previousFeatures === undefined ? undefined : decodeFloats(sensor.previousFeatures);
+      if ('panes' in sensor) {
+        const panes = decodeFloats(sensor.panes);
+        const positions = sensor.positions === undefined ? undefined : decodeFloats(sensor.positions);
+        const values = sensor.values === undefined ? undefined : decodeFloats(sensor.values);
+        return { kind: 'panes', name: sensor.name, panes, aggregated: sensor.aggregated, positions, values, previousFeatures };
+      }
+      if (typeof sensor.timeBase !== 'number') throw new Error(`saved window state of ${encoded.id} has a malformed sensor`);
       const timestamps = decodeFloats(sensor.timestamps);
       return {
+        kind: 'readings',
         name: sensor.name,
         positions: sensor.positions === undefined ? timestamps.slice() : decodeFloats(sensor.positions),
         timestamps,
@@ -99,7 +132,7 @@ export function decodeDeviceState(encoded: DeviceSnapshot): DeviceStateData {
         aggregated: sensor.aggregated,
         timeBase: sensor.timeBase,
         aggregate: decodeFloats(sensor.aggregate),
-        previousFeatures: sensor.previousFeatures === undefined ? undefined : decodeFloats(sensor.previousFeatures),
+        previousFeatures,
       };
     }),
   };
