@@ -56,6 +56,9 @@ export = function register(RED: RED): void {
     let monitoredModel: LoadedModel | undefined;
     /** Per stream ('' without perDevice): the drifted features when last reported, for the transitions. */
     const drifting = new Map<string, DriftFlag>();
+    /** Per stream: vectors added since its PSI was last worked out. */
+    const sinceReport = new Map<string, number>();
+    const reportEvery = driftOptions.window && 'value' in driftOptions.window ? Math.max(1, Math.floor(driftOptions.window.value / 50)) : 1;
 
     const status = new StatusReporter(node, () => {
       const live = model.model;
@@ -93,6 +96,7 @@ export = function register(RED: RED): void {
       if (live !== monitoredModel) {
         monitoredModel = live;
         drifting.clear();
+        sinceReport.clear();
         deviceMonitors.clear();
         monitor = null;
         byDevicePart = perDevice && live.deviceIds.length > 0;
@@ -153,6 +157,16 @@ export = function register(RED: RED): void {
       const added = watcher.add(features as Record<string, unknown>, key);
       if (!added.ok || added.samples < watcher.minSamples) return undefined;
       const before = drifting.get(key);
+      // The PSI of a sample of hundreds moves slowly: it is worked out every `reportEvery` vectors of a stream (the
+      // first time as soon as the sample is ready); in between the last verdict stands.
+      const since = sinceReport.get(key);
+      if (since !== undefined && since < reportEvery) {
+        sinceReport.set(key, since + 1);
+        return before === undefined ? undefined : { drifted: true, features: before.features.slice(), maxPsi: before.maxPsi };
+      }
+      sinceReport.delete(key);
+      sinceReport.set(key, 1);
+      if (sinceReport.size > 2 * MAX_DEVICE_MONITORS) sinceReport.delete(sinceReport.keys().next().value as string);
       const report: DriftReport = watcher.report(key);
       if (!report.drifted) {
         if (before !== undefined) {
@@ -163,7 +177,7 @@ export = function register(RED: RED): void {
       }
       const flag: DriftFlag = { drifted: true, features: report.driftedFeatures, maxPsi: report.maxPsi };
       drifting.delete(key);
-      drifting.set(key, flag);
+      drifting.set(key, { ...flag, features: flag.features.slice() });
       // The monitor forgets its least recently fed devices; so does this map.
       if (drifting.size > Math.max(watcher.maxDevices, MAX_DEVICE_MONITORS)) drifting.delete(drifting.keys().next().value as string);
       if (driftOutput && (before === undefined || before.features.join('\n') !== flag.features.join('\n'))) out.push(driftMessage(live, report, key));
