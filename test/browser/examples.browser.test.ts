@@ -51,7 +51,7 @@ describe('browser: the sample flows in Import › Examples', function () {
     const invalid = await page.evaluate(() => {
       const bad: string[] = [];
       (window as any).RED.nodes.eachNode((n: any) => {
-        if (n.valid === false) bad.push(`${n.type} ${n.id}`);
+        if (n.valid === false) bad.push(`${n.type} ${n.id} ${JSON.stringify(n.validationErrors)}`);
       });
       return bad;
     });

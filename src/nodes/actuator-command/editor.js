@@ -20,7 +20,7 @@
             rules: { value: [{ label: "on", command: { state: "ON" } }, { label: "off", command: { state: "OFF" } }], validate: validRules },
             topic: { value: "{deviceId}/set" },
             hysteresis: { value: 0, validate: numberOrBlank },
-            minConfidence: { value: 0, validate: function (v) { return numberOrBlank(v) && (v === "" || Number(v) <= 1); } },
+            minConfidence: { value: 0, validate: function (v) { return numberOrBlank(v) && (v === "" || v === undefined || Number(v) <= 1); } },
             cooldown: { value: 0, validate: numberOrBlank },
             onChangeOnly: { value: false },
             limits: { value: "", validate: jsonOrBlank },
@@ -28,7 +28,7 @@
             commandSchema: { value: "", validate: jsonOrBlank },
             ack: { value: "none" },
             ackTimeout: { value: 5000, validate: numberOrBlank },
-            retries: { value: 0, validate: function (v) { return numberOrBlank(v) && (v === "" || Number(v) <= 10); } },
+            retries: { value: 0, validate: function (v) { return numberOrBlank(v) && (v === "" || v === undefined || Number(v) <= 10); } },
             replyTopic: { value: "{topic}/reply" },
             persist: { value: "" }
         },

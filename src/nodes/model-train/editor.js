@@ -18,7 +18,7 @@
             maxSamples: { value: 10000, validate: function (v) {
                 return wholeAtLeast(10)(v) && (this.task !== "anomaly" || v === "" || Number(v) >= Number(this.warmup || 100));
             } },
-            trees: { value: 50, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || Number(v) <= 1000); } },
+            trees: { value: 50, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || v === undefined || Number(v) <= 1000); } },
             maxDepth: { value: "", validate: wholeAtLeast(0) },
             seed: { value: 1, validate: wholeAtLeast(-2147483648) },
             testFraction: { value: 0.2, validate: fractionIn(0, 0.9) },
@@ -27,7 +27,7 @@
             warmup: { value: 100, validate: wholeAtLeast(20) },
             update: { value: "frozen" },
             scope: { value: "shared" },
-            maxDevices: { value: 100, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || Number(v) <= 10000); } },
+            maxDevices: { value: 100, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || v === undefined || Number(v) <= 10000); } },
             method: { value: "auto" },
             contamination: { value: 0.01, validate: fractionIn(0, 0.49) },
             threshold: { value: "", validate: fractionIn(0, 1) }
