@@ -1,4 +1,4 @@
-import { DriftMonitor, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
+import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
 import { readNumberOption } from '../../core/util/numbers';
 import type { MlModelNode, ModelState } from '../ml-model/source';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
@@ -39,34 +39,52 @@ export = function register(RED: RED): void {
 
     // Anomaly threshold (blank: the model's own) and drift monitoring settings.
     const blank = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-    const thresholdOption = blank(def.threshold) ? undefined : readNumberOption(def.threshold, 'threshold', 0.5, { min: 0, max: 1 });
-    const driftOn = def.drift === undefined ? true : def.drift === true || def.drift === 'true';
-    const driftOptions = {
-      threshold: readNumberOption(def.driftThreshold, 'driftThreshold', 0.2, { min: 0.001, max: 100 }),
-      window: readNumberOption(def.driftWindow, 'driftWindow', 500, { min: 10, max: 100_000, integer: true }),
+    const options = {
+      threshold: blank(def.threshold) ? undefined : readNumberOption(def.threshold, 'threshold', 0.5, { min: 0, max: 1 }),
+      driftThreshold: readNumberOption(def.driftThreshold, 'driftThreshold', 0.2, { min: 0.001, max: 100 }),
+      driftWindow: readNumberOption(def.driftWindow, 'driftWindow', 500, { min: 10, max: 100_000, integer: true }),
     };
+    const configError = Object.values(options).find((n): n is { error: string } => n !== undefined && 'error' in n)?.error;
+    const valueOf = (option: { value: number } | { error: string } | undefined, fallback?: number) => (option !== undefined && 'value' in option ? option.value : fallback);
+    const threshold = valueOf(options.threshold);
+    const driftThreshold = valueOf(options.driftThreshold, 0.2) as number;
+    const driftWindow = valueOf(options.driftWindow, 500) as number;
+    const driftOn = !configError && (def.drift === undefined || def.drift === true || def.drift === 'true');
     const perDevice = def.driftScope === 'device';
     const driftOutput = def.driftOutput === true || def.driftOutput === 'true';
-    const configError = [thresholdOption, driftOptions.threshold, driftOptions.window].find((n): n is { error: string } => n !== undefined && 'error' in n)?.error;
-    const threshold = thresholdOption && 'value' in thresholdOption ? thresholdOption.value : undefined;
+    // The PSI of a sample of hundreds moves slowly: it is worked out every `reportEvery` vectors of a stream (the
+    // first time as soon as the sample is ready); in between the last verdict stands.
+    const reportEvery = Math.max(1, Math.floor(driftWindow / 50));
 
     const counts = { predictions: 0, errors: 0, anomalies: 0 };
     let model: ModelState = { source: '' };
-    let monitor: DriftMonitor | null = null;
+
+    /**
+     * One live stream of drift monitoring: the whole model, or one device with driftScope `device`. `monitor` is the
+     * stream's own (a model with per-device parts compares each device with its own training sketch; null: none).
+     */
+    interface DriftStream {
+      flag?: DriftFlag;
+      /** Vectors added since the PSI was last worked out. */
+      since: number;
+      monitor?: DriftMonitor | null;
+    }
+    /** Keyed by deviceId ('' for the model); Map order is least recently fed first, at most MAX_STREAMS. */
+    const streams = new Map<string, DriftStream>();
+    const MAX_STREAMS = DEFAULT_DRIFT_MAX_DEVICES;
     let monitoredModel: LoadedModel | undefined;
-    /** Per stream ('' without perDevice): the drifted features when last reported, for the transitions. */
-    const drifting = new Map<string, DriftFlag>();
-    /** Per stream: vectors added since its PSI was last worked out. */
-    const sinceReport = new Map<string, number>();
-    const reportEvery = driftOptions.window && 'value' in driftOptions.window ? Math.max(1, Math.floor(driftOptions.window.value / 50)) : 1;
+    /** The model-wide monitor (one stream, or one per device inside it); null without a sketch. */
+    let shared: DriftMonitor | null = null;
+    /** The monitored model has per-device parts and drift is compared per device. */
+    let byDevicePart = false;
 
     const status = new StatusReporter(node, () => {
       const live = model.model;
       const version = live ? `${live.name} v${live.version}` : RED._('model-predict.status.noModel');
-      const drifted = [...drifting.values()];
+      const drifted = [...streams.values()].filter((stream) => stream.flag !== undefined);
       let driftText = '';
       if (drifted.length > 0) {
-        const names = [...new Set(drifted.flatMap((d) => d.features))];
+        const names = [...new Set(drifted.flatMap((stream) => stream.flag!.features))];
         driftText =
           ` · ${RED._('model-predict.status.drift')}: ` +
           (perDevice ? `${drifted.length} ${RED._('model-predict.status.devices')} ` : '') +
@@ -85,43 +103,35 @@ export = function register(RED: RED): void {
       };
     });
 
-    /** Monitors of models with per-device parts: one per device, against that device's own training sketch. */
-    const deviceMonitors = new Map<string, DriftMonitor | null>();
-    const MAX_DEVICE_MONITORS = 100;
-    /** The monitored model has per-device parts and drift is compared per device. */
-    let byDevicePart = false;
-
     /** A new model brings a new training distribution: the live samples start again. */
-    function monitorFor(live: LoadedModel, key = ''): DriftMonitor | null {
-      if (live !== monitoredModel) {
-        monitoredModel = live;
-        drifting.clear();
-        sinceReport.clear();
-        deviceMonitors.clear();
-        monitor = null;
-        byDevicePart = perDevice && live.deviceIds.length > 0;
-        if (driftOn && !configError && !byDevicePart) monitor = newMonitor(live.sketch, perDevice);
-      }
-      if (!driftOn || configError || !byDevicePart) return monitor;
-      // Per-device parts: each device is compared with what its own baseline learnt from.
-      let own = deviceMonitors.get(key);
-      if (own === undefined) {
-        if (deviceMonitors.size >= MAX_DEVICE_MONITORS) deviceMonitors.delete(deviceMonitors.keys().next().value as string);
-        own = newMonitor(live.sketchFor(key), false);
-      } else deviceMonitors.delete(key);
-      deviceMonitors.set(key, own);
-      return own;
+    function watch(live: LoadedModel): void {
+      if (live === monitoredModel) return;
+      monitoredModel = live;
+      streams.clear();
+      byDevicePart = perDevice && live.deviceIds.length > 0;
+      shared = driftOn && !byDevicePart ? newMonitor(live.sketch, perDevice) : null;
     }
 
-    function newMonitor(sketch: LoadedModel['sketch'], streams: boolean): DriftMonitor | null {
+    /** The stream of `key`, made the most recently fed; the least recently fed one goes beyond MAX_STREAMS. */
+    function streamOf(key: string): DriftStream {
+      let stream = streams.get(key);
+      if (stream === undefined) {
+        if (streams.size >= MAX_STREAMS) streams.delete(streams.keys().next().value as string);
+        stream = { since: reportEvery };
+      } else streams.delete(key);
+      streams.set(key, stream);
+      return stream;
+    }
+
+    function newMonitor(sketch: LoadedModel['sketch'], streamPerDevice: boolean): DriftMonitor | null {
       if (sketch === undefined) return null;
       try {
-        const windowSize = (driftOptions.window as { value: number }).value;
         return new DriftMonitor(sketch, {
-          windowSize,
-          minSamples: Math.min(windowSize, Math.max(10, Math.round(windowSize * 0.4))),
-          threshold: (driftOptions.threshold as { value: number }).value,
-          perDevice: streams,
+          windowSize: driftWindow,
+          minSamples: Math.min(driftWindow, Math.max(10, Math.round(driftWindow * 0.4))),
+          threshold: driftThreshold,
+          perDevice: streamPerDevice,
+          maxDevices: MAX_STREAMS,
         });
       } catch (err) {
         node.warn(`${RED._('model-predict.errors.noDrift')}: ${(err as Error).message}`);
@@ -139,47 +149,43 @@ export = function register(RED: RED): void {
         model = state;
         if (!state.model) status.showFault(shorten(state.error ?? RED._('model-predict.status.loading')));
         else {
-          monitorFor(state.model);
+          watch(state.model);
           status.clearFault();
           status.update();
         }
       });
     }
 
+    const copyFlag = (flag: DriftFlag): DriftFlag => ({ drifted: true, features: flag.features.slice(), maxPsi: flag.maxPsi });
+
     /**
      * Feeds one good feature vector to the drift monitor. Returns the flag for the prediction while its stream has
      * drifted, and a message for the third output when the stream's state just changed (drifted or recovered).
      */
-    function watchDrift(live: LoadedModel, features: unknown, deviceId: unknown, out: NodeMessage[]): DriftFlag | undefined {
-      const key = perDevice ? (typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : '') : '';
-      const watcher = monitorFor(live, key);
+    function watchDrift(live: LoadedModel, features: unknown, deviceId: string | undefined, out: NodeMessage[]): DriftFlag | undefined {
+      if (!driftOn) return undefined;
+      watch(live);
+      const key = perDevice ? (deviceId ?? '') : '';
+      const stream = streamOf(key);
+      if (byDevicePart && stream.monitor === undefined) stream.monitor = newMonitor(live.sketchFor(key), false);
+      const watcher = byDevicePart ? stream.monitor! : shared;
       if (watcher === null) return undefined;
       const added = watcher.add(features as Record<string, unknown>, key);
       if (!added.ok || added.samples < watcher.minSamples) return undefined;
-      const before = drifting.get(key);
-      // The PSI of a sample of hundreds moves slowly: it is worked out every `reportEvery` vectors of a stream (the
-      // first time as soon as the sample is ready); in between the last verdict stands.
-      const since = sinceReport.get(key);
-      if (since !== undefined && since < reportEvery) {
-        sinceReport.set(key, since + 1);
-        return before === undefined ? undefined : { drifted: true, features: before.features.slice(), maxPsi: before.maxPsi };
+      const before = stream.flag;
+      if (stream.since < reportEvery) {
+        stream.since++;
+        return before === undefined ? undefined : copyFlag(before);
       }
-      sinceReport.delete(key);
-      sinceReport.set(key, 1);
-      if (sinceReport.size > 2 * MAX_DEVICE_MONITORS) sinceReport.delete(sinceReport.keys().next().value as string);
+      stream.since = 1;
       const report: DriftReport = watcher.report(key);
       if (!report.drifted) {
-        if (before !== undefined) {
-          drifting.delete(key);
-          if (driftOutput) out.push(driftMessage(live, report, key));
-        }
+        stream.flag = undefined;
+        if (before !== undefined && driftOutput) out.push(driftMessage(live, report, key));
         return undefined;
       }
       const flag: DriftFlag = { drifted: true, features: report.driftedFeatures, maxPsi: report.maxPsi };
-      drifting.delete(key);
-      drifting.set(key, { ...flag, features: flag.features.slice() });
-      // The monitor forgets its least recently fed devices; so does this map.
-      if (drifting.size > Math.max(watcher.maxDevices, MAX_DEVICE_MONITORS)) drifting.delete(drifting.keys().next().value as string);
+      stream.flag = copyFlag(flag);
       if (driftOutput && (before === undefined || before.features.join('\n') !== flag.features.join('\n'))) out.push(driftMessage(live, report, key));
       return flag;
     }
@@ -207,7 +213,7 @@ export = function register(RED: RED): void {
       const result = live.predict(features, { ...(threshold === undefined ? {} : { threshold }), ...(device === undefined ? {} : { deviceId: device }) });
       if (!result.ok) return result;
       if (result.prediction.label === 'anomaly' && live.task === 'anomaly') counts.anomalies++;
-      const flag = watchDrift(live, features, deviceId, driftOut);
+      const flag = watchDrift(live, features, device, driftOut);
       if (flag !== undefined) (result.prediction as Prediction & { drift?: DriftFlag }).drift = flag;
       return result;
     }
