@@ -44,13 +44,6 @@ const ANOMALY_MODELS = [
   },
 ];
 
-/** A CSV of plain cells (what iot-ai window writes) as header + rows of objects. */
-function readCsv(file) {
-  const [head, ...lines] = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
-  const names = head.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], cell])));
-}
-
 function run(args) {
   const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.status !== 0) {
@@ -84,18 +77,23 @@ for (const model of MODELS.filter((m) => !only || m.name === only)) {
   ]);
 }
 
-// Anomaly models: window the readings (once for the truth, once for the filter's view), keep the windows the flow
-// would send to the model, and learn without the label; the label column is read only for the held-out figures.
+// Anomaly models: window the readings, keep the windows the flow would send to the model, and learn without the
+// label; the label column is read only for the held-out figures.
+const { parseCsv, formatCsv } = require(path.join(root, 'dist', 'core', 'model', 'csv.js'));
 for (const model of ANOMALY_MODELS.filter((m) => !only || m.name === only)) {
   const csv = simulated(model);
   const windowFile = path.join(work, `${model.name}.window.json`);
   fs.writeFileSync(windowFile, JSON.stringify(windowFor(model.sensors)));
   const windowsCsv = path.join(work, `${model.name}.windows.csv`);
   run(['window', '--data', csv, '--window', windowFile, '--out', windowsCsv, '--label', model.truth]);
-  const rows = readCsv(windowsCsv).filter(model.keep);
+  const parsed = parseCsv(fs.readFileSync(windowsCsv, 'utf8'));
+  if (!parsed.ok) throw new Error(`${windowsCsv}: ${parsed.error.message}`);
+  const { header, rows } = parsed.table;
   const columns = ['deviceId', ...model.features, model.truth];
+  const at = columns.map((name) => header.indexOf(name));
   const kept = path.join(work, `${model.name}.csv`);
-  fs.writeFileSync(kept, [columns.join(','), ...rows.map((row) => columns.map((c) => row[c]).join(','))].join('\n') + '\n');
+  const windows = rows.filter((cells) => model.keep(Object.fromEntries(header.map((name, i) => [name, cells[i]]))));
+  fs.writeFileSync(kept, formatCsv([columns, ...windows.map((cells) => at.map((i) => cells[i]))]));
   run([
     'train', '--task', 'anomaly', '--data', kept, '--label', model.truth, '--method', model.method,
     '--contamination', String(model.contamination), '--out', path.join(root, 'models', `${model.name}.json`),
