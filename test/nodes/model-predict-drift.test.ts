@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { fitAnomalyModel, saveModel } from '../../src/core/model';
+import { fitAnomalyModel, saveModel, type DeviceAnomalyPart, type ModelFile } from '../../src/core/model';
 import { helper, harness, collect, getNode, settle, lastStatus } from '../helpers/runtime';
 import { toyClassifier } from '../helpers/models';
 import mlModel = require('../../src/nodes/ml-model');
@@ -149,6 +149,48 @@ describe('model-predict: anomaly threshold and drift monitoring', function () {
     await settle();
     assert.equal(out3.messages.length, 1);
     assert.match((await statusMatching(/drift: /)).text, /drift: 1 (devices|model-predict.status.devices) noise\.mean$/);
+  });
+
+  it('per device with per-device anomaly parts: each device is compared with its own training data', async () => {
+    // Two rooms learnt apart: cool at 20 °C, warm at 30 °C. 30 °C is the warm room's normal and the cool one's drift.
+    const room = (level: number, seed: number) => {
+      let x = seed >>> 0;
+      const next = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
+      return () => ({ 'temp.mean': level + 2 * next(), 'hum.mean': 50 + 4 * next() });
+    };
+    const fit = async (level: number, seed: number): Promise<ModelFile> => {
+      const windows = room(level, seed);
+      const fitted = await fitAnomalyModel(Array.from({ length: 1000 }, () => ({ features: windows() })), { name: 'rooms', createdAt: new Date(0), method: 'robust-z' });
+      if (!fitted.ok) throw new Error(fitted.error);
+      return fitted.result.model;
+    };
+    const cool = await fit(20, 1);
+    const warm = await fit(30, 2);
+    const part = (m: ModelFile): DeviceAnomalyPart => ({ anomaly: m.anomaly!, sketch: m.sketch, metrics: m.metrics, createdAt: m.createdAt });
+    const { anomaly: _anomaly, sketch: _sketch, ...head } = cool;
+    const roomsPath = path.join(dir, 'rooms.json');
+    await saveModel(roomsPath, { ...head, devices: { cool: part(cool), warm: part(warm) } });
+    await helper.load([mlModel, modelPredict], flow(roomsPath, { driftWindow: 250, driftScope: 'device', driftOutput: true }, 3));
+    await loaded('rooms');
+    const out1 = collect('out1');
+    const out3 = collect('out3');
+    const n1 = getNode('n1');
+    // Live windows like the warm room's training data (another seed), sent as both rooms. PSI over fewer than a
+    // hundred vectors is noisy (about 0.2 for 40): a live sample of 250, reported from 100 on.
+    const live = room(30, 99);
+    for (let i = 0; i < 250; i++) {
+      const features = live();
+      n1.receive({ payload: { deviceId: 'warm', features } });
+      n1.receive({ payload: { deviceId: 'cool', features } });
+    }
+    const all = await out1.next(500);
+    assert.ok(all.filter((m) => m.payload.deviceId === 'warm').every((m) => m.payload.prediction.drift === undefined), 'warm is where it learnt');
+    assert.ok(all.filter((m) => m.payload.deviceId === 'cool').some((m) => m.payload.prediction.drift?.features.includes('temp.mean')));
+    const [message] = await out3.next(1);
+    assert.equal(message.payload.deviceId, 'cool');
+    assert.deepEqual(message.payload.driftedFeatures, ['temp.mean']);
+    await settle();
+    assert.equal(out3.messages.length, 1);
   });
 
   it('with drift off, predictions carry no drift flag', async () => {
