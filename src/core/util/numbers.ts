@@ -9,16 +9,21 @@ export function toNumber(raw: unknown): number | undefined {
   return undefined;
 }
 
+type NumberBounds = { min?: number; max?: number; integer?: boolean };
+
 /**
- * A numeric config property: absent or blank gives the default; anything else must be a finite number
- * within [min, max], or the returned message says what is wrong.
+ * A numeric config property: absent or blank gives the default (which may be undefined: "not set", e.g. a blank
+ * threshold meaning the model's own); anything else must be a finite number within [min, max], or the returned
+ * message says what is wrong.
  */
+export function readNumberOption(raw: unknown, name: string, fallback: number, bounds?: NumberBounds): { value: number } | { error: string };
+export function readNumberOption(raw: unknown, name: string, fallback: undefined, bounds?: NumberBounds): { value: number | undefined } | { error: string };
 export function readNumberOption(
   raw: unknown,
   name: string,
-  fallback: number,
-  bounds: { min?: number; max?: number; integer?: boolean } = {},
-): { value: number } | { error: string } {
+  fallback: number | undefined,
+  bounds: NumberBounds = {},
+): { value: number | undefined } | { error: string } {
   if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return { value: fallback };
   const n = toNumber(raw);
   if (n === undefined) return { error: `${name} must be a number, got ${JSON.stringify(raw)}` };

@@ -1,5 +1,5 @@
 import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
-import { readNumberOption } from '../../core/util/numbers';
+import { readNumberOption, toBoolean } from '../../core/util/numbers';
 import type { MlModelNode, ModelState } from '../ml-model/source';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { sendBoth } from '../shared/persist';
@@ -38,20 +38,18 @@ export = function register(RED: RED): void {
     };
 
     // Anomaly threshold (blank: the model's own) and drift monitoring settings.
-    const blank = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
     const options = {
-      threshold: blank(def.threshold) ? undefined : readNumberOption(def.threshold, 'threshold', 0.5, { min: 0, max: 1 }),
+      threshold: readNumberOption(def.threshold, 'threshold', undefined, { min: 0, max: 1 }),
       driftThreshold: readNumberOption(def.driftThreshold, 'driftThreshold', 0.2, { min: 0.001, max: 100 }),
       driftWindow: readNumberOption(def.driftWindow, 'driftWindow', 500, { min: 10, max: 100_000, integer: true }),
     };
-    const configError = Object.values(options).find((n): n is { error: string } => n !== undefined && 'error' in n)?.error;
-    const valueOf = (option: { value: number } | { error: string } | undefined, fallback?: number) => (option !== undefined && 'value' in option ? option.value : fallback);
-    const threshold = valueOf(options.threshold);
-    const driftThreshold = valueOf(options.driftThreshold, 0.2) as number;
-    const driftWindow = valueOf(options.driftWindow, 500) as number;
-    const driftOn = !configError && (def.drift === undefined || def.drift === true || def.drift === 'true');
+    const configError = Object.values(options).find((n): n is { error: string } => 'error' in n)?.error;
+    const threshold = 'value' in options.threshold ? options.threshold.value : undefined;
+    const driftThreshold = 'value' in options.driftThreshold ? options.driftThreshold.value : 0.2;
+    const driftWindow = 'value' in options.driftWindow ? options.driftWindow.value : 500;
+    const driftOn = !configError && toBoolean(def.drift, true);
     const perDevice = def.driftScope === 'device';
-    const driftOutput = def.driftOutput === true || def.driftOutput === 'true';
+    const driftOutput = toBoolean(def.driftOutput, false);
     // The PSI of a sample of hundreds moves slowly: it is worked out every `reportEvery` vectors of a stream (the
     // first time as soon as the sample is ready); in between the last verdict stands.
     const reportEvery = Math.max(1, Math.floor(driftWindow / 50));

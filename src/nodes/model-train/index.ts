@@ -71,7 +71,7 @@ export = function register(RED: RED): void {
       warmup: readNumberOption(def.warmup, 'warmup', 100, { min: ANOMALY_MIN_ROWS, integer: true }),
       maxDevices: readNumberOption(def.maxDevices, 'maxDevices', 100, { min: 1, max: MAX_DEVICE_PARTS, integer: true }),
       contamination: readNumberOption(def.contamination, 'contamination', 0.01, { min: 0, max: 0.49 }),
-      threshold: readNumberOption(def.threshold, 'threshold', -1, { min: 0, max: 1 }),
+      threshold: readNumberOption(def.threshold, 'threshold', undefined, { min: 0, max: 1 }),
     };
     const choices = {
       task: readChoice<NodeTask>(def.task, 'task', TASKS),
@@ -84,14 +84,14 @@ export = function register(RED: RED): void {
     const problems = [...Object.values(numbers), ...Object.values(choices), ...(isAnomalyTask ? Object.values(anomalyNumbers) : [])];
     let configError = !config || typeof config.replace !== 'function' ? RED._('model-train.errors.noConfig') : problems.find((n): n is { error: string } => 'error' in n)?.error;
     const option = (key: keyof typeof numbers) => (numbers[key] as { value: number }).value;
-    const anomalyOption = (key: keyof typeof anomalyNumbers) => (anomalyNumbers[key] as { value: number }).value;
+    const anomalyOption = (key: Exclude<keyof typeof anomalyNumbers, 'threshold'>) => (anomalyNumbers[key] as { value: number }).value;
     const choice = <K extends keyof typeof choices>(key: K) => (choices[key] as { value: string }).value;
     if (!configError && isAnomalyTask && option('maxSamples') < anomalyOption('warmup')) {
       configError = `maxSamples (${option('maxSamples')}) must be at least warmup (${anomalyOption('warmup')})`;
     }
     const scope = choice('scope') as 'shared' | 'device';
     /** A fixed threshold from the config, or undefined (the threshold then comes from the contamination). */
-    const fixedThreshold = () => (anomalyOption('threshold') >= 0 ? anomalyOption('threshold') : undefined);
+    const fixedThreshold = () => ('value' in anomalyNumbers.threshold ? anomalyNumbers.threshold.value : undefined);
     const exportPath = typeof def.exportPath === 'string' && def.exportPath.trim() !== '' ? def.exportPath.trim() : 'training-data.csv';
 
     const collector = new TrainingCollector({ maxSamples: configError ? 10 : option('maxSamples'), maxWaiting: 10000 });
