@@ -108,7 +108,9 @@ export class NodeRedProcess {
     const deadline = Date.now() + 60000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`Node-RED exited with ${child.exitCode}:\n${this.logs.join('\n')}`);
-      if (this.logs.some((line) => /Started flows|Server now running/.test(line))) {
+      // "Server now running" comes before the flows start (and with them their http-in endpoints): wait for
+      // "Started flows", which Node-RED logs with no flows too.
+      if (this.logs.some((line) => /Started flows/.test(line))) {
         try {
           const res = await fetch(`${this.url}/settings`);
           if (res.ok) return;
