@@ -224,12 +224,13 @@ async function inferenceSection(trainedModel: RandomForestClassifier, options: B
       'The ml-random-forest model trained above, written with its `toJSON()` and read back on both sides: imported into ours',
       '(`compileForest`), and into ml-random-forest with its own `RandomForestClassifier.load`. Its `predict()` is called as its',
       'README shows, on plain arrays of numbers: `predict([row])` for a single row, `predict(rows)` for a batch of 1,000.',
-      'Single rows three ways on our side: `CompiledForest.countVotes` (the class, all that `predict()` answers), `predictRow`',
-      '(class, confidence and vote fractions) and `LoadedModel.predict` of a features object (what model-predict calls per',
-      'message). Our trees are laid out depth-first in typed arrays (a split keeps its left child in the next slot) and',
-      'walked by loops that only read numbers: no code is generated from the model. This small forest (10 trees, most rows',
-      'stopping at half its depth) uses the branching walk, one tree at a time. Rows/s; ratios ours ÷ ml-random-forest.',
-      'Identical answers are checked on every probe row.',
+      'Single rows four ways on our side: `CompiledForest.predictClass` (the class, all that `predict()` answers: it stops',
+      'walking trees once a class holds more than half of the votes), `countVotes` (the class after every tree has voted),',
+      '`predictRow` (class, confidence and vote fractions) and `LoadedModel.predict` of a features object (what model-predict',
+      'calls per message). Our trees are laid out depth-first in typed arrays (a split keeps its left child in the next slot)',
+      'and walked by loops that only read numbers: no code is generated from the model. This small forest (10 trees, most',
+      'rows stopping at half its depth) uses the branching walk, one tree at a time. Rows/s; ratios ours ÷ ml-random-forest.',
+      'Identical answers are checked on every probe row, for predictClass and predictRow.',
     ].join('\n'),
   );
 
@@ -253,7 +254,7 @@ async function inferenceSection(trainedModel: RandomForestClassifier, options: B
   const probeObjects = probe.map((row) => Object.fromEntries(FEATURE_NAMES.map((name, f) => [name, row[f]])));
   const theirAnswers = mlModel.predict(probeArrays) as number[];
   const ourAnswers = classIndices(compiled, probe);
-  const mismatches = theirAnswers.filter((answer, i) => answer !== ourAnswers[i]).length;
+  const mismatches = theirAnswers.filter((answer, i) => answer !== ourAnswers[i] || answer !== compiled.predictClass(probe[i])).length;
   progress(`inference: ${count(probe.length)} probe rows, ${mismatches} mismatches`);
 
   // ml-random-forest's single rows are slow: a part of the probe is enough.
@@ -281,6 +282,10 @@ async function inferenceSection(trainedModel: RandomForestClassifier, options: B
     [
       {
         name: 'classOnly',
+        measure: rowsPerSecond(probe.length, () => sumOf(probe, (row) => compiled.predictClass(row))),
+      },
+      {
+        name: 'allVotes',
         measure: rowsPerSecond(probe.length, () => sumOf(probe, (row) => compiled.countVotes(row))),
       },
       {
@@ -319,7 +324,8 @@ async function inferenceSection(trainedModel: RandomForestClassifier, options: B
   if (!Number.isFinite(checksum)) throw new Error('bad checksum');
   const rowRate = (name: string) => `${figure(spread(rates[name]), 'rate')} rows`;
   const single = ratios(rates.classOnly, rates.ml);
-  inference.row('single row, the class (as predict() answers): CompiledForest.countVotes (baseline: ml-random-forest predict([row]))', rowRate('classOnly'), rowRate('ml'), figure(single, 'ratio'));
+  inference.row('single row, the class (as predict() answers): CompiledForest.predictClass (baseline: ml-random-forest predict([row]))', rowRate('classOnly'), rowRate('ml'), figure(single, 'ratio'));
+  inference.row('single row, the class after every tree has voted: CompiledForest.countVotes', rowRate('allVotes'), rowRate('ml'), figure(ratios(rates.allVotes, rates.ml), 'ratio'));
   inference.row('single row, class + confidence + probabilities: CompiledForest.predictRow', rowRate('compiled'), rowRate('ml'), figure(ratios(rates.compiled, rates.ml), 'ratio'));
   inference.row('single row: LoadedModel.predict(features object), as model-predict calls it', rowRate('loaded'), rowRate('ml'), figure(ratios(rates.loaded, rates.ml), 'ratio'));
   inference.row('batches of 1,000 rows: predictBatch (baseline: ml-random-forest predict(batch))', rowRate('compiledBatch'), rowRate('mlBatch'), figure(ratios(rates.compiledBatch, rates.mlBatch), 'ratio'));

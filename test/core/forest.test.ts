@@ -151,6 +151,61 @@ describe('model/forest: compiled inference', () => {
     );
   });
 
+  it('answers the class alone (predictClass) as the full vote does, both walks, both tie-breaks, ties included', () => {
+    // The class whose count first reached the largest count, in tree order (ml-random-forest's mode).
+    const firstToMax = (outputs: number[]): number => {
+      const counts = new Map<number, number>();
+      let winner = 0;
+      let most = 0;
+      for (const vote of outputs) {
+        const count = (counts.get(vote) ?? 0) + 1;
+        counts.set(vote, count);
+        if (count > most) {
+          most = count;
+          winner = vote;
+        }
+      }
+      return winner;
+    };
+    let ties = 0;
+    let early = 0;
+    fc.assert(
+      fc.property(forestArbitrary(3), fc.array(rowArbitrary, { minLength: 1, maxLength: 20 }), (forest, rows) => {
+        for (const tieBreak of ['lowest-index', 'first-to-max'] as const) {
+          const walks = (['branching', 'lockstep'] as const).map((walk) => new CompiledForest(forest, { walk, tieBreak }));
+          for (const row of rows) {
+            const outputs = forest.trees.map((tree) => naiveLeaf(tree, row));
+            const votes = [0, 1, 2].map((c) => outputs.filter((o) => o === c).length);
+            const most = Math.max(...votes);
+            if (votes.filter((v) => v === most).length > 1) ties++;
+            if (2 * most > outputs.length && outputs.length > 1) early++;
+            const want = tieBreak === 'first-to-max' ? firstToMax(outputs) : votes.indexOf(most);
+            for (const compiled of walks) {
+              const x = Float64Array.from(row);
+              assert.equal(compiled.predictClass(x), want, `${compiled.walk} walk, ${tieBreak}: predictClass`);
+              const counted = new Int32Array(3);
+              assert.equal(compiled.countVotes(x, counted), want, `${compiled.walk} walk, ${tieBreak}: countVotes`);
+              assert.deepEqual(Array.from(counted), votes);
+              const prediction = compiled.predictRow(x);
+              assert.ok(prediction.task === 'classification' && prediction.classIndex === want);
+            }
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
+    // The cases that matter were drawn: tied votes, and majorities that let the walk stop early.
+    assert.ok(ties > 50 && early > 50, `${ties} ties, ${early} early majorities`);
+  });
+
+  it('refuses a classification leaf that holds no class index', () => {
+    const stump = (value: number): Tree => ({ feature: [0, -1, -1], threshold: [0, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, 0, value] });
+    for (const value of [2, -1, 0.5, NaN]) {
+      assert.throws(() => new CompiledForest({ kind: TREES_KIND, nFeatures: 1, nClasses: 2, trees: [stump(value)] }), /not a class index in \[0, 2\)/);
+    }
+    assert.equal(new CompiledForest({ kind: TREES_KIND, nFeatures: 1, nClasses: 0, trees: [stump(0.5)] }).predictRow(Float64Array.of(1)).confidence, 1);
+  });
+
   it('gives vote fractions that sum to 1 and equal the counted tree votes', () => {
     const data = threeClassData(800, 3);
     const { forest } = trainForest(data, { task: 'classification', nTrees: 25, seed: 4 });

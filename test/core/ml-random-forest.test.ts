@@ -87,6 +87,9 @@ describe('model/ml-random-forest import', function () {
       if (p.task !== 'classification' || p.classIndex !== theirs[i]) mismatches++;
     });
     assert.equal(mismatches, 0);
+    // The class alone, which stops walking once a class has a majority, answers the same.
+    const compiled = compileForest(json, { nFeatures: N_FEATURES, nClasses: 3 });
+    assert.equal(rows.filter((row, i) => compiled.predictClass(Float64Array.from(row)) !== theirs[i]).length, 0);
     // The tie rule matters here: with our own lowest-index rule some answers would differ.
     const imported = mlRandomForestToTrees(json, { nFeatures: N_FEATURES, nClasses: 3 });
     const lowestIndex = new CompiledForest(imported.forest, { tieBreak: 'lowest-index' }).predictBatch(rows);
