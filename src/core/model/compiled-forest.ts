@@ -229,8 +229,9 @@ export class CompiledForest {
   }
 
   /**
-   * The branching walk: the leaf of each tree in turn into `leaves`. A classification forest also counts the votes
-   * into `votes` and stops once a class has `decisive` of them. Returns how many trees it walked.
+   * The branching walk: the leaf of each tree in turn into `leaves`, and its class's vote into `votes` (a regression
+   * leaf counts for class 0: a count nobody reads, cheaper than a test). Stops once a class has `decisive` votes.
+   * Returns how many trees it walked.
    */
   private branchingWalk(row: Float64Array, decisive: number): number {
     const feature = this.splitFeature;
@@ -241,8 +242,7 @@ export class CompiledForest {
     const votes = this.votes;
     const nFeatures = this.nFeatures;
     const nTrees = this.nTrees;
-    const classify = this.nClasses > 0;
-    if (classify) for (let c = 0; c < votes.length; c++) votes[c] = 0;
+    for (let c = 0; c < votes.length; c++) votes[c] = 0;
     for (let t = 0; t < nTrees; t++) {
       let node = roots[t];
       let f = feature[node];
@@ -286,7 +286,7 @@ export class CompiledForest {
         f = feature[node];
       }
       leaves[t] = node;
-      if (classify && ++votes[f - nFeatures] >= decisive) return t + 1;
+      if (++votes[f - nFeatures] >= decisive) return t + 1;
     }
     return nTrees;
   }
