@@ -51,8 +51,9 @@ export interface CompileOptions {
 const LOCKSTEP_WIDTH = 4;
 /**
  * When the lock-step walk is chosen. Measured on five forests (ml-random-forest's of 10 trees of depth ≤ 10, ours
- * of 20 trees of depth ≤ 10, 100 unlimited trees, 50 regression trees, an isolation forest): it was 1.7 to 3.3
- * times faster on all but the first, which is small and whose rows mostly stop at half its depth (0.8 times).
+ * of 20 trees of depth ≤ 10, 100 unlimited trees, 50 regression trees, an isolation forest): it was 1.6 to 3.4
+ * times faster on all but the first, which is small and whose rows mostly stop at half its depth (0.7 times;
+ * measured again after the branching walk was written out level by level).
  * Beyond LOCKSTEP_MIN_NODES (some 64 KB of nodes, more than a core's first-level cache) walks wait on memory and
  * four independent walks overlap those waits; below it the lock-step walk must not pad the trees to more than
  * LOCKSTEP_MAX_PADDING times the summed mean depth of their leaves.
