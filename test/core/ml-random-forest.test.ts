@@ -113,6 +113,25 @@ describe('model/ml-random-forest import', function () {
     }
   });
 
+  it('compiles the live toJSON() object (leaves still ml-matrix matrices) as it compiles the JSON text', () => {
+    const data = threeClassData(300, 13, { nFeatures: N_FEATURES, labelNoise: 0.1 });
+    const classifier = new RandomForestClassifier({ nEstimators: 8, noOOB: true, seed: 7 });
+    classifier.train(toArrays(data.rows), Array.from(data.target));
+    const live = classifier.toJSON() as unknown as MlRandomForestJson;
+    const rows = probeRows(exported(classifier), 5_000, 3);
+    const theirs = classifier.predict(rows);
+    const fromLive = compileForest(live, { nFeatures: N_FEATURES, nClasses: 3 });
+    assert.equal(rows.filter((row, i) => fromLive.predictClass(Float64Array.from(row)) !== theirs[i]).length, 0);
+    // The answers are not all one class (what an unread leaf used to give).
+    assert.ok(new Set(theirs).size === 3);
+    // A leaf with no readable distribution is refused, not read as class 0.
+    const broken = exported(classifier);
+    let leaf = broken.baseModel.estimators[0].root;
+    while (leaf.distribution === undefined) leaf = leaf.left as MlCartNode;
+    leaf.distribution = 'none' as never;
+    assert.throws(() => compileForest(broken, { nFeatures: N_FEATURES, nClasses: 3 }), /estimator 0: a classifier leaf has no class distribution/);
+  });
+
   it('loads an ml-random-forest forest inside a model file and predicts the same', () => {
     const data = threeClassData(200, 13, { nFeatures: N_FEATURES });
     const classifier = new RandomForestClassifier({ nEstimators: 6, noOOB: true, seed: 1 });

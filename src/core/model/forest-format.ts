@@ -221,9 +221,18 @@ export function checkMlRandomForest(forest: MlRandomForestJson, nFeatures: numbe
   return null;
 }
 
-/** A classifier leaf's class fractions: ml-matrix serialises its row vector as `[[...]]`. */
-export function leafFractions(distribution: MlCartNode['distribution']): number[] | null {
+/**
+ * A classifier leaf's class fractions: ml-matrix serialises its row vector as `[[...]]`. A forest handed over live
+ * (its `toJSON()` object not written out as JSON text) still holds the ml-matrix Matrix itself: read through its
+ * `to2DArray()`.
+ */
+export function leafFractions(distribution: MlCartNode['distribution'] | { to2DArray(): unknown }): number[] | null {
+  if (isMatrixLike(distribution)) distribution = distribution.to2DArray() as number[][];
   if (!Array.isArray(distribution)) return null;
   const row = Array.isArray(distribution[0]) ? (distribution[0] as number[]) : (distribution as number[]);
   return row.every((v) => typeof v === 'number') ? row : null;
+}
+
+function isMatrixLike(value: unknown): value is { to2DArray(): unknown } {
+  return typeof value === 'object' && value !== null && typeof (value as { to2DArray?: unknown }).to2DArray === 'function';
 }

@@ -66,7 +66,8 @@ export function mlRandomForestToTrees(json: MlRandomForestJson, shape: ForestSha
       const [node, id] = pending.pop() as [MlCartNode, number];
       if (node.distribution !== undefined) {
         if (isClassifier) {
-          const fractions = leafFractions(node.distribution) ?? [];
+          const fractions = leafFractions(node.distribution);
+          if (fractions === null || fractions.length === 0) throw new Error(`estimator ${t}: a classifier leaf has no class distribution`);
           let best = 0;
           for (let c = 1; c < fractions.length; c++) if (fractions[c] > fractions[best]) best = c;
           tree.value[id] = best;
