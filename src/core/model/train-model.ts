@@ -91,9 +91,11 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     return trainer.result();
   };
   const predictAll = (forest: CompiledForest, indices: Int32Array, into: Float64Array, at: Int32Array | null): void => {
+    // Scoring needs the class alone: predictClass stops walking once a class has a majority (the same answer).
     indices.forEach((rowIndex, k) => {
-      const prediction = forest.predictRow(rows[rowIndex]);
-      into[at === null ? k : at[k]] = prediction.task === 'classification' ? prediction.classIndex : prediction.value;
+      const row = rows[rowIndex];
+      const prediction = isClassification ? null : forest.predictRow(row);
+      into[at === null ? k : at[k]] = prediction === null ? forest.predictClass(row) : prediction.task === 'regression' ? prediction.value : NaN;
     });
   };
   const score = (truth: Float64Array, predicted: Float64Array): ClassificationMetrics | RegressionMetrics =>
