@@ -10,7 +10,7 @@ import { CompiledForest, compileForest } from '../src/core/model/compiled-forest
 import type { MlRandomForestJson } from '../src/core/model/forest-format';
 import { accuracy } from '../src/core/model/metrics';
 import { LoadedModel, type ModelFile } from '../src/core/model/model-file';
-import { trainForest, type ForestOptions, type TrainedForest } from '../src/core/model/trainer';
+import { trainForest, type ForestOptions } from '../src/core/model/trainer';
 import { classification } from './lib/data';
 import { ROOT, runProcess, tempDir } from './lib/project';
 import { count, figure, progress, runSection, Section, type BenchOptions } from './lib/report';
@@ -22,6 +22,12 @@ const N_CLASSES = 3;
 /** Trainings of ours per measurement against ml-random-forest. */
 const OUR_REPEATS = 10;
 const INSTALL_HINT = 'not installed: apt-get install -y python3-sklearn';
+/**
+ * "At equal held-out accuracy (within half a point)": ours may not buy its speed with accuracy, so it must not be
+ * more than half a point below the baseline (being above it is no failure).
+ */
+const ACCURACY_TOLERANCE = 0.005;
+const ACCURACY_TARGET = 'accuracy at most 0.5 points below';
 
 type Dataset = ReturnType<typeof classification>;
 
@@ -51,8 +57,9 @@ function mlRandomForestOptions(ours: ForestOptions): object {
     maxFeatures: 1.0,
     replacement: false,
     useSampleBagging: true,
-    // ml-cart splits a node of more than minNumSamples rows: ours' minSamplesSplit is one more.
-    treeOptions: { maxDepth: ours.maxDepth, minNumSamples: (ours.minSamplesSplit ?? 2) - 1 },
+    // ml-cart splits a node of more than minNumSamples rows (ours' minSamplesSplit is one more) when the split's
+    // Gini gain is over gainThreshold (ours' minGain).
+    treeOptions: { maxDepth: ours.maxDepth, minNumSamples: (ours.minSamplesSplit ?? 2) - 1, gainThreshold: ours.minGain ?? 0.01 },
   };
 }
 
@@ -89,7 +96,9 @@ async function trainingSection(options: BenchOptions): Promise<{ section: Sectio
     [
       `Six uniform features, three classes by a simple rule, 10 % label noise (so about 93 % is the best accuracy possible).`,
       `Against ml-random-forest 2.1.0 in this process: ${count(smallRows)} rows, ${nTrees} trees, depth ≤ ${maxDepth}, every feature at`,
-      'every split, bootstrap rows, the same smallest splittable node, `noOOB: true`; the same options for ours at',
+      'every split, bootstrap rows, the same smallest splittable node, the same least Gini gain of a split (ml-cart\'s default',
+      '`gainThreshold` 0.01, our `minGain`), `noOOB: true`; each round trains both with its own seed, and the accuracies',
+      'are the means over the rounds. The same options for ours at',
       `${count(bigRows)} rows. Against scikit-learn: ${count(bigRows)} rows in a CSV, ${cliTrees} trees, defaults otherwise on both sides`,
       '(√features per split, leaves of 1, unlimited depth), whole processes timed from spawn to exit:',
       '`node bin/iot-ai.js train --test-fraction 0` (parse, train, out-of-bag estimate, write the model and its HTML report) and',
@@ -102,11 +111,14 @@ async function trainingSection(options: BenchOptions): Promise<{ section: Sectio
   // 3a. Ours against ml-random-forest, same trees.
   const train = classification(smallRows, 5);
   const test = classification(smallRows, 6);
-  const ourOptions: ForestOptions = { task: 'classification', nClasses: N_CLASSES, nTrees, maxDepth, maxFeatures: 'all', minSamplesSplit: 4, seed: 1 };
+  const ourOptions: ForestOptions = { task: 'classification', nClasses: N_CLASSES, nTrees, maxDepth, maxFeatures: 'all', minSamplesSplit: 4, minGain: 0.01, seed: 1 };
   const trainArrays = train.rows.map((row) => Array.from(row));
   const trainTargets = Array.from(train.target);
-  let ours: TrainedForest | undefined;
   let theirs: RandomForestClassifier | undefined;
+  // Held-out accuracy of each round's models; a round's seed is its number.
+  const ourAccuracies: number[] = [];
+  const theirAccuracies: number[] = [];
+  const testArrays = test.rows.map((row) => Array.from(row));
   // Warm-up for ours (the JIT needs a few runs); ml-random-forest's runs take seconds and are recorded from the first.
   for (let i = 0; i < 3; i++) trainForest(train, ourOptions);
   progress(`training ${count(smallRows)} rows against ml-random-forest, ${rounds} rounds`);
@@ -117,32 +129,43 @@ async function trainingSection(options: BenchOptions): Promise<{ section: Sectio
         // One training takes milliseconds: the mean of several back to back, so that a collection of the
         // baseline's garbage that happens to fall into one of them is spread as it would be in seconds of work.
         measure: () => {
-          const timed = timeSync(() => Array.from({ length: OUR_REPEATS }, () => trainForest(train, ourOptions)));
-          ours = timed.result[0];
+          const seeded = { ...ourOptions, seed: ourAccuracies.length + 1 };
+          const timed = timeSync(() => Array.from({ length: OUR_REPEATS }, () => trainForest(train, seeded)));
+          ourAccuracies.push(accuracy(test.target, classIndices(new CompiledForest(timed.result[0].forest), test.rows)));
           return timed.seconds / OUR_REPEATS;
         },
       },
       {
         name: 'ml-random-forest',
         measure: () => {
+          const seeded = { ...ourOptions, seed: theirAccuracies.length + 1 };
           const timed = timeSync(() => {
-            const model = new RandomForestClassifier(mlRandomForestOptions(ourOptions));
+            const model = new RandomForestClassifier(mlRandomForestOptions(seeded));
             model.train(trainArrays, trainTargets);
             return model;
           });
           theirs = timed.result;
+          theirAccuracies.push(accuracy(test.target, theirs.predict(testArrays)));
           return timed.seconds;
         },
       },
     ],
     { rounds, warmUp: 0 },
   );
-  const ourAccuracy = accuracy(test.target, classIndices(new CompiledForest(ours!.forest), test.rows));
-  const theirAccuracy = accuracy(test.target, theirs!.predict(test.rows.map((row) => Array.from(row))));
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const ourAccuracy = mean(ourAccuracies);
+  const theirAccuracy = mean(theirAccuracies);
+  const mlGap = ourAccuracy - theirAccuracy;
   const mlSpeedUp = ratios(vsMl['ml-random-forest'], vsMl.ours);
   training.row(`train ${count(smallRows)} rows, ${nTrees} trees, depth ≤ ${maxDepth}: time (baseline: ml-random-forest)`, figure(spread(vsMl.ours), 'seconds'), figure(spread(vsMl['ml-random-forest']), 'seconds'), figure(mlSpeedUp, 'ratio'));
-  training.row(`held-out accuracy (${count(test.rows.length)} rows)`, points(ourAccuracy), points(theirAccuracy), gapInPoints(ourAccuracy - theirAccuracy));
-  training.goal('training vs ml-random-forest', '≥ 100× faster', figure(mlSpeedUp, 'ratio'), mlSpeedUp.median >= 100);
+  const byRound = (values: number[]) => values.map((v) => (v * 100).toFixed(1)).join(' / ');
+  training.row(
+    `held-out accuracy (${count(test.rows.length)} rows), mean over ${rounds} seeds (each: ours ${byRound(ourAccuracies)}; theirs ${byRound(theirAccuracies)})`,
+    points(ourAccuracy),
+    points(theirAccuracy),
+    gapInPoints(mlGap),
+  );
+  training.goal('training vs ml-random-forest at equal held-out accuracy', `≥ 100× faster, ${ACCURACY_TARGET}`, `${figure(mlSpeedUp, 'ratio')}, ${gapInPoints(mlGap)}`, mlSpeedUp.median >= 100 && mlGap >= -ACCURACY_TOLERANCE);
 
   // 3b. Ours alone at 10× the rows.
   const big = classification(bigRows, 1);
@@ -171,7 +194,7 @@ async function trainingSection(options: BenchOptions): Promise<{ section: Sectio
 /** 3c: `iot-ai train` against scikit-learn, whole processes on the same CSV; a row saying so when sklearn is missing. */
 async function scikitLearnRows(training: Section, big: Dataset, bigTest: Dataset, run: { rounds: number; trees: number; warmUp: number }): Promise<void> {
   const goal = 'training vs scikit-learn at equal held-out accuracy';
-  const target = 'faster, accuracy within 0.5 points';
+  const target = `faster, ${ACCURACY_TARGET}`;
   const sklearn = await findScikitLearn();
   if (!sklearn) {
     training.row('iot-ai train vs scikit-learn', '', INSTALL_HINT);
@@ -211,7 +234,7 @@ async function scikitLearnRows(training: Section, big: Dataset, bigTest: Dataset
   const gap = cliAccuracy - sklearnAccuracy;
   training.row(`iot-ai train, ${rows} rows, ${trees} trees: whole process (baseline: scikit-learn ${sklearn.version}, n_jobs=1)`, figure(spread(times.ours), 'seconds'), figure(spread(times.sklearn), 'seconds'), figure(speedUp, 'ratio'));
   training.row(`held-out accuracy (${count(bigTest.rows.length)} rows)`, points(cliAccuracy), points(sklearnAccuracy), gapInPoints(gap));
-  training.goal(goal, target, `${figure(speedUp, 'ratio')}, ${gapInPoints(gap)}`, speedUp.median > 1 && Math.abs(gap) <= 0.005);
+  training.goal(goal, target, `${figure(speedUp, 'ratio')}, ${gapInPoints(gap)}`, speedUp.median > 1 && gap >= -ACCURACY_TOLERANCE);
 }
 
 /** 4: the ml-random-forest model imported into ours, against its own predict(). */
@@ -231,7 +254,9 @@ async function inferenceSection(trainedModel: RandomForestClassifier, options: B
       'calls per message). Our trees are laid out depth-first in typed arrays (a split keeps its left child in the next slot)',
       'and walked by loops that only read numbers: no code is generated from the model. This small forest (10 trees, most',
       'rows stopping at half its depth) uses the branching walk, one tree at a time, its loop written out for twelve levels',
-      '(each level branches in its own instruction, which the processor predicts better). Rows/s; ratios ours ÷ ml-random-forest.',
+      '(each level branches in its own instruction, which the processor predicts better). Rows/s, ours timed over 500,000',
+      'rows per measurement (the probe again and again), ml-random-forest over 20,000 single rows or the probe in batches;',
+      'ratios ours ÷ ml-random-forest.',
       'Identical answers are checked on every probe row, for predictClass and predictRow.',
     ].join('\n'),
   );
@@ -260,7 +285,10 @@ async function inferenceSection(trainedModel: RandomForestClassifier, options: B
   progress(`inference: ${count(probe.length)} probe rows, ${mismatches} mismatches`);
 
   // ml-random-forest's single rows are slow: a part of the probe is enough.
-  const singleRows = options.quick ? 5_000 : 20_000;
+  const singleRows = 20_000;
+  // Ours goes over the probe several times per measurement (500,000 rows in either mode), so that none lasts only a
+  // few milliseconds, where one collection or timer tick would decide the figure.
+  const passes = Math.round(500_000 / probe.length);
   const singleProbe = probeArrays.slice(0, singleRows);
   progress(`inference rates, ${rounds} rounds`);
   // Each run predicts `rows` rows and returns a checksum of the answers, so that none is optimised away.
@@ -270,42 +298,51 @@ async function inferenceSection(trainedModel: RandomForestClassifier, options: B
     checksum += timed.result;
     return rows / timed.seconds;
   };
-  const sumOf = <T>(items: readonly T[], answer: (item: T) => number) => {
+  const sumOf = <T>(items: readonly T[], answer: (item: T) => number, times = 1) => {
     let sum = 0;
-    for (const item of items) sum += answer(item);
+    for (let pass = 0; pass < times; pass++) for (const item of items) sum += answer(item);
     return sum;
   };
-  const inBatches = (predictBatch: (start: number, end: number) => number) => {
+  const inBatches = (predictBatch: (start: number, end: number) => number, times = 1) => {
     let sum = 0;
-    for (let start = 0; start + 1000 <= probe.length; start += 1000) sum += predictBatch(start, start + 1000);
+    for (let pass = 0; pass < times; pass++) for (let start = 0; start + 1000 <= probe.length; start += 1000) sum += predictBatch(start, start + 1000);
     return sum;
   };
+  const ourRows = probe.length * passes;
   const rates = await alternate(
     [
       {
         name: 'classOnly',
-        measure: rowsPerSecond(probe.length, () => sumOf(probe, (row) => compiled.predictClass(row))),
+        measure: rowsPerSecond(ourRows, () => sumOf(probe, (row) => compiled.predictClass(row), passes)),
       },
       {
         name: 'allVotes',
-        measure: rowsPerSecond(probe.length, () => sumOf(probe, (row) => compiled.countVotes(row))),
+        measure: rowsPerSecond(ourRows, () => sumOf(probe, (row) => compiled.countVotes(row), passes)),
       },
       {
         name: 'compiled',
-        measure: rowsPerSecond(probe.length, () =>
-          sumOf(probe, (row) => {
-            const prediction = compiled.predictRow(row);
-            return prediction.task === 'classification' ? prediction.classIndex : 0;
-          }),
+        measure: rowsPerSecond(ourRows, () =>
+          sumOf(
+            probe,
+            (row) => {
+              const prediction = compiled.predictRow(row);
+              return prediction.task === 'classification' ? prediction.classIndex : 0;
+            },
+            passes,
+          ),
         ),
       },
       {
         name: 'loaded',
-        measure: rowsPerSecond(probe.length, () =>
-          sumOf(probeObjects, (features) => {
-            const result = loaded.predict(features);
-            return result.ok ? result.prediction.confidence : 0;
-          }),
+        measure: rowsPerSecond(ourRows, () =>
+          sumOf(
+            probeObjects,
+            (features) => {
+              const result = loaded.predict(features);
+              return result.ok ? result.prediction.confidence : 0;
+            },
+            passes,
+          ),
         ),
       },
       {
@@ -314,7 +351,7 @@ async function inferenceSection(trainedModel: RandomForestClassifier, options: B
       },
       {
         name: 'compiledBatch',
-        measure: rowsPerSecond(probe.length, () => inBatches((start, end) => compiled.predictBatch(probe.slice(start, end)).length)),
+        measure: rowsPerSecond(ourRows, () => inBatches((start, end) => compiled.predictBatch(probe.slice(start, end)).length, passes)),
       },
       {
         name: 'mlBatch',

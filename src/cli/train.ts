@@ -4,8 +4,8 @@
  *
  *   iot-ai train --data FILE.csv --label COLUMN --out MODEL.json [--task classification|regression]
  *     [--window WINDOW.json] [--trees N] [--max-depth N] [--seed N] [--test-fraction F | --folds K]
- *     [--ignore COL,...] [--name NAME] [--version VERSION] [--min-samples-leaf N] [--max-features M]
- *     [--criterion gini|entropy]
+ *     [--ignore COL,...] [--name NAME] [--version VERSION] [--min-samples-leaf N] [--min-gain G]
+ *     [--max-features M] [--criterion gini|entropy]
  *   iot-ai train --task anomaly --data FILE.csv --out MODEL.json [--label TRUTH] [--method isolation-forest|robust-z]
  *     [--contamination F | --threshold T] [--trees N] [--sample-size N] [--window WINDOW.json] [--seed N]
  *     [--test-fraction F] [--ignore COL,...] [--name NAME] [--version VERSION]
@@ -62,6 +62,8 @@ Options:
   --trees N              trees in the forest (default 100)
   --max-depth N          deepest split level (default: unlimited)
   --min-samples-leaf N   least samples in a leaf (default 1; regression 5)
+  --min-gain G           least impurity decrease per row a split must bring (Gini gain for classification,
+                         variance drop for regression; default 0): 0.01, as ml-cart, prunes splits on label noise
   --max-features M       features tried per split: sqrt, log2, third, all, a count or a fraction
   --criterion C          gini (default) or entropy, classification only
   --seed N               random seed (default 1); the same seed and data give the same model
@@ -100,6 +102,7 @@ interface TrainArguments {
   trees?: number;
   maxDepth?: number;
   minSamplesLeaf?: number;
+  minGain?: number;
   maxFeatures?: MaxFeatures;
   criterion?: Criterion;
   seed?: number;
@@ -111,11 +114,11 @@ interface TrainArguments {
 }
 
 const VALUE_FLAGS = [
-  'data', 'label', 'out', 'task', 'window', 'trees', 'max-depth', 'min-samples-leaf', 'max-features', 'criterion',
+  'data', 'label', 'out', 'task', 'window', 'trees', 'max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion',
   'seed', 'test-fraction', 'folds', 'ignore', 'name', 'version', 'method', 'contamination', 'threshold', 'sample-size',
 ];
 /** Options that only a random forest (classification or regression) takes, and only an anomaly model takes. */
-const FOREST_ONLY = ['max-depth', 'min-samples-leaf', 'max-features', 'criterion', 'folds'];
+const FOREST_ONLY = ['max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion', 'folds'];
 const ANOMALY_ONLY = ['method', 'contamination', 'threshold', 'sample-size'];
 
 function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
@@ -179,6 +182,11 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
   const contamination = fraction('contamination', 0, 0.5, false);
   const threshold = fraction('threshold', 0, 1, true);
   if (contamination !== undefined && threshold !== undefined) throw new UsageError('use either --contamination or --threshold');
+  const minGainText = single('min-gain');
+  const minGain = minGainText === undefined ? undefined : Number(minGainText);
+  if (minGain !== undefined && !(minGainText!.trim() !== '' && Number.isFinite(minGain) && minGain >= 0)) {
+    throw new UsageError(`--min-gain must be a number >= 0, got ${JSON.stringify(minGainText)}`);
+  }
   const criterion = single('criterion');
   if (criterion !== undefined && criterion !== 'gini' && criterion !== 'entropy') {
     throw new UsageError(`--criterion must be gini or entropy, got ${JSON.stringify(criterion)}`);
@@ -219,6 +227,7 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
     trees: integer('trees', 1),
     maxDepth: integer('max-depth', 0),
     minSamplesLeaf: integer('min-samples-leaf', 1),
+    minGain,
     maxFeatures,
     criterion,
     seed,
@@ -295,6 +304,7 @@ export async function runTrain(argv: string[], io: CommandIo, options: TrainComm
     nTrees: args.trees,
     maxDepth: args.maxDepth,
     minSamplesLeaf: args.minSamplesLeaf,
+    minGain: args.minGain,
     maxFeatures: args.maxFeatures,
     criterion: examples.task === 'classification' ? args.criterion : undefined,
     seed: args.seed,

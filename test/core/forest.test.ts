@@ -407,6 +407,44 @@ describe('model/forest: trainer', () => {
     assert.deepEqual(Array.from(predictValues(fitted.forest, reg.rows)).map((v) => v.toFixed(9)), Array.from(reg.target).map((v) => v.toFixed(9)));
   });
 
+  it('splits a node only when the split gains more than minGain per row (Gini, as ml-cart counts it)', () => {
+    const data = threeClassData(1500, 9, { labelNoise: 0.2 });
+    const gini = (labels: number[]): number => {
+      const counts = new Map<number, number>();
+      for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+      let sumSquares = 0;
+      for (const count of counts.values()) sumSquares += (count / labels.length) ** 2;
+      return 1 - sumSquares;
+    };
+    /** The Gini gain of every split of the tree, from the training rows that reach it. */
+    const splitGains = (tree: Tree): number[] => {
+      const gains: number[] = [];
+      const visit = (node: number, rows: number[]): void => {
+        if (tree.left[node] === -1) return;
+        const goesLeft = (r: number) => data.rows[r][tree.feature[node]] <= tree.threshold[node];
+        const left = rows.filter(goesLeft);
+        const right = rows.filter((r) => !goesLeft(r));
+        const labels = (of: number[]) => of.map((r) => data.target[r]);
+        gains.push(gini(labels(rows)) - (left.length / rows.length) * gini(labels(left)) - (right.length / rows.length) * gini(labels(right)));
+        visit(tree.left[node], left);
+        visit(tree.right[node], right);
+      };
+      visit(0, Array.from(data.rows, (_row, r) => r));
+      return gains;
+    };
+    const options = { task: 'classification', nTrees: 1, bootstrap: false, maxFeatures: 'all' } as const;
+    const [full] = trainForest(data, options).forest.trees;
+    const [limited] = trainForest(data, { ...options, minGain: 0.01 }).forest.trees;
+    // Without the limit the tree has splits that gain little; with it every split gains more than 0.01.
+    assert.ok(splitGains(full).some((gain) => gain <= 0.01));
+    const gains = splitGains(limited);
+    assert.ok(gains.length >= 3 && gains.every((gain) => gain > 0.01 - 1e-12), `smallest gain ${Math.min(...gains)}`);
+    assert.ok(limited.feature.length < full.feature.length / 2, `${limited.feature.length} vs ${full.feature.length} nodes`);
+    // A limit above any gain leaves the root a leaf; a limit that is no number is refused.
+    assert.equal(trainForest(data, { ...options, minGain: 1 }).forest.trees[0].feature.length, 1);
+    for (const minGain of [-0.1, NaN, Infinity]) assert.throws(() => trainForest(data, { ...options, minGain }), /minGain must be a number >= 0/);
+  });
+
   it('respects maxDepth and minSamplesLeaf', () => {
     const data = threeClassData(1500, 6, { labelNoise: 0.2 });
     const shallow = trainForest(data, { task: 'classification', nTrees: 5, maxDepth: 3 });

@@ -92,6 +92,33 @@ describe('iot-ai train (runTrain)', function () {
     assert.match(await readFile(path.join(directory, 'power.report.html'), 'utf8'), /aria-label="predicted versus actual"/);
   });
 
+  it('takes --min-gain: splits that gain less stay leaves, and the value is recorded in params', async () => {
+    const data = path.join(directory, 'rooms.csv');
+    await copyFile(path.join(FIXTURES, 'rooms.csv'), data);
+    const nodes = async (extra: string[]) => {
+      const out = path.join(directory, `model${extra.length}.json`);
+      const result = await train(['--data', data, '--label', 'state', '--out', out, '--trees', '10', ...extra]);
+      assert.equal(result.code, 0, result.stderr);
+      const loaded = loadModel(await readFile(out));
+      assert.ok(loaded.ok);
+      const forest = loaded.model.file.forest as { trees: Array<{ feature: number[] }> };
+      return { params: loaded.model.file.params, count: forest.trees.reduce((sum, tree) => sum + tree.feature.length, 0) };
+    };
+    const plain = await nodes([]);
+    const pruned = await nodes(['--min-gain', '0.05']);
+    assert.equal(plain.params?.minGain, 0);
+    assert.equal(pruned.params?.minGain, 0.05);
+    assert.ok(pruned.count < plain.count, `${pruned.count} nodes with --min-gain 0.05, ${plain.count} without`);
+    for (const bad of ['-1', 'x', '', 'Infinity']) {
+      const result = await train(['--data', data, '--label', 'state', '--out', 'm.json', '--min-gain', bad]);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /--min-gain must be a number >= 0/);
+    }
+    const anomaly = await train(['--task', 'anomaly', '--data', data, '--out', 'm.json', '--min-gain', '0.1']);
+    assert.equal(anomaly.code, 2);
+    assert.match(anomaly.stderr, /--min-gain does not apply to --task anomaly/);
+  });
+
   it('fails on a bad CSV, naming the line and column, and writes nothing', async () => {
     const data = path.join(FIXTURES, 'rooms-bad-value.csv');
     const out = path.join(directory, 'model.json');

@@ -41,6 +41,12 @@ export interface ForestOptions {
   minSamplesLeaf?: number;
   /** Least number of (bootstrap) samples a node needs to be split. Default 2. */
   minSamplesSplit?: number;
+  /**
+   * Least impurity decrease per row of the node that a split must bring, or the node stays a leaf: the Gini gain
+   * (or entropy gain, in nats) for classification, the drop in variance for regression. Default 0 (no limit).
+   * ml-cart, which grows ml-random-forest's trees, stops below a Gini gain of 0.01.
+   */
+  minGain?: number;
   maxFeatures?: MaxFeatures;
   /** `gini` (default) or `entropy` for classification; `variance` for regression. */
   criterion?: Criterion;
@@ -60,6 +66,7 @@ export interface ResolvedForestOptions {
   maxDepth: number | null;
   minSamplesLeaf: number;
   minSamplesSplit: number;
+  minGain: number;
   maxFeatures: number;
   criterion: Criterion;
   bootstrap: boolean;
@@ -117,6 +124,7 @@ export function resolveForestOptions(options: ForestOptions, nFeatures: number, 
     maxDepth,
     minSamplesLeaf: options.minSamplesLeaf ?? (isClassification ? 1 : 5),
     minSamplesSplit: options.minSamplesSplit ?? 2,
+    minGain: options.minGain ?? 0,
     maxFeatures: resolveMaxFeatures(options.maxFeatures ?? (isClassification ? 'sqrt' : 'all'), nFeatures),
     criterion,
     bootstrap: options.bootstrap ?? true,
@@ -129,6 +137,7 @@ export function resolveForestOptions(options: ForestOptions, nFeatures: number, 
   positiveInteger('nTrees', resolved.nTrees);
   positiveInteger('minSamplesLeaf', resolved.minSamplesLeaf);
   positiveInteger('minSamplesSplit', resolved.minSamplesSplit);
+  if (!(Number.isFinite(resolved.minGain) && resolved.minGain >= 0)) throw new RangeError(`minGain must be a number >= 0, got ${resolved.minGain}`);
   if (maxDepth !== null && !(Number.isInteger(maxDepth) && maxDepth >= 0)) {
     throw new RangeError(`maxDepth must be an integer >= 0, got ${maxDepth}`);
   }
@@ -471,7 +480,7 @@ export class ForestTrainer {
       weight >= params.minSamplesSplit &&
       weight >= 2 * params.minSamplesLeaf &&
       impurity > pureBelow;
-    if (!canSplit || !this.findBestSplit(node, impurity)) {
+    if (!canSplit || !this.findBestSplit(node, impurity) || !this.gainsEnough(node)) {
       this.makeLeaf(node);
       this.releaseHistograms(node);
       return stackSize;
@@ -509,6 +518,12 @@ export class ForestTrainer {
       this.stack[stackSize + 1] = leftChild;
     }
     return stackSize + 2;
+  }
+
+  /** Whether the best split found brings more than minGain of impurity decrease per row of the node. */
+  private gainsEnough(node: PendingNode): boolean {
+    const minGain = this.params.minGain;
+    return minGain === 0 || (this.best.score - this.score(node.stats)) / node.stats[0] > minGain;
   }
 
   /** Weight × impurity of the node: gini, entropy, or sum of squared deviations. */
