@@ -43,36 +43,33 @@ export class Ingestor {
 
   ingest(payload: unknown, topic: string | undefined, nowMs: number): IngestResult {
     const result: IngestResult = { readings: [], rejects: [] };
-    const reject = (code: string, message: string, path = '') => {
-      result.rejects.push({ code, message, path });
-    };
-    const parsed = this.parse(payload, reject);
+    const parsed = this.parse(payload, result);
     if (parsed === NOTHING) return result;
     // An object payload (parsed upstream, so no byte bound applied) is bounded by its fields, before any walk;
     // a pack over maxRecords is refused further on without counting.
     const overRecords = Array.isArray(parsed) && parsed.length > this.config.maxRecords;
     if (!overRecords && fieldCount(parsed, INGEST_DEFAULTS.maxFields) > INGEST_DEFAULTS.maxFields) {
-      reject('too-large', `the payload holds more than ${INGEST_DEFAULTS.maxFields} fields`);
+      addReject(result, 'too-large', `the payload holds more than ${INGEST_DEFAULTS.maxFields} fields`);
       return result;
     }
 
     if (this.config.validate) {
       const bad = this.schemaRejects(parsed);
       if (bad === 'all') {
-        reject('schema', `payload does not match the schema: ${this.schemaMessage()}`, this.firstSchemaPath());
+        addReject(result, 'schema', `payload does not match the schema: ${this.schemaMessage()}`, this.firstSchemaPath());
         return result;
       }
-      if (bad.size > 0) return this.dispatch(parsed, topic, nowMs, result, reject, bad);
+      if (bad.size > 0) return this.dispatch(parsed, topic, nowMs, result, bad);
     }
-    return this.dispatch(parsed, topic, nowMs, result, reject, new Map());
+    return this.dispatch(parsed, topic, nowMs, result, NO_SCHEMA_FAILURES);
   }
 
   /** Strings and Buffers are parsed; other values pass through. */
-  private parse(payload: unknown, reject: (code: string, message: string, path?: string) => void): unknown {
+  private parse(payload: unknown, result: IngestResult): unknown {
     let text: string | undefined;
     if (Buffer.isBuffer(payload)) {
       if (payload.length > this.config.maxPayloadBytes) {
-        reject('too-large', `payload of ${payload.length} bytes is over the ${this.config.maxPayloadBytes}-byte limit`);
+        addReject(result, 'too-large', `payload of ${payload.length} bytes is over the ${this.config.maxPayloadBytes}-byte limit`);
         return NOTHING;
       }
       text = payload.toString('utf8');
@@ -81,14 +78,14 @@ export class Ingestor {
     }
     if (text === undefined) {
       if (payload === undefined || payload === null) {
-        reject('parse', 'payload is empty');
+        addReject(result, 'parse', 'payload is empty');
         return NOTHING;
       }
       return payload;
     }
     // A UTF-16 code unit is at most 3 bytes of UTF-8: only a long text needs counting.
     if (text.length * 3 > this.config.maxPayloadBytes && Buffer.byteLength(text, 'utf8') > this.config.maxPayloadBytes) {
-      reject('too-large', `payload is over the ${this.config.maxPayloadBytes}-byte limit`);
+      addReject(result, 'too-large', `payload is over the ${this.config.maxPayloadBytes}-byte limit`);
       return NOTHING;
     }
     // JSON.parse skips JSON's own white space; a text it refuses is tried again trimmed (trim() also takes a
@@ -100,7 +97,7 @@ export class Ingestor {
     }
     const trimmed = text.trim();
     if (trimmed === '') {
-      reject('parse', 'payload is empty');
+      addReject(result, 'parse', 'payload is empty');
       return NOTHING;
     }
     try {
@@ -108,7 +105,7 @@ export class Ingestor {
     } catch (err) {
       // A bare word such as ON or open is a string value when the format says the payload is a bare value.
       if (this.config.format === 'value') return trimmed;
-      reject('parse', `payload is not JSON: ${(err as Error).message}`);
+      addReject(result, 'parse', `payload is not JSON: ${(err as Error).message}`);
       return NOTHING;
     }
   }
@@ -164,58 +161,54 @@ export class Ingestor {
     topic: string | undefined,
     nowMs: number,
     result: IngestResult,
-    reject: (code: string, message: string, path?: string) => void,
-    schemaFailures: Map<number, DataError>,
+    schemaFailures: ReadonlyMap<number, DataError>,
   ): IngestResult {
-    const captures = (topic !== undefined && this.config.topicPattern?.match(topic)) || {};
-    const emit = (candidate: Candidate | undefined) => {
-      if (candidate) this.finish(candidate, nowMs, result, reject);
-    };
+    const captures = (topic !== undefined && this.config.topicPattern?.match(topic)) || NO_CAPTURES;
     const format = this.config.format;
 
     if (format === 'value') {
       if (typeof parsed === 'object') {
-        reject('type', 'the value format takes a bare number, boolean or string, not an object or array');
+        addReject(result, 'type', 'the value format takes a bare number, boolean or string, not an object or array');
       } else {
-        emit(this.fromBareValue(parsed, captures, nowMs, reject));
+        this.fromBareValue(parsed, captures, nowMs, result);
       }
       return result;
     }
 
     if (Array.isArray(parsed)) {
       if (parsed.length > this.config.maxRecords) {
-        reject('too-large', `${parsed.length} records is over the ${this.config.maxRecords}-record limit`);
+        addReject(result, 'too-large', `${parsed.length} records is over the ${this.config.maxRecords}-record limit`);
         return result;
       }
       if (parsed.length === 0) {
-        reject('missing-field', 'the pack holds no records');
+        addReject(result, 'missing-field', 'the pack holds no records');
         return result;
       }
       if (format === 'json') {
         parsed.forEach((record, index) => {
           const failure = schemaFailures.get(index);
           if (failure) result.rejects.push(failure);
-          else this.fromFlatObject(record, pointer(index), captures, nowMs, emit, reject);
+          else this.fromFlatObject(record, pointer(index), captures, nowMs, result);
         });
       } else {
-        this.fromSenmlPack(parsed, captures, nowMs, emit, reject, schemaFailures);
-        if (result.readings.length === 0 && result.rejects.length === 0) reject('missing-field', 'the pack holds only base fields, no value');
+        this.fromSenmlPack(parsed, captures, nowMs, result, schemaFailures);
+        if (result.readings.length === 0 && result.rejects.length === 0) addReject(result, 'missing-field', 'the pack holds only base fields, no value');
       }
       return result;
     }
 
     if (isObject(parsed)) {
       const looksLikeSenml = format === 'senml' || (format === 'auto' && isSenmlRecord(parsed));
-      if (looksLikeSenml) this.fromSenmlPack([parsed], captures, nowMs, emit, reject, schemaFailures, true);
-      else this.fromFlatObject(parsed, '', captures, nowMs, emit, reject);
+      if (looksLikeSenml) this.fromSenmlPack([parsed], captures, nowMs, result, schemaFailures, true);
+      else this.fromFlatObject(parsed, '', captures, nowMs, result);
       return result;
     }
 
     if (format === 'auto' && (typeof parsed === 'number' || typeof parsed === 'boolean')) {
-      emit(this.fromBareValue(parsed, captures, nowMs, reject));
+      this.fromBareValue(parsed, captures, nowMs, result);
       return result;
     }
-    reject('type', `a ${format === 'auto' ? '' : format + ' '}payload must be ${format === 'senml' ? 'a SenML pack' : format === 'json' ? 'a JSON object' : 'a SenML pack, a JSON object or a bare number or boolean'}, got ${describe(parsed)}`);
+    addReject(result, 'type', `a ${format === 'auto' ? '' : format + ' '}payload must be ${format === 'senml' ? 'a SenML pack' : format === 'json' ? 'a JSON object' : 'a SenML pack, a JSON object or a bare number or boolean'}, got ${describe(parsed)}`);
     return result;
   }
 
@@ -223,17 +216,17 @@ export class Ingestor {
     value: unknown,
     captures: Record<string, string>,
     nowMs: number,
-    reject: (code: string, message: string, path?: string) => void,
-  ): Candidate | undefined {
+    result: IngestResult,
+  ): void {
     if (typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'string') {
-      reject('type', `a bare value must be a number, boolean or string, got ${describe(value)}`);
-      return undefined;
+      addReject(result, 'type', `a bare value must be a number, boolean or string, got ${describe(value)}`);
+      return;
     }
     if (!captures.deviceId || !captures.sensor) {
-      reject('missing-field', `a bare value needs deviceId and sensor from the topic pattern ${this.config.topicPattern ? `"${this.config.topicPattern.source}"` : '(none set)'}`);
-      return undefined;
+      addReject(result, 'missing-field', `a bare value needs deviceId and sensor from the topic pattern ${this.config.topicPattern ? `"${this.config.topicPattern.source}"` : '(none set)'}`);
+      return;
     }
-    return { deviceId: captures.deviceId, sensor: captures.sensor, value, ts: nowMs, at: '' };
+    this.finish({ deviceId: captures.deviceId, sensor: captures.sensor, value, ts: nowMs, at: '' }, nowMs, result);
   }
 
   private fromFlatObject(
@@ -241,11 +234,10 @@ export class Ingestor {
     base: string,
     captures: Record<string, string>,
     nowMs: number,
-    emit: (c: Candidate | undefined) => void,
-    reject: (code: string, message: string, path?: string) => void,
+    result: IngestResult,
   ): void {
     if (!isObject(record)) {
-      reject('type', `expected a JSON object, got ${describe(record)}`, base);
+      addReject(result, 'type', `expected a JSON object, got ${describe(record)}`, base);
       return;
     }
     const { deviceIdField, tsField } = this.config;
@@ -254,11 +246,11 @@ export class Ingestor {
     if (typeof rawDevice === 'string' && rawDevice !== '') deviceId = rawDevice;
     else if (typeof rawDevice === 'number' && Number.isFinite(rawDevice)) deviceId = String(rawDevice);
     else if (rawDevice !== undefined && rawDevice !== null) {
-      reject('type', `${deviceIdField} must be a string or number, got ${describe(rawDevice)}`, base + pointer(deviceIdField));
+      addReject(result, 'type', `${deviceIdField} must be a string or number, got ${describe(rawDevice)}`, base + pointer(deviceIdField));
       return;
     } else deviceId = captures.deviceId;
     if (!deviceId) {
-      reject('missing-field', `no ${deviceIdField} in the payload and none from the topic pattern`, base + pointer(deviceIdField));
+      addReject(result, 'missing-field', `no ${deviceIdField} in the payload and none from the topic pattern`, base + pointer(deviceIdField));
       return;
     }
 
@@ -266,7 +258,7 @@ export class Ingestor {
     if (own(record, tsField) && record[tsField] !== null) {
       const parsedTs = normaliseTimestamp(record[tsField]);
       if (parsedTs === undefined) {
-        reject('type', `${tsField} must be epoch seconds, epoch milliseconds or an ISO 8601 string, got ${describe(record[tsField])}`, base + pointer(tsField));
+        addReject(result, 'type', `${tsField} must be epoch seconds, epoch milliseconds or an ISO 8601 string, got ${describe(record[tsField])}`, base + pointer(tsField));
         return;
       }
       ts = parsedTs;
@@ -276,7 +268,7 @@ export class Ingestor {
     const namedSensor = typeof record.sensor === 'string' && record.sensor !== '' ? record.sensor : undefined;
     if (own(record, 'value') && (namedSensor || captures.sensor)) {
       const unit = typeof record.unit === 'string' && record.unit !== '' ? record.unit : undefined;
-      emit({ deviceId, sensor: (namedSensor ?? captures.sensor)!, value: record.value as ReadingValue, unit, ts, at: base, valueKey: 'value', tsKey: tsField });
+      this.finish({ deviceId, sensor: (namedSensor ?? captures.sensor)!, value: record.value as ReadingValue, unit, ts, at: base, valueKey: 'value', tsKey: tsField }, nowMs, result);
       return;
     }
 
@@ -293,7 +285,7 @@ export class Ingestor {
         const n = value.trim() === '' ? NaN : Number(value);
         if (!Number.isFinite(n)) {
           found++;
-          reject('type', `${key} must be a number, got ${JSON.stringify(value)}`, base + pointer(key));
+          addReject(result, 'type', `${key} must be a number, got ${JSON.stringify(value)}`, base + pointer(key));
           continue;
         }
         value = n;
@@ -301,22 +293,21 @@ export class Ingestor {
       if (typeof value !== 'number' && typeof value !== 'boolean') continue;
       found++;
       if (key === '') {
-        reject('missing-field', 'a field with an empty name cannot name a sensor', base + pointer(key));
+        addReject(result, 'missing-field', 'a field with an empty name cannot name a sensor', base + pointer(key));
         continue;
       }
       const unitOfKey = units && typeof units[key] === 'string' ? (units[key] as string) : sharedUnit;
-      emit({ deviceId, sensor: key, value, unit: unitOfKey, ts, at: base, valueKey: key, tsKey: tsField });
+      this.finish({ deviceId, sensor: key, value, unit: unitOfKey, ts, at: base, valueKey: key, tsKey: tsField }, nowMs, result);
     }
-    if (found === 0) reject('missing-field', 'the object has no numeric or boolean field to read', base);
+    if (found === 0) addReject(result, 'missing-field', 'the object has no numeric or boolean field to read', base);
   }
 
   private fromSenmlPack(
     records: unknown[],
     captures: Record<string, string>,
     nowMs: number,
-    emit: (c: Candidate | undefined) => void,
-    reject: (code: string, message: string, path?: string) => void,
-    schemaFailures: Map<number, DataError>,
+    result: IngestResult,
+    schemaFailures: ReadonlyMap<number, DataError>,
     singleRecord = false,
   ): void {
     let baseName = '';
@@ -328,11 +319,11 @@ export class Ingestor {
       const at = singleRecord ? '' : pointer(index);
       const failure = schemaFailures.get(index);
       if (failure) {
-        result(failure);
+        addReject(result, failure.code, failure.message, failure.path);
         return;
       }
       if (!isObject(record)) {
-        reject('type', `SenML record ${index} must be an object, got ${describe(record)}`, at);
+        addReject(result, 'type', `SenML record ${index} must be an object, got ${describe(record)}`, at);
         return;
       }
       // Base fields apply to this record and every later one (RFC 8428 section 4.5.1).
@@ -340,13 +331,13 @@ export class Ingestor {
         if (!own(record, key)) continue;
         const value = record[key];
         if (typeof value !== SENML_FIELD_TYPES[key] || (typeof value === 'number' && !Number.isFinite(value))) {
-          reject('type', `SenML field ${key} must be a ${SENML_FIELD_TYPES[key] === 'number' ? 'finite number' : SENML_FIELD_TYPES[key]}, got ${describe(value)}`, at + pointer(key));
+          addReject(result, 'type', `SenML field ${key} must be a ${SENML_FIELD_TYPES[key] === 'number' ? 'finite number' : SENML_FIELD_TYPES[key]}, got ${describe(value)}`, at + pointer(key));
           return;
         }
       }
       const mustUnderstand = Object.keys(record).find((key) => key.endsWith('_'));
       if (mustUnderstand) {
-        reject('type', `SenML field ${mustUnderstand} must be understood and is not supported`, at + pointer(mustUnderstand));
+        addReject(result, 'type', `SenML field ${mustUnderstand} must be understood and is not supported`, at + pointer(mustUnderstand));
         return;
       }
       if (own(record, 'bn')) baseName = record.bn as string;
@@ -357,7 +348,7 @@ export class Ingestor {
 
       const valueFields = SENML_VALUE_FIELDS.filter((key) => own(record, key));
       if (valueFields.length > 1) {
-        reject('type', `SenML record ${index} has more than one value field (${valueFields.join(', ')})`, at);
+        addReject(result, 'type', `SenML record ${index} has more than one value field (${valueFields.join(', ')})`, at);
         return;
       }
       let value: ReadingValue;
@@ -372,50 +363,47 @@ export class Ingestor {
       } else {
         const keys = Object.keys(record);
         const onlyBase = keys.length > 0 && !own(record, 'n') && keys.every((key) => (SENML_BASE_FIELDS as readonly string[]).includes(key));
-        if (!onlyBase) reject('missing-field', `SenML record ${index} has no value (v, vb, vs, vd or s)`, at + pointer('v'));
+        if (!onlyBase) addReject(result, 'missing-field', `SenML record ${index} has no value (v, vb, vs, vd or s)`, at + pointer('v'));
         return;
       }
 
       const name = (own(record, 'n') ? (record.n as string) : '');
       const identity = resolveSenmlIdentity(baseName, name, captures);
       if (!identity) {
-        reject('missing-field', `SenML record ${index} has no device: give bn, a name with a separator, or a topic pattern with {deviceId}`, at + pointer(name ? 'n' : 'bn'));
+        addReject(result, 'missing-field', `SenML record ${index} has no device: give bn, a name with a separator, or a topic pattern with {deviceId}`, at + pointer(name ? 'n' : 'bn'));
         return;
       }
       const time = baseTime + (own(record, 't') ? (record.t as number) : 0);
       const ts = senmlTimeToMs(time, nowMs);
       if (ts === undefined) {
-        reject('type', `SenML record ${index} has an unreadable time`, at + pointer('t'));
+        addReject(result, 'type', `SenML record ${index} has an unreadable time`, at + pointer('t'));
         return;
       }
       const unit = own(record, 'u') ? (record.u as string) || undefined : baseUnit;
-      emit({ ...identity, value, unit, ts, at, valueKey, tsKey: own(record, 't') ? 't' : 'bt' });
+      this.finish({ ...identity, value, unit, ts, at, valueKey, tsKey: own(record, 't') ? 't' : 'bt' }, nowMs, result);
     });
-
-    function result(failure: DataError) {
-      reject(failure.code, failure.message, failure.path);
-    }
   }
 
   /** The checks every reading passes, whatever its format: value type, time, unit, range. */
-  private finish(candidate: Candidate, nowMs: number, result: IngestResult, reject: (code: string, message: string, path?: string) => void): void {
+  private finish(candidate: Candidate, nowMs: number, result: IngestResult): void {
     const { value } = candidate;
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) {
-        reject('type', `${candidate.sensor} is not a finite number`, valuePathOf(candidate));
+        addReject(result, 'type', `${candidate.sensor} is not a finite number`, valuePathOf(candidate));
         return;
       }
     } else if (typeof value !== 'boolean' && typeof value !== 'string') {
-      reject('type', `${candidate.sensor} must be a number, boolean or string, got ${describe(value)}`, valuePathOf(candidate));
+      addReject(result, 'type', `${candidate.sensor} must be a number, boolean or string, got ${describe(value)}`, valuePathOf(candidate));
       return;
     }
     if (candidate.ts > nowMs + this.config.maxFutureMs) {
-      reject('future', `${candidate.sensor} is timed ${new Date(candidate.ts).toISOString()}, more than ${this.config.maxFutureMs} ms ahead of now`, tsPathOf(candidate));
+      addReject(result, 'future', `${candidate.sensor} is timed ${new Date(candidate.ts).toISOString()}, more than ${this.config.maxFutureMs} ms ahead of now`, tsPathOf(candidate));
       return;
     }
     const reading: CanonicalReading = { deviceId: candidate.deviceId, sensor: candidate.sensor, value, ts: candidate.ts };
     let unit = candidate.unit;
-    const spec = this.config.sensors.get(candidate.sensor);
+    const sensors = this.config.sensors;
+    const spec = sensors.size === 0 ? undefined : sensors.get(candidate.sensor);
     if (typeof value === 'number') {
       let numeric = value;
       if (unit !== undefined && this.config.convertUnits) {
@@ -425,19 +413,19 @@ export class Ingestor {
           numeric = converted.value;
           unit = converted.unit;
         } else if (target !== undefined || senmlUnitOf(unit) !== undefined) {
-          reject('type', `${candidate.sensor} in ${unit} cannot be converted to ${target ?? 'a SenML unit'}`, valuePathOf(candidate));
+          addReject(result, 'type', `${candidate.sensor} in ${unit} cannot be converted to ${target ?? 'a SenML unit'}`, valuePathOf(candidate));
           return;
         }
       } else if (unit !== undefined && spec?.unit !== undefined && unit !== spec.unit) {
-        reject('type', `${candidate.sensor} arrived in ${unit} where ${spec.unit} is configured (turn on unit conversion to convert it)`, valuePathOf(candidate));
+        addReject(result, 'type', `${candidate.sensor} arrived in ${unit} where ${spec.unit} is configured (turn on unit conversion to convert it)`, valuePathOf(candidate));
         return;
       }
       if (spec?.min !== undefined && numeric < spec.min) {
-        reject('range', `${candidate.sensor} ${numeric} is below its minimum ${spec.min}`, valuePathOf(candidate));
+        addReject(result, 'range', `${candidate.sensor} ${numeric} is below its minimum ${spec.min}`, valuePathOf(candidate));
         return;
       }
       if (spec?.max !== undefined && numeric > spec.max) {
-        reject('range', `${candidate.sensor} ${numeric} is above its maximum ${spec.max}`, valuePathOf(candidate));
+        addReject(result, 'range', `${candidate.sensor} ${numeric} is above its maximum ${spec.max}`, valuePathOf(candidate));
         return;
       }
       reading.value = numeric;
@@ -449,22 +437,29 @@ export class Ingestor {
 }
 
 const NOTHING = Symbol('nothing');
+/** A payload without a topic pattern (or a topic) captures nothing: one frozen object for all of them. */
+const NO_CAPTURES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_SCHEMA_FAILURES: ReadonlyMap<number, DataError> = new Map();
+
+function addReject(result: IngestResult, code: string, message: string, path = ''): void {
+  result.rejects.push({ code, message, path });
+}
 
 /** Fields of a record or of the records of a pack, counted only until `limit` is passed. */
 function fieldCount(parsed: unknown, limit: number): number {
+  if (!Array.isArray(parsed)) return ownFields(parsed);
   let count = 0;
-  const countFields = (record: unknown) => {
-    // Counted in place (for...in over own keys) rather than through an Object.keys array.
-    if (isObject(record)) for (const key in record) if (own(record, key)) count++;
-  };
-  if (!Array.isArray(parsed)) {
-    countFields(parsed);
-    return count;
-  }
   for (const record of parsed) {
-    countFields(record);
+    count += ownFields(record);
     if (count > limit) break;
   }
+  return count;
+}
+
+/** Counted in place (for...in over own keys) rather than through an Object.keys array. */
+function ownFields(record: unknown): number {
+  let count = 0;
+  if (isObject(record)) for (const key in record) if (own(record, key)) count++;
   return count;
 }
 
