@@ -187,7 +187,7 @@ async function trainingSection(options: BenchOptions): Promise<{ section: Sectio
   );
 
   // 3c. Whole processes against scikit-learn.
-  await scikitLearnRows(training, big, bigTest, { rounds, trees: cliTrees, warmUp: options.quick ? 0 : 1 });
+  await scikitLearnRows(training, big, bigTest, { rounds: options.quick ? 1 : rounds, trees: cliTrees, warmUp: options.quick ? 0 : 1 });
   return { section: training, mlModel: theirs! };
 }
 

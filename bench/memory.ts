@@ -102,12 +102,12 @@ function rssChild(kind: StateKind, devices: number): void {
 
 async function memorySection(options: BenchOptions): Promise<Section> {
   const heapDevices = options.quick ? 1_000 : 4_000;
-  const rssDevices = options.quick ? 20_000 : GOAL_DEVICES;
+  const rssDevices = options.quick ? 10_000 : GOAL_DEVICES;
   /**
-   * Quick runs also measure a quarter as many devices, to scale by the cost per device rather than from the floor
+   * Quick runs also measure half as many devices, to scale by the cost per device rather than from the floor
    * (below about 5,000 devices the heap's own growth steps still dominate, and the slope overstates).
    */
-  const smallRssDevices = rssDevices / 4;
+  const smallRssDevices = rssDevices / 2;
   const rounds = 2;
   const section = new Section(
     'memory',
@@ -142,8 +142,10 @@ async function memorySection(options: BenchOptions): Promise<Section> {
 
   // The processes run side by side, once: a resident set does not depend on the CPU time a process gets and
   // varies by a few MiB between runs, and one holding 100,000 devices takes a minute to fill.
-  progress(`RSS: ${count(rssDevices)} devices, in fresh processes`);
+  progress(`RSS: ${count(rssDevices)} devices${rssDevices !== GOAL_DEVICES ? ` (and ${count(smallRssDevices)}, to extrapolate)` : ''}, in fresh processes`);
   const kinds = ['engine', 'engine-order', 'arrays', 'none'] as const;
+  // A quick run's smaller process, for the extrapolation below, runs beside them.
+  const smallRssRun = rssDevices !== GOAL_DEVICES ? residentSet('engine', smallRssDevices) : undefined;
   const [engineRss, orderRss, arraysRss, floor] = await Promise.all(kinds.map((kind) => residentSet(kind, rssDevices)));
   const rssRow = (label: string, rss: number): void =>
     section.row(`RSS with ${count(rssDevices)} devices × 4 sensors, ${label} (ratio: ours ÷ function-node arrays)`, format(rss, 'bytes'), format(arraysRss, 'bytes'), format(rss / arraysRss, 'ratio'));
@@ -152,11 +154,10 @@ async function memorySection(options: BenchOptions): Promise<Section> {
   section.row('RSS of the same process holding nothing (process floor)', format(floor, 'bytes'));
   let actual = format(engineRss, 'bytes');
   let goalRss = engineRss;
-  if (rssDevices !== GOAL_DEVICES) {
+  if (smallRssRun !== undefined) {
     // A process's fixed costs (young generation, code) grow past the idle floor once it works, so scaling from the
     // floor overstates; the slope between two sizes is the cost per device.
-    progress(`RSS: ${count(smallRssDevices)} devices, to extrapolate`);
-    const smallRss = await residentSet('engine', smallRssDevices);
+    const smallRss = await smallRssRun;
     const perDevice = (engineRss - smallRss) / (rssDevices - smallRssDevices);
     goalRss = engineRss + perDevice * (GOAL_DEVICES - rssDevices);
     actual = `≈ ${format(goalRss, 'bytes')} (extrapolated from ${count(smallRssDevices)} and ${count(rssDevices)} devices)`;

@@ -140,7 +140,7 @@ async function latency(red: EmbeddedNodeRed, variant: PipelineVariant, messages:
 
 async function pipelineSection(options: BenchOptions): Promise<Section> {
   // Short runs, many rounds: on a shared machine, runs that sit close in time meet the same load.
-  const seconds = options.quick ? 30 : 60;
+  const seconds = options.quick ? 20 : 60;
   const rounds = options.quick ? 2 : 8;
   const section = new Section(
     'pipeline',
