@@ -138,6 +138,39 @@ async function latency(red: EmbeddedNodeRed, variant: PipelineVariant, messages:
   return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
+/**
+ * Where a device message's time goes: the same workload through the first one, two and three stages of the pipeline
+ * (the last stage kept sends its output 1 to the sink), alternating with the whole pipeline and the change chain;
+ * time per device message (one JSON text of 4 readings), and what each stage adds, round by round.
+ */
+async function stageCosts(section: Section, red: EmbeddedNodeRed, [whole, change]: Array<{ variant: PipelineVariant; expected: number }>, modelPath: string, messages: DeviceMessages, windows: Windows): Promise<void> {
+  const STAGES = ['sensor-ingest', 'feature-window', 'model-predict'];
+  const prefixes = STAGES.map((stage, i) => ({
+    variant: { ...whole.variant, name: stage, flow: paletteFlow(modelPath, i + 1) },
+    // sensor-ingest alone sends every reading to the sink; with the window, one message per window.
+    expected: i === 0 ? messages.readings : windows.count,
+  }));
+  const variants = [change, ...prefixes, { ...whole, variant: { ...whole.variant, name: 'actuator-command' } }];
+  const rounds = 6;
+  progress(`where the time goes: the pipeline cut after each stage, ${rounds} rounds`);
+  const rates = await alternate(
+    variants.map(({ variant, expected }) => ({ name: variant.name, measure: () => throughput(red, variant, messages, expected) })),
+    { rounds },
+  );
+  const perMessage = (rate: number) => SENSORS.length / rate;
+  const times = Object.fromEntries(Object.entries(rates).map(([name, list]) => [name, list.map(perMessage)]));
+  const changeTimes = times[change.variant.name];
+  section.row('where the time goes: four change nodes, time per device message (1 JSON text of 4 readings; 5 deliveries)', '', figure(spread(changeTimes), 'seconds'));
+  let previous: number[] | undefined;
+  for (const [i, name] of [...STAGES, 'actuator-command'].entries()) {
+    const label = i === 0 ? 'sensor-ingest alone (its readings to the sink: 5 deliveries, as the change nodes)' : `+ ${name}${name === 'actuator-command' ? ' (the whole pipeline)' : ''}`;
+    section.row(`${label}: time per device message (ratio: ours ÷ change nodes)`, figure(spread(times[name]), 'seconds'), figure(spread(changeTimes), 'seconds'), figure(ratios(times[name], changeTimes), 'ratio'));
+    const added = times[name].map((t, round) => t - (previous ?? changeTimes)[round]);
+    section.row(`  what ${name} adds${i === 0 ? ' over the change nodes' : ''}, round by round`, figure(spread(added), 'seconds'));
+    previous = times[name];
+  }
+}
+
 async function pipelineSection(options: BenchOptions): Promise<Section> {
   // Short runs, many rounds: on a shared machine, runs that sit close in time meet the same load.
   const seconds = options.quick ? 20 : 60;
@@ -162,6 +195,13 @@ async function pipelineSection(options: BenchOptions): Promise<Section> {
       'runs from when the reading that closed a window was due to when its command reaches the sink. Windows are aligned',
       'to the epoch, so every device closes a window in the same second of event time: each 10 s brings a burst of 1,000',
       'predictions and commands, and the latency includes it.',
+      ...(options.quick
+        ? []
+        : [
+            'Where the time goes: the same workload through the pipeline cut after each stage (that stage\'s output 1 to the',
+            'sink), 6 more alternating rounds with the whole pipeline and the change nodes; times per device message, and what',
+            'each stage adds over the cut before it (the first: sensor-ingest over the change nodes, with as many deliveries).',
+          ]),
     ].join('\n'),
   );
 
@@ -200,6 +240,7 @@ async function pipelineSection(options: BenchOptions): Promise<Section> {
     section.row('throughput vs (b) the same job in four function nodes', readingsPerSecond(rates.ours), readingsPerSecond(rates.function), figure(vsFunction, 'ratio'));
     section.goal('pipeline throughput vs four change nodes', '≥ 0.5×', figure(vsChange, 'ratio'), vsChange.median >= 0.5);
     section.goal('pipeline throughput vs function nodes', '≥ 2×', figure(vsFunction, 'ratio'), vsFunction.median >= 2);
+    if (!options.quick) await stageCosts(section, red, runs.slice(0, 2), modelPath, messages, windows);
 
     // 5. Latency at half of our median throughput; the function nodes at half of theirs (the same utilisation:
     // at half of ours they would be near or past their own maximum, where a queue only grows).

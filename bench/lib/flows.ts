@@ -48,7 +48,8 @@ function chain(label: string, stages: FlowNode[], extra: FlowNode[] = []): objec
   ];
 }
 
-export function paletteFlow(modelPath: string): object[] {
+/** The pipeline, or its first `stages` stages (the last one kept sends its output 1 to the sink). */
+export function paletteFlow(modelPath: string, stages = 4): object[] {
   return chain(
     'ours',
     [
@@ -65,7 +66,7 @@ export function paletteFlow(modelPath: string): object[] {
         // Outcomes (output 2) are not needed here and stay unwired.
         outputs: 1,
       },
-    ],
+    ].slice(0, stages),
     [{ id: MODEL_CONFIG, type: 'ml-model', path: modelPath, watch: false }],
   );
 }
