@@ -256,7 +256,7 @@ async function pipelineSection(options: BenchOptions): Promise<Section> {
     const latencies = await alternate(
       variants.map(({ variant, perSecond }) => ({ name: variant.name, measure: () => latency(red, variant, paced, pacedWindows, perSecond) })),
       // The throughput runs warmed everything up.
-      { rounds: options.quick ? 2 : 3, warmUp: 0 },
+      { rounds: options.quick ? 1 : 3, warmUp: 0 },
     );
     for (const percentile of ['p50', 'p99'] as const) {
       const oursFigure = latencies.ours.map((l) => l[percentile]);
