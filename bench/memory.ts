@@ -108,6 +108,7 @@ async function memorySection(options: BenchOptions): Promise<Section> {
    * (below about 5,000 devices the heap's own growth steps still dominate, and the slope overstates).
    */
   const smallRssDevices = rssDevices / 2;
+  const extrapolated = rssDevices !== GOAL_DEVICES;
   const rounds = 2;
   const section = new Section(
     'memory',
@@ -142,10 +143,10 @@ async function memorySection(options: BenchOptions): Promise<Section> {
 
   // The processes run side by side, once: a resident set does not depend on the CPU time a process gets and
   // varies by a few MiB between runs, and one holding 100,000 devices takes a minute to fill.
-  progress(`RSS: ${count(rssDevices)} devices${rssDevices !== GOAL_DEVICES ? ` (and ${count(smallRssDevices)}, to extrapolate)` : ''}, in fresh processes`);
+  progress(`RSS: ${count(rssDevices)} devices${extrapolated ? ` (and ${count(smallRssDevices)}, to extrapolate)` : ''}, in fresh processes`);
   const kinds = ['engine', 'engine-order', 'arrays', 'none'] as const;
   // A quick run's smaller process, for the extrapolation below, runs beside them.
-  const smallRssRun = rssDevices !== GOAL_DEVICES ? residentSet('engine', smallRssDevices) : undefined;
+  const smallRssRun = extrapolated ? residentSet('engine', smallRssDevices) : undefined;
   const [engineRss, orderRss, arraysRss, floor] = await Promise.all(kinds.map((kind) => residentSet(kind, rssDevices)));
   const rssRow = (label: string, rss: number): void =>
     section.row(`RSS with ${count(rssDevices)} devices × 4 sensors, ${label} (ratio: ours ÷ function-node arrays)`, format(rss, 'bytes'), format(arraysRss, 'bytes'), format(rss / arraysRss, 'ratio'));

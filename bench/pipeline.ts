@@ -144,13 +144,14 @@ async function latency(red: EmbeddedNodeRed, variant: PipelineVariant, messages:
  * time per device message (one JSON text of 4 readings), and what each stage adds, round by round.
  */
 async function stageCosts(section: Section, red: EmbeddedNodeRed, [whole, change]: Array<{ variant: PipelineVariant; expected: number }>, modelPath: string, messages: DeviceMessages, windows: Windows): Promise<void> {
-  const STAGES = ['sensor-ingest', 'feature-window', 'model-predict'];
-  const prefixes = STAGES.map((stage, i) => ({
+  // Each cut is named by its last stage; the last cut is the whole pipeline.
+  const stages = ['sensor-ingest', 'feature-window', 'model-predict', 'actuator-command'];
+  const cuts = stages.map((stage, i) => ({
     variant: { ...whole.variant, name: stage, flow: paletteFlow(modelPath, i + 1) },
     // sensor-ingest alone sends every reading to the sink; with the window, one message per window.
     expected: i === 0 ? messages.readings : windows.count,
   }));
-  const variants = [change, ...prefixes, { ...whole, variant: { ...whole.variant, name: 'actuator-command' } }];
+  const variants = [change, ...cuts];
   const rounds = 6;
   progress(`where the time goes: the pipeline cut after each stage, ${rounds} rounds`);
   const rates = await alternate(
@@ -162,8 +163,8 @@ async function stageCosts(section: Section, red: EmbeddedNodeRed, [whole, change
   const changeTimes = times[change.variant.name];
   section.row('where the time goes: four change nodes, time per device message (1 JSON text of 4 readings; 5 deliveries)', '', figure(spread(changeTimes), 'seconds'));
   let previous: number[] | undefined;
-  for (const [i, name] of [...STAGES, 'actuator-command'].entries()) {
-    const label = i === 0 ? 'sensor-ingest alone (its readings to the sink: 5 deliveries, as the change nodes)' : `+ ${name}${name === 'actuator-command' ? ' (the whole pipeline)' : ''}`;
+  for (const [i, name] of stages.entries()) {
+    const label = i === 0 ? 'sensor-ingest alone (its readings to the sink: 5 deliveries, as the change nodes)' : `+ ${name}${i === stages.length - 1 ? ' (the whole pipeline)' : ''}`;
     section.row(`${label}: time per device message (ratio: ours ÷ change nodes)`, figure(spread(times[name]), 'seconds'), figure(spread(changeTimes), 'seconds'), figure(ratios(times[name], changeTimes), 'ratio'));
     const added = times[name].map((t, round) => t - (previous ?? changeTimes)[round]);
     section.row(`  what ${name} adds${i === 0 ? ' over the change nodes' : ''}, round by round`, figure(spread(added), 'seconds'));

@@ -402,8 +402,7 @@ export class Ingestor {
     }
     const reading: CanonicalReading = { deviceId: candidate.deviceId, sensor: candidate.sensor, value, ts: candidate.ts };
     let unit = candidate.unit;
-    const sensors = this.config.sensors;
-    const spec = sensors.size === 0 ? undefined : sensors.get(candidate.sensor);
+    const spec = this.config.sensors.get(candidate.sensor);
     if (typeof value === 'number') {
       let numeric = value;
       if (unit !== undefined && this.config.convertUnits) {
