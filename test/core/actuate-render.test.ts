@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { ActuatorEngine, parseActuatorConfig } from '../../src/core/actuate';
+import { TopicCooldowns } from '../../src/core/actuate/topic';
 import { commandsOf, configOf, engineFor, onlyCommand, onlyOutcome, prediction, sequentialIds, warningsOf } from './actuate-helpers';
 
 const T0 = 1_700_000_000_000;
@@ -48,15 +49,25 @@ describe('actuate rendering: limits, templates and topics', () => {
 
     it('per-field limits name the field a string sits in; "command" names a text command', () => {
       const engine = engineFor({
-        rules: [{ above: -1e9, command: { cmd: 'set {value}', note: 'at {value}' } }],
-        limits: { cmd: { max: 10 } },
+        rules: [{ above: -1e9, command: { light: { cmd: 'set {value}' }, note: 'at {value}' } }],
+        limits: { light: { max: 10 } },
       });
-      assert.deepEqual(decide(engine, 'd', { value: 150 }).command?.payload, { cmd: 'set 10', note: 'at 150' });
+      assert.deepEqual(decide(engine, 'd', { value: 150 }).command?.payload, { light: { cmd: 'set 10' }, note: 'at 150' });
       const text = engineFor({ rules: [{ above: -1e9, command: 'Dimmer {value}' }], limits: { command: { min: 5, max: 10 } } });
       assert.equal(decide(text, 'd', { value: 150 }).command?.payload, 'Dimmer 10');
       assert.equal(decide(text, 'e', { value: 1 }).command?.payload, 'Dimmer 5');
       const bare = engineFor({ rules: [{ above: -1e9, command: '{value}' }], limits: { command: { max: 10 } } });
       assert.equal(decide(bare, 'd', { value: 150 }).command?.payload, 10);
+    });
+    it('limits a value written into a topic too, as a field named "topic"', () => {
+      const engine = engineFor({ rules: [{ above: -1e9, command: 'ON', topic: 'dim/{deviceId}/{value}' }], limits: { min: 0, max: 100 } });
+      assert.equal(decide(engine, 'd', { value: 150 }).command?.topic, 'dim/d/100');
+      const perField = engineFor({
+        rules: [{ above: -1e9, command: 'ON', topic: 'dim/{deviceId}/{value}' }],
+        limits: { topic: { max: 10 } },
+        limitMode: 'refuse',
+      });
+      assert.equal(decide(perField, 'd', { value: 11 }).outcome.detail, 'limits');
     });
   });
 
@@ -107,7 +118,9 @@ describe('actuate rendering: limits, templates and topics', () => {
     });
 
     it('refuses a label or deviceId that would change a plain text command (detail "template")', () => {
-      const engine = engineFor({ rules: [{ above: -1e9, commandType: 'text', command: 'Backlog Power {label}; Name {deviceId}' }] });
+      const engine = engineFor({
+        rules: [{ above: -1e9, commandType: 'text', command: 'Backlog Power {label}; Name {deviceId}', topic: 'cmnd/lamp' }],
+      });
       for (const [deviceId, label] of [
         ['lamp', 'on; Dimmer 100'],
         ['lamp', 'on\nDimmer 100'],
@@ -152,7 +165,7 @@ describe('actuate rendering: limits, templates and topics', () => {
       assert.equal(decide(engine, 'd', { label: '€'.repeat(30_000) }).outcome.detail, 'topic');
       // The command topic fits, its reply topic ("{topic}/reply") does not.
       assert.equal(decide(engine, 'd', { label: 'x'.repeat(65_530) }).outcome.detail, 'topic');
-      const fits = decide(engine, 'd', { label: `${'€'.repeat(21_843)}ab` });
+      const fits = decide(engine, 'd', { label: '€'.repeat(21_843) });
       assert.equal(fits.outcome.status, 'sent');
       assert.equal(Buffer.byteLength(fits.command!.responseTopic!, 'utf8'), 65_535);
     });
@@ -175,6 +188,27 @@ describe('actuate rendering: limits, templates and topics', () => {
       assert.equal(decide(restored, 'p/q', { label: 'r', value: 1 }, T0 + 500).outcome.detail, 'cooldown');
       assert.equal(decide(restored, 'z', { label: 'x', value: 1 }, T0 + 500).outcome.status, 'sent');
       assert.equal(decide(restored, 'p/q', { label: 'r', value: 1 }, T0 + 1002).outcome.status, 'sent');
+    });
+
+    it('remembers only topics inside their cooldown, at most maxDevices, and never shortens a cooldown', () => {
+      const topics = new TopicCooldowns(1000, 3);
+      assert.equal(topics.sent('a', T0), undefined);
+      topics.sent('b', T0 + 10);
+      topics.sent('c', T0 + 20);
+      // Past the bound the oldest is forgotten, and its time handed back to hold unknown topics to.
+      assert.equal(topics.sent('d', T0 + 30), T0);
+      assert.deepEqual(topics.entries().map((e) => e.topic), ['b', 'c', 'd']);
+      // Once their cooldown is over, topics are forgotten as new ones come.
+      assert.equal(topics.sent('e', T0 + 1025), T0 + 20);
+      assert.deepEqual(topics.entries().map((e) => e.topic), ['d', 'e']);
+      const engine = engineFor({ rules: [{ above: -1e9, command: 'ON', topic: 't/{label}' }], cooldown: 1000, maxDevices: 3 });
+      decide(engine, 'a', { label: 'x', value: 1 }, T0);
+      decide(engine, 'b', { label: 'y', value: 1 }, T0 + 1000);
+      assert.deepEqual(engine.snapshot().topics, [{ topic: 't/y', lastSentAt: T0 + 1000 }]);
+      // t/x was forgotten; a clock stepped back still finds it held.
+      assert.equal(decide(engine, 'c', { label: 'x', value: 1 }, T0 + 500).outcome.detail, 'cooldown');
+      assert.equal(new TopicCooldowns(0, 3).sent('a', T0), undefined);
+      assert.deepEqual(new TopicCooldowns(0, 3).entries(), []);
     });
 
     it('two deviceIds with lone surrogates (one topic once encoded) are both refused', () => {

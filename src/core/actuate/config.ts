@@ -2,8 +2,9 @@ import Ajv from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import { readNumberOption, toBoolean, toNumber } from '../util/numbers';
-import { depthOf, isPlainObject, readJsonProperty } from './json';
-import { hasTopicWildcard } from './template';
+import { depthOf, isPlainObject, quoted, readJsonProperty } from './json';
+import { readTextCommand } from './template';
+import { forbiddenInTopic } from './topic';
 import type { AckMode, ActuatorRule, CommandTemplate, JsonObject, JsonValue, LimitMode, Limits, Range } from './types';
 
 /** Checks a built command against the user's `commandSchema`: undefined when valid, else what is wrong. */
@@ -74,7 +75,11 @@ export const ACTUATOR_DEFAULTS = {
 const ACK_MODES: readonly AckMode[] = ['none', 'payload', 'mqtt5', 'state'];
 const LIMIT_MODES: readonly LimitMode[] = ['clamp', 'refuse'];
 
-const RULE_SHAPE = '{ label?, above?, below?, command, topic? }';
+const RULE_SHAPE = '{ label?, above?, below?, command, commandType?, topic? }';
+
+/** `json`: an object; `text`: sent as text. A rule saved without it is read by what its command parses as. */
+const COMMAND_TYPES = ['json', 'text'] as const;
+type CommandType = (typeof COMMAND_TYPES)[number];
 
 class ConfigError extends Error {}
 
@@ -155,7 +160,9 @@ function readChoice<T extends string>(raw: unknown, name: string, choices: reado
 function readTopicTemplate(raw: unknown, name: string): string | undefined {
   if (isBlank(raw)) return undefined;
   if (typeof raw !== 'string') throw new ConfigError(`${name} must be a string`);
-  if (hasTopicWildcard(raw)) throw new ConfigError(`${name} must not contain MQTT wildcards (+, #): ${raw}`);
+  // Only what a template holds itself: what fills it is checked on each filled topic (topic.ts).
+  const forbidden = forbiddenInTopic(raw);
+  if (forbidden) throw new ConfigError(`${name} must not contain ${forbidden}: ${quoted(raw)}`);
   return raw.trim();
 }
 
@@ -177,7 +184,10 @@ function readRules(raw: unknown, ack: AckMode): ActuatorRule[] {
 
 function readRule(raw: unknown, name: string, ack: AckMode): ActuatorRule {
   if (!isPlainObject(raw)) throw new ConfigError(`${name} must be an object ${RULE_SHAPE}`);
-  const rule: ActuatorRule = { command: readCommandTemplate(raw.command, `${name}.command`) };
+  const commandType = isBlank(raw.commandType)
+    ? undefined
+    : readChoice(raw.commandType, `${name}.commandType`, COMMAND_TYPES, 'json');
+  const rule: ActuatorRule = { command: readCommandTemplate(raw.command, commandType, `${name}.command`) };
   if (!isBlank(raw.label)) {
     if (!['string', 'number', 'boolean'].includes(typeof raw.label)) {
       throw new ConfigError(`${name}.label must be a string or a number`);
@@ -204,12 +214,37 @@ function readRule(raw: unknown, name: string, ack: AckMode): ActuatorRule {
   return rule;
 }
 
-function readCommandTemplate(raw: unknown, name: string): CommandTemplate {
+/**
+ * A command as the rule sends it: an object (JSON) or a string (text). Before `commandType` existed, a string
+ * was text whatever it held: it is now JSON when it parses as an object, so its numbers are limited.
+ */
+function readCommandTemplate(raw: unknown, type: CommandType | undefined, name: string): CommandTemplate {
+  if (raw === '') throw new ConfigError(`${name} is empty`);
+  if (type === 'text') {
+    if (typeof raw !== 'string') throw new ConfigError(`${name} must be a string: the command type is text`);
+    return readText(raw, name);
+  }
   if (typeof raw === 'string') {
-    if (raw === '') throw new ConfigError(`${name} is empty`);
-    return raw;
+    if (type === undefined) return readText(raw, name);
+    const parsed = readJson(raw, name);
+    if (!isPlainObject(parsed)) {
+      throw new ConfigError(`${name} must be a JSON object (for plain text, choose the command type text)`);
+    }
+    return readObjectCommand(parsed, name);
   }
   if (!isPlainObject(raw)) throw new ConfigError(`${name} must be an object or a string`);
+  return readObjectCommand(raw, name);
+}
+
+function readText(text: string, name: string): CommandTemplate {
+  if (text.length > ACTUATOR_DEFAULTS.maxTemplateBytes) {
+    throw new ConfigError(`${name} is larger than ${ACTUATOR_DEFAULTS.maxTemplateBytes} bytes`);
+  }
+  const command = readTextCommand(text);
+  return typeof command === 'string' ? command : readObjectCommand(command, name);
+}
+
+function readObjectCommand(raw: Record<string, unknown>, name: string): JsonObject {
   const text = JSON.stringify(raw);
   if (text.length > ACTUATOR_DEFAULTS.maxTemplateBytes) {
     throw new ConfigError(`${name} is larger than ${ACTUATOR_DEFAULTS.maxTemplateBytes} bytes`);

@@ -12,11 +12,12 @@ import {
   readStateReport,
   type PredictionInput,
 } from './input';
-import { cloneJson, isPlainObject, stableStringify } from './json';
+import { cloneJson, isPlainObject, quoted, stableStringify } from './json';
 import { applyLimits, jsonExactNumbers } from './limits';
 import { matchRule, type Prediction } from './rules';
 import { confirmState } from './state-match';
-import { fillCommand, fillString, isPublishableTopic, MissingValueError, type TemplateVars } from './template';
+import { renderCommand, renderTopic, type TemplateVars } from './template';
+import { topicProblem, TopicCooldowns } from './topic';
 import type {
   ActuatorDeps,
   ActuatorEffect,
@@ -40,7 +41,8 @@ export type RefusedDetail =
   | 'limits'
   | 'schema'
   | 'too-many-devices'
-  | 'too-large';
+  | 'too-large'
+  | 'template';
 /** Details of a `timeout` outcome: why the command was given up. */
 export type TimeoutDetail = 'no-reply' | 'superseded' | 'evicted' | 'override';
 
@@ -54,6 +56,8 @@ export interface ActuatorSnapshot {
   evictedLastSentAt?: number;
   /** Least recently used first. */
   devices: SnapshotDevice[];
+  /** Topics still inside their cooldown, oldest first. */
+  topics?: Array<{ topic: string; lastSentAt: number }>;
   /** Oldest first. */
   pending: SnapshotPending[];
 }
@@ -130,6 +134,7 @@ export class ActuatorEngine {
    * forgetting a device never lets a command through early, even if the clock steps back.
    */
   private evictedLastSentAt = -Infinity;
+  private readonly topicCooldowns: TopicCooldowns;
   private readonly counts: Record<Counter, number> = {
     predictions: 0,
     sent: 0,
@@ -145,7 +150,9 @@ export class ActuatorEngine {
   constructor(
     readonly config: ActuatorConfig,
     private readonly deps: ActuatorDeps,
-  ) {}
+  ) {
+    this.topicCooldowns = new TopicCooldowns(config.cooldown, config.maxDevices);
+  }
 
   /** One input message: a prediction (or an array of them), a reply, a state report or an override. */
   handle(input: unknown, now: number): ActuatorEffect[] {
@@ -250,6 +257,8 @@ export class ActuatorEngine {
       })),
     };
     if (Number.isFinite(this.evictedLastSentAt)) snapshot.evictedLastSentAt = this.evictedLastSentAt;
+    const topics = this.topicCooldowns.entries();
+    if (topics.length > 0) snapshot.topics = topics;
     return snapshot;
   }
 
@@ -263,6 +272,7 @@ export class ActuatorEngine {
     if (!isPlainObject(snapshot) || snapshot.format !== SNAPSHOT_FORMAT) return engine;
     const keepLatches = snapshot.rulesKey === rulesKeyOf(config.rules);
     if (isFiniteNumber(snapshot.evictedLastSentAt)) engine.evictedLastSentAt = snapshot.evictedLastSentAt;
+    engine.holdUnknownTo(engine.topicCooldowns.restore(snapshot.topics));
     const devices: unknown[] = Array.isArray(snapshot.devices) ? snapshot.devices : [];
     const dropped = Math.max(0, devices.length - config.maxDevices);
     // Devices past a lowered maxDevices are forgotten the usual way: their cooldown still holds.
@@ -320,7 +330,11 @@ export class ActuatorEngine {
     if (isOverridden(device, now)) return this.suppress(out, deviceId, 'override');
 
     const built = this.buildCommand(deviceId, prediction, match.rule);
-    if (!built.ok) return this.refuse(out, deviceId, built.detail, built.message);
+    if (!built.ok) {
+      // Never published: a broker drops the connection (every device's commands) over a topic it refuses.
+      if (built.detail === 'topic') this.warn(out, 'topic-refused', `${deviceId}: ${built.message}`);
+      return this.refuse(out, deviceId, built.detail, built.message);
+    }
     // Never clamped into range: a NaN or an infinity means the prediction is broken, not large.
     const exact = jsonExactNumbers(built.command);
     if (!exact.ok) return this.refuse(out, deviceId, 'non-finite', `${exact.path} is not a finite number`);
@@ -332,11 +346,16 @@ export class ActuatorEngine {
 
     const commandKey = stableStringify([built.topic, command]);
     if (config.onChangeOnly && device.lastCommandKey === commandKey) return this.suppress(out, deviceId, 'unchanged');
-    const lastSentAt = device.lastSentAt ?? this.evictedLastSentAt;
+    // Per device and per topic: several ids may render to the topic one device listens on.
+    const lastSentAt = Math.max(
+      device.lastSentAt ?? this.evictedLastSentAt,
+      this.topicCooldowns.lastSentAt(built.topic) ?? this.evictedLastSentAt,
+    );
     // Also holds while the clock is behind lastSentAt: a step back never shortens a cooldown.
     if (now - lastSentAt < config.cooldown) return this.suppress(out, deviceId, 'cooldown');
 
-    const clampNote = limited.clamped.length > 0 ? `; clamped ${limited.clamped.join(', ')}` : '';
+    const clamped = [...built.clamped, ...limited.clamped];
+    const clampNote = clamped.length > 0 ? `; clamped ${clamped.join(', ')}` : '';
     const next: NewCommand = {
       deviceId,
       topic: built.topic,
@@ -354,29 +373,29 @@ export class ActuatorEngine {
     prediction: Prediction,
     rule: ActuatorRule,
   ):
-    | { ok: true; topic: string; command: JsonValue; replyTopic?: string }
+    | { ok: true; topic: string; command: JsonValue; clamped: string[]; replyTopic?: string }
     | { ok: false; detail: RefusedDetail; message: string } {
     const vars: TemplateVars = { deviceId, label: prediction.label, value: prediction.value };
-    const { ack } = this.config;
-    try {
-      const topic = fillString(rule.topic ?? this.config.topic, vars);
-      const command = fillCommand(rule.command, vars);
-      // Only the ack modes that name a reply topic to the device need one.
-      const replyTopic =
-        ack === 'payload' || ack === 'mqtt5' ? fillString(this.config.replyTopic, { ...vars, topic }) : undefined;
-      for (const [name, value] of [
-        ['topic', topic],
-        ['replyTopic', replyTopic],
-      ] as const) {
-        if (value !== undefined && !isPublishableTopic(value)) {
-          return { ok: false, detail: 'topic', message: `${name} ${JSON.stringify(value)} cannot be published to` };
-        }
-      }
-      return { ok: true, topic, command, replyTopic };
-    } catch (err) {
-      if (err instanceof MissingValueError) return { ok: false, detail: 'no-value', message: err.message };
-      throw err;
+    const { ack, limits, limitMode } = this.config;
+    const topic = renderTopic(rule.topic ?? this.config.topic, vars, limits, limitMode);
+    if (!topic.ok) return topic;
+    // Only the ack modes that name a reply topic to the device need one.
+    const replyTopic =
+      ack === 'payload' || ack === 'mqtt5'
+        ? renderTopic(this.config.replyTopic, { ...vars, topic: topic.value }, limits, limitMode)
+        : undefined;
+    if (replyTopic && !replyTopic.ok) return replyTopic;
+    for (const [name, value] of [
+      ['topic', topic.value],
+      ['replyTopic', replyTopic?.value],
+    ] as const) {
+      const problem = value === undefined ? undefined : topicProblem(value);
+      if (problem) return { ok: false, detail: 'topic', message: `${name} ${quoted(value!)} ${problem}` };
     }
+    const command = renderCommand(rule.command, vars, limits, limitMode);
+    if (!command.ok) return command;
+    const built = { ok: true as const, topic: topic.value, command: command.value, clamped: [...topic.clamped, ...command.clamped] };
+    return replyTopic ? { ...built, replyTopic: replyTopic.value } : built;
   }
 
   private send(device: DeviceState, next: NewCommand, now: number, out: ActuatorEffect[]): void {
@@ -411,6 +430,7 @@ export class ActuatorEngine {
     if (config.ack === 'mqtt5') pending.responseTopic = next.replyTopic;
     device.lastSentAt = now;
     device.lastCommandKey = next.commandKey;
+    this.holdUnknownTo(this.topicCooldowns.sent(next.topic, now));
     if (config.ack !== 'none') {
       this.pending.set(correlationId, pending);
       device.pendingCorrelationId = correlationId;
@@ -419,6 +439,11 @@ export class ActuatorEngine {
     // Without an ack nothing keeps the command, so the flow may have it as it is; else the flow gets a copy.
     out.push(this.commandEffect(pending, config.ack === 'none'));
     out.push(outcome(next.deviceId, correlationId, 'sent', next.detail));
+  }
+
+  /** Devices and topics that are forgotten are held to the latest cooldown among them. */
+  private holdUnknownTo(lastSentAt: number | undefined): void {
+    if (lastSentAt !== undefined) this.evictedLastSentAt = Math.max(this.evictedLastSentAt, lastSentAt);
   }
 
   private newCorrelationId(): string {

@@ -9,17 +9,41 @@ interface FoundRange {
   exact: boolean;
 }
 
+/** Per-field limits name a whole text (or bare number) command `command`, as messages do. */
+const ROOT_FIELD = 'command';
+
 /**
  * The range for the field at `path`. A per-field limit is named by dotted path (`color.r`) or by key (`r`);
  * naming a container (`color`) limits every number inside it; the nearest name wins.
  */
 function rangeFor(limits: Limits, path: string[], isNumber: boolean): FoundRange | undefined {
   if (limits.kind === 'every-number') return isNumber ? { range: limits.range, exact: true } : undefined;
-  for (let end = path.length; end > 0; end--) {
-    const range = limits.fields.get(path.slice(0, end).join('.')) ?? limits.fields.get(path[end - 1]);
-    if (range) return { range, exact: end === path.length };
+  const named = path.length === 0 ? [ROOT_FIELD] : path;
+  for (let end = named.length; end > 0; end--) {
+    const range = limits.fields.get(named.slice(0, end).join('.')) ?? limits.fields.get(named[end - 1]);
+    if (range) return { range, exact: end === named.length };
   }
   return undefined;
+}
+
+function outside(name: string, value: number, range: Range): string {
+  return `${name} = ${value} is outside [${range.min ?? '-∞'}, ${range.max ?? '∞'}]`;
+}
+
+export type ValueLimit = { ok: true; value: number; clamped?: string } | { ok: false; reason: string };
+
+/**
+ * Limits the prediction's value before a template writes it into a string (`"Dimmer {value}"`) at `path`, where
+ * the number check after rendering cannot see it: the string's own field decides the range, as for a number there.
+ */
+export function limitValue(value: number, limits: Limits | undefined, mode: LimitMode, path: string[]): ValueLimit {
+  const found = limits && rangeFor(limits, path, true);
+  if (!found) return { ok: true, value };
+  const { min = -Infinity, max = Infinity } = found.range;
+  if (value >= min && value <= max) return { ok: true, value };
+  if (mode === 'refuse') return { ok: false, reason: `{value} in ${outside(fieldName(path), value, found.range)}` };
+  const bounded = Math.min(max, Math.max(min, value));
+  return { ok: true, value: bounded, clamped: `${fieldName(path)} ${value}→${bounded}` };
 }
 
 function fieldName(path: string[]): string {
@@ -43,15 +67,18 @@ export function applyLimits(command: JsonValue, limits: Limits | undefined, mode
     const found = rangeFor(limits, path, typeof value === 'number');
     if (!found) return value;
     if (typeof value !== 'number') {
-      // A limited field we cannot check is not let through: the device might still read it as a number.
-      if (found.exact) refusal = `${fieldName(path)} is limited but holds ${JSON.stringify(value)}, not a number`;
+      // A limited field we cannot check is not let through: the device might still read it as a number. A text
+      // command is text by choice; its value was limited before it was written in (limitValue).
+      if (found.exact && path.length > 0) {
+        refusal = `${fieldName(path)} is limited but holds ${JSON.stringify(value)}, not a number`;
+      }
       return value;
     }
     const { min = -Infinity, max = Infinity } = found.range;
     if (value >= min && value <= max) return value;
     const bounded = Math.min(max, Math.max(min, value));
     if (mode === 'refuse') {
-      refusal = `${fieldName(path)} = ${value} is outside [${found.range.min ?? '-∞'}, ${found.range.max ?? '∞'}]`;
+      refusal = outside(fieldName(path), value, found.range);
       return value;
     }
     clamped.push(`${fieldName(path)} ${value}→${bounded}`);
