@@ -397,3 +397,240 @@ describe('actuate properties', () => {
     );
   });
 });
+
+// ---- rendering: any value, any label or deviceId, every command form (#14 items 1-3, 8; #27 class 1) ----
+
+/** Characters that could make a label or deviceId change a command or a topic, mixed with ordinary ones. */
+const hostileUnit = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('a', 'B', '7', '-', '.', '_', 'ü', '💡') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '"', "'", '{', '}', '[', ']', '\\', ';', ',', ':', ' ', '\n', '/', '+', '#', '\u0000', '\u0007', '\u0085', '\u009f',
+      '\uFFFF', '\uFFFE', '\uFDD0', '\u{10FFFF}', '\uD800', '\uDC00', '{value}', '{label}', '{deviceId}', 'on","power":100,"x":"',
+    ),
+  },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+);
+const hostileText = fc.string({ unit: hostileUnit, maxLength: 6 });
+
+type FormKind = 'json' | 'text' | 'bare';
+interface Form {
+  rule: Record<string, unknown>;
+  kind: FormKind;
+  /** JSON forms: the command as an object of placeholders; text forms: the text. */
+  template: JsonValue;
+}
+
+const FORMS: Form[] = [
+  { rule: { command: { level: '{value}', state: '{label}', who: '{deviceId}' } }, kind: 'json', template: { level: '{value}', state: '{label}', who: '{deviceId}' } },
+  {
+    rule: { commandType: 'json', command: { brightness: '{value}%', cmd: 'set {value} for {deviceId}', light: { text: 'Dimmer {value} {label}' } } },
+    kind: 'json',
+    template: { brightness: '{value}%', cmd: 'set {value} for {deviceId}', light: { text: 'Dimmer {value} {label}' } },
+  },
+  {
+    rule: { commandType: 'json', command: '{"list": ["{value}", "x{label}"], "n": {"m": "{value} at {deviceId}"}}' },
+    kind: 'json',
+    template: { list: ['{value}', 'x{label}'], n: { m: '{value} at {deviceId}' } },
+  },
+  {
+    // Saved as text before commandType: JSON but for its bare placeholders.
+    rule: { command: '{"brightness": {value}, "who": "{deviceId}", "what": {label}}' },
+    kind: 'json',
+    template: { brightness: '{value}', who: '{deviceId}', what: '{label}' },
+  },
+  { rule: { commandType: 'text', command: '{"state": "{label}", "level": {value}}' }, kind: 'json', template: { state: '{label}', level: '{value}' } },
+  { rule: { commandType: 'text', command: 'Dimmer {value}' }, kind: 'text', template: 'Dimmer {value}' },
+  {
+    rule: { commandType: 'text', command: 'Backlog Power {label}; Name {deviceId}; Dimmer {value}' },
+    kind: 'text',
+    template: 'Backlog Power {label}; Name {deviceId}; Dimmer {value}',
+  },
+  { rule: { command: 'set {label} {value}' }, kind: 'text', template: 'set {label} {value}' },
+  { rule: { command: '{value}' }, kind: 'bare', template: '{value}' },
+];
+
+const TOPICS = ['{deviceId}/set', 'cmnd/{deviceId}/{label}', 't/{label}', 'dim/{deviceId}/{value}'];
+
+/** Every name the limits below use: no two name fields on one path of the forms above. */
+const renderLimitsArb = fc.oneof(
+  fc.constant(undefined),
+  fc.tuple(fc.integer({ min: -200, max: 200 }), fc.integer({ min: 0, max: 300 })).map(([min, span]) => ({ min, max: min + span })),
+  fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 0, max: 100 })).map(([min, span]) => ({
+    level: { min, max: min + span },
+    brightness: { max: min + span },
+    light: { min, max: min + span },
+    m: { min },
+    command: { min, max: min + span },
+    topic: { max: min + span },
+  })),
+);
+
+/** The ranges the generated limits give a field at `path` (a whole text command is `command`). */
+function rangesAt(limits: unknown, path: string[]): Bounds[] {
+  if (!limits || typeof limits !== 'object') return [];
+  const all = limits as Record<string, Bounds>;
+  if ('min' in all || 'max' in all) return [all as Bounds];
+  const names = path.length === 0 ? ['command'] : path;
+  return Object.keys(all).filter((name) => names.includes(name)).map((name) => all[name]);
+}
+
+function assertInRanges(n: number, ranges: Bounds[], where: string): void {
+  assert.ok(Number.isFinite(n), `${where}: ${n} is not finite`);
+  for (const { min = -Infinity, max = Infinity } of ranges) assert.ok(n >= min && n <= max, `${where}: ${n} outside [${min}, ${max}]`);
+}
+
+const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The numbers written for `{value}` into `rendered`, a fill of `template` where labels and deviceIds are known:
+ * everything but the value is matched literally. Undefined when the rendering is not such a fill at all.
+ */
+function valuesWritten(template: string, rendered: string, vars: { deviceId: string; label: string }): number[] | undefined {
+  const source = template
+    .split(/(\{(?:deviceId|label|value)\})/)
+    .map((part) => {
+      if (part === '{value}') return '(-?\\d+(?:\\.\\d+)?(?:e[+-]\\d+)?)';
+      if (part === '{label}') return escapeRe(vars.label);
+      if (part === '{deviceId}') return escapeRe(vars.deviceId);
+      return escapeRe(part);
+    })
+    .join('');
+  const match = new RegExp(`^${source}$`, 'u').exec(rendered);
+  return match ? match.slice(1).map(Number) : undefined;
+}
+
+/** Characters that separate the parts of a text command (and every control character and lone surrogate). */
+function delimiters(text: string): string {
+  return [...text].filter((c) => {
+    const code = c.codePointAt(0)!;
+    return `"'{}[]\\;,:=&|<> \t\r\n`.includes(c) || code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0xd800 && code <= 0xdfff);
+  }).join('');
+}
+
+/** MQTT 3.1.1 §1.5.3 / MQTT 5 §1.5.4 for a PUBLISH, written out code point by code point. */
+function mqttAllows(topic: string): boolean {
+  if (topic === '' || Buffer.byteLength(topic, 'utf8') > 65535) return false;
+  for (const char of topic) {
+    const code = char.codePointAt(0)!;
+    if (char === '+' || char === '#' || code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return false;
+    if ((code >= 0xd800 && code <= 0xdfff) || (code >= 0xfdd0 && code <= 0xfdef) || (code & 0xfffe) === 0xfffe) return false;
+  }
+  return true;
+}
+
+/** A topic template filled without a value, as the oracle expects it. */
+function expectedTopic(template: string, vars: { deviceId: string; label: string }): string | undefined {
+  if (template.includes('{value}')) return undefined;
+  return template.split(/(\{(?:deviceId|label)\})/).map((part) => (part === '{label}' ? vars.label : part === '{deviceId}' ? vars.deviceId : part)).join('');
+}
+
+/** Same keys at every level, same array lengths; `"{value}"` is a number, other template strings are strings. */
+function assertSameStructure(payload: JsonValue, template: JsonValue, path: string[], check: (s: string, t: string, p: string[]) => void): void {
+  const where = path.join('.') || 'command';
+  if (template === '{value}') {
+    assert.equal(typeof payload, 'number', `${where} should be the value`);
+    return;
+  }
+  if (typeof template === 'string') {
+    assert.equal(typeof payload, 'string', `${where} should be a string`);
+    check(payload as string, template, path);
+    return;
+  }
+  if (Array.isArray(template)) {
+    assert.ok(Array.isArray(payload) && payload.length === template.length, `${where}: array changed`);
+    template.forEach((item, i) => assertSameStructure((payload as JsonValue[])[i], item, [...path, String(i)], check));
+    return;
+  }
+  if (template !== null && typeof template === 'object') {
+    assert.ok(payload !== null && typeof payload === 'object' && !Array.isArray(payload), `${where}: not an object`);
+    assert.deepEqual(Object.keys(payload).sort(), Object.keys(template).sort(), `${where}: keys changed`);
+    for (const key of Object.keys(template)) assertSameStructure(payload[key], template[key], [...path, key], check);
+    return;
+  }
+  assert.deepEqual(payload, template);
+}
+
+const renderCaseArb = fc.record({
+  form: fc.nat({ max: FORMS.length - 1 }),
+  topic: fc.constantFrom(...TOPICS),
+  limits: renderLimitsArb,
+  limitMode: fc.constantFrom('clamp', 'refuse'),
+  cooldown: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 500 })),
+  ack: fc.constantFrom('none', 'mqtt5'),
+  predictions: fc.array(
+    fc.record({
+      dt: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: -300, max: 0 }) }),
+      deviceId: fc.oneof(fc.constantFrom('d0', 'a', 'a/b', 'lamp\uD800', 'lamp\uDBFF'), hostileText),
+      // The long one: 21,850 UTF-16 units, 65,550 bytes of UTF-8.
+      label: fc.oneof(fc.constantFrom('c', 'b/c', 'on', '', '€'.repeat(21_850)), hostileText),
+      value: valueArb,
+    }),
+    { minLength: 1, maxLength: 25 },
+  ),
+});
+
+describe('actuate properties: rendering', () => {
+  it('never writes a value outside the limits, never changes a command\'s structure, never publishes to a topic MQTT forbids, and keeps the cooldown per topic', () => {
+    let sent = 0;
+    fc.assert(
+      fc.property(renderCaseArb, ({ form: formIndex, topic, limits, limitMode, cooldown, ack, predictions }) => {
+        const form = FORMS[formIndex];
+        const rule = { ...form.rule, topic };
+        const engine = new ActuatorEngine(configOf({ rules: [rule], limits, limitMode, cooldown, ack }), sequentialIds());
+        let now = T0;
+        const sentAt = new Map<string, number[]>(); // topic (and device) → times of new commands
+        for (const p of predictions) {
+          now += p.dt;
+          const effects = engine.handle(prediction(p.deviceId, { label: p.label, value: p.value }), now);
+          const outcomes = outcomesOf(effects).filter(isImmediate);
+          assert.equal(outcomes.length, 1, 'one immediate outcome');
+          const [outcome] = outcomes;
+          const commands = effects.filter((e): e is CommandEffect => e.kind === 'command');
+          assert.equal(commands.length, outcome.status === 'sent' ? 1 : 0);
+          const warned = effects.some((e) => e.kind === 'warn');
+          assert.equal(warned, outcome.detail === 'topic', 'a warning exactly for a refused topic');
+          const vars = { deviceId: p.deviceId, label: p.label };
+          const expected = expectedTopic(topic, vars);
+          if (expected !== undefined && !mqttAllows(expected) && outcome.status !== 'refused') assert.fail(`${JSON.stringify(expected)} was not refused`);
+          if (commands.length === 0) continue;
+          sent += 1;
+          const [command] = commands;
+          // Topics: allowed by MQTT, as expected, a value in them inside the limits of `topic`.
+          assert.ok(mqttAllows(command.topic), `published to ${JSON.stringify(command.topic)}`);
+          if (command.responseTopic !== undefined) assert.ok(mqttAllows(command.responseTopic), 'reply topic');
+          if (expected !== undefined) assert.equal(command.topic, expected);
+          else for (const n of valuesWritten(topic, command.topic, vars) ?? assert.fail('topic is not a fill')) assertInRanges(n, rangesAt(limits, ['topic']), 'topic');
+          // The command: its structure is the template's; every number and every value written into a string is in range.
+          const payload = command.payload;
+          if (form.kind === 'bare') {
+            assert.equal(typeof payload, 'number');
+            assertInRanges(payload as number, rangesAt(limits, []), 'command');
+          } else if (form.kind === 'text') {
+            assert.equal(typeof payload, 'string');
+            const text = form.template as string;
+            const written = valuesWritten(text, payload as string, vars) ?? assert.fail(`${JSON.stringify(payload)} is not a fill of ${text}`);
+            for (const n of written) assertInRanges(n, rangesAt(limits, []), 'text command');
+            assert.equal(delimiters(payload as string), delimiters(text.replace(/\{(?:deviceId|label|value)\}/g, '')), 'a value changed the text command');
+          } else {
+            assertSameStructure(payload, form.template, [], (rendered, template, path) => {
+              if (!template.includes('{value}')) return;
+              const written = valuesWritten(template, rendered, vars) ?? assert.fail(`${JSON.stringify(rendered)} is not a fill of ${template}`);
+              for (const n of written) assertInRanges(n, rangesAt(limits, path), path.join('.'));
+            });
+            for (const { path, n } of numbersOf(payload)) assertInRanges(n, rangesAt(limits, path), path.join('.'));
+          }
+          for (const key of [`topic ${command.topic}`, `device ${command.command.deviceId}`]) {
+            const times = sentAt.get(key) ?? [];
+            if (cooldown > 0 && times.length > 0) assert.ok(now - times[times.length - 1] >= cooldown, `${key}: ${now - times[times.length - 1]} ms after the last, cooldown ${cooldown}`);
+            times.push(now);
+            sentAt.set(key, times);
+          }
+        }
+      }),
+      { numRuns: runs(300, 5000) },
+    );
+    assert.ok(sent > 0, 'some commands were sent');
+  });
+});
