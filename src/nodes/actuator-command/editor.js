@@ -5,11 +5,27 @@
         if (v === undefined || v === "" || typeof v === "object") { return true; }
         try { JSON.parse(v); return true; } catch (e) { return false; }
     }
+    function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+    function parsesAsObject(text) {
+        if (typeof text !== "string") { return false; }
+        try { return isObject(JSON.parse(text)); } catch (e) { return false; }
+    }
+    // A rule saved before commandType existed is read as the runtime reads it: JSON when its command is (or
+    // parses as) an object, else text.
+    function commandTypeOf(rule) {
+        if (rule.commandType === "json" || rule.commandType === "text") { return rule.commandType; }
+        return isObject(rule.command) || parsesAsObject(rule.command) ? "json" : "text";
+    }
+    function validCommand(rule) {
+        if (rule.command === undefined || rule.command === "") { return false; }
+        if (rule.commandType === "json") { return isObject(rule.command) || parsesAsObject(rule.command); }
+        return rule.commandType !== "text" || typeof rule.command === "string";
+    }
     function validRules(rules) {
         if (!Array.isArray(rules) || rules.length === 0) { return false; }
         return rules.every(function (r) {
             var matches = (r.label !== undefined && r.label !== "") || typeof r.above === "number" || typeof r.below === "number";
-            return matches && r.command !== undefined && r.command !== "";
+            return matches && validCommand(r);
         });
     }
     RED.nodes.registerType("actuator-command", {
@@ -43,26 +59,52 @@
         oneditprepare: function () {
             IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
+            // The dialog's own Done button: found once, as the JSON editor opened from a rule has one by the same id.
+            var done = $("#node-input-rules-container").closest(".red-ui-tray").find("#node-dialog-ok");
+            // A JSON command that does not parse as an object cannot be saved: Done waits until it does.
+            function checkCommands() {
+                var bad = 0;
+                $("#node-input-rules-container").editableList("items").each(function () {
+                    var row = $(this);
+                    var cmd = row.find(".rule-command");
+                    var text = cmd.typedInput("value");
+                    var blank = text.trim() === "" && row.find(".rule-match").val().trim() === "";
+                    if (cmd.typedInput("type") === "json" && !blank && !parsesAsObject(text)) { bad++; }
+                });
+                done.toggleClass("disabled", bad > 0);
+                $(".iot-ai-command-error").toggle(bad > 0);
+            }
             $("#node-input-rules-container").css("min-height", "150px").css("min-width", "450px").editableList({
                 addItem: function (row, index, rule) {
                     rule = rule || {};
                     var kind = rule.above !== undefined ? "above" : rule.below !== undefined ? "below" : "label";
                     var match = kind === "label" ? (rule.label === undefined ? "" : rule.label) : rule[kind];
                     var command = rule.command === undefined ? "" : (typeof rule.command === "string" ? rule.command : JSON.stringify(rule.command));
+                    var commandType = rule.command === undefined ? "json" : commandTypeOf(rule);
                     var select = $('<select class="rule-kind" style="width: 95px"></select>');
                     ["label", "above", "below"].forEach(function (k) { select.append($("<option>").val(k).text(node._("actuator-command.rule." + k))); });
                     select.val(kind);
                     var value = $('<input type="text" class="rule-match" style="width: 80px; margin-left: 4px">').val(match);
                     var cmd = $('<input type="text" class="rule-command" style="width: 38%; margin-left: 4px; font-family: monospace">')
                         .attr("placeholder", node._("actuator-command.placeholder.command")).val(command);
+                    var cmdType = $('<input type="hidden" class="rule-command-type">').val(commandType);
                     var topic = $('<input type="text" class="rule-topic" style="width: 20%; margin-left: 4px">')
                         .attr("placeholder", node._("actuator-command.placeholder.ruleTopic")).val(rule.topic || "");
-                    row.append(select, value, cmd, topic);
+                    row.append(select, value, cmd, cmdType, topic);
+                    cmd.typedInput({
+                        types: ["json", { value: "text", label: node._("actuator-command.commandType.text"), icon: "red/images/typedInput/az.svg" }],
+                        typeField: cmdType
+                    });
+                    checkCommands();
+                },
+                removeItem: function () {
+                    checkCommands();
                 },
                 removable: true,
                 sortable: true
             });
             (node.rules || []).forEach(function (rule) { $("#node-input-rules-container").editableList("addItem", rule); });
+            $("#node-input-rules-container").on("input change keyup paste", "input", checkCommands);
             var persist = $("#node-input-persist");
             persist.append($("<option>").val("").text(node._("actuator-command.persist.off")));
             var stores = (RED.settings.context && RED.settings.context.stores) || [];
@@ -86,14 +128,16 @@
                 var row = $(this);
                 var kind = row.find(".rule-kind").val();
                 var match = row.find(".rule-match").val().trim();
-                var commandText = row.find(".rule-command").val().trim();
+                var cmd = row.find(".rule-command");
+                var commandType = cmd.typedInput("type");
+                var commandText = cmd.typedInput("value").trim();
                 var topic = row.find(".rule-topic").val().trim();
                 if (match === "" && commandText === "") { return; }
                 var rule = {};
                 if (kind === "label") { rule.label = match; } else { rule[kind] = match === "" || !isFinite(Number(match)) ? match : Number(match); }
-                var command = commandText;
-                if (/^[\[{]/.test(commandText)) { try { command = JSON.parse(commandText); } catch (e) { command = commandText; } }
-                rule.command = command;
+                // Done waits for a JSON command to parse; if one still does not, its text is kept for validation to flag.
+                rule.commandType = commandType;
+                rule.command = commandType === "json" && parsesAsObject(commandText) ? JSON.parse(commandText) : commandText;
                 if (topic) { rule.topic = topic; }
                 rules.push(rule);
             });
