@@ -58,6 +58,43 @@ describe('actuator-command node', function () {
     assert.equal(out1.messages.length, 1);
   });
 
+  it('keeps a command saved as text before command types (and a text command) inside the limits', async () => {
+    // As an older editor saved it: rules as JSON text, commands as written, no commandType.
+    const rules = JSON.stringify([
+      { label: 'dim', command: 'Dimmer {value}', topic: 'cmnd/{deviceId}/Dimmer' },
+      { above: -1e9, command: '{"brightness": {value}}' },
+    ]);
+    await helper.load(actuatorCommand, harness('actuator-command', { rules, limits: '{"min":0,"max":100}', limitMode: 'clamp' }));
+    const out1 = collect('out1');
+    const n1 = getNode('n1');
+    n1.receive(prediction('lamp', { label: 'dim', value: 150 }));
+    n1.receive(prediction('bulb', { label: 'x', value: 150 }));
+    const [dimmer, bulb] = await out1.next(2);
+    assert.deepEqual([dimmer.topic, dimmer.payload], ['cmnd/lamp/Dimmer', 'Dimmer 100']);
+    assert.deepEqual([bulb.topic, bulb.payload], ['bulb/set', { brightness: 100 }]);
+  });
+
+  it('refuses a prediction whose topic MQTT forbids, with a warning, and goes on with the others', async () => {
+    await helper.load(actuatorCommand, harness('actuator-command', { rules: [{ label: 'on', commandType: 'text', command: 'ON' }] }));
+    const out1 = collect('out1');
+    const out2 = collect('out2');
+    const n1 = getNode('n1');
+    n1.receive({ payload: [
+      { deviceId: 'bell\u0007', prediction: { label: 'on' } },
+      { deviceId: 'lamp', prediction: { label: 'on' } },
+      { deviceId: 'x\uFFFF', prediction: { label: 'on' } },
+    ] });
+    const outcomes = await out2.next(3);
+    assert.deepEqual(outcomes.map((m) => [m.payload.status, m.payload.detail]), [['refused', 'topic'], ['sent', 'rule 1: label "on"'], ['refused', 'topic']]);
+    assert.equal(outcomes[0].error.code, 'topic');
+    const [command] = await out1.next(1);
+    assert.equal(command.topic, 'lamp/set');
+    await settle();
+    assert.equal(out1.messages.length, 1);
+    const warned = (n1.warn as any).getCalls().map((c: any) => String(c.args[0]));
+    assert.equal(warned.filter((w: string) => /U\+0007|U\+FFFF/.test(w)).length, 2, warned.join('\n'));
+  });
+
   it('payload ack: a reply with the correlation id acks; silence retries with the same correlation, then times out', async () => {
     await helper.load(
       actuatorCommand,
