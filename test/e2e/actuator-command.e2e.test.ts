@@ -135,6 +135,46 @@ describe('e2e: actuator-command with real brokers and simulated devices', functi
     });
   });
 
+  describe('mosquitto: a topic MQTT forbids never costs the broker connection (#27)', function () {
+    let broker: Awaited<ReturnType<typeof startMosquitto>>;
+    let red: NodeRedProcess;
+    let observer: Client;
+
+    before(async () => {
+      broker = await startMosquitto();
+      red = await NodeRedProcess.start();
+      await red.deploy(actuatorFlow(broker.port, '4', { ack: 'none', rules: [{ label: 'on', commandType: 'text', command: 'ON' }] }, 'unused/reply'));
+      observer = await mqttClient(broker.url);
+      await observer.client.subscribeAsync(['outcomes', 'dev/#'], { qos: 1 });
+    });
+    after(async () => {
+      await observer?.end();
+      await red?.dispose();
+      await broker?.close();
+    });
+
+    it('refuses the commands whose topic holds U+0007 or U+FFFF (detail "topic"); other devices\' commands keep arriving', async () => {
+      await predictUntilSeen(observer, 'warm-up');
+      const devices = ['lamp-a', 'bell\u0007', 'lamp-b', 'x\uFFFF', 'lamp-c'];
+      for (const deviceId of devices) {
+        await observer.client.publishAsync('predictions', JSON.stringify({ deviceId, prediction: { label: 'on', confidence: 1 } }), { qos: 1 });
+      }
+      const outcomeOf = (deviceId: string) => observer.json('outcomes').find((o) => o.deviceId === deviceId);
+      await observer.waitFor(() => devices.every((d) => outcomeOf(d) !== undefined), 15000, 'an outcome for every device');
+      await observer.waitFor(() => ['a', 'b', 'c'].every((x) => observer.received.some((m) => m.topic === `dev/lamp-${x}/set`)), 15000, 'the good commands');
+      assert.deepEqual(devices.map((d) => [outcomeOf(d).status, outcomeOf(d).detail.split(':')[0]]), [
+        ['sent', 'rule 1'],
+        ['refused', 'topic'],
+        ['sent', 'rule 1'],
+        ['refused', 'topic'],
+        ['sent', 'rule 1'],
+      ]);
+      for (const m of observer.received.filter((m) => m.topic.startsWith('dev/'))) assert.equal(m.payload.toString(), 'ON');
+      assert.deepEqual(red.logs.filter((line) => /Disconnected from broker/i.test(line)), [], 'the connection was never lost');
+      assert.equal(red.logs.filter((line) => /\[warn\].*topic .*(U\+0007|U\+FFFF)/.test(line)).length, 2, 'one warning each');
+    });
+  });
+
   describe('restart with persist: a pending command is retried or times out, never forgotten', function () {
     let broker: Broker;
     let red: NodeRedProcess;

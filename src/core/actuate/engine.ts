@@ -332,7 +332,7 @@ export class ActuatorEngine {
     const built = this.buildCommand(deviceId, prediction, match.rule);
     if (!built.ok) {
       // Never published: a broker drops the connection (every device's commands) over a topic it refuses.
-      if (built.detail === 'topic') this.warn(out, 'topic-refused', `${deviceId}: ${built.message}`);
+      if (built.detail === 'topic') this.warn(out, 'topic-refused', `${quoted(deviceId)}: ${built.message}`);
       return this.refuse(out, deviceId, built.detail, built.message);
     }
     // Never clamped into range: a NaN or an infinity means the prediction is broken, not large.
