@@ -390,11 +390,12 @@ export class ActuatorEngine {
       ['replyTopic', replyTopic?.value],
     ] as const) {
       const problem = value === undefined ? undefined : topicProblem(value);
-      if (problem) return { ok: false, detail: 'topic', message: `${name} ${quoted(value!)} ${problem}` };
+      if (problem) return { ok: false, detail: 'topic', message: `${name} ${quoted(value ?? '')} ${problem}` };
     }
     const command = renderCommand(rule.command, vars, limits, limitMode);
     if (!command.ok) return command;
-    const built = { ok: true as const, topic: topic.value, command: command.value, clamped: [...topic.clamped, ...command.clamped] };
+    const clamped = [...topic.clamped, ...(replyTopic?.clamped ?? []), ...command.clamped];
+    const built = { ok: true as const, topic: topic.value, command: command.value, clamped };
     return replyTopic ? { ...built, replyTopic: replyTopic.value } : built;
   }
 

@@ -17,7 +17,7 @@ export interface Range {
 /** `{ min, max }` for every numeric field, or one range per field (by key name or dotted path). */
 export type Limits = { kind: 'every-number'; range: Range } | { kind: 'per-field'; fields: Map<string, Range> };
 
-/** What a rule sends: an object (templated deeply) or a string (a bare `"{value}"` becomes the number). */
+/** What a rule sends: an object (a JSON command, filled string by string) or a string (a text command; exactly `"{value}"` sends the number). */
 export type CommandTemplate = string | JsonObject;
 
 export interface ActuatorRule {
