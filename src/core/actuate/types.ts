@@ -70,7 +70,7 @@ export interface OutcomeEffect {
   error?: { code: string; message: string };
 }
 
-export type WarnCode = 'late-reply' | 'bad-reply' | 'own-command' | 'override-dropped';
+export type WarnCode = 'late-reply' | 'bad-reply' | 'reply-topic' | 'own-command' | 'override-dropped';
 
 /** For `node.warn`: `code` is stable (an i18n key suffix), `message` a readable English default. */
 export interface WarnEffect {
