@@ -545,11 +545,9 @@ export class ActuatorEngine {
   private handleReply(pending: PendingCommand, topic: unknown, payload: unknown, out: ActuatorEffect[]): void {
     // Only where the device was told to reply: a reply anywhere else is someone else's word.
     if (topic !== pending.replyTopic) {
-      this.warn(
-        out,
-        'reply-topic',
-        `ignored a reply for ${pending.correlationId} on ${topic === undefined ? 'no topic' : quoted(topic)}: the device was told to reply on ${quoted(pending.replyTopic)}`,
-      );
+      const where = topic === undefined ? 'no topic' : quoted(topic);
+      const told = quoted(pending.replyTopic);
+      this.warn(out, 'reply-topic', `ignored a reply for ${pending.correlationId} on ${where}: the device was told to reply on ${told}`);
       return;
     }
     const reply = readReply(payload);
@@ -739,7 +737,8 @@ function readSnapshotPending(raw: unknown): PendingCommand | undefined {
 
 /** Token and topic of a stored command's reply; snapshots older than reply tokens gave the device the public id. */
 function readSnapshotReply(raw: Record<string, unknown>, pending: PendingCommand): { token: string; topic: string } | undefined {
-  if ('replyToken' in raw) {
+  // Every command of a newer snapshot has a rule key; one with a token has its reply topic too.
+  if ('ruleKey' in raw || 'replyToken' in raw) {
     const { replyToken, replyTopic } = raw;
     return typeof replyToken === 'string' && replyToken !== '' && typeof replyTopic === 'string'
       ? { token: replyToken, topic: replyTopic }
