@@ -58,3 +58,10 @@ export function onlyCommand(effects: ActuatorEffect[]): CommandEffect {
   assert.equal(commands.length, 1, `expected one command, got ${JSON.stringify(commands)}`);
   return commands[0];
 }
+
+/** The reply a device sends for a command, on the topic and with the correlation it was given. */
+export function replyTo(command: CommandEffect, ok = true): { topic: unknown; payload: Record<string, unknown>; correlationData?: Buffer } {
+  if (command.correlationData) return { topic: command.responseTopic, correlationData: command.correlationData, payload: { ok } };
+  const payload = command.payload as Record<string, unknown>;
+  return { topic: payload.replyTo, payload: { correlationId: payload.correlationId, ok } };
+}

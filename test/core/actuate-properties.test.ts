@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ActuatorEngine, type ActuatorEffect, type CommandEffect, type JsonValue, type Outcome } from '../../src/core/actuate';
+import {
+  ActuatorEngine,
+  type ActuatorConfig,
+  type ActuatorEffect,
+  type CommandEffect,
+  type JsonValue,
+  type Outcome,
+} from '../../src/core/actuate';
 import { runs } from '../helpers/fuzz';
 import { configOf, outcomesOf, prediction, sequentialIds } from './actuate-helpers';
 
@@ -93,13 +100,44 @@ const dtArb = fc.oneof(
 );
 const deviceArb = fc.constantFrom(...DEVICES);
 
+/** A reply as anyone on the broker could send it: any topic, any correlation, or a copy of an earlier one. */
+interface ReplyEvent {
+  kind: 'reply';
+  dt: number;
+  pick: number;
+  ok: boolean;
+  viaCorrelationData: boolean;
+  /** Where it comes from: where the device was told to reply, another command's reply topic, or elsewhere. */
+  topic: 'right' | 'other-command' | 'command-topic' | 'random' | 'none';
+  /** What it carries: the token the device was given, the public id from the outcomes, or made up. */
+  correlation: 'token' | 'public' | 'random';
+  /** A QoS 1 redelivery: an earlier reply message again, unchanged. */
+  duplicate: boolean;
+}
+
+/** A config change made while the node was down (a redeploy): tightened limits, a rule gone, a schema. */
+interface ConfigChange {
+  limits: unknown;
+  commandSchema: unknown;
+  dropRule: number | undefined;
+}
+
 type Event =
-  | { kind: 'predict'; dt: number; device: string; label?: string | number; value?: number; confidence?: number }
-  | { kind: 'reply'; dt: number; pick: number; ok: boolean; viaCorrelationData: boolean }
+  | {
+      kind: 'predict';
+      dt: number;
+      device: string;
+      label?: string | number;
+      value?: number;
+      confidence?: number;
+      /** The message also carries a reply's correlation (inherited from the sensor's MQTT 5 publish). */
+      inherit?: { pick: number; viaCorrelationData: boolean };
+    }
+  | ReplyEvent
   | { kind: 'state'; dt: number; device: string; echo: boolean }
   | { kind: 'override'; dt: number; device: string; untilOffset: number }
   | { kind: 'tick'; dt: number }
-  | { kind: 'restart'; dt: number }
+  | { kind: 'restart'; dt: number; change?: ConfigChange }
   | { kind: 'garbage'; dt: number };
 
 const eventArb: fc.Arbitrary<Event> = fc.oneof(
@@ -113,18 +151,22 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
         label: fc.constantFrom<string | number>('a', 'b', '1', 1, 'zzz'),
         value: valueArb,
         confidence: fc.oneof(fc.double({ min: 0, max: 1 }), fc.constant(Number.NaN)),
+        inherit: fc.record({ pick: fc.nat(), viaCorrelationData: fc.boolean() }),
       },
       { requiredKeys: ['kind', 'dt', 'device'] },
     ),
   },
   {
-    weight: 2,
+    weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('reply' as const),
       dt: dtArb,
       pick: fc.nat(),
       ok: fc.boolean(),
       viaCorrelationData: fc.boolean(),
+      topic: fc.oneof({ weight: 2, arbitrary: fc.constant('right' as const) }, fc.constantFrom('other-command', 'command-topic', 'random', 'none')),
+      correlation: fc.oneof({ weight: 2, arbitrary: fc.constant('token' as const) }, fc.constantFrom('public', 'random')),
+      duplicate: fc.boolean(),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('state' as const), dt: dtArb, device: deviceArb, echo: fc.boolean() }) },
@@ -138,7 +180,17 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('tick' as const), dt: dtArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const), dt: dtArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      {
+        kind: fc.constant('restart' as const),
+        dt: dtArb,
+        change: fc.record({ limits: limitsArb, commandSchema: schemaArb, dropRule: fc.option(fc.nat(), { nil: undefined }) }),
+      },
+      { requiredKeys: ['kind', 'dt'] },
+    ),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('garbage' as const), dt: dtArb }) },
 );
 
@@ -181,13 +233,49 @@ function assertSatisfiesSchema(payload: JsonValue, schema: unknown): void {
   if (text?.includes('"const":"ON"')) assert.notEqual(payload, 'ON', 'schema: ON is not allowed');
 }
 
+/** The token and topic a command's device was given to reply with (`payload` and `mqtt5` ack). */
+function replyInfo(command: CommandEffect): { token: string; topic: string } | undefined {
+  if (command.correlationData && command.responseTopic) {
+    return { token: command.correlationData.toString('utf8'), topic: command.responseTopic };
+  }
+  const payload = command.payload;
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined;
+  const { correlationId, replyTo } = payload;
+  return typeof correlationId === 'string' && typeof replyTo === 'string' ? { token: correlationId, topic: replyTo } : undefined;
+}
+
+/** The correlation a message carries, read as the engine reads it (correlation data first). */
+function tokenIn(msg: Record<string, unknown>): string | undefined {
+  if (Buffer.isBuffer(msg.correlationData)) return msg.correlationData.toString('utf8');
+  const payload = msg.payload as Record<string, unknown> | undefined;
+  return typeof payload?.correlationId === 'string' ? payload.correlationId : undefined;
+}
+
+/** What the scenarios exercised, over all runs: each kind must have happened, or the oracles checked nothing. */
+const seen = { repliedAcks: 0, wrongTopicIgnored: 0, endedAfterRestart: 0, inheritedPredictions: 0 };
+
+/** Compiled commandSchemas by their JSON: compiling one takes milliseconds, and the generated ones are few. */
+const validators = new Map<string, ActuatorConfig['validateCommand']>();
+
+/** `configOf`, compiling each distinct commandSchema only once. */
+function cachedConfigOf(raw: Record<string, unknown>): ActuatorConfig {
+  const { commandSchema, ...rest } = raw;
+  const config = configOf(rest);
+  if (commandSchema === undefined) return config;
+  const key = JSON.stringify(commandSchema);
+  if (!validators.has(key)) validators.set(key, configOf({ ...rest, commandSchema }).validateCommand);
+  return { ...config, validateCommand: validators.get(key) };
+}
+
 function isImmediate(outcome: Outcome): boolean {
   return IMMEDIATE.has(outcome.status);
 }
 
 /** Runs a whole scenario, checking the per-step properties; returns what the final checks need. */
-function runScenario(raw: Record<string, unknown>, events: Event[]): void {
-  const config = configOf(raw);
+function runScenario(initial: Record<string, unknown>, events: Event[]): void {
+  /** The config in force: a restart may change it. */
+  let raw = initial;
+  let config = cachedConfigOf(raw);
   const ids = sequentialIds();
   let engine = new ActuatorEngine(config, ids);
   let now = T0;
@@ -196,6 +284,35 @@ function runScenario(raw: Record<string, unknown>, events: Event[]): void {
   const finals = new Map<string, number>(); // correlation → final outcomes seen
   const correlations: string[] = [];
   const lastPayload = new Map<string, JsonValue>(); // device → last command payload
+  const ruleOf = new Map<string, unknown>(); // correlation → the rule (as configured) that made it
+  const replyOf = new Map<string, { token: string; topic: string }>(); // correlation → what its device was told
+  const replies: Array<Record<string, unknown>> = []; // every reply message so far, for redelivery
+
+  const replyMessage = (event: ReplyEvent): Record<string, unknown> => {
+    // Mostly a command still waiting for its reply, sometimes any earlier one (a late reply).
+    const waiting = correlations.filter((c) => replyOf.has(c) && !finals.has(c));
+    const from = event.pick % 4 === 0 || waiting.length === 0 ? correlations : waiting;
+    const id = from.length > 0 ? from[event.pick % from.length] : undefined;
+    const info = id === undefined ? undefined : replyOf.get(id);
+    const correlation = {
+      token: info?.token ?? id ?? 'never-sent',
+      public: id ?? 'never-sent',
+      random: `made-up-${event.pick}`,
+    }[event.correlation];
+    const others = [...replyOf.values()].filter((reply) => reply.topic !== info?.topic);
+    const topic = {
+      right: info?.topic,
+      'other-command': others.length > 0 ? others[event.pick % others.length].topic : 'elsewhere/reply',
+      'command-topic': id === undefined ? undefined : firstSend.get(id)?.topic,
+      random: `random/${event.pick % 7}`,
+      none: undefined,
+    }[event.topic];
+    const msg: Record<string, unknown> = event.viaCorrelationData
+      ? { correlationData: Buffer.from(correlation), payload: { ok: event.ok } }
+      : { payload: { correlationId: correlation, ok: event.ok, detail: 'x' } };
+    if (topic !== undefined) msg.topic = topic;
+    return msg;
+  };
 
   const observe = (effects: ActuatorEffect[], at: number): void => {
     for (const effect of effects) {
@@ -207,6 +324,9 @@ function runScenario(raw: Record<string, unknown>, events: Event[]): void {
           assert.ok(!firstSend.has(id), `correlation ${id} reused for a new command`);
           firstSend.set(id, effect);
           correlations.push(id);
+          ruleOf.set(id, (raw.rules as unknown[])[Number(/^rule (\d+)/.exec(effect.command.reason)![1]) - 1]);
+          const reply = replyInfo(effect);
+          if (reply) replyOf.set(id, reply);
           const times = sentAt.get(effect.command.deviceId) ?? [];
           times.push(at);
           sentAt.set(effect.command.deviceId, times);
@@ -219,18 +339,40 @@ function runScenario(raw: Record<string, unknown>, events: Event[]): void {
           assert.deepEqual(effect.command, original.command);
           assert.equal(finals.get(id) ?? 0, 0, `retry after the final outcome of ${id}`);
           assert.notEqual(config.ack, 'none');
+          // A command re-sent after a restart is still allowed by its rule under the current config.
+          assert.ok(
+            // By content: two rules alike are one rule, whatever their prototype.
+            (raw.rules as unknown[]).some((rule) => JSON.stringify(rule) === JSON.stringify(ruleOf.get(id))),
+            `${id} re-sent though its rule is gone`,
+          );
         }
       } else if (effect.kind === 'outcome' && FINAL.has(effect.payload.status)) {
         const id = effect.payload.correlationId;
         assert.ok(id !== null && firstSend.has(id), `final outcome for unknown ${id}`);
         finals.set(id, (finals.get(id) ?? 0) + 1);
         assert.equal(finals.get(id), 1, `second final outcome for ${id}`);
+        // (6) Only the device's word acks: its genuine reply, or (ack: state) its reported state.
+        if (effect.payload.status === 'acked' || effect.payload.status === 'nacked') {
+          if (effect.payload.detail === 'state' && config.ack === 'state' && cause?.kind === 'state') continue;
+          const expected = replyOf.get(id);
+          assert.ok(cause?.kind === 'reply' && expected, `${id} ${effect.payload.status} by ${cause?.kind ?? 'a timer'}`);
+          assert.equal(cause.msg.topic, expected.topic, `${id} acked by a reply on another topic`);
+          assert.equal(tokenIn(cause.msg), expected.token, `${id} acked by a reply without its token`);
+          seen.repliedAcks += 1;
+        } else if (['rule', 'limits', 'schema'].includes(effect.payload.detail)) {
+          seen.endedAfterRestart += 1;
+        }
+      } else if (effect.kind === 'warn' && effect.code === 'reply-topic') {
+        seen.wrongTopicIgnored += 1;
       }
     }
   };
+  /** The input being handled, for the ack oracle. */
+  let cause: { kind: Event['kind']; msg: Record<string, unknown> } | undefined;
 
   /** What the node's timer does: tick at each deadline that has come. */
   const runTimers = (): void => {
+    cause = undefined;
     for (let deadline = engine.nextDeadline(); deadline !== undefined && deadline <= now; deadline = engine.nextDeadline()) {
       observe(engine.tick(deadline), deadline);
     }
@@ -239,10 +381,21 @@ function runScenario(raw: Record<string, unknown>, events: Event[]): void {
   for (const event of events) {
     now += event.dt;
     runTimers();
+    cause = undefined;
     switch (event.kind) {
       case 'predict': {
-        const { device, label, value, confidence } = event;
-        const effects = engine.handle(prediction(device, { label, value, confidence }), now);
+        const { device, label, value, confidence, inherit } = event;
+        const msg: Record<string, unknown> = prediction(device, { label, value, confidence });
+        if (inherit && correlations.length > 0) {
+          const id = correlations[correlations.length - 1 - (inherit.pick % Math.min(3, correlations.length))];
+          const token = replyOf.get(id)?.token ?? id;
+          if (inherit.viaCorrelationData) msg.correlationData = Buffer.from(token);
+          else Object.assign(msg.payload as object, { correlationId: token, ok: true });
+          msg.topic = replyOf.get(id)?.topic;
+          seen.inheritedPredictions += 1;
+        }
+        cause = { kind: 'predict', msg };
+        const effects = engine.handle(msg, now);
         observe(effects, now);
         // (3) exactly one immediate outcome; a new command exactly when it says sent, with its correlation.
         const immediate = outcomesOf(effects).filter(isImmediate);
@@ -254,12 +407,9 @@ function runScenario(raw: Record<string, unknown>, events: Event[]): void {
         break;
       }
       case 'reply': {
-        // Mostly one of the latest commands (likely still waiting), sometimes any earlier one (a late reply).
-        const recent = event.pick % 4 === 0 ? correlations.length : Math.min(3, correlations.length);
-        const id = recent > 0 ? correlations[correlations.length - 1 - (event.pick % recent)] : 'never-sent';
-        const msg = event.viaCorrelationData
-          ? { correlationData: Buffer.from(id), payload: { ok: event.ok } }
-          : { payload: { correlationId: id, ok: event.ok, detail: 'x' } };
+        const msg = event.duplicate && replies.length > 0 ? replies[event.pick % replies.length] : replyMessage(event);
+        replies.push(msg);
+        cause = { kind: 'reply', msg };
         const effects = engine.handle(msg, now);
         observe(effects, now);
         // (5) a reply yields no outcome of its own, and never a command.
@@ -274,6 +424,7 @@ function runScenario(raw: Record<string, unknown>, events: Event[]): void {
           fields !== null && typeof fields === 'object' && !Array.isArray(fields)
             ? { topic: `state/${event.device}`, payload: { ...fields, deviceId: event.device } }
             : { topic: `stat/${event.device}/POWER`, payload: fields };
+        cause = { kind: 'state', msg };
         const effects = engine.handle(msg, now);
         observe(effects, now);
         if (config.ack === 'state') assert.equal(outcomesOf(effects).filter(isImmediate).length, 0);
@@ -294,6 +445,12 @@ function runScenario(raw: Record<string, unknown>, events: Event[]): void {
       }
       case 'restart': {
         const stored = JSON.parse(JSON.stringify(engine.snapshot())) as unknown;
+        if (event.change) {
+          const rules = [...(raw.rules as unknown[])];
+          if (event.change.dropRule !== undefined && rules.length > 1) rules.splice(event.change.dropRule % rules.length, 1);
+          raw = { ...raw, rules, limits: event.change.limits, commandSchema: event.change.commandSchema };
+          config = cachedConfigOf(raw);
+        }
         engine = ActuatorEngine.restore(config, stored, ids, now);
         break;
       }
@@ -307,6 +464,7 @@ function runScenario(raw: Record<string, unknown>, events: Event[]): void {
   }
 
   // (4) Ticking far enough ends every command sent with an ack mode, exactly once.
+  cause = undefined;
   for (let round = 0; round <= config.retries + 1 && engine.nextDeadline() !== undefined; round++) {
     now = Math.max(now, engine.nextDeadline() ?? now) + 1e9;
     observe(engine.tick(now), now);
@@ -327,11 +485,12 @@ function runScenario(raw: Record<string, unknown>, events: Event[]): void {
 }
 
 describe('actuate properties', () => {
-  it('holds limits, cooldown, one immediate outcome per prediction, one final outcome per acked command', () => {
+  it('holds limits, cooldown, one immediate outcome per prediction, one final outcome per command; only genuine replies ack; re-sends obey the current config', () => {
     fc.assert(
       fc.property(configArb, fc.array(eventArb, { minLength: 5, maxLength: 80, size: 'medium' }), (raw, events) => runScenario(raw, events)),
       { numRuns: runs(400, 5000) },
     );
+    for (const [kind, count] of Object.entries(seen)) assert.ok(count > 0, `no scenario had ${kind}`);
   });
 
   it('follows the hysteresis latch of an above rule exactly', () => {

@@ -11,6 +11,7 @@ import {
   onlyOutcome,
   outcomesOf,
   prediction,
+  replyTo,
   sequentialIds,
   warningsOf,
 } from './actuate-helpers';
@@ -230,14 +231,14 @@ describe('actuate engine', () => {
 
     it('onChangeOnly suppresses the command last sent to the device, and allows it again after a failure', () => {
       const engine = engineFor({ rules: onOffRules, onChangeOnly: true, ack: 'payload', ackTimeout: 100 });
-      assert.equal(onlyOutcome(engine.handle(prediction('lamp', { label: 'on' }), T0)).status, 'sent');
+      const first = onlyCommand(engine.handle(prediction('lamp', { label: 'on' }), T0));
       // Same wish while the first is still pending: nothing new to say, nothing superseded.
       assert.equal(onlyOutcome(engine.handle(prediction('lamp', { label: 'on' }), T0 + 1)).detail, 'unchanged');
-      engine.handle({ payload: { correlationId: 'c1', ok: true } }, T0 + 2);
+      assert.equal(onlyOutcome(engine.handle(replyTo(first), T0 + 2)).status, 'acked');
       assert.equal(onlyOutcome(engine.handle(prediction('lamp', { label: 'on' }), T0 + 3)).detail, 'unchanged');
       assert.equal(onlyOutcome(engine.handle(prediction('other', { label: 'on' }), T0 + 3)).status, 'sent');
-      assert.equal(onlyOutcome(engine.handle(prediction('lamp', { label: 'off' }), T0 + 4)).status, 'sent');
-      engine.handle({ payload: { correlationId: 'c3', ok: false, detail: 'busy' } }, T0 + 5);
+      const off = onlyCommand(engine.handle(prediction('lamp', { label: 'off' }), T0 + 4));
+      assert.equal(onlyOutcome(engine.handle(replyTo(off, false), T0 + 5)).status, 'nacked');
       const again = onlyOutcome(engine.handle(prediction('lamp', { label: 'off' }), T0 + 6));
       assert.equal(again.status, 'sent', 'nacked: the same wish may go out again');
     });
@@ -322,8 +323,10 @@ describe('actuate engine', () => {
       const [refusal] = bad;
       assert.ok(refusal.kind === 'outcome');
       assert.match(refusal.error?.message ?? '', /command\/level must be integer/);
-      const good = engine.handle(prediction('d', { label: 'set', value: 99 }), T0);
-      assert.deepEqual(onlyCommand(good).payload, { level: 5, mode: 'set', correlationId: 'c1', replyTo: 'd/set/reply' });
+      const good = onlyCommand(engine.handle(prediction('d', { label: 'set', value: 99 }), T0));
+      const { correlationId, ...rest } = good.payload as Record<string, unknown>;
+      assert.deepEqual(rest, { level: 5, mode: 'set', replyTo: 'd/set/reply' });
+      assert.equal(typeof correlationId, 'string');
     });
 
     it('refuses predictions whose value is NaN, Infinity or not a number', () => {
@@ -417,8 +420,8 @@ describe('actuate engine', () => {
     it('reads JSON text and Buffer payloads (an mqtt in without JSON parsing)', () => {
       const engine = engineFor({ rules: [{ label: 'a', command: 'ON' }], ack: 'mqtt5' });
       const text = JSON.stringify({ deviceId: 'x', prediction: { label: 'a' } });
-      assert.equal(onlyOutcome(engine.handle({ payload: text }, T0)).status, 'sent');
-      const reply = engine.handle({ correlationData: Buffer.from('c1'), payload: Buffer.from('{"ok":true}') }, T0);
+      const command = onlyCommand(engine.handle({ payload: text }, T0));
+      const reply = engine.handle({ ...replyTo(command), payload: Buffer.from('{"ok":true}') }, T0);
       assert.equal(onlyOutcome(reply).status, 'acked');
     });
 
@@ -470,10 +473,12 @@ describe('actuate engine', () => {
     it('adds correlationId and replyTo to the command, and acks on the reply', () => {
       const engine = engineFor(config);
       const command = onlyCommand(engine.handle(prediction('lamp', { label: 'on' }), T0));
-      assert.deepEqual(command.payload, { state: 'ON', correlationId: 'c1', replyTo: 'replies/lamp' });
+      const token = (command.payload as Record<string, unknown>).correlationId;
+      assert.deepEqual(command.payload, { state: 'ON', correlationId: token, replyTo: 'replies/lamp' });
+      assert.equal(command.command.correlationId, 'c1');
       assert.equal(command.responseTopic, undefined);
       assert.equal(engine.nextDeadline(), T0 + 1000);
-      const reply = engine.handle({ topic: 'replies/lamp', payload: { correlationId: 'c1', ok: true, detail: 'done' } }, T0 + 10);
+      const reply = engine.handle({ topic: 'replies/lamp', payload: { correlationId: token, ok: true, detail: 'done' } }, T0 + 10);
       assert.deepEqual(reply, [
         { kind: 'outcome', payload: { deviceId: 'lamp', correlationId: 'c1', status: 'acked', detail: 'done' } },
       ]);
@@ -483,16 +488,16 @@ describe('actuate engine', () => {
 
     it('nacks on ok: false, with the reply detail', () => {
       const engine = engineFor(config);
-      engine.handle(prediction('lamp', { label: 'on' }), T0);
-      const nack = engine.handle({ payload: { correlationId: 'c1', ok: false, detail: { reason: 'jammed' } } }, T0 + 1);
+      const first = replyTo(onlyCommand(engine.handle(prediction('lamp', { label: 'on' }), T0)));
+      const nack = engine.handle({ ...first, payload: { ...first.payload, ok: false, detail: { reason: 'jammed' } } }, T0 + 1);
       assert.deepEqual(onlyOutcome(nack), {
         deviceId: 'lamp',
         correlationId: 'c1',
         status: 'nacked',
         detail: '{"reason":"jammed"}',
       });
-      assert.equal(onlyOutcome(engine.handle(prediction('lamp', { label: 'on' }), T0 + 2)).status, 'sent');
-      assert.equal(onlyOutcome(engine.handle({ payload: { correlationId: 'c2', ok: 'false' } }, T0 + 3)).detail, 'nack');
+      const second = replyTo(onlyCommand(engine.handle(prediction('lamp', { label: 'on' }), T0 + 2)));
+      assert.equal(onlyOutcome(engine.handle({ ...second, payload: { ...second.payload, ok: 'false' } }, T0 + 3)).detail, 'nack');
     });
 
     it('retries with the same correlation every ackTimeout, then times out once', () => {
@@ -530,42 +535,42 @@ describe('actuate engine', () => {
     it('acks a reply to a retried command', () => {
       const engine = engineFor(config);
       engine.handle(prediction('lamp', { label: 'on' }), T0);
-      engine.tick(T0 + 1000);
-      assert.equal(onlyOutcome(engine.handle({ payload: { correlationId: 'c1', ok: true } }, T0 + 1001)).status, 'acked');
+      const retry = onlyCommand(engine.tick(T0 + 1000));
+      assert.equal(onlyOutcome(engine.handle(replyTo(retry), T0 + 1001)).status, 'acked');
       assert.deepEqual(engine.tick(T0 + 1e9), []);
     });
 
     it('ignores a late or unknown reply with a warning, and no outcome', () => {
       const engine = engineFor({ ...config, retries: 0 });
-      engine.handle(prediction('lamp', { label: 'on' }), T0);
+      const reply = replyTo(onlyCommand(engine.handle(prediction('lamp', { label: 'on' }), T0)));
       engine.tick(T0 + 1000);
-      const late = engine.handle({ payload: { correlationId: 'c1', ok: true } }, T0 + 1500);
+      const late = engine.handle(reply, T0 + 1500);
       assert.deepEqual(late, [
         { kind: 'warn', code: 'late-reply', message: 'ignored a reply for c1: that command already ended (timeout)' },
       ]);
-      const unknown = engine.handle({ payload: { correlationId: 'zzz', ok: true } }, T0 + 1500);
-      assert.deepEqual(warningsOf(unknown).map((w) => w.message), ['ignored a reply for unknown correlation zzz']);
+      const unknown = engine.handle({ topic: 'replies/lamp', payload: { correlationId: 'zzz', ok: true } }, T0 + 1500);
+      assert.deepEqual(warningsOf(unknown).map((w) => w.message), ['ignored a reply for unknown correlation "zzz"']);
       assert.equal(outcomesOf(unknown).length, 0);
     });
 
     it('warns about a reply without a boolean ok and keeps waiting', () => {
       const engine = engineFor(config);
-      engine.handle(prediction('lamp', { label: 'on' }), T0);
-      const reply = engine.handle({ payload: { correlationId: 'c1', status: 'fine' } }, T0);
+      const { topic, payload } = replyTo(onlyCommand(engine.handle(prediction('lamp', { label: 'on' }), T0)));
+      const reply = engine.handle({ topic, payload: { correlationId: payload.correlationId, status: 'fine' } }, T0);
       assert.deepEqual(warningsOf(reply).map((w) => w.code), ['bad-reply']);
       assert.equal(engine.stats.pending, 1);
     });
 
     it('gives up the pending command of a device when a new one supersedes it', () => {
       const engine = engineFor({ ...config, rules: onOffRules });
-      engine.handle(prediction('lamp', { label: 'on' }), T0);
+      const first = onlyCommand(engine.handle(prediction('lamp', { label: 'on' }), T0));
       const effects = engine.handle(prediction('lamp', { label: 'off' }), T0 + 10);
       assert.deepEqual(
         effects.map((e) => (e.kind === 'outcome' ? Object.values(e.payload).slice(1).join(' ') : 'command')),
         ['c1 timeout superseded', 'command', 'c2 sent rule 2: label "off"'],
       );
       assert.equal(engine.stats.pending, 1);
-      const lateReply = engine.handle({ payload: { correlationId: 'c1', ok: true } }, T0 + 11);
+      const lateReply = engine.handle(replyTo(first), T0 + 11);
       assert.deepEqual(warningsOf(lateReply).map((w) => w.code), ['late-reply']);
     });
 
@@ -597,27 +602,26 @@ describe('actuate engine', () => {
       assert.equal(command.payload, 'ON', 'the payload is untouched');
       assert.equal(command.responseTopic, 'home/lamp/set/reply');
       assert.ok(Buffer.isBuffer(command.correlationData));
-      assert.equal(command.correlationData?.toString('utf8'), 'c1');
-      const reply = engine.handle(
-        { topic: 'home/lamp/set/reply', correlationData: Buffer.from('c1', 'utf8'), payload: { ok: true } },
-        T0 + 5,
-      );
+      const token = command.correlationData.toString('utf8');
+      assert.notEqual(token, 'c1', 'the reply token, not the public command id');
+      const reply = engine.handle({ topic: 'home/lamp/set/reply', correlationData: Buffer.from(token, 'utf8'), payload: { ok: true } }, T0 + 5);
       assert.deepEqual(onlyOutcome(reply), { deviceId: 'lamp', correlationId: 'c1', status: 'acked', detail: 'ok' });
     });
 
     it('nacks, and retries with the same correlationData', () => {
       const engine = engineFor({ rules: [{ label: 'on', command: { state: 'ON' } }], ack: 'mqtt5', retries: 1, ackTimeout: 50 });
-      engine.handle(prediction('lamp', { label: 'on' }), T0);
+      const first = onlyCommand(engine.handle(prediction('lamp', { label: 'on' }), T0));
       const retry = onlyCommand(engine.tick(T0 + 50));
-      assert.equal(retry.correlationData?.toString(), 'c1');
+      assert.deepEqual(retry.correlationData, first.correlationData);
       assert.equal(retry.responseTopic, 'lamp/set/reply');
-      const nack = engine.handle({ correlationData: 'c1', payload: { ok: false, detail: 'locked' } }, T0 + 60);
+      // As a string too (an mqtt in hands correlation data over as a Buffer, a function node may not).
+      const nack = engine.handle({ topic: 'lamp/set/reply', correlationData: first.correlationData!.toString(), payload: { ok: false, detail: 'locked' } }, T0 + 60);
       assert.deepEqual(onlyOutcome(nack), { deviceId: 'lamp', correlationId: 'c1', status: 'nacked', detail: 'locked' });
     });
 
     it('warns about a reply with unknown correlationData', () => {
       const engine = engineFor({ rules: [{ label: 'on', command: 'ON' }], ack: 'mqtt5' });
-      const effects = engine.handle({ correlationData: Buffer.from('nope'), payload: { ok: true } }, T0);
+      const effects = engine.handle({ topic: 'lamp/set/reply', correlationData: Buffer.from('nope'), payload: { ok: true } }, T0);
       assert.deepEqual(warningsOf(effects).map((w) => w.code), ['late-reply']);
       assert.equal(outcomesOf(effects).length, 0);
     });
@@ -736,7 +740,7 @@ describe('actuate engine', () => {
       assert.equal(retry.retry, 1);
       assert.deepEqual(retry.payload, sent.payload);
       assert.deepEqual(retry.command, sent.command);
-      assert.equal(onlyOutcome(restored.handle({ payload: { correlationId: 'c1', ok: true } }, T0 + 1100)).status, 'acked');
+      assert.equal(onlyOutcome(restored.handle(replyTo(retry), T0 + 1100)).status, 'acked');
     });
 
     it('times out a pending command whose deadline passed while the node was down', () => {
@@ -762,20 +766,28 @@ describe('actuate engine', () => {
       assert.deepEqual(held.map((o) => `${o.correlationId} ${o.status}`), ['c1 timeout', 'after-1 sent']);
     });
 
-    it('drops latches when the rules changed, keeps the rest', () => {
+    it('drops latches when the rules changed, keeps the rest (a pending command of a changed rule ends)', () => {
       const engine = engineFor(config);
       engine.handle(prediction('d', { value: 12 }), T0);
+      engine.handle({ override: { deviceId: 'o', until: T0 + 100_000 } }, T0);
       const restored = restart(engine, { rules: [{ above: 11, command: { level: '{value}' } }] }, T0 + 10);
+      assert.deepEqual(outcomesOf(restored.tick(T0 + 10)).map((o) => `${o.correlationId} ${o.status} ${o.detail}`), ['c1 timeout rule']);
       assert.equal(onlyOutcome(restored.handle(prediction('d', { value: 8 }), T0 + 60_000)).detail, 'no-rule');
-      assert.equal(restored.stats.pending, 1);
+      assert.equal(onlyOutcome(restored.handle(prediction('d', { value: 12 }), T0 + 59_000)).detail, 'cooldown');
+      assert.equal(onlyOutcome(restored.handle(prediction('o', { value: 12 }), T0 + 60_000)).detail, 'override');
     });
 
     it('restores the stored v1 format (fixture), and starts empty from junk', () => {
       const snapshot = fixture('snapshot-v1.json');
       const restored = ActuatorEngine.restore(configOf(config), snapshot, sequentialIds('after-'), T0 + 100);
       assert.equal(restored.stats.pending, 1);
-      assert.equal(onlyOutcome(restored.handle({ payload: { correlationId: 'stored-1', ok: true } }, T0 + 200)).status, 'acked');
+      // Before reply tokens the device was given the public id, and is answered by it on its replyTo.
+      const reply = { topic: 'kitchen/set/reply', payload: { correlationId: 'stored-1', ok: true } };
+      assert.equal(onlyOutcome(restored.handle(reply, T0 + 200)).status, 'acked');
       assert.equal(onlyOutcome(restored.handle(prediction('kitchen', { value: 20 }), T0 + 300)).detail, 'cooldown');
+      // It carries no rule key, and it was written under other rules: it cannot be shown to pass them, so it ends.
+      const again = ActuatorEngine.restore(configOf(config), snapshot, sequentialIds('after-'), T0 + 100);
+      assert.deepEqual(outcomesOf(again.tick(T0 + 100)).map((o) => `${o.correlationId} ${o.status} ${o.detail}`), ['stored-1 timeout rule']);
       const broken = { format: 'iot-ai/actuator-state@1', devices: 'x', pending: [{}, null] };
       for (const junk of [undefined, null, 42, { format: 'other' }, broken]) {
         const fresh = ActuatorEngine.restore(configOf(config), junk, sequentialIds(), T0);

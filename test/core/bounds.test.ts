@@ -146,8 +146,10 @@ describe('bounds: actuator-command engine', () => {
     for (let i = 0; i < 100_000; i++) deep = [deep];
     for (const detail of [10n, deep]) {
       const e = engine();
-      e.handle({ payload: predict('d1') }, NOW);
-      const effects = e.handle({ payload: { correlationId: 'c1', ok: true, detail } }, NOW);
+      const [command] = e.handle({ payload: predict('d1') }, NOW);
+      assert.ok(command.kind === 'command');
+      const { correlationId, replyTo } = command.payload as Record<string, unknown>;
+      const effects = e.handle({ topic: replyTo, payload: { correlationId, ok: true, detail } }, NOW);
       assert.deepEqual(outcomesOf(effects).map((o) => o.status), ['acked']);
     }
   });

@@ -106,9 +106,12 @@ describe('actuator-command node', function () {
     n1.receive(prediction('lamp1', { label: 'on' }));
     const [sent] = await out1.next(1);
     assert.equal(sent.payload.state, 'ON');
-    assert.equal(sent.payload.correlationId, sent.command.correlationId);
     assert.equal(sent.payload.replyTo, 'lamp1/set/reply');
+    // The device replies with the token it was given, which is not the public id of the outcomes.
+    assert.notEqual(sent.payload.correlationId, sent.command.correlationId);
     n1.receive({ topic: 'lamp1/set/reply', payload: { correlationId: sent.command.correlationId, ok: true } });
+    n1.receive({ topic: 'lamp1/other', payload: { correlationId: sent.payload.correlationId, ok: true } });
+    n1.receive({ topic: 'lamp1/set/reply', payload: { correlationId: sent.payload.correlationId, ok: true } });
     const [, acked] = await out2.next(2);
     assert.deepEqual([acked.payload.status, acked.payload.correlationId], ['acked', sent.command.correlationId]);
 
@@ -121,6 +124,30 @@ describe('actuator-command node', function () {
     await settle(400);
     assert.equal(out1.messages.length, 3, 'no more re-sends after the last retry');
     assert.match(lastStatus(getNode('n1'))?.text ?? '', /sent/);
+  });
+
+  it('with persist, writes an acked command to the store at once, not a second later (issue #14 item 5)', async () => {
+    await helper.load(
+      actuatorCommand,
+      harness('actuator-command', { rules: [{ label: 'on', command: { state: 'ON' } }], ack: 'payload', ackTimeout: 60000, persist: 'file' }),
+    );
+    const out1 = collect('out1');
+    const out2 = collect('out2');
+    const n1 = getNode('n1');
+    // The test runtime has no "file" store: Node-RED falls back to its default (memory) store, same calls.
+    const saved = () =>
+      new Promise<{ pending: Array<{ correlationId: string }> }>((resolve, reject) =>
+        n1.context().get('actuatorCommandState', 'file', (err: Error | undefined, value: any) => (err ? reject(err) : resolve(value))),
+      );
+    n1.receive(prediction('lamp', { label: 'on' }));
+    const [sent] = await out1.next(1);
+    await settle(1300); // the periodic save (at most once a second) has written the pending command
+    assert.deepEqual((await saved()).pending.map((p) => p.correlationId), [sent.command.correlationId]);
+    n1.receive({ topic: sent.payload.replyTo, payload: { correlationId: sent.payload.correlationId, ok: true } });
+    const [, acked] = await out2.next(2);
+    assert.equal(acked.payload.status, 'acked');
+    await settle(200);
+    assert.deepEqual((await saved()).pending, [], 'the ack reached the store within 200 ms');
   });
 
   it('an override pauses automatic commands for a device without an outcome of its own', async () => {

@@ -111,11 +111,17 @@ interface FuzzSpec {
   output2?: Check;
   outputs?: number;
   /** Fills in a message just before it is sent, from what the node said so far (e.g. a live correlation). */
-  prepare?: (msg: Msg, seen: { correlationIds: string[] }) => Msg;
+  prepare?: (msg: Msg, seen: Seen) => Msg;
   /** Resolves when the node is ready for input (a model loaded). */
   ready?: () => Promise<void>;
   /** Whether a Catch may see a message that was also finished with done() (a later, asynchronous fault report). */
   lateFaults?: RegExp;
+}
+
+/** What output 1 said so far: the reply tokens devices were given, and where they were told to reply. */
+interface Seen {
+  correlationIds: string[];
+  replyTopics: string[];
 }
 
 interface FuzzReport {
@@ -134,7 +140,7 @@ async function fuzzNode(spec: FuzzSpec): Promise<FuzzReport> {
   const n1 = getNode('n1');
   const problems: string[] = [];
   // Only the last 200 correlation ids, not the messages: those may hold copies of 10 MB values.
-  const seen = { correlationIds: [] as string[] };
+  const seen: Seen = { correlationIds: [], replyTopics: [] };
   const counts = { out1: 0, out2: 0 };
   const codes: Record<string, number> = {};
   const watch = (id: 'out1' | 'out2', check: Check | undefined) =>
@@ -144,9 +150,14 @@ async function fuzzNode(spec: FuzzSpec): Promise<FuzzReport> {
         const code = String(msg.error?.code ?? `${msg.payload?.status}/${msg.payload?.detail}`);
         codes[code] = (codes[code] ?? 0) + 1;
       }
-      if (id === 'out1' && typeof msg.command?.correlationId === 'string') {
-        seen.correlationIds.push(msg.command.correlationId);
-        if (seen.correlationIds.length > 200) seen.correlationIds.shift();
+      // The device's correlation: payload.correlationId (ack payload), not the public msg.command.correlationId.
+      if (id === 'out1' && typeof msg.payload?.correlationId === 'string' && typeof msg.payload?.replyTo === 'string') {
+        seen.correlationIds.push(msg.payload.correlationId);
+        seen.replyTopics.push(msg.payload.replyTo);
+        if (seen.correlationIds.length > 200) {
+          seen.correlationIds.shift();
+          seen.replyTopics.shift();
+        }
       }
       const problem = check?.(msg);
       if (problem !== undefined) problems.push(`${id}: ${problem}`);
@@ -369,13 +380,15 @@ describe('fuzz: every node takes hostile input in the Node-RED runtime', functio
           maxDevices: 200,
         }),
         messages,
-        // A reply names a correlation the node really sent, or a made-up one.
+        // A reply names a correlation the node really sent (mostly on its reply topic), or a made-up one.
         prepare: (msg, seen) => {
           if (!isRecord(msg.payload) || !('$correlation' in msg.payload)) return msg;
           const { $correlation, ...reply } = msg.payload as Msg;
           const known = seen.correlationIds;
-          const correlationId = known.length > 0 && $correlation % 4 !== 0 ? known[$correlation % known.length] : `made-up-${$correlation}`;
-          return { ...msg, payload: { ...reply, correlationId } };
+          if (known.length === 0 || $correlation % 4 === 0) return { ...msg, payload: { ...reply, correlationId: `made-up-${$correlation}` } };
+          const i = $correlation % known.length;
+          const topic = $correlation % 3 === 0 ? msg.topic : seen.replyTopics[i];
+          return { ...msg, topic, payload: { ...reply, correlationId: known[i] } };
         },
         output1: commandShape,
         output2: outcomeShape,

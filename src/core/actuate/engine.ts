@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ActuatorConfig } from './config';
 import {
   looksLikePrediction,
@@ -43,8 +43,11 @@ export type RefusedDetail =
   | 'too-many-devices'
   | 'too-large'
   | 'template';
-/** Details of a `timeout` outcome: why the command was given up. */
-export type TimeoutDetail = 'no-reply' | 'superseded' | 'evicted' | 'override';
+/**
+ * Details of a `timeout` outcome: why the command was given up. `rule`, `limits` and `schema` end a command
+ * restored after a restart that the current config no longer allows (`override` too, when its device is paused).
+ */
+export type TimeoutDetail = 'no-reply' | 'superseded' | 'evicted' | 'override' | 'rule' | 'limits' | 'schema';
 
 export const SNAPSHOT_FORMAT = 'iot-ai/actuator-state@1';
 
@@ -75,7 +78,17 @@ interface DeviceState {
 }
 
 interface PendingCommand {
+  /** The command's public id, in outcomes and `msg.command`. */
   correlationId: string;
+  /**
+   * `payload` and `mqtt5` ack: the secret the device gets to reply with (`payload.correlationId` or the correlation
+   * data): random, and never on output 2, so reading outcomes does not let anyone forge a reply.
+   */
+  replyToken?: string;
+  /** Where the device was told to reply (`replyTo` or the response topic); set exactly when `replyToken` is. */
+  replyTopic?: string;
+  /** Which rule made it (its content and topic template): a restored command is ended when it is gone. */
+  ruleKey?: string;
   deviceId: string;
   topic: string;
   /** As the device receives it (with the ack fields of `payload` mode). */
@@ -93,10 +106,12 @@ interface PendingCommand {
   responseTopic?: string;
   /** `state` ack: command fields reported back so far. */
   confirmed: Set<string>;
+  /** Restored, but the current config no longer allows it: the next tick ends it with this detail. */
+  endDetail?: TimeoutDetail;
 }
 
 export type SnapshotDevice = Omit<DeviceState, 'latches' | 'pendingCorrelationId'> & { id: string; latches: string[] };
-export type SnapshotPending = Omit<PendingCommand, 'confirmed'> & { confirmed: string[] };
+export type SnapshotPending = Omit<PendingCommand, 'confirmed' | 'endDetail'> & { confirmed: string[] };
 
 /** A command that passed every check, about to go out. */
 interface NewCommand {
@@ -105,6 +120,7 @@ interface NewCommand {
   command: JsonValue;
   commandKey: string;
   reason: string;
+  ruleKey: string;
   /** `payload` and `mqtt5` ack only. */
   replyTopic?: string;
   /** Of the `sent` outcome: the reason, plus what was clamped. */
@@ -113,8 +129,17 @@ interface NewCommand {
 
 type Counter = Exclude<keyof ActuatorStats, 'pending'>;
 
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 32);
+}
+
 function rulesKeyOf(rules: readonly ActuatorRule[]): string {
-  return createHash('sha256').update(stableStringify(rules)).digest('hex').slice(0, 32);
+  return hashOf(rules);
+}
+
+/** A rule as it acts: its content and the topic it sends to (the node's topic when it names none). */
+function ruleKeyOf(rule: ActuatorRule, topic: string): string {
+  return hashOf({ rule, topic: rule.topic ?? topic });
 }
 
 /**
@@ -126,9 +151,14 @@ function rulesKeyOf(rules: readonly ActuatorRule[]): string {
  */
 export class ActuatorEngine {
   private readonly devices = new Map<string, DeviceState>();
+  /** By public id (`correlationId`). */
   private readonly pending = new Map<string, PendingCommand>();
-  /** Recently finished correlations, only to tell a late reply from an unknown one in warnings. */
-  private readonly finished = new Map<string, OutcomeStatus>();
+  /** The same commands by the reply token their device was given. */
+  private readonly byToken = new Map<string, PendingCommand>();
+  /** Reply tokens of recently finished commands, only to tell a late reply from an unknown one in warnings. */
+  private readonly finished = new Map<string, { correlationId: string; status: OutcomeStatus }>();
+  /** `ruleKeyOf` of each configured rule, by position. */
+  private readonly ruleKeys: string[];
   /**
    * The latest `lastSentAt` among forgotten devices: a device without state is held to it for cooldown, so
    * forgetting a device never lets a command through early, even if the clock steps back.
@@ -152,6 +182,7 @@ export class ActuatorEngine {
     private readonly deps: ActuatorDeps,
   ) {
     this.topicCooldowns = new TopicCooldowns(config.cooldown, config.maxDevices);
+    this.ruleKeys = config.rules.map((rule) => ruleKeyOf(rule, config.topic));
   }
 
   /** One input message: a prediction (or an array of them), a reply, a state report or an override. */
@@ -171,30 +202,32 @@ export class ActuatorEngine {
       this.refuse(out, null, 'too-large', `${payload.length} items in one message is over the ${MAX_ITEMS_PER_MESSAGE}-item limit`);
       return out;
     }
-    if (isPlainObject(payload) && 'replyTo' in payload && 'correlationId' in payload && !('ok' in payload)) {
-      this.warn(out, 'own-command', 'ignored a command this node sent (is output 1 wired back to the input?)');
-      return out;
-    }
-    const correlationId = readCorrelation(input, payload);
-    const pending = correlationId === undefined ? undefined : this.pending.get(correlationId);
-    if (pending) {
-      this.handleReply(pending, payload, out);
-      return out;
-    }
+    // A prediction is a prediction whatever else it carries: a sensor's MQTT 5 correlation data travels with it
+    // through ingest, window and predict, and must not make it pass for a reply.
     if (looksLikePrediction(payload) || (Array.isArray(payload) && payload.some(looksLikePrediction))) {
       for (const item of Array.isArray(payload) ? payload : [payload]) {
         this.handlePrediction(readPrediction(item), now, out);
       }
       return out;
     }
-    if (correlationId !== undefined && (input.correlationData !== undefined || readReply(payload) !== undefined)) {
-      const status = this.finished.get(correlationId);
+    if (isPlainObject(payload) && 'replyTo' in payload && 'correlationId' in payload && !('ok' in payload)) {
+      this.warn(out, 'own-command', 'ignored a command this node sent (is output 1 wired back to the input?)');
+      return out;
+    }
+    const token = readCorrelation(input, payload);
+    const pending = token === undefined ? undefined : this.byToken.get(token);
+    if (pending) {
+      this.handleReply(pending, input.topic, payload, out);
+      return out;
+    }
+    if (token !== undefined && (input.correlationData !== undefined || readReply(payload) !== undefined)) {
+      const ended = this.finished.get(token);
       this.warn(
         out,
         'late-reply',
-        status
-          ? `ignored a reply for ${correlationId}: that command already ended (${status})`
-          : `ignored a reply for unknown correlation ${correlationId}`,
+        ended
+          ? `ignored a reply for ${ended.correlationId}: that command already ended (${ended.status})`
+          : `ignored a reply for unknown correlation ${quoted(token)}`,
       );
       return out;
     }
@@ -210,6 +243,10 @@ export class ActuatorEngine {
   tick(now: number): ActuatorEffect[] {
     const out: ActuatorEffect[] = [];
     for (const pending of [...this.pending.values()]) {
+      if (pending.endDetail !== undefined) {
+        this.finish(pending, 'timeout', pending.endDetail, out);
+        continue;
+      }
       if (pending.deadline > now) continue;
       // After a restart with `ack: none` nobody would answer a retry: only the timeout is left.
       if (pending.attempt < this.config.retries && this.config.ack !== 'none') {
@@ -249,7 +286,7 @@ export class ActuatorEngine {
         ...(device.lastCommandKey !== undefined && { lastCommandKey: device.lastCommandKey }),
         ...(device.overrideUntil !== undefined && { overrideUntil: device.overrideUntil }),
       })),
-      pending: [...this.pending.values()].map((p) => ({
+      pending: [...this.pending.values()].map(({ endDetail: _ending, ...p }) => ({
         ...p,
         payload: cloneJson(p.payload),
         command: cloneJson(p.command),
@@ -265,7 +302,9 @@ export class ActuatorEngine {
   /**
    * An engine carrying on from a snapshot (possibly taken under an older config). Cooldowns, overrides and
    * pending commands survive; a pending command keeps its deadline (capped at `now + ackTimeout`), so the next
-   * `tick` retries it or times it out. Anything unreadable in the snapshot is skipped.
+   * `tick` retries it or times it out — unless the current config no longer allows it (its rule is gone or
+   * changed, the limits or the schema refuse it, its device is overridden): then the next `tick` ends it
+   * (`timeout` with that reason) without sending it again. Anything unreadable in the snapshot is skipped.
    */
   static restore(config: ActuatorConfig, snapshot: unknown, deps: ActuatorDeps, now: number): ActuatorEngine {
     const engine = new ActuatorEngine(config, deps);
@@ -293,6 +332,7 @@ export class ActuatorEngine {
       if (isFiniteNumber(raw.overrideUntil) && raw.overrideUntil > now) device.overrideUntil = raw.overrideUntil;
       engine.devices.set(id, device);
     }
+    const rulesUnchanged = snapshot.rulesKey === rulesKeyOf(config.rules);
     for (const raw of Array.isArray(snapshot.pending) ? snapshot.pending : []) {
       const pending = readSnapshotPending(raw);
       if (!pending) continue;
@@ -304,11 +344,39 @@ export class ActuatorEngine {
         engine.devices.set(pending.deviceId, device);
       }
       const earlier = device.pendingCorrelationId ? engine.pending.get(device.pendingCorrelationId) : undefined;
-      if (earlier) engine.pending.delete(earlier.correlationId);
+      if (earlier) engine.forget(earlier);
+      const refusal = engine.recheck(pending, device, rulesUnchanged, now);
+      if (refusal !== undefined) {
+        pending.endDetail = refusal;
+        pending.deadline = now;
+      }
       device.pendingCorrelationId = pending.correlationId;
-      engine.pending.set(pending.correlationId, pending);
+      engine.remember(pending);
     }
     return engine;
+  }
+
+  /** Why the current config would not send a restored command again, or undefined when it would. */
+  private recheck(pending: PendingCommand, device: DeviceState, rulesUnchanged: boolean, now: number): TimeoutDetail | undefined {
+    const { config } = this;
+    // Snapshots written before rule keys existed can only tell whether the rules changed at all.
+    const ruleKept = pending.ruleKey !== undefined ? this.ruleKeys.includes(pending.ruleKey) : rulesUnchanged;
+    if (!ruleKept) return 'rule';
+    // Never re-clamped: a clamped value is a different command from the one the device may already have.
+    if (!applyLimits(pending.command, config.limits, 'refuse').ok) return 'limits';
+    if (config.validateCommand?.(pending.command) !== undefined) return 'schema';
+    if (isOverridden(device, now)) return 'override';
+    return undefined;
+  }
+
+  private remember(pending: PendingCommand): void {
+    this.pending.set(pending.correlationId, pending);
+    if (pending.replyToken !== undefined) this.byToken.set(pending.replyToken, pending);
+  }
+
+  private forget(pending: PendingCommand): void {
+    this.pending.delete(pending.correlationId);
+    if (pending.replyToken !== undefined) this.byToken.delete(pending.replyToken);
   }
 
   private handlePrediction(input: PredictionInput, now: number, out: ActuatorEffect[]): void {
@@ -362,6 +430,7 @@ export class ActuatorEngine {
       command,
       commandKey,
       reason: match.reason,
+      ruleKey: this.ruleKeys[match.index],
       detail: match.reason + clampNote,
     };
     if (built.replyTopic !== undefined) next.replyTopic = built.replyTopic;
@@ -411,9 +480,10 @@ export class ActuatorEngine {
       }
     }
     const correlationId = this.newCorrelationId();
+    const replyToken = next.replyTopic !== undefined ? this.newReplyToken() : undefined;
     const payload: JsonValue =
       config.ack === 'payload' && isPlainObject(next.command) && next.replyTopic !== undefined
-        ? { ...next.command, correlationId, replyTo: next.replyTopic }
+        ? { ...next.command, correlationId: replyToken!, replyTo: next.replyTopic }
         : next.command;
     const pending: PendingCommand = {
       correlationId,
@@ -423,17 +493,22 @@ export class ActuatorEngine {
       command: next.command,
       commandKey: next.commandKey,
       reason: next.reason,
+      ruleKey: next.ruleKey,
       ts: now,
       attempt: 0,
       deadline: now + config.ackTimeout,
       confirmed: new Set(),
     };
+    if (replyToken !== undefined) {
+      pending.replyToken = replyToken;
+      pending.replyTopic = next.replyTopic;
+    }
     if (config.ack === 'mqtt5') pending.responseTopic = next.replyTopic;
     device.lastSentAt = now;
     device.lastCommandKey = next.commandKey;
     this.holdUnknownTo(this.topicCooldowns.sent(next.topic, now));
     if (config.ack !== 'none') {
-      this.pending.set(correlationId, pending);
+      this.remember(pending);
       device.pendingCorrelationId = correlationId;
     }
     this.counts.sent += 1;
@@ -450,9 +525,17 @@ export class ActuatorEngine {
   private newCorrelationId(): string {
     for (let attempt = 0; attempt < 10; attempt++) {
       const id = this.deps.newCorrelationId();
-      if (!this.pending.has(id) && !this.finished.has(id)) return id;
+      if (!this.pending.has(id)) return id;
     }
     throw new Error('newCorrelationId keeps returning correlation ids already in use');
+  }
+
+  /**
+   * 128 random bits, made here rather than by `deps`: a token nobody can predict, whatever ids the caller hands
+   * out, so a replayed or redelivered reply can never match a later command, across restarts too.
+   */
+  private newReplyToken(): string {
+    return randomBytes(16).toString('base64url');
   }
 
   /** `unshared`: the engine keeps no reference to `pending.payload`, so it needs no copy. */
@@ -470,13 +553,20 @@ export class ActuatorEngine {
     };
     if (pending.responseTopic !== undefined) {
       effect.responseTopic = pending.responseTopic;
-      effect.correlationData = Buffer.from(pending.correlationId, 'utf8');
+      effect.correlationData = Buffer.from(pending.replyToken ?? pending.correlationId, 'utf8');
     }
     if (pending.attempt > 0) effect.retry = pending.attempt;
     return effect;
   }
 
-  private handleReply(pending: PendingCommand, payload: unknown, out: ActuatorEffect[]): void {
+  private handleReply(pending: PendingCommand, topic: unknown, payload: unknown, out: ActuatorEffect[]): void {
+    // Only where the device was told to reply: a reply anywhere else is someone else's word.
+    if (topic !== pending.replyTopic) {
+      const where = topic === undefined ? 'no topic' : quoted(topic);
+      const told = quoted(pending.replyTopic);
+      this.warn(out, 'reply-topic', `ignored a reply for ${pending.correlationId} on ${where}: the device was told to reply on ${told}`);
+      return;
+    }
     const reply = readReply(payload);
     if (!reply) {
       this.warn(out, 'bad-reply', `ignored a reply for ${pending.correlationId} without a boolean "ok"`);
@@ -575,13 +665,15 @@ export class ActuatorEngine {
     detail: string,
     out: ActuatorEffect[],
   ): void {
-    this.pending.delete(pending.correlationId);
+    this.forget(pending);
     const device = this.devices.get(pending.deviceId);
     if (device?.pendingCorrelationId === pending.correlationId) delete device.pendingCorrelationId;
     // A command the device did not take may be sent again, even with onChangeOnly.
     if (status !== 'acked' && device?.lastCommandKey === pending.commandKey) delete device.lastCommandKey;
-    this.finished.set(pending.correlationId, status);
-    if (this.finished.size > this.config.maxPending) this.finished.delete(this.finished.keys().next().value as string);
+    if (pending.replyToken !== undefined) {
+      this.finished.set(pending.replyToken, { correlationId: pending.correlationId, status });
+      if (this.finished.size > this.config.maxPending) this.finished.delete(this.finished.keys().next().value as string);
+    }
     this.counts[status === 'timeout' ? 'timeouts' : status] += 1;
     out.push(outcome(pending.deviceId, pending.correlationId, status, detail));
   }
@@ -630,7 +722,7 @@ function isFiniteNumber(value: unknown): value is number {
 
 function readSnapshotPending(raw: unknown): PendingCommand | undefined {
   if (!isPlainObject(raw)) return undefined;
-  const { correlationId, deviceId, topic, commandKey, reason, ts, attempt, deadline, responseTopic, confirmed } = raw;
+  const { correlationId, deviceId, topic, commandKey, reason, ts, attempt, deadline, responseTopic, confirmed, ruleKey } = raw;
   const id = readDeviceId(deviceId);
   if (typeof correlationId !== 'string' || correlationId === '' || id === undefined) return undefined;
   if (typeof topic !== 'string' || typeof commandKey !== 'string' || typeof reason !== 'string') return undefined;
@@ -651,5 +743,25 @@ function readSnapshotPending(raw: unknown): PendingCommand | undefined {
     confirmed: new Set(Array.isArray(confirmed) ? confirmed.filter((key) => typeof key === 'string') : []),
   };
   if (typeof responseTopic === 'string') pending.responseTopic = responseTopic;
+  if (typeof ruleKey === 'string') pending.ruleKey = ruleKey;
+  const reply = readSnapshotReply(raw, pending);
+  if (reply) {
+    pending.replyToken = reply.token;
+    pending.replyTopic = reply.topic;
+  }
   return pending;
+}
+
+/** Token and topic of a stored command's reply; snapshots older than reply tokens gave the device the public id. */
+function readSnapshotReply(raw: Record<string, unknown>, pending: PendingCommand): { token: string; topic: string } | undefined {
+  // Every command of a newer snapshot has a rule key; one with a token has its reply topic too.
+  if ('ruleKey' in raw || 'replyToken' in raw) {
+    const { replyToken, replyTopic } = raw;
+    return typeof replyToken === 'string' && replyToken !== '' && typeof replyTopic === 'string'
+      ? { token: replyToken, topic: replyTopic }
+      : undefined;
+  }
+  const replyTo = isPlainObject(pending.payload) ? pending.payload.replyTo : undefined;
+  const topic = pending.responseTopic ?? replyTo;
+  return typeof topic === 'string' ? { token: pending.correlationId, topic } : undefined;
 }

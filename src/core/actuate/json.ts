@@ -56,7 +56,8 @@ export function readJsonProperty(raw: unknown, name: string): { value: unknown }
  * Text from a device or a model, for a message: cut to 80 characters, quoted, with control characters,
  * noncharacters and lone surrogates escaped, so a log line shows what was refused instead of carrying it.
  */
-export function quoted(text: string): string {
+export function quoted(value: unknown): string {
+  const text = typeof value === 'string' ? value : String(value);
   const cut = text.length > 80 ? `${text.slice(0, 80)}…` : text;
   return JSON.stringify(cut).replace(/[\u007F-\u009F\uFDD0-\uFDEF\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

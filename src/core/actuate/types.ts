@@ -42,6 +42,7 @@ export interface Outcome {
 /** `msg.command` of output 1. */
 export interface CommandInfo {
   deviceId: string;
+  /** The public id, as in the command's outcomes; not the reply token the device gets. */
   correlationId: string;
   /** When the command was first sent (epoch ms); retries keep it. */
   ts: number;
@@ -70,7 +71,7 @@ export interface OutcomeEffect {
   error?: { code: string; message: string };
 }
 
-export type WarnCode = 'late-reply' | 'bad-reply' | 'own-command' | 'override-dropped' | 'topic-refused';
+export type WarnCode = 'late-reply' | 'bad-reply' | 'reply-topic' | 'own-command' | 'override-dropped' | 'topic-refused';
 
 /** For `node.warn`: `code` is stable (an i18n key suffix), `message` a readable English default. */
 export interface WarnEffect {
@@ -96,6 +97,9 @@ export interface ActuatorStats {
 }
 
 export interface ActuatorDeps {
-  /** A fresh, unique correlation id for each new command (e.g. `crypto.randomUUID`). */
+  /**
+   * A fresh, unique public id for each new command (e.g. `crypto.randomUUID`), for outcomes and `msg.command`. The
+   * secret the device replies with is not this: the engine makes it itself.
+   */
   newCorrelationId(): string;
 }

@@ -6,6 +6,8 @@ import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/
 import { StatusReporter, countsText } from '../shared/status';
 
 const STATE_KEY = 'actuatorCommandState';
+/** Outcomes that end a command: lost by a `kill -9`, the command would be retried (or ended) again after it. */
+const FINAL_STATUSES = new Set(['acked', 'nacked', 'timeout']);
 /**
  * After a restart, restored deadlines wait this long: the flow's broker connections come up asynchronously, and a
  * retry or final outcome sent before they do would be dropped by the core mqtt out node.
@@ -73,9 +75,9 @@ export = function register(RED: RED): void {
       sendBoth(send, commands, outcomes);
     };
 
-    const stateChanged = () => {
+    const stateChanged = (effects: ActuatorEffect[] = []) => {
       status.update();
-      state.changed();
+      state.changed(effects.some((effect) => effect.kind === 'outcome' && FINAL_STATUSES.has(effect.payload.status)));
       armDeadline();
     };
 
@@ -87,15 +89,17 @@ export = function register(RED: RED): void {
       if (deadline === undefined) return;
       deadlineTimer = setTimeout(() => {
         deadlineTimer = undefined;
-        emit((m) => node.send(m), engine!.tick(Date.now()));
-        stateChanged();
+        const effects = engine!.tick(Date.now());
+        emit((m) => node.send(m), effects);
+        stateChanged(effects);
       }, Math.max(0, deadline - Date.now(), notBefore - Date.now()));
     };
 
     const handle = (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       try {
-        emit(send, engine!.handle(msg, Date.now()));
-        stateChanged();
+        const effects = engine!.handle(msg, Date.now());
+        emit(send, effects);
+        stateChanged(effects);
         done();
       } catch (err) {
         done(err as Error);
@@ -109,7 +113,7 @@ export = function register(RED: RED): void {
           notBefore = Date.now() + RESTART_GRACE_MS;
         },
         handle,
-        stateChanged,
+        () => stateChanged(),
       );
     } else {
       node.status({ fill: 'grey', shape: 'ring', text: RED._('actuator-command.status.ready') });

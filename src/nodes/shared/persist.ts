@@ -4,12 +4,14 @@ type Input = [NodeMessage, SendFn, DoneFn];
 
 /**
  * Node state kept in a persistent context store (`persist`): loaded once at start (inputs wait in order until
- * it is back, so nothing is handled twice or lost), saved at most once per `intervalMs` after a change, and
- * on close. With no store named, it only passes inputs through.
+ * it is back, so nothing is handled twice or lost), saved at most once per `intervalMs` after a change (within
+ * `urgentMs` after an urgent one), and on close. With no store named, it only passes inputs through.
  */
 export class PersistedState {
   private queue: Input[] | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
+  /** When the scheduled save runs (epoch ms). */
+  private saveAt = 0;
 
   constructor(
     private readonly node: Pick<Node, 'context' | 'warn'>,
@@ -17,6 +19,7 @@ export class PersistedState {
     private readonly key: string,
     private readonly snapshot: () => unknown,
     private readonly intervalMs = 1000,
+    private readonly urgentMs = 50,
   ) {}
 
   get enabled(): boolean {
@@ -49,12 +52,20 @@ export class PersistedState {
     else handle(msg, send, done);
   }
 
-  changed(): void {
-    if (!this.enabled || this.saveTimer) return;
+  /**
+   * Schedules a save. `urgent`: a change whose loss would repeat something after a restart (an ack that a
+   * `kill -9` forgot re-sends the command): saved within `urgentMs`, still coalesced so a burst costs one save.
+   */
+  changed(urgent = false): void {
+    if (!this.enabled) return;
+    const delay = urgent ? this.urgentMs : this.intervalMs;
+    if (this.saveTimer && this.saveAt <= Date.now() + delay) return;
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveAt = Date.now() + delay;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
       this.save();
-    }, this.intervalMs);
+    }, delay);
   }
 
   save(callback?: () => void): void {
