@@ -278,7 +278,8 @@ export async function runTrain(argv: string[], io: CommandIo, options: TrainComm
   } catch {
     return fail(`${args.data} is not UTF-8 text`);
   }
-  const parsed = parseCsv(text);
+  // Exports of model-train escape formula-like cells for spreadsheets; read them back as they were.
+  const parsed = parseCsv(text, { formulaEscape: true });
   if (!parsed.ok) return fail(`${args.data}: ${formatCsvProblem(parsed.error)}`);
   if (args.task === 'anomaly') return runAnomaly(args, bytes, parsed.table, io, options);
   const label = args.label as string;
