@@ -187,8 +187,10 @@ export class ModelArchive {
       const byKey = new Map(entries.map((e) => [key(e.version), e]));
       const live = await this.readLive();
       let target: ModelFile | undefined;
-      if (to !== undefined) {
-        if (live !== undefined && live.version === to) return { ok: true, model: live };
+      if (to !== undefined && live !== undefined && live.version === to) {
+        // Already live: nothing to write, but it still counts as the user's choice (a running training yields to it).
+        target = live;
+      } else if (to !== undefined) {
         const entry = byKey.get(key(to));
         if (entry === undefined || entry.version !== to) return { ok: false, code: 'rollback', message: `no saved version ${to}` };
         const read = await readArchived(entry);
@@ -208,14 +210,15 @@ export class ModelArchive {
         }
         if (target === undefined) return { ok: false, code: 'rollback', message: problems.length ? `no readable earlier version: ${problems.join('; ')}` : 'no earlier version is saved' };
       }
-      const replaced = live === undefined ? undefined : await this.archive(live, byKey);
-      await (this.options.writeLive ?? ((m: ModelFile) => saveModel(this.options.modelFile, m)))(target);
+      const replaced = live === undefined || target === live ? undefined : await this.archive(live, byKey);
+      if (target !== live) await (this.options.writeLive ?? ((m: ModelFile) => saveModel(this.options.modelFile, m)))(target);
       index.generation++;
       index.rolledBackAt = index.generation;
       index.rolledBackTo = target.version;
       index.automaticRun = false;
       if (replaced !== undefined && !index.order.some((v) => key(v) === key(replaced))) index.order.push(replaced);
-      await this.prune(index, target.version);
+      // The model just replaced stays at least until the next publish, whatever its place in the order.
+      await this.prune(index, target.version, replaced);
       return { ok: true, model: target, ...(replaced !== undefined ? { replaced } : {}) };
     });
   }
@@ -302,9 +305,9 @@ export class ModelArchive {
   }
 
   /** Removes the unprotected versions past keepVersions (oldest first), then writes the index. */
-  private async prune(index: ArchiveIndex, live: string | undefined): Promise<void> {
+  private async prune(index: ArchiveIndex, live: string | undefined, alsoKeep?: string): Promise<void> {
     const entries = await this.scan(index);
-    const keep = new Set([...index.pins, ...(index.anchor !== undefined ? [index.anchor] : []), ...(live !== undefined ? [live] : [])].map(key));
+    const keep = new Set([...index.pins, index.anchor, live, alsoKeep].filter((v): v is string => v !== undefined).map(key));
     const others = entries.filter((e) => !keep.has(key(e.version)));
     const excess = Number.isFinite(this.options.keepVersions) ? others.slice(0, Math.max(0, others.length - this.options.keepVersions)) : [];
     for (const gone of excess) await unlink(gone.file).catch(() => undefined);
