@@ -27,7 +27,7 @@ export type ExportResult = { ok: true; file: string } | { ok: false; message: st
 const PATH_ERRORS = new Set(['EISDIR', 'ENOTDIR', 'EEXIST', 'ENAMETOOLONG', 'ELOOP']);
 
 /** Writes `text` to `requested` inside the export folder of `userDir`, or says why not. */
-export async function writeExport(userDir: string, requested: string, text: string): Promise<ExportResult> {
+export async function writeExport(userDir: string, requested: string, text: string, options: { maxTracked?: number } = {}): Promise<ExportResult> {
   const problem = requestProblem(requested);
   if (problem !== undefined) return { ok: false, message: problem };
   const root = await realpath(userDir).catch(() => path.resolve(userDir));
@@ -55,7 +55,8 @@ export async function writeExport(userDir: string, requested: string, text: stri
       await writeFileAtomic(target, text);
       manifest.delete(name);
       manifest.set(name, sha256(Buffer.from(text, 'utf8')));
-      for (const old of [...manifest.keys()].slice(0, Math.max(0, manifest.size - MAX_TRACKED_EXPORTS))) manifest.delete(old);
+      const bound = options.maxTracked ?? MAX_TRACKED_EXPORTS;
+      for (const old of [...manifest.keys()].slice(0, Math.max(0, manifest.size - bound))) manifest.delete(old);
       await writeFileAtomic(path.join(folder, MANIFEST), `${JSON.stringify({ files: Object.fromEntries(manifest) }, null, 1)}\n`);
       return { ok: true, file: target } as ExportResult;
     });
