@@ -260,8 +260,29 @@ describe('model files and paths', function () {
       n1.receive({ train: true });
       await caught.next(1);
       await settle(1000);
+      await assert.rejects(getNode('cfg').replace(await toyClassifier('9.9.9', 3)), /read-only/, 'ml-model itself refuses to write it');
       assert.ok(fs.readFileSync(bundledFile).equals(before), 'the bundled model is unchanged');
       assert.equal(fs.existsSync(path.join(path.dirname(bundledFile), '.home-occupancy.versions')), false);
+    });
+
+    it('a file path inside the palette\'s folder is read-only too; an ml-model without a file is refused without touching the working directory', async () => {
+      const bundledFile = path.join(__dirname, '..', '..', 'models', 'home-occupancy.json');
+      await start(root, null);
+      const cwdBefore = fs.readdirSync(process.cwd()).sort();
+      await helper.load([mlModel, modelTrain], [
+        ...flow({}, { path: bundledFile }),
+        { id: 'n2', type: 'model-train', z: 'f1', x: 1, y: 1, model: 'none', wires: [[], []] },
+        { id: 'none', type: 'ml-model', path: '', bundled: '' },
+      ]);
+      await settle(100);
+      // The status spy is shared by every node: pick each node's own calls.
+      const statusOf = (id: string) => ((getNode(id).status as any).getCalls() as Array<{ thisValue: unknown; args: any[] }>).filter((c) => c.thisValue === getNode(id)).pop()?.args[0];
+      assert.match(statusOf('n1')?.text ?? '', /inside the palette's own folder/);
+      assert.equal(statusOf('n2')?.fill, 'red');
+      getNode('n2').receive({ train: true });
+      getNode('n2').receive({ rollback: true });
+      await settle(200);
+      assert.deepEqual(fs.readdirSync(process.cwd()).sort(), cwdBefore);
     });
 
     it('two model-train nodes on one ml-model, training at once, publish two versions that each name one model', async () => {

@@ -89,6 +89,8 @@ export = function register(RED: RED): void {
     // A bundled model (or anything in the palette's folder) is never written: refused at deploy, not at the first write.
     const readOnly = configError ? undefined : config!.readOnly();
     if (readOnly !== undefined) configError = `${readOnly}: ${RED._('model-train.errors.readOnly')}`;
+    // No file (the ml-model config is wrong): nothing to write, and no lock or archive relative to the working directory.
+    if (!configError && config!.filePath() === '') configError = config!.state().error ?? RED._('model-train.errors.noConfig');
     const scope = choice('scope') as 'shared' | 'device';
     /** A fixed threshold from the config, or undefined (the threshold then comes from the contamination). */
     const fixedThreshold = () => ('value' in anomalyNumbers.threshold ? anomalyNumbers.threshold.value : undefined);
