@@ -104,6 +104,16 @@ describe('model version archive', function () {
       for (const bad of ['../live', '../../etc/passwd', '.archive', '']) assert.deepEqual(await archive.rollback(bad), { ok: false, code: 'rollback', message: `no saved version ${bad}` });
     });
 
+    it('a seed model live only in memory (the file does not exist yet) is archived on the first publish and can be rolled back to', async () => {
+      const seed = variant('bundled seed', '3.0.0');
+      const archive = new ModelArchive({ modelFile, keepVersions: 2, liveInMemory: () => seed });
+      const outcome = await archive.publish(variant('first'));
+      assert.ok(outcome.ok && outcome.model.version === '3.0.1' && outcome.replaced === '3.0.0');
+      const back = await archive.rollback();
+      assert.ok(back.ok);
+      assert.equal(onDisk().description, 'bundled seed');
+    });
+
     it('a live model whose version already names another archived model (written past the lock) is kept under <version>+<hash>', async () => {
       await saveModel(modelFile, variant('a', '1.0.0'));
       const archive = new ModelArchive({ modelFile, keepVersions: 5 });
