@@ -234,15 +234,16 @@ export class ModelArchive {
       if (wanted === undefined) return { ok: false, code: 'pin', message: 'no model is live' };
       if (index.pins.some((p) => p === wanted)) return { ok: true, version: wanted, pins: index.pins.slice() };
       if (index.pins.length >= MAX_PINS) return { ok: false, code: 'pin', message: `${MAX_PINS} versions are pinned already; unpin one first (msg.unpin)` };
+      let pinned = wanted;
       const archived = byKey.get(key(wanted));
-      if (archived === undefined || archived.version !== wanted) {
-        if (live === undefined || live.version !== wanted) return { ok: false, code: 'pin', message: `no saved version ${wanted}` };
-        const stored = await this.archive(live, byKey);
-        if (!index.order.some((v) => key(v) === key(stored))) index.order.push(stored);
-      }
-      index.pins.push(wanted);
+      if (live !== undefined && live.version === wanted) {
+        // The live model is archived now, so it stays restorable once replaced (under another name if its version is taken).
+        pinned = await this.archive(live, byKey);
+        if (!index.order.some((v) => key(v) === key(pinned))) index.order.push(pinned);
+      } else if (archived === undefined || archived.version !== wanted) return { ok: false, code: 'pin', message: `no saved version ${wanted}` };
+      if (!index.pins.includes(pinned)) index.pins.push(pinned);
       await this.writeIndex(index);
-      return { ok: true, version: wanted, pins: index.pins.slice() };
+      return { ok: true, version: pinned, pins: index.pins.slice() };
     });
   }
 

@@ -100,8 +100,8 @@ async function acquire(lockFile: string, options: LockOptions): Promise<LockOwne
 async function tryCreate(lockFile: string, owner: LockOwner): Promise<boolean> {
   const text = JSON.stringify(owner);
   const temporary = `${lockFile}.${owner.id}.tmp`;
-  await writeFile(temporary, text, { flag: 'wx' });
   try {
+    await writeFile(temporary, text, { flag: 'wx' });
     await link(temporary, lockFile);
     return true;
   } catch (err) {
