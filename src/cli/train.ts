@@ -13,11 +13,13 @@
  * Exit codes: 0 trained, 1 bad data or files, 2 bad command line.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ANOMALY_METHODS, AnomalyMethod, anomalyTruth } from '../core/model/anomaly';
 import { CsvTable, formatCsvProblem, parseCsv } from '../core/model/csv';
 import { Examples, examplesFromTable, examplesFromValues, ExamplesResult } from '../core/model/dataset';
+import { ModelArchive } from '../core/model/archive';
+import { lockPathFor, withFileLock } from '../core/model/file-lock';
 import { serializeModel, writeFileAtomic } from '../core/model/store';
 import { AnomalyData, anomalyDataFromTable, AnomalyMetrics, trainAnomalyModel } from '../core/model/train-anomaly';
 import { ModelMetrics, trainModel } from '../core/model/train-model';
@@ -71,8 +73,13 @@ Options:
   --folds K              k-fold cross-validation instead of a hold-out (the model then uses all rows)
   --ignore A,B           columns that are not features
   --name NAME            model name (default: the output file's name)
-  --version V            model version (default 1.0.0)
+  --version V            model version (default 1.0.0; when MODEL.json is a file model-train keeps versions
+                         of, the next free one, and V is refused if it already names another model)
   -h, --help             this text
+
+MODEL.json is written under its lock (.MODEL.json.lock, shared with model-train). A file model-train keeps
+versions of keeps the model it replaces in its version archive (.MODEL.versions/), for msg.rollback.
+CSV cells an export escaped for spreadsheets ('=..., '+..., '-..., '@...) are read without the quote.
 
 Anomaly models (learnt without labels): iot-ai train --task anomaly --data FILE.csv --out MODEL.json
   --label COLUMN         optional ground truth (e.g. truth.anomaly: 0/false/normal is normal), used only to
@@ -278,7 +285,8 @@ export async function runTrain(argv: string[], io: CommandIo, options: TrainComm
   } catch {
     return fail(`${args.data} is not UTF-8 text`);
   }
-  const parsed = parseCsv(text);
+  // Exports of model-train escape formula-like cells for spreadsheets; read them back as they were.
+  const parsed = parseCsv(text, { formulaEscape: true });
   if (!parsed.ok) return fail(`${args.data}: ${formatCsvProblem(parsed.error)}`);
   if (args.task === 'anomaly') return runAnomaly(args, bytes, parsed.table, io, options);
   const label = args.label as string;
@@ -326,10 +334,10 @@ export async function runTrain(argv: string[], io: CommandIo, options: TrainComm
     return fail(`training failed: ${(err as Error).message}`);
   }
 
-  const written = await writeModelAndReport(args.out, { model: trained.model, metrics: trained.metrics, evaluated: trained.evaluated, dataFile: args.data });
-  if (written !== null) return fail(written);
+  const written = await writeModelAndReport(args.out, { model: trained.model, metrics: trained.metrics, evaluated: trained.evaluated, dataFile: args.data }, args.version !== undefined);
+  if ('error' in written) return fail(written.error);
   io.stdout.write(summary(examples, trained.metrics, trained.model.params?.nTrees as number));
-  io.stdout.write(`Wrote ${args.out} and ${reportPathFor(args.out)}\n`);
+  io.stdout.write(`Wrote ${args.out} and ${reportPathFor(args.out)}${written.note}\n`);
   return 0;
 }
 
@@ -379,10 +387,10 @@ async function runAnomaly(args: TrainArguments, bytes: Buffer, table: CsvTable, 
     evaluated: null,
     anomalyScores: trained.scores,
     dataFile: args.data,
-  });
-  if (written !== null) return fail(written);
+  }, args.version !== undefined);
+  if ('error' in written) return fail(written.error);
   io.stdout.write(anomalySummary(data, trained.metrics, trained.model.params ?? {}));
-  io.stdout.write(`Wrote ${args.out} and ${reportPathFor(args.out)}\n`);
+  io.stdout.write(`Wrote ${args.out} and ${reportPathFor(args.out)}${written.note}\n`);
   return 0;
 }
 
@@ -402,15 +410,31 @@ async function windowedExamples(
   return windowed.ok ? windowed : { ok: false, error: `${args.data}: ${windowed.error}` };
 }
 
-/** Writes MODEL.json and its report; returns the problem, or null. */
-async function writeModelAndReport(out: string, report: TrainReportInput): Promise<string | null> {
+/**
+ * Writes MODEL.json (under the model file's lock, which model-train takes too) and its report. A file model-train
+ * keeps versions of (a `.MODEL.versions` folder beside it) is published through that archive: the model it
+ * replaces is archived, and the new one gets the next free version (or `--version`, refused if it names another model).
+ */
+async function writeModelAndReport(out: string, report: TrainReportInput, fixedVersion: boolean): Promise<{ note: string } | { error: string }> {
+  const modelFile = path.resolve(out);
+  let note = '';
   try {
-    await writeFileAtomic(out, serializeModel(report.model));
+    const archive = new ModelArchive({ modelFile, keepVersions: Infinity });
+    if (await isFolder(archive.directory)) {
+      const outcome = await archive.publish(report.model, { keepVersion: fixedVersion });
+      if (!outcome.ok) return { error: `cannot replace the live model ${out}: ${outcome.message}` };
+      report = { ...report, model: outcome.model };
+      note = ` (version ${outcome.model.version}${outcome.replaced !== undefined ? `; ${outcome.replaced} is kept in ${path.basename(archive.directory)}` : ''})`;
+    } else await withFileLock(lockPathFor(modelFile), () => writeFileAtomic(modelFile, serializeModel(report.model)));
     await writeFileAtomic(reportPathFor(out), renderTrainReport(report));
-    return null;
+    return { note };
   } catch (err) {
-    return `cannot write the model: ${(err as Error).message}`;
+    return { error: `cannot write the model: ${(err as Error).message}` };
   }
+}
+
+async function isFolder(folder: string): Promise<boolean> {
+  return stat(folder).then((info) => info.isDirectory(), () => false);
 }
 
 function anomalySummary(data: AnomalyData, metrics: AnomalyMetrics, params: Record<string, unknown>): string {

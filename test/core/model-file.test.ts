@@ -10,6 +10,7 @@ import { modelFileValidator } from '../../src/core/model/schema';
 import { loadModelFile, saveModel, serializeModel, writeFileAtomic } from '../../src/core/model/store';
 import { trainAnomalyModel } from '../../src/core/model/train-anomaly';
 import { trainModel } from '../../src/core/model/train-model';
+import { versionFileName } from '../../src/core/model/version';
 import { regressionData, threeClassData } from './model-test-data';
 
 const FEATURES = ['temp.mean', 'hum.mean', 'light/max', 'co2.slope', 'noise.rms'];
@@ -87,6 +88,15 @@ describe('model/model-file', () => {
     const text = serializeModel(model);
     assert.match(refusal(text.slice(0, Math.floor(text.length / 2))), /truncated/);
     assert.match(refusal('{"format": "iot-ai/random-forest@1",}'), /not valid JSON: line 1, column/);
+  });
+
+  it('loads a model whose version looks like a path (it is metadata), whose archive name is still one safe file name', () => {
+    for (const version of ['../../../escape', 'a/b', 'v 1 (beta)', '..']) {
+      const parsed = parseModelFile(serializeModel({ ...model, version }));
+      assert.ok(parsed.ok && parsed.model.version === version, version);
+      assert.match(versionFileName(version), /^_[0-9a-f]{32}\.json$/, version);
+    }
+    assert.equal(versionFileName('2.1.0'), '2.1.0.json');
   });
 
   it('refuses a wrong or missing format string', () => {

@@ -140,11 +140,13 @@ describe('bounds: nodes in the runtime', function () {
       assert.deepEqual(out2.messages.map((m) => m.error.code), ['too-large']);
     });
 
-    it('model-train: msg.export naming a folder, or a link out of the user directory, is a path error on output 2', async () => {
+    it('model-train: msg.export naming a folder, or a link out of the export folder, is a path error on output 2', async () => {
       const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-outside-'));
       try {
-        fs.mkdirSync(path.join(userDir.dir(), 'a-folder'));
-        fs.symlinkSync(outside, path.join(userDir.dir(), 'link'));
+        const exports = path.join(userDir.dir(), 'iot-ai-exports');
+        fs.mkdirSync(path.join(exports, 'a-folder'), { recursive: true });
+        fs.symlinkSync(outside, path.join(exports, 'link'));
+        fs.writeFileSync(path.join(exports, 'live.json'), '{}');
         await helper.load([mlModel, modelTrain], modelFlow('model-train'));
         const out2 = collect('out2');
         const done = finishedCleanly(4);

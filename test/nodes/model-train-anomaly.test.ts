@@ -274,7 +274,7 @@ describe('model-train node: anomaly models learnt live', function () {
     n1.receive({ export: 'windows.csv' });
     const [exported] = await collect('out1').next(1);
     assert.equal(exported.payload.samples, 1);
-    const lines = fs.readFileSync(path.join(dir, 'windows.csv'), 'utf8').trim().split('\n');
+    const lines = fs.readFileSync(path.join(dir, 'iot-ai-exports', 'windows.csv'), 'utf8').trim().split('\n');
     assert.equal(lines[0], 'deviceId,temp.mean,temp.std');
     assert.equal(lines.length, 2);
     await settle(50);

@@ -70,7 +70,7 @@ describe('model-train node', function () {
     assert.deepEqual([back.payload.prediction.label, back.payload.prediction.model.version], ['hot', '1.0.0']);
   });
 
-  it('joins label events to windows by time, trains every N samples, and exports a CSV inside the user directory', async () => {
+  it('joins label events to windows by time, trains every N samples, and exports a CSV into the export folder', async () => {
     await helper.load([mlModel, modelPredict, modelTrain], flow({ every: 30 }));
     const out1 = collect('out1');
     const out2 = collect('out2');
@@ -84,14 +84,14 @@ describe('model-train node', function () {
     assert.equal(trained.payload.samples, 30, 'every window got its label from an event, and 30 samples trigger training');
     n1.receive({ export: 'exports/data.csv' });
     const [, exported] = await out1.next(2);
-    const csv = parseCsv(fs.readFileSync(path.join(dir, 'exports', 'data.csv'), 'utf8'));
+    const csv = parseCsv(fs.readFileSync(path.join(dir, 'iot-ai-exports', 'exports', 'data.csv'), 'utf8'));
     assert.ok(csv.ok);
     assert.equal(csv.table.rows.length, 30);
-    assert.equal(exported.payload.exported, path.join(dir, 'exports', 'data.csv'));
+    assert.equal(exported.payload.exported, path.join(fs.realpathSync(dir), 'iot-ai-exports', 'exports', 'data.csv'));
     n1.receive({ export: '../../etc/evil.csv' });
     n1.receive({ payload: { features: { 'temp.mean': 'x' } }, label: 'hot' });
     const refused = await out2.next(2);
-    assert.deepEqual(refused.map((m) => m.error.code), ['path', 'features']);
+    assert.deepEqual(refused.map((m) => m.error.code).sort(), ['features', 'path']);
   });
 
   it('refuses to train on too few samples, on output 2', async () => {

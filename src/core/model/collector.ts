@@ -170,7 +170,8 @@ export class TrainingCollector {
   toCsv(): string {
     const names = [...new Set(this.examples.flatMap((e) => Object.keys(e.features)))].sort();
     const header = ['deviceId', 'ts', ...names, 'label'];
-    return formatCsv([header, ...this.examples.map((e) => [e.deviceId, e.end, ...names.map((n) => e.features[n] as number), String(e.label)])]);
+    // Escaped against spreadsheet formulas: deviceIds, labels and feature names come from devices.
+    return formatCsv([header, ...this.examples.map((e) => [e.deviceId, e.end, ...names.map((n) => e.features[n] as number), String(e.label)])], { formulaEscape: true });
   }
 
   clear(): void {
@@ -355,7 +356,7 @@ export class AnomalyCollector {
     const names = this.names ?? [];
     const lines: Array<Array<string | number>> = [['deviceId', ...names]];
     for (const [key, state] of this.baselines) for (const row of state.rows) lines.push([key, ...row]);
-    return formatCsv(lines);
+    return formatCsv(lines, { formulaEscape: true });
   }
 
   /** Baselines to learn now: warm-up done and never learnt, or (rolling) `every` new windows since the last. */

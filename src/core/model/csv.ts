@@ -36,6 +36,26 @@ export type CsvParseResult = { ok: true; table: CsvTable } | { ok: false; error:
 export interface CsvOptions {
   /** One character; default `,`. */
   delimiter?: string;
+  /**
+   * Spreadsheet formula escaping (`formatCsv`: add it, `parseCsv`: take it off): a text cell that a spreadsheet
+   * would run as a formula (one starting `=`, `+`, `-`, `@`, tab or CR) is written with a leading `'`, and a cell
+   * of `'` marks before such a character loses one when read. Numbers (`-3.2`, `+1e5`) are left alone. The two
+   * are exact inverses, so an escaped export reads back as it was.
+   */
+  formulaEscape?: boolean;
+}
+
+const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const FORMULA = /^'*[=+\-@\t\r]/;
+
+/** `text` as a spreadsheet shows it: a formula-like cell gets a leading `'` (see CsvOptions.formulaEscape). */
+export function escapeFormula(text: string): string {
+  return FORMULA.test(text) && !NUMBER.test(text) ? `'${text}` : text;
+}
+
+/** The inverse of escapeFormula. */
+export function unescapeFormula(text: string): string {
+  return text.startsWith("'") && FORMULA.test(text) && !NUMBER.test(text) ? text.slice(1) : text;
 }
 
 const QUOTE = 34;
@@ -141,6 +161,7 @@ export function parseCsv(input: string, options: CsvOptions = {}): CsvParseResul
     }
   }
   if (records.length === 0) return fail(0, 'the file is empty (no header line)');
+  if (options.formulaEscape) for (const record of records) for (let f = 0; f < record.length; f++) record[f] = unescapeFormula(record[f]);
   const header = records[0];
   return {
     ok: true,
@@ -166,7 +187,8 @@ export function formatCsv(records: ReadonlyArray<ReadonlyArray<CsvValue>>, optio
   let out = '';
   for (const record of records) {
     const fields = record.map((value) => {
-      const text = value === null || value === undefined ? '' : String(value);
+      const raw = value === null || value === undefined ? '' : String(value);
+      const text = options.formulaEscape ? escapeFormula(raw) : raw;
       // A lone empty field would read back as a blank line; a leading BOM would be taken for the file's.
       const mustQuote =
         (text === '' && record.length === 1) ||

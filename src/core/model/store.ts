@@ -40,18 +40,22 @@ function forestText(forest: AnyForest): string {
   return `${JSON.stringify(forestHead).slice(0, -1)},\n    "trees": [\n${lines.join(',\n')}\n    ]\n  }`;
 }
 
+/** How the bytes reach the temporary file; tests replace it to run out of disk space half way. */
+export type WriteContent = (handle: FileHandle, data: string | Uint8Array) => Promise<void>;
+
 /**
  * Writes `text` to `filePath` atomically: a temporary file in the same directory is written, flushed to disk
- * and renamed over the target, so readers see the old file or the new one, never a mix.
+ * and renamed over the target, so readers see the old file or the new one, never a mix. A failed write (a full
+ * disk) leaves the target as it was and no temporary file behind.
  */
-export async function writeFileAtomic(filePath: string, text: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(filePath: string, text: string | Uint8Array, write: WriteContent = (handle, data) => handle.writeFile(data)): Promise<void> {
   const directory = path.dirname(filePath);
   await mkdir(directory, { recursive: true });
   const temporary = path.join(directory, `.${path.basename(filePath)}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: FileHandle | null = null;
   try {
     handle = await open(temporary, 'wx', 0o644);
-    await handle.writeFile(text);
+    await write(handle, text);
     await handle.sync();
     await handle.close();
     handle = null;

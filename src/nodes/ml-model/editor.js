@@ -20,6 +20,8 @@
                 var seeded = $("#node-config-input-seed").is(":checked");
                 $(".iot-ai-model-bundled").toggle(bundled || seeded);
                 $(".iot-ai-model-file").toggle(!bundled);
+                // A bundled model on its own is read-only: model-train refuses it (docs/nodes/ml-model.md).
+                $(".iot-ai-model-read-only").toggle(bundled);
             }
             source.on("change", refresh);
             $("#node-config-input-seed").on("change", refresh);

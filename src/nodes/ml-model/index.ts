@@ -59,8 +59,10 @@ export = function register(RED: RED): void {
       listener(current);
       return () => listeners.delete(listener);
     };
+    node.readOnly = () => ('error' in resolved ? undefined : resolved.readOnly);
     node.replace = async (file: ModelFile) => {
       if ('error' in resolved) throw new Error(resolved.error);
+      if (resolved.readOnly !== undefined) throw new Error(resolved.readOnly);
       await saveModel(resolved.file, file);
       await load();
       if (current.error && current.model?.version !== file.version) throw new Error(current.error);

@@ -19,10 +19,14 @@ export interface MlModelNode extends Node {
   replace(file: ModelFile): Promise<void>;
   /** Where the model file lives (absolute). */
   filePath(): string;
+  /** Why this config's file must never be written (a bundled model, the palette's own folder), or undefined. */
+  readOnly(): string | undefined;
 }
 
+/** The package's own folder, never written (an update would replace it, and it may be shared or read-only). */
+const PACKAGE_DIR = path.resolve(__dirname, '..', '..', '..');
 /** The package's own models/ folder (bundled models). */
-const BUNDLED_DIR = path.resolve(__dirname, '..', '..', '..', 'models');
+const BUNDLED_DIR = path.join(PACKAGE_DIR, 'models');
 const BUNDLED_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function bundledModels(): string[] {
@@ -41,11 +45,30 @@ export function bundledModels(): string[] {
  * The absolute model path: a bundled name, or a path relative to the user directory. Given both, the file at
  * `path` is the model and the bundled one is its seed until that file exists (live retraining starts from it).
  */
-export function resolveModelPath(def: { path?: unknown; bundled?: unknown }, userDir: string): { file: string; seed?: string } | { error: string } {
+export function resolveModelPath(def: { path?: unknown; bundled?: unknown }, userDir: string): { file: string; seed?: string; readOnly?: string } | { error: string } {
   const bundled = typeof def.bundled === 'string' ? def.bundled.trim() : '';
   const relative = typeof def.path === 'string' ? def.path.trim() : '';
   if (bundled && !BUNDLED_NAME.test(bundled)) return { error: `"${bundled}" is not a bundled model name` };
   const bundledFile = bundled ? path.join(BUNDLED_DIR, `${bundled}.json`) : undefined;
-  if (!relative) return bundledFile ? { file: bundledFile } : { error: 'no model: choose a bundled model or a file path' };
-  return { file: path.resolve(userDir, relative), ...(bundledFile ? { seed: bundledFile } : {}) };
+  if (!relative) {
+    if (!bundledFile) return { error: 'no model: choose a bundled model or a file path' };
+    return { file: bundledFile, readOnly: `the bundled model "${bundled}" is read-only` };
+  }
+  const file = path.resolve(userDir, relative);
+  return { file, ...(bundledFile ? { seed: bundledFile } : {}), ...(insidePackage(file) ? { readOnly: `${file} is inside the palette's own folder, which is never written` } : {}) };
+}
+
+/** Whether `file` is (or would be created) under the package's own folder, links followed. */
+function insidePackage(file: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      const parent = path.dirname(p);
+      return parent === p ? p : path.join(real(parent), path.basename(p));
+    }
+  };
+  const root = real(PACKAGE_DIR);
+  const target = real(file);
+  return target === root || target.startsWith(root + path.sep);
 }

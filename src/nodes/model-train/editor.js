@@ -50,6 +50,13 @@
             }
             $("#node-input-task, #node-input-scope").on("change", refresh);
             refresh();
+            // model-train never writes a bundled model: say so before deploy, which would refuse it.
+            function readOnlyTip() {
+                var config = RED.nodes.node($("#node-input-model").val());
+                $(".iot-ai-train-read-only").toggle(!!(config && config.bundled && !config.path));
+            }
+            $("#node-input-model").on("change", readOnlyTip);
+            readOnlyTip();
         },
         oneditsave: function () {
             IotAiEditor.numbers.save(this, NUMBER_FIELDS);

@@ -7,7 +7,6 @@ import {
   AnomalyCollector,
   isAnomalous,
   MAX_DEVICE_PARTS,
-  parseModelFile,
   SHARED_BASELINE,
   TrainingCollector,
   type AnomalyMethod,
@@ -21,8 +20,9 @@ import type { MlModelNode } from '../ml-model/source';
 import { nodeFault, rejectMessage } from '../shared/messages';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
-import { confinedPath } from '../shared/paths';
 import { nextVersion } from '../../core/model/version';
+import { ModelArchive } from '../../core/model/archive';
+import { writeExport } from '../../core/model/exports';
 import type { AnomalyJob, TrainJob, WorkerMessage } from './worker';
 
 const TASKS = ['classification', 'regression', 'anomaly'] as const;
@@ -48,9 +48,6 @@ function startWorker(job: TrainJob): Worker {
   if (fs.existsSync(compiled)) return new Worker(compiled, { workerData: job });
   return new Worker(path.join(__dirname, 'worker.ts'), { workerData: job, execArgv: ['--require', require.resolve('tsx/cjs')] });
 }
-
-/** Write errors that mean the export path itself is wrong, not the disk or the node. */
-const EXPORT_PATH_ERRORS = new Set(['EISDIR', 'ENOTDIR', 'EEXIST', 'ENAMETOOLONG']);
 
 export = function register(RED: RED): void {
   function ModelTrainNode(this: Node, def: NodeDef): void {
@@ -89,6 +86,11 @@ export = function register(RED: RED): void {
     if (!configError && isAnomalyTask && option('maxSamples') < anomalyOption('warmup')) {
       configError = `maxSamples (${option('maxSamples')}) must be at least warmup (${anomalyOption('warmup')})`;
     }
+    // A bundled model (or anything in the palette's folder) is never written: refused at deploy, not at the first write.
+    const readOnly = configError ? undefined : config!.readOnly();
+    if (readOnly !== undefined) configError = `${readOnly}: ${RED._('model-train.errors.readOnly')}`;
+    // No file (the ml-model config is wrong): nothing to write, and no lock or archive relative to the working directory.
+    if (!configError && config!.filePath() === '') configError = config!.state().error ?? RED._('model-train.errors.noConfig');
     const scope = choice('scope') as 'shared' | 'device';
     /** A fixed threshold from the config, or undefined (the threshold then comes from the contamination). */
     const fixedThreshold = () => ('value' in anomalyNumbers.threshold ? anomalyNumbers.threshold.value : undefined);
@@ -153,24 +155,17 @@ export = function register(RED: RED): void {
       status.showFault(configError);
     } else status.update();
 
-    const versionsDir = () => {
-      const file = config!.filePath();
-      return path.join(path.dirname(file), `.${path.basename(file, '.json')}.versions`);
-    };
+    /** Versions, rollback and pins of the model file (core/model/archive.ts); every write goes through it. */
+    const archive = configError
+      ? undefined
+      : new ModelArchive({
+          modelFile: config!.filePath(),
+          keepVersions: option('keepVersions'),
+          liveInMemory: () => config!.state().model?.file,
+          writeLive: (model) => config!.replace(model),
+        });
 
-    /** Keeps the model now live as a version to roll back to, at most `keepVersions` of them. */
-    const archiveCurrent = () => {
-      const live = config!.state().model;
-      const keep = option('keepVersions');
-      if (!live || keep === 0) return;
-      const dir = versionsDir();
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, `${live.version}.json`), JSON.stringify(live.file));
-      const saved = fs.readdirSync(dir).map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs })).sort((a, b) => a.t - b.t);
-      for (const old of saved.slice(0, Math.max(0, saved.length - keep))) fs.rmSync(path.join(dir, old.f), { force: true });
-    };
-
-    const train = (send: SendFn, source: NodeMessage): void => {
+    const train = (send: SendFn, source: NodeMessage, automatic = false): void => {
       if (worker) {
         send([null, rejectMessage(source, { code: 'busy', message: 'training is already running' })]);
         return;
@@ -196,10 +191,11 @@ export = function register(RED: RED): void {
         },
       };
       collector.markTrained();
+      const ticket = archive!.ticket();
       runJob(job, source, (message) => {
         if (message.kind !== 'done') return Promise.resolve();
-        const model = message.model as ModelFile;
-        return publish(model, source).then(() => {
+        return publish(message.model as ModelFile, source, { automatic, ticket }).then((model) => {
+          if (model === undefined) return;
           const metrics = message.metrics as { accuracy?: number; r2?: number };
           lastTrained = { version: model.version, score: metrics.accuracy ?? metrics.r2 };
           node.send([{ ...source, payload: { model: { name: model.name, version: model.version }, metrics, samples: records.length } }, null]);
@@ -207,20 +203,22 @@ export = function register(RED: RED): void {
       });
     };
 
-    /** Archives the live model, then writes `model` through the ml-model config (every model-predict switches). */
-    const publish = async (model: ModelFile, source: NodeMessage): Promise<void> => {
+    /**
+     * Archives the live model, then writes `model` (under the version the archive gives it) through the ml-model
+     * config, so every model-predict switches. Undefined when a rollback since `ticket` refused it (said on output 2).
+     */
+    const publish = async (model: ModelFile, source: NodeMessage, options: { automatic: boolean; ticket: number }): Promise<ModelFile | undefined> => {
+      let outcome;
       try {
-        archiveCurrent();
-      } catch (err) {
-        node.warn(`${RED._('model-train.errors.archive')}: ${(err as Error).message}`);
-      }
-      try {
-        await config!.replace(model);
+        outcome = await archive!.publish(model, options);
       } catch (err) {
         failures++;
         node.error(`${RED._('model-train.errors.write')}: ${(err as Error).message}`, source);
         throw err;
       }
+      if (outcome.ok) return outcome.model;
+      node.send([null, rejectMessage(source, { code: outcome.code, message: outcome.message })]);
+      return undefined;
     };
 
     /**
@@ -270,7 +268,7 @@ export = function register(RED: RED): void {
     };
 
     /** Anomaly mode: learns the baselines `keys` (the shared one, or devices) from their collected windows. */
-    const trainAnomalies = (keys: string[], source: NodeMessage): void => {
+    const trainAnomalies = (keys: string[], source: NodeMessage, automatic = true): void => {
       const featureNames = anomalies.featureNames;
       if (keys.length === 0 || featureNames === null) return;
       const live = config!.state().model;
@@ -301,15 +299,17 @@ export = function register(RED: RED): void {
         ...(threshold !== undefined ? { threshold } : { contamination: anomalyOption('contamination') }),
       };
       const endAll = (ok: boolean) => keys.forEach((key) => anomalies.finishTraining(key, ok));
+      const ticket = archive!.ticket();
       runJob(
         job,
         source,
         async (message) => {
           if (message.kind !== 'done-anomaly') return;
           const trained = message.parts.map((part) => ({ key: part.key, model: part.model as ModelFile, metrics: part.metrics }));
-          const model = scope === 'shared' ? sharedFile(trained[0].model, params) : deviceFile(trained, featureNames, { name, version, createdAt: now.toISOString() }, params);
-          if (model === null) return endAll(false);
-          await publish(model, source);
+          const candidate = scope === 'shared' ? sharedFile(trained[0].model, params) : deviceFile(trained, featureNames, { name, version, createdAt: now.toISOString() }, params);
+          if (candidate === null) return endAll(false);
+          const model = await publish(candidate, source, { automatic, ticket });
+          if (model === undefined) return endAll(false);
           endAll(true);
           lastTrained = { version: model.version };
           for (const part of trained) {
@@ -418,7 +418,7 @@ export = function register(RED: RED): void {
           send([null, rejectMessage(msg, { code: 'too-few-samples', message: `no baseline has the ${ANOMALY_MIN_ROWS} windows an anomaly model needs` })]);
           return;
         }
-        trainAnomalies(keys, msg);
+        trainAnomalies(keys, msg, false);
         return;
       }
       if (!record || !('features' in record)) {
@@ -436,46 +436,35 @@ export = function register(RED: RED): void {
       startDueAnomalyTraining(msg);
     };
 
+    /** `msg.rollback` (the version before the live one, or a named one; the replaced model is archived first). */
     const rollback = async (send: SendFn, msg: NodeMessage): Promise<void> => {
-      const dir = versionsDir();
-      const saved = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs })).sort((a, b) => b.t - a.t) : [];
-      const wanted = typeof msg.rollback === 'string' ? `${msg.rollback}.json` : saved[0]?.f;
-      const entry = saved.find((s) => s.f === wanted);
-      if (!entry) {
-        send([null, rejectMessage(msg, { code: 'rollback', message: typeof msg.rollback === 'string' ? `no saved version ${msg.rollback}` : 'no earlier version is saved' })]);
-        return;
+      const outcome = await archive!.rollback(typeof msg.rollback === 'string' ? msg.rollback : undefined);
+      if (!outcome.ok) return send([null, rejectMessage(msg, { code: outcome.code, message: outcome.message })]);
+      lastTrained = { version: outcome.model.version };
+      send([{ ...msg, payload: { rolledBack: { name: outcome.model.name, version: outcome.model.version }, ...(outcome.replaced !== undefined ? { replaced: outcome.replaced } : {}) } }, null]);
+    };
+
+    /** `msg.pin` (true: the live version) keeps a version whatever keepVersions says; `msg.unpin` lets it go. */
+    const pin = async (send: SendFn, msg: NodeMessage): Promise<void> => {
+      const unpin = msg.unpin !== undefined && msg.unpin !== false;
+      const version = unpin ? msg.unpin : msg.pin;
+      if (typeof version !== 'string' && !(version === true && !unpin)) {
+        return send([null, rejectMessage(msg, { code: 'pin', message: unpin ? 'msg.unpin must name a version' : 'msg.pin must be true (the live version) or a version' })]);
       }
-      const parsed = parseModelFile(fs.readFileSync(path.join(dir, entry.f)));
-      if (!parsed.ok) {
-        send([null, rejectMessage(msg, { code: 'rollback', message: `saved version ${entry.f} is unreadable: ${parsed.error}` })]);
-        return;
-      }
-      await config!.replace(parsed.model);
-      fs.rmSync(path.join(dir, entry.f), { force: true });
-      lastTrained = { version: parsed.model.version };
-      send([{ ...msg, payload: { rolledBack: { name: parsed.model.name, version: parsed.model.version } } }, null]);
+      const outcome = unpin ? await archive!.unpin(version as string) : await archive!.pin(typeof version === 'string' ? version : undefined);
+      if (!outcome.ok) return send([null, rejectMessage(msg, { code: outcome.code, message: outcome.message })]);
+      send([{ ...msg, payload: { [unpin ? 'unpinned' : 'pinned']: outcome.version, pins: outcome.pins } }, null]);
     };
 
     const handle = async (msg: NodeMessage, send: SendFn, done: DoneFn): Promise<void> => {
       if (configError) return nodeFault(node, done, configError);
       if (msg.rollback !== undefined && msg.rollback !== false) return rollback(send, msg).then(() => done(), done);
+      if ((msg.pin !== undefined && msg.pin !== false) || (msg.unpin !== undefined && msg.unpin !== false)) return pin(send, msg).then(() => done(), done);
       if (msg.export !== undefined && msg.export !== false) {
-        const target = confinedPath(userDir, typeof msg.export === 'string' ? msg.export : exportPath);
-        if (!target) {
-          send([null, rejectMessage(msg, { code: 'path', message: 'the export path must stay inside the Node-RED user directory' })]);
-          return done();
-        }
-        try {
-          await fs.promises.mkdir(path.dirname(target), { recursive: true });
-          await fs.promises.writeFile(target, isAnomalyTask ? anomalies.toCsv() : collector.toCsv());
-        } catch (err) {
-          // A path the message names that cannot be a file (a folder, a file used as a folder) is bad data.
-          const code = (err as NodeJS.ErrnoException).code ?? '';
-          if (!EXPORT_PATH_ERRORS.has(code)) throw err;
-          send([null, rejectMessage(msg, { code: 'path', message: `cannot write the export to ${target}: ${code}` })]);
-          return done();
-        }
-        send([{ ...msg, payload: { exported: target, samples: isAnomalyTask ? anomalies.size : collector.size } }, null]);
+        // Into the export folder only (core/model/exports.ts); a path it refuses is bad data.
+        const written = await writeExport(userDir, typeof msg.export === 'string' ? msg.export : exportPath, isAnomalyTask ? anomalies.toCsv() : collector.toCsv());
+        if (!written.ok) send([null, rejectMessage(msg, { code: 'path', message: written.message })]);
+        else send([{ ...msg, payload: { exported: written.file, samples: isAnomalyTask ? anomalies.size : collector.size } }, null]);
         return done();
       }
       if (isAnomalyTask) {
@@ -499,7 +488,7 @@ export = function register(RED: RED): void {
         send([null, rejectMessage(msg, { code: 'features', message: 'expected payload.features with a label, or a label event { deviceId, label, ts | start, end }' })]);
       }
       const every = option('every');
-      if (trainNow || (every > 0 && collector.sinceTraining >= every)) train(send, msg);
+      if (trainNow || (every > 0 && collector.sinceTraining >= every)) train(send, msg, !trainNow);
       status.update();
       done();
     };
