@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ANOMALY_METHODS, AnomalyMethod, anomalyTruth } from '../core/model/anomaly';
 import { CsvTable, formatCsvProblem, parseCsv } from '../core/model/csv';
+import { checkLabelCounts } from '../core/model/promotion';
 import { Examples, examplesFromTable, examplesFromValues, ExamplesResult } from '../core/model/dataset';
 import { serializeModel, writeFileAtomic } from '../core/model/store';
 import { AnomalyData, anomalyDataFromTable, AnomalyMetrics, trainAnomalyModel } from '../core/model/train-anomaly';
@@ -296,6 +297,13 @@ export async function runTrain(argv: string[], io: CommandIo, options: TrainComm
     return fail(`${args.data}: ${'line' in error ? formatCsvProblem(error) : error.message}`);
   }
   const examples = result.examples;
+  if (examples.task === 'classification') {
+    // The same rule as model-train's, before any tree is grown.
+    const counts = new Array<number>(examples.labels?.length ?? 0).fill(0);
+    for (const code of examples.target) counts[code]++;
+    const learnable = checkLabelCounts(counts);
+    if (!learnable.ok) return fail(`${args.data}: label column ${JSON.stringify(label)}: ${learnable.message}`);
+  }
   if (args.folds !== undefined && args.folds > examples.rows.length) {
     return fail(`--folds ${args.folds} is more than the ${examples.rows.length} examples`);
   }
