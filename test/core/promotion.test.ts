@@ -95,7 +95,7 @@ describe('core/model: promotion gate and learnable label sets', () => {
   });
 
   it('PromotionGate: counts the windows the live model has not seen and keeps one candidate for msg.promote', () => {
-    const gate = new PromotionGate();
+    const gate = new PromotionGate<{ version: string }>();
     const records = Array.from({ length: 50 }, (_, i) => ({ seq: i + 1 }));
     const plan = gate.plan(records, 0.2);
     assert.deepEqual(plan, { heldOut: 10, trainedUpTo: 40 });
