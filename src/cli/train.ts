@@ -57,7 +57,9 @@ Learns a random forest from a CSV file (one example per row; every column but th
 ignored and truth.* columns is a feature) and writes MODEL.json, MODEL.report.html and the held-out metrics.
 
 Options:
-  --task classification|regression  default: regression if the label is numeric with > 10 distinct values
+  --task classification|regression  default: regression if the label is numeric with > 10 distinct values;
+                         a classification label column with under 2 labels, over 100, or more than half of
+                         them seen once is refused (the rule model-train applies too)
   --window WINDOW.json   the CSV holds readings (deviceId,ts,<sensor>...,<label>); compute feature-window
                          windows with these properties and learn one example per window
   --trees N              trees in the forest (default 100)

@@ -187,6 +187,26 @@ describe('model-train node: promotion gate, learnable label sets, bounds and msg
     assert.match(mostlyOnce.error.message, /seen once/);
   });
 
+  it('every: asks again after `every` windows, not at each window, when a label set is refused or a training runs', async () => {
+    await load({ every: 30 });
+    const out1 = collect('out1');
+    const out2 = collect('out2');
+    const n1 = getNode('n1');
+    for (let i = 0; i < 65; i++) n1.receive({ payload: { features: { 'temp.mean': i, 'noise.mean': 0 } }, label: 'only' });
+    await settle(300);
+    assert.deepEqual(out2.messages.map((m) => m.error.code), ['labels', 'labels'], 'windows 30 and 60, not every window after 30');
+    n1.receive({ reset: true });
+    for (let i = 0; i < 90; i++) n1.receive(window(i));
+    const [first] = await out1.next(1, 30_000);
+    assert.equal(first.payload.samples, 30);
+    assert.deepEqual(out2.messages.slice(2).map((m) => m.error.code), [], 'no busy while the first training ran');
+    n1.receive(window(90));
+    // The second retrain goes live or is kept: either way its outcome counts 91 samples.
+    for (let i = 0; i < 600 && out1.messages.length < 2 && !out2.messages.some((m) => m.error.code === 'not-promoted'); i++) await settle(50);
+    const second = out1.messages[1] ?? out2.messages.find((m) => m.error.code === 'not-promoted');
+    assert.equal(second?.payload.samples, 91, 'the window after the training started the next one');
+  });
+
   it('keeps wide windows within maxMemory: the oldest are dropped and counted in the status', async () => {
     await load({ maxMemory: 2 });
     const n1 = getNode('n1');

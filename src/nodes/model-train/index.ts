@@ -199,6 +199,8 @@ export = function register(RED: RED): void {
       }
       const learnable = task === 'classification' ? checkLabelCounts([...countLabels(records.map((r) => r.label)).values()]) : ({ ok: true } as const);
       if (!learnable.ok) {
+        // Counted as a try, so `every` asks again after that many new windows rather than at each one.
+        collector.markTrained();
         send([null, rejectMessage(source, { code: 'labels', message: learnable.message })]);
         return;
       }
@@ -576,7 +578,8 @@ export = function register(RED: RED): void {
         send([null, rejectMessage(msg, { code: 'features', message: 'expected payload.features with a label, or a label event { deviceId, label, ts | start, end }' })]);
       }
       const every = option('every');
-      if (trainNow || (every > 0 && collector.sinceTraining >= every)) train(send, msg);
+      // While a training runs, `every` waits for it to end (only msg.train is answered `busy`).
+      if (trainNow || (every > 0 && collector.sinceTraining >= every && !worker)) train(send, msg);
       status.update();
       done();
     };
