@@ -19,6 +19,7 @@ import {
   TrainingCollector,
   type AnomalyMethod,
   type DeviceAnomalyPart,
+  type KeptCandidate,
   type LoadedModel,
   type ModelFile,
   type PromoteMode,
@@ -35,6 +36,8 @@ import { nextVersion } from '../../core/model/version';
 import type { AnomalyJob, TrainJob, WorkerMessage } from './worker';
 
 const TASKS = ['classification', 'regression', 'anomaly'] as const;
+/** A trained model with what output 1 reports about it, kept by the gate until it goes live. */
+type Candidate = { file: ModelFile; metrics: unknown; samples: number; promotion: PromotionOutcome };
 type NodeTask = (typeof TASKS)[number];
 
 /** A config property that must be one of `choices`; absent or blank gives the first. */
@@ -108,7 +111,7 @@ export = function register(RED: RED): void {
 
     const collector = new TrainingCollector({ maxSamples: configError ? 10 : option('maxSamples'), maxWaiting: 10000, maxBytes: (configError ? 1 : option('maxMemory')) * 1024 * 1024 });
     /** Labelled tasks: which windows the live model learnt from, and the candidate kept for msg.promote. */
-    const gate = new PromotionGate<{ file: ModelFile; metrics: unknown; samples: number; promotion: PromotionOutcome }>();
+    const gate = new PromotionGate<Candidate>();
     const anomalies = new AnomalyCollector({
       scope,
       warmup: configError ? 100 : anomalyOption('warmup'),
@@ -239,7 +242,7 @@ export = function register(RED: RED): void {
     };
 
     /** Publishes a candidate the gate (or msg.promote) let through, and reports it on output 1. */
-    const goLive = async (candidate: { model: { file: ModelFile; metrics: unknown; samples: number; promotion: PromotionOutcome }; trainedUpTo: number }, source: NodeMessage): Promise<void> => {
+    const goLive = async (candidate: KeptCandidate<Candidate>, source: NodeMessage): Promise<void> => {
       const { file, metrics, samples, promotion } = candidate.model;
       await publish(file, source);
       gate.published(candidate.trainedUpTo);
