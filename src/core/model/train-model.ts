@@ -40,8 +40,8 @@ export type Evaluation = 'holdout' | 'cross-validation' | 'out-of-bag';
 export type ModelMetrics = (ClassificationMetrics | RegressionMetrics | { task: 'classification' | 'regression'; rows: 0 }) & {
   evaluation: Evaluation;
   testFraction?: number;
-  /** `newest`: the held-out rows are the last ones (time order), not a random share. */
-  heldOut?: 'newest';
+  /** `newest`: the held-out rows are the last ones (time order, model-train), not a random share. */
+  split?: 'newest';
   folds?: number;
   /** Cross-validation: accuracy (classification) or R² (regression) of each fold. */
   foldScores?: number[];
@@ -151,7 +151,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     ...(measured ?? { task, rows: 0 }),
     evaluation,
     ...(evaluation === 'holdout' ? { testFraction } : {}),
-    ...(evaluation === 'holdout' && newest !== undefined ? { heldOut: 'newest' as const } : {}),
+    ...(evaluation === 'holdout' && newest !== undefined ? { split: 'newest' as const } : {}),
     ...(evaluation === 'cross-validation' ? { folds, foldScores } : {}),
     ...(trained.oob !== null ? { oob: trained.oob } : {}),
     trainRows,
