@@ -17,6 +17,7 @@ import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ANOMALY_METHODS, AnomalyMethod, anomalyTruth } from '../core/model/anomaly';
 import { CsvTable, formatCsvProblem, parseCsv } from '../core/model/csv';
+import { checkLabelCounts } from '../core/model/promotion';
 import { Examples, examplesFromTable, examplesFromValues, ExamplesResult } from '../core/model/dataset';
 import { ModelArchive } from '../core/model/archive';
 import { lockPathFor, withFileLock } from '../core/model/file-lock';
@@ -58,7 +59,9 @@ Learns a random forest from a CSV file (one example per row; every column but th
 ignored and truth.* columns is a feature) and writes MODEL.json, MODEL.report.html and the held-out metrics.
 
 Options:
-  --task classification|regression  default: regression if the label is numeric with > 10 distinct values
+  --task classification|regression  default: regression if the label is numeric with > 10 distinct values;
+                         a classification label column with under 2 labels, over 100, or more than half of
+                         them seen once is refused (the rule model-train applies too)
   --window WINDOW.json   the CSV holds readings (deviceId,ts,<sensor>...,<label>); compute feature-window
                          windows with these properties and learn one example per window
   --trees N              trees in the forest (default 100)
@@ -304,6 +307,13 @@ export async function runTrain(argv: string[], io: CommandIo, options: TrainComm
     return fail(`${args.data}: ${'line' in error ? formatCsvProblem(error) : error.message}`);
   }
   const examples = result.examples;
+  if (examples.task === 'classification') {
+    // The same rule as model-train's, before any tree is grown.
+    const counts = new Array<number>(examples.labels?.length ?? 0).fill(0);
+    for (const code of examples.target) counts[code]++;
+    const learnable = checkLabelCounts(counts);
+    if (!learnable.ok) return fail(`${args.data}: label column ${JSON.stringify(label)}: ${learnable.message}`);
+  }
   if (args.folds !== undefined && args.folds > examples.rows.length) {
     return fail(`--folds ${args.folds} is more than the ${examples.rows.length} examples`);
   }

@@ -1,11 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { editorSession, dragFromPalette, openNode, closeDialog, type EditorSession } from '../helpers/browser';
+import { TAB } from '../helpers/flows';
 
 describe('browser: model-train editor fields per task', function () {
   let session: EditorSession;
 
   before(async () => {
-    session = await editorSession(() => []);
+    // A model-train saved before the promotion gate existed: no `promote`, no `maxMemory`.
+    session = await editorSession(() => [{ id: 'old-train', type: 'model-train', z: TAB, x: 200, y: 440, name: '', model: '', task: 'classification', every: 0, maxSamples: 10000, wires: [[], []] }]);
   });
   after(() => session?.close());
 
@@ -34,5 +36,39 @@ describe('browser: model-train editor fields per task', function () {
       return { task: node.task, warmup: node.warmup, update: node.update, scope: node.scope, maxDevices: node.maxDevices };
     }, trainId);
     assert.deepEqual(saved, { task: 'anomaly', warmup: 50, update: 'rolling', scope: 'device', maxDevices: 100 });
+  });
+
+  it('offers the promotion gate (better by default, explained in English) and the memory bound for labelled tasks', async () => {
+    const { page } = session.editor;
+    const trainId = await dragFromPalette(page, 'model-train', 300, 320);
+    await openNode(page, trainId);
+    assert.equal(await page.inputValue('#node-input-promote'), 'better', 'a new node gets the gate');
+    assert.equal(await page.isVisible('#node-input-promote'), true);
+    const options = await page.$$eval('#node-input-promote option', (els) => els.map((el) => [(el as HTMLOptionElement).value, el.textContent ?? '']));
+    assert.deepEqual(options.map(([value]) => value), ['better', 'always', 'manual']);
+    for (const [value, text] of options) assert.ok(text.trim() !== '' && !text.includes('model-train.'), `option ${value} is translated: ${text}`);
+    const tip = await page.textContent('#iot-ai-train-promote-tip');
+    assert.match(tip ?? '', /held-out/, 'the tip explains the rule');
+    assert.equal(await page.inputValue('#node-input-num-maxMemory'), '128');
+    await page.selectOption('#node-input-task', 'anomaly');
+    assert.equal(await page.isVisible('#node-input-promote'), false, 'no gate without labels');
+    assert.equal(await page.isVisible('#iot-ai-train-promote-tip'), false);
+    await page.selectOption('#node-input-task', 'classification');
+    await page.selectOption('#node-input-promote', 'manual');
+    await page.fill('#node-input-num-maxMemory', '64');
+    await closeDialog(page);
+    const saved = await page.evaluate((id) => {
+      const node = (window as any).RED.nodes.node(id);
+      return { promote: node.promote, maxMemory: node.maxMemory, invalid: (node.validationErrors ?? []).filter((p: string) => p === 'promote' || p === 'maxMemory') };
+    }, trainId);
+    assert.deepEqual(saved, { promote: 'manual', maxMemory: 64, invalid: [] });
+  });
+
+  it('opens a node saved before the gate (no promote) with better selected', async () => {
+    const { page } = session.editor;
+    await openNode(page, 'old-train');
+    assert.equal(await page.inputValue('#node-input-promote'), 'better');
+    assert.equal(await page.inputValue('#node-input-num-maxMemory'), '', 'blank: the 128 MiB default');
+    await closeDialog(page);
   });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { TrainingCollector } from '../../src/core/model/collector';
+import { estimateExampleBytes, TrainingCollector } from '../../src/core/model/collector';
 import { parseCsv } from '../../src/core/model/csv';
 
 const window = (deviceId: string, start: number, end: number, x: number) => ({ deviceId, start, end, features: { 'x.mean': x } });
@@ -41,4 +41,52 @@ describe('core/model: training collector', () => {
     assert.deepEqual(table.table.header, ['deviceId', 'ts', 'a', 'b', 'label']);
     assert.deepEqual(table.table.rows, [['d,1', '1', '1', '2', 'on'], ['d2', '', '3', '4', 'off']]);
   });
+
+  it('bounds memory in bytes: wide windows evict the oldest, a window over the whole bound is refused, both counted', () => {
+    const maxBytes = 4 * 1024 * 1024;
+    const c = new TrainingCollector({ maxSamples: 10_000, maxWaiting: 10_000, maxBytes });
+    const wide = (i: number, n = 5376) => {
+      const features: Record<string, number> = {};
+      for (let f = 0; f < n; f++) features[`s${Math.floor(f / 21)}.f${f % 21}`] = i + f;
+      return { deviceId: 'wide', start: i, end: i + 1, features };
+    };
+    const perWindow = estimateExampleBytes(5376, 'wide', 'a');
+    assert.ok(perWindow > 5376 * 8, 'the estimate counts more than the bare numbers');
+    for (let i = 0; i < 40; i++) {
+      assert.equal(c.addWindow(wide(i), 'a').ok, true);
+      assert.ok(c.bytes <= maxBytes, `${c.bytes} bytes after window ${i}`);
+    }
+    const kept = Math.floor(maxBytes / perWindow);
+    assert.equal(c.size, kept);
+    assert.equal(c.dropped, 40 - kept);
+    assert.deepEqual(c.records().map((r) => r.start), Array.from({ length: kept }, (_, k) => 40 - kept + k), 'the newest are kept');
+    // Unlabelled windows waiting for a label share the bound but never push labelled ones out.
+    for (let i = 40; i < 50; i++) c.addWindow(wide(i), undefined);
+    assert.equal(c.size, kept);
+    assert.ok(c.bytes <= maxBytes);
+    assert.equal(c.waitingCount, 0);
+    assert.equal(c.dropped, 50 - kept);
+    const tooWide = new TrainingCollector({ maxSamples: 10, maxWaiting: 10, maxBytes: 100_000 });
+    const refused = tooWide.addWindow(wide(0, 2000), 'a');
+    assert.equal(refused.ok, false);
+    assert.equal((refused as { code: string }).code, 'too-large');
+    assert.equal(tooWide.dropped, 1);
+  });
+
+  it('clears one device (examples, waiting windows and label events) or every device', () => {
+    const c = new TrainingCollector({ maxSamples: 100, maxWaiting: 100 });
+    c.addWindow(window('a', 0, 10, 1), 'x');
+    c.addWindow(window('b', 0, 10, 2), 'x');
+    c.addWindow(window('a', 10, 20, 3), undefined);
+    c.addWindow(window('b', 10, 20, 4), undefined);
+    c.addLabelEvent({ deviceId: 'a', label: 'y', start: 100, end: 200 });
+    c.clear('a');
+    assert.deepEqual(c.records().map((r) => r.deviceId), ['b']);
+    assert.equal(c.waitingCount, 1);
+    assert.deepEqual(c.addWindow(window('a', 140, 150, 5), undefined), { ok: true, labelled: 0 }, "a's label events are gone");
+    assert.ok(c.bytes > 0);
+    c.clear();
+    assert.deepEqual([c.size, c.waitingCount, c.bytes], [0, 0, 0]);
+  });
 });
+

@@ -113,7 +113,7 @@ export function mostly<T>(good: fc.Arbitrary<T>, every = 4): fc.Arbitrary<unknow
   return fc.oneof({ weight: every - 1, arbitrary: good }, { weight: 1, arbitrary: hostileValue });
 }
 
-export const CONTROL_PROPERTIES = ['reset', 'flush', 'override', 'train', 'export', 'rollback'] as const;
+export const CONTROL_PROPERTIES = ['reset', 'flush', 'override', 'train', 'export', 'rollback', 'promote'] as const;
 
 /**
  * Some of the control properties every node may see, with odd values (never for this node, or wrongly typed). Not

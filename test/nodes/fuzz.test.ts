@@ -323,7 +323,7 @@ describe('fuzz: every node takes hostile input in the Node-RED runtime', functio
         ready: modelLoaded,
         messages,
         output1: (msg) => (isRecord(msg.payload) && ('model' in msg.payload || 'exported' in msg.payload || 'rolledBack' in msg.payload || 'reset' in msg.payload) ? undefined : 'output 1 without model, exported, rolledBack or reset'),
-        output2: errorShape(['features', 'too-large', 'too-few-samples', 'busy', 'path', 'rollback', 'superseded']),
+        output2: errorShape(['features', 'too-large', 'too-few-samples', 'busy', 'path', 'rollback', 'superseded', 'reset', 'promote']),
         lateFaults: /model-train\.errors\.(train|write)|training failed|could not write the model file/,
       });
     });
@@ -345,7 +345,7 @@ describe('fuzz: every node takes hostile input in the Node-RED runtime', functio
         ready: modelLoaded,
         messages,
         output1: (msg) => (isRecord(msg.payload) && ('model' in msg.payload || 'exported' in msg.payload || 'rolledBack' in msg.payload) ? undefined : 'output 1 without model, exported or rolledBack'),
-        output2: errorShape(['features', 'label', 'too-large', 'too-few-samples', 'busy', 'path', 'rollback', 'superseded']),
+        output2: errorShape(['features', 'label', 'too-large', 'too-few-samples', 'busy', 'path', 'rollback', 'superseded', 'reset', 'labels', 'not-promoted', 'promote']),
         // A training job that fails (say, windows with different features) reports after its input finished.
         lateFaults: /model-train\.errors\.(train|write)|training failed|could not write the model file/,
       });

@@ -318,7 +318,8 @@ describe('model-train node: anomaly models learnt live', function () {
     await helper.load([mlModel, modelPredict, modelTrain], flow({ task: 'regression', trees: 10 }));
     const out1 = collect('out1');
     const n1 = getNode('n1');
-    for (let i = 0; i < 60; i++) n1.receive({ payload: { features: { 'temp.mean': i % 30, 'temp.std': (i * 7) % 5 } }, label: 2 * (i % 30) });
+    // Three cycles: the held-out windows are the newest (time order), each value seen twice in training.
+    for (let i = 0; i < 90; i++) n1.receive({ payload: { features: { 'temp.mean': i % 30, 'temp.std': (i * 7) % 5 } }, label: 2 * (i % 30) });
     n1.receive({ train: true });
     const [trained] = await out1.next(1, 30_000);
     assert.equal(trained.payload.metrics.task, 'regression');

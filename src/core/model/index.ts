@@ -22,3 +22,4 @@ export * from './drift';
 export * from './isolation-forest';
 export * from './sketch';
 export * from './train-anomaly';
+export * from './promotion';

@@ -21,6 +21,11 @@ export interface TrainModelOptions {
   testFraction?: number;
   /** k-fold cross-validation instead of a hold-out; the model is then trained on all rows. */
   folds?: number;
+  /**
+   * Hold out the last N rows (the newest, for rows in time order) instead of a random share; 0 trains on
+   * everything (out-of-bag only). model-train's promotion gate scores the candidate and the live model on them.
+   */
+  holdoutNewest?: number;
   /** `sha256:<hex>` of the training data. */
   dataHash?: string;
   /** Quantile bins per feature in the drift sketch of all the examples (default 10). */
@@ -35,6 +40,8 @@ export type Evaluation = 'holdout' | 'cross-validation' | 'out-of-bag';
 export type ModelMetrics = (ClassificationMetrics | RegressionMetrics | { task: 'classification' | 'regression'; rows: 0 }) & {
   evaluation: Evaluation;
   testFraction?: number;
+  /** `newest`: the held-out rows are the last ones (time order, model-train), not a random share. */
+  split?: 'newest';
   folds?: number;
   /** Cross-validation: accuracy (classification) or R² (regression) of each fold. */
   foldScores?: number[];
@@ -60,13 +67,19 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
   const strata = isClassification ? target : undefined;
   const nTrees = options.forest?.nTrees ?? 100;
   const folds = options.folds;
-  const testFraction = folds === undefined ? (options.testFraction ?? 0.2) : 0;
+  const newest = folds === undefined ? options.holdoutNewest : undefined;
+  let testFraction = folds === undefined ? (options.testFraction ?? 0.2) : 0;
 
   let splits: Array<{ train: Int32Array; test: Int32Array }>;
   let evaluation: Evaluation;
   if (folds !== undefined) {
     splits = kFoldSplits(rows.length, folds, { seed, strata });
     evaluation = 'cross-validation';
+  } else if (newest !== undefined) {
+    const k = Math.max(0, Math.min(Math.floor(newest), rows.length - 1));
+    testFraction = rows.length > 0 ? k / rows.length : 0;
+    splits = k > 0 ? [{ train: Int32Array.from({ length: rows.length - k }, (_, i) => i), test: Int32Array.from({ length: k }, (_, i) => rows.length - k + i) }] : [];
+    evaluation = splits.length > 0 ? 'holdout' : 'out-of-bag';
   } else if (testFraction > 0) {
     const split = trainTestSplit(rows.length, testFraction, { seed, strata });
     splits = split.test.length > 0 && split.train.length > 0 ? [split] : [];
@@ -138,6 +151,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     ...(measured ?? { task, rows: 0 }),
     evaluation,
     ...(evaluation === 'holdout' ? { testFraction } : {}),
+    ...(evaluation === 'holdout' && newest !== undefined ? { split: 'newest' as const } : {}),
     ...(evaluation === 'cross-validation' ? { folds, foldScores } : {}),
     ...(trained.oob !== null ? { oob: trained.oob } : {}),
     trainRows,

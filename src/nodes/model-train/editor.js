@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["every", "maxSamples", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold"];
+    var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold"];
     function wholeAtLeast(min) {
         return function (v) { return v === "" || v === undefined || (Number.isInteger(Number(v)) && Number(v) >= min); };
     }
@@ -18,6 +18,8 @@
             maxSamples: { value: 10000, validate: function (v) {
                 return wholeAtLeast(10)(v) && (this.task !== "anomaly" || v === "" || Number(v) >= Number(this.warmup || 100));
             } },
+            maxMemory: { value: 128, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || v === undefined || Number(v) <= 65536); } },
+            promote: { value: "better" },
             trees: { value: 50, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || v === undefined || Number(v) <= 1000); } },
             maxDepth: { value: "", validate: wholeAtLeast(0) },
             seed: { value: 1, validate: wholeAtLeast(-2147483648) },
@@ -42,6 +44,8 @@
         oneditprepare: function () {
             IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             $("#node-input-task").val(this.task || "classification");
+            // A flow saved before the gate has no promote: it gets better (a worse retrain no longer goes live).
+            $("#node-input-promote").val(this.promote || "better");
             function refresh() {
                 var anomaly = $("#node-input-task").val() === "anomaly";
                 $(".iot-ai-train-anomaly").toggle(anomaly);

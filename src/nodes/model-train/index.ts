@@ -5,14 +5,25 @@ import {
   ANOMALY_METHODS,
   ANOMALY_MIN_ROWS,
   AnomalyCollector,
+  checkLabelCounts,
+  countLabels,
+  decidePromotion,
   isAnomalous,
+  loadModel,
   MAX_DEVICE_PARTS,
+  parseModelFile,
+  PROMOTE_MODES,
+  PromotionGate,
+  readReset,
   SHARED_BASELINE,
   TrainingCollector,
   type AnomalyMethod,
   type DeviceAnomalyPart,
+  type KeptCandidate,
   type LoadedModel,
   type ModelFile,
+  type PromoteMode,
+  type PromotionOutcome,
   type TreeForest,
 } from '../../core/model';
 import { readNumberOption } from '../../core/util/numbers';
@@ -26,6 +37,8 @@ import { writeExport } from '../../core/model/exports';
 import type { AnomalyJob, TrainJob, WorkerMessage } from './worker';
 
 const TASKS = ['classification', 'regression', 'anomaly'] as const;
+/** A trained model with what output 1 reports about it, kept by the gate until it goes live. */
+type Candidate = { file: ModelFile; metrics: unknown; samples: number; promotion: PromotionOutcome };
 type NodeTask = (typeof TASKS)[number];
 
 /** A config property that must be one of `choices`; absent or blank gives the first. */
@@ -63,6 +76,7 @@ export = function register(RED: RED): void {
       seed: readNumberOption(def.seed, 'seed', 1, { integer: true }),
       testFraction: readNumberOption(def.testFraction, 'testFraction', 0.2, { min: 0, max: 0.9 }),
       keepVersions: readNumberOption(def.keepVersions, 'keepVersions', 5, { min: 0, max: 100, integer: true }),
+      maxMemory: readNumberOption(def.maxMemory, 'maxMemory', 128, { min: 1, max: 65536, integer: true }),
     };
     const anomalyNumbers = {
       warmup: readNumberOption(def.warmup, 'warmup', 100, { min: ANOMALY_MIN_ROWS, integer: true }),
@@ -75,6 +89,8 @@ export = function register(RED: RED): void {
       update: readChoice(def.update, 'update', ['frozen', 'rolling'] as const),
       scope: readChoice(def.scope, 'scope', ['shared', 'device'] as const),
       method: readChoice<AnomalyMethod | 'auto'>(def.method, 'method', ['auto', ...ANOMALY_METHODS]),
+      // Absent in flows saved before the gate: `better` (a worse retrain no longer goes live; `always` is the old way).
+      promote: readChoice<PromoteMode>(def.promote, 'promote', PROMOTE_MODES),
     };
     const task = 'value' in choices.task ? choices.task.value : 'classification';
     const isAnomalyTask = task === 'anomaly';
@@ -96,7 +112,9 @@ export = function register(RED: RED): void {
     const fixedThreshold = () => ('value' in anomalyNumbers.threshold ? anomalyNumbers.threshold.value : undefined);
     const exportPath = typeof def.exportPath === 'string' && def.exportPath.trim() !== '' ? def.exportPath.trim() : 'training-data.csv';
 
-    const collector = new TrainingCollector({ maxSamples: configError ? 10 : option('maxSamples'), maxWaiting: 10000 });
+    const collector = new TrainingCollector({ maxSamples: configError ? 10 : option('maxSamples'), maxWaiting: 10000, maxBytes: (configError ? 1 : option('maxMemory')) * 1024 * 1024 });
+    /** Labelled tasks: which windows the live model learnt from, and the candidate kept for msg.promote. */
+    const gate = new PromotionGate<Candidate>();
     const anomalies = new AnomalyCollector({
       scope,
       warmup: configError ? 100 : anomalyOption('warmup'),
@@ -123,10 +141,12 @@ export = function register(RED: RED): void {
       text:
         (isAnomalyTask ? anomalyStatusText() : countsText([
           [collector.size, RED._('model-train.status.samples')],
+          [collector.dropped, RED._('model-train.status.dropped')],
           [collector.waitingCount, RED._('model-train.status.waiting')],
         ])) +
         (progress ? ` · ${RED._('model-train.status.training')} ${progress.done}/${progress.total}` : '') +
-        (lastTrained ? ` · v${lastTrained.version}${lastTrained.score !== undefined ? ` (${(lastTrained.score * 100).toFixed(1)}%)` : ''}` : ''),
+        (lastTrained ? ` · v${lastTrained.version}${lastTrained.score !== undefined ? ` (${(lastTrained.score * 100).toFixed(1)}%)` : ''}` : '') +
+        (gate.kept ? ` · ${RED._('model-train.status.candidate')} v${gate.kept.model.file.version}` : ''),
     }));
 
     function anomalyStatusText(): string {
@@ -170,11 +190,22 @@ export = function register(RED: RED): void {
         send([null, rejectMessage(source, { code: 'busy', message: 'training is already running' })]);
         return;
       }
-      const records = collector.records().map(({ features, label }) => ({ features, label }));
+      const collected = collector.records();
+      const records = collected.map(({ features, label }) => ({ features, label }));
       if (records.length < 10) {
         send([null, rejectMessage(source, { code: 'too-few-samples', message: `${records.length} labelled examples; at least 10 are needed` })]);
         return;
       }
+      const learnable = task === 'classification' ? checkLabelCounts([...countLabels(records.map((r) => r.label)).values()]) : ({ ok: true } as const);
+      if (!learnable.ok) {
+        // Counted as a try, so `every` asks again after that many new windows rather than at each one.
+        collector.markTrained();
+        send([null, rejectMessage(source, { code: 'labels', message: learnable.message })]);
+        return;
+      }
+      // The newest windows, unseen by the live model, are held out: the gate scores both models on them.
+      const plan = gate.plan(collected, option('testFraction'));
+      const heldOut = records.slice(records.length - plan.heldOut);
       const live = config!.state().model;
       const now = new Date();
       const maxDepth = option('maxDepth');
@@ -186,7 +217,7 @@ export = function register(RED: RED): void {
           name: typeof def.modelName === 'string' && def.modelName.trim() ? def.modelName.trim() : (live?.name ?? 'model'),
           version: nextVersion(live?.version, now),
           createdAt: now.toISOString(),
-          testFraction: option('testFraction'),
+          holdoutNewest: plan.heldOut,
           forest: { nTrees: option('trees'), seed: option('seed'), ...(maxDepth > 0 ? { maxDepth } : {}) },
         },
       };
@@ -194,13 +225,48 @@ export = function register(RED: RED): void {
       const ticket = archive!.ticket();
       runJob(job, source, (message) => {
         if (message.kind !== 'done') return Promise.resolve();
-        return publish(message.model as ModelFile, source, { automatic, ticket }).then((model) => {
-          if (model === undefined) return;
-          const metrics = message.metrics as { accuracy?: number; r2?: number };
-          lastTrained = { version: model.version, score: metrics.accuracy ?? metrics.r2 };
-          node.send([{ ...source, payload: { model: { name: model.name, version: model.version }, metrics, samples: records.length } }, null]);
-        });
+        const model = message.model as ModelFile;
+        const candidate = loadModel(model);
+        if (!candidate.ok) return Promise.reject(new Error(candidate.error));
+        const promotion = decidePromotion({ mode: choice('promote') as PromoteMode, task: job.task, candidate: candidate.model, live: config!.state().model, heldOut });
+        const kept = { model: { file: model, metrics: message.metrics, samples: records.length, promotion }, trainedUpTo: plan.trainedUpTo };
+        if (promotion.promoted) return goLive(kept, source, { automatic, ticket });
+        gate.keep(kept);
+        const payload = { model: { name: model.name, version: model.version }, metrics: message.metrics, samples: records.length, promotion };
+        node.send([null, rejectMessage({ ...source, payload }, { code: 'not-promoted', message: `${model.name} ${model.version} ${promotion.message}` })]);
+        return Promise.resolve();
       });
+    };
+
+    /** Publishes a candidate the gate (or msg.promote) let through, and reports it on output 1. */
+    const goLive = async (candidate: KeptCandidate<Candidate>, source: NodeMessage, options: { automatic: boolean; ticket: number }): Promise<void> => {
+      const { metrics, samples, promotion } = candidate.model;
+      // The archive gives the version; undefined when a rollback since the ticket refused it (said on output 2).
+      const file = await publish(candidate.model.file, source, options);
+      if (file === undefined) return;
+      gate.published(candidate.trainedUpTo);
+      // An older candidate still waiting is superseded by the one now live.
+      if (gate.kept !== undefined && gate.kept.trainedUpTo <= candidate.trainedUpTo) gate.takeKept();
+      const scores = metrics as { accuracy?: number; r2?: number };
+      lastTrained = { version: file.version, score: scores.accuracy ?? scores.r2 };
+      node.send([{ ...source, payload: { model: { name: file.name, version: file.version }, metrics, samples, promotion } }, null]);
+    };
+
+    /** msg.promote: the kept candidate goes live. */
+    const promoteKept = async (send: SendFn, msg: NodeMessage): Promise<void> => {
+      const kept = gate.takeKept();
+      if (kept === undefined) {
+        send([null, rejectMessage(msg, { code: 'promote', message: 'no candidate is waiting for msg.promote' })]);
+        return;
+      }
+      const promotion: PromotionOutcome = { ...kept.model.promotion, promoted: true, reason: 'msg.promote', message: `promoted by msg.promote (${kept.model.promotion.message})` };
+      try {
+        // An operator's choice: written even after a rollback (a fresh ticket), and it ends any automatic run.
+        await goLive({ ...kept, model: { ...kept.model, promotion } }, msg, { automatic: false, ticket: archive!.ticket() });
+      } catch (err) {
+        gate.keep(kept);
+        throw err;
+      }
     };
 
     /**
@@ -400,10 +466,14 @@ export = function register(RED: RED): void {
     /** Anomaly mode input: control messages and feature windows. */
     const handleAnomaly = (msg: NodeMessage, send: SendFn): void => {
       if (msg.reset !== undefined && msg.reset !== false) {
+        const reset = readReset(msg.reset);
+        // The shared baseline keeps no windows per device: only `true` starts it over.
+        const refused = 'error' in reset ? reset.error : scope === 'shared' && 'deviceId' in reset ? 'the shared baseline has no per-device windows: msg.reset = true starts it over' : undefined;
+        if (refused !== undefined) return refuseReset(send, msg, refused);
         adopted = true;
-        const key = typeof msg.reset === 'string' || typeof msg.reset === 'number' ? String(msg.reset) : undefined;
-        anomalies.reset(scope === 'device' ? key : undefined);
-        latestKey = scope === 'device' ? key : undefined;
+        const key = 'deviceId' in reset ? reset.deviceId : undefined;
+        anomalies.reset(key);
+        latestKey = key;
         return;
       }
       const payload = msg.payload;
@@ -456,10 +526,24 @@ export = function register(RED: RED): void {
       send([{ ...msg, payload: { [unpin ? 'unpinned' : 'pinned']: outcome.version, pins: outcome.pins } }, null]);
     };
 
+    /** A msg.reset that names neither every device (`true`) nor one: a warning, and output 2. */
+    const refuseReset = (send: SendFn, msg: NodeMessage, message: string): void => {
+      node.warn(message);
+      send([null, rejectMessage(msg, { code: 'reset', message })]);
+    };
+
     const handle = async (msg: NodeMessage, send: SendFn, done: DoneFn): Promise<void> => {
       if (configError) return nodeFault(node, done, configError);
       if (msg.rollback !== undefined && msg.rollback !== false) return rollback(send, msg).then(() => done(), done);
       if ((msg.pin !== undefined && msg.pin !== false) || (msg.unpin !== undefined && msg.unpin !== false)) return pin(send, msg).then(() => done(), done);
+      const asked = msg.payload !== null && typeof msg.payload === 'object' && !Array.isArray(msg.payload) ? (msg.payload as Record<string, unknown>) : undefined;
+      // `msg.promote`, or a payload that is only `{ promote: true }` (as for train).
+      if ((msg.promote !== undefined && msg.promote !== false) || (asked?.promote === true && !('features' in asked))) {
+        if (msg.promote !== undefined && msg.promote !== true && msg.promote !== false) send([null, rejectMessage(msg, { code: 'promote', message: 'msg.promote must be true' })]);
+        else await promoteKept(send, msg);
+        status.update();
+        return done();
+      }
       if (msg.export !== undefined && msg.export !== false) {
         // Into the export folder only (core/model/exports.ts); a path it refuses is bad data.
         const written = await writeExport(userDir, typeof msg.export === 'string' ? msg.export : exportPath, isAnomalyTask ? anomalies.toCsv() : collector.toCsv());
@@ -473,7 +557,9 @@ export = function register(RED: RED): void {
         return done();
       }
       if (msg.reset !== undefined && msg.reset !== false) {
-        collector.clear();
+        const reset = readReset(msg.reset);
+        if ('error' in reset) refuseReset(send, msg, reset.error);
+        else collector.clear('deviceId' in reset ? reset.deviceId : undefined);
         status.update();
         return done();
       }
@@ -488,7 +574,8 @@ export = function register(RED: RED): void {
         send([null, rejectMessage(msg, { code: 'features', message: 'expected payload.features with a label, or a label event { deviceId, label, ts | start, end }' })]);
       }
       const every = option('every');
-      if (trainNow || (every > 0 && collector.sinceTraining >= every)) train(send, msg, !trainNow);
+      // While a training runs, `every` waits for it to end (only msg.train is answered `busy`).
+      if (trainNow || (every > 0 && collector.sinceTraining >= every && !worker)) train(send, msg, !trainNow);
       status.update();
       done();
     };

@@ -1,7 +1,9 @@
 /** Trains a model off the Node-RED event loop: examples in through workerData, progress and the model file out. */
 import { parentPort, workerData } from 'node:worker_threads';
 import {
+  checkLabelCounts,
   chooseAnomalyMethod,
+  countLabels,
   examplesFromRecords,
   trainAnomalyModel,
   trainModel,
@@ -48,8 +50,10 @@ const progress = (done: number, total: number) => parentPort!.postMessage({ kind
 async function trainForest(job: ForestJob): Promise<WorkerMessage> {
   const examples = examplesFromRecords(job.records, { task: job.task });
   if (!examples.ok) return { kind: 'error', message: examples.error.message };
-  if (job.task === 'classification' && (examples.examples.labels?.length ?? 0) < 2) {
-    return { kind: 'error', message: 'the examples hold only one label: a classifier needs at least two' };
+  if (job.task === 'classification') {
+    // The node checks before it starts a worker; the same rule here keeps a job from elsewhere honest.
+    const learnable = checkLabelCounts([...countLabels(job.records.map((record) => record.label)).values()]);
+    if (!learnable.ok) return { kind: 'error', message: learnable.message };
   }
   const result = await trainModel(examples.examples, { ...job.options, createdAt: new Date(job.options.createdAt), onProgress: progress });
   return { kind: 'done', model: result.model, metrics: result.metrics };
