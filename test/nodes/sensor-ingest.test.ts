@@ -83,6 +83,34 @@ describe('sensor-ingest node', function () {
     assert.match(error.error.message, /schema is not valid JSON/);
   });
 
+  it('a host clock step back or forward never makes arrival stamps go back and never silences devices', async () => {
+    const HOUR = 3_600_000;
+    const realNow = Date.now;
+    let step = 0;
+    Date.now = () => realNow() + step;
+    try {
+      await helper.load(sensorIngest, harness('sensor-ingest', { maxFutureMs: 60_000 }));
+      const n1 = getNode('n1');
+      const out1 = collect('out1');
+      const out2 = collect('out2');
+      n1.receive({ payload: { deviceId: 'd1', t: 1 } });
+      await out1.next(1);
+      step = -HOUR; // NTP steps the host clock back an hour; the devices keep the right time
+      n1.receive({ payload: { deviceId: 'd1', t: 2 } });
+      n1.receive({ payload: { deviceId: 'd2', ts: realNow(), t: 3 } });
+      step = 24 * HOUR; // ... then forward a day (a host that booted with a stale clock)
+      n1.receive({ payload: { deviceId: 'd1', t: 4 } });
+      const readings = (await out1.next(4)).map((m) => m.payload);
+      await settle();
+      assert.deepEqual(out2.messages.map((m) => m.error.code), [], 'nothing rejected as future');
+      assert.deepEqual(readings.map((r) => r.value), [1, 2, 3, 4]);
+      assert.ok(readings[1].ts >= readings[0].ts, `arrival stamps never go back: ${readings[1].ts - readings[0].ts} ms`);
+      assert.ok(Math.abs(readings[3].ts - (realNow() + 24 * HOUR)) < 5000, 'a step forward is followed');
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   it('a bare value takes its device and sensor from the topic pattern', async () => {
     await helper.load(sensorIngest, harness('sensor-ingest', { format: 'value', topicPattern: 'home/{deviceId}/{sensor}' }));
     const out1 = collect('out1');
