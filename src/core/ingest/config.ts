@@ -1,5 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { readNumberOption, toBoolean, toNumber } from '../util/numbers';
+import { NAME_POLICIES, type NamePolicy } from './names';
 import { compileTopicPattern, type TopicPattern } from './topic';
 import { senmlUnitOf } from './units';
 
@@ -20,6 +21,8 @@ export interface IngestConfig {
   validate?: ValidateFunction;
   sensors: Map<string, SensorSpec>;
   convertUnits: boolean;
+  /** What device ids and sensor names may hold (names.ts). */
+  namePolicy: NamePolicy;
   maxFutureMs: number;
   /** Bound on a string or Buffer payload, in bytes. */
   maxPayloadBytes: number;
@@ -36,6 +39,7 @@ export interface RawIngestConfig {
   schema?: unknown;
   sensors?: unknown;
   convertUnits?: unknown;
+  namePolicy?: unknown;
   maxFutureMs?: unknown;
   maxPayloadBytes?: unknown;
   maxRecords?: unknown;
@@ -155,6 +159,10 @@ export function parseIngestConfig(raw: RawIngestConfig): { config: IngestConfig 
     }
   }
 
+  // A flow saved before the policy existed gets the safe default.
+  const namePolicy = (raw.namePolicy === undefined || raw.namePolicy === '' ? 'topic' : raw.namePolicy) as NamePolicy;
+  if (!NAME_POLICIES.includes(namePolicy)) return { error: `namePolicy must be one of ${NAME_POLICIES.join(', ')}, got ${JSON.stringify(raw.namePolicy)}` };
+
   const maxFutureMs = readNumberOption(raw.maxFutureMs, 'maxFutureMs', INGEST_DEFAULTS.maxFutureMs, { min: 0 });
   if ('error' in maxFutureMs) return maxFutureMs;
   const maxPayloadBytes = readNumberOption(raw.maxPayloadBytes, 'maxPayloadBytes', INGEST_DEFAULTS.maxPayloadBytes, { min: 1, integer: true });
@@ -172,6 +180,7 @@ export function parseIngestConfig(raw: RawIngestConfig): { config: IngestConfig 
       validate: schema.validate,
       sensors: sensors.sensors,
       convertUnits,
+      namePolicy,
       maxFutureMs: maxFutureMs.value,
       maxPayloadBytes: maxPayloadBytes.value,
       maxRecords: maxRecords.value,

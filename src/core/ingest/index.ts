@@ -1,5 +1,6 @@
 export * from './config';
 export * from './ingest';
+export * from './names';
 export * from './timestamps';
 export * from './topic';
 export * from './units';
