@@ -111,6 +111,24 @@ describe('sensor-ingest node', function () {
     }
   });
 
+  it('a deviceId with a control character or a noncharacter never reaches output 1: device-id on output 2', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', { topicPattern: 'sensors/{deviceId}/{sensor}' }));
+    const n1 = getNode('n1');
+    const out1 = collect('out1');
+    const out2 = collect('out2');
+    const completed = collect('completed');
+    const caught = collect('caught');
+    n1.receive({ payload: JSON.stringify({ deviceId: 'lamp\u0007', t: 1 }) });
+    n1.receive({ payload: { deviceId: 'lamp\uffff', t: 1 } });
+    n1.receive({ payload: [{ bn: 'ok:', n: 'dimmer#1', v: 1 }] });
+    n1.receive({ payload: { deviceId: 'lamp', t: 1 } });
+    await completed.next(4);
+    await settle();
+    assert.deepEqual(out2.messages.map((m) => [m.error.code, m.error.path]), [['device-id', '/deviceId'], ['device-id', '/deviceId'], ['sensor-name', '/0/n']]);
+    assert.deepEqual(out1.messages.map((m) => m.topic), ['lamp/t']);
+    assert.equal(caught.messages.length, 0);
+  });
+
   it('a bare value takes its device and sensor from the topic pattern', async () => {
     await helper.load(sensorIngest, harness('sensor-ingest', { format: 'value', topicPattern: 'home/{deviceId}/{sensor}' }));
     const out1 = collect('out1');

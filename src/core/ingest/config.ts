@@ -1,6 +1,7 @@
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { readNumberOption, toBoolean, toNumber } from '../util/numbers';
 import { NAME_POLICIES, type NamePolicy } from './names';
+import { userSchemaAjv } from './schema-engine';
 import { compileTopicPattern, type TopicPattern } from './topic';
 import { senmlUnitOf } from './units';
 
@@ -63,14 +64,6 @@ export const INGEST_DEFAULTS = {
 
 const FORMATS: IngestFormat[] = ['auto', 'senml', 'json', 'value'];
 
-/**
- * One Ajv per schema: a shared one would remember every schema compiled (growing on each redeploy) and refuse a
- * schema whose `$id` it has seen before. No loadSchema, so a remote `$ref` is refused, never fetched.
- */
-function ajvForUserSchema(): Ajv {
-  return new Ajv({ allErrors: true, strict: false, validateSchema: true, addUsedSchema: false });
-}
-
 export function compileUserSchema(schema: unknown, what: string): { validate?: ValidateFunction } | { error: string } {
   if (schema === undefined || schema === null || (typeof schema === 'string' && schema.trim() === '')) return {};
   let parsed: unknown = schema;
@@ -88,7 +81,7 @@ export function compileUserSchema(schema: unknown, what: string): { validate?: V
     return { error: `${what} is larger than ${INGEST_DEFAULTS.maxSchemaBytes} bytes` };
   }
   try {
-    return { validate: ajvForUserSchema().compile(parsed as object) };
+    return { validate: userSchemaAjv().compile(parsed as object) };
   } catch (err) {
     return { error: `${what} is not a usable JSON Schema: ${(err as Error).message}` };
   }
