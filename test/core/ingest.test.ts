@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { Ingestor, parseIngestConfig, type RawIngestConfig, compileTopicPattern, convertUnit, normaliseTimestamp } from '../../src/core/ingest';
+import { Ingestor, parseIngestConfig, type RawIngestConfig, compileTopicPattern, convertUnit, nameProblem, normaliseTimestamp } from '../../src/core/ingest';
 import type { CanonicalReading } from '../../src/core/types';
 import { runs } from '../helpers/fuzz';
 
@@ -236,12 +236,14 @@ describe('core/ingest: helpers', () => {
 });
 
 describe('core/ingest: properties', () => {
-  const CODES = new Set(['parse', 'schema', 'missing-field', 'type', 'range', 'future', 'too-large']);
+  const CODES = new Set(['parse', 'schema', 'missing-field', 'type', 'range', 'future', 'too-large', 'device-id', 'sensor-name']);
   function assertCanonical(r: CanonicalReading) {
     assert.equal(typeof r.deviceId, 'string');
     assert.ok(r.deviceId.length > 0);
     assert.equal(typeof r.sensor, 'string');
     assert.ok(r.sensor.length > 0);
+    assert.equal(nameProblem(r.deviceId, 'topic'), undefined, 'the deviceId passes the default name policy');
+    assert.equal(nameProblem(r.sensor, 'topic'), undefined, 'the sensor name passes the default name policy');
     assert.ok(typeof r.value === 'boolean' || typeof r.value === 'string' || (typeof r.value === 'number' && Number.isFinite(r.value)));
     assert.ok(Number.isFinite(r.ts));
     if ('unit' in r) assert.equal(typeof r.unit, 'string');

@@ -258,7 +258,7 @@ describe('fuzz: every node takes hostile input in the Node-RED runtime', functio
       flow: harness('sensor-ingest', { topicPattern: 'sensors/{deviceId}/{sensor}', convertUnits: true, sensors: [{ name: 'temp', unit: 'Cel', min: -40, max: 85 }], schema: '{"type": ["object", "array", "number", "boolean"]}' }),
       messages: hostileMessage(payload, { topic: fc.oneof(fc.constantFrom('sensors/dev7/temp', 'sensors/dev7'), hostileString, hostileValue) }),
       output1: canonicalReading,
-      output2: errorShape(['parse', 'schema', 'missing-field', 'type', 'range', 'future', 'too-large']),
+      output2: errorShape(['parse', 'schema', 'missing-field', 'type', 'range', 'future', 'too-large', 'device-id', 'sensor-name']),
     });
   });
 

@@ -11,6 +11,7 @@ import * as vm from 'node:vm';
 import { parseActuatorConfig } from '../../src/core/actuate';
 import { compileUserSchema, INGEST_DEFAULTS } from '../../src/core/ingest';
 import { collect, getNode, harness, helper, lastStatus } from '../helpers/runtime';
+import { CATASTROPHIC_PAYLOAD, CATASTROPHIC_SCHEMA, UNIQUE_PACK_SCHEMA, uniquePack } from '../helpers/schema-payloads';
 import actuatorCommand = require('../../src/nodes/actuator-command');
 import sensorIngest = require('../../src/nodes/sensor-ingest');
 
@@ -121,6 +122,45 @@ describe('security', function () {
       assert.equal(lastStatus(getNode('n1'))?.fill, 'red');
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(requests, 0, 'nothing was fetched');
+    });
+
+    describe('sensor-ingest checks a schema in bounded time (linear-time pattern and uniqueItems)', function () {
+      this.timeout(30_000); // hang guard: the backtracking, quadratic Ajv took a minute on the first, seconds on the second
+
+      it('the 57-byte catastrophic-pattern payload is one schema reject on output 2', async () => {
+        await helper.load(sensorIngest, harness('sensor-ingest', { schema: CATASTROPHIC_SCHEMA }));
+        const out1 = collect('out1');
+        const out2 = collect('out2');
+        const completed = collect('completed');
+        getNode('n1').receive({ payload: CATASTROPHIC_PAYLOAD });
+        const [reject] = await out2.next(1, 25_000);
+        await completed.next(1, 25_000);
+        assert.deepEqual([reject.error.code, reject.error.path], ['schema', '/deviceId']);
+        assert.equal(out1.messages.length, 0);
+      });
+
+      it('uniqueItems on a 10,000-record pack lets the distinct records through, and one duplicate fails the pack', async () => {
+        await helper.load(sensorIngest, harness('sensor-ingest', { schema: UNIQUE_PACK_SCHEMA }));
+        const out1 = collect('out1');
+        const out2 = collect('out2');
+        const completed = collect('completed');
+        const pack = uniquePack(10_000);
+        getNode('n1').receive({ payload: JSON.stringify(pack) });
+        await completed.next(1, 25_000);
+        assert.equal(out1.messages.length, 10_000);
+        getNode('n1').receive({ payload: JSON.stringify([...pack.slice(1), pack[5000]]) });
+        await completed.next(2, 25_000);
+        assert.equal(out1.messages.length, 10_000, 'no reading of the pack with a duplicate');
+        assert.deepEqual(out2.messages.map((m) => m.error.code), ['schema']);
+      });
+
+      it('a pattern that needs backtracking (a backreference) is a configuration fault at deploy', async () => {
+        await helper.load(sensorIngest, harness('sensor-ingest', { schema: JSON.stringify({ properties: { deviceId: { type: 'string', pattern: '^(a+)\\1$' } } }) }));
+        const n1 = getNode('n1');
+        assert.equal(lastStatus(n1)?.fill, 'red');
+        const logged = (n1.error as any).getCalls().map((c: any) => String(c.args[0]));
+        assert.ok(logged.some((m: string) => /linear-time engine/.test(m)), logged.join('\n'));
+      });
     });
 
     it('both refuse schemas past their size bound (256 KB for ingest, 64 KB for commands) and deeper than 32 levels (commands)', () => {

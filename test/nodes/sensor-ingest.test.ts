@@ -83,6 +83,52 @@ describe('sensor-ingest node', function () {
     assert.match(error.error.message, /schema is not valid JSON/);
   });
 
+  it('a host clock step back or forward never makes arrival stamps go back and never silences devices', async () => {
+    const HOUR = 3_600_000;
+    const realNow = Date.now;
+    let step = 0;
+    Date.now = () => realNow() + step;
+    try {
+      await helper.load(sensorIngest, harness('sensor-ingest', { maxFutureMs: 60_000 }));
+      const n1 = getNode('n1');
+      const out1 = collect('out1');
+      const out2 = collect('out2');
+      n1.receive({ payload: { deviceId: 'd1', t: 1 } });
+      await out1.next(1);
+      step = -HOUR; // NTP steps the host clock back an hour; the devices keep the right time
+      n1.receive({ payload: { deviceId: 'd1', t: 2 } });
+      n1.receive({ payload: { deviceId: 'd2', ts: realNow(), t: 3 } });
+      step = 24 * HOUR; // ... then forward a day (a host that booted with a stale clock)
+      n1.receive({ payload: { deviceId: 'd1', t: 4 } });
+      const readings = (await out1.next(4)).map((m) => m.payload);
+      await settle();
+      assert.deepEqual(out2.messages.map((m) => m.error.code), [], 'nothing rejected as future');
+      assert.deepEqual(readings.map((r) => r.value), [1, 2, 3, 4]);
+      assert.ok(readings[1].ts >= readings[0].ts, `arrival stamps never go back: ${readings[1].ts - readings[0].ts} ms`);
+      assert.ok(Math.abs(readings[3].ts - (realNow() + 24 * HOUR)) < 5000, 'a step forward is followed');
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('a deviceId with a control character or a noncharacter never reaches output 1: device-id on output 2', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', { topicPattern: 'sensors/{deviceId}/{sensor}' }));
+    const n1 = getNode('n1');
+    const out1 = collect('out1');
+    const out2 = collect('out2');
+    const completed = collect('completed');
+    const caught = collect('caught');
+    n1.receive({ payload: JSON.stringify({ deviceId: 'lamp\u0007', t: 1 }) });
+    n1.receive({ payload: { deviceId: 'lamp\uffff', t: 1 } });
+    n1.receive({ payload: [{ bn: 'ok:', n: 'dimmer#1', v: 1 }] });
+    n1.receive({ payload: { deviceId: 'lamp', t: 1 } });
+    await completed.next(4);
+    await settle();
+    assert.deepEqual(out2.messages.map((m) => [m.error.code, m.error.path]), [['device-id', '/deviceId'], ['device-id', '/deviceId'], ['sensor-name', '/0/n']]);
+    assert.deepEqual(out1.messages.map((m) => m.topic), ['lamp/t']);
+    assert.equal(caught.messages.length, 0);
+  });
+
   it('a bare value takes its device and sensor from the topic pattern', async () => {
     await helper.load(sensorIngest, harness('sensor-ingest', { format: 'value', topicPattern: 'home/{deviceId}/{sensor}' }));
     const out1 = collect('out1');

@@ -1,5 +1,7 @@
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { readNumberOption, toBoolean, toNumber } from '../util/numbers';
+import { NAME_POLICIES, type NamePolicy } from './names';
+import { userSchemaAjv } from './schema-engine';
 import { compileTopicPattern, type TopicPattern } from './topic';
 import { senmlUnitOf } from './units';
 
@@ -20,6 +22,8 @@ export interface IngestConfig {
   validate?: ValidateFunction;
   sensors: Map<string, SensorSpec>;
   convertUnits: boolean;
+  /** What device ids and sensor names may hold (names.ts). */
+  namePolicy: NamePolicy;
   maxFutureMs: number;
   /** Bound on a string or Buffer payload, in bytes. */
   maxPayloadBytes: number;
@@ -36,6 +40,7 @@ export interface RawIngestConfig {
   schema?: unknown;
   sensors?: unknown;
   convertUnits?: unknown;
+  namePolicy?: unknown;
   maxFutureMs?: unknown;
   maxPayloadBytes?: unknown;
   maxRecords?: unknown;
@@ -59,14 +64,6 @@ export const INGEST_DEFAULTS = {
 
 const FORMATS: IngestFormat[] = ['auto', 'senml', 'json', 'value'];
 
-/**
- * One Ajv per schema: a shared one would remember every schema compiled (growing on each redeploy) and refuse a
- * schema whose `$id` it has seen before. No loadSchema, so a remote `$ref` is refused, never fetched.
- */
-function ajvForUserSchema(): Ajv {
-  return new Ajv({ allErrors: true, strict: false, validateSchema: true, addUsedSchema: false });
-}
-
 export function compileUserSchema(schema: unknown, what: string): { validate?: ValidateFunction } | { error: string } {
   if (schema === undefined || schema === null || (typeof schema === 'string' && schema.trim() === '')) return {};
   let parsed: unknown = schema;
@@ -84,7 +81,7 @@ export function compileUserSchema(schema: unknown, what: string): { validate?: V
     return { error: `${what} is larger than ${INGEST_DEFAULTS.maxSchemaBytes} bytes` };
   }
   try {
-    return { validate: ajvForUserSchema().compile(parsed as object) };
+    return { validate: userSchemaAjv().compile(parsed as object) };
   } catch (err) {
     return { error: `${what} is not a usable JSON Schema: ${(err as Error).message}` };
   }
@@ -155,6 +152,10 @@ export function parseIngestConfig(raw: RawIngestConfig): { config: IngestConfig 
     }
   }
 
+  // A flow saved before the policy existed gets the safe default.
+  const namePolicy = (raw.namePolicy === undefined || raw.namePolicy === '' ? 'topic' : raw.namePolicy) as NamePolicy;
+  if (!NAME_POLICIES.includes(namePolicy)) return { error: `namePolicy must be one of ${NAME_POLICIES.join(', ')}, got ${JSON.stringify(raw.namePolicy)}` };
+
   const maxFutureMs = readNumberOption(raw.maxFutureMs, 'maxFutureMs', INGEST_DEFAULTS.maxFutureMs, { min: 0 });
   if ('error' in maxFutureMs) return maxFutureMs;
   const maxPayloadBytes = readNumberOption(raw.maxPayloadBytes, 'maxPayloadBytes', INGEST_DEFAULTS.maxPayloadBytes, { min: 1, integer: true });
@@ -172,6 +173,7 @@ export function parseIngestConfig(raw: RawIngestConfig): { config: IngestConfig 
       validate: schema.validate,
       sensors: sensors.sensors,
       convertUnits,
+      namePolicy,
       maxFutureMs: maxFutureMs.value,
       maxPayloadBytes: maxPayloadBytes.value,
       maxRecords: maxRecords.value,

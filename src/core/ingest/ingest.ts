@@ -1,6 +1,7 @@
 import type { CanonicalReading, DataError, ReadingValue } from '../types';
 import { pointer } from '../util/pointer';
 import { INGEST_DEFAULTS, type IngestConfig } from './config';
+import { nameProblem } from './names';
 import { normaliseTimestamp, senmlTimeToMs } from './timestamps';
 import { convertUnit, senmlUnitOf } from './units';
 
@@ -23,10 +24,17 @@ interface Candidate {
   at: string;
   valueKey?: string;
   tsKey?: string;
+  /** Where the device id and sensor name came from, the same way (no key: the topic; no `…At`: the record). */
+  idKey?: string;
+  idAt?: string;
+  sensorKey?: string;
+  sensorAt?: string;
 }
 
 const valuePathOf = (c: Candidate) => (c.valueKey === undefined ? c.at : c.at + pointer(c.valueKey));
 const tsPathOf = (c: Candidate) => (c.tsKey === undefined ? c.at : c.at + pointer(c.tsKey));
+const idPathOf = (c: Candidate) => (c.idKey === undefined ? '' : (c.idAt ?? c.at) + pointer(c.idKey));
+const sensorPathOf = (c: Candidate) => (c.sensorKey === undefined ? '' : (c.sensorAt ?? c.at) + pointer(c.sensorKey));
 
 const SENML_VALUE_FIELDS = ['v', 'vb', 'vs', 'vd'] as const;
 const SENML_BASE_FIELDS = ['bn', 'bt', 'bu', 'bv', 'bs', 'bver'] as const;
@@ -253,6 +261,7 @@ export class Ingestor {
       addReject(result, 'missing-field', `no ${deviceIdField} in the payload and none from the topic pattern`, base + pointer(deviceIdField));
       return;
     }
+    const idKey = rawDevice === undefined || rawDevice === null ? undefined : deviceIdField;
 
     let ts = nowMs;
     if (own(record, tsField) && record[tsField] !== null) {
@@ -268,7 +277,7 @@ export class Ingestor {
     const namedSensor = typeof record.sensor === 'string' && record.sensor !== '' ? record.sensor : undefined;
     if (own(record, 'value') && (namedSensor || captures.sensor)) {
       const unit = typeof record.unit === 'string' && record.unit !== '' ? record.unit : undefined;
-      this.finish({ deviceId, sensor: (namedSensor ?? captures.sensor)!, value: record.value as ReadingValue, unit, ts, at: base, valueKey: 'value', tsKey: tsField }, nowMs, result);
+      this.finish({ deviceId, sensor: (namedSensor ?? captures.sensor)!, value: record.value as ReadingValue, unit, ts, at: base, valueKey: 'value', tsKey: tsField, idKey, sensorKey: namedSensor ? 'sensor' : undefined }, nowMs, result);
       return;
     }
 
@@ -297,7 +306,7 @@ export class Ingestor {
         continue;
       }
       const unitOfKey = units && typeof units[key] === 'string' ? (units[key] as string) : sharedUnit;
-      this.finish({ deviceId, sensor: key, value, unit: unitOfKey, ts, at: base, valueKey: key, tsKey: tsField }, nowMs, result);
+      this.finish({ deviceId, sensor: key, value, unit: unitOfKey, ts, at: base, valueKey: key, tsKey: tsField, idKey, sensorKey: key }, nowMs, result);
     }
     if (found === 0) addReject(result, 'missing-field', 'the object has no numeric or boolean field to read', base);
   }
@@ -311,6 +320,7 @@ export class Ingestor {
     singleRecord = false,
   ): void {
     let baseName = '';
+    let baseNameAt = '';
     let baseTime = 0;
     let baseUnit: string | undefined;
     let baseValue = 0;
@@ -340,7 +350,10 @@ export class Ingestor {
         addReject(result, 'type', `SenML field ${mustUnderstand} must be understood and is not supported`, at + pointer(mustUnderstand));
         return;
       }
-      if (own(record, 'bn')) baseName = record.bn as string;
+      if (own(record, 'bn')) {
+        baseName = record.bn as string;
+        baseNameAt = at;
+      }
       if (own(record, 'bt')) baseTime = record.bt as number;
       if (own(record, 'bu')) baseUnit = (record.bu as string) || undefined;
       if (own(record, 'bv')) baseValue = record.bv as number;
@@ -368,7 +381,7 @@ export class Ingestor {
       }
 
       const name = (own(record, 'n') ? (record.n as string) : '');
-      const identity = resolveSenmlIdentity(baseName, name, captures);
+      const identity = resolveSenmlIdentity(baseName, baseNameAt, name, at, captures);
       if (!identity) {
         addReject(result, 'missing-field', `SenML record ${index} has no device: give bn, a name with a separator, or a topic pattern with {deviceId}`, at + pointer(name ? 'n' : 'bn'));
         return;
@@ -384,8 +397,18 @@ export class Ingestor {
     });
   }
 
-  /** The checks every reading passes, whatever its format: value type, time, unit, range. */
+  /** The checks every reading passes, whatever its format: names, value type, time, unit, range. */
   private finish(candidate: Candidate, nowMs: number, result: IngestResult): void {
+    const idProblem = nameProblem(candidate.deviceId, this.config.namePolicy);
+    if (idProblem !== undefined) {
+      addReject(result, 'device-id', `deviceId ${idProblem}`, idPathOf(candidate));
+      return;
+    }
+    const sensorProblem = nameProblem(candidate.sensor, this.config.namePolicy);
+    if (sensorProblem !== undefined) {
+      addReject(result, 'sensor-name', `sensor name ${sensorProblem}`, sensorPathOf(candidate));
+      return;
+    }
     const { value } = candidate;
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) {
@@ -467,20 +490,26 @@ function isSenmlRecord(record: Record<string, unknown>): boolean {
   return hasName && (SENML_VALUE_FIELDS.some((key) => own(record, key)) || own(record, 's'));
 }
 
+/** Identity of a SenML reading, with the fields it came from (for rejects). */
+type SenmlIdentity = Pick<Candidate, 'deviceId' | 'sensor' | 'idKey' | 'idAt' | 'sensorKey' | 'sensorAt'>;
+
 /** deviceId and sensor of a SenML record (CONTRACT.md): bn without its separator and n, else topic, else split. */
-function resolveSenmlIdentity(baseName: string, name: string, captures: Record<string, string>): { deviceId: string; sensor: string } | undefined {
+function resolveSenmlIdentity(baseName: string, baseNameAt: string, name: string, at: string, captures: Record<string, string>): SenmlIdentity | undefined {
   if (baseName !== '' && name !== '') {
     const deviceId = baseName.replace(/[:/]$/, '');
-    if (deviceId !== '') return { deviceId, sensor: name };
+    if (deviceId !== '') return { deviceId, sensor: name, idKey: 'bn', idAt: baseNameAt, sensorKey: 'n', sensorAt: at };
   }
   const full = baseName + name;
+  // What is left is read from one field: n when there is one, else bn.
+  const from = name !== '' ? { key: 'n', at } : { key: 'bn', at: baseNameAt };
   if (captures.deviceId) {
     const sensor = name || captures.sensor || lastSegment(full);
-    if (sensor) return { deviceId: captures.deviceId, sensor };
+    const sensorFrom = name || !captures.sensor ? { sensorKey: from.key, sensorAt: from.at } : {};
+    if (sensor) return { deviceId: captures.deviceId, sensor, ...sensorFrom };
   }
   const cut = Math.max(full.lastIndexOf(':'), full.lastIndexOf('/'));
   if (cut <= 0 || cut === full.length - 1) return undefined;
-  return { deviceId: full.slice(0, cut), sensor: full.slice(cut + 1) };
+  return { deviceId: full.slice(0, cut), sensor: full.slice(cut + 1), idKey: from.key, idAt: from.at, sensorKey: from.key, sensorAt: from.at };
 }
 
 function lastSegment(name: string): string {

@@ -21,6 +21,7 @@
             },
             deviceIdField: { value: "deviceId" },
             tsField: { value: "ts" },
+            namePolicy: { value: "topic" },
             schema: {
                 value: "",
                 validate: function (v) {

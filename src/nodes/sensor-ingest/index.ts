@@ -1,10 +1,13 @@
 import { INGEST_DEFAULTS, Ingestor, parseIngestConfig, type RawIngestConfig } from '../../core/ingest';
+import { createClock } from '../../core/util/clock';
 import { rejectMessage, nodeFault, sendEach, shorten } from '../shared/messages';
 import type { Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 
 /** Node-RED glue for sensor-ingest: config in, core Ingestor, readings to output 1, rejects to output 2. */
 export = function register(RED: RED): void {
+  // One arrival clock for every sensor-ingest of the process: a redeploy does not re-anchor it (core/util/clock.ts).
+  const clock = createClock();
   function SensorIngestNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -35,7 +38,7 @@ export = function register(RED: RED): void {
         nodeFault(node, done, configError!);
         return;
       }
-      const { readings, rejects } = ingestor.ingest(msg.payload, typeof msg.topic === 'string' ? msg.topic : undefined, Date.now());
+      const { readings, rejects } = ingestor.ingest(msg.payload, typeof msg.topic === 'string' ? msg.topic : undefined, clock.now());
       counts.ok += readings.length;
       counts.rejected += rejects.length;
       // One message per reading, each in its own send() call (shared/messages.ts, sendEach): no deep copies.
