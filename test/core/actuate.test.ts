@@ -329,6 +329,26 @@ describe('actuate engine', () => {
       assert.equal(typeof correlationId, 'string');
     });
 
+    it('checks commandSchema patterns on a linear-time engine: a label chosen to backtrack is refused at once (issue #14 item 13)', function () {
+      // On a backtracking engine `^(a+)+$` against 30 a's and a '!' takes seconds to minutes; RE2 answers in microseconds.
+      this.timeout(20000);
+      const engine = engineFor({
+        rules: [{ above: 0, command: { mode: '{label}' } }],
+        commandSchema: { type: 'object', properties: { mode: { type: 'string', pattern: '^(a+)+$' } } },
+      });
+      const hostile = `${'a'.repeat(30)}!`;
+      assert.equal(onlyOutcome(engine.handle(prediction('d', { label: hostile, value: 1 }), T0)).detail, 'schema');
+      assert.equal((onlyCommand(engine.handle(prediction('e', { label: 'aaaa', value: 1 }), T0)).payload as Record<string, unknown>).mode, 'aaaa');
+    });
+
+    it('checks commandSchema uniqueItems once per item, also on items ajv itself cannot compare (a toString field)', () => {
+      const engine = engineFor({
+        rules: [{ above: 0, command: { list: [{ toString: 1 }, { toString: 1 }], mode: '{label}' } }],
+        commandSchema: { type: 'object', properties: { list: { type: 'array', uniqueItems: true } } },
+      });
+      assert.equal(onlyOutcome(engine.handle(prediction('d', { label: 'x', value: 1 }), T0)).detail, 'schema');
+    });
+
     it('refuses predictions whose value is NaN, Infinity or not a number', () => {
       const engine = engineFor({ rules: [{ command: { level: '{value}' } }] });
       for (const value of [NaN, Infinity, -Infinity, null, '12']) {

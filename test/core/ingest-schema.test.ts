@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import Ajv from 'ajv';
 import fc from 'fast-check';
 import { Ingestor, compileUserSchema, parseIngestConfig, type RawIngestConfig } from '../../src/core/ingest';
-import { linearRegExp, linearUniqueItems, userSchemaAjv } from '../../src/core/ingest/schema-engine';
+import { linearRegExp, linearUniqueItems, userSchemaAjv } from '../../src/core/util/schema-engine';
 import { runs } from '../helpers/fuzz';
 import { CATASTROPHIC_PAYLOAD, CATASTROPHIC_SCHEMA, UNIQUE_PACK_SCHEMA, uniquePack } from '../helpers/schema-payloads';
 

@@ -6,6 +6,7 @@ import { depthOf, isPlainObject, quoted, readJsonProperty } from './json';
 import { readTextCommand } from './template';
 import { forbiddenInTopic } from './topic';
 import type { AckMode, ActuatorRule, CommandTemplate, JsonObject, JsonValue, LimitMode, Limits, Range } from './types';
+import { linearRegExp, linearUniqueItems } from '../util/schema-engine';
 
 /** Checks a built command against the user's `commandSchema`: undefined when valid, else what is wrong. */
 export type CommandValidator = (command: JsonValue) => string | undefined;
@@ -311,11 +312,14 @@ function findNonLocalRef(schema: unknown, path: string): string | undefined {
 
 function ajvFor(schema: unknown): Ajv {
   // No loadSchema and no added schemas: nothing is ever fetched, and each config owns its compiled validator.
-  const options = { strict: false, allErrors: false, logger: false as const, addUsedSchema: false };
+  // Patterns run on a linear-time engine and uniqueItems checks each item once, as in sensor-ingest: a value a
+  // model or device chose can't make a pattern backtrack for seconds.
+  const options = { strict: false, allErrors: false, logger: false as const, addUsedSchema: false, code: { regExp: linearRegExp } };
   const dialect = isPlainObject(schema) && typeof schema.$schema === 'string' ? schema.$schema : '';
-  if (dialect.includes('2020-12')) return new Ajv2020(options);
-  if (dialect.includes('2019-09')) return new Ajv2019(options);
-  return new Ajv(options);
+  const ajv = dialect.includes('2020-12') ? new Ajv2020(options) : dialect.includes('2019-09') ? new Ajv2019(options) : new Ajv(options);
+  ajv.removeKeyword('uniqueItems');
+  ajv.addKeyword(linearUniqueItems);
+  return ajv;
 }
 
 function readCommandSchema(raw: unknown): CommandValidator | undefined {

@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import { readNumberOption, toBoolean, toNumber } from '../util/numbers';
 import { NAME_POLICIES, type NamePolicy } from './names';
-import { userSchemaAjv } from './schema-engine';
+import { userSchemaAjv } from '../util/schema-engine';
 import { compileTopicPattern, type TopicPattern } from './topic';
 import { senmlUnitOf } from './units';
 
