@@ -5,6 +5,9 @@
  * maxLagMs late, and lets other work run between its runs (docs/reliability.md, "Bounded work per config").
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
 import { SIM_BUDGET } from '../../src/core/sim';
 import { collect, getNode, harness, helper, lastStatus, settle } from '../helpers/runtime';
 import sensorSim = require('../../src/nodes/sensor-sim');
@@ -83,3 +86,25 @@ describe('sensor-sim: bounded work per config (#27.6)', function () {
     assert.ok(skipped !== null && Number(skipped[1]) >= 2000, `late readings skipped and counted: ${text}`);
   });
 });
+
+describe('sensor-sim editor: the budget is checked where the settings are edited (#27.6)', () => {
+  type Validate = (this: Record<string, unknown>, value: unknown) => boolean;
+  let defaults: Record<string, { value: unknown; validate?: Validate }>;
+  before(() => {
+    const source = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'nodes', 'sensor-sim', 'editor.js'), 'utf8');
+    let registered: { defaults: typeof defaults } | undefined;
+    vm.runInNewContext(source, { RED: { nodes: { registerType: (_type: string, def: { defaults: typeof defaults }) => (registered = def) } }, $: () => ({}) });
+    defaults = registered!.defaults;
+  });
+  const valid = (node: Record<string, unknown>) => ['devices', 'interval', 'speed'].every((key) => defaults[key].validate!.call(node, node[key]));
+
+  it('marks a node invalid when devices × speed × 1000 / interval is past the budget, whichever field makes it so', () => {
+    assert.equal(valid({ devices: 1000, interval: 10, speed: 10000 }), false, 'the old bounds');
+    assert.equal(valid({ devices: 1000, interval: 1000, speed: SIM_BUDGET.readingsPerSecond / 1000 }), true, 'at the budget');
+    assert.equal(valid({ devices: 1000, interval: 999, speed: SIM_BUDGET.readingsPerSecond / 1000 }), false, 'just past it');
+    assert.equal(valid({ devices: 3, interval: 1000, speed: 1000 }), false);
+    assert.equal(valid({ devices: '', interval: '', speed: '' }), true, 'blanks are the defaults');
+    assert.equal(valid({ devices: 5, interval: 5000, speed: 1 }), true, 'the sample flows');
+  });
+});
+
