@@ -4,6 +4,7 @@
 // otherwise the script stops with the one command to run. Ends with the line "N passed, N failed".
 //   --tiers core,nodes   run only these tiers        --full   long fuzzing and soak (npm run test:full)
 //   --no-build           skip build and pack (reuses the last tarball)   --grep TEXT   only matching tests
+//   --tz-matrix / --no-tz-matrix   rerun the time-handling core tests under other time zones (default: with core)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -84,12 +85,57 @@ for (const tier of tiers) {
   walk(dir);
   files.sort().forEach((f) => mocha.addFile(f));
 }
+/**
+ * The time-zone matrix (issue #27.5): the core tests that read or write times run again, each zone in a child
+ * process of its own with TZ set, so code that reads a date-time without a zone as local time fails somewhere.
+ * Picked by name, so new files such as test/core/ingest-time.test.ts join by themselves; property and reference
+ * tests of the window and actuator cores are left out (numeric event times only, and a third of a minute a zone).
+ */
+const TZ_ZONES = ['America/New_York', 'Asia/Tokyo'];
+const TZ_FILES = /^(ingest|window|actuate|collector|anomaly-collector|train|csv|cli-window|time-zones).*\.test\.ts$/;
+const TZ_HEAVY = new Set(['window-panes.test.ts', 'window-reference.test.ts', 'window-series.test.ts', 'actuate-properties.test.ts']);
+const tzMatrix = args.includes('--tz-matrix') || (tiers.includes('core') && !args.includes('--no-tz-matrix'));
+
+function runTimeZones() {
+  const dir = path.join(root, 'test', 'core');
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => TZ_FILES.test(f) && !TZ_HEAVY.has(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+  const results = {};
+  for (const zone of TZ_ZONES) {
+    const statsFile = path.join(root, 'test-results', `tz-${zone.replace(/\W/g, '-')}.json`);
+    fs.rmSync(statsFile, { force: true });
+    const grep = option('--grep');
+    const child = spawnSync(process.execPath, [path.join(root, 'scripts', 'tz-child.js'), statsFile, ...(grep ? ['--grep', grep] : []), ...files], {
+      stdio: 'inherit',
+      cwd: root,
+      env: { ...process.env, TZ: zone },
+    });
+    // A child that died before writing its stats counts as one failure.
+    results[zone] = fs.existsSync(statsFile) ? JSON.parse(fs.readFileSync(statsFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0, error: `exit ${child.status}` };
+  }
+  return { files: files.map((f) => path.relative(root, f)), zones: results };
+}
+
 const runner = mocha.run((failures) => {
-  const { passes = 0, failures: failed = 0, pending = 0 } = runner.stats || {};
+  let { passes = 0, failures: failed = 0, pending = 0 } = runner.stats || {};
   fs.mkdirSync(path.join(root, 'test-results'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'test-results', 'summary.json'), JSON.stringify({ tiers, passed: passes, failed, skipped: pending }) + '\n');
+  const timeZones = tzMatrix ? runTimeZones() : undefined;
+  for (const zone of Object.values(timeZones?.zones ?? {})) {
+    passes += zone.passed;
+    failed += zone.failed;
+    pending += zone.skipped;
+  }
+  const summary = { tiers, passed: passes, failed, skipped: pending, ...(timeZones ? { timeZones } : {}) };
+  fs.writeFileSync(path.join(root, 'test-results', 'summary.json'), JSON.stringify(summary) + '\n');
+  if (timeZones) {
+    const perZone = Object.entries(timeZones.zones).map(([zone, z]) => `TZ=${zone}: ${z.passed} passed, ${z.failed} failed`);
+    console.log(`time-zone matrix (${timeZones.files.length} files): ${perZone.join('; ')} (counted below)`);
+  }
   console.log(`${passes} passed, ${failed} failed${pending ? `, ${pending} skipped` : ''}`);
-  process.exitCode = failures > 0 ? 1 : 0;
+  process.exitCode = failures > 0 || failed > 0 ? 1 : 0;
   // Open handles (a broker socket a failed test left) must not keep CI waiting.
   setTimeout(() => process.exit(process.exitCode), 2000).unref();
 });

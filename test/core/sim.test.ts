@@ -8,6 +8,8 @@ import {
   createScenario,
   ingestSensors,
   parseSimConfig,
+  readingsPerSecond,
+  SIM_BUDGET,
   type ScenarioName,
   type ScenarioOptions,
   type SimFormat,
@@ -442,3 +444,112 @@ describe('core/sim: config', () => {
     assert.throws(() => createScenario('home', { format: 'xml' as SimFormat, startTime: START }), /format/);
   });
 });
+
+describe('core/sim: bounded work (#27.6)', () => {
+  it('a running simulator is refused past the budget of readings per second, devices × speed × 1000 / interval', () => {
+    // Every setting within its own bound, the product a million times the budget: it starved the event loop.
+    const old = parseSimConfig({ devices: 1000, interval: 10, speed: 10000 }, { live: true });
+    assert.ok(!old.ok);
+    assert.match(old.error, new RegExp(`devices × speed × 1000 / interval is 1000000000 readings per second, above the ${SIM_BUDGET.readingsPerSecond} a running sensor-sim may send: fewer devices, a lower speed or a longer interval`));
+    assert.equal(readingsPerSecond({ devices: 1000, interval: 10, speed: 10000 }), 1e9);
+    // Exactly at the budget is accepted; one device more is not.
+    const atBudget = { devices: 1000, interval: 1000, speed: SIM_BUDGET.readingsPerSecond / 1000 };
+    assert.ok(parseSimConfig(atBudget, { live: true }).ok);
+    assert.ok(!parseSimConfig({ ...atBudget, interval: 999 }, { live: true }).ok);
+    // Other problems are reported together with it, and the product is only judged from settings that are valid.
+    const both = parseSimConfig({ devices: 1000, interval: 10, speed: 10000, format: 'xml' }, { live: true });
+    assert.ok(!both.ok && /format must be/.test(both.error) && /readings per second/.test(both.error));
+    assert.ok(!parseSimConfig({ devices: 0, speed: 10000, interval: 10 }, { live: true }).ok);
+    // Offline (iot-ai simulate --csv) runs as fast as it goes: no rate to bound.
+    assert.ok(parseSimConfig({ devices: 1000, interval: 10, speed: 10000 }).ok);
+  });
+
+  const budget = { maxReadings: 50, maxLagMs: 1000 };
+
+  it('a step sends at most maxReadings; the rest follow in later steps, in time order, none lost or repeated', () => {
+    const bounded = createScenario('city', { devices: 40, interval: 100, startTime: START, origin: 0, speed: 1 });
+    const free = createScenario('city', { devices: 40, interval: 100, startTime: START, origin: 0, speed: 1 });
+    const sent: SimReading[] = [];
+    const sizes: number[] = [];
+    // The event loop was blocked for 900 ms: 360 readings are due at once.
+    for (let i = 0; i < 20; i++) {
+      const batch = bounded.step(900);
+      sizes.push(batch.length);
+      sent.push(...batch);
+    }
+    assert.ok(Math.max(...sizes) > budget.maxReadings, 'without a budget, a step sends everything due');
+    const expected = free.advanceTo(START + 900);
+    assert.equal(sent.length, expected.length);
+
+    const again = createScenario('city', { devices: 40, interval: 100, startTime: START, origin: 0, speed: 1 });
+    const steps: SimReading[][] = [];
+    for (let i = 0; i < 20; i++) steps.push(again.step(900, budget));
+    assert.ok(steps.every((batch) => batch.length <= budget.maxReadings), steps.map((b) => b.length).join(','));
+    assert.ok(steps[0].length > 0);
+    const flat = steps.flat();
+    assert.deepEqual(
+      flat.map((r) => `${r.deviceId}@${r.ts}`),
+      expected.map((r) => `${r.deviceId}@${r.ts}`),
+    );
+    assert.equal(again.skipped, 0);
+    assert.ok(flat.every((r, i) => i === 0 || r.ts >= flat[i - 1].ts), 'in time order');
+  });
+
+  it('readings due longer ago than maxLagMs of wall time are skipped and counted, not made up', () => {
+    const s = createScenario('home', { devices: 10, interval: 100, startTime: START, origin: 0, speed: 2 });
+    // 5 s of wall time at speed 2: 10 s of simulated time, 1,000 readings due; only the last 1 s of wall time (2 s
+    // simulated, 200 readings) is kept.
+    let total = 0;
+    for (let i = 0; i < 10; i++) total += s.step(5000, budget).length;
+    const due = createScenario('home', { devices: 10, interval: 100, startTime: START, origin: 0, speed: 2 }).advanceTo(START + 10_000).length;
+    assert.ok(total >= 190 && total <= 210, `${total} readings`);
+    assert.equal(s.skipped + total, due, 'every reading due was either sent or counted as skipped');
+  });
+
+  it('devices due at the same instant are never split past the budget when more of them are due than it allows', () => {
+    // 1,000 devices with a 10 ms interval at speed 0.001 share their ten phases: some 100 are due at every instant.
+    const s = createScenario('health', { devices: 1000, interval: 10, startTime: START, origin: 0, speed: 0.001 });
+    const first = s.step(20_000, { maxReadings: 30, maxLagMs: 60_000 });
+    assert.ok(first.length > 0, 'progress even when one instant holds more readings than the budget');
+    assert.ok(first.every((r) => r.ts === first[0].ts));
+    assert.ok(first.length <= s.deviceIds.length);
+  });
+
+  it('property: bounded steps send what one unbounded step sends, never more than the budget at once', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<ScenarioName>(...SCENARIOS),
+        fc.integer({ min: 1, max: 60 }),
+        // At most 36 s of simulated time in all and intervals of 40 ms or more: under maxCatchUp readings per device.
+        fc.integer({ min: 40, max: 2000 }),
+        fc.double({ min: 0.01, max: 2, noNaN: true }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 6 }),
+        (scenario, devices, interval, speed, maxReadings, gaps) => {
+          const options = { devices, interval, startTime: START, origin: 0, speed, faults: false };
+          const bounded = createScenario(scenario, options);
+          const free = createScenario(scenario, options);
+          const sent: string[] = [];
+          let wall = 0;
+          for (const gap of gaps) {
+            wall += gap;
+            const batch = bounded.step(wall, { maxReadings, maxLagMs: 1e12 });
+            assert.ok(batch.length <= Math.max(maxReadings, devices), `${batch.length} readings in one step`);
+            sent.push(...batch.map((r) => `${r.deviceId}@${r.ts}`));
+          }
+          // Then steps at the same wall time until nothing more is due.
+          for (let guard = 0; guard < 10_000; guard++) {
+            const batch = bounded.step(wall, { maxReadings, maxLagMs: 1e12 });
+            if (batch.length === 0) break;
+            assert.ok(batch.length <= Math.max(maxReadings, devices));
+            sent.push(...batch.map((r) => `${r.deviceId}@${r.ts}`));
+          }
+          const expected = free.advanceTo(free.simTime(wall)).map((r) => `${r.deviceId}@${r.ts}`);
+          assert.deepEqual(sent, expected);
+        },
+      ),
+      { numRuns: runs(60, 1000) },
+    );
+  });
+});
+

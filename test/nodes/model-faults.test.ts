@@ -90,6 +90,9 @@ describe('model faults: a refused file never interrupts predictions', function (
     ['a file of another format', () => JSON.stringify({ ...good, format: 'iot-ai/random-forest@9' }), /unsupported model format/],
     ['feature names that do not fit the forest', () => JSON.stringify({ ...good, featureNames: ['temp.mean'] }), /featureNames has 1 names but the forest uses 2 features/],
     ['duplicate feature names', () => JSON.stringify({ ...good, featureNames: ['temp.mean', 'temp.mean'] }), /does not match the schema/],
+    // JSON.parse reads 1e999 as Infinity: a leaf no prediction could be finite through (issue #14.16).
+    ['a class labelled "__proto__" (a message copy would drop it from probabilities)', () => JSON.stringify({ ...good, labels: (good.labels ?? []).map((l, i) => (i === 0 ? '__proto__' : l)) }), /label "__proto__" cannot key prediction\.probabilities/],
+    ['a leaf too large for a double (1e999)', () => serializeModel(good).replace(/"value":\[-?[\d.e+-]+/, '"value":[1e999'), /\/forest\/trees\/0\/value\/0 is not a finite number \(Infinity\)/],
   ];
 
   for (const [what, text, reason] of faults) {

@@ -161,7 +161,7 @@ describe('sensor-sim node', function () {
   }
 
   it('its output is what sensor-ingest reads: no rejects but for the deliberately broken payloads', async () => {
-    const { out } = await load({ scenario: 'city', devices: 3, interval: 1000, speed: 1000, format: 'senml' });
+    const { out } = await load({ scenario: 'city', devices: 3, interval: 1000, speed: 600, format: 'senml' });
     const messages = await out.next(2500, 15_000);
     const parsed = parseIngestConfig({ sensors: ingestSensors('city') });
     assert.ok(!('error' in parsed));

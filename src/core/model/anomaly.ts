@@ -85,8 +85,9 @@ export function robustZ(row: ArrayLike<number>, baseline: RobustBaseline): numbe
 
 /** z ↦ z² / (z² + 3.5²): 0 at the median, 0.5 at |z| = 3.5, 0.8 at |z| = 7, 1 at infinity. */
 export function squashZ(z: number): number {
-  if (z === Infinity) return 1;
   const squared = z * z;
+  // z past 1.3e154 squares to Infinity, and Infinity / Infinity would be NaN (issue #14.16).
+  if (squared === Infinity) return 1;
   return squared / (squared + ROBUST_Z_HALF * ROBUST_Z_HALF);
 }
 

@@ -164,6 +164,8 @@ export class CompiledForest {
           if (this.nClasses > 0 && !(Number.isInteger(value) && value >= 0 && value < this.nClasses)) {
             throw new Error(`tree ${t}: leaf ${original} holds ${value}, not a class index in [0, ${this.nClasses})`);
           }
+          // A leaf that is not finite would make every prediction through it Infinity or NaN (issue #14.16).
+          if (!Number.isFinite(value)) throw new Error(`tree ${t}: leaf ${original} holds ${value}, not a finite number`);
           this.splitFeature[slot] = nFeatures + (this.nClasses > 0 ? value : 0);
           this.rightChild[slot] = slot;
           this.thresholdOrValue[slot] = value;
@@ -392,23 +394,17 @@ export class CompiledForest {
     }
     const outputs = this.treeOutputs(row);
     const n = this.nTrees;
-    // Summed in tree order and divided once, exactly as ml-random-forest's mean does.
-    let sum = 0;
-    for (let t = 0; t < n; t++) sum += outputs[t];
-    const mean = sum / n;
+    const mean = finiteMean(outputs, n);
     let squares = 0;
     for (let t = 0; t < n; t++) squares += (outputs[t] - mean) * (outputs[t] - mean);
-    const spread = Math.sqrt(squares / n);
+    const spread = squares < Infinity ? Math.sqrt(squares / n) : scaledSpread(outputs, n, mean);
     const value = this.aggregate === 'mean' ? mean : lowerMedian(outputs);
     return { task: 'regression', value, spread, confidence: 1 };
   }
 
   /** Isolation forests: the mean over the trees of the path length of the leaf `row` reaches. */
   meanPathLength(row: Float64Array): number {
-    const outputs = this.treeOutputs(row);
-    let sum = 0;
-    for (let t = 0; t < this.nTrees; t++) sum += outputs[t];
-    return sum / this.nTrees;
+    return finiteMean(this.treeOutputs(row), this.nTrees);
   }
 
   /** Isolation forests: the anomaly score 2^(−E[h(x)] / c(ψ)) in (0, 1]; higher is stranger. */
@@ -440,6 +436,42 @@ export class CompiledForest {
   private checkRow(row: Float64Array): void {
     if (row.length < this.nFeatures) throw new RangeError(`a row has ${row.length} values, the forest needs ${this.nFeatures}`);
   }
+}
+
+/**
+ * 2^-600: leaves times this cannot overflow when summed or squared (|leaf| ≤ 1.8e308 becomes ≤ 4.3e127), and
+ * scaling by a power of two changes no digit of a double that stays normal.
+ */
+const SHRINK = 2 ** -600;
+
+/**
+ * The mean of the first `n` finite `values`: summed in tree order and divided once, exactly as ml-random-forest's
+ * mean does, unless that sum overflows (leaves near ±1.8e308, issue #14.16); then summed scaled down by SHRINK,
+ * which gives a finite mean between the smallest and the largest value.
+ */
+function finiteMean(values: Float64Array, n: number): number {
+  let sum = 0;
+  for (let t = 0; t < n; t++) sum += values[t];
+  if (sum < Infinity && sum > -Infinity) return sum / n;
+  let scaled = 0;
+  for (let t = 0; t < n; t++) scaled += values[t] * SHRINK;
+  return clampFinite(scaled / n / SHRINK);
+}
+
+/** The population standard deviation when the plain sum of squares overflowed: at most (max − min) / 2, so finite. */
+function scaledSpread(values: Float64Array, n: number, mean: number): number {
+  const shrunkMean = mean * SHRINK;
+  let squares = 0;
+  for (let t = 0; t < n; t++) {
+    const deviation = values[t] * SHRINK - shrunkMean;
+    squares += deviation * deviation;
+  }
+  return clampFinite(Math.sqrt(squares / n) / SHRINK);
+}
+
+/** Rounding at the very edge of the doubles may step one ulp past the largest finite one. */
+function clampFinite(x: number): number {
+  return Math.min(Number.MAX_VALUE, Math.max(-Number.MAX_VALUE, x));
 }
 
 /** The element at index floor((n-1)/2) of the sorted outputs (sorts `values` in place). */

@@ -103,11 +103,27 @@ export function parseModelFile(input: string | Uint8Array | object): ParseResult
   }
   if (!valid) {
     const first = validate.errors?.[0];
+    const tooLarge = first?.keyword === 'type' ? valueAt(data, first.instancePath) : undefined;
+    if (typeof tooLarge === 'number' && !Number.isFinite(tooLarge)) {
+      // JSON.parse reads 1e999 as Infinity, which ajv calls "not a number": say what is wrong with it.
+      return { ok: false, error: `model file does not match the schema: ${first?.instancePath} is not a finite number (${tooLarge}); a model file holds finite numbers only (at most ±1.8e308)` };
+    }
     return { ok: false, error: `model file does not match the schema: ${first ? describeSchemaError(first) : 'invalid'}` };
   }
   const model = data as ModelFile;
   const problem = checkModelSemantics(model);
   return problem === null ? { ok: true, model } : { ok: false, error: problem };
+}
+
+/** The value a JSON Pointer names inside parsed JSON (undefined when it names nothing). */
+function valueAt(data: unknown, pointer: string): unknown {
+  let node = data;
+  for (const token of pointer.split('/').slice(1)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    const key = token.replace(/~1/g, '/').replace(/~0/g, '~');
+    node = Object.prototype.hasOwnProperty.call(node, key) ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  return node;
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -147,6 +163,12 @@ function looksTruncated(text: string): boolean {
   return depth > 0 || inString;
 }
 
+/**
+ * The one label a plain object cannot carry through Node-RED: its message copy (lodash cloneDeep) assigns keys, and
+ * assigning "__proto__" sets the prototype instead of a key, so the label would vanish from probabilities.
+ */
+const UNCOPYABLE_LABEL = '__proto__';
+
 /** What the schema cannot check. Returns the first problem or null. */
 function checkModelSemantics(model: ModelFile): string | null {
   if (Number.isNaN(Date.parse(model.createdAt))) return `createdAt ${JSON.stringify(model.createdAt)} is not a valid date`;
@@ -157,6 +179,9 @@ function checkModelSemantics(model: ModelFile): string | null {
   if (!isClassification && model.labels !== undefined) return `a${isAnomaly ? 'n anomaly' : ' regression'} model must not have labels`;
   if (model.labels !== undefined && new Set(model.labels.map(String)).size !== model.labels.length) {
     return 'labels must be distinct as text (predictions key probabilities by label)';
+  }
+  if (model.labels?.some((label) => label === UNCOPYABLE_LABEL)) {
+    return `label "${UNCOPYABLE_LABEL}" cannot key prediction.probabilities: Node-RED's copy of a message for a second wire drops that key; rename the class`;
   }
   const problem = checkForest(model, nFeatures, nClasses) ?? checkDeviceParts(model);
   if (problem !== null) return problem;
@@ -440,7 +465,11 @@ export class LoadedModel {
     }
     const keys = this.labelKeys;
     const probabilities: Record<string, number> = {};
-    for (let c = 0; c < keys.length; c++) probabilities[keys[c]] = result.probabilities[c];
+    for (let c = 0; c < keys.length; c++) {
+      // Parsing refuses that label; a LoadedModel made from an unparsed file still must not have its prototype set.
+      if (keys[c] === UNCOPYABLE_LABEL) Object.defineProperty(probabilities, keys[c], { value: result.probabilities[c], enumerable: true, writable: true, configurable: true });
+      else probabilities[keys[c]] = result.probabilities[c];
+    }
     return { label: (this.file.labels as Label[])[result.classIndex], confidence: result.confidence, probabilities, model };
   }
 

@@ -38,8 +38,32 @@ export interface RawSimConfig {
 
 export const SIM_LIMITS = { devices: 1000, minInterval: 10, maxInterval: 24 * 60 * 60 * 1000, maxSpeed: 10000 };
 
+/**
+ * The work a running simulator may make, whatever its settings (issue #27.6: 1,000 devices every 10 ms at speed
+ * 10,000, each setting within its bound, asked for 10⁹ readings a second and starved the event loop). Measured
+ * figures in docs/reliability.md, "Bounded work per config".
+ */
+export const SIM_BUDGET = {
+  /** Readings (one message per device and interval, with all its sensors) per second of wall time, all devices together. */
+  readingsPerSecond: 2000,
+  /** Most readings one timer run sends; the rest wait for the next run (10 ms later). */
+  readingsPerTick: 1000,
+  /** Readings due longer ago than this (the event loop was blocked, the clock jumped) are skipped, not made up. */
+  maxLagMs: 1000,
+};
+
+/** Readings per second of wall time a simulator sends: devices × speed × 1000 / interval. */
+export function readingsPerSecond(config: Pick<SimConfig, 'devices' | 'interval' | 'speed'>): number {
+  return (config.devices * config.speed * 1000) / config.interval;
+}
+
+export interface ParseSimOptions {
+  /** A simulator that runs on the clock (the node, a broker): its readings per second must fit SIM_BUDGET. */
+  live?: boolean;
+}
+
 /** Every problem in one message: `devices must be ...; speed must be ...`. */
-export function parseSimConfig(raw: RawSimConfig): { ok: true; config: SimConfig } | { ok: false; error: string } {
+export function parseSimConfig(raw: RawSimConfig, options: ParseSimOptions = {}): { ok: true; config: SimConfig } | { ok: false; error: string } {
   const errors: string[] = [];
   const choice = <T extends string>(value: unknown, name: string, options: readonly T[], fallback: T): T => {
     if (value === undefined || value === null || value === '') return fallback;
@@ -58,12 +82,23 @@ export function parseSimConfig(raw: RawSimConfig): { ok: true; config: SimConfig
 
   const scenario = choice(raw.scenario, 'scenario', SCENARIOS, 'home');
   const format = choice(raw.format, 'format', SIM_FORMATS, SIM_DEFAULTS.format);
+  const beforeRate = errors.length;
   const devices = number(raw.devices, 'devices', SIM_DEFAULTS.devices, { min: 1, max: SIM_LIMITS.devices, integer: true });
   const interval = number(raw.interval, 'interval', SIM_DEFAULTS.interval, { min: SIM_LIMITS.minInterval, max: SIM_LIMITS.maxInterval, integer: true });
   const seed = number(raw.seed, 'seed', SIM_DEFAULTS.seed, { integer: true });
   const speed = number(raw.speed, 'speed', SIM_DEFAULTS.speed, { max: SIM_LIMITS.maxSpeed });
   if (!(speed > 0)) errors.push(`speed must be above 0, got ${speed}`);
+  const rateReadable = errors.length === beforeRate;
   const anomalies = number(raw.anomalies, 'anomalies', SIM_DEFAULTS.anomalies, { min: 0, max: MAX_ANOMALY_SHARE });
+  // Judged only from valid devices, interval and speed (a bad one is reported on its own above).
+  if (options.live && rateReadable) {
+    const rate = readingsPerSecond({ devices, interval, speed });
+    if (rate > SIM_BUDGET.readingsPerSecond) {
+      errors.push(
+        `devices × speed × 1000 / interval is ${formatRate(rate)} readings per second, above the ${SIM_BUDGET.readingsPerSecond} a running sensor-sim may send: fewer devices, a lower speed or a longer interval`,
+      );
+    }
+  }
 
   let startTime: number | undefined;
   if (raw.startTime !== undefined && raw.startTime !== null && !(typeof raw.startTime === 'string' && raw.startTime.trim() === '')) {
@@ -98,4 +133,8 @@ function readStartTime(raw: unknown): number | undefined {
   const zoned = /[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text;
   const ms = Date.parse(zoned);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+function formatRate(rate: number): string {
+  return Number.isInteger(rate) ? String(rate) : rate.toFixed(1);
 }

@@ -1,9 +1,9 @@
 export { ANOMALY_DURATIONS, ANOMALY_KINDS, ANOMALY_TRUTH_NAMES, MAX_ANOMALY_SHARE } from './anomalies';
 export type { AnomalyKind } from './anomalies';
-export { parseSimConfig, SIM_LIMITS } from './config';
-export type { RawSimConfig, SimConfig } from './config';
+export { parseSimConfig, readingsPerSecond, SIM_BUDGET, SIM_LIMITS } from './config';
+export type { ParseSimOptions, RawSimConfig, SimConfig } from './config';
 export { createScenario, deviceTopics, ingestSensors, Simulation, SCENARIO_MODELS, SIM_DEFAULTS } from './scenario';
-export type { ScenarioOptions } from './scenario';
+export type { ScenarioOptions, StepBudget } from './scenario';
 export { wideHeader, wideRow } from './rows';
 export { MALFORMED_KINDS, SCENARIOS, SIM_FORMATS } from './types';
 export type {

@@ -63,6 +63,14 @@ export interface ScenarioOptions {
   anomalies?: number;
 }
 
+/** What one `step` of a simulator on the clock may do (the node's SIM_BUDGET). */
+export interface StepBudget {
+  /** Most readings one step returns (or, when more devices than that are due at one instant, those devices). */
+  maxReadings: number;
+  /** Readings due longer ago than this much wall time are skipped (counted in `skipped`), not made up. */
+  maxLagMs: number;
+}
+
 interface Slot {
   device: SimDevice;
   index: number;
@@ -112,6 +120,8 @@ export class Simulation {
   private readonly malformedRate: number;
   private readonly dropoutRate: number;
   private readonly outageRate: number;
+  /** Readings `step` skipped instead of making them up late (a blocked event loop, a jump of the clock). */
+  skipped = 0;
 
   constructor(scenario: ScenarioName, options: ScenarioOptions) {
     if (!SCENARIOS.includes(scenario)) throw new RangeError(`scenario must be one of ${SCENARIOS.join(', ')}, got ${JSON.stringify(scenario)}`);
@@ -175,14 +185,46 @@ export class Simulation {
     return this.startTime + Math.floor((wallMs - this.origin) * this.speed);
   }
 
-  /** Readings due by the simulated time of `wallMs` (bounded after a jump of the clock; see `maxCatchUp`). */
-  step(wallMs: number): SimReading[] {
+  /**
+   * Readings due by the simulated time of `wallMs` (bounded after a jump of the clock; see `maxCatchUp`). With a
+   * budget: readings more than `maxLagMs` of wall time late are skipped, and at most `maxReadings` of the oldest
+   * due are returned; the rest stay due for the next step.
+   */
+  step(wallMs: number, budget?: StepBudget): SimReading[] {
     const now = this.simTime(wallMs);
     for (const slot of this.slots) {
       const behind = Math.floor((now - slot.nextTs) / this.interval) + 1;
-      if (behind > SIM_DEFAULTS.maxCatchUp) this.skipSlot(slot, slot.nextTs + (behind - SIM_DEFAULTS.maxCatchUp) * this.interval - 1);
+      if (behind > SIM_DEFAULTS.maxCatchUp) this.skipped += this.skipSlot(slot, slot.nextTs + (behind - SIM_DEFAULTS.maxCatchUp) * this.interval - 1);
     }
-    return this.advanceTo(now);
+    if (budget === undefined) return this.advanceTo(now);
+    const oldest = now - Math.floor(budget.maxLagMs * this.speed);
+    for (const slot of this.slots) this.skipped += this.skipSlot(slot, oldest - 1);
+    return this.advanceTo(this.cutoff(now, budget.maxReadings));
+  }
+
+  /** Readings due at or before simulated time `simMs`. */
+  private dueBy(simMs: number): number {
+    let due = 0;
+    for (const slot of this.slots) if (slot.nextTs <= simMs) due += Math.floor((simMs - slot.nextTs) / this.interval) + 1;
+    return due;
+  }
+
+  /**
+   * The latest simulated time ≤ `now` by which at most `maxReadings` are due, so a step sends the oldest readings
+   * first and whole instants only; the earliest instant when it alone holds more (at most one reading per device).
+   */
+  private cutoff(now: number, maxReadings: number): number {
+    if (this.dueBy(now) <= maxReadings) return now;
+    let low = this.nextDue();
+    if (this.dueBy(low) > maxReadings) return low;
+    let high = now;
+    // dueBy(low) <= maxReadings < dueBy(high): halve the gap (at most some 50 rounds of one pass over the devices).
+    while (high - low > 1) {
+      const middle = low + Math.floor((high - low) / 2);
+      if (this.dueBy(middle) <= maxReadings) low = middle;
+      else high = middle;
+    }
+    return low;
   }
 
   /** Every reading due at or before simulated time `simMs`, in time order (ties by device order). */
@@ -214,11 +256,13 @@ export class Simulation {
     for (const slot of this.slots) this.skipSlot(slot, now);
   }
 
-  private skipSlot(slot: Slot, simMs: number): void {
-    if (slot.nextTs > simMs) return;
+  /** Moves a device past every reading due at or before `simMs` without making them; returns how many. */
+  private skipSlot(slot: Slot, simMs: number): number {
+    if (slot.nextTs > simMs) return 0;
     const skipped = Math.floor((simMs - slot.nextTs) / this.interval) + 1;
     slot.nextTs += skipped * this.interval;
     slot.device.evolve(slot.nextTs - this.interval);
+    return skipped;
   }
 
   private read(slot: Slot, ts: number): SimReading {

@@ -14,6 +14,27 @@
     function isSpeed(v) { return v === undefined || v === "" || (String(v).trim() !== "" && isFinite(Number(v)) && Number(v) > 0 && Number(v) <= 10000); }
     function isSeed(v) { return v === undefined || v === "" || (String(v).trim() !== "" && isFinite(Number(v)) && Math.floor(Number(v)) === Number(v)); }
     var VALIDATORS = { devices: inRange(1, 1000, true), interval: inRange(10, 86400000, true), seed: isSeed, speed: isSpeed, anomalies: inRange(0, 0.5, false) };
+    // SIM_BUDGET.readingsPerSecond in src/core/sim/config.ts: the runtime refuses a config past it at deploy.
+    var READINGS_PER_SECOND = 2000;
+    var DEFAULTS = { devices: 3, interval: 5000, speed: 1 };
+    /** devices × speed × 1000 / interval, blanks read as their defaults; NaN while a field is not a number. */
+    function readingsPerSecond(values) {
+        var read = function (key) { var v = values[key]; return v === undefined || String(v).trim() === "" ? DEFAULTS[key] : Number(v); };
+        return read("devices") * read("speed") * 1000 / read("interval");
+    }
+    function withinBudget(values) {
+        var rate = readingsPerSecond(values);
+        return !(rate > READINGS_PER_SECOND);
+    }
+    /** A validator of one of the three settings whose product is bounded, given the other two as saved. */
+    function budgeted(key) {
+        return function (v) {
+            var values = { devices: this.devices, interval: this.interval, speed: this.speed };
+            values[key] = v;
+            return VALIDATORS[key](v) && withinBudget(values);
+        };
+    }
+    var RATE_KEYS = ["devices", "interval", "speed"];
     // The numeric properties are edited in inputs Node-RED does not read itself, so that they are saved as numbers.
     var NUMERIC = ["devices", "interval", "seed", "speed", "anomalies"];
     function validStart(v) {
@@ -27,10 +48,10 @@
         defaults: {
             name: { value: "" },
             scenario: { value: "home" },
-            devices: { value: 3, validate: VALIDATORS.devices },
-            interval: { value: 5000, validate: VALIDATORS.interval },
+            devices: { value: 3, validate: budgeted("devices") },
+            interval: { value: 5000, validate: budgeted("interval") },
             seed: { value: 1, validate: VALIDATORS.seed },
-            speed: { value: 1, validate: VALIDATORS.speed },
+            speed: { value: 1, validate: budgeted("speed") },
             format: { value: "senml" },
             startTime: { value: "", validate: validStart },
             autostart: { value: true },
@@ -47,10 +68,26 @@
         outputLabels: function () { return this._("sensor-sim.outputs.readings"); },
         oneditprepare: function () {
             var node = this;
+            function budget() {
+                var values = {};
+                RATE_KEYS.forEach(function (key) { values[key] = $("#node-input-sim-" + key).val(); });
+                var rate = readingsPerSecond(values);
+                var over = rate > READINGS_PER_SECOND;
+                RATE_KEYS.forEach(function (key) {
+                    var input = $("#node-input-sim-" + key);
+                    input.toggleClass("input-error", !VALIDATORS[key](input.val()) || over);
+                });
+                $("#node-input-sim-rate")
+                    .text(isFinite(rate) ? node._(over ? "sensor-sim.budget.over" : "sensor-sim.budget.rate", { rate: Math.round(rate * 10) / 10, budget: READINGS_PER_SECOND }) : "")
+                    .toggleClass("input-error", over)
+                    .css("color", over ? "var(--red-ui-text-color-error, #c00)" : "");
+            }
             NUMERIC.forEach(function (key) {
                 var input = $("#node-input-sim-" + key);
                 input.val(node[key] === undefined ? "" : node[key]);
-                input.on("change keyup input", function () { input.toggleClass("input-error", !VALIDATORS[key](input.val())); }).trigger("change");
+                input.on("change keyup input", function () {
+                    if (RATE_KEYS.indexOf(key) === -1) { input.toggleClass("input-error", !VALIDATORS[key](input.val())); } else { budget(); }
+                }).trigger("change");
             });
             function preview() {
                 var scenario = $("#node-input-scenario").val();

@@ -1,4 +1,4 @@
-import { createScenario, parseSimConfig, type CommandResult, type RawSimConfig, type SimReading, type Simulation } from '../../core/sim';
+import { createScenario, parseSimConfig, SIM_BUDGET, type CommandResult, type RawSimConfig, type SimReading, type Simulation, type StepBudget } from '../../core/sim';
 import { nodeFault, shorten } from '../shared/messages';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
@@ -7,20 +7,23 @@ import { StatusReporter, countsText } from '../shared/status';
 const MIN_TICK_MS = 10;
 /** The longest single wait (a long interval is waited for in steps). */
 const MAX_TICK_MS = 60 * 60 * 1000;
+/** What one timer run may send (docs/reliability.md, "Bounded work per config"). */
+const TICK_BUDGET: StepBudget = { maxReadings: SIM_BUDGET.readingsPerTick, maxLagMs: SIM_BUDGET.maxLagMs };
 
 /** Node-RED glue for sensor-sim: start/stop and device commands in; readings, replies and states out. */
 export = function register(RED: RED): void {
   function SensorSimNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const parsed = parseSimConfig(def as RawSimConfig);
-    const counts = { readings: 0, commands: 0, refused: 0 };
+    const parsed = parseSimConfig(def as RawSimConfig, { live: true });
+    const counts = { readings: 0, commands: 0, refused: 0, skipped: 0 };
     let running = false;
     const status = new StatusReporter(node, () => {
       const text = countsText([
         [counts.readings, RED._('sensor-sim.status.readings')],
         [counts.commands, RED._('sensor-sim.status.commands')],
         [counts.refused, RED._('sensor-sim.status.refused')],
+        [counts.skipped, RED._('sensor-sim.status.skipped')],
       ]);
       return running
         ? { fill: 'green', shape: 'dot', text }
@@ -71,7 +74,9 @@ export = function register(RED: RED): void {
       timer = setTimeout(() => {
         timer = undefined;
         try {
-          emitReadings(sim.step(Date.now()));
+          const readings = sim.step(Date.now(), TICK_BUDGET);
+          counts.skipped = sim.skipped;
+          emitReadings(readings);
         } catch (err) {
           node.error(err);
         }
