@@ -49,11 +49,15 @@ describe('anomaly-detect core: streaming detectors', () => {
         assert.ok(anomalies <= 2, `${anomalies} anomalies from ${memory} windows after the shift on: the new level is normal`);
       });
 
-      it('flags a 5-window spike with one alarm (episodeStart) and marks every window of the episode', function () {
-        if (method === 'knn-cad') this.skip(); // see above: knn-cad misses a spike in white noise
+      it('flags a 5-window spike with one alarm (episodeStart) and marks every window of the episode', () => {
         const values = noise(800, 2).map((v, i) => (i >= 500 && i < 505 ? v + 12 : v));
         const out = feed(session({ method }), values);
         const spike = out.slice(500, 510);
+        if (method === 'knn-cad') {
+          // See above: knn-cad may miss a spike in white noise; it never raises more than one alarm for it.
+          assert.ok(spike.filter((p) => p.episodeStart).length <= 1);
+          return;
+        }
         assert.equal(spike.filter((p) => p.episodeStart).length, 1, 'one alarm for the spike');
         assert.ok(spike.filter((p) => p.label === 'anomaly').length >= 1);
         assert.ok(spike.findIndex((p) => p.episodeStart) <= 1, 'the alarm comes with the spike');
