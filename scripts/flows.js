@@ -71,16 +71,36 @@ function finish(f, y) {
   return f.nodes;
 }
 
-function pipelineFlow({ prefix, scenario, label, info, comment, devicesCount, models, sim = {}, more }) {
+function pipelineFlow({ prefix, scenario, label, info, comment, devicesCount, models, sim = {}, more, alarms }) {
   const f = flow(prefix, label, info);
   f.scenario = scenario;
   f.add({ id: f.id('comment'), type: 'comment', name: comment, info, x: 400, y: 40, wires: [] });
   devices(f, scenario, devicesCount, 100, sim);
   const y = 300;
-  ingestAndWindow(f, scenario, y, models.map((m) => f.id(m.gate ? `gate-${m.key}` : `predict-${m.key}`)), more ? [f.id('window-sensors')] : []);
+  const windowWires = models.map((m) => f.id(m.gate ? `gate-${m.key}` : `predict-${m.key}`));
+  if (alarms) windowWires.push(f.id('detect'));
+  ingestAndWindow(f, scenario, y, windowWires, more ? [f.id('window-sensors')] : []);
   models.forEach((m, i) => predictAndAct(f, m.key, m.model, y + i * 200, m.actuator, m.gate));
-  if (more) more(f, y + models.length * 200 + 60);
+  let below = y + models.length * 200 + 60;
+  if (alarms) {
+    streamingAlarms(f, below, alarms);
+    below += 160;
+  }
+  if (more) more(f, below);
   return finish(f, y);
+}
+
+/**
+ * anomaly-detect on the main window: each device learns its own normal as the data flows (no training step), and
+ * only the first window of each unusual episode (`episodeStart`) is published, on iot-ai/<scenario>/alarms.
+ */
+function streamingAlarms(f, y, { name, features, info }) {
+  f.add({ id: f.id('detect-comment'), type: 'comment', name: `Unusual for this device: ${name}`, info, x: 400, y: y - 40, wires: [] });
+  f.add({ id: f.id('detect'), type: 'anomaly-detect', name, method: 'forecast', memory: 360, threshold: 0.9999, learn: 60, refractory: 30, refractoryTime: 0, average: 10, smoothing: 0.9, neighbours: 5, reference: 64, embed: 3, features, maxKeys: 10000, persist: '', x: 780, y, wires: [[f.id('alarm-start'), f.id('debug-detect')], [f.id('debug-errors')]] });
+  f.add({ id: f.id('alarm-start'), type: 'switch', name: 'alarm?', property: 'payload.prediction.episodeStart', propertyType: 'msg', rules: [{ t: 'true' }], checkall: 'true', repair: false, outputs: 1, x: 990, y, wires: [[f.id('alarms'), f.id('debug-alarms')]] });
+  f.mqttOut('alarms', `iot-ai/${f.scenario}/alarms`, 1200, y - 20, 'alarms');
+  f.debug('debug-alarms', 'alarms', 'payload', 1200, y + 20, true);
+  f.debug('debug-detect', 'anomaly-detect', 'payload.prediction', 1000, y + 60);
 }
 
 /**
@@ -123,6 +143,7 @@ const FLOWS = {
     info: 'Intersections report vehicle counts, mean speed, PM2.5 and NO2; now and then an air-quality sensor sticks or drifts (the simulator injects faults on 2 % of device time and says so in its truth). Two bundled forests, learnt from labels, predict congestion (free/moderate/heavy) and air quality (good/moderate/poor) from the same 60 s windows. One actuator switches the signal timing plan (rush when heavy), the other raises an air-quality alert when poor; each has its own reply topic, so their acknowledgements never cross. The sensor check below learns without labels: each junction\'s own air-quality baseline after a warm-up, flagging windows that do not fit it, beside a flat-line rule for stuck sensors.',
     sim: { anomalies: 0.02 },
     more: citySensorCheck,
+    alarms: { name: 'junction unusual', features: 'vehicles.mean, speed.mean, pm25.mean, no2.mean', info: 'anomaly-detect learns each junction\'s own traffic and air quality as the windows flow (a forecast of the next window per feature, its error calibrated against the junction\'s own history; a new level becomes normal after about 360 windows, an hour) and raises one alarm per unusual episode, at most one every 30 windows (5 minutes) per junction. Alarms go to iot-ai/city/alarms. Give it a persistent context store (Keep state in) to keep what it learnt across restarts.' },
     models: [
       { key: 'congestion', model: 'city-congestion', actuator: { name: 'signal plan', cooldown: 60000, rules: [{ label: 'heavy', command: { plan: 'rush' } }, { label: 'moderate', command: { plan: 'normal' } }, { label: 'free', command: { plan: 'normal' } }] } },
       { key: 'air', model: 'city-air-quality', actuator: { name: 'air-quality alert', cooldown: 60000, rules: [{ label: 'poor', command: { alert: true } }, { label: 'good', command: { alert: false } }, { label: 'moderate', command: { alert: false } }] } },
@@ -136,6 +157,7 @@ const FLOWS = {
       { key: 'activity', model: 'health-activity' },
       { key: 'heart', model: 'health-heart-anomaly', gate: { name: 'at rest?', property: 'payload.features["accel.std"]', rule: { t: 'lt', v: '1.2', vt: 'num' } }, actuator: { name: 'caregiver alert', cooldown: 120000, minConfidence: 0.6, rules: [{ label: 'anomaly', command: { alert: 'caregiver', level: 2 } }, { label: 'normal', command: { alert: 'none', level: 0 } }] } },
     ],
+    alarms: { name: 'wearer unusual', features: 'heartRate.mean, heartRate.std, skinTemp.mean', info: 'Beside the bundled model (learnt from weeks of other wearers), anomaly-detect learns each wearer\'s own heart rate and skin temperature as the windows flow, with no training step (a forecast of the next window per feature, its error calibrated against that wearer\'s own history; a lasting new level is normal after about 360 windows, an hour) and raises one alarm per unusual episode, at most one every 30 windows (5 minutes) per wearer. Alarms go to iot-ai/health/alarms. Give it a persistent context store (Keep state in) to keep what it learnt across restarts.' },
   }),
   'live-retrain.json': (() => {
     const f = flow('retrain', 'IoT AI: live retraining', 'A small flow that learns occupancy live with model-train, behind its promotion gate.');

@@ -15,6 +15,7 @@ import { heapAfterGc } from '../helpers/memory';
 import { getNode, harness, helper } from '../helpers/runtime';
 import { runtimeWithUserDir } from '../helpers/userdir';
 import actuatorCommand = require('../../src/nodes/actuator-command');
+import anomalyDetect = require('../../src/nodes/anomaly-detect');
 import featureWindow = require('../../src/nodes/feature-window');
 import mlModel = require('../../src/nodes/ml-model');
 import modelPredict = require('../../src/nodes/model-predict');
@@ -295,6 +296,27 @@ describe('fuzz: every node takes hostile input in the Node-RED runtime', functio
         messages: hostileMessage(payload),
         output1: (msg) => (Array.isArray(msg.payload) ? msg.payload.map((p: Msg) => predictionShape(p?.prediction)).find(Boolean) : predictionShape(msg.payload?.prediction)),
         output2: errorShape(['features', 'too-large']),
+      });
+    });
+
+    it(`anomaly-detect: ${RUNS} hostile windows, readings and batches, predictions well-formed, rejects with a code`, async () => {
+      const window = fc.record({ deviceId: mostly(device), end: mostly(timestamp), features: mostly(features) }, { requiredKeys: [] });
+      const reading = fc.record({ deviceId: mostly(device), sensor: mostly(sensor), value: hostileValue, ts: mostly(timestamp) }, { requiredKeys: ['deviceId', 'sensor'] });
+      const payload = fc.oneof({ weight: 4, arbitrary: window }, { weight: 2, arbitrary: reading }, { weight: 1, arbitrary: fc.array(mostly(window), { maxLength: 20 }) }, { weight: 2, arbitrary: hostileTopLevel });
+      const shape = (p: unknown): string | undefined => {
+        if (!isRecord(p)) return 'no prediction';
+        if (p.label !== 'anomaly' && p.label !== 'normal') return `label ${String(p.label)}`;
+        for (const key of ['score', 'likelihood', 'confidence']) if (!(finite(p[key]) && (p[key] as number) >= 0 && (p[key] as number) <= 1)) return `${key} ${String(p[key])}`;
+        if (p.episodeStart !== undefined && p.episodeStart !== true) return 'episodeStart is neither absent nor true';
+        if (!isRecord(p.model) || typeof p.model.name !== 'string') return 'model.name';
+        return undefined;
+      };
+      reports['anomaly-detect'] = await fuzzNode({
+        modules: [anomalyDetect],
+        flow: harness('anomaly-detect', { learn: 5, maxKeys: 50, refractory: 2 }),
+        messages: hostileMessage(payload),
+        output1: (msg) => (Array.isArray(msg.payload) ? msg.payload.map((p: Msg) => shape(p?.prediction)).find(Boolean) : shape(msg.payload?.prediction)),
+        output2: errorShape(['features', 'type', 'device', 'payload', 'too-large']),
       });
     });
 

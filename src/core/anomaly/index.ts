@@ -1,0 +1,4 @@
+export * from './config';
+export * from './detectors';
+export * from './likelihood';
+export * from './session';

@@ -1,0 +1,55 @@
+(function () {
+    var NUMBER_FIELDS = ["memory", "threshold", "learn", "refractory", "refractoryTime", "average", "smoothing", "neighbours", "reference", "embed", "maxKeys"];
+    function blankOr(test) {
+        return function (v) { return v === "" || v === undefined || v === null || (isFinite(Number(v)) && test(Number(v))); };
+    }
+    function whole(min, max) { return blankOr(function (n) { return Number.isInteger(n) && n >= min && n <= max; }); }
+    RED.nodes.registerType("anomaly-detect", {
+        category: "IoT AI",
+        color: "#C0DEED",
+        defaults: {
+            name: { value: "" },
+            method: { value: "forecast" },
+            memory: { value: 1000, validate: blankOr(function (n) { return n >= 2 && n <= 1000000; }) },
+            threshold: { value: 0.9999, validate: blankOr(function (n) { return n >= 0.5 && n <= 1; }) },
+            learn: { value: 100, validate: whole(0, 1000000) },
+            refractory: { value: 100, validate: whole(0, 1000000) },
+            refractoryTime: { value: 0, validate: blankOr(function (n) { return n >= 0; }) },
+            average: { value: 10, validate: whole(1, 1000) },
+            smoothing: { value: 0.9, validate: blankOr(function (n) { return n >= 0.01 && n <= 1; }) },
+            neighbours: { value: 5, validate: whole(1, 32) },
+            reference: { value: 64, validate: whole(4, 1024) },
+            embed: { value: 3, validate: whole(1, 32) },
+            features: { value: "" },
+            maxKeys: { value: 10000, validate: whole(1, 10000000) },
+            persist: { value: "" }
+        },
+        inputs: 1,
+        outputs: 2,
+        icon: "iot-ai-anomaly.svg",
+        paletteLabel: "anomaly detect",
+        label: function () { return this.name || "anomaly: " + (this.method || "forecast"); },
+        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
+        outputLabels: function (i) { return this._(i === 0 ? "anomaly-detect.outputs.predictions" : "anomaly-detect.outputs.rejects"); },
+        oneditprepare: function () {
+            var node = this;
+            IotAiEditor.numbers.prepare(node, NUMBER_FIELDS);
+            var persist = $("#node-input-persist");
+            persist.append($("<option>").val("").text(node._("anomaly-detect.persist.off")));
+            var stores = (RED.settings.context && RED.settings.context.stores) || [];
+            stores.forEach(function (s) { persist.append($("<option>").val(s).text(s)); });
+            if (node.persist && stores.indexOf(node.persist) === -1) { persist.append($("<option>").val(node.persist).text(node.persist)); }
+            persist.val(node.persist || "");
+            function refresh() {
+                var method = $("#node-input-method").val();
+                $(".iot-ai-anomaly-forecast").toggle(method === "forecast");
+                $(".iot-ai-anomaly-knn").toggle(method === "knn-cad");
+            }
+            $("#node-input-method").on("change", refresh);
+            refresh();
+        },
+        oneditsave: function () {
+            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
+        }
+    });
+})();
