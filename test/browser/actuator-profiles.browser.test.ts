@@ -22,7 +22,7 @@ describe('browser: actuator-command device profile', function () {
     await page.selectOption('#node-input-profile', 'shelly');
     assert.equal(await page.inputValue('#node-input-topic'), '{deviceId}/rpc');
     assert.equal(await page.inputValue('#node-input-ack'), 'payload');
-    assert.equal(await page.inputValue('#node-input-replyTopic'), 'iot-ai-{deviceId}/rpc');
+    assert.equal(await page.inputValue('#node-input-replyTopic'), 'iot-ai/{deviceId}/rpc');
     await closeDialog(page);
     const saved = await page.evaluate((nodeId) => {
       const n = (window as any).RED.nodes.node(nodeId);

@@ -151,7 +151,7 @@ describe('actuate profiles: what a profile fills in, and what the user set wins'
     assert.equal(editorDefaults.ack, 'state');
     const shelly = configOf({ profile: 'shelly', rules: [{ label: 'on', command: { method: 'Switch.Set', params: { id: 0, on: true } } }] });
     assert.equal(shelly.topic, '{deviceId}/rpc');
-    assert.equal(shelly.replyTopic, 'iot-ai-{deviceId}/rpc');
+    assert.equal(shelly.replyTopic, 'iot-ai/{deviceId}/rpc');
     assert.equal(shelly.ack, 'payload');
   });
 
@@ -196,14 +196,34 @@ describe('actuate profiles: what a profile fills in, and what the user set wins'
     const command = onlyCommand(effects);
     const payload = command.payload as Record<string, unknown>;
     assert.equal(command.topic, 'shellyplus1-abc/rpc');
-    assert.equal(payload.src, 'iot-ai-shellyplus1-abc');
+    assert.equal(payload.src, 'iot-ai/shellyplus1-abc');
     assert.match(String(payload.id), /^[A-Za-z0-9_-]{22}$/);
     assert.notEqual(payload.id, onlyOutcome(effects).correlationId);
     // Knowing the outcome's id is not enough to ack.
-    const spoof = { topic: 'iot-ai-shellyplus1-abc/rpc', payload: { id: onlyOutcome(effects).correlationId, result: {} } };
+    const spoof = { topic: 'iot-ai/shellyplus1-abc/rpc', payload: { id: onlyOutcome(effects).correlationId, result: {} } };
     assert.deepEqual(outcomesOf(engine.handle(spoof, T0 + 1)), []);
-    const reply = { topic: 'iot-ai-shellyplus1-abc/rpc', payload: { id: payload.id, src: 'shellyplus1-abc', dst: payload.src, result: { was_on: false } } };
+    const reply = { topic: 'iot-ai/shellyplus1-abc/rpc', payload: { id: payload.id, src: 'shellyplus1-abc', dst: payload.src, result: { was_on: false } } };
     assert.equal(onlyOutcome(engine.handle(reply, T0 + 2)).status, 'acked');
+  });
+});
+
+describe('actuate profiles: TTN events that only pass by', () => {
+  it('our own push seen again and down/queued, down/sent give no outcome and no warning; another push warns', () => {
+    const engine = engineFor({ profile: 'ttn', topic: 'v3/app1@ttn/devices/{deviceId}/down/push', rules: [{ label: 'on', command: { downlinks: [{ f_port: 1, frm_payload: 'AQ==', confirmed: true }] } }] });
+    const command = onlyCommand(engine.handle(prediction('dev1', { label: 'on' }), T0));
+    const downlink = (command.payload as { downlinks: Array<Record<string, unknown>> }).downlinks[0];
+    for (const [topic, payload] of [
+      [command.topic, command.payload],
+      ['v3/app1@ttn/devices/dev1/down/queued', { downlink_queued: downlink }],
+      ['v3/app1@ttn/devices/dev1/down/sent', { downlink_sent: downlink }],
+    ] as const) {
+      const effects = engine.handle({ topic, payload }, T0 + 1);
+      assert.deepEqual([outcomesOf(effects), warningsOf(effects)], [[], []], topic);
+    }
+    const foreign = engine.handle({ topic: command.topic, payload: { downlinks: [{ f_port: 2, frm_payload: 'AA==' }] } }, T0 + 2);
+    assert.deepEqual(outcomesOf(foreign), []);
+    assert.deepEqual(warningsOf(foreign).map((w) => w.code), ['late-reply']);
+    assert.equal(engine.stats.pending, 1);
   });
 });
 

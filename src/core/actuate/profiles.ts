@@ -261,7 +261,20 @@ function ttnBase(commandTopic: string): string | undefined {
   return match ? match[1] : undefined;
 }
 
-const TTN_CHANNELS: Record<string, string> = { downlink_ack: 'ack', downlink_nack: 'nack', downlink_failed: 'failed' };
+/** Events that end a downlink, and the topic each comes on; `queued` and `sent` (and our own push) only pass by. */
+const TTN_CHANNELS: Record<string, string> = {
+  downlink_ack: 'ack',
+  downlink_nack: 'nack',
+  downlink_failed: 'failed',
+  downlink_queued: 'queued',
+  downlink_sent: 'sent',
+};
+
+function ttnOwnId(ids: unknown): string {
+  const list = Array.isArray(ids) ? ids : [];
+  const ours = list.find((id): id is string => typeof id === 'string' && id.startsWith(TTN_CORRELATION_PREFIX));
+  return ours === undefined ? '' : ours.slice(TTN_CORRELATION_PREFIX.length);
+}
 
 /**
  * The Things Stack v3: `{"downlinks": [{ f_port, frm_payload | decoded_payload, confirmed, correlation_ids }]}` on
@@ -289,14 +302,18 @@ const ttnDownlink: ReplyConvention = {
   },
   read(payload) {
     if (!isPlainObject(payload)) return undefined;
+    // Our own push seen again (an mqtt in on `.../down/#`): passes by quietly.
+    if (Array.isArray(payload.downlinks)) {
+      const first = payload.downlinks.find(isPlainObject);
+      return { token: ttnOwnId(first?.correlation_ids), channel: 'push' };
+    }
     for (const [key, channel] of Object.entries(TTN_CHANNELS)) {
       const event = payload[key];
       if (!isPlainObject(event)) continue;
       const downlink = key === 'downlink_failed' && isPlainObject(event.downlink) ? event.downlink : event;
-      const ids = Array.isArray(downlink.correlation_ids) ? downlink.correlation_ids : [];
-      const ours = ids.find((id): id is string => typeof id === 'string' && id.startsWith(TTN_CORRELATION_PREFIX));
-      // Another application's (or a hand-sent) downlink: a reply, but none of ours.
-      const token = ours === undefined ? '' : ours.slice(TTN_CORRELATION_PREFIX.length);
+      // Empty for another application's (or a hand-sent) downlink: a reply, but none of ours.
+      const token = ttnOwnId(downlink.correlation_ids);
+      if (channel === 'queued' || channel === 'sent') return { token, channel };
       if (channel === 'ack') return { token, ok: true, detail: 'downlink_ack', channel };
       if (channel === 'nack') return { token, ok: false, detail: 'downlink_nack', channel };
       const error = isPlainObject(event.error) ? event.error : {};
@@ -307,6 +324,7 @@ const ttnDownlink: ReplyConvention = {
   },
   replyTopicFor: (replyTopic, channel) => `${replyTopic.slice(0, -'/ack'.length)}/${channel}`,
 };
+
 
 /**
  * LwM2M through a gateway that bridges it to MQTT (EMQX's LwM2M gateway): `{ reqID, msgType, data }` on
@@ -336,7 +354,7 @@ export const PROFILES: Record<ProfileName, DeviceProfile> = {
   generic: { name: 'generic', topic: '{deviceId}/set', replyTopic: '{topic}/reply', ack: 'none' },
   tasmota: { name: 'tasmota', topic: 'cmnd/{deviceId}/POWER', replyTopic: '{topic}/reply', ack: 'state', state: tasmota },
   zigbee2mqtt: { name: 'zigbee2mqtt', topic: 'zigbee2mqtt/{deviceId}/set', replyTopic: '{topic}/reply', ack: 'state', state: zigbee2mqtt },
-  shelly: { name: 'shelly', topic: '{deviceId}/rpc', replyTopic: 'iot-ai-{deviceId}/rpc', ack: 'payload', reply: shellyRpc },
+  shelly: { name: 'shelly', topic: '{deviceId}/rpc', replyTopic: 'iot-ai/{deviceId}/rpc', ack: 'payload', reply: shellyRpc },
   esphome: { name: 'esphome', topic: '{deviceId}/switch/relay/command', replyTopic: '{topic}/reply', ack: 'state', state: esphome },
   homeassistant: { name: 'homeassistant', topic: '{deviceId}/set', replyTopic: '{topic}/reply', ack: 'state', state: homeassistant },
   ttn: {

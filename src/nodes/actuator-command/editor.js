@@ -36,7 +36,7 @@
             rules: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }] },
         zigbee2mqtt: { topic: "zigbee2mqtt/{deviceId}/set", ack: "state", replyTopic: "{topic}/reply",
             rules: [{ label: "on", commandType: "json", command: { state: "ON" } }, { label: "off", commandType: "json", command: { state: "OFF" } }] },
-        shelly: { topic: "{deviceId}/rpc", ack: "payload", replyTopic: "iot-ai-{deviceId}/rpc",
+        shelly: { topic: "{deviceId}/rpc", ack: "payload", replyTopic: "iot-ai/{deviceId}/rpc",
             rules: [{ label: "on", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: true } } },
                 { label: "off", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: false } } }] },
         esphome: { topic: "{deviceId}/switch/relay/command", ack: "state", replyTopic: "{topic}/reply",
