@@ -208,7 +208,7 @@ describe('actuate profiles: what a profile fills in, and what the user set wins'
 });
 
 describe('actuate profiles: TTN events that only pass by', () => {
-  it('our own push seen again and down/queued, down/sent give no outcome and no warning; another push warns', () => {
+  it('our own push seen again, down/queued, down/sent and another push give no outcome and no warning', () => {
     const engine = engineFor({ profile: 'ttn', topic: 'v3/app1@ttn/devices/{deviceId}/down/push', rules: [{ label: 'on', command: { downlinks: [{ f_port: 1, frm_payload: 'AQ==', confirmed: true }] } }] });
     const command = onlyCommand(engine.handle(prediction('dev1', { label: 'on' }), T0));
     const downlink = (command.payload as { downlinks: Array<Record<string, unknown>> }).downlinks[0];
@@ -221,9 +221,30 @@ describe('actuate profiles: TTN events that only pass by', () => {
       assert.deepEqual([outcomesOf(effects), warningsOf(effects)], [[], []], topic);
     }
     const foreign = engine.handle({ topic: command.topic, payload: { downlinks: [{ f_port: 2, frm_payload: 'AA==' }] } }, T0 + 2);
-    assert.deepEqual(outcomesOf(foreign), []);
-    assert.deepEqual(warningsOf(foreign).map((w) => w.code), ['late-reply']);
+    assert.deepEqual([outcomesOf(foreign), warningsOf(foreign)], [[], []], 'another push is traffic passing by');
     assert.equal(engine.stats.pending, 1);
+  });
+});
+
+describe('actuate profiles: replies are bounded and passing traffic is quiet', () => {
+  it('LwM2M: a registration on up/resp gives no outcome and no warning', () => {
+    const engine = engineFor({ profile: 'lwm2m', rules: [{ label: 'on', command: { msgType: 'write', data: { path: '/3311/0/5850', type: 'Boolean', value: true } } }] });
+    onlyCommand(engine.handle(prediction('ep1', { label: 'on' }), T0));
+    // As EMQX's gateway publishes a Register on up/resp (its default translators.register.topic).
+    const effects = engine.handle({ topic: 'lwm2m/ep1/up/resp', payload: { msgType: 'register', data: { ep: 'ep1', lt: 300, lwm2m: '1.0', objectList: ['/1/0', '/3/0'] } } }, T0 + 1);
+    assert.deepEqual([outcomesOf(effects), warningsOf(effects)], [[], []]);
+  });
+
+  it('Shelly: an error frame with a huge or odd message nacks with a bounded detail', () => {
+    const engine = engineFor({ profile: 'shelly', rules: [{ label: 'on', command: { method: 'Switch.Set', params: { id: 0, on: true } } }] });
+    const command = onlyCommand(engine.handle(prediction('s1', { label: 'on' }), T0));
+    const id = (command.payload as Record<string, unknown>).id;
+    const outcome = onlyOutcome(engine.handle({ topic: 'iot-ai/s1/rpc', payload: { id, error: { code: -1, message: 'x'.repeat(100000) } } }, T0 + 1));
+    assert.equal(outcome.status, 'nacked');
+    assert.ok(outcome.detail.length <= 501);
+    const second = onlyCommand(engine.handle(prediction('s2', { label: 'on' }), T0 + 2));
+    const odd = onlyOutcome(engine.handle({ topic: 'iot-ai/s2/rpc', payload: { id: (second.payload as Record<string, unknown>).id, error: { message: { nested: true } } } }, T0 + 3));
+    assert.deepEqual([odd.status, odd.detail], ['nacked', 'error']);
   });
 });
 

@@ -610,6 +610,8 @@ export class ActuatorEngine {
 
   /** A reply in the profile's framing (Shelly RPC, TTN downlink events, LwM2M gateway responses). */
   private handleProfileReply(convention: ReplyConvention, reply: ProfileReply, topic: unknown, out: ActuatorEffect[]): void {
+    // Traffic that only passes by (an LwM2M registration, another downlink's `queued`): nothing to say.
+    if (reply.token === '' && reply.ok === undefined) return;
     const pending = reply.token === '' ? undefined : this.byToken.get(reply.token);
     if (!pending || pending.replyTopic === undefined) {
       const ended = this.finished.get(reply.token);
@@ -630,8 +632,10 @@ export class ActuatorEngine {
       return;
     }
     if (reply.ok === undefined) return;
-    if (reply.ok) this.finish(pending, 'acked', reply.detail ?? 'ok', out);
-    else this.finish(pending, 'nacked', reply.detail ?? 'nack', out);
+    // The device's words, kept as bounded text.
+    const detail = reply.detail !== undefined && reply.detail.length > 500 ? `${reply.detail.slice(0, 500)}…` : reply.detail;
+    if (reply.ok) this.finish(pending, 'acked', detail ?? 'ok', out);
+    else this.finish(pending, 'nacked', detail ?? 'nack', out);
   }
 
   /**

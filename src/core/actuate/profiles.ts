@@ -247,7 +247,10 @@ const shellyRpc: ReplyConvention = {
     if (!(typeof id === 'string' && id !== '') && typeof id !== 'number') return undefined;
     if (payload.error !== undefined) {
       const error = payload.error;
-      const detail = isPlainObject(error) ? [error.code, error.message].filter((v) => v !== undefined).join(' ') : String(error);
+      const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+      const detail = isPlainObject(error)
+        ? [text(error.code), text(error.message)].filter((v) => v !== undefined).join(' ')
+        : (text(error) ?? '');
       return { token: String(id), ok: false, detail: detail || 'error', channel: 'reply' };
     }
     return { token: String(id), ok: true, detail: 'result', channel: 'reply' };
@@ -339,7 +342,8 @@ const lwm2mGateway: ReplyConvention = {
   read(payload) {
     if (!isPlainObject(payload) || !('msgType' in payload)) return undefined;
     const { reqID } = payload;
-    if (!(typeof reqID === 'string' && reqID !== '') && typeof reqID !== 'number') return undefined;
+    // Registrations and updates share up/resp in EMQX's default configuration; they answer nobody.
+    if (!(typeof reqID === 'string' && reqID !== '') && typeof reqID !== 'number') return { token: '', channel: 'reply' };
     const token = String(reqID);
     if (payload.msgType === 'ack') return { token, channel: 'reply' };
     const data = isPlainObject(payload.data) ? payload.data : {};
