@@ -248,6 +248,24 @@ describe('actuate profiles: replies are bounded and passing traffic is quiet', (
   });
 });
 
+describe('actuate profiles: across a restart', () => {
+  it('a restored Shelly command is acked by its RPC reply, a restored Tasmota command by its state echo', () => {
+    const shellyConfig = configOf({ profile: 'shelly', rules: [{ label: 'on', command: { method: 'Switch.Set', params: { id: 0, on: true } } }] });
+    const shelly = new ActuatorEngine(shellyConfig, sequentialIds());
+    const command = onlyCommand(shelly.handle(prediction('s1', { label: 'on' }), T0));
+    const restoredShelly = ActuatorEngine.restore(shellyConfig, JSON.parse(JSON.stringify(shelly.snapshot())), sequentialIds('r'), T0 + 10);
+    const reply = { topic: 'iot-ai/s1/rpc', payload: { id: (command.payload as Record<string, unknown>).id, result: { was_on: false } } };
+    assert.equal(onlyOutcome(restoredShelly.handle(reply, T0 + 20)).status, 'acked');
+
+    const tasmotaConfig = configOf({ profile: 'tasmota', topic: 'cmnd/{deviceId}/POWER2', rules: [{ label: 'on', command: 'ON' }] });
+    const tasmota = new ActuatorEngine(tasmotaConfig, sequentialIds());
+    tasmota.handle(prediction('plug', { label: 'on' }), T0);
+    const restored = ActuatorEngine.restore(tasmotaConfig, JSON.parse(JSON.stringify(tasmota.snapshot())), sequentialIds('r'), T0 + 10);
+    assert.deepEqual(outcomesOf(restored.handle({ topic: 'stat/plug/RESULT', payload: { POWER1: 'ON' } }, T0 + 20)), []);
+    assert.equal(onlyOutcome(restored.handle({ topic: 'stat/plug/RESULT', payload: { POWER2: 'ON' } }, T0 + 30)).status, 'acked');
+  });
+});
+
 describe('actuate: {correlationId} is a template field (issue #15)', () => {
   const tokenOfPayload = (command: CommandEffect) => (command.payload as Record<string, unknown>).correlationId;
 
