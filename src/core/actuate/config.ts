@@ -4,6 +4,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { readNumberOption, toBoolean, toNumber } from '../util/numbers';
 import { depthOf, isPlainObject, quoted, readJsonProperty } from './json';
 import { readTextCommand } from './template';
+import { PROFILE_NAMES, PROFILES, type DeviceProfile, type ProfileName } from './profiles';
 import { forbiddenInTopic } from './topic';
 import type { AckMode, ActuatorRule, CommandTemplate, JsonObject, JsonValue, LimitMode, Limits, Range } from './types';
 import { linearRegExp, linearUniqueItems } from '../util/schema-engine';
@@ -12,6 +13,8 @@ import { linearRegExp, linearUniqueItems } from '../util/schema-engine';
 export type CommandValidator = (command: JsonValue) => string | undefined;
 
 export interface ActuatorConfig {
+  /** The ecosystem's conventions for topics, commands and acks (profiles.ts); `generic` is the node's own. */
+  profile: DeviceProfile;
   rules: ActuatorRule[];
   /** Topic template used where a rule has none. */
   topic: string;
@@ -36,6 +39,7 @@ export interface ActuatorConfig {
 
 /** The node's properties as saved in a flow; editor fields may hold numbers as strings and JSON as text. */
 export interface RawActuatorConfig {
+  profile?: unknown;
   rules?: unknown;
   topic?: unknown;
   hysteresis?: unknown;
@@ -94,10 +98,22 @@ export function parseActuatorConfig(raw: unknown): ParseResult {
 }
 
 function readConfig(raw: RawActuatorConfig): ActuatorConfig {
-  const ack = readChoice(raw.ack, 'ack', ACK_MODES, 'none');
-  const topic = readTopicTemplate(raw.topic, 'topic') ?? ACTUATOR_DEFAULTS.topic;
+  const profile = PROFILES[readChoice<ProfileName>(raw.profile, 'profile', PROFILE_NAMES, 'generic')];
+  // A profile fills what the dialog left blank (or at the generic default, for topics); what the user set wins.
+  const ack = readChoice(raw.ack, 'ack', ACK_MODES, profile.ack);
+  const topic = profileTopic(readTopicTemplate(raw.topic, 'topic'), ACTUATOR_DEFAULTS.topic, profile.topic);
+  const replyTopic = profileTopic(readTopicTemplate(raw.replyTopic, 'replyTopic'), ACTUATOR_DEFAULTS.replyTopic, profile.replyTopic);
+  const reply = ack === 'payload' ? profile.reply : undefined;
+  const replyProblem = reply?.fixedReplyTopic ? undefined : reply?.checkReplyTopic?.(replyTopic);
+  if (replyProblem) throw new ConfigError(`replyTopic ${quoted(replyTopic)} ${replyProblem} (profile ${profile.name})`);
+  const rules = readRules(raw.rules, ack);
+  rules.forEach((rule, index) => {
+    const problem = reply?.checkCommand?.(rule.command);
+    if (problem) throw new ConfigError(`rules[${index}].command ${problem} (profile ${profile.name})`);
+  });
   return {
-    rules: readRules(raw.rules, ack),
+    profile,
+    rules,
     topic,
     hysteresis: readNumber(raw.hysteresis, 'hysteresis', ACTUATOR_DEFAULTS.hysteresis, { min: 0 }),
     minConfidence: readNumber(raw.minConfidence, 'minConfidence', ACTUATOR_DEFAULTS.minConfidence, { min: 0, max: 1 }),
@@ -113,7 +129,7 @@ function readConfig(raw: RawActuatorConfig): ActuatorConfig {
       max: ACTUATOR_DEFAULTS.maxRetries,
       integer: true,
     }),
-    replyTopic: readTopicTemplate(raw.replyTopic, 'replyTopic') ?? ACTUATOR_DEFAULTS.replyTopic,
+    replyTopic,
     maxPending: readNumber(raw.maxPending, 'maxPending', ACTUATOR_DEFAULTS.maxPending, {
       min: 1,
       max: 100000,
@@ -164,7 +180,14 @@ function readTopicTemplate(raw: unknown, name: string): string | undefined {
   // Only what a template holds itself: what fills it is checked on each filled topic (topic.ts).
   const forbidden = forbiddenInTopic(raw);
   if (forbidden) throw new ConfigError(`${name} must not contain ${forbidden}: ${quoted(raw)}`);
+  // The reply token is a command field only: in a topic it would defeat per-topic cooldowns and onChangeOnly.
+  if (raw.includes('{correlationId}')) throw new ConfigError(`${name}: {correlationId} is a command field, not a topic field`);
   return raw.trim();
+}
+
+/** The user's topic, else the profile's; the generic default counts as unset, since it is what the dialog starts with. */
+function profileTopic(set: string | undefined, genericDefault: string, profileDefault: string): string {
+  return set === undefined || set === genericDefault ? profileDefault : set;
 }
 
 function readJson(raw: unknown, name: string): unknown {

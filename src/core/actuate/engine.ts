@@ -16,7 +16,8 @@ import { cloneJson, isPlainObject, quoted, stableStringify } from './json';
 import { applyLimits, jsonExactNumbers } from './limits';
 import { matchRule, type Prediction } from './rules';
 import { confirmState } from './state-match';
-import { renderCommand, renderTopic, type TemplateVars } from './template';
+import type { ProfileReply, ReplyConvention, StateConvention } from './profiles';
+import { fillCorrelation, renderCommand, renderTopic, type TemplateVars } from './template';
 import { topicProblem, TopicCooldowns } from './topic';
 import type {
   ActuatorDeps,
@@ -24,6 +25,7 @@ import type {
   ActuatorRule,
   ActuatorStats,
   CommandEffect,
+  JsonObject,
   JsonValue,
   OutcomeEffect,
   OutcomeStatus,
@@ -106,12 +108,17 @@ interface PendingCommand {
   responseTopic?: string;
   /** `state` ack: command fields reported back so far. */
   confirmed: Set<string>;
+  /** `state` ack with a profile: where the device reports, and the fields the command set (from topic and command). */
+  stateTopics?: string[];
+  expected?: JsonObject;
   /** Restored, but the current config no longer allows it: the next tick ends it with this detail. */
   endDetail?: TimeoutDetail;
 }
 
 export type SnapshotDevice = Omit<DeviceState, 'latches' | 'pendingCorrelationId'> & { id: string; latches: string[] };
-export type SnapshotPending = Omit<PendingCommand, 'confirmed' | 'endDetail'> & { confirmed: string[] };
+export type SnapshotPending = Omit<PendingCommand, 'confirmed' | 'endDetail' | 'stateTopics' | 'expected'> & {
+  confirmed: string[];
+};
 
 /** A command that passed every check, about to go out. */
 interface NewCommand {
@@ -214,7 +221,13 @@ export class ActuatorEngine {
       this.warn(out, 'own-command', 'ignored a command this node sent (is output 1 wired back to the input?)');
       return out;
     }
-    const token = readCorrelation(input, payload);
+    const convention = this.config.ack === 'payload' ? this.config.profile.reply : undefined;
+    const profileReply = convention?.read(payload);
+    if (convention && profileReply) {
+      this.handleProfileReply(convention, profileReply, input.topic, out);
+      return out;
+    }
+    const token = convention ? undefined : readCorrelation(input, payload);
     const pending = token === undefined ? undefined : this.byToken.get(token);
     if (pending) {
       this.handleReply(pending, input.topic, payload, out);
@@ -286,7 +299,7 @@ export class ActuatorEngine {
         ...(device.lastCommandKey !== undefined && { lastCommandKey: device.lastCommandKey }),
         ...(device.overrideUntil !== undefined && { overrideUntil: device.overrideUntil }),
       })),
-      pending: [...this.pending.values()].map(({ endDetail: _ending, ...p }) => ({
+      pending: [...this.pending.values()].map(({ endDetail: _ending, stateTopics: _topics, expected: _expected, ...p }) => ({
         ...p,
         payload: cloneJson(p.payload),
         command: cloneJson(p.command),
@@ -370,6 +383,11 @@ export class ActuatorEngine {
   }
 
   private remember(pending: PendingCommand): void {
+    const state = this.config.ack === 'state' ? this.config.profile.state : undefined;
+    if (state) {
+      pending.stateTopics = state.stateTopics(pending.topic);
+      pending.expected = state.expected(pending.topic, pending.command);
+    }
     this.pending.set(pending.correlationId, pending);
     if (pending.replyToken !== undefined) this.byToken.set(pending.replyToken, pending);
   }
@@ -448,11 +466,19 @@ export class ActuatorEngine {
     const { ack, limits, limitMode } = this.config;
     const topic = renderTopic(rule.topic ?? this.config.topic, vars, limits, limitMode);
     if (!topic.ok) return topic;
-    // Only the ack modes that name a reply topic to the device need one.
+    // Only the ack modes that name a reply topic to the device need one; some ecosystems fix it themselves.
+    const fixed = ack === 'payload' ? this.config.profile.reply?.fixedReplyTopic : undefined;
+    const fixedTopic = fixed?.(topic.value);
+    if (fixed && fixedTopic === undefined) {
+      const profile = this.config.profile.name;
+      return { ok: false, detail: 'topic', message: `topic ${quoted(topic.value)} does not fit the ${profile} convention (see docs/devices.md)` };
+    }
     const replyTopic =
-      ack === 'payload' || ack === 'mqtt5'
-        ? renderTopic(this.config.replyTopic, { ...vars, topic: topic.value }, limits, limitMode)
-        : undefined;
+      fixedTopic !== undefined
+        ? { ok: true as const, value: fixedTopic, clamped: [] }
+        : ack === 'payload' || ack === 'mqtt5'
+          ? renderTopic(this.config.replyTopic, { ...vars, topic: topic.value }, limits, limitMode)
+          : undefined;
     if (replyTopic && !replyTopic.ok) return replyTopic;
     for (const [name, value] of [
       ['topic', topic.value],
@@ -481,16 +507,22 @@ export class ActuatorEngine {
     }
     const correlationId = this.newCorrelationId();
     const replyToken = next.replyTopic !== undefined ? this.newReplyToken() : undefined;
+    // `{correlationId}` is what the device must echo: the secret token when replies are taken by it, else the
+    // public id (nothing is accepted by that id, so showing it in outcomes lets nobody forge an ack).
+    const command = fillCorrelation(next.command, replyToken ?? correlationId);
+    const convention = config.profile.reply;
     const payload: JsonValue =
-      config.ack === 'payload' && isPlainObject(next.command) && next.replyTopic !== undefined
-        ? { ...next.command, correlationId: replyToken!, replyTo: next.replyTopic }
-        : next.command;
+      config.ack === 'payload' && isPlainObject(command) && next.replyTopic !== undefined
+        ? convention
+          ? convention.attach(command as JsonObject, replyToken!, next.replyTopic)
+          : { ...command, correlationId: replyToken!, replyTo: next.replyTopic }
+        : command;
     const pending: PendingCommand = {
       correlationId,
       deviceId: next.deviceId,
       topic: next.topic,
       payload,
-      command: next.command,
+      command,
       commandKey: next.commandKey,
       reason: next.reason,
       ruleKey: next.ruleKey,
@@ -576,10 +608,75 @@ export class ActuatorEngine {
     else this.finish(pending, 'nacked', reply.detail ?? 'nack', out);
   }
 
+  /** A reply in the profile's framing (Shelly RPC, TTN downlink events, LwM2M gateway responses). */
+  private handleProfileReply(convention: ReplyConvention, reply: ProfileReply, topic: unknown, out: ActuatorEffect[]): void {
+    // Traffic that only passes by (an LwM2M registration, another downlink's `queued`): nothing to say.
+    if (reply.token === '' && reply.ok === undefined) return;
+    const pending = reply.token === '' ? undefined : this.byToken.get(reply.token);
+    if (!pending || pending.replyTopic === undefined) {
+      const ended = this.finished.get(reply.token);
+      // Another client's RPC reply or another downlink's event is normal traffic on a shared broker: no outcome.
+      this.warn(
+        out,
+        'late-reply',
+        ended
+          ? `ignored a reply for ${ended.correlationId}: that command already ended (${ended.status})`
+          : `ignored a reply for unknown correlation ${quoted(reply.token)}`,
+      );
+      return;
+    }
+    const told = convention.replyTopicFor(pending.replyTopic, reply.channel);
+    if (topic !== told) {
+      const where = topic === undefined ? 'no topic' : quoted(topic);
+      this.warn(out, 'reply-topic', `ignored a reply for ${pending.correlationId} on ${where}: it must arrive on ${quoted(told)}`);
+      return;
+    }
+    if (reply.ok === undefined) return;
+    // The device's words, kept as bounded text.
+    const detail = reply.detail !== undefined && reply.detail.length > 500 ? `${reply.detail.slice(0, 500)}…` : reply.detail;
+    if (reply.ok) this.finish(pending, 'acked', detail ?? 'ok', out);
+    else this.finish(pending, 'nacked', detail ?? 'nack', out);
+  }
+
+  /**
+   * A state report read by the profile: only a report on one of the command's state topics (or a canonical reading
+   * naming its device) counts, and only the fields the command set, compared as the device writes them.
+   */
+  private handleProfileState(convention: StateConvention, payload: unknown, topic: unknown, out: ActuatorEffect[]): void {
+    let pending: PendingCommand | undefined;
+    let fields: Record<string, unknown> | undefined;
+    const deviceId = isPlainObject(payload) ? readDeviceId(payload.deviceId) : undefined;
+    if (isPlainObject(payload) && deviceId !== undefined) {
+      pending = this.pendingOfDevice(deviceId);
+      const reading = typeof payload.sensor === 'string' && 'value' in payload;
+      fields = reading ? { [payload.sensor as string]: payload.value } : payload;
+    } else if (typeof topic === 'string') {
+      for (const candidate of this.pending.values()) {
+        if (candidate.stateTopics?.includes(topic)) {
+          pending = candidate;
+          break;
+        }
+      }
+      fields = pending ? convention.reported(topic, payload) : undefined;
+    }
+    if (!pending || !fields || !pending.expected || topic === pending.topic) return;
+    const byKey = new Map<string, unknown>();
+    for (const [name, value] of Object.entries(fields)) byKey.set(convention.fieldKey(name), value);
+    for (const [name, commanded] of Object.entries(pending.expected)) {
+      const key = convention.fieldKey(name);
+      if (!byKey.has(key)) continue;
+      if (convention.same(byKey.get(key), commanded)) pending.confirmed.add(name);
+      else pending.confirmed.delete(name);
+    }
+    if (Object.keys(pending.expected).every((name) => pending!.confirmed.has(name))) this.finish(pending, 'acked', 'state', out);
+  }
+
   private handleStateReport(payload: unknown, topic: unknown, out: ActuatorEffect[]): void {
     if (isPlainObject(payload) && Object.keys(payload).length > MAX_ITEMS_PER_MESSAGE) {
       return this.refuse(out, null, 'too-large', `a state report with more than ${MAX_ITEMS_PER_MESSAGE} fields`);
     }
+    const convention = this.config.profile.state;
+    if (convention) return this.handleProfileState(convention, payload, topic, out);
     const state = readStateReport(payload);
     if (!state) {
       return this.refuse(out, null, 'bad-input', 'the message is not a prediction, a reply, an override or a state');

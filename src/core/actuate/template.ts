@@ -26,7 +26,7 @@ class RenderError extends Error {
 
 const PLACEHOLDER = /\{(deviceId|label|value|topic)\}/g;
 const WHOLE_VALUE = '{value}';
-const BARE_PLACEHOLDER = /^\{(?:deviceId|label|value)\}/;
+const BARE_PLACEHOLDER = /^\{(?:deviceId|label|value|correlationId)\}/;
 
 /**
  * What a label or deviceId may hold to be written into a plain text command: letters, marks, digits, `_`, `-`, `.`.
@@ -132,7 +132,7 @@ function quoteBarePlaceholders(text: string): string {
     } else if (char === '"') {
       inString = true;
     } else if (char === '{') {
-      const bare = BARE_PLACEHOLDER.exec(text.slice(i, i + 11));
+      const bare = BARE_PLACEHOLDER.exec(text.slice(i, i + 15));
       if (bare) {
         out += `"${bare[0]}"`;
         i += bare[0].length - 1;
@@ -157,4 +157,21 @@ export function readTextCommand(text: string): CommandTemplate {
   } catch {
     return text;
   }
+}
+
+const CORRELATION = /\{correlationId\}/g;
+
+/**
+ * Writes the correlation the device must echo (the reply token, or the public id where no reply is taken) into
+ * every string of a built command: string by string, so the command's structure stays the template's.
+ */
+export function fillCorrelation(command: JsonValue, id: string): JsonValue {
+  if (typeof command === 'string') return command.includes('{correlationId}') ? command.replace(CORRELATION, id) : command;
+  if (Array.isArray(command)) return command.map((item) => fillCorrelation(item, id));
+  if (isJsonObject(command)) {
+    const filled: JsonObject = {};
+    for (const [key, item] of Object.entries(command)) filled[key] = fillCorrelation(item, id);
+    return filled;
+  }
+  return command;
 }

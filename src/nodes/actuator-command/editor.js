@@ -28,11 +28,35 @@
             return matches && validCommand(r);
         });
     }
+    // What each profile fills in (the runtime's defaults, src/core/actuate/profiles.ts), with example rules.
+    var PROFILES = {
+        generic: { topic: "{deviceId}/set", ack: "none", replyTopic: "{topic}/reply",
+            rules: [{ label: "on", commandType: "json", command: { state: "ON" } }, { label: "off", commandType: "json", command: { state: "OFF" } }] },
+        tasmota: { topic: "cmnd/{deviceId}/POWER", ack: "state", replyTopic: "{topic}/reply",
+            rules: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }] },
+        zigbee2mqtt: { topic: "zigbee2mqtt/{deviceId}/set", ack: "state", replyTopic: "{topic}/reply",
+            rules: [{ label: "on", commandType: "json", command: { state: "ON" } }, { label: "off", commandType: "json", command: { state: "OFF" } }] },
+        shelly: { topic: "{deviceId}/rpc", ack: "payload", replyTopic: "iot-ai/{deviceId}/rpc",
+            rules: [{ label: "on", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: true } } },
+                { label: "off", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: false } } }] },
+        esphome: { topic: "{deviceId}/switch/relay/command", ack: "state", replyTopic: "{topic}/reply",
+            rules: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }] },
+        homeassistant: { topic: "{deviceId}/set", ack: "state", replyTopic: "{topic}/reply",
+            rules: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }] },
+        ttn: { topic: "v3/my-app@ttn/devices/{deviceId}/down/push", ack: "payload", replyTopic: "{topic}/reply",
+            rules: [{ label: "on", commandType: "json", command: { downlinks: [{ f_port: 1, frm_payload: "AQ==", confirmed: true, priority: "NORMAL" }] } },
+                { label: "off", commandType: "json", command: { downlinks: [{ f_port: 1, frm_payload: "AA==", confirmed: true, priority: "NORMAL" }] } }] },
+        lwm2m: { topic: "lwm2m/{deviceId}/dn", ack: "payload", replyTopic: "{topic}/reply",
+            rules: [{ label: "on", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: true } } },
+                { label: "off", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: false } } }] }
+    };
+    function sameJson(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
     RED.nodes.registerType("actuator-command", {
         category: "IoT AI",
         color: "#E2D96E",
         defaults: {
             name: { value: "" },
+            profile: { value: "generic" },
             rules: { value: [{ label: "on", command: { state: "ON" } }, { label: "off", command: { state: "OFF" } }], validate: validRules },
             topic: { value: "{deviceId}/set" },
             hysteresis: { value: 0, validate: numberOrBlank },
@@ -120,6 +144,43 @@
             }
             $("#node-input-ack").on("change", refresh);
             refresh();
+            // A profile replaces only what still holds another profile's default: what the user typed stays.
+            function isSomeDefault(field, value) {
+                return Object.keys(PROFILES).some(function (p) { return PROFILES[p][field] === value; });
+            }
+            function currentRules() {
+                var rules = [];
+                $("#node-input-rules-container").editableList("items").each(function () {
+                    var row = $(this);
+                    var cmd = row.find(".rule-command");
+                    var type = cmd.typedInput("type");
+                    var text = cmd.typedInput("value").trim();
+                    rules.push({ label: row.find(".rule-match").val().trim(), commandType: type, command: type === "json" && parsesAsObject(text) ? JSON.parse(text) : text });
+                });
+                return rules;
+            }
+            var previousProfile = $("#node-input-profile").val() || "generic";
+            $("#node-input-profile").on("change", function () {
+                var profile = PROFILES[$(this).val()] || PROFILES.generic;
+                $(".iot-ai-profile-tip").toggle($(this).val() !== "generic");
+                if ($(this).val() === previousProfile) { return; }
+                var before = PROFILES[previousProfile] || PROFILES.generic;
+                previousProfile = $(this).val();
+                ["topic", "replyTopic"].forEach(function (field) {
+                    var input = $("#node-input-" + field);
+                    if (input.val().trim() === "" || isSomeDefault(field, input.val().trim())) { input.val(profile[field]); }
+                });
+                if ($("#node-input-ack").val() === before.ack || $("#node-input-ack").val() === "none") {
+                    $("#node-input-ack").val(profile.ack).trigger("change");
+                }
+                var rules = currentRules();
+                var untouched = rules.length === 0 || Object.keys(PROFILES).some(function (p) { return sameJson(PROFILES[p].rules, rules); });
+                if (untouched) {
+                    $("#node-input-rules-container").editableList("empty");
+                    profile.rules.forEach(function (rule) { $("#node-input-rules-container").editableList("addItem", rule); });
+                }
+            });
+            $(".iot-ai-profile-tip").toggle((node.profile || "generic") !== "generic");
         },
         oneditsave: function () {
             IotAiEditor.numbers.save(this, NUMBER_FIELDS);
