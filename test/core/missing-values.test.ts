@@ -4,9 +4,11 @@
  * reader refused `NA`, model-predict had no `missing` option, the actuator no `allowMissing`).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { runTrain } from '../../src/cli/train';
 import { windowExamples, windowTable } from '../../src/cli/windowing';
 import { parseCsv } from '../../src/core/model/csv';
 import { examplesFromRecords, examplesFromTable, isMissingCell, MISSING_TOKENS } from '../../src/core/model/dataset';
@@ -89,6 +91,33 @@ describe('missing values (issue #24)', () => {
       assert.ok(examples.ok);
       assert.equal(examples.rows.length, 6, 'every labelled window, complete or not');
       assert.ok(examples.rows.some((row) => Number.isNaN(row[examples.featureNames.indexOf('hum.mean')])));
+    });
+  });
+
+  describe('iot-ai train on a public data set with real gaps', () => {
+    it('learns UCI horse colic (a quarter of the cells "?") and writes directions and missing shares', async function () {
+      this.timeout(30_000);
+      const directory = mkdtempSync(path.join(tmpdir(), 'iot-ai-gaps-'));
+      try {
+        const out = path.join(directory, 'colic.json');
+        let stdout = '';
+        let stderr = '';
+        const io = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } };
+        const data = path.join(__dirname, '..', '..', 'bench', 'data', 'horse-colic.csv');
+        const code = await runTrain(['--data', data, '--label', 'surgical_lesion', '--out', out, '--trees', '30'], io, { now: () => new Date(0) });
+        assert.equal(code, 0, stderr);
+        assert.match(stdout, /accuracy {2}0\.(7|8|9)\d{3}/);
+        const loaded = loadModel(readFileSync(out, 'utf8'));
+        assert.ok(loaded.ok);
+        const sketch = loaded.model.sketch;
+        assert.ok(sketch !== undefined);
+        const temperature = sketch.features.find((f) => f.name === 'rectal_temp');
+        assert.ok(temperature?.missing !== undefined && temperature.missing > 0.1 && temperature.missing < 0.3, JSON.stringify(temperature));
+        const forest = loaded.model.file.forest as TreeForest;
+        assert.ok(forest.trees.some((tree) => tree.missingLeft?.includes(1)));
+      } finally {
+        rmSync(directory, { recursive: true, force: true });
+      }
     });
   });
 
