@@ -57,6 +57,7 @@ export const TRAIN_USAGE = `Usage: iot-ai train --data FILE.csv --label COLUMN -
 
 Learns a random forest from a CSV file (one example per row; every column but the label, deviceId, ts,
 ignored and truth.* columns is a feature) and writes MODEL.json, MODEL.report.html and the held-out metrics.
+A feature cell that is empty, NA, N/A, NaN, ? or null is a missing value: the forest learns where it goes.
 
 Options:
   --task classification|regression  default: regression if the label is numeric with > 10 distinct values;

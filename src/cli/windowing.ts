@@ -5,6 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { normaliseTimestamp } from '../core/ingest/timestamps';
 import { formatCsv, formatCsvProblem, parseCsv, type CsvTable } from '../core/model/csv';
+import { isMissingCell } from '../core/model/dataset';
 import { parseWindowConfig, windowRows, type WideRow, type WindowedRows } from '../core/window';
 import type { CliIO } from './main';
 import type { WindowExamplesHook } from './train';
@@ -26,7 +27,8 @@ export function wideRowsFromTable(table: CsvTable): { rows: WideRow[] } | { erro
       return { error: formatCsvProblem({ ...table.position(r, tsColumn), message: `ts ${JSON.stringify(record[tsColumn])} is not epoch seconds, epoch ms or ISO 8601` }) };
     }
     const row: Record<string, unknown> = {};
-    table.header.forEach((column, c) => (row[column] = record[c]));
+    // A missing cell (`NA`, `?`, ...: isMissingCell) is no reading, as an empty one always was.
+    table.header.forEach((column, c) => (row[column] = isMissingCell(record[c]) ? '' : record[c]));
     row.deviceId = deviceId;
     row.ts = ts;
     rows.push(row as WideRow);
@@ -45,8 +47,9 @@ export function windowTable(table: CsvTable, windowConfig: unknown, label?: stri
 }
 
 /**
- * `iot-ai train --window`: one example per labelled window whose features are all present. An empty `label`
- * (`--task anomaly` without `--label`) keeps every complete window, each with the label ''.
+ * `iot-ai train --window`: one example per labelled window; a feature the window lacks (a sensor silent in it)
+ * is missing (NaN), and the trees learn where it goes. An empty `label` (`--task anomaly` without `--label`)
+ * keeps every complete window, each with the label '': anomaly baselines need every value.
  */
 export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label, ignore }) => {
   const unlabelled = label === '';
@@ -61,11 +64,13 @@ export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label,
     let complete = true;
     featureNames.forEach((name, i) => {
       const value = row.features[name];
-      if (value === undefined) complete = false;
-      else vector[i] = value;
+      if (value === undefined) {
+        complete = false;
+        vector[i] = NaN;
+      } else vector[i] = value;
     });
-    // A window missing a sensor (fill: none) has no value to learn from; nothing is filled in silently.
-    if (!complete) continue;
+    // Nothing is filled in: a missing feature stays NaN in the model's training rows.
+    if (!complete && unlabelled) continue;
     examples.push(vector);
     labels.push(unlabelled ? '' : String(row.label));
   }
@@ -74,7 +79,7 @@ export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label,
       ok: false,
       error: unlabelled
         ? 'no window has every feature: check the window size and the sensors'
-        : 'no window has a label and every feature: check --label, the window size and the sensors',
+        : 'no window has a label: check --label, the window size and the sensors',
     };
   }
   return { ok: true, featureNames, rows: examples, labels };

@@ -129,16 +129,19 @@ describe('model/drift: DriftMonitor', () => {
     assert.equal(new DriftMonitor(sketch, { windowSize: 30 }).minSamples, 30);
   });
 
-  it('takes features objects or vectors, refusing missing or non-finite values', () => {
+  it('takes features objects or vectors, counting missing values and refusing non-numbers', () => {
     const monitor = new DriftMonitor(sketch);
     assert.deepEqual(monitor.add({ 'temp.mean': 21, 'hum.mean': 50, 'co2.max': 600, other: 'x' }), { ok: true, samples: 1 });
-    assert.deepEqual(monitor.add({ 'temp.mean': 21, 'hum.mean': 50 }), {
+    // A missing feature counts in its missing bin (issue #24; test/core/missing-values.test.ts).
+    assert.deepEqual(monitor.add({ 'temp.mean': 21, 'hum.mean': 50 }), { ok: true, samples: 2 });
+    assert.deepEqual(monitor.add({ 'temp.mean': 21, 'hum.mean': 'x', 'co2.max': 600 }), {
       ok: false,
-      error: { code: 'features', message: 'feature "co2.max" is missing', path: '/co2.max' },
+      error: { code: 'features', message: 'feature "hum.mean" is a string, not a number', path: '/hum.mean' },
     });
     assert.ok(!monitor.add([21, 50]).ok);
-    assert.ok(!monitor.add(Float64Array.of(21, NaN, 600)).ok);
-    assert.equal(monitor.report().samples, 1);
+    assert.ok(!monitor.add(Float64Array.of(21, Infinity, 600)).ok);
+    assert.ok(monitor.add(Float64Array.of(21, NaN, 600)).ok);
+    assert.equal(monitor.report().samples, 3);
   });
 
   it('keeps one sample per device when asked, evicting the least recently fed beyond maxDevices', () => {

@@ -512,7 +512,7 @@ describe('model/forest: trainer', () => {
   it('handles a single class, constant features and duplicate rows', () => {
     const rows = Array.from({ length: 50 }, (_, i) => Float64Array.of(1, i % 2));
     const oneClass = trainForest({ rows, target: new Float64Array(50) }, { task: 'classification', nTrees: 3 });
-    assert.deepEqual(oneClass.forest.trees[0], { feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0] });
+    assert.deepEqual(oneClass.forest.trees[0], { feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0], missingLeft: [0] });
     assert.deepEqual(oneClass.importances, [0, 0]);
     const constant = trainForest({ rows: rows.map(() => Float64Array.of(5)), target: Float64Array.from(rows, (_, i) => i % 3) }, { task: 'classification', nTrees: 2 });
     assert.ok(constant.forest.trees.every((tree) => tree.feature.length === 1));
@@ -520,7 +520,8 @@ describe('model/forest: trainer', () => {
 
   it('refuses bad input with a clear error', () => {
     assert.throws(() => trainForest({ rows: [], target: [] }, { task: 'classification' }), /no training rows/);
-    assert.throws(() => trainForest({ rows: [[1, NaN]], target: [0] }, { task: 'classification' }), /row 0, feature 1: NaN/);
+    // NaN is a missing value (test/core/missing-values.test.ts); infinities stay errors.
+    assert.throws(() => trainForest({ rows: [[1, Infinity]], target: [0] }, { task: 'classification' }), /row 0, feature 1: Infinity/);
     assert.throws(() => trainForest({ rows: [[1], [2]], target: [0, 1.5] }, { task: 'classification' }), /target 1/);
     assert.throws(() => trainForest({ rows: [[1]], target: [0] }, { task: 'regression', criterion: 'gini' }), /criterion gini/);
     assert.throws(() => trainForest({ rows: [[1]], target: [0] }, { task: 'classification', maxFeatures: 'half' as never }), /maxFeatures/);

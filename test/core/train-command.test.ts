@@ -124,7 +124,7 @@ describe('iot-ai train (runTrain)', function () {
     const out = path.join(directory, 'model.json');
     const result = await train(['--data', data, '--label', 'state', '--out', out]);
     assert.equal(result.code, 1);
-    assert.equal(result.stderr, `iot-ai train: ${data}: line 10, column 36: "n/a" is not a number in feature column "light"\n`);
+    assert.equal(result.stderr, `iot-ai train: ${data}: line 10, column 36: "dim" is not a number in feature column "light"\n`);
     assert.deepEqual(await readdir(directory), []);
     const broken = path.join(directory, 'broken.csv');
     await writeFile(broken, 'a,label\n1,x\n2,"y\n');

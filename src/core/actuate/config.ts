@@ -23,6 +23,8 @@ export interface ActuatorConfig {
   /** ms per device between new commands. */
   cooldown: number;
   onChangeOnly: boolean;
+  /** Act on predictions made with missing features (`prediction.missing`); false suppresses them. */
+  allowMissing: boolean;
   limits?: Limits;
   limitMode: LimitMode;
   validateCommand?: CommandValidator;
@@ -46,6 +48,7 @@ export interface RawActuatorConfig {
   minConfidence?: unknown;
   cooldown?: unknown;
   onChangeOnly?: unknown;
+  allowMissing?: unknown;
   limits?: unknown;
   limitMode?: unknown;
   commandSchema?: unknown;
@@ -119,6 +122,7 @@ function readConfig(raw: RawActuatorConfig): ActuatorConfig {
     minConfidence: readNumber(raw.minConfidence, 'minConfidence', ACTUATOR_DEFAULTS.minConfidence, { min: 0, max: 1 }),
     cooldown: readNumber(raw.cooldown, 'cooldown', ACTUATOR_DEFAULTS.cooldown, { min: 0 }),
     onChangeOnly: toBoolean(raw.onChangeOnly, false),
+    allowMissing: toBoolean(raw.allowMissing, false),
     limits: readLimits(raw.limits),
     limitMode: readChoice(raw.limitMode, 'limitMode', LIMIT_MODES, 'clamp'),
     validateCommand: readCommandSchema(raw.commandSchema),

@@ -33,7 +33,7 @@ import type {
 } from './types';
 
 /** Details of `suppressed` and `refused` outcomes; stable, so flows can switch on them. */
-export type SuppressedDetail = 'no-rule' | 'low-confidence' | 'cooldown' | 'unchanged' | 'override';
+export type SuppressedDetail = 'no-rule' | 'low-confidence' | 'cooldown' | 'unchanged' | 'override' | 'missing-features';
 export type RefusedDetail =
   | 'bad-input'
   | 'bad-value'
@@ -403,6 +403,8 @@ export class ActuatorEngine {
     const { deviceId, prediction } = input;
     const { config } = this;
     const { confidence } = prediction;
+    // Before the rules, so hysteresis latches never move on a prediction made without some features.
+    if (prediction.missing === true && !config.allowMissing) return this.suppress(out, deviceId, 'missing-features');
     if (config.minConfidence > 0 && !(typeof confidence === 'number' && confidence >= config.minConfidence)) {
       return this.suppress(out, deviceId, 'low-confidence');
     }

@@ -111,6 +111,9 @@ export function readPrediction(payload: unknown): PredictionInput {
     if (typeof raw.confidence !== 'number') return bad(deviceId, 'bad-input', 'prediction.confidence must be a number');
     prediction.confidence = raw.confidence;
   }
+  // Anything in `missing` but an empty list (or false) counts: a doubtful flag errs on the side of not acting.
+  const missing = raw.missing;
+  if (Array.isArray(missing) ? missing.length > 0 : missing !== undefined && missing !== null && missing !== false) prediction.missing = true;
   if (prediction.label === undefined && prediction.value === undefined) {
     return bad(deviceId, 'bad-input', 'the prediction has neither a label nor a value');
   }

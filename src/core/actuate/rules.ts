@@ -6,6 +6,8 @@ export interface Prediction {
   /** Always finite when present. */
   value?: number;
   confidence?: number;
+  /** The prediction was made with missing features (model-predict `missing: allow`). */
+  missing?: boolean;
 }
 
 export interface RuleMatch {

@@ -17,6 +17,11 @@ export interface BinnedMatrix {
    * in its bin), so "bin <= b" and "x <= edges[b]" select the same training rows.
    */
   edges: Float64Array[];
+  /**
+   * Per feature, the bin of a missing value (NaN): `edges[f].length`, one past the value bins, when the column
+   * has missing values; -1 when it has none.
+   */
+  missingBin: Int32Array;
 }
 
 /**
@@ -62,7 +67,10 @@ export function binOf(edges: Float64Array, x: number): number {
   return lo;
 }
 
-/** Bins the columns (one Float64Array per feature, all of the same length). */
+/**
+ * Bins the columns (one Float64Array per feature, all of the same length). NaN marks a missing value: it gets
+ * a bin of its own after the value bins (so a column with gaps has at most MAX_BINS - 1 value bins).
+ */
 export function binColumns(columns: ReadonlyArray<Float64Array>, maxBins: number): BinnedMatrix {
   if (!(Number.isInteger(maxBins) && maxBins >= 2 && maxBins <= MAX_BINS)) {
     throw new RangeError(`maxBins must be an integer in [2, ${MAX_BINS}], got ${maxBins}`);
@@ -71,12 +79,23 @@ export function binColumns(columns: ReadonlyArray<Float64Array>, maxBins: number
   const nRows = nFeatures === 0 ? 0 : columns[0].length;
   const bins = new Uint8Array(nFeatures * nRows);
   const edges: Float64Array[] = [];
+  const missingBin = new Int32Array(nFeatures).fill(-1);
   for (let f = 0; f < nFeatures; f++) {
     const column = columns[f];
-    const featureEdges = quantileEdges(column, maxBins);
+    let present = 0;
+    for (let r = 0; r < nRows; r++) if (!Number.isNaN(column[r])) present++;
+    const values = present === nRows ? column : column.filter((x) => !Number.isNaN(x));
+    // A column with no value at all still needs one value bin, so its missing bin is 1.
+    const featureEdges = values.length > 0 ? quantileEdges(values, Math.min(maxBins, present === nRows ? MAX_BINS : MAX_BINS - 1)) : new Float64Array([0]);
     edges.push(featureEdges);
     const offset = f * nRows;
-    for (let r = 0; r < nRows; r++) bins[offset + r] = binOf(featureEdges, column[r]);
+    if (present === nRows) {
+      for (let r = 0; r < nRows; r++) bins[offset + r] = binOf(featureEdges, column[r]);
+    } else {
+      const missing = featureEdges.length;
+      missingBin[f] = missing;
+      for (let r = 0; r < nRows; r++) bins[offset + r] = Number.isNaN(column[r]) ? missing : binOf(featureEdges, column[r]);
+    }
   }
-  return { nRows, nFeatures, bins, edges };
+  return { nRows, nFeatures, bins, edges, missingBin };
 }

@@ -132,6 +132,8 @@ export class TrainingCollector {
       if (name.length > COLLECTOR_BOUNDS.maxNameLength || name === '__proto__') {
         return { ok: false, code: 'features', message: `a feature name is over ${COLLECTOR_BOUNDS.maxNameLength} characters or is "__proto__"` };
       }
+      // null or NaN is a missing value: left out like a feature the window lacks, and learnt as missing (NaN).
+      if (value === null || (typeof value === 'number' && Number.isNaN(value))) continue;
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         return { ok: false, code: 'features', message: `feature "${name}" is ${typeof value === 'number' ? String(value) : `a ${value === null ? 'null' : typeof value}`}, not a finite number` };
       }

@@ -23,6 +23,10 @@
  * trees not yet walked cannot change the answer.
  *
  * No code is generated from the model (the palette evaluates no code, issue #8): both walks only read numbers.
+ *
+ * Missing values (NaN) fail every test, so both walks send them right. A forest whose trees send some missing
+ * values left (`missingLeft`, learnt in training) walks a row that has a NaN with a third, plain walk that reads
+ * each split's direction; rows without NaN, and forests without such splits, never pay for it.
  */
 import { AnyForest, isPathLengthForest, isTreeForest, TreeForest } from './forest-format';
 import { isolationScore } from './isolation-forest';
@@ -106,6 +110,10 @@ export class CompiledForest {
   private readonly splitFeature: Int32Array;
   private readonly rightChild: Int32Array;
   private readonly thresholdOrValue: Float64Array;
+  /** 1 where a split sends missing values left. */
+  private readonly missingLeft: Uint8Array;
+  /** Whether any split sends missing values left (else the fast walks already send every NaN the right way). */
+  private readonly anyMissingLeft: boolean;
   private readonly votes: Int32Array;
   /** first-to-max tie-break: the votes counted again in tree order. */
   private readonly tally: Int32Array;
@@ -134,6 +142,8 @@ export class CompiledForest {
     this.splitFeature = new Int32Array(capacity + 1);
     this.rightChild = new Int32Array(capacity + 1);
     this.thresholdOrValue = new Float64Array(capacity + 1);
+    this.missingLeft = new Uint8Array(capacity + 1);
+    let anyMissingLeft = false;
     const treeDepth = new Int32Array(this.nTrees);
     // Σ over the trees of the mean depth of their leaves.
     let meanLeafDepths = 0;
@@ -185,6 +195,10 @@ export class CompiledForest {
         reached[left] = reached[right] = 1;
         this.splitFeature[slot] = feature;
         this.thresholdOrValue[slot] = tree.threshold[original];
+        if (tree.missingLeft !== undefined && tree.missingLeft[original] === 1) {
+          this.missingLeft[slot] = 1;
+          anyMissingLeft = true;
+        }
         // The left child is popped first, so it takes slot + 1.
         pending[top++] = right;
         pending[top++] = depth + 1;
@@ -196,6 +210,7 @@ export class CompiledForest {
       meanLeafDepths += leafDepths / leaves;
     }
     this.nodeCount = next;
+    this.anyMissingLeft = anyMissingLeft;
     const spareLeaf = next;
     this.splitFeature[spareLeaf] = nFeatures;
     this.rightChild[spareLeaf] = spareLeaf;
@@ -223,8 +238,10 @@ export class CompiledForest {
   /** Writes each tree's leaf output (class index or value) for `row` into `out` and returns it. */
   treeOutputs(row: Float64Array, out: Float64Array = this.outputs): Float64Array {
     this.checkRow(row);
-    if (this.walk === 'lockstep') return this.lockstepOutputs(row, out);
-    this.branchingWalk(row, this.nTrees + 1);
+    const missing = this.needsMissingWalk(row);
+    if (this.walk === 'lockstep' && !missing) return this.lockstepOutputs(row, out);
+    if (missing) this.missingWalk(row);
+    else this.branchingWalk(row, this.nTrees + 1);
     const leaves = this.leaves;
     const threshold = this.thresholdOrValue;
     for (let t = 0; t < this.nTrees; t++) out[t] = threshold[leaves[t]];
@@ -294,6 +311,36 @@ export class CompiledForest {
     return nTrees;
   }
 
+  /** Whether `row` must take the missing-value walk: it has a NaN and some split sends NaN left. */
+  private needsMissingWalk(row: Float64Array): boolean {
+    if (!this.anyMissingLeft) return false;
+    for (let f = 0; f < this.nFeatures; f++) if (row[f] !== row[f]) return true;
+    return false;
+  }
+
+  /** The plain walk for a row with missing values: leaves into `leaves`, votes into `votes`, every tree. */
+  private missingWalk(row: Float64Array): void {
+    const feature = this.splitFeature;
+    const right = this.rightChild;
+    const threshold = this.thresholdOrValue;
+    const missingLeft = this.missingLeft;
+    const votes = this.votes;
+    const nFeatures = this.nFeatures;
+    for (let c = 0; c < votes.length; c++) votes[c] = 0;
+    for (let t = 0; t < this.nTrees; t++) {
+      let node = this.roots[t];
+      let f = feature[node];
+      while (f < nFeatures) {
+        const x = row[f];
+        const goLeft = x !== x ? missingLeft[node] === 1 : x <= threshold[node];
+        node = goLeft ? node + 1 : right[node];
+        f = feature[node];
+      }
+      this.leaves[t] = node;
+      votes[f - nFeatures]++;
+    }
+  }
+
   private lockstepOutputs(row: Float64Array, out: Float64Array): Float64Array {
     const x = this.walkRow;
     for (let f = 0; f < this.nFeatures; f++) x[f] = row[f];
@@ -328,6 +375,11 @@ export class CompiledForest {
   countVotes(row: Float64Array, votes: Int32Array = this.votes): number {
     this.requireClassification('countVotes');
     this.checkRow(row);
+    if (this.needsMissingWalk(row)) {
+      this.missingWalk(row);
+      if (votes !== this.votes) votes.set(this.votes);
+      return this.winner(votes, null);
+    }
     if (this.walk === 'lockstep') {
       const outputs = this.lockstepOutputs(row, this.outputs);
       votes.fill(0, 0, this.nClasses);
@@ -347,7 +399,7 @@ export class CompiledForest {
   predictClass(row: Float64Array): number {
     this.requireClassification('predictClass');
     this.checkRow(row);
-    if (this.walk === 'lockstep') return this.countVotes(row);
+    if (this.walk === 'lockstep' || this.needsMissingWalk(row)) return this.countVotes(row);
     const walked = this.branchingWalk(row, (this.nTrees >> 1) + 1);
     if (walked < this.nTrees) return this.splitFeature[this.leaves[walked - 1]] - this.nFeatures;
     return this.winner(this.votes, null);

@@ -29,6 +29,17 @@ export type ExamplesResult = { ok: true; examples: Examples } | { ok: false; err
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/**
+ * Feature cells read as a missing value (NaN), compared case-insensitively after trimming: an empty cell, `NA`,
+ * `N/A`, `NaN`, `?` and `null` (what R, pandas, spreadsheets and the UCI archive write). The list is documented
+ * in docs/nodes/model-train.md and the README.
+ */
+export const MISSING_TOKENS: readonly string[] = ['', 'na', 'n/a', 'nan', '?', 'null'];
+
+export function isMissingCell(text: string): boolean {
+  return MISSING_TOKENS.includes(text.trim().toLowerCase());
+}
+
 /** A feature cell as a number: decimal notation, or true/false as 1/0 (as feature-window counts booleans). */
 export function parseNumber(text: string): number | null {
   const trimmed = text.trim();
@@ -80,7 +91,7 @@ export function examplesFromTable(table: CsvTable, options: TableOptions): Examp
     }
     labelValues.push(label);
     return null;
-  });
+  }, true);
   if (!read.ok) return read;
   return examplesFromValues(read.featureNames, read.rows, labelValues, options.task, (r) => table.position(r, labelColumn));
 }
@@ -94,6 +105,8 @@ export function readFeatureTable(
   label: string | undefined,
   ignore: readonly string[],
   onLabel?: (row: number, record: readonly string[], labelColumn: number) => CsvProblem | null,
+  /** Read missing cells (isMissingCell) as NaN; otherwise they are errors (anomaly baselines need every value). */
+  allowMissing = false,
 ): { ok: true; featureNames: string[]; rows: Float64Array[] } | { ok: false; error: CsvProblem | { message: string } } {
   const { header } = table;
   const seen = new Map<string, number>();
@@ -123,6 +136,10 @@ export function readFeatureTable(
     const row = new Float64Array(featureNames.length);
     for (let f = 0; f < featureIndex.length; f++) {
       const cell = record[featureIndex[f]];
+      if (allowMissing && isMissingCell(cell)) {
+        row[f] = NaN;
+        continue;
+      }
       const value = parseNumber(cell);
       if (value === null || !Number.isFinite(value)) {
         const what = cell.trim() === '' ? 'empty value' : `${JSON.stringify(cell)} is not a number`;
@@ -175,8 +192,8 @@ export interface FeatureRecord {
 
 /**
  * Examples from collected feature messages. Feature names are `featureNames` when given, else every name seen,
- * sorted. A record missing a feature or holding a non-number is refused (never filled in); errors name the
- * record by index.
+ * sorted. A feature a record lacks, or holds as null or NaN, is missing (NaN: the trees learn where it goes);
+ * a record holding any other non-number is refused; errors name the record by index.
  */
 export function examplesFromRecords(
   records: readonly FeatureRecord[],
@@ -189,7 +206,7 @@ export function examplesFromRecords(
   const labelValues: string[] = [];
   for (let r = 0; r < records.length; r++) {
     const { features, label } = records[r];
-    const row = recordRow(names, features, r);
+    const row = recordRow(names, features, r, true);
     if (!row.ok) return row;
     if (!(typeof label === 'string' || typeof label === 'number' || typeof label === 'boolean') || String(label).trim() === '') {
       return { ok: false, error: { message: `example ${r}: label must be a non-empty string, number or boolean` } };
@@ -205,15 +222,23 @@ export function recordFeatureNames(records: ReadonlyArray<{ features?: Record<st
   return featureNames?.slice() ?? [...new Set(records.flatMap((record) => Object.keys(record.features ?? {})))].sort();
 }
 
-/** One record's features in `names` order; a missing or non-numeric feature is refused, naming example `index`. */
+/**
+ * One record's features in `names` order; a non-numeric feature is refused, naming example `index`. An absent,
+ * null or NaN feature is NaN with `allowMissing`, else refused too.
+ */
 export function recordRow(
   names: readonly string[],
   features: Record<string, unknown> | undefined,
   index: number,
+  allowMissing = false,
 ): { ok: true; row: Float64Array } | { ok: false; error: { message: string } } {
   const row = new Float64Array(names.length);
   for (let f = 0; f < names.length; f++) {
-    const value = features?.[names[f]];
+    const value = features !== undefined && Object.prototype.hasOwnProperty.call(features, names[f]) ? features[names[f]] : undefined;
+    if (allowMissing && (value === undefined || value === null || (typeof value === 'number' && Number.isNaN(value)))) {
+      row[f] = NaN;
+      continue;
+    }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       const problem = value === undefined ? 'is missing' : `is ${JSON.stringify(value) ?? String(value)}, not a finite number`;
       return { ok: false, error: { message: `example ${index}: feature ${JSON.stringify(names[f])} ${problem}` } };

@@ -12,6 +12,11 @@
  * drifting before `minSamples` live vectors are in (PSI of small samples is noisy: about (bins − 1)/n even
  * without drift).
  *
+ * Missing values: every feature has one more bin, for vectors that lack it (NaN, or absent from a features
+ * object), whose training share is the sketch's `missing` (0 when absent). A sensor that dies makes that bin's
+ * live share rise far above its training share, and the PSI names the feature like any other drift: from a
+ * training share of 0, about 4% of live vectors missing it reach the default threshold 0.2.
+ *
  * Memory is bounded: a ring of bin numbers (windowSize × features bytes) and integer counts per stream, and at
  * most `maxDevices` device streams (the least recently fed is dropped first).
  */
@@ -136,9 +141,15 @@ export class DriftMonitor {
     if (!(this.epsilon > 0 && this.epsilon < 1)) throw new RangeError(`epsilon must be in (0, 1), got ${this.epsilon}`);
     this.edges = sketch.features.map((entry) => Float64Array.from(entry.edges));
     this.expected = sketch.features.map((entry) => {
-      if (entry.edges.length > 255) throw new RangeError(`feature ${entry.name}: at most 256 bins are supported`);
+      // Bin numbers (value bins and the missing bin) must fit the Uint8Array ring.
+      if (entry.edges.length > 254) throw new RangeError(`feature ${entry.name}: at most 255 bins are supported`);
       const total = entry.proportions.reduce((sum, p) => sum + p, 0);
-      return Float64Array.from(entry.proportions, (p) => (total > 0 ? p / total : 0));
+      const missing = entry.missing ?? 0;
+      // The value bins share what the missing bin (last) leaves.
+      const shares = new Float64Array(entry.proportions.length + 1);
+      entry.proportions.forEach((p, i) => (shares[i] = total > 0 ? (p / total) * (1 - missing) : 0));
+      shares[entry.proportions.length] = missing;
+      return shares;
     });
     this.offsets = new Int32Array(this.featureNames.length);
     let bins = 0;
@@ -162,8 +173,9 @@ export class DriftMonitor {
   }
 
   /**
-   * Adds one live feature vector: an array in the model's feature order, or a features object (every feature a
-   * finite number, as model-predict requires). `deviceId` picks the stream when perDevice.
+   * Adds one live feature vector: an array in the model's feature order (NaN for a missing value), or a features
+   * object (a finite number per feature; an absent, null or NaN one is missing). `deviceId` picks the stream
+   * when perDevice.
    */
   add(input: ArrayLike<number> | Record<string, unknown>, deviceId = ''): DriftAddResult {
     const row = this.readInput(input);
@@ -186,7 +198,8 @@ export class DriftMonitor {
     const full = stream.size === this.windowSize;
     for (let f = 0; f < nFeatures; f++) {
       if (full) stream.counts[this.offsets[f] + stream.ring[at + f]]--;
-      const bin = sketchBin(this.edges[f], row.row[f]);
+      const x = row.row[f];
+      const bin = Number.isNaN(x) ? this.edges[f].length + 1 : sketchBin(this.edges[f], x);
       stream.ring[at + f] = bin;
       stream.counts[this.offsets[f] + bin]++;
     }
@@ -246,13 +259,13 @@ export class DriftMonitor {
       }
       for (let f = 0; f < nFeatures; f++) {
         const value = input[f];
-        if (typeof value !== 'number' || !Number.isFinite(value)) {
+        if (typeof value !== 'number' || !(Number.isFinite(value) || Number.isNaN(value))) {
           return { ok: false, error: { code: 'features', message: `feature "${this.featureNames[f]}" is ${String(value)}, not a finite number`, path: `/${f}` } };
         }
       }
       return { ok: true, row: input };
     }
-    return readFeatureVector(this.featureNames, input, this.vector);
+    return readFeatureVector(this.featureNames, input, this.vector, true);
   }
 }
 

@@ -10,7 +10,8 @@
  * ```
  * - A tree is five parallel arrays, one entry per node; node 0 is the root.
  * - Node `i` is a leaf when `left[i] === -1` (then `right[i] === -1` and `feature[i] === -1`).
- * - Otherwise the row goes to `left[i]` when `row[feature[i]] <= threshold[i]`, else to `right[i]`. A NaN goes right.
+ * - Otherwise the row goes to `left[i]` when `row[feature[i]] <= threshold[i]`, else to `right[i]`. A missing
+ *   value (NaN) goes left when the optional `missingLeft[i]` is 1, right when it is 0 or the array is absent.
  *   Thresholds are real feature values (the upper edge of a histogram bin), so trees apply to raw floats.
  * - `value[i]` is the leaf's output: a class index in `[0, nClasses)` for classification, a number for
  *   regression. Internal nodes carry 0 there.
@@ -46,6 +47,8 @@ export interface Tree {
   left: number[];
   right: number[];
   value: number[];
+  /** Optional: 1 where a split sends missing values left (learnt in training); absent means all go right. */
+  missingLeft?: number[];
 }
 
 /** What the leaves of an isolation forest hold. */
@@ -127,6 +130,10 @@ export function checkTreeForest(forest: TreeForest): string | null {
       if (tree[key].length !== size) {
         return `${where}.${key} has ${tree[key].length} entries but feature has ${size}`;
       }
+    }
+    if (tree.missingLeft !== undefined) {
+      if (tree.missingLeft.length !== size) return `${where}.missingLeft has ${tree.missingLeft.length} entries but feature has ${size}`;
+      if (!tree.missingLeft.every((m) => m === 0 || m === 1)) return `${where}.missingLeft must hold only 0 and 1`;
     }
     if (reached.length < size) reached = new Uint8Array(size);
     else reached.fill(0, 0, size);

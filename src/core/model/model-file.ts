@@ -280,6 +280,8 @@ export interface Prediction {
   probabilities?: Record<string, number>;
   /** Anomaly models: how strange the features are, 0–1 (higher is stranger). */
   score?: number;
+  /** The features that were missing (model-predict `missing: allow`), in the model's order; absent when none was. */
+  missing?: string[];
   model: { name: string; version: string };
 }
 
@@ -304,6 +306,12 @@ export interface PredictOptions {
    * part (or, with none, a `warmup` error).
    */
   deviceId?: string;
+  /**
+   * `reject` (default): a missing feature is an error. `allow`: an absent, null or NaN feature is missing, the
+   * trees send it the way they learnt (docs/model-format.md) and the prediction lists it in `missing`.
+   * Anomaly models always reject.
+   */
+  missing?: 'reject' | 'allow';
 }
 
 /** A compiled anomaly baseline: the shared one or one device's. */
@@ -321,13 +329,21 @@ export function readFeatureVector(
   names: readonly string[],
   features: unknown,
   into: Float64Array,
-): { ok: true; row: Float64Array } | { ok: false; error: FeatureError } {
+  /** An absent, null or NaN feature becomes NaN and is listed in `missing` instead of being an error. */
+  allowMissing = false,
+): { ok: true; row: Float64Array; missing?: string[] } | { ok: false; error: FeatureError } {
   if (features === null || typeof features !== 'object' || Array.isArray(features)) {
     return { ok: false, error: { code: 'features', message: 'features must be an object of name → number', path: '' } };
   }
   const source = features as Record<string, unknown>;
+  let missing: string[] | undefined;
   for (let f = 0; f < names.length; f++) {
-    const value = source[names[f]];
+    const value = Object.prototype.hasOwnProperty.call(source, names[f]) ? source[names[f]] : undefined;
+    if (allowMissing && (value === undefined || value === null || (typeof value === 'number' && Number.isNaN(value)))) {
+      into[f] = NaN;
+      (missing ??= []).push(names[f]);
+      continue;
+    }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       const problem =
         value === undefined
@@ -339,7 +355,7 @@ export function readFeatureVector(
     }
     into[f] = value;
   }
-  return { ok: true, row: into };
+  return missing === undefined ? { ok: true, row: into } : { ok: true, row: into, missing };
 }
 
 /** A parsed, compiled model, ready to predict. */
@@ -432,9 +448,13 @@ export class LoadedModel {
       const missing = this.missingBaseline(options.deviceId);
       if (missing !== null) return { ok: false, error: missing };
     }
-    const vector = this.featureVector(features);
+    // Isolation trees learn no direction for a gap: anomaly models always need every feature.
+    const allowMissing = options.missing === 'allow' && this.file.task !== 'anomaly';
+    const vector = readFeatureVector(this.file.featureNames, features, this.row, allowMissing);
     if (!vector.ok) return vector;
-    return { ok: true, prediction: this.predictVector(vector.row, options) };
+    const prediction = this.predictVector(vector.row, options);
+    if (vector.missing !== undefined) prediction.missing = vector.missing;
+    return { ok: true, prediction };
   }
 
   /**

@@ -111,6 +111,8 @@ export const modelFileSchema = {
               max: { type: 'number' },
               edges: numberArray,
               proportions: { type: 'array', minItems: 1, items: { type: 'number', minimum: 0, maximum: 1 } },
+              // The share of training rows missing this feature (absent: 0).
+              missing: { type: 'number', minimum: 0, maximum: 1 },
             },
           },
         },
@@ -149,6 +151,8 @@ export const modelFileSchema = {
               left: integerArray,
               right: integerArray,
               value: numberArray,
+              // 1 where a split sends a missing value left; absent: every missing value goes right.
+              missingLeft: { type: 'array', items: { enum: [0, 1] } },
             },
           },
         },

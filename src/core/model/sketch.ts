@@ -14,6 +14,8 @@
  *   last bin is x > the last edge (as trees split: `<=` goes left).
  * - `proportions[i]` is the share of training rows in bin i (they sum to 1, up to rounding to 6 decimals).
  * - `min`, `max`: the training range.
+ * - `missing` (optional, absent when 0): the share of training rows that lacked the feature (NaN). Edges,
+ *   proportions and range then describe the rows that had it; drift.ts compares a live missing share with it.
  */
 import { quantileEdges } from './binning';
 
@@ -27,6 +29,8 @@ export interface FeatureDistribution {
   max: number;
   edges: number[];
   proportions: number[];
+  /** Share of training rows missing this feature; absent when none was. */
+  missing?: number;
 }
 
 export interface FeatureSketch {
@@ -52,7 +56,7 @@ export function sketchBin(edges: ArrayLike<number>, x: number): number {
 
 const roundShare = (value: number): number => Math.round(value * 1e6) / 1e6;
 
-/** The sketch of `rows` (each in featureNames order, finite numbers). */
+/** The sketch of `rows` (each in featureNames order, finite numbers or NaN for a missing value). */
 export function buildFeatureSketch(
   featureNames: readonly string[],
   rows: ReadonlyArray<ArrayLike<number>>,
@@ -62,20 +66,24 @@ export function buildFeatureSketch(
   const n = rows.length;
   if (n === 0) throw new RangeError('a sketch needs at least one row');
   const features: FeatureDistribution[] = featureNames.map((name, f) => {
-    const values = Float64Array.from(rows, (row) => row[f]);
+    const all = Float64Array.from(rows, (row) => row[f]);
+    const values = all.filter((x) => !Number.isNaN(x));
+    const missing = n - values.length;
+    if (values.length === 0) return { name, min: 0, max: 0, edges: [], proportions: [1], missing: 1 };
     // quantileEdges gives each bin's upper edge, the last being the maximum: the cut points are the others.
     const upper = quantileEdges(values, bins);
     const edges = Array.from(upper.subarray(0, upper.length - 1));
     const counts = new Float64Array(edges.length + 1);
     let min = Infinity;
     let max = -Infinity;
-    for (let r = 0; r < n; r++) {
+    for (let r = 0; r < values.length; r++) {
       const x = values[r];
       counts[sketchBin(edges, x)]++;
       if (x < min) min = x;
       if (x > max) max = x;
     }
-    return { name, min, max, edges, proportions: Array.from(counts, (count) => roundShare(count / n)) };
+    const proportions = Array.from(counts, (count) => roundShare(count / values.length));
+    return missing === 0 ? { name, min, max, edges, proportions } : { name, min, max, edges, proportions, missing: roundShare(missing / n) };
   });
   return { kind: SKETCH_KIND, rows: n, bins, features };
 }

@@ -75,7 +75,10 @@ export interface ResolvedForestOptions {
 }
 
 export interface TrainingData {
-  /** One entry per example, each with the same number of finite feature values. */
+  /**
+   * One entry per example, each with the same number of feature values: finite numbers, or NaN for a missing
+   * value (each split learns which side missing values take; see docs/model-format.md).
+   */
   rows: ReadonlyArray<ArrayLike<number>>;
   /** Classification: class indices 0 .. nClasses-1. Regression: finite numbers. */
   target: ArrayLike<number>;
@@ -195,8 +198,10 @@ interface SplitChoice {
   leftBin: number;
   rightBin: number;
   score: number;
-  /** Left child's stats (same layout as PendingNode.stats). */
+  /** Left child's stats (same layout as PendingNode.stats), missing rows included when they go left. */
   leftStats: Float64Array;
+  /** Where missing values go: the side with the better gain, or the side with more rows when the node had none. */
+  missingLeft: boolean;
 }
 
 /**
@@ -208,7 +213,10 @@ export class ForestTrainer {
   private readonly nRows: number;
   private readonly nFeatures: number;
   private readonly binned: BinnedMatrix;
+  /** Histogram entries per feature: its value bins, plus one for missing values when it has any. */
   private readonly nBins: Int32Array;
+  /** Per feature, the bin of a missing value, or -1 (binning.ts). */
+  private readonly missingBin: Int32Array;
   private readonly isClassification: boolean;
   /** Values per histogram bin: [weight, class counts...] or [weight, sum]. */
   private readonly stride: number;
@@ -227,6 +235,10 @@ export class ForestTrainer {
   private readonly compactBins: Int32Array;
   private readonly scanLeft: Float64Array;
   private readonly rightStats: Float64Array;
+  /** Scans with missing values: the missing rows' stats and the two sides of a candidate. */
+  private readonly missingStats: Float64Array;
+  private readonly candidateLeft: Float64Array;
+  private readonly candidateRight: Float64Array;
   private readonly best: SplitChoice;
   private readonly treeImportance: Float64Array;
   private readonly featureOrder: Int32Array;
@@ -245,6 +257,8 @@ export class ForestTrainer {
   private value = new Float64Array(1024);
   /** Threshold as a bin number, for out-of-bag predictions on binned rows. */
   private splitBin = new Int32Array(1024);
+  /** 1 where a split sends missing values left. */
+  private missingLeft = new Int32Array(1024);
 
   // Forest-level results.
   private readonly trees: Tree[] = [];
@@ -283,14 +297,15 @@ export class ForestTrainer {
       if (row.length !== nFeatures) throw new RangeError(`row ${r} has ${row.length} features, expected ${nFeatures}`);
       for (let f = 0; f < nFeatures; f++) {
         const x = row[f];
-        if (typeof x !== 'number' || !Number.isFinite(x)) {
-          throw new RangeError(`row ${r}, feature ${f}: ${String(x)} is not a finite number`);
+        if (typeof x !== 'number' || !(Number.isFinite(x) || Number.isNaN(x))) {
+          throw new RangeError(`row ${r}, feature ${f}: ${String(x)} is not a finite number or NaN (missing)`);
         }
         columns[f][r] = x;
       }
     }
     this.binned = binColumns(columns, this.params.maxBins);
-    this.nBins = Int32Array.from(this.binned.edges, (edges) => edges.length);
+    this.missingBin = this.binned.missingBin;
+    this.nBins = Int32Array.from(this.binned.edges, (edges, f) => edges.length + (this.missingBin[f] >= 0 ? 1 : 0));
 
     this.classOf = new Int32Array(this.isClassification ? nRows : 0);
     this.centredTarget = new Float64Array(this.isClassification ? 0 : nRows);
@@ -317,7 +332,10 @@ export class ForestTrainer {
     this.compactBins = new Int32Array(SORT_PATH_MAX_ROWS);
     this.scanLeft = new Float64Array(this.stride);
     this.rightStats = new Float64Array(this.stride);
-    this.best = { feature: -1, leftBin: 0, rightBin: 0, score: -Infinity, leftStats: new Float64Array(this.stride) };
+    this.missingStats = new Float64Array(this.stride);
+    this.candidateLeft = new Float64Array(this.stride);
+    this.candidateRight = new Float64Array(this.stride);
+    this.best = { feature: -1, leftBin: 0, rightBin: 0, score: -Infinity, leftStats: new Float64Array(this.stride), missingLeft: false };
     this.treeImportance = new Float64Array(nFeatures);
     this.importanceSum = new Float64Array(nFeatures);
     this.featureOrder = Int32Array.from({ length: nFeatures }, (_, f) => f);
@@ -354,6 +372,7 @@ export class ForestTrainer {
       left: plainArray(this.left, size),
       right: plainArray(this.right, size),
       value: plainArray(this.value, size),
+      missingLeft: plainArray(this.missingLeft, size),
     };
     this.trees.push(tree);
     this.addOutOfBag();
@@ -430,6 +449,7 @@ export class ForestTrainer {
       this.right = grow(this.right);
       this.value = grow(this.value);
       this.splitBin = grow(this.splitBin);
+      this.missingLeft = grow(this.missingLeft);
     }
     this.feature[id] = -1;
     this.threshold[id] = 0;
@@ -437,6 +457,7 @@ export class ForestTrainer {
     this.right[id] = -1;
     this.value[id] = 0;
     this.splitBin[id] = 0;
+    this.missingLeft[id] = 0;
     return id;
   }
 
@@ -492,9 +513,10 @@ export class ForestTrainer {
     this.feature[id] = f;
     this.threshold[id] = this.binned.edges[f][thresholdBin];
     this.splitBin[id] = thresholdBin;
+    this.missingLeft[id] = best.missingLeft ? 1 : 0;
     this.treeImportance[f] += best.score - this.score(node.stats);
 
-    const mid = this.partition(node, f, thresholdBin);
+    const mid = this.partition(node, f, thresholdBin, best.missingLeft);
     const leftChild = this.stackSlot(stackSize);
     const rightChild = this.stackSlot(stackSize + 1);
     leftChild.start = node.start;
@@ -705,6 +727,13 @@ export class ForestTrainer {
    * bins. `binIds` is null for a full histogram (entry e is bin e) or lists the bins of a compact one.
    */
   private scan(node: PendingNode, f: number, hist: Float64Array, binIds: Int32Array | null, entries: number): boolean {
+    const missingBin = this.missingBin[f];
+    // The missing bin is the highest, so it is the last entry of either histogram form.
+    if (missingBin >= 0 && entries > 0 && (binIds === null ? entries - 1 : binIds[entries - 1]) === missingBin) {
+      const at = (entries - 1) * this.stride;
+      if (hist[at] > 0) return this.scanWithMissing(node, f, hist, binIds, entries - 1, at);
+      entries--;
+    }
     const stride = this.stride;
     const total = node.stats;
     const totalWeight = total[0];
@@ -748,6 +777,8 @@ export class ForestTrainer {
             best.leftBin = previousBin;
             best.rightBin = bin;
             best.leftStats.set(left);
+            // No missing rows here: a later missing value takes the side that had more rows.
+            best.missingLeft = leftWeight >= rightWeight;
           }
         }
       }
@@ -770,16 +801,80 @@ export class ForestTrainer {
     return nonEmpty > 1;
   }
 
-  /** Moves the node's rows with bin <= thresholdBin to the front; returns where the right rows start. */
-  private partition(node: PendingNode, f: number, thresholdBin: number): number {
+  /**
+   * The scan of a node with missing values of feature f (the histogram entry at `missingAt`): every boundary
+   * between non-empty value bins is scored twice, missing rows left and right, and one more split parts the rows
+   * with a value from the missing ones (the gain of missingness itself).
+   */
+  private scanWithMissing(
+    node: PendingNode,
+    f: number,
+    hist: Float64Array,
+    binIds: Int32Array | null,
+    entries: number,
+    missingAt: number,
+  ): boolean {
+    const stride = this.stride;
+    const total = node.stats;
+    const minLeaf = this.params.minSamplesLeaf;
+    const missing = this.missingStats;
+    for (let k = 0; k < stride; k++) missing[k] = hist[missingAt + k];
+    const left = this.scanLeft;
+    for (let k = 0; k < stride; k++) left[k] = 0;
+    const candidateLeft = this.candidateLeft;
+    const candidateRight = this.candidateRight;
+    const best = this.best;
+    const consider = (leftBin: number, rightBin: number, missingLeft: boolean): void => {
+      for (let k = 0; k < stride; k++) {
+        candidateLeft[k] = left[k] + (missingLeft ? missing[k] : 0);
+        candidateRight[k] = total[k] - candidateLeft[k];
+      }
+      if (candidateLeft[0] < minLeaf || candidateRight[0] < minLeaf) return;
+      const score = this.score(candidateLeft) + this.score(candidateRight);
+      if (score > best.score) {
+        best.score = score;
+        best.feature = f;
+        best.leftBin = leftBin;
+        best.rightBin = rightBin;
+        best.leftStats.set(candidateLeft);
+        best.missingLeft = missingLeft;
+      }
+    };
+    let previousBin = -1;
+    let nonEmpty = 1;
+    for (let e = 0; e < entries; e++) {
+      const at = e * stride;
+      if (hist[at] === 0) continue;
+      const bin = binIds === null ? e : binIds[e];
+      nonEmpty++;
+      if (previousBin >= 0) {
+        consider(previousBin, bin, false);
+        consider(previousBin, bin, true);
+      }
+      for (let k = 0; k < stride; k++) left[k] += hist[at + k];
+      previousBin = bin;
+    }
+    // Every value left, missing right: the threshold is the last value bin of the node.
+    if (previousBin >= 0) consider(previousBin, previousBin + 1, false);
+    return nonEmpty > 1;
+  }
+
+  /**
+   * Moves the node's rows with bin <= thresholdBin (and missing rows when they go left) to the front; returns
+   * where the right rows start.
+   */
+  private partition(node: PendingNode, f: number, thresholdBin: number, missingLeft: boolean): number {
     const bins = this.binned.bins;
     const offset = f * this.nRows;
     const rowIndex = this.rowIndex;
+    // Missing values have the highest bin: going left, they pass as if the threshold were that bin.
+    const missingBin = this.missingBin[f];
     let i = node.start;
     let j = node.end - 1;
     while (i <= j) {
       const r = rowIndex[i];
-      if (bins[offset + r] <= thresholdBin) {
+      const bin = bins[offset + r];
+      if (bin <= thresholdBin || (missingLeft && bin === missingBin)) {
         i++;
       } else {
         rowIndex[i] = rowIndex[j];
@@ -824,11 +919,16 @@ export class ForestTrainer {
     if (!this.params.bootstrap) return;
     const bins = this.binned.bins;
     const n = this.nRows;
-    const { feature, splitBin, left, right, value } = this;
+    const { feature, splitBin, left, right, value, missingLeft, missingBin } = this;
     for (let r = 0; r < n; r++) {
       if (this.weight[r] > 0) continue;
       let node = 0;
-      while (feature[node] >= 0) node = bins[feature[node] * n + r] <= splitBin[node] ? left[node] : right[node];
+      while (feature[node] >= 0) {
+        const f = feature[node];
+        const bin = bins[f * n + r];
+        const goLeft = bin === missingBin[f] ? missingLeft[node] === 1 : bin <= splitBin[node];
+        node = goLeft ? left[node] : right[node];
+      }
       if (this.oobVotes !== null) this.oobVotes[r * this.params.nClasses + value[node]]++;
       else if (this.oobSum !== null && this.oobCount !== null) {
         this.oobSum[r] += value[node];

@@ -63,6 +63,7 @@
             minConfidence: { value: 0, validate: function (v) { return numberOrBlank(v) && (v === "" || v === undefined || Number(v) <= 1); } },
             cooldown: { value: 0, validate: numberOrBlank },
             onChangeOnly: { value: false },
+            allowMissing: { value: false },
             limits: { value: "", validate: jsonOrBlank },
             limitMode: { value: "clamp" },
             commandSchema: { value: "", validate: jsonOrBlank },

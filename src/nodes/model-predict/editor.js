@@ -11,6 +11,7 @@
             model: { value: "", type: "ml-model" },
             property: { value: "payload.features", required: true },
             threshold: { value: "", validate: blankOr(function (n) { return n >= 0 && n <= 1; }) },
+            missing: { value: "reject" },
             drift: { value: true },
             driftThreshold: { value: 0.2, validate: blankOr(function (n) { return n >= 0.001 && n <= 100; }) },
             driftWindow: { value: 500, validate: blankOr(function (n) { return Number.isInteger(n) && n >= 10 && n <= 100000; }) },

@@ -48,6 +48,8 @@ export = function register(RED: RED): void {
     const driftThreshold = 'value' in options.driftThreshold ? options.driftThreshold.value : 0.2;
     const driftWindow = 'value' in options.driftWindow ? options.driftWindow.value : 500;
     const driftOn = !configError && toBoolean(def.drift, true);
+    // A flow saved before `missing` existed rejects, as it always did.
+    const missing = def.missing === 'allow' ? 'allow' : 'reject';
     const perDevice = def.driftScope === 'device';
     const driftOutput = toBoolean(def.driftOutput, false);
     // The PSI of a sample of hundreds moves slowly: it is worked out every `reportEvery` vectors of a stream (the
@@ -208,7 +210,7 @@ export = function register(RED: RED): void {
       | { ok: true; prediction: Prediction }
       | { ok: false; error: { code: string; message: string; path: string } } {
       const device = typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined;
-      const result = live.predict(features, { ...(threshold === undefined ? {} : { threshold }), ...(device === undefined ? {} : { deviceId: device }) });
+      const result = live.predict(features, { missing, ...(threshold === undefined ? {} : { threshold }), ...(device === undefined ? {} : { deviceId: device }) });
       if (!result.ok) return result;
       if (result.prediction.label === 'anomaly' && live.task === 'anomaly') counts.anomalies++;
       const flag = watchDrift(live, features, device, driftOut);
