@@ -84,6 +84,30 @@ describe('feature-window node', function () {
     assert.equal(out1.messages.length, 1, 'device a was forgotten');
   });
 
+  it('msg.reset / msg.flush: only true means every device; a string or number names one; anything else is refused with a warning', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 60, unit: 's', features: ['count'] }));
+    const out1 = collect('out1');
+    const completed = collect('completed');
+    const n1 = getNode('n1');
+    const warnings: string[] = [];
+    n1.on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));
+    for (const id of ['a', 'b', '5', '0']) n1.receive(reading(id, 'x', 1, T0));
+    for (const bad of [null, {}, { deviceId: 'a' }, [], '', Number.NaN]) n1.receive({ reset: bad });
+    for (const bad of [null, {}, 'nobody-else']) n1.receive({ flush: bad });
+    await completed.next(4 + 6 + 3);
+    await settle();
+    assert.equal(out1.messages.length, 0, 'no refused control and no unknown device flushed anything');
+    assert.equal(warnings.length, 8, `a warning for each refused control: ${warnings.join(' | ')}`);
+    assert.ok(warnings.every((w) => /msg\.(reset|flush)/.test(w)), warnings.join(' | '));
+    n1.receive({ reset: 5 }); // the number 5 is device "5", not every device
+    n1.receive({ flush: 0 }); // the number 0 is device "0"
+    const [zero] = await out1.next(1);
+    assert.equal(zero.payload.deviceId, '0');
+    n1.receive({ flush: true });
+    const windows = await out1.next(3);
+    assert.deepEqual(windows.slice(1).map((m) => m.payload.deviceId).sort(), ['a', 'b'], 'device 5 was reset; a and b kept their windows');
+  });
+
   it('windows emitted by one input are messages of their own, sharing no object', async () => {
     await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 60, unit: 's', features: ['count'] }));
     const out1 = collect('out1');

@@ -75,13 +75,15 @@ export = function register(RED: RED): void {
 
     const handle = (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       try {
-        if (msg.reset !== undefined && msg.reset !== false) {
-          engine!.reset(typeof msg.reset === 'string' ? msg.reset : undefined);
-          stateChanged();
-          return done();
-        }
-        if (msg.flush !== undefined && msg.flush !== false) {
-          emit(send, engine!.flush(typeof msg.flush === 'string' ? msg.flush : undefined), msg);
+        for (const control of ['reset', 'flush'] as const) {
+          if (msg[control] === undefined || msg[control] === false) continue;
+          const target = controlTarget(msg[control]);
+          if (target === undefined) {
+            node.warn(`${RED._('feature-window.warn.control')}: msg.${control} = ${describeValue(msg[control])}`);
+            return done();
+          }
+          if (control === 'reset') engine!.reset(target === true ? undefined : target);
+          else emit(send, engine!.flush(target === true ? undefined : target), msg);
           stateChanged();
           return done();
         }
@@ -133,3 +135,16 @@ export = function register(RED: RED): void {
   }
   RED.nodes.registerType('feature-window', FeatureWindowNode);
 };
+
+/** `msg.reset` / `msg.flush`: `true` is every device, a string or finite number one device; anything else is refused. */
+function controlTarget(value: unknown): true | string | undefined {
+  if (value === true) return true;
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || typeof value !== 'object') return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
