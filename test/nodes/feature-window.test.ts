@@ -132,6 +132,39 @@ describe('feature-window node', function () {
     assert.equal(window.payload.features['x.count'], 1);
   });
 
+  for (const step of [-3_600_000, 3_600_000]) {
+    it(`arrival windows keep closing when the host clock steps ${step < 0 ? 'back' : 'forward'} an hour, and no reading is late`, async () => {
+      await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 200, unit: 'ms', time: 'arrival', features: ['count'] }));
+      const out1 = collect('out1');
+      const out2 = collect('out2');
+      const n1 = getNode('n1');
+      const realNow = Date.now;
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 90));
+      try {
+        for (let i = 0; i < 6; i++) {
+          n1.receive(reading('a', 'x', i, T0));
+          await pause();
+        }
+        const before = out1.messages.length;
+        assert.ok(before >= 1, 'windows close before the step');
+        Date.now = () => realNow() + step;
+        for (let i = 0; i < 12; i++) {
+          n1.receive(reading('a', 'x', i, T0));
+          await pause();
+        }
+        await settle();
+        assert.ok(out1.messages.length >= before + 3, `windows go on closing after the step (${out1.messages.length - before} after it)`);
+        assert.equal(out2.messages.length, 0, 'nothing is late or refused');
+        const total = out1.messages.reduce((sum, m) => sum + m.payload.features['x.count'], 0);
+        n1.receive({ flush: true });
+        const flushed = (await out1.next(out1.messages.length + 1)).slice(-1)[0];
+        assert.equal(total + flushed.payload.features['x.count'], 18, 'every reading is in exactly one window');
+      } finally {
+        Date.now = realNow;
+      }
+    });
+  }
+
   it('shows counts in its status and a bad configuration as a fault seen by Catch', async () => {
     await helper.load(featureWindow, harness('feature-window', { window: 'sliding', size: 60, unit: 's', slide: '' }));
     const n1 = getNode('n1');

@@ -222,6 +222,18 @@ export class WindowEngine {
     return this.config.idleTimeout > 0 && quietest ? quietest.lastArrival + this.config.idleTimeout : undefined;
   }
 
+  /**
+   * The latest arrival time the state holds (readings' arrival, and arrival-time window positions): a clock
+   * started after a restore must not read earlier, or arrival windows would stall until it caught up.
+   */
+  latestArrival(): number {
+    let latest = -Infinity;
+    for (const device of this.devices.values()) {
+      latest = Math.max(latest, device.lastArrival, this.config.time === 'arrival' && this.placement !== 'count' ? device.latest : -Infinity);
+    }
+    return latest;
+  }
+
   get stats(): WindowStats {
     return { devices: this.devices.size, openDevices: this.open.size, ...this.counters };
   }

@@ -1,4 +1,5 @@
 import { MAX_READINGS_PER_MESSAGE, parseWindowConfig, WindowEngine, type WindowEvent, type WindowConfig } from '../../core/window';
+import { createClock, type Clock } from '../../core/util/clock';
 import { nodeFault, rejectMessage, sendEach, shorten } from '../shared/messages';
 import { PersistedState } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
@@ -38,6 +39,8 @@ export = function register(RED: RED): void {
     }
     const config: WindowConfig = parsed.config;
     engine = new WindowEngine(config);
+    // Arrival times never go back, whatever the host clock does (see createClock).
+    let clock: Clock = createClock();
 
     let idleTimer: NodeJS.Timeout | undefined;
     const state = new PersistedState(node, config.persist, STATE_KEY, () => engine!.snapshot());
@@ -66,11 +69,11 @@ export = function register(RED: RED): void {
       if (deadline === undefined) return;
       idleTimer = setTimeout(() => {
         idleTimer = undefined;
-        const events = engine!.expireIdle(Date.now());
+        const events = engine!.expireIdle(clock.now());
         emit((m) => node.send(m), events, {});
         if (events.length > 0) stateChanged();
         armIdleTimer();
-      }, Math.max(0, deadline - Date.now()) + 1);
+      }, Math.max(0, deadline - clock.now()) + 1);
     };
 
     const handle = (msg: NodeMessage, send: SendFn, done: DoneFn) => {
@@ -87,7 +90,7 @@ export = function register(RED: RED): void {
           stateChanged();
           return done();
         }
-        const now = Date.now();
+        const now = clock.now();
         let events: readonly WindowEvent[];
         if (!Array.isArray(msg.payload)) {
           // One reading per message, the canonical form: no array around it.
@@ -113,7 +116,11 @@ export = function register(RED: RED): void {
     };
 
     if (state.enabled) {
-      state.load((saved) => (engine = WindowEngine.restore(config, saved)), handle, () => {
+      const restore = (saved: unknown) => {
+        engine = WindowEngine.restore(config, saved);
+        clock = createClock({ notBefore: engine.latestArrival() });
+      };
+      state.load(restore, handle, () => {
         status.update();
         armIdleTimer();
       });
