@@ -141,14 +141,14 @@ describe('feature-window node', function () {
       const pause = () => new Promise((resolve) => setTimeout(resolve, 90));
       try {
         for (let i = 0; i < 6; i++) {
-          n1.receive(reading('a', 'x', i, T0));
+          n1.receive(reading('a', 'x', i, T0 + i)); // distinct ts: the same ts again would be a repeat
           await pause();
         }
         const before = out1.messages.length;
         assert.ok(before >= 1, 'windows close before the step');
         Date.now = () => realNow() + step;
         for (let i = 0; i < 12; i++) {
-          n1.receive(reading('a', 'x', i, T0));
+          n1.receive(reading('a', 'x', i, T0 + 100 + i));
           await pause();
         }
         await settle();
