@@ -186,3 +186,85 @@ describe('feature-window node', function () {
     assert.match(lastStatus(n1)?.text, /^1 .*windows · 1 .*devices · 1 .*late$/);
   });
 });
+
+describe('feature-window node: persist saves only what changed, in slices', function () {
+  /** A memory context store that records every set() call's keys and values. */
+  const writes: Array<Record<string, unknown>> = [];
+  /** Context of n1 (scope n1:f1) the store starts with. */
+  let seed: Record<string, unknown> = {};
+  const memory = require('@node-red/runtime/lib/nodes/context/memory');
+  function spyStore(config: unknown) {
+    const store = memory(config);
+    for (const [key, value] of Object.entries(seed)) store.set('n1:f1', key, value);
+    const set = store.set.bind(store);
+    store.set = (scope: string, key: string | string[], value: unknown, callback?: (err?: Error) => void) => {
+      const keys = Array.isArray(key) ? key : [key];
+      const values = Array.isArray(key) ? (value as unknown[]) : [value];
+      writes.push(Object.fromEntries(keys.map((k, i) => [k, JSON.parse(JSON.stringify(values[i] ?? null))])));
+      return set(scope, key, value, callback);
+    };
+    return store;
+  }
+
+  // The helper never loads the configured context stores (Node-RED's start does): load them right after init.
+  const context = (helper as unknown as { _context: { init(settings: unknown): void; load(): Promise<void> } })._context;
+  const init = context.init;
+
+  beforeEach(() => {
+    writes.length = 0;
+    seed = {};
+    helper.settings({ contextStorage: { default: { module: 'memory' }, spy: { module: spyStore } } });
+    context.init = (settings) => {
+      init(settings);
+      void context.load();
+    };
+    return helper.startServer();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    context.init = init;
+    helper.settings({});
+  });
+
+  it('after the first save, a reading of one device writes the header and only that device\'s slice', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 60, unit: 's', features: ['count'], persist: 'spy' }));
+    const n1 = getNode('n1');
+    const completed = collect('completed');
+    const now = Date.now();
+    const readings = Array.from({ length: 300 }, (_, i) => ({ deviceId: `dev-${i}`, sensor: 'x', value: i, ts: now }));
+    n1.receive({ payload: readings });
+    await completed.next(1);
+    await settle(1500);
+    const first = writes.length;
+    assert.ok(first >= 1, 'saved within a second');
+    n1.receive(reading('dev-7', 'x', 1, now + 1));
+    await completed.next(2);
+    await settle(1500);
+    const latest = writes.slice(first);
+    assert.equal(latest.length, 1, 'one save');
+    const keys = Object.keys(latest[0]).sort();
+    assert.deepEqual(keys.filter((k) => k !== 'featureWindowState').length, 1, `the header and one slice: ${keys.join(', ')}`);
+    const [slice] = keys.filter((k) => k !== 'featureWindowState').map((k) => latest[0][k] as Array<{ id: string }>);
+    assert.ok(slice.some((entry) => entry.id === 'dev-7'), 'the slice holds the changed device');
+    assert.ok(slice.length < 300 / 8, `the slice holds a few devices, not all (${slice.length})`);
+  });
+
+  it('restores state saved whole by an earlier version, and the first save rewrites it as slices', async () => {
+    const fixture = require('../fixtures/window-state-v1.json').cases.pipeline;
+    seed = { featureWindowState: fixture.snapshot };
+    await helper.load(featureWindow, harness('feature-window', { ...fixture.settings, persist: 'spy' }));
+    const out1 = collect('out1');
+    const n1 = getNode('n1');
+    n1.receive({ flush: 'd0' });
+    const [window] = await out1.next(1);
+    assert.equal(window.payload.deviceId, 'd0', 'the saved open windows came back');
+    await settle(1500);
+    const [save] = writes;
+    assert.equal(save.featureWindowState && (save.featureWindowState as { format: string }).format, 'iot-ai/window-state@3');
+    const lists = Object.keys(save).filter((k) => k !== 'featureWindowState');
+    assert.equal(lists.length, 64, 'every slice is written once, replacing the whole old form');
+    const ids = lists.flatMap((k) => (save[k] as Array<{ id: string }>).map((entry) => entry.id)).sort();
+    assert.deepEqual(ids, ['d0', 'd1', 'd2']);
+  });
+});

@@ -7,6 +7,7 @@ import {
   decodeDeviceState,
   decodeFloats,
   decodeTombstone,
+  deviceHash,
   encodeDeviceState,
   encodeFloats,
   encodeTombstone,
@@ -925,9 +926,6 @@ function readingValueProblem({ deviceId, sensor, value }: CanonicalReading): str
   return `value of ${deviceId}/${sensor} must be a finite number or a boolean`;
 }
 
-/** FNV-1a of the deviceId's UTF-16 code units, to a floor bucket. */
 function floorBucket(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % FLOOR_BUCKETS;
+  return deviceHash(id) % FLOOR_BUCKETS;
 }

@@ -1,7 +1,15 @@
-import { MAX_READINGS_PER_MESSAGE, parseWindowConfig, WindowEngine, type WindowEvent, type WindowConfig } from '../../core/window';
+import {
+  assembleWindowState,
+  MAX_READINGS_PER_MESSAGE,
+  parseWindowConfig,
+  WindowEngine,
+  WindowStateSlices,
+  type WindowEvent,
+  type WindowConfig,
+} from '../../core/window';
 import { createClock, type Clock } from '../../core/util/clock';
 import { nodeFault, rejectMessage, sendEach, shorten } from '../shared/messages';
-import { PersistedState } from '../shared/persist';
+import { SlicedPersistedState } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 
@@ -16,7 +24,7 @@ export = function register(RED: RED): void {
     let engine: WindowEngine | undefined;
     const status = new StatusReporter(node, () => {
       const stats = engine!.stats;
-      const rejected = stats.late + stats.minCount + stats.type + stats.overflow;
+      const rejected = stats.late + stats.minCount + stats.type + stats.overflow + stats.future + stats.duplicate;
       return {
         fill: rejected > 0 || stats.evictions > 0 ? 'yellow' : 'green',
         shape: 'dot',
@@ -43,7 +51,9 @@ export = function register(RED: RED): void {
     let clock: Clock = createClock();
 
     let idleTimer: NodeJS.Timeout | undefined;
-    const state = new PersistedState(node, config.persist, STATE_KEY, () => engine!.snapshot());
+    // Saved in slices: each save encodes only the devices that changed, a few hundred per turn of the event loop.
+    const slices = new WindowStateSlices();
+    const state = new SlicedPersistedState(node, config.persist, STATE_KEY, slices);
 
     // Windows go out one send() call each (a window payload is made fresh, so it needs no deep copy); rejects
     // carry the input's reading and go in one call, which copies each after the first.
@@ -116,8 +126,11 @@ export = function register(RED: RED): void {
     };
 
     if (state.enabled) {
+      slices.attach(engine); // until a saved state is restored: rewrite every slice at the first save
       const restore = (saved: unknown) => {
-        engine = WindowEngine.restore(config, saved);
+        const { header, slices: lists } = saved as { header: unknown; slices: unknown[] };
+        engine = WindowEngine.restore(config, assembleWindowState(header, lists));
+        slices.attach(engine, lists.length > 0 ? lists : undefined);
         clock = createClock({ notBefore: engine.latestArrival() });
       };
       state.load(restore, handle, () => {
