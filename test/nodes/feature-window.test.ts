@@ -164,6 +164,24 @@ describe('feature-window node', function () {
     });
   }
 
+  it('one reading from another client 5 minutes ahead leaves as future; none of 40 genuine readings is late', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 10, unit: 's', features: ['count'] }));
+    const out1 = collect('out1');
+    const out2 = collect('out2');
+    const completed = collect('completed');
+    const n1 = getNode('n1');
+    const now = Date.now();
+    for (let i = 0; i < 40; i++) {
+      if (i === 2) n1.receive(reading('kitchen', 'temp', 99, now + 300_000));
+      n1.receive(reading('kitchen', 'temp', i, now - 40_000 + i * 1000));
+    }
+    await completed.next(41);
+    n1.receive({ flush: true });
+    await settle(100);
+    assert.deepEqual(out2.messages.map((m) => [m.error.code, m.payload.value]), [['future', 99]]);
+    assert.equal(out1.messages.reduce((n, m) => n + m.payload.counts.temp, 0), 40, 'every genuine reading is in a window');
+  });
+
   it('shows counts in its status and a bad configuration as a fault seen by Catch', async () => {
     await helper.load(featureWindow, harness('feature-window', { window: 'sliding', size: 60, unit: 's', slide: '' }));
     const n1 = getNode('n1');
