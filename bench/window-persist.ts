@@ -2,14 +2,18 @@
  * How long a persisted feature-window blocks the event loop to save its state (issue #14 item 15): 10,000 devices
  * × 4 sensors with the pipeline's windows (sliding 60 s every 10 s), one reading per device and sensor per second,
  * saved once a second as the node does. Twice: the whole snapshot in one call (as before), and the sliced save
- * (only changed devices, at most 256 per turn of the event loop). Reports the event-loop delay (p50/p99/max of
- * monitorEventLoopDelay) and the longest single call of save work. The context store is a memory store (as
+ * (only changed devices, at most 128 per turn of the event loop). Reports the latency of HTTP requests to a server
+ * in the same process (as the admin API would see it; sent every 10 ms from a worker thread), the event-loop delay
+ * (monitorEventLoopDelay) and the CPU time of each call of save work. The context store is a memory store (as
  * Node-RED's memory and cached localfilesystem stores keep values by reference); the localfilesystem flush that
  * writes the file every 30 s is Node-RED's own and is measured separately at the end.
  *
- *   npx tsx bench/window-persist.ts [devices=10000] [seconds=10] [changedShare=1]
+ *   npx tsx bench/window-persist.ts [devices=10000] [seconds=10] [changedShare=1]   (ONLY=none|whole|sliced: one run)
  */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { parseWindowConfig, WindowEngine, WindowStateSlices } from '../src/core/window';
 import { PersistedState, SlicedPersistedState, type SlicedSource } from '../src/nodes/shared/persist';
 import type { Node } from '../src/nodes/shared/red';
@@ -66,12 +70,45 @@ function timed<T extends (...args: never[]) => unknown>(fn: T, record: (ms: numb
   }) as T;
 }
 
-async function run(kind: 'whole' | 'sliced'): Promise<void> {
+/** A client in a worker thread: a GET every 10 ms, each timed from send to answer, until told to stop. */
+const CLIENT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const latencies = [];
+const timer = setInterval(() => {
+  const start = performance.now();
+  http.get({ host: '127.0.0.1', port: workerData.port, path: '/', agent }, (res) => { res.resume(); res.on('end', () => latencies.push(performance.now() - start)); });
+}, 10);
+parentPort.on('message', () => { clearInterval(timer); setTimeout(() => parentPort.postMessage(latencies), 1500); });
+`;
+
+async function withRequests<T>(work: () => Promise<T>): Promise<{ result: T; latencies: number[] }> {
+  const server = http.createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const worker = new Worker(CLIENT, { eval: true, workerData: { port: (server.address() as AddressInfo).port } });
+  const result = await work();
+  worker.postMessage('stop');
+  const latencies = await new Promise<number[]>((resolve) => worker.once('message', resolve));
+  await worker.terminate();
+  server.close();
+  return { result, latencies };
+}
+
+function quantiles(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
+  return `median ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`;
+}
+
+async function run(kind: 'none' | 'whole' | 'sliced'): Promise<void> {
   const engine = engineWithFleet();
   let calls: number[] = [];
   const record = (ms: number) => calls.push(ms);
   let state: PersistedState;
-  if (kind === 'whole') {
+  if (kind === 'none') {
+    state = new PersistedState(fakeNode(), '', 'featureWindowState', () => undefined); // persist off: the floor
+  } else if (kind === 'whole') {
     state = new PersistedState(fakeNode(), 'memory', 'featureWindowState', timed(() => engine.snapshot(), record));
   } else {
     const slices = new WindowStateSlices();
@@ -84,27 +121,27 @@ async function run(kind: 'whole' | 'sliced'): Promise<void> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   // Readings arrive in chunks of 250 devices, one chunk per turn of the event loop, a second of event time per second.
-  const began = Date.now();
-  for (let second = 70; second < 70 + SECONDS; second++) {
-    const due = began + (second - 70) * 1000;
-    for (let from = 0; from < DEVICES; from += 250) {
-      feedSecond(engine, second, CHANGED, from, Math.min(DEVICES, from + 250));
-      state.changed();
-      await new Promise((resolve) => setImmediate(resolve));
+  const { latencies } = await withRequests(async () => {
+    const began = Date.now();
+    for (let second = 70; second < 70 + SECONDS; second++) {
+      const due = began + (second - 70) * 1000;
+      for (let from = 0; from < DEVICES; from += 250) {
+        feedSecond(engine, second, CHANGED, from, Math.min(DEVICES, from + 250));
+        state.changed();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const wait = due + 1000 - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
-    const wait = due + 1000 - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
+  });
   histogram.disable();
   await new Promise<void>((resolve) => state.close(resolve));
   const ms = (ns: number) => (ns / 1e6).toFixed(1);
-  const sorted = [...calls].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
   const perSecond = calls.reduce((a, b) => a + b, 0) / SECONDS;
-  console.log(
-    `${kind.padEnd(6)} ${DEVICES} devices, ${Math.round(CHANGED * 100)}% reporting: event-loop delay p50 ${ms(histogram.percentile(50))} ms, p99 ${ms(histogram.percentile(99))} ms, max ${ms(histogram.max)} ms; ` +
-      `save work per call (CPU) median ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms over ${calls.length} calls, ${perSecond.toFixed(0)} ms a second`,
-  );
+  console.log(`${kind}: ${DEVICES} devices, ${Math.round(CHANGED * 100)}% reporting each second`);
+  console.log(`  HTTP request latency ${quantiles(latencies)} (${latencies.length} requests)`);
+  console.log(`  event-loop delay p50 ${ms(histogram.percentile(50))} ms, p99 ${ms(histogram.percentile(99))} ms, max ${ms(histogram.max)} ms`);
+  if (calls.length > 0) console.log(`  save work per call (CPU) ${quantiles(calls)} over ${calls.length} calls, ${perSecond.toFixed(0)} ms a second`);
 }
 
 async function flushCost(): Promise<void> {
@@ -123,6 +160,7 @@ async function flushCost(): Promise<void> {
 
 void (async () => {
   const only = process.env.ONLY;
+  if (!only || only === 'none') await run('none');
   if (!only || only === 'whole') await run('whole');
   if (!only || only === 'sliced') await run('sliced');
   if (!only) await flushCost();

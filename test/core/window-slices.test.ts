@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { assembleWindowState, WindowEngine, WindowStateSlices, type WindowConfig } from '../../src/core/window';
+import { assembleWindowState, DEVICES_PER_STEP, WindowEngine, WindowStateSlices, type WindowConfig } from '../../src/core/window';
 import { deviceHash } from '../../src/core/window/snapshot';
 import { runs } from '../helpers/fuzz';
 import { config, configArb, stepsArb, type Step } from './window-naive';
@@ -42,7 +42,7 @@ describe('window state saved in slices (persist)', () => {
     for (let d = 0; d < devices; d++) engine.add({ deviceId: `dev-${d}`, sensor: 'temp', value: d, ts: at }, at);
   };
 
-  it('a save encodes at most 256 devices per step; the first writes every slice', () => {
+  it(`a save encodes at most ${DEVICES_PER_STEP} devices per step; the first writes every slice`, () => {
     const engine = new WindowEngine(cfg);
     const slices = new WindowStateSlices();
     slices.attach(engine);
@@ -50,7 +50,8 @@ describe('window state saved in slices (persist)', () => {
     const pending: number[] = [engine.pendingChanges];
     while (slices.step()) pending.push(engine.pendingChanges);
     pending.push(engine.pendingChanges);
-    assert.deepStrictEqual(pending, [1000, 744, 488, 232, 0], 'four steps of at most 256 devices');
+    const expected = Array.from({ length: Math.ceil(1000 / DEVICES_PER_STEP) }, (_, i) => 1000 - i * DEVICES_PER_STEP);
+    assert.deepStrictEqual(pending, [...expected, 0], `${expected.length} steps of at most ${DEVICES_PER_STEP} devices`);
     const { header, slices: lists } = slices.writes();
     assert.equal(header.slices, 64);
     assert.equal(lists.length, 64);

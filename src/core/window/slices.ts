@@ -4,7 +4,7 @@ import { deviceHash, type WindowStateEntry, type WindowStateHeader } from './sna
 /** Lists a saved window state is split into; a device's list follows from a hash of its id. */
 export const WINDOW_STATE_SLICES = 64;
 /** Most devices encoded in one step of a save (the caller yields to the event loop between steps). */
-export const DEVICES_PER_STEP = 256;
+export const DEVICES_PER_STEP = 128;
 
 /**
  * The engine's state as the store holds it (`persist`): a header (counters, settings fingerprint, …) plus
