@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createClock } from '../../src/core/util/clock';
+import { WindowEngine } from '../../src/core/window';
+import { config } from './window-naive';
 import { runs } from '../helpers/fuzz';
 
 /** A host whose wall clock can be stepped, with a monotonic clock that cannot. */
@@ -74,5 +76,14 @@ describe('createClock (wall clock that never goes back)', () => {
       }),
       { numRuns: runs(200, 5000) },
     );
+  });
+
+  it("a restored arrival-time engine reports the latest arrival it holds, evicted devices included (the clock's floor)", () => {
+    const cfg = config({ size: 10, unit: 's', time: 'arrival', maxKeys: 1, features: 'count' });
+    const engine = new WindowEngine(cfg);
+    engine.add({ deviceId: 'a', sensor: 'x', value: 1, ts: 0 }, 1_700_000_009_000);
+    engine.add({ deviceId: 'b', sensor: 'x', value: 1, ts: 0 }, 1_700_000_005_000); // evicts a
+    const restored = WindowEngine.restore(cfg, JSON.parse(JSON.stringify(engine.snapshot())));
+    assert.equal(restored.latestArrival(), 1_700_000_009_000);
   });
 });

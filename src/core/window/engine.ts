@@ -320,10 +320,10 @@ export class WindowEngine {
    * started after a restore must not read earlier, or arrival windows would stall until it caught up.
    */
   latestArrival(): number {
+    const positions = this.config.time === 'arrival' && this.placement !== 'count';
     let latest = -Infinity;
-    for (const device of this.devices.values()) {
-      latest = Math.max(latest, device.lastArrival, this.config.time === 'arrival' && this.placement !== 'count' ? device.latest : -Infinity);
-    }
+    for (const device of this.devices.values()) latest = Math.max(latest, device.lastArrival, positions ? device.latest : -Infinity);
+    for (const marks of this.tombstones.values()) latest = Math.max(latest, marks[Tomb.LastArrival], positions ? marks[Tomb.Latest] : -Infinity);
     return latest;
   }
 
