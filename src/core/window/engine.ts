@@ -83,6 +83,8 @@ class DeviceState {
   recentTs: Float64Array | undefined;
   recentSensors: string[] | undefined;
   recentNext = 0;
+  /** No ring entry has a later ts (a bound, not the exact maximum): later readings skip the scan. */
+  recentMax = -Infinity;
   /** When last seen and last active, from the engine's sequence (saved instead of the lists' order). */
   seenOrder = 0;
   openOrder = 0;
@@ -116,7 +118,7 @@ class DeviceState {
   /** Whether a reading of this sensor and ts is among the device's recent accepted ones. */
   isRepeat(sensor: string, ts: number): boolean {
     const times = this.recentTs;
-    if (times === undefined) return false;
+    if (times === undefined || ts > this.recentMax) return false;
     for (let i = 0; i < RECENT_READINGS; i++) if (times[i] === ts && this.recentSensors![i] === sensor) return true;
     return false;
   }
@@ -129,6 +131,7 @@ class DeviceState {
     this.recentTs[this.recentNext] = ts;
     this.recentSensors![this.recentNext] = sensor;
     this.recentNext = (this.recentNext + 1) % RECENT_READINGS;
+    if (ts > this.recentMax) this.recentMax = ts;
   }
 }
 
@@ -896,6 +899,7 @@ export class WindowEngine {
       for (let i = 0; i < RECENT_READINGS; i++) {
         device.recentTs![i] = data.recent[1 + 2 * i];
         device.recentSensors![i] = device.series[data.recent[2 + 2 * i]]?.name ?? '';
+        if (device.recentTs![i] > device.recentMax) device.recentMax = device.recentTs![i];
       }
     }
     return device;
