@@ -11,7 +11,7 @@ function host(start = 1_700_000_000_000) {
   let wall = start;
   return {
     wall: () => wall,
-    monotonic: () => mono,
+    mono: () => mono,
     pass(ms: number) {
       mono += ms;
       wall += ms;
@@ -27,8 +27,8 @@ describe('createClock (wall clock that never goes back)', () => {
     const h = host();
     const clock = createClock(h);
     assert.equal(clock.now(), 1_700_000_000_000);
-    h.pass(1234.5);
-    assert.equal(clock.now(), 1_700_000_001_234.5);
+    h.pass(1234);
+    assert.equal(clock.now(), 1_700_000_001_234);
   });
 
   it('a step back is ignored: the clock keeps its pace (and stays ahead of the wall clock by the step)', () => {
@@ -53,7 +53,7 @@ describe('createClock (wall clock that never goes back)', () => {
 
   it('starts no earlier than notBefore (a restored state whose arrivals are ahead of the wall clock)', () => {
     const h = host();
-    const clock = createClock({ ...h, notBefore: 1_700_000_500_000 });
+    const clock = createClock({ mono: h.mono, wall: h.wall, notBefore: 1_700_000_500_000 });
     assert.equal(clock.now(), 1_700_000_500_000);
     h.pass(20);
     assert.equal(clock.now(), 1_700_000_500_020);
