@@ -53,9 +53,11 @@ type Placement = 'time' | 'count' | 'session';
 class DeviceState {
   /** In output order: configured order, else first seen. */
   readonly series: WindowSeries[] = [];
-  /** The series by name, once there are more than SCANNED_SENSORS. */
-  private seriesByName: Map<string, WindowSeries> | undefined;
+  /** Index of each series by name, once there are more than SCANNED_SENSORS. */
+  private seriesByName: Map<string, number> | undefined;
   lastSeries: WindowSeries | undefined;
+  /** Index of lastSeries in `series`. */
+  lastIndex = -1;
   /** Latest window position accepted: ts (event time) or arrival ms. */
   latest = -Infinity;
   /** Time: latest − lateness; count: readings so far. Windows ending at or before it close. */
@@ -79,12 +81,16 @@ class DeviceState {
   jump = -Infinity;
   /** Its arrival. */
   jumpArrival = -Infinity;
-  /** The last RECENT_READINGS accepted readings' ts and sensor names, a ring; allocated with the first. */
-  recentTs: Float64Array | undefined;
-  recentSensors: string[] | undefined;
+  /**
+   * The last RECENT_READINGS accepted readings as (ts, index in `series`) pairs, a ring allocated with the first:
+   * a plain array of doubles, kept beside the device on the heap (a typed array's store would be one more miss).
+   */
+  recent: number[] | undefined;
   recentNext = 0;
   /** No ring entry has a later ts (a bound, not the exact maximum): later readings skip the scan. */
   recentMax = -Infinity;
+  /** Series indices (below 31) remembered at recentMax, as bits: a reading of another sensor at that ts skips the scan too. */
+  recentAtMax = 0;
   /** When last seen and last active, from the engine's sequence (saved instead of the lists' order). */
   seenOrder = 0;
   openOrder = 0;
@@ -103,35 +109,48 @@ class DeviceState {
     this.sessionEnds = sessions ? [] : NO_SESSIONS;
   }
 
+  indexOf(name: string): number {
+    if (this.seriesByName !== undefined) return this.seriesByName.get(name) ?? -1;
+    for (let i = 0; i < this.series.length; i++) if (this.series[i].name === name) return i;
+    return -1;
+  }
+
   findSeries(name: string): WindowSeries | undefined {
-    if (this.seriesByName !== undefined) return this.seriesByName.get(name);
-    for (const series of this.series) if (series.name === name) return series;
-    return undefined;
+    const index = this.indexOf(name);
+    return index < 0 ? undefined : this.series[index];
   }
 
   addSeries(series: WindowSeries): void {
     this.series.push(series);
-    if (this.seriesByName !== undefined) this.seriesByName.set(series.name, series);
-    else if (this.series.length > SCANNED_SENSORS) this.seriesByName = new Map(this.series.map((s) => [s.name, s]));
+    if (this.seriesByName !== undefined) this.seriesByName.set(series.name, this.series.length - 1);
+    else if (this.series.length > SCANNED_SENSORS) this.seriesByName = new Map(this.series.map((s, i) => [s.name, i]));
   }
 
-  /** Whether a reading of this sensor and ts is among the device's recent accepted ones. */
-  isRepeat(sensor: string, ts: number): boolean {
-    const times = this.recentTs;
-    if (times === undefined || ts > this.recentMax) return false;
-    for (let i = 0; i < RECENT_READINGS; i++) if (times[i] === ts && this.recentSensors![i] === sensor) return true;
+  /** Whether a reading of the series at `index` and this ts is among the device's recent accepted ones. */
+  isRepeat(index: number, ts: number): boolean {
+    const recent = this.recent;
+    if (recent === undefined || ts > this.recentMax) return false;
+    if (ts === this.recentMax && index < 31 && (this.recentAtMax & (1 << index)) === 0) return false;
+    for (let i = 0; i < 2 * RECENT_READINGS; i += 2) if (recent[i] === ts && recent[i + 1] === index) return true;
     return false;
   }
 
-  remember(sensor: string, ts: number): void {
-    if (this.recentTs === undefined) {
-      this.recentTs = new Float64Array(RECENT_READINGS).fill(NaN);
-      this.recentSensors = new Array<string>(RECENT_READINGS).fill('');
+  remember(index: number, ts: number): void {
+    let recent = this.recent;
+    if (recent === undefined) {
+      recent = this.recent = [];
+      for (let i = 0; i < 2 * RECENT_READINGS; i++) recent.push(NaN);
     }
-    this.recentTs[this.recentNext] = ts;
-    this.recentSensors![this.recentNext] = sensor;
+    recent[2 * this.recentNext] = ts;
+    recent[2 * this.recentNext + 1] = index;
     this.recentNext = (this.recentNext + 1) % RECENT_READINGS;
-    if (ts > this.recentMax) this.recentMax = ts;
+    const bit = index >= 0 && index < 31 ? 1 << index : 0;
+    if (ts > this.recentMax) {
+      this.recentMax = ts;
+      this.recentAtMax = bit;
+    } else if (ts === this.recentMax) {
+      this.recentAtMax |= index < 31 ? bit : 0;
+    }
   }
 }
 
@@ -246,7 +265,7 @@ export class WindowEngine {
       if (series === undefined) {
         return this.rejectReading('overflow', `${reading.deviceId} already has ${MAX_SENSORS_PER_DEVICE} sensors; reading of a new sensor ${sensor} dropped`, reading);
       }
-      if (device.isRepeat(series.name, reading.ts)) {
+      if (device.isRepeat(device.lastIndex, reading.ts)) {
         return this.rejectReading('duplicate', `${reading.deviceId}/${sensor} at ts ${reading.ts} is already in its window (a repeat, e.g. a QoS 1 redelivery)`, reading);
       }
       // Two call sites, one per representation, so each stays monomorphic (an engine uses only one).
@@ -255,7 +274,7 @@ export class WindowEngine {
         return this.rejectReading('overflow', `${reading.deviceId}/${sensor} already buffers ${this.config.maxReadings} readings (maxReadings); reading dropped`, reading);
       }
       this.counters.readings++;
-      device.remember(series.name, reading.ts);
+      device.remember(device.lastIndex, reading.ts);
       device.lastArrival = arrivalMs;
       this.markOpen(device);
       if (this.placement === 'session') this.joinSession(device, position);
@@ -753,11 +772,15 @@ export class WindowEngine {
   private seriesFor(device: DeviceState, sensor: string): WindowSeries | undefined {
     const cached = device.lastSeries;
     if (cached !== undefined && cached.name === sensor) return cached;
-    const known = device.findSeries(sensor);
-    if (known === undefined && device.series.length >= MAX_SENSORS_PER_DEVICE) return undefined;
-    const series = known ?? this.addSeries(device, sensor);
-    device.lastSeries = series;
-    return series;
+    let index = device.indexOf(sensor);
+    if (index < 0 && device.series.length >= MAX_SENSORS_PER_DEVICE) return undefined;
+    if (index < 0) {
+      this.addSeries(device, sensor);
+      index = device.series.length - 1;
+    }
+    device.lastSeries = device.series[index];
+    device.lastIndex = index;
+    return device.lastSeries;
   }
 
   private addSeries(device: DeviceState, sensor: string): WindowSeries {
@@ -856,15 +879,7 @@ export class WindowEngine {
       sensors: device.series.map((series) => ({ name: series.name, ...series.toState() })),
       order: [device.seenOrder, device.openLink.linked ? device.openOrder : -1],
     };
-    if (device.recentTs !== undefined) {
-      const recent = new Float64Array(1 + 2 * RECENT_READINGS);
-      recent[0] = device.recentNext;
-      for (let i = 0; i < RECENT_READINGS; i++) {
-        recent[1 + 2 * i] = device.recentTs[i];
-        recent[2 + 2 * i] = device.series.findIndex((series) => series.name === device.recentSensors![i]);
-      }
-      data.recent = recent;
-    }
+    if (device.recent !== undefined) data.recent = Float64Array.of(device.recentNext, ...device.recent);
     return data;
   }
 
@@ -894,13 +909,11 @@ export class WindowEngine {
     }
     if (data.recent !== undefined) {
       if (data.recent.length !== 1 + 2 * RECENT_READINGS) throw new Error(`saved window state of ${data.id} has malformed recent readings`);
-      device.remember('', NaN); // allocates the ring
+      device.remember(-1, NaN); // allocates the ring
       device.recentNext = data.recent[0] % RECENT_READINGS;
-      for (let i = 0; i < RECENT_READINGS; i++) {
-        device.recentTs![i] = data.recent[1 + 2 * i];
-        device.recentSensors![i] = device.series[data.recent[2 + 2 * i]]?.name ?? '';
-        if (device.recentTs![i] > device.recentMax) device.recentMax = device.recentTs![i];
-      }
+      for (let i = 0; i < 2 * RECENT_READINGS; i++) device.recent![i] = data.recent[1 + i];
+      for (let i = 0; i < 2 * RECENT_READINGS; i += 2) if (device.recent![i] > device.recentMax) device.recentMax = device.recent![i];
+      device.recentAtMax = -1 >>> 1; // unknown: every index scans at recentMax
     }
     return device;
   }
