@@ -458,9 +458,8 @@ export class WindowEngine {
       }
     } else {
       engine.sequence = typeof saved.sequence === 'number' ? saved.sequence : 0;
-      const byOrder = (a: number, b: number) => a - b;
-      for (const device of [...devices].sort((a, b) => byOrder(a.seenOrder, b.seenOrder))) engine.seen.touch(device.seenLink);
-      const open = devices.filter((device) => device.openOrder >= 0).sort((a, b) => byOrder(a.openOrder, b.openOrder));
+      for (const device of [...devices].sort((a, b) => a.seenOrder - b.seenOrder)) engine.seen.touch(device.seenLink);
+      const open = devices.filter((device) => device.openOrder >= 0).sort((a, b) => a.openOrder - b.openOrder);
       for (const device of open) engine.open.touch(device.openLink);
       const tombstones = saved.tombstones!.map((entry) => [entry.id, decodeTombstone(entry)] as const).sort((a, b) => a[1][Tomb.Order] - b[1][Tomb.Order]);
       for (const [id, marks] of tombstones) {
@@ -494,9 +493,10 @@ export class WindowEngine {
   private isLoneJump(device: DeviceState, position: number, arrival: number): boolean {
     const maxJump = this.config.maxJump;
     if (position <= arrival + maxJump) return false;
-    if (position <= device.latest + Math.max(0, arrival - device.lastArrival) + maxJump) return false;
+    // A device with no reading yet has no progress of its own: the node's clock alone judges it.
+    if (device.latest !== -Infinity && position <= device.latest + Math.max(0, arrival - device.lastArrival) + maxJump) return false;
     const jump = device.jump;
-    if (position >= jump - maxJump && position <= jump + Math.max(0, arrival - device.jumpArrival) + maxJump) {
+    if (jump !== -Infinity && position >= jump - maxJump && position <= jump + Math.max(0, arrival - device.jumpArrival) + maxJump) {
       device.jump = device.jumpArrival = -Infinity;
       return false;
     }
