@@ -51,7 +51,7 @@ export = function register(RED: RED): void {
     let clock: Clock = createClock();
 
     let idleTimer: NodeJS.Timeout | undefined;
-    // Saved in slices: each save encodes only the devices that changed, a few hundred per turn of the event loop.
+    // Saved in slices: each save encodes only the devices that changed, at most 128 per turn of the event loop.
     const slices = new WindowStateSlices();
     const state = new SlicedPersistedState(node, config.persist, STATE_KEY, slices);
 
