@@ -36,7 +36,7 @@ function engineHolder(devices: number, features: readonly string[]): StateHolder
   const parsed = parseWindowConfig({ ...WINDOW_PROPS, features, maxKeys: Math.max(devices, 1) });
   if (!parsed.ok) throw new Error(parsed.error);
   const engine = new WindowEngine(parsed.config);
-  return { add: (reading) => void engine.add(reading, 0), state: engine };
+  return { add: (reading) => void engine.add(reading, reading.ts), state: engine };
 }
 
 /** What the function-node window keeps in context (bench/lib/flows.ts): arrays of { ts, value } per sensor. */

@@ -46,7 +46,7 @@ export async function trainComfortModel(file: string): Promise<ModelFile> {
   const engine = new WindowEngine(windowConfig());
   const windows: WindowPayload[] = [];
   new Fleet(200, 7).forEachReading(900, (reading) => {
-    for (const event of engine.add(reading, 0)) if (event.kind === 'window') windows.push(event.payload);
+    for (const event of engine.add(reading, reading.ts)) if (event.kind === 'window') windows.push(event.payload);
   });
   const featureNames = Object.keys(windows[0].features);
   const rows = windows.map((w) => Float64Array.from(featureNames, (name) => w.features[name]));
@@ -66,7 +66,7 @@ function windowsOf(messages: DeviceMessages): Windows {
   messages.payloads.forEach((payload, index) => {
     const data = JSON.parse(payload) as Record<string, number | string>;
     for (const sensor of SENSORS) {
-      for (const event of engine.add({ deviceId: data.deviceId as string, sensor, value: data[sensor], ts: data.ts as number }, 0)) {
+      for (const event of engine.add({ deviceId: data.deviceId as string, sensor, value: data[sensor], ts: data.ts as number }, data.ts as number)) {
         if (event.kind !== 'window') continue;
         windows++;
         const list = triggers.get(event.payload.deviceId) ?? [];

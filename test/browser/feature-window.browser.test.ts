@@ -22,6 +22,10 @@ describe('browser: feature-window in the editor', function () {
     await page.selectOption('#node-input-window', 'session');
     assert.equal(await page.isVisible('#node-input-num-gap'), true);
     assert.equal(await page.isVisible('#node-input-num-slide'), false);
+    assert.equal(await page.isVisible('#node-input-num-maxJump'), true, 'max jump: event time');
+    await page.selectOption('#node-input-time', 'arrival');
+    assert.equal(await page.isVisible('#node-input-num-maxJump'), false, 'no max jump in arrival time');
+    await page.selectOption('#node-input-time', 'event');
     await page.selectOption('#node-input-window', 'sliding');
     await page.fill('#node-input-num-size', '10');
     await page.fill('#node-input-num-slide', '5');
@@ -31,9 +35,9 @@ describe('browser: feature-window in the editor', function () {
     await closeDialog(page);
     const saved = await page.evaluate((nodeId) => {
       const n = (window as any).RED.nodes.node(nodeId);
-      return { window: n.window, size: n.size, slide: n.slide, features: n.features, valid: n.valid };
+      return { window: n.window, size: n.size, slide: n.slide, maxJump: n.maxJump, features: n.features, valid: n.valid };
     }, id);
-    assert.deepEqual(saved, { window: 'sliding', size: 10, slide: 5, features: ['mean', 'slope'], valid: true }, 'numbers are saved as numbers');
+    assert.deepEqual(saved, { window: 'sliding', size: 10, slide: 5, maxJump: 10000, features: ['mean', 'slope'], valid: true }, 'numbers are saved as numbers');
     await wire(page, 'in1', 0, id);
     await wire(page, id, 0, 'out1');
     await deploy(page);

@@ -23,6 +23,7 @@ describe('parseWindowConfig', () => {
       gap: 0,
       time: 'event',
       lateness: 0,
+      maxJump: 10_000,
       idleTimeout: 0,
       sensors: [],
       features: ['mean', 'std', 'min', 'max', 'last', 'count'],

@@ -202,21 +202,43 @@ interface NaiveDevice {
   latest: number;
   watermark: number;
   nextReading: number;
-  emitted: Set<number>;
+  /** Aligned windows before this index were emitted (or rejected for minCount): windows close in order. */
+  nextWindow: number;
   closedThrough: number;
   lastSeen: number;
   lastActive: number;
+  /** The last 16 accepted (sensor, ts): a repeat of one is a duplicate. */
+  recent: Array<[string, number]>;
+}
+
+/** What an evicted device keeps: enough never to emit a window twice. */
+type NaiveTomb = Pick<NaiveDevice, 'latest' | 'watermark' | 'nextReading' | 'nextWindow' | 'closedThrough'>;
+
+const RECENT = 16;
+const BUCKETS = 256;
+
+/** The contract's bucket of a deviceId: FNV-1a (32 bit) over its UTF-16 code units, mod 256. */
+export function naiveBucket(id: string): number {
+  let hash = 2166136261;
+  for (const unit of Array.from({ length: id.length }, (_, i) => id.charCodeAt(i))) {
+    hash ^= unit;
+    hash = Number((BigInt(hash) * 16777619n) % 4294967296n);
+  }
+  return hash % BUCKETS;
 }
 
 /** Expected events per step (index of the add call), plus those of a final flush at index steps.length. */
 export function naiveWindowing(cfg: WindowConfig, steps: readonly Step[]): WindowEvent[][] {
   const devices = new Map<string, NaiveDevice>();
+  const tombs = new Map<string, NaiveTomb>();
+  const floors = new Map<number, number>();
   const out: WindowEvent[][] = [];
   const byCount = cfg.unit === 'count';
   const session = cfg.window === 'session';
   let order = 0;
+  let evicting = false;
 
-  const windowOf = (device: NaiveDevice, id: string, readings: Accepted[], start: number, end: number, events: WindowEvent[]): void => {
+  const windowOf = (device: NaiveDevice, id: string, readings: Accepted[], start: number, end: number, partial: boolean, events: WindowEvent[]): void => {
     if (readings.length === 0) return;
     const sorted = [...readings].sort((a, b) => a.position - b.position || a.order - b.order);
     const features: Record<string, number> = {};
@@ -248,6 +270,8 @@ export function naiveWindowing(cfg: WindowConfig, steps: readonly Step[]): Windo
       counts,
     };
     if (filled.length > 0) payload.filled = filled;
+    if (partial) payload.partial = true;
+    if (evicting) payload.evicted = true;
     if (short) {
       events.push({ kind: 'reject', code: 'min-count', message: '', window: payload });
       return;
@@ -268,7 +292,7 @@ export function naiveWindowing(cfg: WindowConfig, steps: readonly Step[]): Windo
         const end = pending[last].position;
         if (!force && end + cfg.gap > device.watermark) return;
         const members = pending.slice(0, last + 1);
-        windowOf(device, id, members, 0, 0, events);
+        windowOf(device, id, members, 0, 0, force && end + cfg.gap > device.watermark, events);
         device.accepted = device.accepted.filter((r) => !members.includes(r));
         device.closedThrough = end;
       }
@@ -279,15 +303,57 @@ export function naiveWindowing(cfg: WindowConfig, steps: readonly Step[]): Windo
       return ks;
     };
     const windows = new Set<number>();
-    for (const r of device.accepted) for (const k of windowsOf(r)) if (!device.emitted.has(k)) windows.add(k);
+    for (const r of device.accepted) for (const k of windowsOf(r)) if (k >= device.nextWindow) windows.add(k);
     for (const k of [...windows].sort((a, b) => a - b)) {
       const start = k * cfg.slide;
       const end = start + cfg.size;
       if (!force && end > device.watermark) break;
-      device.emitted.add(k);
-      windowOf(device, id, device.accepted.filter((r) => r.position >= start && r.position < end), start, end, events);
+      device.nextWindow = k + 1;
+      windowOf(device, id, device.accepted.filter((r) => r.position >= start && r.position < end), start, end, force && end > device.watermark, events);
     }
-    device.accepted = device.accepted.filter((r) => windowsOf(r).some((k) => !device.emitted.has(k)));
+    device.accepted = device.accepted.filter((r) => windowsOf(r).some((k) => k >= device.nextWindow));
+    if (force && byCount) {
+      // A count window closed early is not topped up later: the next reading starts a fresh one.
+      device.nextReading = Math.max(device.nextReading, device.nextWindow * cfg.slide);
+      device.watermark = device.nextReading;
+    }
+  };
+
+  const newDevice = (id: string): NaiveDevice => {
+    const device: NaiveDevice = {
+      accepted: [],
+      sensors: [...cfg.sensors],
+      previous: new Map(),
+      latest: -Infinity,
+      watermark: -Infinity,
+      nextReading: 0,
+      nextWindow: byCount ? 0 : -Infinity,
+      closedThrough: -Infinity,
+      lastSeen: 0,
+      lastActive: 0,
+      recent: [],
+    };
+    const tomb = tombs.get(id);
+    if (tomb) {
+      tombs.delete(id);
+      Object.assign(device, tomb);
+    } else if (floors.has(naiveBucket(id))) {
+      const floor = floors.get(naiveBucket(id))!;
+      if (session) device.closedThrough = floor;
+      else if (!byCount) device.nextWindow = floor;
+    }
+    return device;
+  };
+
+  const bury = (id: string, device: NaiveDevice): void => {
+    const { latest, watermark, nextReading, nextWindow, closedThrough } = device;
+    tombs.set(id, { latest, watermark, nextReading, nextWindow, closedThrough });
+    if (tombs.size <= cfg.maxKeys) return;
+    const [oldestId, oldest] = [...tombs][0];
+    tombs.delete(oldestId);
+    if (byCount) return;
+    const bucket = naiveBucket(oldestId);
+    floors.set(bucket, Math.max(floors.get(bucket) ?? -Infinity, session ? oldest.closedThrough : oldest.nextWindow));
   };
 
   steps.forEach(({ reading, arrival }, step) => {
@@ -302,21 +368,13 @@ export function naiveWindowing(cfg: WindowConfig, steps: readonly Step[]): Windo
     if (!device) {
       if (devices.size >= cfg.maxKeys) {
         const [oldestId, oldest] = [...devices].sort((a, b) => a[1].lastSeen - b[1].lastSeen)[0];
+        evicting = true;
         close(oldestId, oldest, true, events);
+        evicting = false;
         devices.delete(oldestId);
+        bury(oldestId, oldest);
       }
-      device = {
-        accepted: [],
-        sensors: [...cfg.sensors],
-        previous: new Map(),
-        latest: -Infinity,
-        watermark: -Infinity,
-        nextReading: 0,
-        emitted: new Set(),
-        closedThrough: -Infinity,
-        lastSeen: 0,
-        lastActive: 0,
-      };
+      device = newDevice(reading.deviceId);
       devices.set(reading.deviceId, device);
     }
     device.lastSeen = step;
@@ -328,11 +386,18 @@ export function naiveWindowing(cfg: WindowConfig, steps: readonly Step[]): Windo
     }
     const between = !session && cfg.slide > cfg.size && position % cfg.slide >= cfg.size;
     if (!between) {
-      if (session && position <= device.closedThrough) {
+      const emitted = session ? position <= device.closedThrough : !byCount && Math.floor(position / cfg.slide) < device.nextWindow;
+      if (emitted) {
         events.push({ kind: 'reject', code: 'late', message: '', reading });
         return;
       }
       if (!device.sensors.includes(reading.sensor)) device.sensors.push(reading.sensor);
+      if (device.recent.some(([sensor, ts]) => sensor === reading.sensor && ts === reading.ts)) {
+        events.push({ kind: 'reject', code: 'duplicate', message: '', reading });
+        return;
+      }
+      device.recent.push([reading.sensor, reading.ts]);
+      if (device.recent.length > RECENT) device.recent.shift();
       device.accepted.push({ position, ts: reading.ts, value, sensor: reading.sensor, order: order++ });
       device.lastActive = step;
     }

@@ -86,7 +86,7 @@ describe('window panes (summaries per slide instead of readings)', () => {
   it('are used for aligned windows that span few panes, with the values kept only for features that read them', () => {
     const feed = (cfg: WindowConfig): WindowEngine => {
       const engine = new WindowEngine(cfg);
-      for (let i = 0; i < 50; i++) engine.add({ deviceId: 'd', sensor: 'x', value: i, ts: T0 + i * 100 }, i);
+      for (let i = 0; i < 50; i++) engine.add({ deviceId: 'd', sensor: 'x', value: i, ts: T0 + i * 100 }, T0 + i * 100);
       return engine;
     };
     const pipeline = config({ window: 'sliding', size: 60, slide: 10, unit: 's', features: 'mean,std,min,max' });
@@ -140,7 +140,7 @@ describe('window panes (summaries per slide instead of readings)', () => {
           const steps: Step[] = values.map((k, i) => ({
             // every 11th reading steps back a little (within lateness)
             reading: { deviceId: 'd', sensor: i % 3 === 0 ? 'x' : 'y', value: k / 8, ts: T0 + i * spacing - (i % 11 === 5 ? 3 * spacing : 0) },
-            arrival: i,
+            arrival: T0 + i * spacing,
           }));
           const cfg = config({
             window: 'sliding',
@@ -198,7 +198,7 @@ describe('window panes (summaries per slide instead of readings)', () => {
   it('a snapshot of panes is refused, clearly, where the readings are needed', () => {
     const cfg = config({ window: 'sliding', size: 60, slide: 10, unit: 's', features: 'mean' });
     const engine = new WindowEngine(cfg);
-    engine.add({ deviceId: 'd', sensor: 'x', value: 1, ts: T0 }, 0);
+    engine.add({ deviceId: 'd', sensor: 'x', value: 1, ts: T0 }, T0);
     assert.throws(() => WindowEngine.restore(cfg, viaJson(engine), { keepReadings: true }), /pane summaries/);
   });
 });
@@ -215,7 +215,7 @@ function v1Stream(): Step[] {
 
 function feedRaw(cfg: WindowConfig): WindowEngine {
   const engine = new WindowEngine(cfg, { keepReadings: true });
-  engine.add({ deviceId: 'd', sensor: 'x', value: 1, ts: T0 }, 0);
+  engine.add({ deviceId: 'd', sensor: 'x', value: 1, ts: T0 }, T0);
   return engine;
 }
 

@@ -33,7 +33,7 @@ describe('window engine against a brute-force model', () => {
         (values, spacing) => {
           const steps: Step[] = values.map((k, i) => ({
             reading: { deviceId: 'd', sensor: i % 3 === 0 ? 'x' : 'y', value: k / 8, ts: 1_700_000_000_000 + i * spacing },
-            arrival: i,
+            arrival: 1_700_000_000_000 + i * spacing,
           }));
           const cfg = config({ window: 'sliding', unit: 'ms', size: 97, slide: 3, features: 'mean,std,min,max,rms,slope,sum,first,last,median,skew' });
           assertSameAsNaive(cfg, steps);

@@ -29,7 +29,7 @@ describe('windowRows (training windows from wide rows)', () => {
       { deviceId: 'kitchen', start: T0 + 10_000, end: T0 + 20_000, features: { 'temp.mean': 30, 'temp.max': 30, 'temp.count': 1, 'hum.mean': 50, 'hum.max': 50, 'hum.count': 1 }, label: 'idle' },
       { deviceId: 'hall', start: T0 + 10_000, end: T0 + 20_000, features: { 'temp.mean': 18, 'temp.max': 18, 'temp.count': 1, 'hum.mean': 60, 'hum.max': 60, 'hum.count': 1 } },
     ]);
-    assert.deepStrictEqual(result.rejected, { late: 0, 'min-count': 0, type: 0, overflow: 0 });
+    assert.deepStrictEqual(result.rejected, { late: 0, 'min-count': 0, type: 0, overflow: 0, future: 0, duplicate: 0 });
   });
 
   it('never takes truth.* columns, the label or ignored columns for sensors', () => {
@@ -88,6 +88,6 @@ describe('windowRows (training windows from wide rows)', () => {
     assert.deepStrictEqual(result.rows, [
       { deviceId: '7', start: T0 - (T0 % 60_000), end: T0 - (T0 % 60_000) + 60_000, features: { 'x.sum': 2.5, 'x.count': 1, 'door.sum': 2, 'door.count': 3 } },
     ]);
-    assert.deepStrictEqual(result.rejected, { late: 0, 'min-count': 0, type: 2, overflow: 0 });
+    assert.deepStrictEqual(result.rejected, { late: 0, 'min-count': 0, type: 2, overflow: 0, future: 0, duplicate: 0 });
   });
 });

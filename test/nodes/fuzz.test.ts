@@ -279,7 +279,7 @@ describe('fuzz: every node takes hostile input in the Node-RED runtime', functio
         return { ...msg, payload: Array.isArray(msg.payload) ? msg.payload.map(onClock) : onClock(msg.payload) };
       },
       output1: windowShape,
-      output2: errorShape(['late', 'min-count', 'type', 'overflow', 'too-large']),
+      output2: errorShape(['late', 'min-count', 'type', 'overflow', 'too-large', 'future', 'duplicate']),
     });
   });
 

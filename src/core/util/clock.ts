@@ -17,12 +17,14 @@ export interface ClockSources {
   wall?: () => number;
   /** A monotonic clock in ms from any origin (default performance.now). */
   mono?: () => number;
+  /** Never read earlier than this (e.g. the latest arrival in a restored window state, ahead after a step back). */
+  notBefore?: number;
 }
 
 export function createClock(sources: ClockSources = {}): Clock {
   const wall = sources.wall ?? (() => Date.now());
   const mono = sources.mono ?? (() => performance.now());
-  let anchorWall = wall();
+  let anchorWall = Math.max(wall(), sources.notBefore ?? -Infinity);
   let anchorMono = mono();
   return {
     now(): number {

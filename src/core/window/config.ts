@@ -23,6 +23,11 @@ export interface WindowConfig {
   readonly time: TimeMode;
   /** How far (ms) a device's readings may arrive out of order before they are late. */
   readonly lateness: number;
+  /**
+   * Event time: a reading more than this (ms) ahead of both the node's clock and the device's own progress is a
+   * lone jump, refused (`future`) unless a second reading in step with it confirms it; 0: off.
+   */
+  readonly maxJump: number;
   /** Wall-clock ms after which a quiet device's open windows close; 0: never. */
   readonly idleTimeout: number;
   /** Selected sensors; empty: all. */
@@ -44,6 +49,7 @@ export type WindowConfigResult = { ok: true; config: WindowConfig } | { ok: fals
 export const DEFAULT_FEATURES: readonly FeatureName[] = ['mean', 'std', 'min', 'max', 'last', 'count'];
 export const DEFAULT_MAX_KEYS = 10_000;
 export const DEFAULT_MAX_READINGS = 100_000;
+export const DEFAULT_MAX_JUMP = 10_000;
 
 const MS_PER_UNIT: Record<WindowUnit, number> = { ms: 1, s: 1000, min: 60_000, count: 1 };
 
@@ -73,6 +79,7 @@ export function parseWindowConfig(raw: unknown): WindowConfigResult {
     else gap = read.number('gap', { positive: true });
   }
   const lateness = read.number('lateness', { default: 0, min: 0 });
+  const maxJump = read.number('maxJump', { default: DEFAULT_MAX_JUMP, min: 0 });
   const idleTimeout = read.number('idleTimeout', { default: 0, min: 0 });
   const maxKeys = read.number('maxKeys', { default: DEFAULT_MAX_KEYS, positive: true, integer: true });
   const maxReadings = read.number('maxReadings', { default: DEFAULT_MAX_READINGS, positive: true, integer: true });
@@ -99,6 +106,7 @@ export function parseWindowConfig(raw: unknown): WindowConfigResult {
       gap: gap * scale,
       time,
       lateness,
+      maxJump,
       idleTimeout,
       sensors,
       features,

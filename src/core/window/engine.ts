@@ -3,7 +3,22 @@ import { FEATURES, WindowSample, type Feature } from './features';
 import { RecencyLink, RecencyList } from './recency';
 import { PaneSeries, paneLayout, type PaneLayout } from './panes';
 import { SensorSeries, type WindowSeries } from './series';
-import { decodeDeviceState, encodeDeviceState, SNAPSHOT_FORMAT, SNAPSHOT_FORMATS_READ, type DeviceStateData, type WindowSnapshot } from './snapshot';
+import {
+  decodeDeviceState,
+  decodeFloats,
+  decodeTombstone,
+  deviceHash,
+  encodeDeviceState,
+  encodeFloats,
+  encodeTombstone,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_FORMATS_READ,
+  type DeviceStateData,
+  type LegacyWindowSnapshot,
+  type WindowSnapshot,
+  type WindowStateEntry,
+  type WindowStateHeader,
+} from './snapshot';
 import type { CanonicalReading, RejectCode, WindowEvent, WindowPayload, WindowStats } from './types';
 
 const NO_EVENTS: readonly WindowEvent[] = Object.freeze([]);
@@ -23,6 +38,11 @@ const MAX_SHARED_SENSOR_NAMES = 4096;
 
 /** Sensors a device may have before it gets a name index (fewer are found faster, and kept smaller, by a scan). */
 const SCANNED_SENSORS = 8;
+/** Accepted readings per device remembered to refuse repeats (a QoS 1 redelivery) of the same sensor and ts. */
+export const RECENT_READINGS = 16;
+/** Hash buckets of deviceId for the emitted-through marks of devices forgotten beyond the tombstones. */
+export const FLOOR_BUCKETS = 256;
+
 /** Open sessions of devices that are not windowed by session (never changed). */
 const NO_SESSIONS: number[] = Object.freeze([]) as unknown as number[];
 
@@ -33,9 +53,11 @@ type Placement = 'time' | 'count' | 'session';
 class DeviceState {
   /** In output order: configured order, else first seen. */
   readonly series: WindowSeries[] = [];
-  /** The series by name, once there are more than SCANNED_SENSORS. */
-  private seriesByName: Map<string, WindowSeries> | undefined;
+  /** Index of each series by name, once there are more than SCANNED_SENSORS. */
+  private seriesByName: Map<string, number> | undefined;
   lastSeries: WindowSeries | undefined;
+  /** Index of lastSeries in `series`. */
+  lastIndex = -1;
   /** Latest window position accepted: ts (event time) or arrival ms. */
   latest = -Infinity;
   /** Time: latest − lateness; count: readings so far. Windows ending at or before it close. */
@@ -55,6 +77,25 @@ class DeviceState {
   closedThrough = -Infinity;
   /** Wall clock of the last accepted reading (for idleTimeout). */
   lastArrival = -Infinity;
+  /** Event time: the position of a lone reading far ahead (refused, waiting for a second to confirm it); -Infinity: none. */
+  jump = -Infinity;
+  /** Its arrival. */
+  jumpArrival = -Infinity;
+  /**
+   * The last RECENT_READINGS accepted readings as (ts, index in `series`) pairs, a ring allocated with the first:
+   * a plain array of doubles, kept beside the device on the heap (a typed array's store would be one more miss).
+   */
+  recent: number[] | undefined;
+  recentNext = 0;
+  /** No ring entry has a later ts (a bound, not the exact maximum): later readings skip the scan. */
+  recentMax = -Infinity;
+  /** Series indices (below 31) remembered at recentMax, as bits: a reading of another sensor at that ts skips the scan too. */
+  recentAtMax = 0;
+  /** When last seen and last active, from the engine's sequence (saved instead of the lists' order). */
+  seenOrder = 0;
+  openOrder = 0;
+  /** In the engine's changes since they were last taken. */
+  changed = false;
   readonly seenLink = new RecencyLink<DeviceState>(this);
   readonly openLink = new RecencyLink<DeviceState>(this);
 
@@ -68,17 +109,60 @@ class DeviceState {
     this.sessionEnds = sessions ? [] : NO_SESSIONS;
   }
 
+  indexOf(name: string): number {
+    if (this.seriesByName !== undefined) return this.seriesByName.get(name) ?? -1;
+    for (let i = 0; i < this.series.length; i++) if (this.series[i].name === name) return i;
+    return -1;
+  }
+
   findSeries(name: string): WindowSeries | undefined {
-    if (this.seriesByName !== undefined) return this.seriesByName.get(name);
-    for (const series of this.series) if (series.name === name) return series;
-    return undefined;
+    const index = this.indexOf(name);
+    return index < 0 ? undefined : this.series[index];
   }
 
   addSeries(series: WindowSeries): void {
     this.series.push(series);
-    if (this.seriesByName !== undefined) this.seriesByName.set(series.name, series);
-    else if (this.series.length > SCANNED_SENSORS) this.seriesByName = new Map(this.series.map((s) => [s.name, s]));
+    if (this.seriesByName !== undefined) this.seriesByName.set(series.name, this.series.length - 1);
+    else if (this.series.length > SCANNED_SENSORS) this.seriesByName = new Map(this.series.map((s, i) => [s.name, i]));
   }
+
+  /** Whether a reading of the series at `index` and this ts is among the device's recent accepted ones. */
+  isRepeat(index: number, ts: number): boolean {
+    const recent = this.recent;
+    if (recent === undefined || ts > this.recentMax) return false;
+    if (ts === this.recentMax && index < 31 && (this.recentAtMax & (1 << index)) === 0) return false;
+    for (let i = 0; i < 2 * RECENT_READINGS; i += 2) if (recent[i] === ts && recent[i + 1] === index) return true;
+    return false;
+  }
+
+  remember(index: number, ts: number): void {
+    let recent = this.recent;
+    if (recent === undefined) {
+      recent = this.recent = [];
+      for (let i = 0; i < 2 * RECENT_READINGS; i++) recent.push(NaN);
+    }
+    recent[2 * this.recentNext] = ts;
+    recent[2 * this.recentNext + 1] = index;
+    this.recentNext = (this.recentNext + 1) % RECENT_READINGS;
+    const bit = index >= 0 && index < 31 ? 1 << index : 0;
+    if (ts > this.recentMax) {
+      this.recentMax = ts;
+      this.recentAtMax = bit;
+    } else if (ts === this.recentMax) {
+      this.recentAtMax |= index < 31 ? bit : 0;
+    }
+  }
+}
+
+/** Tombstone marks: an evicted device's clock, kept so that it never emits a window twice. */
+const enum Tomb {
+  Latest,
+  Watermark,
+  NextWindow,
+  NextReading,
+  ClosedThrough,
+  LastArrival,
+  Order,
 }
 
 /**
@@ -94,7 +178,22 @@ export class WindowEngine {
   private readonly open = new RecencyList<DeviceState>();
   private lastDevice: DeviceState | undefined;
   private outbox: WindowEvent[] = [];
-  private readonly counters = { readings: 0, emitted: 0, late: 0, minCount: 0, type: 0, overflow: 0, ignored: 0, evictions: 0 };
+  private readonly counters = { readings: 0, emitted: 0, late: 0, minCount: 0, type: 0, overflow: 0, future: 0, duplicate: 0, ignored: 0, evictions: 0 };
+  /** Evicted devices' marks, oldest first, at most maxKeys (see Tomb). */
+  private readonly tombstones = new Map<string, Float64Array>();
+  /**
+   * Per hash bucket of deviceId, the highest nextWindow (sessions: closedThrough) of a tombstone dropped beyond
+   * maxKeys: a device unknown to the engine starts there, so it cannot emit a window a forgotten device emitted.
+   */
+  private floors: Float64Array | undefined;
+  /** Source of the devices' seenOrder/openOrder and the tombstones' order. */
+  private sequence = 0;
+  /** Ids whose state changed since takeChanges (only while tracking, for persist). */
+  private changes: Set<string> | undefined;
+  /** Everything was forgotten (reset) since takeChanges. */
+  private clearedAll = false;
+  /** Set while an eviction closes a device's windows. */
+  private evicting = false;
   private readonly placement: Placement;
   private readonly features: readonly Feature[];
   private readonly selectedSensors: ReadonlySet<string> | undefined;
@@ -139,12 +238,17 @@ export class WindowEngine {
     if (valueProblem !== undefined) return this.rejectReading('type', valueProblem, reading);
     const value = typeof reading.value === 'number' ? reading.value : reading.value ? 1 : 0;
     const device = this.deviceFor(reading.deviceId);
+    this.noteChange(device);
 
     let position: number;
     if (this.placement === 'count') {
       position = device.nextReading;
     } else {
       position = this.config.time === 'event' ? reading.ts : Math.max(arrivalMs, device.latest);
+      if (this.config.time === 'event' && this.config.maxJump > 0 && this.isLoneJump(device, position, arrivalMs)) {
+        const message = `reading at ${position} of ${device.id} is more than ${this.config.maxJump} ms (maxJump) ahead of the node's clock and of the device's latest reading, and no second reading confirms it`;
+        return this.rejectReading('future', message, reading);
+      }
       if (position < device.watermark) {
         return this.rejectReading('late', `reading at ${position} is older than the watermark ${device.watermark} of ${device.id}`, reading);
       }
@@ -161,12 +265,16 @@ export class WindowEngine {
       if (series === undefined) {
         return this.rejectReading('overflow', `${reading.deviceId} already has ${MAX_SENSORS_PER_DEVICE} sensors; reading of a new sensor ${sensor} dropped`, reading);
       }
+      if (device.isRepeat(device.lastIndex, reading.ts)) {
+        return this.rejectReading('duplicate', `${reading.deviceId}/${sensor} at ts ${reading.ts} is already in its window (a repeat, e.g. a QoS 1 redelivery)`, reading);
+      }
       // Two call sites, one per representation, so each stays monomorphic (an engine uses only one).
       const inserted = this.panes !== undefined ? (series as PaneSeries).insert(position, reading.ts, value) : (series as SensorSeries).insert(position, reading.ts, value);
       if (!inserted && !this.retryAfterOverflow(device, series, position, reading.ts, value)) {
         return this.rejectReading('overflow', `${reading.deviceId}/${sensor} already buffers ${this.config.maxReadings} readings (maxReadings); reading dropped`, reading);
       }
       this.counters.readings++;
+      device.remember(device.lastIndex, reading.ts);
       device.lastArrival = arrivalMs;
       this.markOpen(device);
       if (this.placement === 'session') this.joinSession(device, position);
@@ -197,11 +305,18 @@ export class WindowEngine {
       this.devices.clear();
       this.seen.clear();
       this.open.clear();
+      this.tombstones.clear();
+      this.floors = undefined;
       this.lastDevice = undefined;
+      if (this.changes !== undefined) {
+        this.changes.clear();
+        this.clearedAll = true;
+      }
       return;
     }
     const device = this.devices.get(deviceId);
     if (device) this.forget(device);
+    if (this.tombstones.delete(deviceId)) this.changes?.add(deviceId);
   }
 
   /** Close the windows of devices that have had no reading for `idleTimeout` ms of wall clock. */
@@ -222,18 +337,84 @@ export class WindowEngine {
     return this.config.idleTimeout > 0 && quietest ? quietest.lastArrival + this.config.idleTimeout : undefined;
   }
 
+  /**
+   * The latest arrival time the state holds (readings' arrival, and arrival-time window positions): a clock
+   * started after a restore must not read earlier, or arrival windows would stall until it caught up.
+   */
+  latestArrival(): number {
+    const positions = this.config.time === 'arrival' && this.placement !== 'count';
+    let latest = -Infinity;
+    for (const device of this.devices.values()) latest = Math.max(latest, device.lastArrival, positions ? device.latest : -Infinity);
+    for (const marks of this.tombstones.values()) latest = Math.max(latest, marks[Tomb.LastArrival], positions ? marks[Tomb.Latest] : -Infinity);
+    return latest;
+  }
+
+  // ---- saving only what changed (persist) --------------------------------------------------------------------
+
+  /**
+   * Record from now on which devices change, so that a save can encode only those ({@link takeChanges}).
+   * `all`: every device and evicted device counts as changed now (the saved copy is to be rewritten).
+   */
+  trackChanges(all: boolean): void {
+    this.changes ??= new Set();
+    if (!all) return;
+    for (const device of this.devices.values()) this.noteChange(device);
+    for (const id of this.tombstones.keys()) this.changes.add(id);
+  }
+
+  /** Devices (and evicted devices) changed since they were last taken. */
+  get pendingChanges(): number {
+    return this.changes?.size ?? 0;
+  }
+
+  /**
+   * Up to `limit` changed ids, oldest change first, each with its saved form now: a device, an evicted device's
+   * marks, or undefined (forgotten). `cleared`: everything was forgotten before these changes.
+   */
+  takeChanges(limit: number): { cleared: boolean; entries: Array<[string, WindowStateEntry | undefined]> } {
+    const cleared = this.clearedAll;
+    this.clearedAll = false;
+    const entries: Array<[string, WindowStateEntry | undefined]> = [];
+    if (this.changes === undefined) return { cleared, entries };
+    for (const id of this.changes) {
+      if (entries.length >= limit) break;
+      this.changes.delete(id);
+      const device = this.devices.get(id);
+      if (device !== undefined) {
+        device.changed = false;
+        entries.push([id, encodeDeviceState(this.toData(device))]);
+      } else {
+        const marks = this.tombstones.get(id);
+        entries.push([id, marks === undefined ? undefined : encodeTombstone(id, marks)]);
+      }
+    }
+    return { cleared, entries };
+  }
+
+  /** Everything of a snapshot but its devices (see WindowStateHeader). */
+  snapshotHeader(slices: number): WindowStateHeader {
+    const header: WindowStateHeader = {
+      format: SNAPSHOT_FORMAT,
+      fingerprint: windowStateFingerprint(this.config),
+      counters: { ...this.counters },
+      sequence: this.sequence,
+      slices,
+    };
+    if (this.floors !== undefined) header.floors = encodeFloats(this.floors);
+    return header;
+  }
+
   get stats(): WindowStats {
     return { devices: this.devices.size, openDevices: this.open.size, ...this.counters };
   }
 
   /** JSON-serialisable state (typed arrays as base64) for `persist`. */
   snapshot(): WindowSnapshot {
+    const { slices: _, ...header } = this.snapshotHeader(0);
     return {
-      format: SNAPSHOT_FORMAT,
-      fingerprint: windowStateFingerprint(this.config),
-      counters: { ...this.counters },
+      ...header,
       devices: [...this.seen].map((device) => encodeDeviceState(this.toData(device))),
-      open: [...this.open].map((device) => device.id),
+      tombstones: [...this.tombstones].map(([id, marks]) => encodeTombstone(id, marks)),
     };
   }
 
@@ -249,22 +430,48 @@ export class WindowEngine {
     if (saved.fingerprint !== windowStateFingerprint(config)) {
       throw new Error('saved window state was made with different window settings');
     }
-    if (!Array.isArray(saved.devices) || !Array.isArray(saved.open)) throw new Error('saved window state has no device list');
+    const legacy = saved.format !== SNAPSHOT_FORMAT;
+    if (!Array.isArray(saved.devices) || (legacy ? !Array.isArray((saved as LegacyWindowSnapshot).open) : !Array.isArray(saved.tombstones))) {
+      throw new Error('saved window state has no device list');
+    }
     const engine = new WindowEngine(config, options);
     for (const [key, count] of Object.entries(saved.counters ?? {})) {
       if (Object.hasOwn(engine.counters, key) && typeof count === 'number') engine.counters[key as keyof WindowEngine['counters']] = count;
     }
-    for (const encoded of saved.devices) {
+    const devices = saved.devices.map((encoded) => {
       const device = engine.fromData(decodeDeviceState(encoded));
       if (engine.devices.has(device.id)) throw new Error(`saved window state repeats device ${JSON.stringify(device.id)}`);
       engine.devices.set(device.id, device);
-      engine.seen.touch(device.seenLink);
-      engine.lastDevice = device;
-    }
-    for (const id of saved.open) {
-      const device = typeof id === 'string' ? engine.devices.get(id) : undefined;
-      if (!device) throw new Error(`saved window state names an unknown open device ${JSON.stringify(id)}`);
-      engine.open.touch(device.openLink);
+      return device;
+    });
+    if (legacy) {
+      // @1/@2 list devices least recently seen first, and name the open ones in order: number them so.
+      for (const device of devices) {
+        engine.seen.touch(device.seenLink);
+        device.seenOrder = ++engine.sequence;
+      }
+      for (const id of (saved as LegacyWindowSnapshot).open) {
+        const device = typeof id === 'string' ? engine.devices.get(id) : undefined;
+        if (!device) throw new Error(`saved window state names an unknown open device ${JSON.stringify(id)}`);
+        device.openOrder = ++engine.sequence;
+        engine.open.touch(device.openLink);
+      }
+    } else {
+      engine.sequence = typeof saved.sequence === 'number' ? saved.sequence : 0;
+      for (const device of [...devices].sort((a, b) => a.seenOrder - b.seenOrder)) engine.seen.touch(device.seenLink);
+      const open = devices.filter((device) => device.openOrder >= 0).sort((a, b) => a.openOrder - b.openOrder);
+      for (const device of open) engine.open.touch(device.openLink);
+      const tombstones = saved.tombstones!.map((entry) => [entry.id, decodeTombstone(entry)] as const).sort((a, b) => a[1][Tomb.Order] - b[1][Tomb.Order]);
+      for (const [id, marks] of tombstones) {
+        if (engine.devices.has(id) || engine.tombstones.has(id)) throw new Error(`saved window state repeats device ${JSON.stringify(id)}`);
+        engine.tombstones.set(id, marks);
+      }
+      if (saved.floors !== undefined) {
+        const floors = decodeFloats(saved.floors);
+        if (floors.length !== FLOOR_BUCKETS) throw new Error('saved window state has malformed floors');
+        engine.floors = floors;
+      }
+      engine.trimTombstones(); // maxKeys may be smaller now
     }
     return engine;
   }
@@ -276,6 +483,26 @@ export class WindowEngine {
     if (this.placement === 'session') return position <= device.closedThrough;
     if (this.placement === 'count') return false;
     return Math.floor(position / this.config.slide) < device.nextWindow;
+  }
+
+  /**
+   * Event time: is this reading a lone jump far ahead? It is when it is more than maxJump ahead of the node's
+   * clock and of where the device's own clock should be (its latest reading plus the time since it arrived), and
+   * no earlier lone jump it is in step with confirms it. A refused one waits as the device's jump.
+   */
+  private isLoneJump(device: DeviceState, position: number, arrival: number): boolean {
+    const maxJump = this.config.maxJump;
+    if (position <= arrival + maxJump) return false;
+    // A device with no reading yet has no progress of its own: the node's clock alone judges it.
+    if (device.latest !== -Infinity && position <= device.latest + Math.max(0, arrival - device.lastArrival) + maxJump) return false;
+    const jump = device.jump;
+    if (jump !== -Infinity && position >= jump - maxJump && position <= jump + Math.max(0, arrival - device.jumpArrival) + maxJump) {
+      device.jump = device.jumpArrival = -Infinity;
+      return false;
+    }
+    device.jump = position;
+    device.jumpArrival = arrival;
+    return true;
   }
 
   /** Hopping windows (slide > size) leave gaps that no window covers. */
@@ -355,6 +582,7 @@ export class WindowEngine {
 
   /** Emit every open window of the device now, then leave it with nothing buffered. */
   private closeAll(device: DeviceState): void {
+    this.noteChange(device);
     this.closeReady(device, true);
     if (this.placement === 'count') {
       // The next reading starts a fresh window rather than topping up one already emitted.
@@ -392,11 +620,12 @@ export class WindowEngine {
         s.evictBefore(start);
         s.aggregateBefore(end);
       }
+      const partial = force && end > device.watermark;
       if (this.placement === 'count') {
         const [first, last] = this.readingBounds(device);
-        this.emitWindow(device, first, last);
+        this.emitWindow(device, first, last, partial);
       } else {
-        this.emitWindow(device, start, end);
+        this.emitWindow(device, start, end, partial);
       }
       device.nextWindow = k + 1;
       const nextStart = (k + 1) * slide;
@@ -412,7 +641,7 @@ export class WindowEngine {
       if (!force && sessionEnd + gap > device.watermark) break;
       for (const s of device.series) s.aggregateThrough(sessionEnd);
       const [first, last] = this.readingBounds(device);
-      this.emitWindow(device, first, last);
+      this.emitWindow(device, first, last, force && sessionEnd + gap > device.watermark);
       for (const s of device.series) s.dropAggregated();
       device.closedThrough = sessionEnd;
       device.sessionStarts.shift();
@@ -444,7 +673,7 @@ export class WindowEngine {
   }
 
   /** Build the window from every series' aggregated readings; output it, or reject it for minCount. */
-  private emitWindow(device: DeviceState, start: number, end: number): void {
+  private emitWindow(device: DeviceState, start: number, end: number, partial: boolean): void {
     const { fill } = this.config;
     const features: Record<string, number> = {};
     const counts: Record<string, number> = {};
@@ -479,6 +708,8 @@ export class WindowEngine {
     if (!hasReadings) return;
     const payload: WindowPayload = { deviceId: device.id, start, end, features, counts };
     if (filled) payload.filled = filled;
+    if (partial) payload.partial = true;
+    if (this.evicting) payload.evicted = true;
     if (shortfall !== undefined) {
       this.counters.minCount++;
       this.outbox.push({ kind: 'reject', code: 'min-count', message: `window ${start}–${end} of ${device.id}: ${shortfall}`, window: payload });
@@ -510,14 +741,30 @@ export class WindowEngine {
       device = this.newDevice(id);
       this.devices.set(id, device);
     }
-    this.seen.touch(device.seenLink);
+    // Numbered only when the order changes, so the numbers do not depend on the lastDevice shortcut.
+    if (this.seen.touch(device.seenLink)) device.seenOrder = ++this.sequence;
     this.lastDevice = device;
     return device;
   }
 
+  /** A device new to the engine; one evicted earlier takes up its marks again, so it never re-emits a window. */
   private newDevice(id: string): DeviceState {
     const device = new DeviceState(id, this.placement === 'count' ? 0 : -Infinity, this.placement === 'session');
     for (const sensor of this.config.sensors) this.addSeries(device, sensor);
+    const marks = this.tombstones.get(id);
+    if (marks !== undefined) {
+      this.tombstones.delete(id);
+      device.latest = marks[Tomb.Latest];
+      device.watermark = marks[Tomb.Watermark];
+      device.nextWindow = marks[Tomb.NextWindow];
+      device.nextReading = marks[Tomb.NextReading];
+      device.closedThrough = marks[Tomb.ClosedThrough];
+      device.lastArrival = marks[Tomb.LastArrival];
+    } else if (this.floors !== undefined) {
+      const floor = this.floors[floorBucket(id)];
+      if (this.placement === 'session') device.closedThrough = Math.max(device.closedThrough, floor);
+      else if (this.placement === 'time') device.nextWindow = Math.max(device.nextWindow, floor);
+    }
     return device;
   }
 
@@ -525,11 +772,15 @@ export class WindowEngine {
   private seriesFor(device: DeviceState, sensor: string): WindowSeries | undefined {
     const cached = device.lastSeries;
     if (cached !== undefined && cached.name === sensor) return cached;
-    const known = device.findSeries(sensor);
-    if (known === undefined && device.series.length >= MAX_SENSORS_PER_DEVICE) return undefined;
-    const series = known ?? this.addSeries(device, sensor);
-    device.lastSeries = series;
-    return series;
+    let index = device.indexOf(sensor);
+    if (index < 0 && device.series.length >= MAX_SENSORS_PER_DEVICE) return undefined;
+    if (index < 0) {
+      this.addSeries(device, sensor);
+      index = device.series.length - 1;
+    }
+    device.lastSeries = device.series[index];
+    device.lastIndex = index;
+    return device.lastSeries;
   }
 
   private addSeries(device: DeviceState, sensor: string): WindowSeries {
@@ -547,9 +798,30 @@ export class WindowEngine {
   private evictLeastRecent(): void {
     const device = this.seen.oldest();
     if (!device) return;
-    this.closeAll(device);
+    this.evicting = true;
+    try {
+      this.closeAll(device);
+    } finally {
+      this.evicting = false;
+    }
     this.forget(device);
+    const { latest, watermark, nextWindow, nextReading, closedThrough, lastArrival } = device;
+    this.tombstones.set(device.id, Float64Array.of(latest, watermark, nextWindow, nextReading, closedThrough, lastArrival, ++this.sequence));
+    this.trimTombstones();
     this.counters.evictions++;
+  }
+
+  /** At most maxKeys tombstones: the oldest go, leaving their mark in their bucket's floor. */
+  private trimTombstones(): void {
+    while (this.tombstones.size > this.config.maxKeys) {
+      const [id, marks] = this.tombstones.entries().next().value as [string, Float64Array];
+      this.tombstones.delete(id);
+      this.changes?.add(id);
+      if (this.placement === 'count') continue; // count windows hold only readings taken after a device comes back
+      this.floors ??= new Float64Array(FLOOR_BUCKETS).fill(-Infinity);
+      const bucket = floorBucket(id);
+      this.floors[bucket] = Math.max(this.floors[bucket], marks[this.placement === 'session' ? Tomb.ClosedThrough : Tomb.NextWindow]);
+    }
   }
 
   private forget(device: DeviceState): void {
@@ -557,6 +829,13 @@ export class WindowEngine {
     this.seen.remove(device.seenLink);
     this.open.remove(device.openLink);
     if (this.lastDevice === device) this.lastDevice = undefined;
+    this.changes?.add(device.id);
+  }
+
+  private noteChange(device: DeviceState): void {
+    if (this.changes === undefined || device.changed) return;
+    device.changed = true;
+    this.changes.add(device.id);
   }
 
   private hasOpenWindows(device: DeviceState): boolean {
@@ -566,7 +845,7 @@ export class WindowEngine {
   }
 
   private markOpen(device: DeviceState): void {
-    this.open.touch(device.openLink);
+    if (this.open.touch(device.openLink)) device.openOrder = ++this.sequence;
   }
 
   private markClosed(device: DeviceState): void {
@@ -576,7 +855,7 @@ export class WindowEngine {
   // ---- events ----------------------------------------------------------------------------------------------
 
   private rejectReading(code: RejectCode, message: string, reading: CanonicalReading): readonly WindowEvent[] {
-    this.counters[code === 'late' ? 'late' : code === 'type' ? 'type' : 'overflow']++; // too-large counts as overflow
+    this.counters[code === 'too-large' || code === 'min-count' ? 'overflow' : code]++; // too-large counts as overflow
     this.outbox.push({ kind: 'reject', code, message, reading });
     return this.takeEvents();
   }
@@ -591,18 +870,24 @@ export class WindowEngine {
   // ---- snapshot --------------------------------------------------------------------------------------------
 
   private toData(device: DeviceState): DeviceStateData {
-    return {
+    const { latest, watermark, nextWindow, nextReading, emitAt, closedThrough, lastArrival, jump, jumpArrival } = device;
+    const data: DeviceStateData = {
       id: device.id,
-      clock: [device.latest, device.watermark, device.nextWindow, device.nextReading, device.emitAt, device.closedThrough, device.lastArrival],
+      clock: [latest, watermark, nextWindow, nextReading, emitAt, closedThrough, lastArrival, jump, jumpArrival],
       sessionStarts: device.sessionStarts.slice(),
       sessionEnds: device.sessionEnds.slice(),
       sensors: device.series.map((series) => ({ name: series.name, ...series.toState() })),
+      order: [device.seenOrder, device.openLink.linked ? device.openOrder : -1],
     };
+    if (device.recent !== undefined) data.recent = Float64Array.of(device.recentNext, ...device.recent);
+    return data;
   }
 
   private fromData(data: DeviceStateData): DeviceState {
     const device = new DeviceState(data.id, 0, this.placement === 'session');
-    [device.latest, device.watermark, device.nextWindow, device.nextReading, device.emitAt, device.closedThrough, device.lastArrival] = data.clock;
+    [device.latest, device.watermark, device.nextWindow, device.nextReading, device.emitAt, device.closedThrough, device.lastArrival, device.jump, device.jumpArrival] =
+      data.clock;
+    if (data.order !== undefined) [device.seenOrder, device.openOrder] = data.order;
     if (this.placement === 'session') {
       device.sessionStarts = data.sessionStarts.slice();
       device.sessionEnds = data.sessionEnds.slice();
@@ -621,6 +906,14 @@ export class WindowEngine {
         throw new Error('saved window state holds pane summaries where these settings need the readings');
       }
       device.earliest = Math.min(device.earliest, series.earliestPosition());
+    }
+    if (data.recent !== undefined) {
+      if (data.recent.length !== 1 + 2 * RECENT_READINGS) throw new Error(`saved window state of ${data.id} has malformed recent readings`);
+      device.remember(-1, NaN); // allocates the ring
+      device.recentNext = data.recent[0] % RECENT_READINGS;
+      for (let i = 0; i < 2 * RECENT_READINGS; i++) device.recent![i] = data.recent[1 + i];
+      for (let i = 0; i < 2 * RECENT_READINGS; i += 2) if (device.recent![i] > device.recentMax) device.recentMax = device.recent![i];
+      device.recentAtMax = -1 >>> 1; // unknown: every index scans at recentMax
     }
     return device;
   }
@@ -648,4 +941,8 @@ function readingValueProblem({ deviceId, sensor, value }: CanonicalReading): str
     return `value of ${deviceId}/${sensor} is text (${JSON.stringify(shown)}); windows need numbers or booleans`;
   }
   return `value of ${deviceId}/${sensor} must be a finite number or a boolean`;
+}
+
+function floorBucket(id: string): number {
+  return deviceHash(id) % FLOOR_BUCKETS;
 }

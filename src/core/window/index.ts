@@ -4,6 +4,7 @@ export {
   DEFAULT_FEATURES,
   DEFAULT_MAX_KEYS,
   DEFAULT_MAX_READINGS,
+  DEFAULT_MAX_JUMP,
   WINDOW_KINDS,
   WINDOW_UNITS,
   TIME_MODES,
@@ -15,7 +16,9 @@ export { FEATURES, FEATURE_NAMES, isFeatureName, percentileOfSorted, Summary, Wi
 export type { Feature, FeatureName } from './features';
 export { windowRows } from './rows';
 export type { Label, TrainingWindow, WideRow, WindowedRows, WindowRowsOptions } from './rows';
-export type { WindowSnapshot } from './snapshot';
+export { assembleWindowState } from './snapshot';
+export type { WindowSnapshot, WindowStateHeader } from './snapshot';
+export { WindowStateSlices, WINDOW_STATE_SLICES, DEVICES_PER_STEP } from './slices';
 export type {
   CanonicalReading,
   RejectCode,

@@ -24,9 +24,9 @@ export class RecencyList<T> {
     return this.oldestLink?.owner;
   }
 
-  /** Make `link` the most recent, adding it if needed. */
-  touch(link: RecencyLink<T>): void {
-    if (this.newestLink === link) return;
+  /** Make `link` the most recent, adding it if needed; false when it already was. */
+  touch(link: RecencyLink<T>): boolean {
+    if (this.newestLink === link) return false;
     if (link.linked) this.remove(link);
     link.older = this.newestLink;
     link.newer = undefined;
@@ -35,6 +35,7 @@ export class RecencyList<T> {
     this.newestLink = link;
     link.linked = true;
     this.count++;
+    return true;
   }
 
   remove(link: RecencyLink<T>): void {

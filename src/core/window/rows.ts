@@ -49,7 +49,7 @@ export function windowRows(
   const engine = new WindowEngine(config);
   const labels = new Map<string, LabelledTime[]>();
   const windows: WindowPayload[] = [];
-  const rejected: WindowedRows['rejected'] = { late: 0, 'min-count': 0, type: 0, overflow: 0 };
+  const rejected: WindowedRows['rejected'] = { late: 0, 'min-count': 0, type: 0, overflow: 0, future: 0, duplicate: 0 };
 
   const collect = (events: ReturnType<WindowEngine['add']>): void => {
     for (const event of events) {

@@ -14,15 +14,24 @@ export interface WindowPayload {
   counts: Record<string, number>;
   /** Feature names that `fill` supplied because their sensor had no reading in this window. */
   filled?: string[];
+  /**
+   * Closed before the device's watermark passed its end (by `msg.flush`, idle close, eviction, or a session that
+   * reached `maxReadings`): later readings could have belonged to it.
+   */
+  partial?: true;
+  /** Closed because the device was evicted (`maxKeys`). */
+  evicted?: true;
 }
 
 /**
  * Why something left on output 2: `late` (older than the device's watermark, or its windows were already
  * emitted), `min-count` (a window short of `minCount`), `type` (not a numeric or boolean reading), `overflow`
  * (a device's sensor already buffers `maxReadings` readings, or the device already has its most sensors),
- * `too-large` (a message with too many readings, or a deviceId or sensor name too long to keep).
+ * `too-large` (a message with too many readings, or a deviceId or sensor name too long to keep), `future` (a
+ * lone reading more than `maxJump` ahead that no second reading confirms), `duplicate` (a repeat of a recent
+ * reading: same device, sensor and ts).
  */
-export type RejectCode = 'late' | 'min-count' | 'type' | 'overflow' | 'too-large';
+export type RejectCode = 'late' | 'min-count' | 'type' | 'overflow' | 'too-large' | 'future' | 'duplicate';
 
 export interface WindowOutput {
   kind: 'window';
@@ -55,6 +64,10 @@ export interface WindowStats {
   minCount: number;
   type: number;
   overflow: number;
+  /** Lone readings far ahead (`maxJump`). */
+  future: number;
+  /** Repeats of a recent reading (same device, sensor and ts). */
+  duplicate: number;
   /** Readings of sensors that are not selected, or between hopping windows: no window wants them. */
   ignored: number;
   /** Devices dropped because `maxKeys` was reached (their open windows were emitted first). */

@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["size", "slide", "gap", "lateness", "idleTimeout", "maxKeys"];
+    var NUMBER_FIELDS = ["size", "slide", "gap", "lateness", "maxJump", "idleTimeout", "maxKeys"];
     var FEATURES = ["mean", "std", "min", "max", "median", "range", "first", "last", "sum", "count", "slope", "rms",
         "p10", "p25", "p75", "p90", "iqr", "skew", "kurtosis", "delta", "meanCrossings"];
     function positive(v) { return v !== "" && v !== undefined && isFinite(Number(v)) && Number(v) > 0; }
@@ -16,6 +16,7 @@
             unit: { value: "s", validate: function (v) { return !(this.window === "session" && v === "count"); } },
             time: { value: "event" },
             lateness: { value: 0, validate: nonNegativeOrBlank },
+            maxJump: { value: 10000, validate: nonNegativeOrBlank },
             idleTimeout: { value: 0, validate: nonNegativeOrBlank },
             sensors: { value: "" },
             features: { value: ["mean", "std", "min", "max", "last", "count"], validate: function (v) { return Array.isArray(v) && v.length > 0; } },
@@ -65,9 +66,10 @@
                 $(".iot-ai-window-slide").toggle(kind === "sliding");
                 $(".iot-ai-window-gap").toggle(kind === "session");
                 $(".iot-ai-window-time").toggle(unit !== "count");
+                $(".iot-ai-window-event").toggle(unit !== "count" && $("#node-input-time").val() === "event");
                 $(".iot-ai-unit-label").text(unit === "count" ? node._("feature-window.unit.readings") : unit);
             }
-            $("#node-input-window, #node-input-unit").on("change", refresh);
+            $("#node-input-window, #node-input-unit, #node-input-time").on("change", refresh);
             refresh();
         },
         oneditsave: function () {

@@ -1,6 +1,15 @@
-import { MAX_READINGS_PER_MESSAGE, parseWindowConfig, WindowEngine, type WindowEvent, type WindowConfig } from '../../core/window';
+import {
+  assembleWindowState,
+  MAX_READINGS_PER_MESSAGE,
+  parseWindowConfig,
+  WindowEngine,
+  WindowStateSlices,
+  type WindowEvent,
+  type WindowConfig,
+} from '../../core/window';
+import { createClock, type Clock } from '../../core/util/clock';
 import { nodeFault, rejectMessage, sendEach, shorten } from '../shared/messages';
-import { PersistedState } from '../shared/persist';
+import { SlicedPersistedState } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 
@@ -15,7 +24,7 @@ export = function register(RED: RED): void {
     let engine: WindowEngine | undefined;
     const status = new StatusReporter(node, () => {
       const stats = engine!.stats;
-      const rejected = stats.late + stats.minCount + stats.type + stats.overflow;
+      const rejected = stats.late + stats.minCount + stats.type + stats.overflow + stats.future + stats.duplicate;
       return {
         fill: rejected > 0 || stats.evictions > 0 ? 'yellow' : 'green',
         shape: 'dot',
@@ -38,9 +47,13 @@ export = function register(RED: RED): void {
     }
     const config: WindowConfig = parsed.config;
     engine = new WindowEngine(config);
+    // Arrival times never go back, whatever the host clock does (see createClock).
+    let clock: Clock = createClock();
 
     let idleTimer: NodeJS.Timeout | undefined;
-    const state = new PersistedState(node, config.persist, STATE_KEY, () => engine!.snapshot());
+    // Saved in slices: each save encodes only the devices that changed, at most 128 per turn of the event loop.
+    const slices = new WindowStateSlices();
+    const state = new SlicedPersistedState(node, config.persist, STATE_KEY, slices);
 
     // Windows go out one send() call each (a window payload is made fresh, so it needs no deep copy); rejects
     // carry the input's reading and go in one call, which copies each after the first.
@@ -66,26 +79,28 @@ export = function register(RED: RED): void {
       if (deadline === undefined) return;
       idleTimer = setTimeout(() => {
         idleTimer = undefined;
-        const events = engine!.expireIdle(Date.now());
+        const events = engine!.expireIdle(clock.now());
         emit((m) => node.send(m), events, {});
         if (events.length > 0) stateChanged();
         armIdleTimer();
-      }, Math.max(0, deadline - Date.now()) + 1);
+      }, Math.max(0, deadline - clock.now()) + 1);
     };
 
     const handle = (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       try {
-        if (msg.reset !== undefined && msg.reset !== false) {
-          engine!.reset(typeof msg.reset === 'string' ? msg.reset : undefined);
+        for (const control of ['reset', 'flush'] as const) {
+          if (msg[control] === undefined || msg[control] === false) continue;
+          const target = controlTarget(msg[control]);
+          if (target === undefined) {
+            node.warn(`${RED._('feature-window.warn.control')}: msg.${control} = ${describeValue(msg[control])}`);
+            return done();
+          }
+          if (control === 'reset') engine!.reset(target === true ? undefined : target);
+          else emit(send, engine!.flush(target === true ? undefined : target), msg);
           stateChanged();
           return done();
         }
-        if (msg.flush !== undefined && msg.flush !== false) {
-          emit(send, engine!.flush(typeof msg.flush === 'string' ? msg.flush : undefined), msg);
-          stateChanged();
-          return done();
-        }
-        const now = Date.now();
+        const now = clock.now();
         let events: readonly WindowEvent[];
         if (!Array.isArray(msg.payload)) {
           // One reading per message, the canonical form: no array around it.
@@ -111,7 +126,14 @@ export = function register(RED: RED): void {
     };
 
     if (state.enabled) {
-      state.load((saved) => (engine = WindowEngine.restore(config, saved)), handle, () => {
+      slices.attach(engine); // until a saved state is restored: rewrite every slice at the first save
+      const restore = (saved: unknown) => {
+        const { header, slices: lists } = saved as { header: unknown; slices: unknown[] };
+        engine = WindowEngine.restore(config, assembleWindowState(header, lists));
+        slices.attach(engine, lists.length > 0 ? lists : undefined);
+        clock = createClock({ notBefore: engine.latestArrival() });
+      };
+      state.load(restore, handle, () => {
         status.update();
         armIdleTimer();
       });
@@ -133,3 +155,16 @@ export = function register(RED: RED): void {
   }
   RED.nodes.registerType('feature-window', FeatureWindowNode);
 };
+
+/** `msg.reset` / `msg.flush`: `true` is every device, a string or finite number one device; anything else is refused. */
+function controlTarget(value: unknown): true | string | undefined {
+  if (value === true) return true;
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || typeof value !== 'object') return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}

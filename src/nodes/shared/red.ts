@@ -19,6 +19,9 @@ export interface ContextStore {
   get(key: string, store: string | undefined, callback: (err: Error | null, value: unknown) => void): void;
   set(key: string, value: unknown, store?: string): void;
   set(key: string, value: unknown, store: string | undefined, callback: (err: Error | null) => void): void;
+  /** Several keys at once (one write for stores that write a file per node). */
+  get(keys: string[], store: string | undefined, callback: (err: Error | null, ...values: unknown[]) => void): void;
+  set(keys: string[], values: unknown[], store: string | undefined, callback: (err: Error | null) => void): void;
   keys(store?: string): string[];
 }
 
