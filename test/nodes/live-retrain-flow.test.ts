@@ -67,8 +67,11 @@ describe('sample flow live-retrain: the promotion gate at work', function () {
     assert.equal(typeof first.candidate, 'number', JSON.stringify(first));
 
     getNode('retrain-wrong').receive({});
-    const afterWrong = await nextOutcome();
-    assert.equal(afterWrong.promoted, false, JSON.stringify(afterWrong));
+    // A retrain already running when the button is pressed (the rooms run 100x the wall clock, and a loaded machine
+    // slows the worker) still learnt from right labels: the first one to learn from the swapped labels is refused.
+    let afterWrong = await nextOutcome();
+    for (let i = 0; i < 2 && afterWrong.promoted; i++) afterWrong = await nextOutcome();
+    assert.equal(afterWrong.promoted, false, JSON.stringify(outcomes));
     assert.equal(afterWrong.reason, 'worse');
     assert.ok(afterWrong.candidate < afterWrong.live - afterWrong.tolerance, JSON.stringify(afterWrong));
     assert.match(refusals[refusals.length - 1].error.message, /kept as a candidate: accuracy/);
