@@ -20,6 +20,17 @@ const MAD_TO_SIGMA = 1.4826;
 const IQR_TO_SIGMA = 1.349;
 /** √(π/2): makes the mean absolute deviation estimate the standard deviation when the MAD is 0. */
 const MEAN_AD_TO_SIGMA = 1.2533;
+/**
+ * A feature constant in training has no spread to measure: it gets this share of its magnitude (of 1 when it sat
+ * at 0), so a change scores by its size (a step of 0.1 % of the value scores 0.075, of 1 % scores 0.89) instead of
+ * an exact 1.0 tied with every other change (issue #25.5).
+ */
+export const SPREAD_FLOOR_RELATIVE = 1e-3;
+
+/** The spread that stands in for a feature constant at `center` in training. */
+export function spreadFloor(center: number): number {
+  return SPREAD_FLOOR_RELATIVE * Math.max(Math.abs(center), 1);
+}
 
 /**
  * Per feature (featureNames order): the median, and a robust spread: the larger of 1.4826·MAD and IQR/1.349
@@ -62,6 +73,8 @@ export function fitRobustBaseline(rows: ReadonlyArray<ArrayLike<number>>): Robus
     let spread = Math.max(MAD_TO_SIGMA * median(deviations), interquartile / IQR_TO_SIGMA);
     // Most rows on one value (a mostly constant feature): fall back to the mean deviation.
     if (spread === 0) spread = (MEAN_AD_TO_SIGMA * deviations.reduce((sum, d) => sum + d, 0)) / deviations.length;
+    // Every row on one value: a floor from its magnitude (spreadFloor), never 0.
+    if (!(spread > 0)) spread = spreadFloor(middle);
     center.push(middle);
     scale.push(spread);
   }
@@ -69,15 +82,15 @@ export function fitRobustBaseline(rows: ReadonlyArray<ArrayLike<number>>): Robus
 }
 
 /**
- * The largest |x − median| / scale over the features. A feature that never varied in training (scale 0) counts
- * 0 at its training value and infinitely far anywhere else.
+ * The largest |x − median| / scale over the features. A scale of 0 (a constant feature in a model file written
+ * before the floor) is read as spreadFloor(median), as a new fit would store it.
  */
 export function robustZ(row: ArrayLike<number>, baseline: RobustBaseline): number {
   let largest = 0;
   for (let f = 0; f < baseline.center.length; f++) {
     const distance = Math.abs(row[f] - baseline.center[f]);
     const scale = baseline.scale[f];
-    const z = scale > 0 ? distance / scale : distance > 0 ? Infinity : 0;
+    const z = distance / (scale > 0 ? scale : spreadFloor(baseline.center[f]));
     if (z > largest) largest = z;
   }
   return largest;
