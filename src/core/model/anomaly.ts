@@ -119,6 +119,30 @@ export function thresholdFromContamination(scores: ArrayLike<number>, contaminat
   return quantile(Float64Array.from(scores).sort(), 1 - contamination);
 }
 
+/**
+ * Share of the training rows, the newest in time order, that a trainer holds back to set the threshold on
+ * (calibrationThreshold): scored by a model that did not learn from them, as later rows will be.
+ */
+export const CALIBRATION_FRACTION = 0.3;
+/** Fewer held-back rows than this say too little: the threshold then comes from the training rows' own scores. */
+export const CALIBRATION_MIN_ROWS = 20;
+
+/**
+ * The split-conformal threshold for a false-alarm rate `contamination`: the ⌈(m + 1)(1 − c)⌉-th smallest of `m`
+ * scores of rows the model did not learn from, so a later row exchangeable with them scores above it with
+ * probability at most c (Vovk, Gammerman and Shafer, 2005; Lei et al., 2018). With too few rows for that rank
+ * ((m + 1)·c < 1) it is the largest score. Never below the plain (1 − c) quantile of the same scores.
+ */
+export function conformalThreshold(scores: ArrayLike<number>, contamination: number): number {
+  if (!(contamination >= 0 && contamination < 0.5)) throw new RangeError(`contamination must be in [0, 0.5), got ${contamination}`);
+  if (scores.length === 0) throw new RangeError('no scores to set a threshold from');
+  const sorted = Float64Array.from(scores).sort();
+  const m = sorted.length;
+  // The small epsilon keeps (m + 1)(1 − c) that is a whole number in exact arithmetic from rounding up past it.
+  const rank = Math.min(m, Math.ceil((m + 1) * (1 - contamination) - 1e-9));
+  return sorted[Math.max(1, rank) - 1];
+}
+
 /** The q-quantile of ascending `sorted`, interpolated linearly. */
 export function quantile(sorted: ArrayLike<number>, q: number): number {
   const position = (sorted.length - 1) * q;

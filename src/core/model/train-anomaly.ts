@@ -9,6 +9,9 @@ import {
   AnomalyMethod,
   AnomalySettings,
   anomalyTruth,
+  CALIBRATION_FRACTION,
+  CALIBRATION_MIN_ROWS,
+  conformalThreshold,
   DEFAULT_CONTAMINATION,
   fitRobustBaseline,
   isAnomalous,
@@ -81,6 +84,20 @@ export interface ScoreSummary {
 
 export type AnomalyEvaluation = 'holdout' | 'training' | 'none';
 
+/**
+ * `held-out`: the newest `rows` training rows (CALIBRATION_FRACTION of them) were scored by a model learnt from the
+ * older ones, and the threshold is the larger of their conformal threshold and the old rule's (the (1 − c) quantile
+ * of the final model's own training scores);
+ * `training`: too few rows to hold back (fewer than CALIBRATION_MIN_ROWS, or (m + 1)·c < 1), the (1 − c) quantile of
+ * the `rows` training scores alone, as before.
+ */
+export interface AnomalyCalibration {
+  method: 'held-out' | 'training';
+  rows: number;
+  /** held-out: the held-back rows' conformal threshold was above the old rule's, and was taken. */
+  raised?: boolean;
+}
+
 export type AnomalyMetrics = {
   task: 'anomaly';
   method: AnomalyMethod;
@@ -88,6 +105,8 @@ export type AnomalyMetrics = {
   evaluation: AnomalyEvaluation;
   threshold: number;
   contamination?: number;
+  /** How the threshold was set from the contamination (absent with a fixed threshold). */
+  calibration?: AnomalyCalibration;
   testFraction?: number;
   trainRows: number;
   /** Share of the training rows scoring above the threshold. */
@@ -142,30 +161,32 @@ export async function trainAnomalyModel(data: AnomalyData, options: TrainAnomaly
   const method = options.method === undefined || options.method === 'auto' ? chooseAnomalyMethod(trainRows.length) : options.method;
   if (!ANOMALY_METHODS.includes(method)) throw new RangeError(`method must be auto, ${ANOMALY_METHODS.join(' or ')}, got ${String(method)}`);
 
-  let score: (row: Float64Array) => number;
-  let forest: ModelFile['forest'];
-  let baseline: AnomalySettings['baseline'];
-  let forestParams: ResolvedIsolationForestOptions | null = null;
-  if (method === 'isolation-forest') {
-    const trainer = new IsolationForestTrainer(trainRows, { ...options.isolationForest, seed });
-    while (!trainer.done) {
-      trainer.step();
-      options.onProgress?.(trainer.treesDone, trainer.treesTotal);
-      if (options.pause !== undefined) await options.pause();
-    }
-    const trained = trainer.result();
-    forest = trained.forest;
-    forestParams = trained.params;
-    const compiled = new CompiledForest(trained.forest);
-    score = (row) => compiled.anomalyScore(row);
-  } else {
-    baseline = fitRobustBaseline(trainRows);
-    const fitted = baseline;
-    score = (row) => robustScore(row, fitted);
-  }
+  const fitted = await fitScorer(trainRows, method, options, seed, true);
+  const { score, forest, baseline, forestParams } = fitted;
 
   const trainScores = Float64Array.from(trainRows, score);
-  const threshold = options.threshold ?? thresholdFromContamination(trainScores, contamination as number);
+  let threshold: number;
+  let calibration: AnomalyCalibration | undefined;
+  if (options.threshold !== undefined) threshold = options.threshold;
+  else {
+    // Time order (the hold-out split shuffles): the newest rows are the ones held back.
+    const ordered = trainIndices === null ? trainRows : Array.from(Int32Array.from(trainIndices).sort(), (i) => rows[i]);
+    const held = Math.floor(ordered.length * CALIBRATION_FRACTION);
+    // The old rule, kept as the floor: the (1 − c) quantile of the model's own training scores.
+    const inSample = thresholdFromContamination(trainScores, contamination as number);
+    // Held back only when they can place the rate: (m + 1)·c ≥ 1, else the conformal rank is past the last score.
+    if (held >= CALIBRATION_MIN_ROWS && (held + 1) * (contamination as number) >= 1 && ordered.length - held >= 2) {
+      const early = await fitScorer(ordered.slice(0, ordered.length - held), method, options, seed, false);
+      const heldScores = Float64Array.from(ordered.slice(ordered.length - held), early.score);
+      // Raised to the held-back rows' conformal threshold when they score higher, as rows after a drift do.
+      const conformal = conformalThreshold(heldScores, contamination as number);
+      threshold = Math.max(conformal, inSample);
+      calibration = { method: 'held-out', rows: held, raised: conformal > inSample };
+    } else {
+      threshold = inSample;
+      calibration = { method: 'training', rows: trainScores.length };
+    }
+  }
   let flagged = 0;
   for (const s of trainScores) if (isAnomalous(s, threshold)) flagged++;
   const sorted = Float64Array.from(trainScores).sort();
@@ -191,6 +212,7 @@ export async function trainAnomalyModel(data: AnomalyData, options: TrainAnomaly
     ...detection,
     threshold,
     ...(contamination !== undefined ? { contamination } : {}),
+    ...(calibration !== undefined ? { calibration } : {}),
     ...(evaluation === 'holdout' ? { testFraction } : {}),
     trainRows: trainRows.length,
     flaggedShare: flagged / trainScores.length,
@@ -224,6 +246,30 @@ export async function trainAnomalyModel(data: AnomalyData, options: TrainAnomaly
     ...(forest !== undefined ? { forest } : {}),
   };
   return { model, metrics, scores: reported };
+}
+
+interface FittedScorer {
+  score: (row: Float64Array) => number;
+  forest?: ModelFile['forest'];
+  baseline?: AnomalySettings['baseline'];
+  forestParams: ResolvedIsolationForestOptions | null;
+}
+
+/** Learns `method` from `rows`; `report` says whether its trees count in the progress the caller sees. */
+async function fitScorer(rows: Float64Array[], method: AnomalyMethod, options: TrainAnomalyOptions, seed: number, report: boolean): Promise<FittedScorer> {
+  if (method === 'isolation-forest') {
+    const trainer = new IsolationForestTrainer(rows, { ...options.isolationForest, seed });
+    while (!trainer.done) {
+      trainer.step();
+      if (report) options.onProgress?.(trainer.treesDone, trainer.treesTotal);
+      if (options.pause !== undefined) await options.pause();
+    }
+    const trained = trainer.result();
+    const compiled = new CompiledForest(trained.forest);
+    return { score: (row) => compiled.anomalyScore(row), forest: trained.forest, forestParams: trained.params };
+  }
+  const baseline = fitRobustBaseline(rows);
+  return { score: (row) => robustScore(row, baseline), baseline, forestParams: null };
 }
 
 export type AnomalyDataResult = { ok: true; data: AnomalyData } | { ok: false; error: CsvProblem | { message: string } };
