@@ -305,6 +305,13 @@ export interface AnomalyCollectorOptions {
   maxSamples: number;
   /** Device scope: most devices followed; the device heard from least recently is forgotten first. */
   maxDevices: number;
+  /**
+   * Rolling: a lasting change is adopted once it has lasted `adaptAfter` windows, most of them flagged, since the
+   * first flagged one (a spike or burst ends sooner): those windows become the baseline's rows, older ones are
+   * dropped, and it is learnt again at once. 0 (or absent): never, flagged windows stay out for good (the behaviour before issue #25).
+   * At most maxSamples (larger values act as maxSamples).
+   */
+  adaptAfter?: number;
 }
 
 /** One baseline's collected windows and where it stands. */
@@ -321,17 +328,25 @@ export interface AnomalyBaselineState {
   flagged: number;
   /** Its last training failed: wait for `warmup` (or `every`) more windows before the next try. */
   failed: boolean;
+  /** Rolling with adaptAfter: the run of windows since a flagged one (newest last, at most adaptAfter). */
+  recent: Float64Array[];
+  /** How many of `recent` were flagged. */
+  recentFlagged: number;
+  /** Lasting changes adopted so far. */
+  adapted: number;
+  /** A lasting change was adopted: learn again now, whatever `every` says. */
+  adopting: boolean;
 }
 
 export type AnomalyAddResult =
-  | { ok: true; key: string; flagged: boolean }
+  | { ok: true; key: string; flagged: boolean; adapted?: true }
   | { ok: false; code: 'features' | 'too-large'; message: string; path?: string };
 
 /**
  * What model-train collects for an anomaly model: every feature window (no label), in bounded per-baseline
  * buffers of rows in `featureNames` order. The first window (or an adopted model) fixes the feature names; a
  * window whose names differ is refused. Windows the live model flags as anomalies are left out, so a fault does
- * not teach itself normal.
+ * not teach itself normal — unless, rolling with adaptAfter, they last: then they are the new normal.
  */
 export class AnomalyCollector {
   private names: string[] | null = null;
@@ -412,14 +427,44 @@ export class AnomalyCollector {
     }
     if (this.names === null) this.names = names;
     const state = this.state(key);
-    if (state.trained && isFlagged(row, key)) {
-      state.flagged++;
-      return { ok: true, key, flagged: true };
+    const flagged = state.trained && isFlagged(row, key);
+    if (flagged) state.flagged++;
+    else {
+      state.rows.push(row);
+      if (state.rows.length > this.options.maxSamples) state.rows.shift();
+      state.fresh++;
     }
-    state.rows.push(row);
-    if (state.rows.length > this.options.maxSamples) state.rows.shift();
-    state.fresh++;
-    return { ok: true, key, flagged: false };
+    if (state.trained && this.adaptAfter > 0 && this.remember(state, row, flagged)) return { ok: true, key, flagged, adapted: true };
+    return { ok: true, key, flagged };
+  }
+
+  /** Rolling baselines adopt a lasting change after this many windows (0: never). */
+  private get adaptAfter(): number {
+    return this.options.update === 'rolling' ? Math.min(this.options.adaptAfter ?? 0, this.options.maxSamples) : 0;
+  }
+
+  /**
+   * Follows a run of windows that starts at a flagged one: it ends (and is forgotten) as soon as no more than half
+   * of its windows are flagged (a spike, a burst); when it reaches adaptAfter windows with most of them flagged,
+   * the change is lasting and they become the baseline's rows, due at once. Returns whether it adopted.
+   */
+  private remember(state: AnomalyBaselineState, row: Float64Array, flagged: boolean): boolean {
+    if (state.recent.length === 0 && !flagged) return false;
+    state.recent.push(row);
+    if (flagged) state.recentFlagged++;
+    if (2 * state.recentFlagged <= state.recent.length) {
+      state.recent = [];
+      state.recentFlagged = 0;
+      return false;
+    }
+    if (state.recent.length < this.adaptAfter) return false;
+    state.rows = state.recent;
+    state.fresh = state.rows.length;
+    state.recent = [];
+    state.recentFlagged = 0;
+    state.adapted++;
+    state.adopting = true;
+    return true;
   }
 
   /**
@@ -440,7 +485,7 @@ export class AnomalyCollector {
       if (state.training) continue;
       const wait = state.trained ? this.options.every : this.options.warmup;
       const ready = state.trained
-        ? this.options.update === 'rolling' && state.fresh >= wait
+        ? state.adopting || (this.options.update === 'rolling' && state.fresh >= wait)
         : state.rows.length >= this.options.warmup && (!state.failed || state.fresh >= wait);
       if (ready) due.push(key);
     }
@@ -458,6 +503,7 @@ export class AnomalyCollector {
     if (state === undefined) return [];
     state.training = true;
     state.fresh = 0;
+    state.adopting = false;
     return state.rows.slice();
   }
 
@@ -498,7 +544,7 @@ export class AnomalyCollector {
       this.baselines.set(key, state);
       return state;
     }
-    state = { rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false };
+    state = { rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false, recent: [], recentFlagged: 0, adapted: 0, adopting: false };
     this.baselines.set(key, state);
     while (this.baselines.size > this.options.maxDevices) {
       this.baselines.delete(this.baselines.keys().next().value as string);
