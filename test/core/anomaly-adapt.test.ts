@@ -33,8 +33,9 @@ class Stream {
     const added = this.collector.addWindow({ features: { a, b } }, (row) => isAnomalous(this.score!(row), this.threshold));
     assert.ok(added.ok);
     for (const key of this.collector.due()) {
+      const leftOutShare = this.collector.leftOutShare(key);
       const rows = this.collector.startTraining(key);
-      const { model } = await trainAnomalyModel({ featureNames: ['a', 'b'], rows }, { name: 'm', createdAt: new Date(0), contamination: CONTAMINATION });
+      const { model } = await trainAnomalyModel({ featureNames: ['a', 'b'], rows }, { name: 'm', createdAt: new Date(0), contamination: CONTAMINATION, leftOutShare });
       const loaded = loadModel(model);
       assert.ok(loaded.ok);
       this.score = (row) => loaded.model.anomalyScore(row);
@@ -74,7 +75,7 @@ describe('model/collector: a rolling baseline adopts a lasting shift after adapt
           assert.equal(stream.collector.baseline(SHARED_BASELINE)!.adapted, 1);
         },
       ),
-      { numRuns: runs(8, 60) },
+      { numRuns: runs(15, 100) },
     );
   });
 

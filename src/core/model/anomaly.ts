@@ -143,6 +143,17 @@ export function conformalThreshold(scores: ArrayLike<number>, contamination: num
   return sorted[Math.max(1, rank) - 1];
 }
 
+/**
+ * The share of the kept rows to leave above the threshold when a share `leftOut` of the windows they came from was
+ * already left out as flagged (model-train's rolling baseline): (c − leftOut) / (1 − leftOut), 0 once leftOut ≥ c.
+ * Asking c of rows whose top was cut off would set the threshold lower each training (a flag rate creeping to
+ * 1.3–1.9 × c, measured for issue #25).
+ */
+export function contaminationOfKept(contamination: number, leftOut: number): number {
+  if (!(leftOut > 0)) return contamination;
+  return leftOut >= contamination ? 0 : (contamination - leftOut) / (1 - leftOut);
+}
+
 /** The q-quantile of ascending `sorted`, interpolated linearly. */
 export function quantile(sorted: ArrayLike<number>, q: number): number {
   const position = (sorted.length - 1) * q;

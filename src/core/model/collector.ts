@@ -308,7 +308,8 @@ export interface AnomalyCollectorOptions {
   /**
    * Rolling: a lasting change is adopted once it has lasted `adaptAfter` windows, most of them flagged, since the
    * first flagged one (a spike or burst ends sooner): those windows become the baseline's rows, older ones are
-   * dropped, and it is learnt again at once. 0 (or absent): never, flagged windows stay out for good (the behaviour before issue #25).
+   * dropped, and it is learnt again at once; with fewer than `warmup` of them it keeps every window (flagged
+   * too) until it has `warmup`, and is learnt again then. 0 (or absent): never, flagged windows stay out for good (the behaviour before issue #25).
    * At most maxSamples (larger values act as maxSamples).
    */
   adaptAfter?: number;
@@ -332,10 +333,14 @@ export interface AnomalyBaselineState {
   recent: Float64Array[];
   /** How many of `recent` were flagged. */
   recentFlagged: number;
+  /** Windows flagged (left out) since its last training started or it adopted a change. */
+  flaggedSince: number;
   /** Lasting changes adopted so far. */
   adapted: number;
   /** A lasting change was adopted: learn again now, whatever `every` says. */
   adopting: boolean;
+  /** After adopting a change with fewer rows than `warmup`: every window is kept until it has that many. */
+  rewarming: boolean;
 }
 
 export type AnomalyAddResult =
@@ -428,13 +433,21 @@ export class AnomalyCollector {
     if (this.names === null) this.names = names;
     const state = this.state(key);
     const flagged = state.trained && isFlagged(row, key);
-    if (flagged) state.flagged++;
-    else {
+    // Warming up again after adopting a change: every window counts, or a model from few rows would cut its own tail.
+    if (flagged && !state.rewarming) {
+      state.flagged++;
+      state.flaggedSince++;
+    } else {
       state.rows.push(row);
       if (state.rows.length > this.options.maxSamples) state.rows.shift();
       state.fresh++;
     }
-    if (state.trained && this.adaptAfter > 0 && this.remember(state, row, flagged)) return { ok: true, key, flagged, adapted: true };
+    if (state.rewarming) {
+      if (state.rows.length >= this.options.warmup) {
+        state.rewarming = false;
+        state.adopting = true;
+      }
+    } else if (state.trained && this.adaptAfter > 0 && this.remember(state, row, flagged)) return { ok: true, key, flagged, adapted: true };
     return { ok: true, key, flagged };
   }
 
@@ -460,10 +473,12 @@ export class AnomalyCollector {
     if (state.recent.length < this.adaptAfter) return false;
     state.rows = state.recent;
     state.fresh = state.rows.length;
+    state.flaggedSince = 0;
     state.recent = [];
     state.recentFlagged = 0;
     state.adapted++;
     state.adopting = true;
+    state.rewarming = state.rows.length < this.options.warmup;
     return true;
   }
 
@@ -497,12 +512,23 @@ export class AnomalyCollector {
     return [...this.baselines].filter(([, state]) => !state.training && state.rows.length >= minRows).map(([key]) => key);
   }
 
+  /**
+   * Share of the windows since `key`'s last training that were left out as flagged: its rows miss that top
+   * (for TrainAnomalyOptions.leftOutShare). Read it before startTraining.
+   */
+  leftOutShare(key: string): number {
+    const state = this.baselines.get(key);
+    if (state === undefined || state.flaggedSince === 0) return 0;
+    return state.flaggedSince / (state.flaggedSince + state.fresh);
+  }
+
   /** Starts a training of `key`: a copy of its rows (newest last). */
   startTraining(key: string): Float64Array[] {
     const state = this.baselines.get(key);
     if (state === undefined) return [];
     state.training = true;
     state.fresh = 0;
+    state.flaggedSince = 0;
     state.adopting = false;
     return state.rows.slice();
   }
@@ -544,7 +570,7 @@ export class AnomalyCollector {
       this.baselines.set(key, state);
       return state;
     }
-    state = { rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false, recent: [], recentFlagged: 0, adapted: 0, adopting: false };
+    state = { rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false, recent: [], recentFlagged: 0, flaggedSince: 0, adapted: 0, adopting: false, rewarming: false };
     this.baselines.set(key, state);
     while (this.baselines.size > this.options.maxDevices) {
       this.baselines.delete(this.baselines.keys().next().value as string);

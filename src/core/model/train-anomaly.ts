@@ -12,6 +12,7 @@ import {
   CALIBRATION_FRACTION,
   CALIBRATION_MIN_ROWS,
   conformalThreshold,
+  contaminationOfKept,
   DEFAULT_CONTAMINATION,
   fitRobustBaseline,
   isAnomalous,
@@ -56,6 +57,11 @@ export interface TrainAnomalyOptions {
   contamination?: number;
   /** A fixed threshold in [0, 1] instead of one from `contamination`. */
   threshold?: number;
+  /**
+   * Share of the windows the rows come from that were left out as flagged (model-train): the threshold leaves
+   * contaminationOfKept(contamination, leftOutShare) of the rows above it, so c still holds over all windows.
+   */
+  leftOutShare?: number;
   isolationForest?: Omit<IsolationForestOptions, 'seed'>;
   /** Default 1: the forest and the hold-out split. */
   seed?: number;
@@ -96,6 +102,8 @@ export interface AnomalyCalibration {
   rows: number;
   /** held-out: the held-back rows' conformal threshold was above the old rule's, and was taken. */
   raised?: boolean;
+  /** With leftOutShare: the share of the rows asked above the threshold instead of the contamination. */
+  keptContamination?: number;
 }
 
 export type AnomalyMetrics = {
@@ -172,19 +180,20 @@ export async function trainAnomalyModel(data: AnomalyData, options: TrainAnomaly
     // Time order (the hold-out split shuffles): the newest rows are the ones held back.
     const ordered = trainIndices === null ? trainRows : Array.from(Int32Array.from(trainIndices).sort(), (i) => rows[i]);
     const held = Math.floor(ordered.length * CALIBRATION_FRACTION);
+    const c = contaminationOfKept(contamination as number, options.leftOutShare ?? 0);
     // The old rule, kept as the floor: the (1 − c) quantile of the model's own training scores.
-    const inSample = thresholdFromContamination(trainScores, contamination as number);
+    const inSample = thresholdFromContamination(trainScores, c);
     // Held back only when they can place the rate: (m + 1)·c ≥ 1, else the conformal rank is past the last score.
-    if (held >= CALIBRATION_MIN_ROWS && (held + 1) * (contamination as number) >= 1 && ordered.length - held >= 2) {
+    if (held >= CALIBRATION_MIN_ROWS && (held + 1) * c >= 1 && ordered.length - held >= 2) {
       const early = await fitScorer(ordered.slice(0, ordered.length - held), method, options, seed, false);
       const heldScores = Float64Array.from(ordered.slice(ordered.length - held), early.score);
       // Raised to the held-back rows' conformal threshold when they score higher, as rows after a drift do.
-      const conformal = conformalThreshold(heldScores, contamination as number);
+      const conformal = conformalThreshold(heldScores, c);
       threshold = Math.max(conformal, inSample);
-      calibration = { method: 'held-out', rows: held, raised: conformal > inSample };
+      calibration = { method: 'held-out', rows: held, raised: conformal > inSample, ...(c !== contamination ? { keptContamination: c } : {}) };
     } else {
       threshold = inSample;
-      calibration = { method: 'training', rows: trainScores.length };
+      calibration = { method: 'training', rows: trainScores.length, ...(c !== contamination ? { keptContamination: c } : {}) };
     }
   }
   let flagged = 0;

@@ -341,7 +341,7 @@ export = function register(RED: RED): void {
       const now = new Date();
       const name = typeof def.modelName === 'string' && def.modelName.trim() ? def.modelName.trim() : (live?.name ?? 'model');
       const version = nextVersion(live?.version, now);
-      const baselines = keys.map((key) => ({ key, rows: anomalies.startTraining(key) }));
+      const baselines = keys.map((key) => ({ key, leftOutShare: anomalies.leftOutShare(key), rows: anomalies.startTraining(key) }));
       const threshold = fixedThreshold();
       const job: AnomalyJob = {
         kind: 'anomaly',
