@@ -63,13 +63,13 @@ describe('model/collector: a rolling baseline adopts a lasting shift after adapt
           for (let i = 0; i < 300; i++) await stream.add(gauss(), 10 + gauss());
           const shift = down ? -size : size;
           // Slack: the change's own run may restart a few times, then rolling trainings fill the rows in.
-          const slack = 3 * EVERY;
+          const slack = 4 * EVERY;
           for (let i = 0; i < adaptAfter + slack; i++) await stream.add(gauss() + shift, 10 + gauss());
           let flagged = 0;
-          const judged = 500;
+          const judged = 1000;
           for (let i = 0; i < judged; i++) if (await stream.add(gauss() + shift, 10 + gauss())) flagged++;
           const rate = flagged / judged;
-          // Binomial noise on 500 windows, 3 standard deviations.
+          // Binomial noise on 1000 windows, 3 standard deviations.
           const tolerance = 3 * Math.sqrt((CONTAMINATION * (1 - CONTAMINATION)) / judged);
           assert.ok(rate <= CONTAMINATION + tolerance, `shift ${shift}, adaptAfter ${adaptAfter}: ${(100 * rate).toFixed(1)} % flagged after ${adaptAfter + slack} windows at the new level`);
           assert.equal(stream.collector.baseline(SHARED_BASELINE)!.adapted, 1);
