@@ -176,11 +176,11 @@ describe('model-train node: anomaly models learnt live', function () {
       const file = onDisk();
       if (adaptAfter > 0) {
         assert.equal(file.params.adaptAfter, 30);
-        // Adopted after 30 windows (learnt from exactly those), warmed up again to 40 (or one more, had a training
-        // still been running when it got there), then judged normal.
+        // Adopted after 30 windows (learnt from exactly those), then warmed up again over 40 more windows, all kept
+        // (30 + 40, or a few more had a training still been running then), and judged normal.
         const samples = out1.messages.map((m) => m.payload.samples);
         assert.deepEqual(samples.slice(0, 2), [40, 30], `samples of each training: ${samples.join(', ')}`);
-        assert.ok(samples[2] >= 40 && samples[2] <= 45, `samples of each training: ${samples.join(', ')}`);
+        assert.ok(samples[2] >= 70 && samples[2] <= 75, `samples of each training: ${samples.join(', ')}`);
         assert.equal(judge(liveModel(), 30), 'normal', 'the new level was adopted');
         assert.equal(judge(liveModel(), 21), 'anomaly', 'and the old level is now strange');
         assert.ok(file.sketch.features[0].min > 29, `learnt from the new level only: min ${file.sketch.features[0].min}`);

@@ -308,8 +308,8 @@ export interface AnomalyCollectorOptions {
   /**
    * Rolling: a lasting change is adopted once it has lasted `adaptAfter` windows, most of them flagged, since the
    * first flagged one (a spike or burst ends sooner): those windows become the baseline's rows, older ones are
-   * dropped, and it is learnt again at once; with fewer than `warmup` of them it keeps every window (flagged
-   * too) until it has `warmup`, and is learnt again then. 0 (or absent): never, flagged windows stay out for good (the behaviour before issue #25).
+   * dropped, and it is learnt again at once; the next `warmup` windows are all kept (flagged too), and it is
+   * learnt again then. 0 (or absent): never, flagged windows stay out for good (the behaviour before issue #25).
    * At most maxSamples (larger values act as maxSamples).
    */
   adaptAfter?: number;
@@ -339,8 +339,13 @@ export interface AnomalyBaselineState {
   adapted: number;
   /** A lasting change was adopted: learn again now, whatever `every` says. */
   adopting: boolean;
-  /** After adopting a change with fewer rows than `warmup`: every window is kept until it has that many. */
+  /**
+   * After adopting a change: the next `warmup` windows are all kept, flagged or not, then it learns again (a model
+   * from few rows would otherwise cut its own tail and keep its first flag rate).
+   */
   rewarming: boolean;
+  /** Windows of that warm-up still to come. */
+  rewarmLeft: number;
 }
 
 export type AnomalyAddResult =
@@ -433,7 +438,7 @@ export class AnomalyCollector {
     if (this.names === null) this.names = names;
     const state = this.state(key);
     const flagged = state.trained && isFlagged(row, key);
-    // Warming up again after adopting a change: every window counts, or a model from few rows would cut its own tail.
+    // Warming up again after adopting a change: every window counts (see rewarming).
     if (flagged && !state.rewarming) {
       state.flagged++;
       state.flaggedSince++;
@@ -443,7 +448,7 @@ export class AnomalyCollector {
       state.fresh++;
     }
     if (state.rewarming) {
-      if (state.rows.length >= this.options.warmup) {
+      if (--state.rewarmLeft <= 0) {
         state.rewarming = false;
         state.adopting = true;
       }
@@ -478,7 +483,8 @@ export class AnomalyCollector {
     state.recentFlagged = 0;
     state.adapted++;
     state.adopting = true;
-    state.rewarming = state.rows.length < this.options.warmup;
+    state.rewarming = true;
+    state.rewarmLeft = this.options.warmup;
     return true;
   }
 
@@ -570,7 +576,7 @@ export class AnomalyCollector {
       this.baselines.set(key, state);
       return state;
     }
-    state = { rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false, recent: [], recentFlagged: 0, flaggedSince: 0, adapted: 0, adopting: false, rewarming: false };
+    state = { rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false, recent: [], recentFlagged: 0, flaggedSince: 0, adapted: 0, adopting: false, rewarming: false, rewarmLeft: 0 };
     this.baselines.set(key, state);
     while (this.baselines.size > this.options.maxDevices) {
       this.baselines.delete(this.baselines.keys().next().value as string);
