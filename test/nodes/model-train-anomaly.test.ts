@@ -168,7 +168,7 @@ describe('model-train node: anomaly models learnt live', function () {
       await out1.next(1, 30_000);
       assert.equal(judge(liveModel(), 30), 'anomaly');
       // A lasting shift to 30 °C, spaced in time so that trainings end between windows.
-      for (let k = 0; k < 80; k++, i++) {
+      for (let k = 0; k < 110; k++, i++) {
         n1.receive(windowAt('room', 30, jitter, i));
         await settle(25);
       }
