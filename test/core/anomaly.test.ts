@@ -221,6 +221,18 @@ describe('model/anomaly: robust z-scores, thresholds, confidence', () => {
     );
   });
 
+  it('the isolation forest never splits on a feature constant in training: a change there neither ties at 1.0 nor moves the score', async () => {
+    const rows = gaussianRows(300, 21).map((row) => Float64Array.of(row[0], 5));
+    const { model } = await trainAnomalyModel({ featureNames: ['a', 'b'], rows }, { name: 'c', createdAt: new Date(0), method: 'isolation-forest', isolationForest: { nTrees: 30 } });
+    const loaded = loadModel(model);
+    assert.ok(loaded.ok);
+    for (const a of [0, 1.5, 4]) {
+      const atTraining = loaded.model.anomalyScore(Float64Array.of(a, 5));
+      for (const b of [5.001, 6, 500]) assert.equal(loaded.model.anomalyScore(Float64Array.of(a, b)), atTraining);
+      assert.ok(atTraining < 1);
+    }
+  });
+
   it('sets the threshold at the (1 − contamination) quantile of the training scores', () => {
     const scores = Array.from({ length: 101 }, (_, i) => i / 100);
     assert.equal(thresholdFromContamination(scores, 0.1), 0.9);
