@@ -53,7 +53,10 @@ export interface TrainAnomalyOptions {
   createdAt: Date;
   /** Default `auto`: robust-z (chooseAnomalyMethod); `isolation-forest` must be asked for. */
   method?: AnomalyMethod | 'auto';
-  /** Share of training rows expected to be anomalous: the threshold is their (1 − c) score quantile. Default 0.01. */
+  /**
+   * The false-alarm rate accepted on later data (default 0.01): the threshold is the (1 − c) quantile of the training
+   * scores, raised to the conformal threshold of the newest rows held back when higher (docs/anomaly.md).
+   */
   contamination?: number;
   /** A fixed threshold in [0, 1] instead of one from `contamination`. */
   threshold?: number;
