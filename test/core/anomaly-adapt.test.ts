@@ -74,7 +74,10 @@ describe('model/collector: a rolling baseline adopts a lasting shift after adapt
           const learnt = adaptAfter + WARMUP;
           const tolerance = 3 * Math.sqrt(CONTAMINATION * (1 - CONTAMINATION) * (1 / judged + 1 / learnt));
           assert.ok(rate <= CONTAMINATION + tolerance, `shift ${shift}, adaptAfter ${adaptAfter}: ${(100 * rate).toFixed(1)} % flagged after ${adaptAfter + slack} windows at the new level`);
-          assert.equal(stream.collector.baseline(SHARED_BASELINE)!.adapted, 1);
+          // A large shift flags every window, so only adoption brings the rate back; a shift of a few spreads may
+          // instead be followed by the rolling trainings from its unflagged windows. Never adopted twice.
+          const adapted = stream.collector.baseline(SHARED_BASELINE)!.adapted;
+          assert.ok(size >= 10 ? adapted === 1 : adapted <= 1, `shift ${shift}, adaptAfter ${adaptAfter}, seed ${seed}: adopted ${adapted} times`);
         },
       ),
       { numRuns: runs(15, 100) },
