@@ -113,6 +113,12 @@ function metricsTable(metrics: ModelMetrics | AnomalyMetrics): string {
   if (metrics.task === 'anomaly') {
     rows.push(['Threshold', number(metrics.threshold)]);
     if (metrics.contamination !== undefined) rows.push(['Contamination', number(metrics.contamination, 3)]);
+    const calibration = metrics.calibration;
+    if (calibration !== undefined) {
+      // How the threshold was set (issue #25): from the newest rows held back, or the training rows alone.
+      const how = calibration.method === 'held-out' ? `the newest ${calibration.rows} training rows held back${calibration.raised ? ' (raised the threshold)' : ''}` : 'the training rows (too few to hold back)';
+      rows.push(['Threshold set on', how]);
+    }
     rows.push(['Training rows above the threshold', number(metrics.flaggedShare)]);
     if ('detectionRate' in metrics) {
       rows.push(

@@ -90,7 +90,7 @@ Anomaly models (learnt without labels): iot-ai train --task anomaly --data FILE.
                          measure detection and false alarms on held-out rows (--test-fraction, default 0.2)
   --method M             robust-z (default) or isolation-forest (slower; it also sees
                          anomalies in how features go together; --trees or --sample-size imply it)
-  --contamination F      share of training rows expected to be anomalous; sets the threshold (default 0.01)
+  --contamination F      false-alarm rate accepted on later data; sets the threshold (default 0.01)
   --threshold T          a fixed score threshold in [0, 1] instead
   --trees N              isolation trees (default 100)
   --sample-size N        rows each isolation tree is grown on (default 256)

@@ -28,14 +28,20 @@ describe('browser: model-train editor fields per task', function () {
     await page.selectOption('#node-input-scope', 'device');
     assert.equal(await page.isVisible('#node-input-num-maxDevices'), true);
     await page.fill('#node-input-num-warmup', '50');
+    assert.equal(await page.isVisible('#node-input-num-adaptAfter'), false, 'a frozen baseline never adopts a change');
     await page.selectOption('#node-input-update', 'rolling');
+    assert.equal(await page.isVisible('#node-input-num-adaptAfter'), true);
+    assert.equal(await page.inputValue('#node-input-num-adaptAfter'), '100');
+    const hint = await page.textContent('label[for="node-input-num-adaptAfter"]');
+    assert.ok(hint !== null && hint.trim() !== '' && !hint.includes('model-train.'), `the label is translated: ${hint}`);
+    await page.fill('#node-input-num-adaptAfter', '60');
     await closeDialog(page);
 
     const saved = await page.evaluate((id) => {
       const node = (window as any).RED.nodes.node(id);
-      return { task: node.task, warmup: node.warmup, update: node.update, scope: node.scope, maxDevices: node.maxDevices };
+      return { task: node.task, warmup: node.warmup, update: node.update, scope: node.scope, maxDevices: node.maxDevices, adaptAfter: node.adaptAfter };
     }, trainId);
-    assert.deepEqual(saved, { task: 'anomaly', warmup: 50, update: 'rolling', scope: 'device', maxDevices: 100 });
+    assert.deepEqual(saved, { task: 'anomaly', warmup: 50, update: 'rolling', scope: 'device', maxDevices: 100, adaptAfter: 60 });
   });
 
   it('offers the promotion gate (better by default, explained in English) and the memory bound for labelled tasks', async () => {

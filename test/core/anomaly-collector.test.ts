@@ -57,14 +57,16 @@ describe('model/collector: AnomalyCollector', () => {
       features: fc.oneof(fc.dictionary(fc.constantFrom('a', 'b', 'c'), value), fc.constant(null), fc.constant([])),
     });
     fc.assert(
-      fc.property(fc.array(input, { maxLength: 200 }), fc.constantFrom<'shared' | 'device'>('shared', 'device'), (windows, scope) => {
-        const collector = new AnomalyCollector({ scope, warmup: 3, update: 'rolling', every: 2, maxSamples: 5, maxDevices: 3 });
+      fc.property(fc.array(input, { maxLength: 200 }), fc.constantFrom<'shared' | 'device'>('shared', 'device'), fc.constantFrom(0, 2, 4, 9), (windows, scope, adaptAfter) => {
+        // adaptAfter 9 acts as maxSamples (5); an adopted change is learnt from adaptAfter rows, fewer than warmup at 2.
+        const collector = new AnomalyCollector({ scope, warmup: 3, update: 'rolling', every: 2, maxSamples: 5, maxDevices: 3, adaptAfter });
+        const fewest = adaptAfter === 0 ? 3 : Math.min(3, adaptAfter);
         for (const payload of windows) {
           const result = collector.addWindow(payload as Record<string, unknown>, (row) => row[0] > 1e6);
           if (!result.ok) assert.ok(['features', 'too-large'].includes(result.code) && result.message.length > 0);
           for (const key of collector.due()) {
             const rows = collector.startTraining(key);
-            assert.ok(rows.length >= 3 && rows.length <= 5);
+            assert.ok(rows.length >= fewest && rows.length <= 5, `${rows.length} rows`);
             collector.finishTraining(key, true);
           }
         }
@@ -72,6 +74,7 @@ describe('model/collector: AnomalyCollector', () => {
         for (const key of collector.keys) {
           const state = collector.baseline(key)!;
           assert.ok(state.rows.length <= 5);
+          assert.ok(state.recent.length <= Math.min(adaptAfter, 5));
           for (const row of state.rows) {
             assert.equal(row.length, collector.featureNames!.length);
             assert.ok(row.every(Number.isFinite));

@@ -167,7 +167,8 @@ describe('model/anomaly: robust z-scores, thresholds, confidence', () => {
     assert.deepEqual(baseline.center, [3, 7]);
     // MAD of [1,2,3,4,100] around 3 is 1; IQR is 4 − 2 = 2 → 2/1.349 = 1.4826 > 1.4826·1? Equal here: either.
     assert.ok(Math.abs(baseline.scale[0] - 1.4826) < 1e-3);
-    assert.equal(baseline.scale[1], 0);
+    // Constant in training: the floor 1e-3 · |7|, never 0.
+    assert.equal(baseline.scale[1], 7e-3);
     // A two-mode feature (70% near 0, 30% near 10): the MAD sees one mode, the IQR spans both.
     const twoModes = [...Array.from({ length: 70 }, (_, i) => i / 100), ...Array.from({ length: 30 }, (_, i) => 10 + i / 100)];
     const spread = fitRobustBaseline(twoModes.map((x) => Float64Array.of(x))).scale[0];
@@ -177,12 +178,13 @@ describe('model/anomaly: robust z-scores, thresholds, confidence', () => {
     assert.ok(Math.abs(fitRobustBaseline(mostlyConstant.map((x) => Float64Array.of(x))).scale[0] - 0.12533) < 1e-6);
   });
 
-  it('scores the largest |z| squashed to 0–1: 0.5 at 3.5, 1 off a feature that never varied', () => {
+  it('scores the largest |z| squashed to 0–1: 0.5 at 3.5; a scale of 0 in an older file reads as the floor', () => {
     const baseline = { center: [0, 10], scale: [2, 0] };
     assert.equal(robustZ(Float64Array.of(7, 10), baseline), 3.5);
     assert.equal(robustScore(Float64Array.of(7, 10), baseline), 0.5);
     assert.equal(robustScore(Float64Array.of(0, 10), baseline), 0);
-    assert.equal(robustScore(Float64Array.of(0, 10.5), baseline), 1);
+    // Floor 1e-3 · 10 = 0.01: a step of 0.5 is z = 50.
+    assert.equal(robustZ(Float64Array.of(0, 10.5), baseline), 50);
     assert.ok(Math.abs(squashZ(7) - 0.8) < 1e-12);
     fc.assert(
       fc.property(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true }), (a, b) => {
@@ -191,6 +193,44 @@ describe('model/anomaly: robust z-scores, thresholds, confidence', () => {
       }),
       { numRuns: runs(100, 1000) },
     );
+  });
+
+  it('grades a change in a feature constant in training: no exact 1.0 from a small change (#25.5)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+        fc.integer({ min: 20, max: 200 }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (constant, n, seed) => {
+          const random = mulberry(seed);
+          const rows = Array.from({ length: n }, () => Float64Array.of(20 + 2 * random(), constant));
+          const baseline = fitRobustBaseline(rows);
+          assert.ok(baseline.scale[1] > 0, `scale ${baseline.scale[1]}`);
+          const magnitude = Math.max(Math.abs(constant), 1);
+          // Steps of 0.01 %, 0.1 %, 1 % and 10 % of the feature's magnitude score strictly in order, all below 1.
+          const scores = [1e-4, 1e-3, 1e-2, 1e-1].map((step) => robustScore(Float64Array.of(baseline.center[0], constant + step * magnitude), baseline));
+          for (let i = 0; i < scores.length; i++) {
+            assert.ok(scores[i] < 1, `step ${i}: score ${scores[i]}`);
+            if (i > 0) assert.ok(scores[i] > scores[i - 1], `scores ${scores.join(', ')}`);
+          }
+          // The smallest step is unremarkable, the 1 % step stands out.
+          assert.ok(scores[0] < 0.1 && scores[2] > 0.5, `scores ${scores.join(', ')}`);
+        },
+      ),
+      { numRuns: runs(100, 1000) },
+    );
+  });
+
+  it('the isolation forest never splits on a feature constant in training: a change there neither ties at 1.0 nor moves the score', async () => {
+    const rows = gaussianRows(300, 21).map((row) => Float64Array.of(row[0], 5));
+    const { model } = await trainAnomalyModel({ featureNames: ['a', 'b'], rows }, { name: 'c', createdAt: new Date(0), method: 'isolation-forest', isolationForest: { nTrees: 30 } });
+    const loaded = loadModel(model);
+    assert.ok(loaded.ok);
+    for (const a of [0, 1.5, 4]) {
+      const atTraining = loaded.model.anomalyScore(Float64Array.of(a, 5));
+      for (const b of [5.001, 6, 500]) assert.equal(loaded.model.anomalyScore(Float64Array.of(a, b)), atTraining);
+      assert.ok(atTraining < 1);
+    }
   });
 
   it('sets the threshold at the (1 − contamination) quantile of the training scores', () => {
@@ -250,7 +290,9 @@ describe('model/train-anomaly and the anomaly model file', () => {
     assert.equal(forestModel.task, 'anomaly');
     assert.equal(forestModel.anomaly?.method, 'isolation-forest');
     assert.equal(forestModel.anomaly?.contamination, 0.01);
-    assert.equal(forestModel.metrics.flaggedShare, 4 / 400);
+    // The threshold is at least the (1 − c) quantile of the training scores (raised when the newest rows say so).
+    assert.ok((forestModel.metrics.flaggedShare as number) <= 4 / 400);
+    assert.equal((forestModel.metrics.calibration as { method: string }).method, 'held-out');
     assert.equal(forestModel.metrics.evaluation, 'none');
     assert.equal(robustModel.anomaly?.method, 'robust-z');
     assert.equal(robustModel.forest, undefined);
@@ -283,8 +325,9 @@ describe('model/train-anomaly and the anomaly model file', () => {
 
   it('takes a given threshold, and measures against ground truth on held-out rows', async () => {
     const outliers = gaussianRows(40, 12).map((row) => row.map((x) => x + (x >= 0 ? 5 : -5)));
-    const rows = [...clean, ...outliers];
-    const truth = Uint8Array.from(rows, (_, i) => (i >= clean.length ? 1 : 0));
+    // One outlier every 11 rows, spread in time as faults are (the newest training rows set the threshold).
+    const rows = clean.flatMap((row, i) => (i % 10 === 9 ? [row, outliers[(i - 9) / 10]] : [row]));
+    const truth = Uint8Array.from(rows, (_, i) => (i % 11 === 10 ? 1 : 0));
     const { model, metrics, scores } = await trainAnomalyModel({ featureNames: NAMES, rows, truth }, { name: 'x', createdAt, contamination: 0.05, isolationForest: { nTrees: 50 } });
     assert.equal(metrics.evaluation, 'holdout');
     assert.equal(metrics.rows, 88);
@@ -362,3 +405,15 @@ describe('model/train-anomaly and the anomaly model file', () => {
     assert.ok(!refused.ok && /sketch\.features\[1\] is "nope" but featureNames\[1\] is "f1"/.test(refused.error));
   });
 });
+
+/** A small seeded generator for property tests (mulberry32). */
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -164,7 +164,9 @@ describe('anomaly models: learnability on simulator data with injected faults (i
   });
 
   it('home and health: robust-z detection and false-alarm floors, ahead of the isolation forest at the same contamination', () => {
-    const floors = { home: { detection: 0.06, falseAlarms: 0.03, spike: 0.9 }, health: { detection: 0.15, falseAlarms: 0.01, spike: 0.3 } };
+    const floors = { home: { detection: 0.06, falseAlarms: 0.03, spike: 0.9 }, health: { detection: 0.05, falseAlarms: 0.01, spike: 0.3 } };
+    // Health 0.15 before the threshold was calibrated on the newest training rows (#25.6): its days drift, so the
+    // threshold rises and false alarms fall (docs/anomaly.md).
     for (const [scenario, floor] of Object.entries(floors)) {
       for (const r of results.get(scenario)!) {
         assert.ok(r.robustZ.detectionRate >= floor.detection, `${scenario} detection ${r.robustZ.detectionRate}`);
@@ -174,8 +176,9 @@ describe('anomaly models: learnability on simulator data with injected faults (i
         assert.ok(r.robustZ.detectionRate > r.isolationForest.detectionRate, `${scenario} ${r.robustZ.detectionRate} vs forest ${r.isolationForest.detectionRate}`);
       }
     }
-    // Health: abnormal heart rate at rest (tachycardia) is the fault robust-z finds best after spikes.
-    for (const r of results.get('health')!) assert.ok((r.robustZ.byKind.tachycardia ?? 0) >= 0.3, JSON.stringify(r.robustZ.byKind));
+    // Health: abnormal heart rate at rest (tachycardia) is the fault robust-z finds best after spikes (0.3 and more
+    // before #25.6's calibrated threshold, which trades it for false alarms on later days).
+    for (const r of results.get('health')!) assert.ok((r.robustZ.byKind.tachycardia ?? 0) >= 0.03, JSON.stringify(r.robustZ.byKind));
   });
 
   it('the z-score rule on the same windows: more false alarms than robust-z; stuck sensors need the flat-line rule', () => {

@@ -156,6 +156,54 @@ describe('model-train node: anomaly models learnt live', function () {
     assert.equal(judge(latest, 21), 'anomaly', 'and the old level is now strange');
   });
 
+  it('rolling: adopts a lasting shift after adaptAfter windows (#25.3); adaptAfter 0 keeps it flagged for good', async () => {
+    for (const adaptAfter of [30, 0]) {
+      await load({ warmup: 40, update: 'rolling', every: 40, maxSamples: 200, adaptAfter });
+      const out1 = collect('out1');
+      const out2 = collect('out2');
+      const n1 = getNode('n1');
+      const jitter = noise(3);
+      let i = 0;
+      for (; i < 40; i++) n1.receive(windowAt('room', 21, jitter, i));
+      await out1.next(1, 30_000);
+      assert.equal(judge(liveModel(), 30), 'anomaly');
+      // A lasting shift to 30 °C, spaced in time so that trainings end between windows.
+      for (let k = 0; k < 110; k++, i++) {
+        n1.receive(windowAt('room', 30, jitter, i));
+        await settle(25);
+      }
+      for (let wait = 0; wait < 100 && /training/.test(statusText(n1) ?? 'training'); wait++) await settle(100);
+      const file = onDisk();
+      if (adaptAfter > 0) {
+        assert.equal(file.params.adaptAfter, 30);
+        // Adopted after 30 windows (learnt from exactly those), then warmed up again over 40 more windows, all kept
+        // (30 + 40, or a few more had a training still been running then), and judged normal.
+        const samples = out1.messages.map((m) => m.payload.samples);
+        assert.deepEqual(samples.slice(0, 2), [40, 30], `samples of each training: ${samples.join(', ')}`);
+        assert.ok(samples[2] >= 70 && samples[2] <= 75, `samples of each training: ${samples.join(', ')}`);
+        assert.equal(judge(liveModel(), 30), 'normal', 'the new level was adopted');
+        assert.equal(judge(liveModel(), 21), 'anomaly', 'and the old level is now strange');
+        assert.ok(file.sketch.features[0].min > 29, `learnt from the new level only: min ${file.sketch.features[0].min}`);
+      } else {
+        assert.equal(file.params.adaptAfter, 0);
+        assert.equal(out1.messages.length, 1, 'every window of the new level was left out: no training');
+        assert.equal(judge(liveModel(), 30), 'anomaly', 'adaptAfter 0: flagged for good, as before');
+      }
+      assert.equal(out2.messages.length, 0);
+      await helper.unload();
+      fs.writeFileSync(modelPath, JSON.stringify(await toyClassifier('1.0.0')));
+    }
+  });
+
+  it('refuses adaptAfter between 1 and 19 at deploy', async () => {
+    await load({ warmup: 40, update: 'rolling', adaptAfter: 5 });
+    const n1 = getNode('n1');
+    const out2 = collect('out2');
+    n1.receive(windowAt('room', 21, noise(4), 0));
+    await settle(300);
+    assert.match(JSON.stringify(out2.messages.map((m) => m.error)) + (statusText(n1) ?? ''), /adaptAfter must be 0 \(never\) or at least 20/);
+  });
+
   it('per device: each device is judged by its own baseline, each with its own warm-up', async () => {
     await load({ warmup: 30, scope: 'device' });
     const out1 = collect('out1');

@@ -20,6 +20,17 @@ const MAD_TO_SIGMA = 1.4826;
 const IQR_TO_SIGMA = 1.349;
 /** √(π/2): makes the mean absolute deviation estimate the standard deviation when the MAD is 0. */
 const MEAN_AD_TO_SIGMA = 1.2533;
+/**
+ * A feature constant in training has no spread to measure: it gets this share of its magnitude (of 1 when it sat
+ * at 0), so a change scores by its size (a step of 0.1 % of the value scores 0.075, of 1 % scores 0.89) instead of
+ * an exact 1.0 tied with every other change (issue #25.5).
+ */
+export const SPREAD_FLOOR_RELATIVE = 1e-3;
+
+/** The spread that stands in for a feature constant at `center` in training. */
+export function spreadFloor(center: number): number {
+  return SPREAD_FLOOR_RELATIVE * Math.max(Math.abs(center), 1);
+}
 
 /**
  * Per feature (featureNames order): the median, and a robust spread: the larger of 1.4826·MAD and IQR/1.349
@@ -62,6 +73,8 @@ export function fitRobustBaseline(rows: ReadonlyArray<ArrayLike<number>>): Robus
     let spread = Math.max(MAD_TO_SIGMA * median(deviations), interquartile / IQR_TO_SIGMA);
     // Most rows on one value (a mostly constant feature): fall back to the mean deviation.
     if (spread === 0) spread = (MEAN_AD_TO_SIGMA * deviations.reduce((sum, d) => sum + d, 0)) / deviations.length;
+    // Every row on one value: a floor from its magnitude (spreadFloor), never 0.
+    if (!(spread > 0)) spread = spreadFloor(middle);
     center.push(middle);
     scale.push(spread);
   }
@@ -69,15 +82,15 @@ export function fitRobustBaseline(rows: ReadonlyArray<ArrayLike<number>>): Robus
 }
 
 /**
- * The largest |x − median| / scale over the features. A feature that never varied in training (scale 0) counts
- * 0 at its training value and infinitely far anywhere else.
+ * The largest |x − median| / scale over the features. A scale of 0 (a constant feature in a model file written
+ * before the floor) is read as spreadFloor(median), as a new fit would store it.
  */
 export function robustZ(row: ArrayLike<number>, baseline: RobustBaseline): number {
   let largest = 0;
   for (let f = 0; f < baseline.center.length; f++) {
     const distance = Math.abs(row[f] - baseline.center[f]);
     const scale = baseline.scale[f];
-    const z = scale > 0 ? distance / scale : distance > 0 ? Infinity : 0;
+    const z = distance / (scale > 0 ? scale : spreadFloor(baseline.center[f]));
     if (z > largest) largest = z;
   }
   return largest;
@@ -104,6 +117,41 @@ export function thresholdFromContamination(scores: ArrayLike<number>, contaminat
   if (!(contamination >= 0 && contamination < 0.5)) throw new RangeError(`contamination must be in [0, 0.5), got ${contamination}`);
   if (scores.length === 0) throw new RangeError('no scores to set a threshold from');
   return quantile(Float64Array.from(scores).sort(), 1 - contamination);
+}
+
+/**
+ * Share of the training rows, the newest in time order, that a trainer holds back to set the threshold on
+ * (calibrationThreshold): scored by a model that did not learn from them, as later rows will be.
+ */
+export const CALIBRATION_FRACTION = 0.3;
+/** Fewer held-back rows than this say too little: the threshold then comes from the training rows' own scores. */
+export const CALIBRATION_MIN_ROWS = 20;
+
+/**
+ * The split-conformal threshold for a false-alarm rate `contamination`: the ⌈(m + 1)(1 − c)⌉-th smallest of `m`
+ * scores of rows the model did not learn from, so a later row exchangeable with them scores above it with
+ * probability at most c (Vovk, Gammerman and Shafer, 2005; Lei et al., 2018). With too few rows for that rank
+ * ((m + 1)·c < 1) it is the largest score. Never below the plain (1 − c) quantile of the same scores.
+ */
+export function conformalThreshold(scores: ArrayLike<number>, contamination: number): number {
+  if (!(contamination >= 0 && contamination < 0.5)) throw new RangeError(`contamination must be in [0, 0.5), got ${contamination}`);
+  if (scores.length === 0) throw new RangeError('no scores to set a threshold from');
+  const sorted = Float64Array.from(scores).sort();
+  const m = sorted.length;
+  // The small epsilon keeps (m + 1)(1 − c) that is a whole number in exact arithmetic from rounding up past it.
+  const rank = Math.min(m, Math.ceil((m + 1) * (1 - contamination) - 1e-9));
+  return sorted[Math.max(1, rank) - 1];
+}
+
+/**
+ * The share of the kept rows to leave above the threshold when a share `leftOut` of the windows they came from was
+ * already left out as flagged (model-train's rolling baseline): (c − leftOut) / (1 − leftOut), 0 once leftOut ≥ c.
+ * Asking c of rows whose top was cut off would set the threshold lower each training (a flag rate creeping to
+ * 1.3–1.9 × c, measured for issue #25).
+ */
+export function contaminationOfKept(contamination: number, leftOut: number): number {
+  if (!(leftOut > 0)) return contamination;
+  return leftOut >= contamination ? 0 : (contamination - leftOut) / (1 - leftOut);
 }
 
 /** The q-quantile of ascending `sorted`, interpolated linearly. */

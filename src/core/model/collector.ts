@@ -307,6 +307,14 @@ export interface AnomalyCollectorOptions {
   maxSamples: number;
   /** Device scope: most devices followed; the device heard from least recently is forgotten first. */
   maxDevices: number;
+  /**
+   * Rolling: a lasting change is adopted once it has lasted `adaptAfter` windows, most of them flagged, since the
+   * first flagged one (a spike or burst ends sooner): those windows become the baseline's rows, older ones are
+   * dropped, and it is learnt again at once; the next `warmup` windows are all kept (flagged too), and it is
+   * learnt again then. 0 (or absent): never, flagged windows stay out for good (the behaviour before issue #25).
+   * At most maxSamples (larger values act as maxSamples).
+   */
+  adaptAfter?: number;
 }
 
 /** One baseline's collected windows and where it stands. */
@@ -323,17 +331,34 @@ export interface AnomalyBaselineState {
   flagged: number;
   /** Its last training failed: wait for `warmup` (or `every`) more windows before the next try. */
   failed: boolean;
+  /** Rolling with adaptAfter: the run of windows since a flagged one (newest last, at most adaptAfter). */
+  recent: Float64Array[];
+  /** How many of `recent` were flagged. */
+  recentFlagged: number;
+  /** Windows flagged (left out) since its last training started or it adopted a change. */
+  flaggedSince: number;
+  /** Lasting changes adopted so far. */
+  adapted: number;
+  /** A lasting change was adopted: learn again now, whatever `every` says. */
+  adopting: boolean;
+  /**
+   * After adopting a change: the next `warmup` windows are all kept, flagged or not, then it learns again (a model
+   * from few rows would otherwise cut its own tail and keep its first flag rate).
+   */
+  rewarming: boolean;
+  /** Windows of that warm-up still to come. */
+  rewarmLeft: number;
 }
 
 export type AnomalyAddResult =
-  | { ok: true; key: string; flagged: boolean }
+  | { ok: true; key: string; flagged: boolean; adapted?: true }
   | { ok: false; code: 'features' | 'too-large'; message: string; path?: string };
 
 /**
  * What model-train collects for an anomaly model: every feature window (no label), in bounded per-baseline
  * buffers of rows in `featureNames` order. The first window (or an adopted model) fixes the feature names; a
  * window whose names differ is refused. Windows the live model flags as anomalies are left out, so a fault does
- * not teach itself normal.
+ * not teach itself normal — unless, rolling with adaptAfter, they last: then they are the new normal.
  */
 export class AnomalyCollector {
   private names: string[] | null = null;
@@ -414,14 +439,55 @@ export class AnomalyCollector {
     }
     if (this.names === null) this.names = names;
     const state = this.state(key);
-    if (state.trained && isFlagged(row, key)) {
+    const flagged = state.trained && isFlagged(row, key);
+    // Warming up again after adopting a change: every window counts (see rewarming).
+    if (flagged && !state.rewarming) {
       state.flagged++;
-      return { ok: true, key, flagged: true };
+      state.flaggedSince++;
+    } else {
+      state.rows.push(row);
+      if (state.rows.length > this.options.maxSamples) state.rows.shift();
+      state.fresh++;
     }
-    state.rows.push(row);
-    if (state.rows.length > this.options.maxSamples) state.rows.shift();
-    state.fresh++;
-    return { ok: true, key, flagged: false };
+    if (state.rewarming) {
+      if (--state.rewarmLeft <= 0) {
+        state.rewarming = false;
+        state.adopting = true;
+      }
+    } else if (state.trained && this.adaptAfter > 0 && this.remember(state, row, flagged)) return { ok: true, key, flagged, adapted: true };
+    return { ok: true, key, flagged };
+  }
+
+  /** Rolling baselines adopt a lasting change after this many windows (0: never). */
+  private get adaptAfter(): number {
+    return this.options.update === 'rolling' ? Math.min(this.options.adaptAfter ?? 0, this.options.maxSamples) : 0;
+  }
+
+  /**
+   * Follows a run of windows that starts at a flagged one: it ends (and is forgotten) as soon as no more than half
+   * of its windows are flagged (a spike, a burst); when it reaches adaptAfter windows with most of them flagged,
+   * the change is lasting and they become the baseline's rows, due at once. Returns whether it adopted.
+   */
+  private remember(state: AnomalyBaselineState, row: Float64Array, flagged: boolean): boolean {
+    if (state.recent.length === 0 && !flagged) return false;
+    state.recent.push(row);
+    if (flagged) state.recentFlagged++;
+    if (2 * state.recentFlagged <= state.recent.length) {
+      state.recent = [];
+      state.recentFlagged = 0;
+      return false;
+    }
+    if (state.recent.length < this.adaptAfter) return false;
+    state.rows = state.recent;
+    state.fresh = state.rows.length;
+    state.flaggedSince = 0;
+    state.recent = [];
+    state.recentFlagged = 0;
+    state.adapted++;
+    state.adopting = true;
+    state.rewarming = true;
+    state.rewarmLeft = this.options.warmup;
+    return true;
   }
 
   /**
@@ -442,7 +508,7 @@ export class AnomalyCollector {
       if (state.training) continue;
       const wait = state.trained ? this.options.every : this.options.warmup;
       const ready = state.trained
-        ? this.options.update === 'rolling' && state.fresh >= wait
+        ? state.adopting || (this.options.update === 'rolling' && state.fresh >= wait)
         : state.rows.length >= this.options.warmup && (!state.failed || state.fresh >= wait);
       if (ready) due.push(key);
     }
@@ -454,12 +520,24 @@ export class AnomalyCollector {
     return [...this.baselines].filter(([, state]) => !state.training && state.rows.length >= minRows).map(([key]) => key);
   }
 
+  /**
+   * Share of the windows since `key`'s last training that were left out as flagged: its rows miss that top
+   * (for TrainAnomalyOptions.leftOutShare). Read it before startTraining.
+   */
+  leftOutShare(key: string): number {
+    const state = this.baselines.get(key);
+    if (state === undefined || state.flaggedSince === 0) return 0;
+    return state.flaggedSince / (state.flaggedSince + state.fresh);
+  }
+
   /** Starts a training of `key`: a copy of its rows (newest last). */
   startTraining(key: string): Float64Array[] {
     const state = this.baselines.get(key);
     if (state === undefined) return [];
     state.training = true;
     state.fresh = 0;
+    state.flaggedSince = 0;
+    state.adopting = false;
     return state.rows.slice();
   }
 
@@ -500,7 +578,7 @@ export class AnomalyCollector {
       this.baselines.set(key, state);
       return state;
     }
-    state = { rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false };
+    state = { rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false, recent: [], recentFlagged: 0, flaggedSince: 0, adapted: 0, adopting: false, rewarming: false, rewarmLeft: 0 };
     this.baselines.set(key, state);
     while (this.baselines.size > this.options.maxDevices) {
       this.baselines.delete(this.baselines.keys().next().value as string);

@@ -9,6 +9,10 @@ import {
   AnomalyMethod,
   AnomalySettings,
   anomalyTruth,
+  CALIBRATION_FRACTION,
+  CALIBRATION_MIN_ROWS,
+  conformalThreshold,
+  contaminationOfKept,
   DEFAULT_CONTAMINATION,
   fitRobustBaseline,
   isAnomalous,
@@ -49,10 +53,18 @@ export interface TrainAnomalyOptions {
   createdAt: Date;
   /** Default `auto`: robust-z (chooseAnomalyMethod); `isolation-forest` must be asked for. */
   method?: AnomalyMethod | 'auto';
-  /** Share of training rows expected to be anomalous: the threshold is their (1 − c) score quantile. Default 0.01. */
+  /**
+   * The false-alarm rate accepted on later data (default 0.01): the threshold is the (1 − c) quantile of the training
+   * scores, raised to the conformal threshold of the newest rows held back when higher (docs/anomaly.md).
+   */
   contamination?: number;
   /** A fixed threshold in [0, 1] instead of one from `contamination`. */
   threshold?: number;
+  /**
+   * Share of the windows the rows come from that were left out as flagged (model-train): the threshold leaves
+   * contaminationOfKept(contamination, leftOutShare) of the rows above it, so c still holds over all windows.
+   */
+  leftOutShare?: number;
   isolationForest?: Omit<IsolationForestOptions, 'seed'>;
   /** Default 1: the forest and the hold-out split. */
   seed?: number;
@@ -81,6 +93,22 @@ export interface ScoreSummary {
 
 export type AnomalyEvaluation = 'holdout' | 'training' | 'none';
 
+/**
+ * `held-out`: the newest `rows` training rows (CALIBRATION_FRACTION of them) were scored by a model learnt from the
+ * older ones, and the threshold is the larger of their conformal threshold and the old rule's (the (1 − c) quantile
+ * of the final model's own training scores);
+ * `training`: too few rows to hold back (fewer than CALIBRATION_MIN_ROWS, or (m + 1)·c < 1), the (1 − c) quantile of
+ * the `rows` training scores alone, as before.
+ */
+export interface AnomalyCalibration {
+  method: 'held-out' | 'training';
+  rows: number;
+  /** held-out: the held-back rows' conformal threshold was above the old rule's, and was taken. */
+  raised?: boolean;
+  /** With leftOutShare: the share of the rows asked above the threshold instead of the contamination. */
+  keptContamination?: number;
+}
+
 export type AnomalyMetrics = {
   task: 'anomaly';
   method: AnomalyMethod;
@@ -88,6 +116,8 @@ export type AnomalyMetrics = {
   evaluation: AnomalyEvaluation;
   threshold: number;
   contamination?: number;
+  /** How the threshold was set from the contamination (absent with a fixed threshold). */
+  calibration?: AnomalyCalibration;
   testFraction?: number;
   trainRows: number;
   /** Share of the training rows scoring above the threshold. */
@@ -142,30 +172,33 @@ export async function trainAnomalyModel(data: AnomalyData, options: TrainAnomaly
   const method = options.method === undefined || options.method === 'auto' ? chooseAnomalyMethod(trainRows.length) : options.method;
   if (!ANOMALY_METHODS.includes(method)) throw new RangeError(`method must be auto, ${ANOMALY_METHODS.join(' or ')}, got ${String(method)}`);
 
-  let score: (row: Float64Array) => number;
-  let forest: ModelFile['forest'];
-  let baseline: AnomalySettings['baseline'];
-  let forestParams: ResolvedIsolationForestOptions | null = null;
-  if (method === 'isolation-forest') {
-    const trainer = new IsolationForestTrainer(trainRows, { ...options.isolationForest, seed });
-    while (!trainer.done) {
-      trainer.step();
-      options.onProgress?.(trainer.treesDone, trainer.treesTotal);
-      if (options.pause !== undefined) await options.pause();
-    }
-    const trained = trainer.result();
-    forest = trained.forest;
-    forestParams = trained.params;
-    const compiled = new CompiledForest(trained.forest);
-    score = (row) => compiled.anomalyScore(row);
-  } else {
-    baseline = fitRobustBaseline(trainRows);
-    const fitted = baseline;
-    score = (row) => robustScore(row, fitted);
-  }
+  const fitted = await fitScorer(trainRows, method, options, seed, true);
+  const { score, forest, baseline, forestParams } = fitted;
 
   const trainScores = Float64Array.from(trainRows, score);
-  const threshold = options.threshold ?? thresholdFromContamination(trainScores, contamination as number);
+  let threshold: number;
+  let calibration: AnomalyCalibration | undefined;
+  if (options.threshold !== undefined) threshold = options.threshold;
+  else {
+    // Time order (the hold-out split shuffles): the newest rows are the ones held back.
+    const ordered = trainIndices === null ? trainRows : Array.from(Int32Array.from(trainIndices).sort(), (i) => rows[i]);
+    const held = Math.floor(ordered.length * CALIBRATION_FRACTION);
+    const c = contaminationOfKept(contamination as number, options.leftOutShare ?? 0);
+    // The old rule, kept as the floor: the (1 − c) quantile of the model's own training scores.
+    const inSample = thresholdFromContamination(trainScores, c);
+    // Held back only when they can place the rate: (m + 1)·c ≥ 1, else the conformal rank is past the last score.
+    if (held >= CALIBRATION_MIN_ROWS && (held + 1) * c >= 1 && ordered.length - held >= 2) {
+      const early = await fitScorer(ordered.slice(0, ordered.length - held), method, options, seed, false);
+      const heldScores = Float64Array.from(ordered.slice(ordered.length - held), early.score);
+      // Raised to the held-back rows' conformal threshold when they score higher, as rows after a drift do.
+      const conformal = conformalThreshold(heldScores, c);
+      threshold = Math.max(conformal, inSample);
+      calibration = { method: 'held-out', rows: held, raised: conformal > inSample, ...(c !== contamination ? { keptContamination: c } : {}) };
+    } else {
+      threshold = inSample;
+      calibration = { method: 'training', rows: trainScores.length, ...(c !== contamination ? { keptContamination: c } : {}) };
+    }
+  }
   let flagged = 0;
   for (const s of trainScores) if (isAnomalous(s, threshold)) flagged++;
   const sorted = Float64Array.from(trainScores).sort();
@@ -191,6 +224,7 @@ export async function trainAnomalyModel(data: AnomalyData, options: TrainAnomaly
     ...detection,
     threshold,
     ...(contamination !== undefined ? { contamination } : {}),
+    ...(calibration !== undefined ? { calibration } : {}),
     ...(evaluation === 'holdout' ? { testFraction } : {}),
     trainRows: trainRows.length,
     flaggedShare: flagged / trainScores.length,
@@ -224,6 +258,30 @@ export async function trainAnomalyModel(data: AnomalyData, options: TrainAnomaly
     ...(forest !== undefined ? { forest } : {}),
   };
   return { model, metrics, scores: reported };
+}
+
+interface FittedScorer {
+  score: (row: Float64Array) => number;
+  forest?: ModelFile['forest'];
+  baseline?: AnomalySettings['baseline'];
+  forestParams: ResolvedIsolationForestOptions | null;
+}
+
+/** Learns `method` from `rows`; `report` says whether its trees count in the progress the caller sees. */
+async function fitScorer(rows: Float64Array[], method: AnomalyMethod, options: TrainAnomalyOptions, seed: number, report: boolean): Promise<FittedScorer> {
+  if (method === 'isolation-forest') {
+    const trainer = new IsolationForestTrainer(rows, { ...options.isolationForest, seed });
+    while (!trainer.done) {
+      trainer.step();
+      if (report) options.onProgress?.(trainer.treesDone, trainer.treesTotal);
+      if (options.pause !== undefined) await options.pause();
+    }
+    const trained = trainer.result();
+    const compiled = new CompiledForest(trained.forest);
+    return { score: (row) => compiled.anomalyScore(row), forest: trained.forest, forestParams: trained.params };
+  }
+  const baseline = fitRobustBaseline(rows);
+  return { score: (row) => robustScore(row, baseline), baseline, forestParams: null };
 }
 
 export type AnomalyDataResult = { ok: true; data: AnomalyData } | { ok: false; error: CsvProblem | { message: string } };

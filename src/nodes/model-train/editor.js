@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold"];
+    var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter"];
     function wholeAtLeast(min) {
         return function (v) { return v === "" || v === undefined || (Number.isInteger(Number(v)) && Number(v) >= min); };
     }
@@ -28,6 +28,7 @@
             exportPath: { value: "training-data.csv" },
             warmup: { value: 100, validate: wholeAtLeast(20) },
             update: { value: "frozen" },
+            adaptAfter: { value: 100, validate: function (v) { return wholeAtLeast(0)(v) && (v === "" || v === undefined || Number(v) === 0 || Number(v) >= 20); } },
             scope: { value: "shared" },
             maxDevices: { value: 100, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || v === undefined || Number(v) <= 10000); } },
             method: { value: "auto" },
@@ -51,8 +52,9 @@
                 $(".iot-ai-train-anomaly").toggle(anomaly);
                 $(".iot-ai-train-labelled").toggle(!anomaly);
                 $(".iot-ai-train-devices").toggle(anomaly && $("#node-input-scope").val() === "device");
+                $(".iot-ai-train-adapt").toggle(anomaly && $("#node-input-update").val() === "rolling");
             }
-            $("#node-input-task, #node-input-scope").on("change", refresh);
+            $("#node-input-task, #node-input-scope, #node-input-update").on("change", refresh);
             refresh();
             // model-train never writes a bundled model: say so before deploy, which would refuse it.
             function readOnlyTip() {

@@ -83,6 +83,8 @@ export = function register(RED: RED): void {
       maxDevices: readNumberOption(def.maxDevices, 'maxDevices', 100, { min: 1, max: MAX_DEVICE_PARTS, integer: true }),
       contamination: readNumberOption(def.contamination, 'contamination', 0.01, { min: 0, max: 0.49 }),
       threshold: readNumberOption(def.threshold, 'threshold', undefined, { min: 0, max: 1 }),
+      // Absent in flows saved before #25: 100 (a lasting change is adopted; 0 is the old way, flagged for good).
+      adaptAfter: readNumberOption(def.adaptAfter, 'adaptAfter', 100, { min: 0, integer: true }),
     };
     const choices = {
       task: readChoice<NodeTask>(def.task, 'task', TASKS),
@@ -101,6 +103,9 @@ export = function register(RED: RED): void {
     const choice = <K extends keyof typeof choices>(key: K) => (choices[key] as { value: string }).value;
     if (!configError && isAnomalyTask && option('maxSamples') < anomalyOption('warmup')) {
       configError = `maxSamples (${option('maxSamples')}) must be at least warmup (${anomalyOption('warmup')})`;
+    }
+    if (!configError && isAnomalyTask && anomalyOption('adaptAfter') > 0 && anomalyOption('adaptAfter') < ANOMALY_MIN_ROWS) {
+      configError = `adaptAfter must be 0 (never) or at least ${ANOMALY_MIN_ROWS} windows, got ${anomalyOption('adaptAfter')}`;
     }
     // A bundled model (or anything in the palette's folder) is never written: refused at deploy, not at the first write.
     const readOnly = configError ? undefined : config!.readOnly();
@@ -122,6 +127,7 @@ export = function register(RED: RED): void {
       every: configError ? 100 : option('every') || anomalyOption('warmup'),
       maxSamples: configError ? 10 : option('maxSamples'),
       maxDevices: scope === 'device' && !configError ? anomalyOption('maxDevices') : 1,
+      adaptAfter: configError ? 0 : anomalyOption('adaptAfter'),
     });
     /** Whether a model already live has been looked at for adoption (once, after the config has loaded). */
     let adopted = false;
@@ -341,7 +347,7 @@ export = function register(RED: RED): void {
       const now = new Date();
       const name = typeof def.modelName === 'string' && def.modelName.trim() ? def.modelName.trim() : (live?.name ?? 'model');
       const version = nextVersion(live?.version, now);
-      const baselines = keys.map((key) => ({ key, rows: anomalies.startTraining(key) }));
+      const baselines = keys.map((key) => ({ key, leftOutShare: anomalies.leftOutShare(key), rows: anomalies.startTraining(key) }));
       const threshold = fixedThreshold();
       const job: AnomalyJob = {
         kind: 'anomaly',
@@ -362,6 +368,7 @@ export = function register(RED: RED): void {
         scope,
         update: choice('update'),
         warmup: anomalyOption('warmup'),
+        ...(choice('update') === 'rolling' ? { adaptAfter: anomalyOption('adaptAfter') } : {}),
         ...(threshold !== undefined ? { threshold } : { contamination: anomalyOption('contamination') }),
       };
       const endAll = (ok: boolean) => keys.forEach((key) => anomalies.finishTraining(key, ok));

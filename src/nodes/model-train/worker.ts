@@ -24,7 +24,8 @@ export interface ForestJob {
 export interface AnomalyJob {
   kind: 'anomaly';
   featureNames: string[];
-  baselines: Array<{ key: string; rows: Float64Array[] }>;
+  /** leftOutShare: of the windows since the baseline's last training, the share left out as flagged. */
+  baselines: Array<{ key: string; rows: Float64Array[]; leftOutShare?: number }>;
   options: {
     name: string;
     version: string;
@@ -67,7 +68,7 @@ async function trainAnomaly(job: AnomalyJob): Promise<WorkerMessage> {
   const total = steps.reduce((sum, n) => sum + n, 0);
   let before = 0;
   for (let b = 0; b < job.baselines.length; b++) {
-    const { key, rows } = job.baselines[b];
+    const { key, rows, leftOutShare } = job.baselines[b];
     const result = await trainAnomalyModel(
       { featureNames: job.featureNames, rows },
       {
@@ -75,7 +76,7 @@ async function trainAnomaly(job: AnomalyJob): Promise<WorkerMessage> {
         version: options.version,
         createdAt: new Date(options.createdAt),
         method: options.method,
-        ...(options.threshold !== undefined ? { threshold: options.threshold } : { contamination: options.contamination }),
+        ...(options.threshold !== undefined ? { threshold: options.threshold } : { contamination: options.contamination, leftOutShare }),
         isolationForest: { nTrees: options.trees },
         seed: options.seed,
         onProgress: (done) => progress(before + done, total),
