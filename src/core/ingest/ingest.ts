@@ -468,16 +468,18 @@ export class Ingestor {
     let baseUnit: string | undefined;
     let baseValue = 0;
     let baseSum = 0;
-    const candidates: Candidate[] = [];
-    records.forEach((record, index) => {
+    // Rejects and readings in the order of the records; the readings' names are settled once the pack is read.
+    const events: Array<Candidate | DataError> = [];
+    const sink: IngestResult = { readings: [], rejects: [] };
+    const step = (record: unknown, index: number): void => {
       const at = singleRecord ? '' : pointer(index);
       const failure = schemaFailures.get(index);
       if (failure) {
-        addReject(result, failure.code, failure.message, failure.path);
+        addReject(sink, failure.code, failure.message, failure.path);
         return;
       }
       if (!isObject(record)) {
-        addReject(result, 'type', `SenML record ${index} must be an object, got ${describe(record)}`, at);
+        addReject(sink, 'type', `SenML record ${index} must be an object, got ${describe(record)}`, at);
         return;
       }
       // Base fields apply to this record and every later one (RFC 8428 section 4.5.1).
@@ -485,13 +487,13 @@ export class Ingestor {
         if (!own(record, key)) continue;
         const value = record[key];
         if (typeof value !== SENML_FIELD_TYPES[key] || (typeof value === 'number' && !Number.isFinite(value))) {
-          addReject(result, 'type', `SenML field ${key} must be a ${SENML_FIELD_TYPES[key] === 'number' ? 'finite number' : SENML_FIELD_TYPES[key]}, got ${describe(value)}`, at + pointer(key));
+          addReject(sink, 'type', `SenML field ${key} must be a ${SENML_FIELD_TYPES[key] === 'number' ? 'finite number' : SENML_FIELD_TYPES[key]}, got ${describe(value)}`, at + pointer(key));
           return;
         }
       }
       const mustUnderstand = Object.keys(record).find((key) => key.endsWith('_'));
       if (mustUnderstand) {
-        addReject(result, 'type', `SenML field ${mustUnderstand} must be understood and is not supported`, at + pointer(mustUnderstand));
+        addReject(sink, 'type', `SenML field ${mustUnderstand} must be understood and is not supported`, at + pointer(mustUnderstand));
         return;
       }
       if (own(record, 'bn')) {
@@ -505,7 +507,7 @@ export class Ingestor {
 
       const valueFields = SENML_VALUE_FIELDS.filter((key) => own(record, key));
       if (valueFields.length > 1) {
-        addReject(result, 'type', `SenML record ${index} has more than one value field (${valueFields.join(', ')})`, at);
+        addReject(sink, 'type', `SenML record ${index} has more than one value field (${valueFields.join(', ')})`, at);
         return;
       }
       let value: ReadingValue;
@@ -520,37 +522,46 @@ export class Ingestor {
       } else {
         const keys = Object.keys(record);
         const onlyBase = keys.length > 0 && !own(record, 'n') && keys.every((key) => (SENML_BASE_FIELDS as readonly string[]).includes(key));
-        if (!onlyBase) addReject(result, 'missing-field', `SenML record ${index} has no value (v, vb, vs, vd or s)`, at + pointer('v'));
+        if (!onlyBase) addReject(sink, 'missing-field', `SenML record ${index} has no value (v, vb, vs, vd or s)`, at + pointer('v'));
         return;
       }
 
       const name = (own(record, 'n') ? (record.n as string) : '');
       const identity = resolveSenmlIdentity(baseName, baseNameAt, name, at, captures, this.config.deviceFrom === 'topic', this.config.lwm2mNames);
       if (!identity) {
-        addReject(result, 'missing-field', `SenML record ${index} has no device: give bn, a name with a separator, or a topic pattern with {deviceId}`, at + pointer(name ? 'n' : 'bn'));
+        addReject(sink, 'missing-field', `SenML record ${index} has no device: give bn, a name with a separator, or a topic pattern with {deviceId}`, at + pointer(name ? 'n' : 'bn'));
         return;
       }
       const time = baseTime + (own(record, 't') ? (record.t as number) : 0);
       const ts = senmlTimeToMs(time, nowMs);
       if (ts === undefined) {
-        addReject(result, 'type', `SenML record ${index} has an unreadable time`, at + pointer('t'));
+        addReject(sink, 'type', `SenML record ${index} has an unreadable time`, at + pointer('t'));
         return;
       }
       const unit = (own(record, 'u') ? (record.u as string) || undefined : baseUnit) ?? identity.unit;
       delete identity.unit;
       if (this.isExcluded(identity.sensor, true)) return;
-      candidates.push({ ...identity, value, unit, ts, at, valueKey, tsKey: own(record, 't') ? 't' : 'bt' });
+      events.push({ ...identity, value, unit, ts, at, valueKey, tsKey: own(record, 't') ? 't' : 'bt' });
+    };
+    records.forEach((record, index) => {
+      step(record, index);
+      for (const reject of sink.rejects.splice(0)) events.push(reject);
     });
     // Records that share a name but not a unit are different series (RFC 8428's %RH, lat and lon of one device):
     // each is named <name>.<unit>. A name with one unit in the pack keeps its name.
     const unitsOf = new Map<string, Set<string | undefined>>();
+    const candidates = events.filter((e): e is Candidate => 'deviceId' in e);
     for (const c of candidates) {
       const key = c.deviceId + '\u0000' + c.sensor;
       let set = unitsOf.get(key);
       if (!set) unitsOf.set(key, (set = new Set()));
       set.add(c.unit);
     }
-    for (const c of candidates) {
+    for (const c of events) {
+      if (!('deviceId' in c)) {
+        result.rejects.push(c);
+        continue;
+      }
       if (c.unit !== undefined && unitsOf.get(c.deviceId + '\u0000' + c.sensor)!.size > 1) c.sensor = `${c.sensor}.${c.unit}`;
       this.finish(c, nowMs, result);
     }
@@ -677,13 +688,13 @@ function resolveSenmlIdentity(baseName: string, baseNameAt: string, name: string
     const deviceId = baseName.replace(/[:/]$/, '');
     if (deviceId !== '') return { deviceId, sensor: name, idKey: 'bn', idAt: baseNameAt, sensorKey: 'n', sensorAt: at };
   }
-  const urn = DEVICE_URN.exec(full.replace(/[:/]$/, ''));
-  if (urn) return { deviceId: urn[1], sensor: urn[2] || captures.sensor || 'value', idKey: from.key, idAt: from.at, sensorKey: from.key, sensorAt: from.at };
   if (captures.deviceId) {
     const sensor = name || captures.sensor || lastSegment(full);
     const sensorFrom = name || !captures.sensor ? { sensorKey: from.key, sensorAt: from.at } : {};
     if (sensor) return { deviceId: captures.deviceId, sensor, ...sensorFrom };
   }
+  const urn = DEVICE_URN.exec(full.replace(/[:/]$/, ''));
+  if (urn) return { deviceId: urn[1], sensor: urn[2] || 'value', idKey: from.key, idAt: from.at, sensorKey: from.key, sensorAt: from.at };
   const cut = Math.max(full.lastIndexOf(':'), full.lastIndexOf('/'));
   if (cut <= 0 || cut === full.length - 1) return undefined;
   return { deviceId: full.slice(0, cut), sensor: full.slice(cut + 1), idKey: from.key, idAt: from.at, sensorKey: from.key, sensorAt: from.at };

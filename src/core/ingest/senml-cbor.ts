@@ -13,8 +13,8 @@ export function looksLikeCbor(bytes: Uint8Array): boolean {
 
 /** A SenML CBOR pack as the JSON form's records; throws on bytes that are not CBOR. */
 export function decodeSenmlCbor(bytes: Uint8Array): unknown {
-  const view = bytes instanceof Uint8Array && !(Buffer.isBuffer(bytes)) ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return fromCbor(decodeCBOR(view));
+  // A copy: a Buffer may be a slice of Node's shared pool, and the decoder reads its own offsets.
+  return fromCbor(decodeCBOR(new Uint8Array(bytes)));
 }
 
 function fromCbor(value: unknown): unknown {
