@@ -60,7 +60,7 @@ export const PROFILE_SETTINGS: Record<IngestProfileName, ProfileSettings> = {
     deviceIdField: 'src',
     tsField: 'params.ts',
     valuesField: 'params',
-    exclude: 'id, voltage, minute_ts, tF, sys, wifi, cloud, mqtt, ws, ble',
+    exclude: 'id, voltage, minute_ts, tF, timer_started_at, timer_duration, sys, wifi, cloud, mqtt, ws, ble',
     units: 'apower=W, current=A, aenergy.total=Wh, ret_aenergy.total=Wh, tC=Cel, freq=Hz',
   },
   // <node name>/<component type>/<object id>/state: a bare value, ON/OFF, or a light's JSON.

@@ -1,0 +1,48 @@
+/**
+ * Issue 15: real payloads of the ecosystems Node-RED users own (test/fixtures/devices/readings.ts, each citing its
+ * source), through the real sensor-ingest node in a real Node-RED runtime, configured with nothing but the profile.
+ */
+import { strict as assert } from 'node:assert';
+import { helper, harness, collect, getNode, settle } from '../helpers/runtime';
+import { DEVICE_FIXTURES } from '../fixtures/devices/readings';
+import sensorIngest = require('../../src/nodes/sensor-ingest');
+
+describe('sensor-ingest with device profiles: real payloads come out as the readings a user expects', function () {
+  this.timeout(20000);
+  beforeEach(() => helper.startServer());
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  for (const profile of [...new Set(DEVICE_FIXTURES.map((f) => f.profile))]) {
+    const fixtures = DEVICE_FIXTURES.filter((f) => f.profile === profile);
+    it(`${profile}: ${fixtures.length} payloads, profile only, no other setting`, async () => {
+      assert.ok(fixtures.length >= 3, 'at least three real payloads per profile');
+      await helper.load(sensorIngest, harness('sensor-ingest', { profile }));
+      const out1 = collect('out1');
+      const out2 = collect('out2');
+      for (const fixture of fixtures) {
+        out1.messages.length = 0;
+        out2.messages.length = 0;
+        const before = Date.now();
+        const payload = fixture.hex ? Buffer.from(fixture.payload, 'hex') : fixture.payload;
+        getNode('n1').receive({ topic: fixture.topic, payload });
+        if (fixture.readings.length > 0) await out1.next(fixture.readings.length);
+        await settle(30);
+        const after = Date.now();
+        assert.deepEqual(out2.messages.map((m) => m.error), [], `${fixture.title}: no rejects`);
+        const got = out1.messages.map((m) => m.payload);
+        assert.equal(got.length, fixture.readings.length, `${fixture.title}: ${JSON.stringify(got)}`);
+        fixture.readings.forEach((want, i) => {
+          const { ts, ...rest } = got[i];
+          const { ts: wantTs, ...wantRest } = want;
+          assert.deepEqual(rest, wantRest, `${fixture.title} (${fixture.source}), reading ${i}`);
+          if (wantTs === 'arrival') assert.ok(ts >= before - 5 && ts <= after + 5, `${fixture.title}: arrival time`);
+          else assert.equal(ts, wantTs, `${fixture.title}: time`);
+          assert.equal(out1.messages[i].topic, `${want.deviceId}/${want.sensor}`);
+        });
+      }
+    });
+  }
+});
