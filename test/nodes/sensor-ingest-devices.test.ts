@@ -45,4 +45,21 @@ describe('sensor-ingest with device profiles: real payloads come out as the read
       }
     });
   }
+
+  it('output batch: one message per input with msg.payload the array of readings; rejects still one by one', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', { profile: 'tasmota', output: 'batch' }));
+    const out1 = collect('out1');
+    const out2 = collect('out2');
+    const fixture = DEVICE_FIXTURES.find((f) => f.title.startsWith('tele SENSOR with an energy monitor'))!;
+    getNode('n1').receive({ topic: fixture.topic, payload: fixture.payload });
+    const [msg] = await out1.next(1);
+    await settle(30);
+    assert.equal(out1.messages.length, 1);
+    assert.equal(msg.topic, fixture.topic);
+    assert.deepEqual(msg.payload.map((r: { sensor: string }) => r.sensor), fixture.readings.map((r) => r.sensor));
+    getNode('n1').receive({ topic: 'tele/plug/SENSOR', payload: '{"Time":"2099-01-01T00:00:00","SI7021":{"Temperature":20}}' });
+    const [bad] = await out2.next(1);
+    assert.equal(bad.error.code, 'future');
+    assert.match(bad.error.message, /time zone UTC/);
+  });
 });
