@@ -192,10 +192,12 @@ export function parseIngestConfig(raw: RawIngestConfig): { config: IngestConfig 
   const profileName = (raw.profile === undefined || raw.profile === '' ? 'generic' : raw.profile) as IngestProfileName;
   if (!INGEST_PROFILES.includes(profileName)) return { error: `profile must be one of ${INGEST_PROFILES.join(', ')}, got ${JSON.stringify(raw.profile)}` };
   const profile: ProfileSettings = PROFILE_SETTINGS[profileName];
-  // What the flow saved wins; a setting it lacks (or left blank) comes from the profile.
+  // What the flow saved wins, an empty list or pattern too; a setting it lacks comes from the profile (and a blank
+  // field name or device source, which cannot mean "none", too).
   const pick = <K extends keyof ProfileSettings>(key: K): unknown => {
     const value = (raw as Record<string, unknown>)[key];
-    return value === undefined || value === null || value === '' ? profile[key] : value;
+    const blankMeansProfile = key === 'deviceIdField' || key === 'tsField' || key === 'deviceFrom';
+    return value === undefined || value === null || (value === '' && blankMeansProfile) ? profile[key] : value;
   };
   raw = { ...raw, topicPattern: pick('topicPattern'), deviceIdField: pick('deviceIdField'), tsField: pick('tsField') };
   const format = (raw.format === undefined || raw.format === '' ? 'auto' : raw.format) as IngestFormat;
