@@ -12,7 +12,7 @@
         "lwm2m": {"topicPattern": "lwm2m/{deviceId}/#", "deviceFrom": "topic", "deviceIdField": "deviceId", "tsField": "ts", "valuesField": "", "exclude": "", "include": "", "units": "", "stateWords": "", "lwm2mNames": true}
     };
     var PROFILE_FIELDS = ["topicPattern", "deviceFrom", "deviceIdField", "tsField", "valuesField", "exclude", "include", "units", "stateWords"];
-    var PATTERN = /^(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*\}|\+)(?:\/(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*\}|\+))*(?:\/#)?$|^#$/;
+    var PATTERN = /^(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*#?\}|\+)(?:\/(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*#?\}|\+))*(?:\/#)?$|^#$/;
     function isNumberOrBlank(v) {
         return v === undefined || v === "" || (typeof v === "number" && isFinite(v)) || (typeof v === "string" && v.trim() !== "" && isFinite(Number(v)));
     }
