@@ -3,7 +3,7 @@ import { CITY } from './city';
 import type { ScenarioModel, SimDevice } from './device';
 import { HEALTH } from './health';
 import { HOME } from './home';
-import { encodePayload, malformedPayload } from './payloads';
+import { encodePayload, malformedPayload, sensorTopic } from './payloads';
 import { MINUTE, Random, hash32, happens, uniform } from './signals';
 import {
   MALFORMED_KINDS,
@@ -226,7 +226,7 @@ export class Simulation {
     device.evolve(ts);
     let truth = device.truth();
     const measured = device.measure();
-    const topic = deviceTopics(this.scenario, device.id).sensors;
+    const topic = sensorTopic(this.format, deviceTopics(this.scenario, device.id).sensors, device.id);
     const values: Record<string, MeasuredValue> = {};
     for (const sensor of this.sensors) values[sensor.name] = measured[sensor.name] ?? null;
     if (slot.anomalies) truth = { ...truth, ...slot.anomalies.apply(ts, device, values, truth) };

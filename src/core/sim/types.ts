@@ -3,7 +3,8 @@
 export const SCENARIOS = ['home', 'city', 'health'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
-export const SIM_FORMATS = ['senml', 'json'] as const;
+/** `tasmota` and `zigbee2mqtt` publish in those ecosystems' shapes and topics (docs/devices.md). */
+export const SIM_FORMATS = ['senml', 'json', 'tasmota', 'zigbee2mqtt'] as const;
 export type SimFormat = (typeof SIM_FORMATS)[number];
 
 /** What a measurement is: a number with a SenML unit, or a boolean (a PIR motion sensor). */
