@@ -8,7 +8,7 @@ import { MINUTE, Random, hash32, happens, uniform } from './signals';
 import {
   MALFORMED_KINDS,
   SCENARIOS,
-  SIM_FORMATS,
+  ALL_SIM_FORMATS,
   type CommandMeta,
   type CommandResult,
   type MeasuredValue,
@@ -124,7 +124,7 @@ export class Simulation {
     if (!Number.isFinite(seed)) throw new RangeError(`seed must be a number, got ${seed}`);
     if (!(Number.isInteger(this.interval) && this.interval >= 1)) throw new RangeError(`interval must be a whole number of ms >= 1, got ${this.interval}`);
     if (!(this.speed > 0 && Number.isFinite(this.speed))) throw new RangeError(`speed must be above 0, got ${this.speed}`);
-    if (!SIM_FORMATS.includes(this.format)) throw new RangeError(`format must be one of ${SIM_FORMATS.join(', ')}, got ${JSON.stringify(this.format)}`);
+    if (!ALL_SIM_FORMATS.includes(this.format)) throw new RangeError(`format must be one of ${ALL_SIM_FORMATS.join(', ')}, got ${JSON.stringify(this.format)}`);
     const startTime = options.startTime ?? options.origin;
     if (startTime === undefined || !Number.isFinite(startTime)) throw new RangeError('give startTime (simulated epoch ms) or origin (wall-clock epoch ms)');
     this.startTime = Math.round(startTime);
