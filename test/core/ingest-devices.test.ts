@@ -251,3 +251,17 @@ describe('core/ingest: any nested JSON → canonical readings or rejects, never 
     });
   }
 });
+
+describe('core/ingest: the field bound counts nested fields', () => {
+  it('an object whose nested objects hold more than 100,000 fields in all is one too-large reject, before any walk', () => {
+    const wide: Record<string, unknown> = { deviceId: 'd' };
+    for (let i = 0; i < 1100; i++) {
+      const group: Record<string, number> = {};
+      for (let j = 0; j < 100; j++) group['f' + j] = j;
+      wide['g' + i] = group;
+    }
+    const { readings, rejects } = ingestor().ingest(wide, undefined, NOW);
+    assert.deepEqual(readings, []);
+    assert.deepEqual(rejects.map((r) => r.code), ['too-large']);
+  });
+});

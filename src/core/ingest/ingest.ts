@@ -641,19 +641,29 @@ function addReject(result: IngestResult, code: string, message: string, path = '
 
 /** Fields of a record or of the records of a pack, counted only until `limit` is passed. */
 function fieldCount(parsed: unknown, limit: number): number {
-  if (!Array.isArray(parsed)) return ownFields(parsed);
+  if (!Array.isArray(parsed)) return ownFields(parsed, limit);
   let count = 0;
   for (const record of parsed) {
-    count += ownFields(record);
+    count += ownFields(record, limit - count);
     if (count > limit) break;
   }
   return count;
 }
 
-/** Counted in place (for...in over own keys) rather than through an Object.keys array. */
-function ownFields(record: unknown): number {
+/**
+ * Counted in place (for...in over own keys) rather than through an Object.keys array; the fields of nested objects
+ * count too (they are read as readings), to the nesting depth that is read, stopping once past `limit`.
+ */
+function ownFields(record: unknown, limit = INGEST_DEFAULTS.maxFields, depth = 0): number {
   let count = 0;
-  if (isObject(record)) for (const key in record) if (own(record, key)) count++;
+  if (!isObject(record)) return 0;
+  for (const key in record) {
+    if (!own(record, key)) continue;
+    count++;
+    const value = record[key];
+    if (isObject(value) && depth + 1 < MAX_NESTING) count += ownFields(value, limit - count, depth + 1);
+    if (count > limit) break;
+  }
   return count;
 }
 
