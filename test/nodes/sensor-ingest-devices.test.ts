@@ -62,4 +62,33 @@ describe('sensor-ingest with device profiles: real payloads come out as the read
     assert.equal(bad.error.code, 'future');
     assert.match(bad.error.message, /time zone UTC/);
   });
+
+  it('bad device input leaves on output 2 with a reason naming the cause: unknown state word, time zone, nesting', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', { profile: 'esphome' }));
+    const out2 = collect('out2');
+    getNode('n1').receive({ topic: 'hall/binary_sensor/door/state', payload: 'unavailable' });
+    getNode('n1').receive({ topic: 'hall/sensor/t/state', payload: JSON.stringify({ samples: [1, 2] }) });
+    const [word, arrays] = await out2.next(2);
+    assert.equal(word.error.code, 'parse');
+    assert.match(word.error.message, /"unavailable" is not a known state word/);
+    assert.equal(word.payload, 'unavailable', 'the original payload travels with the reject');
+    assert.equal(arrays.error.code, 'missing-field');
+    assert.match(arrays.error.message, /nested objects included.*arrays are not read: \/samples/);
+    await helper.unload();
+    await helper.load(sensorIngest, harness('sensor-ingest', { profile: 'tasmota', timeZone: 'Europe/Berlin' }));
+    const zoned = collect('out2');
+    getNode('n1').receive({ topic: 'tele/plug/SENSOR', payload: '{"Time":"2026-03-29T02:30:00","SI7021":{"Temperature":20}}' });
+    const [gap] = await zoned.next(1);
+    assert.equal(gap.error.code, 'type');
+    assert.equal(gap.error.path, '/Time');
+    assert.match(gap.error.message, /does not exist in time zone Europe\/Berlin/);
+  });
+
+  it('a bad time zone or profile is a configuration fault at deploy, not a silent default', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', { profile: 'tasmota', timeZone: 'Europe/Nowhere' }));
+    const caught = collect('caught');
+    getNode('n1').receive({ topic: 'tele/plug/SENSOR', payload: '{}' });
+    const [fault] = await caught.next(1);
+    assert.match(String(fault.error.message), /timeZone "Europe\/Nowhere" is not an IANA time zone/);
+  });
 });
