@@ -265,3 +265,28 @@ describe('core/ingest: the field bound counts nested fields', () => {
     assert.deepEqual(rejects.map((r) => r.code), ['too-large']);
   });
 });
+
+describe('core/ingest: hostile SenML CBOR (RFC 7049 section 8: lengths that lure a decoder into allocating)', () => {
+  it('declared lengths of 2^32 and 2^64 items or bytes, indefinite nesting and 100,000 nested arrays are one parse reject each', () => {
+    const ing = ingestor();
+    const bombs = ['9b0000000100000000', '9affffffff', 'bbffffffffffffffff', '81a1025bffffffffffffffff', '81a1007bffffffffffffffff', '9f9f9f9f9f9f9f9f', '81'.repeat(100000)];
+    for (const hex of bombs) {
+      const { readings, rejects } = ing.ingest(Buffer.from(hex, 'hex'), undefined, NOW);
+      assert.deepEqual(readings, []);
+      assert.deepEqual(rejects.map((r) => r.code), ['parse'], hex.slice(0, 20));
+      assert.match(rejects[0].message, /neither JSON nor SenML CBOR/);
+    }
+  });
+
+  it('any bytes that start like CBOR give canonical readings or rejects, never a throw (fast-check)', () => {
+    const ing = ingestor();
+    fc.assert(
+      fc.property(fc.integer({ min: 0x80, max: 0xbf }), fc.uint8Array({ maxLength: 64 }), (first, rest) => {
+        const { readings, rejects } = ing.ingest(Buffer.from([first, ...rest]), undefined, NOW);
+        for (const r of readings) assert.ok(typeof r.deviceId === 'string' && Number.isFinite(r.ts));
+        for (const e of rejects) assert.ok(e.code !== '');
+      }),
+      { numRuns: runs(500, 20000) },
+    );
+  });
+});
