@@ -290,3 +290,12 @@ describe('core/ingest: hostile SenML CBOR (RFC 7049 section 8: lengths that lure
     );
   });
 });
+
+describe('core/ingest: one series per quantity, not per spelling of a unit', () => {
+  it('degF and Cel records of one name stay one series (converted, range-checked as that sensor)', () => {
+    const ing = ingestor({ convertUnits: true, sensors: [{ name: 'temp', unit: 'Cel', min: -40, max: 85 }] });
+    const { readings, rejects } = ing.ingest([{ bn: 'room7/', n: 'temp', u: 'degF', v: 68 }, { n: 'temp', u: 'Cel', v: 300 }, { n: 'temp', u: 'K', v: 293.15 }], undefined, NOW);
+    assert.deepEqual(readings.map((r) => r.sensor), ['temp', 'temp']);
+    assert.deepEqual(rejects.map((r) => [r.code, r.path]), [['range', '/1/v']]);
+  });
+});

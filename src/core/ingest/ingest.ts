@@ -547,15 +547,17 @@ export class Ingestor {
       step(record, index);
       for (const reject of sink.rejects.splice(0)) events.push(reject);
     });
-    // Records that share a name but not a unit are different series (RFC 8428's %RH, lat and lon of one device):
-    // each is named <name>.<unit>. A name with one unit in the pack keeps its name.
+    // Records that share a name but not a quantity are different series (RFC 8428's %RH, lat and lon of one device):
+    // each is named <name>.<unit>. A name with one quantity in the pack keeps its name: units the converter maps to
+    // one SenML unit (degF and Cel) are one quantity.
+    const quantity = (unit: string | undefined) => (unit === undefined ? undefined : senmlUnitOf(unit) ?? unit);
     const unitsOf = new Map<string, Set<string | undefined>>();
     const candidates = events.filter((e): e is Candidate => 'deviceId' in e);
     for (const c of candidates) {
       const key = c.deviceId + '\u0000' + c.sensor;
       let set = unitsOf.get(key);
       if (!set) unitsOf.set(key, (set = new Set()));
-      set.add(c.unit);
+      set.add(quantity(c.unit));
     }
     for (const c of events) {
       if (!('deviceId' in c)) {
