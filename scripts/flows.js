@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes the sample flows in flows/ (smart-home, smart-city, health, live-retrain) from one description, so
+// Writes the sample flows in flows/ (smart-home, smart-city, health, live-retrain, home-zigbee2mqtt) from one description, so
 // the four stay consistent: simulated devices → MQTT → sensor-ingest → feature-window → model-predict →
 // actuator-command → MQTT, acks wired back. `node scripts/flows.js` after changing this file.
 'use strict';
@@ -182,6 +182,20 @@ const FLOWS = {
     f.add({ id: f.id('wrong'), type: 'inject', name: 'wrong labels', props: [{ p: 'reset', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 120, y: 220, wires: [[f.id('train'), f.id('wrong-count')]] });
     f.change('wrong-count', 'next 200 labels wrong', [{ t: 'set', p: 'wrongLabels', pt: 'flow', to: '200', tot: 'num' }], [], 330, 220);
     // This flow needs no broker.
+    return f.nodes.filter((n) => n.type !== 'mqtt-broker');
+  })(),
+  // Zigbee2MQTT-shaped rooms (issue 15): the device profile is the only ingest setting besides the sensor list.
+  'home-zigbee2mqtt.json': (() => {
+    const f = flow('z2m', 'IoT AI: Zigbee2MQTT rooms', 'Zigbee2MQTT room sensors read with the sensor-ingest zigbee2mqtt profile, windowed and classified by the bundled occupancy model.');
+    f.add({ id: f.id('comment'), type: 'comment', name: 'Zigbee2MQTT rooms: swap the simulator for an mqtt in on zigbee2mqtt/# and keep the rest', info: 'sensor-sim (format zigbee2mqtt) publishes what a Zigbee2MQTT bridge would: zigbee2mqtt/<friendly name> with the exposes as JSON fields, plus battery, linkquality and last_seen. sensor-ingest with the zigbee2mqtt profile takes the device from the topic (a friendly name may span levels, kitchen/floor_light), the time from last_seen, leaves battery and linkquality out and gives temperature and humidity their units. To use your own devices, replace the simulator with an mqtt in node subscribed to zigbee2mqtt/# (JSON or auto-detect). docs/devices.md has the recipe.', x: 330, y: 40, wires: [] });
+    f.add({ id: f.id('sim'), type: 'sensor-sim', name: 'Zigbee2MQTT rooms', scenario: 'home', devices: 3, interval: 5000, seed: 4, speed: 1, format: 'zigbee2mqtt', startTime: '', autostart: true, faults: false, x: 140, y: 120, wires: [[f.id('ingest')]] });
+    f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', profile: 'zigbee2mqtt', format: 'auto', schema: '', sensors: SENSORS.home, convertUnits: true, x: 340, y: 120, wires: [[f.id('window'), f.id('debug-readings')], [f.id('debug-rejects')]] });
+    f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS.home.map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 540, y: 120, wires: [[f.id('predict')], []] });
+    const model = f.config({ id: f.id('model'), type: 'ml-model', name: 'home occupancy', bundled: 'home-occupancy', path: '', watch: false });
+    f.add({ id: f.id('predict'), type: 'model-predict', name: '', model, property: 'payload.features', x: 740, y: 120, wires: [[f.id('debug-predictions')], []] });
+    f.debug('debug-readings', 'readings', 'payload', 540, 180);
+    f.debug('debug-rejects', 'rejects', 'error', 540, 220);
+    f.debug('debug-predictions', 'occupancy', 'payload.prediction', 960, 120, true);
     return f.nodes.filter((n) => n.type !== 'mqtt-broker');
   })(),
 };

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { editorSession, deploy, type EditorSession } from '../helpers/browser';
 
 const root = path.resolve(__dirname, '..', '..');
-const EXAMPLES = ['smart-home', 'smart-city', 'health', 'live-retrain'];
+const EXAMPLES = ['smart-home', 'smart-city', 'health', 'live-retrain', 'home-zigbee2mqtt'];
 
 describe('browser: the sample flows in Import › Examples', function () {
   let session: EditorSession;

@@ -54,4 +54,34 @@ describe('browser: sensor-ingest in the editor', function () {
       await client.end();
     }
   });
+
+  it('choosing a device profile fills the fields it covers; each stays editable and is saved as edited', async () => {
+    const { page } = session.editor;
+    const id = await dragFromPalette(page, 'sensor-ingest', 400, 220);
+    await openNode(page, id);
+    assert.equal(await page.inputValue('#node-input-profile'), 'generic', 'generic by default');
+    assert.equal(await page.inputValue('#node-input-topicPattern'), '', 'opening the dialog fills nothing');
+    await page.selectOption('#node-input-profile', 'zigbee2mqtt');
+    assert.equal(await page.inputValue('#node-input-topicPattern'), 'zigbee2mqtt/{deviceId#}');
+    assert.equal(await page.inputValue('#node-input-deviceFrom'), 'topic');
+    assert.equal(await page.inputValue('#node-input-tsField'), 'last_seen');
+    assert.match(await page.inputValue('#node-input-exclude'), /linkquality/);
+    assert.match(await page.inputValue('#node-input-units'), /temperature=Cel/);
+    await page.selectOption('#node-input-profile', 'ttn');
+    assert.equal(await page.inputValue('#node-input-topicPattern'), 'v3/+/devices/{deviceId}/up');
+    assert.equal(await page.inputValue('#node-input-deviceIdField'), 'end_device_ids.device_id');
+    assert.equal(await page.inputValue('#node-input-valuesField'), 'uplink_message.decoded_payload');
+    assert.equal(await page.inputValue('#node-input-exclude'), '', 'a field the new profile leaves empty is emptied');
+    await page.fill('#node-input-exclude', 'battery');
+    await page.fill('#node-input-timeZone', 'Europe/Berlin');
+    await closeDialog(page);
+    const saved = await page.evaluate((nodeId) => {
+      const n = (window as any).RED.nodes.node(nodeId);
+      return { profile: n.profile, topicPattern: n.topicPattern, deviceIdField: n.deviceIdField, exclude: n.exclude, timeZone: n.timeZone, valid: n.valid };
+    }, id);
+    assert.deepEqual(saved, { profile: 'ttn', topicPattern: 'v3/+/devices/{deviceId}/up', deviceIdField: 'end_device_ids.device_id', exclude: 'battery', timeZone: 'Europe/Berlin', valid: true });
+    await openNode(page, id);
+    assert.equal(await page.inputValue('#node-input-exclude'), 'battery', 'reopening keeps what the user edited');
+    await closeDialog(page);
+  });
 });

@@ -16,10 +16,10 @@ function ingestor(raw: RawIngestConfig = {}): Ingestor {
 }
 
 describe('core/ingest: SenML (RFC 8428 examples)', () => {
-  it('5.1.1 single datapoint: a name with no bn is split at its last separator', () => {
+  it('5.1.1 single datapoint: a device URN with no bn is the device (its reading named value), not split at its last colon', () => {
     const { readings, rejects } = ingestor().ingest(fixture('rfc8428-5.1.1-single.json'), undefined, NOW);
     assert.deepEqual(rejects, []);
-    assert.deepEqual(readings, [{ deviceId: 'urn:dev:ow', sensor: '10e2073a01080063', value: 23.1, unit: 'Cel', ts: NOW }]);
+    assert.deepEqual(readings, [{ deviceId: 'urn:dev:ow:10e2073a01080063', sensor: 'value', value: 23.1, unit: 'Cel', ts: NOW }]);
   });
 
   it('5.1.1 with a topic pattern: the topic supplies the device the pack lacks', () => {
@@ -89,12 +89,13 @@ describe('core/ingest: SenML (RFC 8428 examples)', () => {
 });
 
 describe('core/ingest: flat JSON, bare values and parsing', () => {
-  it('every numeric or boolean field is one reading; ts in seconds becomes ms', () => {
+  it('every numeric or boolean field is one reading, nested ones named by their path; ts in seconds becomes ms', () => {
     const { readings, rejects } = ingestor().ingest({ deviceId: 'kitchen', ts: 1764072000, temperature: 21.5, motion: true, note: 'x', meta: { a: 1 } }, undefined, NOW);
     assert.deepEqual(rejects, []);
     assert.deepEqual(readings, [
       { deviceId: 'kitchen', sensor: 'temperature', value: 21.5, ts: 1764072000000 },
       { deviceId: 'kitchen', sensor: 'motion', value: true, ts: 1764072000000 },
+      { deviceId: 'kitchen', sensor: 'meta.a', value: 1, ts: 1764072000000 },
     ]);
   });
 
@@ -114,8 +115,13 @@ describe('core/ingest: flat JSON, bare values and parsing', () => {
     const auto = ingestor({ topicPattern: 'sensors/{deviceId}/{sensor}' });
     assert.deepEqual(auto.ingest(Buffer.from(' 42.5 '), 'sensors/d1/temp', NOW).readings, [{ deviceId: 'd1', sensor: 'temp', value: 42.5, ts: NOW }]);
     const value = ingestor({ format: 'value', topicPattern: 'sensors/{deviceId}/{sensor}' });
-    assert.deepEqual(value.ingest('ON', 'sensors/d1/relay', NOW).readings, [{ deviceId: 'd1', sensor: 'relay', value: 'ON', ts: NOW }]);
-    assert.equal(auto.ingest('ON', 'sensors/d1/relay', NOW).rejects[0].code, 'parse');
+    // A state word is a boolean (issue 15); any other word stays text in the value format, and is a parse reject in auto.
+    assert.deepEqual(value.ingest('ON', 'sensors/d1/relay', NOW).readings, [{ deviceId: 'd1', sensor: 'relay', value: true, ts: NOW }]);
+    assert.deepEqual(value.ingest('heating', 'sensors/d1/mode', NOW).readings, [{ deviceId: 'd1', sensor: 'mode', value: 'heating', ts: NOW }]);
+    assert.deepEqual(auto.ingest('ON', 'sensors/d1/relay', NOW).readings, [{ deviceId: 'd1', sensor: 'relay', value: true, ts: NOW }]);
+    const unknown = auto.ingest('heating', 'sensors/d1/relay', NOW).rejects;
+    assert.equal(unknown[0].code, 'parse');
+    assert.match(unknown[0].message, /"heating" is not a known state word/);
   });
 
   it('a topic that does not match leaves the bare value without a device', () => {

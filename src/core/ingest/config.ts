@@ -4,6 +4,8 @@ import { NAME_POLICIES, type NamePolicy } from './names';
 import { userSchemaAjv } from '../util/schema-engine';
 import { compileTopicPattern, type TopicPattern } from './topic';
 import { senmlUnitOf } from './units';
+import { INGEST_PROFILES, PROFILE_SETTINGS, type IngestProfileName, type ProfileSettings } from './profiles';
+import { isTimeZone } from './timestamps';
 
 export type IngestFormat = 'auto' | 'senml' | 'json' | 'value';
 
@@ -29,7 +31,31 @@ export interface IngestConfig {
   maxPayloadBytes: number;
   /** Bound on the records of one SenML pack or JSON array. */
   maxRecords: number;
+  profile: IngestProfileName;
+  /** `payload`: the payload's device (field, SenML bn) wins and the topic fills; `topic`: the topic wins. */
+  deviceFrom: 'payload' | 'topic';
+  /** Dot path of the object whose fields are the readings (empty: the whole record). */
+  valuesField: string;
+  /** Field lists: a sensor name matches an entry equal to it, ending in `.entry`, or under `entry.` (exclude). */
+  include: string[];
+  exclude: string[];
+  /** Unit per field: a SenML symbol, or `$Field` to read it from that payload field (Tasmota's TempUnit). */
+  units: Map<string, string>;
+  /** Words read as booleans, lower case. */
+  stateWords: Map<string, boolean>;
+  /** IANA time zone for ISO times without an offset. */
+  timeZone: string;
+  lwm2mNames: boolean;
+  output: 'each' | 'batch';
 }
+
+/** Words a device sends for a state, read as booleans whatever their case (docs/nodes/sensor-ingest.md). */
+export const DEFAULT_STATE_WORDS: ReadonlyArray<[string, boolean]> = [
+  ['on', true], ['off', false], ['true', true], ['false', false], ['yes', true], ['no', false],
+  ['open', true], ['closed', false], ['locked', true], ['unlocked', false], ['lock', true], ['unlock', false],
+  ['detected', true], ['clear', false], ['active', true], ['inactive', false], ['home', true], ['not_home', false],
+  ['online', true], ['offline', false],
+];
 
 /** The raw node properties, as saved in a flow (strings from editor fields are accepted). */
 export interface RawIngestConfig {
@@ -44,6 +70,16 @@ export interface RawIngestConfig {
   maxFutureMs?: unknown;
   maxPayloadBytes?: unknown;
   maxRecords?: unknown;
+  profile?: unknown;
+  deviceFrom?: unknown;
+  valuesField?: unknown;
+  include?: unknown;
+  exclude?: unknown;
+  units?: unknown;
+  stateWords?: unknown;
+  timeZone?: unknown;
+  lwm2mNames?: unknown;
+  output?: unknown;
 }
 
 export const INGEST_DEFAULTS = {
@@ -124,8 +160,46 @@ function parseSensors(raw: unknown): { sensors: Map<string, SensorSpec> } | { er
   return { sensors };
 }
 
+/** A list given as text (`a, b`) or as an array of strings. */
+function parseList(raw: unknown, what: string): { list: string[] } | { error: string } {
+  if (raw === undefined || raw === null || raw === '') return { list: [] };
+  const items = typeof raw === 'string' ? raw.split(/[,\n]/) : Array.isArray(raw) ? raw : undefined;
+  if (!items || items.some((x) => typeof x !== 'string')) return { error: `${what} must be a list of field names` };
+  return { list: (items as string[]).map((x) => x.trim()).filter((x) => x !== '') };
+}
+
+/** `name=value` pairs given as text (`a=Cel, b=%RH`) or as an object. */
+function parsePairs(raw: unknown, what: string): { pairs: [string, string][] } | { error: string } {
+  if (raw === undefined || raw === null || raw === '') return { pairs: [] };
+  if (typeof raw === 'object' && !Array.isArray(raw)) {
+    const pairs = Object.entries(raw as Record<string, unknown>);
+    if (pairs.some(([, v]) => typeof v !== 'string' && typeof v !== 'boolean')) return { error: `${what} values must be text` };
+    return { pairs: pairs.map(([k, v]) => [k, String(v)]) };
+  }
+  if (typeof raw !== 'string') return { error: `${what} must be text such as a=b, c=d` };
+  const pairs: [string, string][] = [];
+  for (const part of raw.split(/[,\n]/)) {
+    if (part.trim() === '') continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0 || part.slice(eq + 1).trim() === '') return { error: `${what}: "${part.trim()}" is not name=value` };
+    pairs.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()]);
+  }
+  return { pairs };
+}
+
 /** Validate and normalise the node's properties; any problem is one clear message. */
 export function parseIngestConfig(raw: RawIngestConfig): { config: IngestConfig } | { error: string } {
+  const profileName = (raw.profile === undefined || raw.profile === '' ? 'generic' : raw.profile) as IngestProfileName;
+  if (!INGEST_PROFILES.includes(profileName)) return { error: `profile must be one of ${INGEST_PROFILES.join(', ')}, got ${JSON.stringify(raw.profile)}` };
+  const profile: ProfileSettings = PROFILE_SETTINGS[profileName];
+  // What the flow saved wins, an empty list or pattern too; a setting it lacks comes from the profile (and a blank
+  // field name or device source, which cannot mean "none", too).
+  const pick = <K extends keyof ProfileSettings>(key: K): unknown => {
+    const value = (raw as Record<string, unknown>)[key];
+    const blankMeansProfile = key === 'deviceIdField' || key === 'tsField' || key === 'deviceFrom';
+    return value === undefined || value === null || (value === '' && blankMeansProfile) ? profile[key] : value;
+  };
+  raw = { ...raw, topicPattern: pick('topicPattern'), deviceIdField: pick('deviceIdField'), tsField: pick('tsField') };
   const format = (raw.format === undefined || raw.format === '' ? 'auto' : raw.format) as IngestFormat;
   if (!FORMATS.includes(format)) return { error: `format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(raw.format)}` };
 
@@ -163,6 +237,28 @@ export function parseIngestConfig(raw: RawIngestConfig): { config: IngestConfig 
   const maxRecords = readNumberOption(raw.maxRecords, 'maxRecords', INGEST_DEFAULTS.maxRecords, { min: 1, integer: true });
   if ('error' in maxRecords) return maxRecords;
 
+  const deviceFrom = pick('deviceFrom');
+  if (deviceFrom !== 'payload' && deviceFrom !== 'topic') return { error: `deviceFrom must be payload or topic, got ${JSON.stringify(deviceFrom)}` };
+  const include = parseList(pick('include'), 'include');
+  if ('error' in include) return include;
+  const exclude = parseList(pick('exclude'), 'exclude');
+  if ('error' in exclude) return exclude;
+  const units = parsePairs(pick('units'), 'units');
+  if ('error' in units) return units;
+  const words = parsePairs(raw.stateWords ?? profile.stateWords, 'stateWords');
+  if ('error' in words) return words;
+  const stateWords = new Map<string, boolean>(DEFAULT_STATE_WORDS);
+  for (const [word, meaning] of words.pairs) {
+    const truth = meaning.toLowerCase();
+    if (truth !== 'true' && truth !== 'false') return { error: `stateWords: ${word} must be =true or =false, got ${meaning}` };
+    stateWords.set(word.toLowerCase(), truth === 'true');
+  }
+  const timeZone = typeof raw.timeZone === 'string' && raw.timeZone.trim() !== '' ? raw.timeZone.trim() : 'UTC';
+  if (!isTimeZone(timeZone)) return { error: `timeZone "${timeZone}" is not an IANA time zone name (such as Europe/Berlin or UTC)` };
+  const output = raw.output === undefined || raw.output === '' ? 'each' : raw.output;
+  if (output !== 'each' && output !== 'batch') return { error: `output must be each or batch, got ${JSON.stringify(raw.output)}` };
+  const valuesField = pick('valuesField');
+
   const field = (value: unknown, fallback: string) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback);
   return {
     config: {
@@ -177,6 +273,16 @@ export function parseIngestConfig(raw: RawIngestConfig): { config: IngestConfig 
       maxFutureMs: maxFutureMs.value,
       maxPayloadBytes: maxPayloadBytes.value,
       maxRecords: maxRecords.value,
+      profile: profileName,
+      deviceFrom,
+      valuesField: typeof valuesField === 'string' ? valuesField.trim() : '',
+      include: include.list,
+      exclude: exclude.list,
+      units: new Map(units.pairs),
+      stateWords,
+      timeZone,
+      lwm2mNames: toBoolean(pick('lwm2mNames'), false),
+      output,
     },
   };
 }

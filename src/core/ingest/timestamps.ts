@@ -16,7 +16,7 @@ const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.
  * An ISO 8601 text to epoch ms. A date-time without an offset is UTC (as in sensor-sim), never the host's zone
  * (Date.parse would read it as local time); a date alone is UTC midnight; fractions beyond the ms are cut.
  */
-function parseIsoTime(text: string): number | undefined {
+function parseIsoTime(text: string, timeZone = 'UTC'): number | undefined {
   const m = ISO_8601.exec(text);
   if (!m) return undefined;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -27,6 +27,7 @@ function parseIsoTime(text: string): number | undefined {
   if (hour > 24 || (hour === 24 && (minute > 0 || second > 0 || /[1-9]/.test(m[7] ?? '')))) return undefined;
   let offsetMinutes = 0;
   const zone = m[8];
+  const zoned = zone === undefined && m[4] !== undefined && timeZone !== 'UTC';
   if (zone !== undefined && zone.toUpperCase() !== 'Z') {
     const hours = Number(zone.slice(1, 3));
     const minutes = Number(zone.slice(-2));
@@ -37,7 +38,71 @@ function parseIsoTime(text: string): number | undefined {
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, ms);
+  if (zoned) return zonedToUtc(date.getTime(), timeZone);
   return date.getTime() - offsetMinutes * 60_000;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+/** One formatter per zone, kept: a flow names a handful of zones at most (bounded by the flows' config). */
+function formatterOf(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Whether `name` is a time zone this runtime knows (an IANA name such as Europe/Berlin, or UTC). */
+export function isTimeZone(name: string): boolean {
+  try {
+    formatterOf(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone's local wall time at `utcMs`, as if it were UTC (whole seconds). */
+function wallClock(utcMs: number, timeZone: string): number {
+  const parts: Record<string, number> = {};
+  for (const p of formatterOf(timeZone).formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const d = new Date(0);
+  d.setUTCFullYear(parts.year, parts.month - 1, parts.day);
+  d.setUTCHours(parts.hour, parts.minute, parts.second, 0);
+  return d.getTime();
+}
+
+/**
+ * A wall time in `timeZone` (given as if UTC) to epoch ms; undefined when the zone skips that time (the hour a
+ * daylight-saving change jumps over). In the hour that repeats, the earlier instant is taken.
+ */
+function zonedToUtc(wallMs: number, timeZone: string): number | undefined {
+  const ms = wallMs % 1000;
+  const wall = wallMs - ms;
+  // Two tries reach the offset in force at that wall time; then the result must read back as the same wall time.
+  const first = wall - (wallClock(wall, timeZone) - wall);
+  let utc = wall - (wallClock(first, timeZone) - first);
+  const earlier = utc - 3600_000;
+  if (wallClock(earlier, timeZone) === wall) utc = earlier;
+  return wallClock(utc, timeZone) === wall ? utc + ms : undefined;
+}
+
+/** Why an ISO time without an offset cannot be read in `timeZone`, or undefined when it can (or has an offset). */
+export function zoneProblem(raw: unknown, timeZone: string): string | undefined {
+  if (typeof raw !== 'string' || timeZone === 'UTC') return undefined;
+  const text = raw.trim();
+  const m = ISO_8601.exec(text);
+  if (!m || m[4] === undefined || m[8] !== undefined) return undefined;
+  if (parseIsoTime(text, 'UTC') === undefined) return undefined;
+  return parseIsoTime(text, timeZone) === undefined ? `${JSON.stringify(text)} does not exist in time zone ${timeZone} (a daylight-saving gap)` : undefined;
+}
+
+/** Whether a time field is an ISO date-time without an offset (read in the configured time zone). */
+export function isOffsetLess(raw: unknown): boolean {
+  if (typeof raw !== 'string') return false;
+  const m = ISO_8601.exec(raw.trim());
+  return m !== null && m[4] !== undefined && m[8] === undefined;
 }
 
 function daysIn(year: number, month: number): number {
@@ -45,7 +110,7 @@ function daysIn(year: number, month: number): number {
 }
 
 /** A timestamp field as it arrives (number or ISO 8601 string) to epoch ms, or undefined when unreadable. */
-export function normaliseTimestamp(raw: unknown): number | undefined {
+export function normaliseTimestamp(raw: unknown, timeZone = 'UTC'): number | undefined {
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw) || raw < 0) return undefined;
     return inDateRange(raw < SECONDS_LIMIT ? Math.round(raw * 1000) : Math.round(raw));
@@ -53,7 +118,7 @@ export function normaliseTimestamp(raw: unknown): number | undefined {
   if (typeof raw === 'string') {
     const text = raw.trim();
     if (/^\d+(\.\d+)?$/.test(text)) return normaliseTimestamp(Number(text));
-    const ms = parseIsoTime(text);
+    const ms = parseIsoTime(text, timeZone);
     return ms !== undefined && Number.isFinite(ms) ? inDateRange(ms) : undefined;
   }
   return undefined;

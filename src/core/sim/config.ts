@@ -1,7 +1,7 @@
 import { readNumberOption, toBoolean } from '../util/numbers';
 import { MAX_ANOMALY_SHARE } from './anomalies';
 import { SIM_DEFAULTS } from './scenario';
-import { SCENARIOS, SIM_FORMATS, type ScenarioName, type SimFormat } from './types';
+import { SCENARIOS, ALL_SIM_FORMATS, type ScenarioName, type SimFormat } from './types';
 
 /** A validated `sensor-sim` configuration (also what `iot-ai simulate` reads from its options). */
 export interface SimConfig {
@@ -81,7 +81,7 @@ export function parseSimConfig(raw: RawSimConfig, options: ParseSimOptions = {})
   };
 
   const scenario = choice(raw.scenario, 'scenario', SCENARIOS, 'home');
-  const format = choice(raw.format, 'format', SIM_FORMATS, SIM_DEFAULTS.format);
+  const format = choice(raw.format, 'format', ALL_SIM_FORMATS, SIM_DEFAULTS.format);
   const beforeRate = errors.length;
   const devices = number(raw.devices, 'devices', SIM_DEFAULTS.devices, { min: 1, max: SIM_LIMITS.devices, integer: true });
   const interval = number(raw.interval, 'interval', SIM_DEFAULTS.interval, { min: SIM_LIMITS.minInterval, max: SIM_LIMITS.maxInterval, integer: true });

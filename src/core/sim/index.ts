@@ -5,7 +5,7 @@ export type { ParseSimOptions, RawSimConfig, SimConfig } from './config';
 export { createScenario, deviceTopics, ingestSensors, Simulation, SCENARIO_MODELS, SIM_DEFAULTS } from './scenario';
 export type { ScenarioOptions, StepBudget } from './scenario';
 export { wideHeader, wideRow } from './rows';
-export { MALFORMED_KINDS, SCENARIOS, SIM_FORMATS } from './types';
+export { MALFORMED_KINDS, SCENARIOS, SIM_FORMATS, SIM_DEVICE_FORMATS, ALL_SIM_FORMATS } from './types';
 export type {
   CommandMeta,
   CommandResult,

@@ -44,7 +44,66 @@ export function flatJson(deviceId: string | undefined, ts: number, sensors: read
   return object;
 }
 
+/** Where Tasmota puts a quantity: the block of a sensor that measures it, and the field's name there. */
+const TASMOTA_FIELDS: Record<string, [string, string]> = {
+  temperature: ['SI7021', 'Temperature'],
+  humidity: ['SI7021', 'Humidity'],
+  pressure: ['BME280', 'Pressure'],
+  light: ['BH1750', 'Illuminance'],
+  co2: ['SCD30', 'CarbonDioxide'],
+};
+
+/** Tasmota's `Time`: the device's local time without an offset (here UTC, as a device set to Timezone 0). */
+const tasmotaTime = (ts: number) => new Date(ts).toISOString().slice(0, 19);
+
+/**
+ * A Tasmota `tele/<topic>/SENSOR` message: `{ Time, <SENSOR>: { <Field>: value }, TempUnit: "C" }`; boolean inputs as
+ * `Switch<n>: "ON" | "OFF"`; a quantity Tasmota has no sensor block for goes under `ANALOG`.
+ */
+export function tasmotaSensor(ts: number, sensors: readonly SensorDef[], values: Record<string, MeasuredValue>): Record<string, unknown> {
+  const object: Record<string, unknown> = { Time: tasmotaTime(ts) };
+  let switches = 0;
+  for (const sensor of sensors) {
+    const value = values[sensor.name];
+    if (value === null || value === undefined) continue;
+    if (typeof value === 'boolean') {
+      object[`Switch${++switches}`] = value ? 'ON' : 'OFF';
+      continue;
+    }
+    const [block, field] = TASMOTA_FIELDS[sensor.name] ?? ['ANALOG', sensor.name];
+    const inner = (object[block] ??= {}) as Record<string, unknown>;
+    inner[field] = value;
+  }
+  if (sensors.some((s) => TASMOTA_FIELDS[s.name]?.[1] === 'Temperature')) object.TempUnit = 'C';
+  return object;
+}
+
+/**
+ * A Zigbee2MQTT `zigbee2mqtt/<friendly name>` state message: the exposes as flat fields (named as the scenario names
+ * them), with the health fields every battery device adds (`battery`, `linkquality`) and `last_seen` (ISO 8601).
+ */
+export function zigbee2mqttState(ts: number, sensors: readonly SensorDef[], values: Record<string, MeasuredValue>): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const sensor of sensors) {
+    const value = values[sensor.name];
+    if (value !== null && value !== undefined) object[sensor.name] = value;
+  }
+  object.battery = 100;
+  object.linkquality = 120;
+  object.last_seen = new Date(ts).toISOString();
+  return object;
+}
+
+/** The topic a device of the given format publishes its readings on (senml and json: `<scenario>/<id>/sensors`). */
+export function sensorTopic(format: SimFormat, scenarioTopic: string, deviceId: string): string {
+  if (format === 'tasmota') return `tele/${deviceId}/SENSOR`;
+  if (format === 'zigbee2mqtt') return `zigbee2mqtt/${deviceId}`;
+  return scenarioTopic;
+}
+
 export function encodePayload(format: SimFormat, deviceId: string | undefined, ts: number, sensors: readonly SensorDef[], values: Record<string, MeasuredValue>): SimPayload {
+  if (format === 'tasmota') return tasmotaSensor(ts, sensors, values);
+  if (format === 'zigbee2mqtt') return zigbee2mqttState(ts, sensors, values);
   return format === 'senml' ? senmlPack(deviceId, ts, sensors, values) : flatJson(deviceId, ts, sensors, values);
 }
 

@@ -3,12 +3,12 @@ import { CITY } from './city';
 import type { ScenarioModel, SimDevice } from './device';
 import { HEALTH } from './health';
 import { HOME } from './home';
-import { encodePayload, malformedPayload } from './payloads';
+import { encodePayload, malformedPayload, sensorTopic } from './payloads';
 import { MINUTE, Random, hash32, happens, uniform } from './signals';
 import {
   MALFORMED_KINDS,
   SCENARIOS,
-  SIM_FORMATS,
+  ALL_SIM_FORMATS,
   type CommandMeta,
   type CommandResult,
   type MeasuredValue,
@@ -134,7 +134,7 @@ export class Simulation {
     if (!Number.isFinite(seed)) throw new RangeError(`seed must be a number, got ${seed}`);
     if (!(Number.isInteger(this.interval) && this.interval >= 1)) throw new RangeError(`interval must be a whole number of ms >= 1, got ${this.interval}`);
     if (!(this.speed > 0 && Number.isFinite(this.speed))) throw new RangeError(`speed must be above 0, got ${this.speed}`);
-    if (!SIM_FORMATS.includes(this.format)) throw new RangeError(`format must be one of ${SIM_FORMATS.join(', ')}, got ${JSON.stringify(this.format)}`);
+    if (!ALL_SIM_FORMATS.includes(this.format)) throw new RangeError(`format must be one of ${ALL_SIM_FORMATS.join(', ')}, got ${JSON.stringify(this.format)}`);
     const startTime = options.startTime ?? options.origin;
     if (startTime === undefined || !Number.isFinite(startTime)) throw new RangeError('give startTime (simulated epoch ms) or origin (wall-clock epoch ms)');
     this.startTime = Math.round(startTime);
@@ -270,7 +270,7 @@ export class Simulation {
     device.evolve(ts);
     let truth = device.truth();
     const measured = device.measure();
-    const topic = deviceTopics(this.scenario, device.id).sensors;
+    const topic = sensorTopic(this.format, deviceTopics(this.scenario, device.id).sensors, device.id);
     const values: Record<string, MeasuredValue> = {};
     for (const sensor of this.sensors) values[sensor.name] = measured[sensor.name] ?? null;
     if (slot.anomalies) truth = { ...truth, ...slot.anomalies.apply(ts, device, values, truth) };

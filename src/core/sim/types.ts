@@ -3,8 +3,12 @@
 export const SCENARIOS = ['home', 'city', 'health'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
+/** The project's own payload forms, on `<scenario>/<id>/sensors`. */
 export const SIM_FORMATS = ['senml', 'json'] as const;
-export type SimFormat = (typeof SIM_FORMATS)[number];
+/** Device ecosystems' shapes and topics (docs/devices.md): what a Tasmota or Zigbee2MQTT device would publish. */
+export const SIM_DEVICE_FORMATS = ['tasmota', 'zigbee2mqtt'] as const;
+export const ALL_SIM_FORMATS = [...SIM_FORMATS, ...SIM_DEVICE_FORMATS] as const;
+export type SimFormat = (typeof ALL_SIM_FORMATS)[number];
 
 /** What a measurement is: a number with a SenML unit, or a boolean (a PIR motion sensor). */
 export interface SensorDef {

@@ -1,6 +1,18 @@
 (function () {
     var NUMBER_FIELDS = ["maxFutureMs", "maxPayloadBytes", "maxRecords"];
-    var PATTERN = /^(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*\}|\+)(?:\/(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*\}|\+))*(?:\/#)?$|^#$/;
+    // What each device profile fills in (kept equal to src/core/ingest/profiles.ts by test/core/ingest-editor.test.ts).
+    var PROFILES = {
+        "generic": {"topicPattern": "", "deviceFrom": "payload", "deviceIdField": "deviceId", "tsField": "ts", "valuesField": "", "exclude": "", "include": "", "units": "", "stateWords": "", "lwm2mNames": false},
+        "tasmota": {"topicPattern": "tele/{deviceId}/+", "deviceFrom": "topic", "deviceIdField": "deviceId", "tsField": "Time", "valuesField": "", "exclude": "Heap, UptimeSec, Sleep, LoadAvg, MqttCount, Wifi, Berry", "include": "", "units": "Temperature=$TempUnit, DewPoint=$TempUnit, Humidity=%RH, Pressure=$PressureUnit, SeaPressure=$PressureUnit, Illuminance=lx, CarbonDioxide=ppm", "stateWords": "", "lwm2mNames": false},
+        "zigbee2mqtt": {"topicPattern": "zigbee2mqtt/{deviceId#}", "deviceFrom": "topic", "deviceIdField": "deviceId", "tsField": "last_seen", "valuesField": "", "exclude": "battery, battery_low, linkquality, voltage, update, update_available", "include": "", "units": "temperature=Cel, humidity=%RH, pressure=hPa, illuminance_lux=lx, co2=ppm, power=W, energy=kWh, current=A", "stateWords": "", "lwm2mNames": false},
+        "shelly": {"topicPattern": "{deviceId}/status/{prefix}", "deviceFrom": "payload", "deviceIdField": "src", "tsField": "params.ts", "valuesField": "params", "exclude": "id, voltage, minute_ts, tF, timer_started_at, timer_duration, sys, wifi, cloud, mqtt, ws, ble", "include": "", "units": "apower=W, current=A, aenergy.total=Wh, ret_aenergy.total=Wh, tC=Cel, freq=Hz", "stateWords": "", "lwm2mNames": false},
+        "esphome": {"topicPattern": "{deviceId}/+/{prefix}/state", "deviceFrom": "topic", "deviceIdField": "deviceId", "tsField": "ts", "valuesField": "", "exclude": "", "include": "", "units": "", "stateWords": "", "lwm2mNames": false},
+        "homeassistant": {"topicPattern": "homeassistant/+/{deviceId}/{prefix}", "deviceFrom": "topic", "deviceIdField": "deviceId", "tsField": "ts", "valuesField": "", "exclude": "friendly_name, unit_of_measurement, device_class, state_class, icon, last_changed, last_updated, supported_features", "include": "", "units": "", "stateWords": "", "lwm2mNames": false},
+        "ttn": {"topicPattern": "v3/+/devices/{deviceId}/up", "deviceFrom": "payload", "deviceIdField": "end_device_ids.device_id", "tsField": "received_at", "valuesField": "uplink_message.decoded_payload", "exclude": "", "include": "", "units": "", "stateWords": "", "lwm2mNames": false},
+        "lwm2m": {"topicPattern": "lwm2m/{deviceId}/#", "deviceFrom": "topic", "deviceIdField": "deviceId", "tsField": "ts", "valuesField": "", "exclude": "", "include": "", "units": "", "stateWords": "", "lwm2mNames": true}
+    };
+    var PROFILE_FIELDS = ["topicPattern", "deviceFrom", "deviceIdField", "tsField", "valuesField", "exclude", "include", "units", "stateWords"];
+    var PATTERN = /^(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*#?\}|\+)(?:\/(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*#?\}|\+))*(?:\/#)?$|^#$/;
     function isNumberOrBlank(v) {
         return v === undefined || v === "" || (typeof v === "number" && isFinite(v)) || (typeof v === "string" && v.trim() !== "" && isFinite(Number(v)));
     }
@@ -9,6 +21,7 @@
         color: "#A6BBCF",
         defaults: {
             name: { value: "" },
+            profile: { value: "generic" },
             format: { value: "auto" },
             topicPattern: {
                 value: "",
@@ -22,6 +35,15 @@
             deviceIdField: { value: "deviceId" },
             tsField: { value: "ts" },
             namePolicy: { value: "topic" },
+            deviceFrom: { value: "payload" },
+            valuesField: { value: "" },
+            include: { value: "" },
+            exclude: { value: "" },
+            units: { value: "" },
+            stateWords: { value: "" },
+            timeZone: { value: "" },
+            lwm2mNames: { value: false },
+            output: { value: "each" },
             schema: {
                 value: "",
                 validate: function (v) {
@@ -39,7 +61,7 @@
         outputs: 2,
         icon: "iot-ai-ingest.svg",
         paletteLabel: "sensor ingest",
-        label: function () { return this.name || (this.topicPattern ? "ingest " + this.topicPattern : "sensor ingest"); },
+        label: function () { return this.name || (this.profile && this.profile !== "generic" ? "ingest " + this.profile : (this.topicPattern ? "ingest " + this.topicPattern : "sensor ingest")); },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "sensor-ingest.outputs.readings" : "sensor-ingest.outputs.rejects"); },
         oneditprepare: function () {
@@ -59,6 +81,18 @@
             (node.sensors || []).forEach(function (s) { $("#node-input-sensors-container").editableList("addItem", s); });
             $("#node-input-format").on("change", function () {
                 $("#node-input-topicPattern").trigger("change");
+            });
+            // Choosing a profile fills the settings it covers; each stays editable. Opening the dialog changes nothing.
+            var shownProfile = node.profile || "generic";
+            $("#node-input-profile").on("change", function () {
+                var chosen = $(this).val();
+                if (chosen === shownProfile || !PROFILES[chosen]) { return; }
+                shownProfile = chosen;
+                var settings = PROFILES[chosen];
+                PROFILE_FIELDS.forEach(function (field) {
+                    $("#node-input-" + field).val(settings[field]).trigger("change");
+                });
+                $("#node-input-lwm2mNames").prop("checked", !!settings.lwm2mNames);
             });
         },
         oneditsave: function () {

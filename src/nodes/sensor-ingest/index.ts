@@ -41,6 +41,10 @@ export = function register(RED: RED): void {
       const { readings, rejects } = ingestor.ingest(msg.payload, typeof msg.topic === 'string' ? msg.topic : undefined, clock.now());
       counts.ok += readings.length;
       counts.rejected += rejects.length;
+      if (ingestor.config.output === 'batch') {
+        // One message for the whole input: the readings as an array (feature-window takes it as it is).
+        if (readings.length > 0) send([{ ...msg, topic: msg.topic, payload: readings }, null]);
+      } else {
       // One message per reading, each in its own send() call (shared/messages.ts, sendEach): no deep copies.
       const good: NodeMessage[] = new Array(readings.length);
       for (let i = 0; i < readings.length; i++) {
@@ -48,6 +52,7 @@ export = function register(RED: RED): void {
         good[i] = { ...msg, topic: reading.deviceId + '/' + reading.sensor, payload: reading };
       }
       sendEach(send, 0, good, msg, RED.util.cloneMessage);
+      }
       if (rejects.length > 0) {
         // Text and Buffers are shared between messages for free; an object payload Node-RED deep-copies for each.
         const payloadIsCopied = msg.payload !== null && typeof msg.payload === 'object' && !Buffer.isBuffer(msg.payload);
