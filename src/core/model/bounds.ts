@@ -1,0 +1,62 @@
+/**
+ * Bounds on the work a model's settings allow (issue #27.6), shared by model-train (what it may write),
+ * ml-model (what it loads) and model-predict (what one message may cost). Figures: docs/reliability.md,
+ * "Bounded work per config".
+ */
+export const MODEL_BOUNDS = {
+  /** Most tree nodes a loaded model may hold, all forests together (shared part and per-device parts). */
+  maxModelNodes: 5_000_000,
+  /** Most bytes of model file text read at all: refused before parsing. */
+  maxModelBytes: 256 * 1024 * 1024,
+  /** model-train: most samples kept. */
+  maxSamples: 1_000_000,
+  /** model-train: deepest tree (0 still means unlimited, which the samples bound). */
+  maxDepth: 64,
+  /**
+   * model-train, classification and regression: trees × maxSamples. A tree grown on n rows has at most 2n − 1
+   * nodes, so a forest within it stays within maxModelNodes and ml-model loads what model-train writes.
+   */
+  maxTreesTimesSamples: 2_500_000,
+  /** model-train, per-device isolation forests (at most 511 nodes a tree, ψ = 256): trees × maxDevices. */
+  maxTreesTimesDevices: 9_000,
+  /** model-predict: node visits one message may cost, estimated as payloads × trees × deepest tree. */
+  maxVisitsPerMessage: 10_000_000,
+} as const;
+
+/** Tree nodes in a parsed (unchecked) model: every `forest.trees[i].feature` and ml-cart node counted. */
+export function countModelNodes(data: unknown): number {
+  if (data === null || typeof data !== 'object') return 0;
+  const model = data as { forest?: unknown; devices?: unknown };
+  let total = countForestNodes(model.forest);
+  if (model.devices !== null && typeof model.devices === 'object') {
+    for (const part of Object.values(model.devices as Record<string, unknown>)) {
+      if (part !== null && typeof part === 'object') total += countForestNodes((part as { forest?: unknown }).forest);
+    }
+  }
+  return total;
+}
+
+function countForestNodes(forest: unknown): number {
+  if (forest === null || typeof forest !== 'object') return 0;
+  const trees = (forest as { trees?: unknown }).trees;
+  let total = 0;
+  if (Array.isArray(trees)) {
+    for (const tree of trees) {
+      const feature = tree !== null && typeof tree === 'object' ? (tree as { feature?: unknown }).feature : undefined;
+      if (Array.isArray(feature)) total += feature.length;
+    }
+    return total;
+  }
+  // ml-random-forest's form: nested ml-cart nodes, walked without recursion.
+  const estimators = (forest as { baseModel?: { estimators?: unknown } }).baseModel?.estimators;
+  if (!Array.isArray(estimators)) return 0;
+  const pending: unknown[] = estimators.map((e) => (e !== null && typeof e === 'object' ? (e as { root?: unknown }).root : undefined));
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === null || typeof node !== 'object') continue;
+    total++;
+    const { left, right } = node as { left?: unknown; right?: unknown };
+    pending.push(left, right);
+  }
+  return total;
+}
