@@ -18,6 +18,14 @@ export const MAX_READINGS_PER_MESSAGE = 10_000;
 /** Most sensors one device may have (with `sensors` empty, every new name would otherwise add state). */
 export const MAX_SENSORS_PER_DEVICE = 256;
 
+/**
+ * Most readings one engine buffers, all devices and sensors together (#27.6): maxKeys × sensors × maxReadings
+ * alone allows terabytes. About 22 bytes a reading (a median over a day), so some 220 MB.
+ */
+export const MAX_BUFFERED_READINGS = 10_000_000;
+/** When the budget is spent, refused readings between two recounts of what is buffered (each walks every series). */
+const RECOUNT_EVERY = 1024;
+
 /** Sensor names whose output names are shared by every device (a bound: beyond it each series makes its own). */
 const MAX_SHARED_SENSOR_NAMES = 4096;
 
@@ -105,6 +113,10 @@ export class WindowEngine {
   private readonly sensorNames = new Map<string, { name: string; keys: readonly string[] }>();
   /** Pane summaries (aligned windows; values too if a feature reads them); undefined: readings in a two-stacks buffer. */
   private readonly panes: PaneLayout | undefined;
+  private readonly maxBuffered: number;
+  /** At least the readings buffered now: the last recount plus the readings inserted since (windows only drop). */
+  private bufferedBound = 0;
+  private refusedSinceRecount = 0;
 
   /**
    * `options.keepReadings` keeps every reading in a two-stacks buffer (the representation of session windows) even
@@ -112,8 +124,9 @@ export class WindowEngine {
    */
   constructor(
     readonly config: WindowConfig,
-    options: { keepReadings?: boolean } = {},
+    options: { keepReadings?: boolean; maxBuffered?: number } = {},
   ) {
+    this.maxBuffered = options.maxBuffered ?? MAX_BUFFERED_READINGS;
     this.placement = config.window === 'session' ? 'session' : config.unit === 'count' ? 'count' : 'time';
     this.features = config.features.map((name) => FEATURES[name]);
     const aligned = this.placement !== 'session' && !options.keepReadings;
@@ -157,6 +170,9 @@ export class WindowEngine {
       if (this.wasEmitted(device, position)) {
         return this.rejectReading('late', `reading at ${position} falls in windows of ${device.id} that were already emitted`, reading);
       }
+      if (this.bufferedBound >= this.maxBuffered && !this.bufferHasRoom()) {
+        return this.rejectReading('overflow', `the window buffers ${this.maxBuffered} readings in all (every device and sensor); reading dropped`, reading);
+      }
       const series = this.seriesFor(device, sensor);
       if (series === undefined) {
         return this.rejectReading('overflow', `${reading.deviceId} already has ${MAX_SENSORS_PER_DEVICE} sensors; reading of a new sensor ${sensor} dropped`, reading);
@@ -167,6 +183,7 @@ export class WindowEngine {
         return this.rejectReading('overflow', `${reading.deviceId}/${sensor} already buffers ${this.config.maxReadings} readings (maxReadings); reading dropped`, reading);
       }
       this.counters.readings++;
+      this.bufferedBound++;
       device.lastArrival = arrivalMs;
       this.markOpen(device);
       if (this.placement === 'session') this.joinSession(device, position);
@@ -241,7 +258,7 @@ export class WindowEngine {
    * An engine that continues exactly where the snapshot's engine stopped. Throws when the snapshot is malformed
    * or was taken with different window settings (the caller then starts empty).
    */
-  static restore(config: WindowConfig, snapshot: unknown, options: { keepReadings?: boolean } = {}): WindowEngine {
+  static restore(config: WindowConfig, snapshot: unknown, options: { keepReadings?: boolean; maxBuffered?: number } = {}): WindowEngine {
     const saved = snapshot as Partial<WindowSnapshot> | null;
     if (!saved || typeof saved !== 'object' || !SNAPSHOT_FORMATS_READ.includes(saved.format as string)) {
       throw new Error(`saved window state is not in the ${SNAPSHOT_FORMAT} format`);
@@ -266,6 +283,7 @@ export class WindowEngine {
       if (!device) throw new Error(`saved window state names an unknown open device ${JSON.stringify(id)}`);
       engine.open.touch(device.openLink);
     }
+    engine.bufferedBound = Infinity; // restored readings are not counted yet: the next reading recounts them
     return engine;
   }
 
@@ -574,6 +592,20 @@ export class WindowEngine {
   }
 
   // ---- events ----------------------------------------------------------------------------------------------
+
+  /** Recounts what is buffered (at most once per RECOUNT_EVERY refusals); room when under 15/16 of the budget. */
+  private bufferHasRoom(): boolean {
+    if (this.refusedSinceRecount > 0 && this.refusedSinceRecount < RECOUNT_EVERY) {
+      this.refusedSinceRecount++;
+      return false;
+    }
+    let total = 0;
+    for (const device of this.devices.values()) for (const series of device.series) total += series.length;
+    this.bufferedBound = total;
+    const room = total <= this.maxBuffered - Math.ceil(this.maxBuffered / 16);
+    this.refusedSinceRecount = room ? 0 : 1;
+    return room;
+  }
 
   private rejectReading(code: RejectCode, message: string, reading: CanonicalReading): readonly WindowEvent[] {
     this.counters[code === 'late' ? 'late' : code === 'type' ? 'type' : 'overflow']++; // too-large counts as overflow

@@ -11,7 +11,7 @@
             name: { value: "" },
             window: { value: "tumbling" },
             size: { value: 60, validate: function (v) { return positive(v) && (this.unit !== "count" || Number.isInteger(Number(v))); } },
-            slide: { value: 10, validate: function (v) { return this.window !== "sliding" || positive(v); } },
+            slide: { value: 10, validate: function (v) { return this.window !== "sliding" || (positive(v) && !(Number(this.size) / Number(v) > 1000)); } },
             gap: { value: 30, validate: function (v) { return this.window !== "session" || positive(v); } },
             unit: { value: "s", validate: function (v) { return !(this.window === "session" && v === "count"); } },
             time: { value: "event" },
@@ -25,7 +25,7 @@
                 return isFinite(Number(v)) && Number(v) >= 0 && Number.isInteger(Number(v));
             } },
             fill: { value: "none" },
-            maxKeys: { value: 10000, validate: function (v) { return v === "" || positive(v); } },
+            maxKeys: { value: 10000, validate: function (v) { return v === "" || (positive(v) && Number(v) <= 100000); } },
             persist: { value: "" }
         },
         inputs: 1,
