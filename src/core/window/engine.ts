@@ -34,6 +34,13 @@ const SCANNED_SENSORS = 8;
 /** Open sessions of devices that are not windowed by session (never changed). */
 const NO_SESSIONS: number[] = Object.freeze([]) as unknown as number[];
 
+/** Readings the device's series hold now. */
+function bufferedIn(device: DeviceState): number {
+  let total = 0;
+  for (const series of device.series) total += series.length;
+  return total;
+}
+
 /** How readings are placed into windows. */
 type Placement = 'time' | 'count' | 'session';
 
@@ -171,6 +178,12 @@ export class WindowEngine {
         return this.rejectReading('late', `reading at ${position} falls in windows of ${device.id} that were already emitted`, reading);
       }
       if (this.bufferedBound >= this.maxBuffered && !this.bufferHasRoom()) {
+        // Time still moves on, so the windows that hold the budget close and free it.
+        this.advanceClock(device, position);
+        if (device.watermark >= device.emitAt) {
+          this.closeReady(device, false);
+          if (!this.hasOpenWindows(device)) this.markClosed(device);
+        }
         return this.rejectReading('overflow', `the window buffers ${this.maxBuffered} readings in all (every device and sensor); reading dropped`, reading);
       }
       const series = this.seriesFor(device, sensor);
@@ -367,8 +380,10 @@ export class WindowEngine {
   // ---- closing windows -------------------------------------------------------------------------------------
 
   private closeReady(device: DeviceState, force: boolean): void {
+    const buffered = bufferedIn(device);
     if (this.placement === 'session') this.closeSessions(device, force);
     else this.closeAligned(device, force);
+    this.bufferedBound -= buffered - bufferedIn(device);
   }
 
   /** Emit every open window of the device now, then leave it with nothing buffered. */
@@ -379,6 +394,7 @@ export class WindowEngine {
       device.nextReading = Math.max(device.nextReading, device.nextWindow * this.config.slide);
       device.watermark = device.nextReading;
     }
+    this.bufferedBound -= bufferedIn(device);
     for (const series of device.series) series.clear();
     device.emitAt = device.earliest = Infinity;
     this.markClosed(device);
@@ -600,7 +616,7 @@ export class WindowEngine {
       return false;
     }
     let total = 0;
-    for (const device of this.devices.values()) for (const series of device.series) total += series.length;
+    for (const device of this.devices.values()) total += bufferedIn(device);
     this.bufferedBound = total;
     const room = total <= this.maxBuffered - Math.ceil(this.maxBuffered / 16);
     this.refusedSinceRecount = room ? 0 : 1;
