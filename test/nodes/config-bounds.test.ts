@@ -37,14 +37,14 @@ describe('config bounds (#27.6): model nodes in the runtime', function () {
     const caught = collect('caught');
     getNode('n1').receive({ payload: { features: { a: 1 }, label: 'x' } });
     const [error] = await caught.next(1, 10_000);
-    assert.match(error.error.message, /trees × maxSamples is 10000000, above 2500000/);
+    assert.match(error.error.message, /trees × maxSamples is 10000000, above 5000000/);
   });
 
   it('model-train: maxSamples above 1,000,000 and maxDepth above 64 are refused; the budget\'s edge is accepted', async () => {
     for (const [props, pattern] of [
       [{ maxSamples: 1_000_001, trees: 1 }, /maxSamples must be at most 1000000/],
       [{ maxDepth: 65 }, /maxDepth must be at most 64/],
-      [{ task: 'anomaly', scope: 'device', method: 'isolation-forest', trees: 100, maxDevices: 100 }, /trees × maxDevices is 10000, above 9000/],
+      [{ task: 'anomaly', scope: 'device', method: 'isolation-forest', trees: 100, maxDevices: 100 }, /trees × maxDevices is 10000, above 5800/],
     ] as const) {
       await helper.load([mlModel, modelTrain], modelFlow('model-train', props));
       const caught = collect('caught');
@@ -53,7 +53,7 @@ describe('config bounds (#27.6): model nodes in the runtime', function () {
       assert.match(error.error.message, pattern);
       await helper.unload();
     }
-    await helper.load([mlModel, modelTrain], modelFlow('model-train', { trees: 250, maxSamples: 10000, maxDepth: 64 }));
+    await helper.load([mlModel, modelTrain], modelFlow('model-train', { trees: 150, maxSamples: 10000, maxDepth: 64 }));
     const caught = collect('caught');
     const out2 = collect('out2');
     getNode('n1').receive({ payload: { features: { a: 1 }, label: 'x' } });
@@ -66,7 +66,7 @@ describe('config bounds (#27.6): model nodes in the runtime', function () {
     await helper.load([mlModel, modelPredict], modelFlow('model-predict', {}).map((n) => ((n as { id: string }).id === 'cfg' ? { ...n, watch: true } : n)));
     await modelLoaded();
     assert.equal(source().state().model?.version, '1.0.0');
-    // One tree of 5,000,001 nodes: counted before the schema check, so its other arrays need not be written out.
+    // One tree of 3,000,001 nodes: counted before the schema check, so its other arrays need not be written out.
     const good = await toyClassifier('2.0.0', 5);
     const zeros = '0,'.repeat(MODEL_BOUNDS.maxModelNodes) + '0';
     const text = JSON.stringify({ ...good, forest: { ...good.forest, trees: [] } }).replace('"trees":[]', `"trees":[{"feature":[${zeros}],"threshold":[],"left":[],"right":[],"value":[]}]`);
@@ -74,8 +74,22 @@ describe('config bounds (#27.6): model nodes in the runtime', function () {
     fs.writeFileSync(file + '.tmp', text);
     fs.renameSync(file + '.tmp', file);
     while (!source().state().error) await settle(20);
-    assert.match(source().state().error ?? '', /model is too large: its forests have 5000001 tree nodes, above the 5000000 a model may hold/);
+    assert.match(source().state().error ?? '', /model is too large: its forests have 3000001 tree nodes, above the 3000000 a model may hold/);
     assert.equal(source().state().model?.version, '1.0.0', 'the last good model stays live');
+  });
+
+  it('ml-model: a model past the bound is not written by replace (model-train\'s path): the file and the live model stay', async () => {
+    await helper.load([mlModel, modelPredict], modelFlow('model-predict'));
+    await modelLoaded();
+    const file = path.join(userDir.dir(), 'live.json');
+    const before = fs.readFileSync(file, 'utf8');
+    const big = await toyClassifier('2.0.0', 5);
+    const tree = { feature: new Array(MODEL_BOUNDS.maxModelNodes + 1).fill(0), threshold: [], left: [], right: [], value: [] };
+    (big.forest as unknown as { trees: unknown[] }).trees = [tree];
+    const replace = (getNode('cfg') as unknown as { replace(file: ModelFile): Promise<void> }).replace;
+    await assert.rejects(replace(big), /model is too large: its forests have 3000001 tree nodes/);
+    assert.equal(fs.readFileSync(file, 'utf8'), before);
+    assert.equal(source().state().model?.version, '1.0.0');
   });
 
   it('model-predict: a batch whose tree-node visits exceed the budget is one too-large error; a smaller one is predicted', async () => {

@@ -4,24 +4,35 @@
  * "Bounded work per config".
  */
 export const MODEL_BOUNDS = {
-  /** Most tree nodes a loaded model may hold, all forests together (shared part and per-device parts). */
-  maxModelNodes: 5_000_000,
+  /**
+   * Most tree nodes a loaded model may hold, all forests together (shared part and per-device parts): loading
+   * takes the event loop about 0.7 s a million nodes. Per-device isolation forests at model-train's defaults (50
+   * trees × 100 devices × at most 511 nodes) must fit.
+   */
+  maxModelNodes: 3_000_000,
   /** Most bytes of model file text read at all: refused before parsing. */
-  maxModelBytes: 256 * 1024 * 1024,
+  maxModelBytes: 128 * 1024 * 1024,
   /** model-train: most samples kept. */
   maxSamples: 1_000_000,
   /** model-train: deepest tree (0 still means unlimited, which the samples bound). */
   maxDepth: 64,
   /**
-   * model-train, classification and regression: trees × maxSamples. A tree grown on n rows has at most 2n − 1
-   * nodes, so a forest within it stays within maxModelNodes and ml-model loads what model-train writes.
+   * model-train, classification and regression: trees × maxSamples, what one training grows in its worker (a tree
+   * on n rows has at most 2n − 1 nodes; in practice about n / 3). A forest past maxModelNodes is not written.
    */
-  maxTreesTimesSamples: 2_500_000,
+  maxTreesTimesSamples: 5_000_000,
   /** model-train, per-device isolation forests (at most 511 nodes a tree, ψ = 256): trees × maxDevices. */
-  maxTreesTimesDevices: 9_000,
+  maxTreesTimesDevices: 5_800,
   /** model-predict: node visits one message may cost, estimated as payloads × trees × deepest tree. */
   maxVisitsPerMessage: 10_000_000,
 } as const;
+
+/** Why a model (parsed, unchecked) is too large to load, or undefined. */
+export function modelTooLarge(data: unknown): string | undefined {
+  const nodes = countModelNodes(data);
+  if (nodes <= MODEL_BOUNDS.maxModelNodes) return undefined;
+  return `model is too large: its forests have ${nodes} tree nodes, above the ${MODEL_BOUNDS.maxModelNodes} a model may hold (fewer trees, fewer samples or a maxDepth)`;
+}
 
 /** Tree nodes in a parsed (unchecked) model: every `forest.trees[i].feature` and ml-cart node counted. */
 export function countModelNodes(data: unknown): number {

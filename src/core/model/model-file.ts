@@ -4,7 +4,7 @@
  */
 import { ANOMALY_LABEL, anomalyConfidence, AnomalySettings, checkAnomalySettings, isAnomalous, NORMAL_LABEL, robustScore } from './anomaly';
 import { CompiledForest, compileForest } from './compiled-forest';
-import { countModelNodes, MODEL_BOUNDS } from './bounds';
+import { MODEL_BOUNDS, modelTooLarge } from './bounds';
 import { AnyForest, checkMlRandomForest, checkTreeForest, isPathLengthForest, isTreeForest, TreeForest } from './forest-format';
 import { describeSchemaError, MODEL_FORMAT, modelFileValidator } from './schema';
 import { checkFeatureSketch, FeatureSketch } from './sketch';
@@ -98,10 +98,8 @@ export function parseModelFile(input: string | Uint8Array | object): ParseResult
     };
   }
   // Counted before the schema check, which would walk every node of an oversized model first.
-  const nodes = countModelNodes(data);
-  if (nodes > MODEL_BOUNDS.maxModelNodes) {
-    return { ok: false, error: `model is too large: its forests have ${nodes} tree nodes, above the ${MODEL_BOUNDS.maxModelNodes} a model may hold (fewer trees, fewer samples or a maxDepth)` };
-  }
+  const tooLarge = modelTooLarge(data);
+  if (tooLarge !== undefined) return { ok: false, error: tooLarge };
   const validate = modelFileValidator();
   let valid: boolean;
   try {

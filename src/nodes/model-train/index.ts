@@ -66,7 +66,7 @@ function startWorker(job: TrainJob): Worker {
 /** Products of settings whose model ml-model could not load (#27.6), or undefined. */
 function modelSizeProblem(anomaly: boolean, trees: number, maxSamples: number, devices: number): string | undefined {
   if (!anomaly && trees * maxSamples > MODEL_BOUNDS.maxTreesTimesSamples) {
-    return `trees × maxSamples is ${trees * maxSamples}, above ${MODEL_BOUNDS.maxTreesTimesSamples}: the forest could exceed the ${MODEL_BOUNDS.maxModelNodes} tree nodes a model may hold (fewer trees or fewer samples)`;
+    return `trees × maxSamples is ${trees * maxSamples}, above ${MODEL_BOUNDS.maxTreesTimesSamples}: too large a forest to grow (fewer trees or fewer samples)`;
   }
   if (anomaly && devices > 1 && trees * devices > MODEL_BOUNDS.maxTreesTimesDevices) {
     return `trees × maxDevices is ${trees * devices}, above ${MODEL_BOUNDS.maxTreesTimesDevices}: per-device isolation forests could exceed the ${MODEL_BOUNDS.maxModelNodes} tree nodes a model may hold (fewer trees or fewer devices)`;
