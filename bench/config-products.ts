@@ -169,7 +169,7 @@ function windowBudget(): string {
   retained.push(engine);
   const bytes = heap() - before;
   retained.pop();
-  return `feature-window at the budget: 11 million readings offered, ${refused} refused (overflow), ${(bytes / 2 ** 20).toFixed(0)} MiB for the ${11_000_000 - refused} buffered; slowest single add ${(slowest / 1e6).toFixed(1)} ms (a recount of what is buffered)`;
+  return `feature-window at the budget: 11 million readings offered, ${refused} refused (overflow), ${(bytes / 2 ** 20).toFixed(0)} MiB for the ${11_000_000 - refused} buffered; slowest single add ${(slowest / 1e6).toFixed(1)} ms (a garbage collection or a buffer growing, not a recount: 11 series)`;
 }
 
 /** One tick at the actuator's bounds now: 100,000 pending with retries, ackTimeout at its 100 ms minimum. */

@@ -244,7 +244,8 @@ export class ActuatorEngine {
     const out: ActuatorEffect[] = [];
     // A bounded run: past maxPerTick commands the rest stay due, and nextDeadline() asks for another run at once.
     let budget: number = ACTUATOR_DEFAULTS.maxPerTick;
-    for (const pending of [...this.pending.values()]) {
+    // No copy of the map per run (finish() only deletes, which a Map's iteration allows).
+    for (const pending of this.pending.values()) {
       if (budget === 0) break;
       if (pending.endDetail !== undefined) {
         budget--;
