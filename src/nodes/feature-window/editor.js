@@ -11,7 +11,11 @@
             name: { value: "" },
             window: { value: "tumbling" },
             size: { value: 60, validate: function (v) { return positive(v) && (this.unit !== "count" || Number.isInteger(Number(v))); } },
-            slide: { value: 10, validate: function (v) { return this.window !== "sliding" || (positive(v) && !(Number(this.size) / Number(v) > 1000)); } },
+            slide: { value: 10, validate: function (v, opt) { // two arguments: a returned text is the reason it is invalid
+                if (this.window !== "sliding") { return true; }
+                if (!positive(v)) { return false; }
+                return Number(this.size) / Number(v) > 1000 ? this._("feature-window.errors.windowsPerReading") : true;
+            } },
             gap: { value: 30, validate: function (v) { return this.window !== "session" || positive(v); } },
             unit: { value: "s", validate: function (v) { return !(this.window === "session" && v === "count"); } },
             time: { value: "event" },
