@@ -629,13 +629,13 @@ describe('actuate engine', () => {
     });
 
     it('nacks, and retries with the same correlationData', () => {
-      const engine = engineFor({ rules: [{ label: 'on', command: { state: 'ON' } }], ack: 'mqtt5', retries: 1, ackTimeout: 50 });
+      const engine = engineFor({ rules: [{ label: 'on', command: { state: 'ON' } }], ack: 'mqtt5', retries: 1, ackTimeout: 100 });
       const first = onlyCommand(engine.handle(prediction('lamp', { label: 'on' }), T0));
-      const retry = onlyCommand(engine.tick(T0 + 50));
+      const retry = onlyCommand(engine.tick(T0 + 100));
       assert.deepEqual(retry.correlationData, first.correlationData);
       assert.equal(retry.responseTopic, 'lamp/set/reply');
       // As a string too (an mqtt in hands correlation data over as a Buffer, a function node may not).
-      const nack = engine.handle({ topic: 'lamp/set/reply', correlationData: first.correlationData!.toString(), payload: { ok: false, detail: 'locked' } }, T0 + 60);
+      const nack = engine.handle({ topic: 'lamp/set/reply', correlationData: first.correlationData!.toString(), payload: { ok: false, detail: 'locked' } }, T0 + 110);
       assert.deepEqual(onlyOutcome(nack), { deviceId: 'lamp', correlationId: 'c1', status: 'nacked', detail: 'locked' });
     });
 

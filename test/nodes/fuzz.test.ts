@@ -393,7 +393,7 @@ describe('fuzz: every node takes hostile input in the Node-RED runtime', functio
           rules: [{ label: 'on', command: { state: 'ON' } }, { above: 30, command: { setpoint: '{value}', room: '{deviceId}' }, topic: 'hvac/{deviceId}/set' }, { below: 10, command: ack === 'state' ? 'HEAT {value}' : { heat: 'HEAT {value}' } }],
           topic: 'home/{deviceId}/set',
           ack,
-          ackTimeout: 50,
+          ackTimeout: 100,
           retries: 1,
           limits: { setpoint: { min: 5, max: 35 } },
           commandSchema: '{"type": ["object", "string"]}',

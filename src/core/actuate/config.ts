@@ -60,7 +60,8 @@ export interface RawActuatorConfig {
   maxDevices?: unknown;
 }
 
-export type ParseResult = { ok: true; config: ActuatorConfig } | { ok: false; error: string };
+/** `warnings`: settings of an older flow that were changed to fit a bound (the node warns once at deploy). */
+export type ParseResult = { ok: true; config: ActuatorConfig; warnings?: string[] } | { ok: false; error: string };
 
 export const ACTUATOR_DEFAULTS = {
   topic: '{deviceId}/set',
@@ -74,6 +75,13 @@ export const ACTUATOR_DEFAULTS = {
   maxDevices: 10000,
   maxRules: 1000,
   maxRetries: 10,
+  /**
+   * Shortest ackTimeout (#27.6): pending × retries re-sends every 1 ms blocked the event loop. Saved flows below it
+   * are raised to it with a warning, not refused.
+   */
+  minAckTimeout: 100,
+  /** Most commands one timer run re-sends or ends; the rest wait for the next run (#27.6). */
+  maxPerTick: 1000,
   /** A command template or schema this large or deep is a mistake, not a device command. */
   maxTemplateBytes: 16 * 1024,
   maxSchemaBytes: 64 * 1024,
@@ -93,7 +101,10 @@ class ConfigError extends Error {}
 
 export function parseActuatorConfig(raw: unknown): ParseResult {
   try {
-    return { ok: true, config: readConfig(isPlainObject(raw) ? (raw as RawActuatorConfig) : {}) };
+    const config = readConfig(isPlainObject(raw) ? (raw as RawActuatorConfig) : {});
+    const saved = toNumber((raw as RawActuatorConfig | null)?.ackTimeout);
+    if (saved === undefined || saved >= ACTUATOR_DEFAULTS.minAckTimeout) return { ok: true, config };
+    return { ok: true, config, warnings: [`ackTimeout ${saved} ms is below the ${ACTUATOR_DEFAULTS.minAckTimeout} ms minimum: ${ACTUATOR_DEFAULTS.minAckTimeout} ms is used`] };
   } catch (err) {
     if (err instanceof ConfigError) return { ok: false, error: err.message };
     throw err;
@@ -127,7 +138,7 @@ function readConfig(raw: RawActuatorConfig): ActuatorConfig {
     limitMode: readChoice(raw.limitMode, 'limitMode', LIMIT_MODES, 'clamp'),
     validateCommand: readCommandSchema(raw.commandSchema),
     ack,
-    ackTimeout: readNumber(raw.ackTimeout, 'ackTimeout', ACTUATOR_DEFAULTS.ackTimeout, { min: 1 }),
+    ackTimeout: Math.max(ACTUATOR_DEFAULTS.minAckTimeout, readNumber(raw.ackTimeout, 'ackTimeout', ACTUATOR_DEFAULTS.ackTimeout, { min: 1 })),
     retries: readNumber(raw.retries, 'retries', ACTUATOR_DEFAULTS.retries, {
       min: 0,
       max: ACTUATOR_DEFAULTS.maxRetries,

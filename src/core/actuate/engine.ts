@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ActuatorConfig } from './config';
+import { ACTUATOR_DEFAULTS, type ActuatorConfig } from './config';
 import {
   looksLikePrediction,
   MAX_ITEMS_PER_MESSAGE,
@@ -255,12 +255,18 @@ export class ActuatorEngine {
   /** Ack timeouts: re-sends the commands whose attempt has run out, or gives them up (`timeout`). */
   tick(now: number): ActuatorEffect[] {
     const out: ActuatorEffect[] = [];
-    for (const pending of [...this.pending.values()]) {
+    // A bounded run: past maxPerTick commands the rest stay due, and nextDeadline() asks for another run at once.
+    let budget: number = ACTUATOR_DEFAULTS.maxPerTick;
+    // No copy of the map per run (finish() only deletes, which a Map's iteration allows).
+    for (const pending of this.pending.values()) {
+      if (budget === 0) break;
       if (pending.endDetail !== undefined) {
+        budget--;
         this.finish(pending, 'timeout', pending.endDetail, out);
         continue;
       }
       if (pending.deadline > now) continue;
+      budget--;
       // After a restart with `ack: none` nobody would answer a retry: only the timeout is left.
       if (pending.attempt < this.config.retries && this.config.ack !== 'none') {
         pending.attempt += 1;

@@ -2,6 +2,7 @@
 import { isPlainObject } from './json';
 import type { Prediction } from './rules';
 import type { StateReport } from './state-match';
+import { normaliseTimestamp } from '../ingest/timestamps';
 
 const INPUT_BOUNDS = {
   maxDeviceIdLength: 1024,
@@ -142,8 +143,8 @@ function readEpochMs(raw: unknown): number | undefined {
   if (typeof raw !== 'string' || raw.trim() === '') return undefined;
   const n = Number(raw);
   if (Number.isFinite(n)) return n;
-  const parsed = Date.parse(raw);
-  return Number.isNaN(parsed) ? undefined : parsed;
+  // ISO 8601 read as sensor-ingest reads it: without an offset it is UTC, never the host's zone (Date.parse).
+  return normaliseTimestamp(raw);
 }
 
 /** A state report and the device it names, if it names one (else the engine looks at `msg.topic`). */

@@ -86,6 +86,9 @@ export const INGEST_DEFAULTS = {
   maxFutureMs: 5 * 60 * 1000,
   maxPayloadBytes: 1024 * 1024,
   maxRecords: 10000,
+  /** Upper bounds of `maxPayloadBytes` and `maxRecords` (#27.6): JSON.parse costs some 100 ms a MiB of the event loop. */
+  maxPayloadBytesLimit: 16 * 1024 * 1024,
+  maxRecordsLimit: 100000,
   /** Bound on the fields of all the records of one payload together (what one message makes the node walk). */
   maxFields: 100000,
   /**
@@ -232,9 +235,9 @@ export function parseIngestConfig(raw: RawIngestConfig): { config: IngestConfig 
 
   const maxFutureMs = readNumberOption(raw.maxFutureMs, 'maxFutureMs', INGEST_DEFAULTS.maxFutureMs, { min: 0 });
   if ('error' in maxFutureMs) return maxFutureMs;
-  const maxPayloadBytes = readNumberOption(raw.maxPayloadBytes, 'maxPayloadBytes', INGEST_DEFAULTS.maxPayloadBytes, { min: 1, integer: true });
+  const maxPayloadBytes = readNumberOption(raw.maxPayloadBytes, 'maxPayloadBytes', INGEST_DEFAULTS.maxPayloadBytes, { min: 1, max: INGEST_DEFAULTS.maxPayloadBytesLimit, integer: true });
   if ('error' in maxPayloadBytes) return maxPayloadBytes;
-  const maxRecords = readNumberOption(raw.maxRecords, 'maxRecords', INGEST_DEFAULTS.maxRecords, { min: 1, integer: true });
+  const maxRecords = readNumberOption(raw.maxRecords, 'maxRecords', INGEST_DEFAULTS.maxRecords, { min: 1, max: INGEST_DEFAULTS.maxRecordsLimit, integer: true });
   if ('error' in maxRecords) return maxRecords;
 
   const deviceFrom = pick('deviceFrom');

@@ -98,6 +98,8 @@ export class CompiledForest {
   readonly aggregate: RegressionAggregate;
   /** Nodes after compilation (nodes of the source that no root reaches are dropped). */
   readonly nodeCount: number;
+  /** Most nodes one prediction visits: Σ over the trees of (depth + 1). */
+  readonly visitsPerRow: number;
   /** Isolation forests: ψ, the rows each tree was grown on; null for other forests. */
   readonly sampleSize: number | null;
   readonly walk: ForestWalk;
@@ -211,6 +213,7 @@ export class CompiledForest {
     }
     this.nodeCount = next;
     this.anyMissingLeft = anyMissingLeft;
+    this.visitsPerRow = treeDepth.reduce((sum, depth) => sum + depth + 1, 0);
     const spareLeaf = next;
     this.splitFeature[spareLeaf] = nFeatures;
     this.rightChild[spareLeaf] = spareLeaf;

@@ -4,6 +4,7 @@
  */
 import { ANOMALY_LABEL, anomalyConfidence, AnomalySettings, checkAnomalySettings, isAnomalous, NORMAL_LABEL, robustScore } from './anomaly';
 import { CompiledForest, compileForest } from './compiled-forest';
+import { MODEL_BOUNDS, modelTooLarge } from './bounds';
 import { AnyForest, checkMlRandomForest, checkTreeForest, isPathLengthForest, isTreeForest, TreeForest } from './forest-format';
 import { describeSchemaError, MODEL_FORMAT, modelFileValidator } from './schema';
 import { checkFeatureSketch, FeatureSketch } from './sketch';
@@ -68,6 +69,9 @@ export type ParseResult = { ok: true; model: ModelFile } | { ok: false; error: s
 export function parseModelFile(input: string | Uint8Array | object): ParseResult {
   let data: unknown;
   if (typeof input === 'string' || input instanceof Uint8Array) {
+    if (input.length > MODEL_BOUNDS.maxModelBytes) {
+      return { ok: false, error: `model file is too large: more than ${MODEL_BOUNDS.maxModelBytes} bytes (at most ${MODEL_BOUNDS.maxModelNodes} tree nodes are loaded)` };
+    }
     const text = typeof input === 'string' ? input : new TextDecoder().decode(input);
     const parsed = parseJson(text);
     if (!parsed.ok) return parsed;
@@ -93,6 +97,9 @@ export function parseModelFile(input: string | Uint8Array | object): ParseResult
           : `unsupported model format ${JSON.stringify(format)} (expected "${MODEL_FORMAT}")`,
     };
   }
+  // Counted before the schema check, which would walk every node of an oversized model first.
+  const tooLarge = modelTooLarge(data);
+  if (tooLarge !== undefined) return { ok: false, error: tooLarge };
   const validate = modelFileValidator();
   let valid: boolean;
   try {
@@ -386,6 +393,13 @@ export class LoadedModel {
       this.devices.set(deviceId, { settings: part.anomaly, forest, sketch: part.sketch });
     }
     this.row = new Float64Array(file.featureNames.length);
+  }
+
+  /** Most tree nodes one prediction visits, whichever part scores it (0 for robust-z only). */
+  get visitsPerPrediction(): number {
+    let most = this.forest?.visitsPerRow ?? 0;
+    for (const part of this.devices.values()) most = Math.max(most, part.forest?.visitsPerRow ?? 0);
+    return most;
   }
 
   /** Anomaly models: the devices that have a part of their own. */

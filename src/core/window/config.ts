@@ -50,6 +50,8 @@ export const DEFAULT_FEATURES: readonly FeatureName[] = ['mean', 'std', 'min', '
 export const DEFAULT_MAX_KEYS = 10_000;
 export const DEFAULT_MAX_READINGS = 100_000;
 export const DEFAULT_MAX_JUMP = 10_000;
+/** Upper bounds (#27.6): what a device's state may grow to, and windows one reading may close (size / slide). */
+export const WINDOW_LIMITS = { maxKeys: 100_000, maxReadings: 1_000_000, windowsPerReading: 1_000 } as const;
 
 const MS_PER_UNIT: Record<WindowUnit, number> = { ms: 1, s: 1000, min: 60_000, count: 1 };
 
@@ -81,8 +83,11 @@ export function parseWindowConfig(raw: unknown): WindowConfigResult {
   const lateness = read.number('lateness', { default: 0, min: 0 });
   const maxJump = read.number('maxJump', { default: DEFAULT_MAX_JUMP, min: 0 });
   const idleTimeout = read.number('idleTimeout', { default: 0, min: 0 });
-  const maxKeys = read.number('maxKeys', { default: DEFAULT_MAX_KEYS, positive: true, integer: true });
-  const maxReadings = read.number('maxReadings', { default: DEFAULT_MAX_READINGS, positive: true, integer: true });
+  const maxKeys = read.number('maxKeys', { default: DEFAULT_MAX_KEYS, positive: true, integer: true, max: WINDOW_LIMITS.maxKeys });
+  const maxReadings = read.number('maxReadings', { default: DEFAULT_MAX_READINGS, positive: true, integer: true, max: WINDOW_LIMITS.maxReadings });
+  if (window === 'sliding' && size / slide > WINDOW_LIMITS.windowsPerReading) {
+    errors.push(`size / slide is ${Math.ceil(size / slide)}: a reading would close that many windows of each device at once, above ${WINDOW_LIMITS.windowsPerReading} (a longer slide or a shorter size)`);
+  }
   if (byCount && size > maxReadings) errors.push(`size (${size} readings) must not exceed maxReadings (${maxReadings})`);
 
   const sensors = read.list('sensors');
@@ -129,6 +134,7 @@ interface NumberRule {
   default?: number;
   positive?: boolean;
   min?: number;
+  max?: number;
   integer?: boolean;
 }
 
@@ -154,7 +160,9 @@ class PropertyReader {
           ? 'must be greater than 0'
           : rule.min !== undefined && value < rule.min
             ? `must be at least ${rule.min}`
-            : rule.integer && !Number.isInteger(value)
+            : rule.max !== undefined && value > rule.max
+              ? `must be at most ${rule.max}`
+              : rule.integer && !Number.isInteger(value)
               ? 'must be a whole number'
               : undefined;
     if (problem !== undefined || value === undefined) {

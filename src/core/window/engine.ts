@@ -33,6 +33,14 @@ export const MAX_READINGS_PER_MESSAGE = 10_000;
 /** Most sensors one device may have (with `sensors` empty, every new name would otherwise add state). */
 export const MAX_SENSORS_PER_DEVICE = 256;
 
+/**
+ * Most readings one engine buffers, all devices and sensors together (#27.6): maxKeys × sensors × maxReadings
+ * alone allows terabytes. About 22 bytes a reading (a median over a day), so some 220 MB.
+ */
+export const MAX_BUFFERED_READINGS = 10_000_000;
+/** When the budget is spent, refused readings between two recounts of what is buffered (each walks every series). */
+const RECOUNT_EVERY = 1024;
+
 /** Sensor names whose output names are shared by every device (a bound: beyond it each series makes its own). */
 const MAX_SHARED_SENSOR_NAMES = 4096;
 
@@ -45,6 +53,13 @@ export const FLOOR_BUCKETS = 256;
 
 /** Open sessions of devices that are not windowed by session (never changed). */
 const NO_SESSIONS: number[] = Object.freeze([]) as unknown as number[];
+
+/** Readings the device's series hold now. */
+function bufferedIn(device: DeviceState): number {
+  let total = 0;
+  for (const series of device.series) total += series.length;
+  return total;
+}
 
 /** How readings are placed into windows. */
 type Placement = 'time' | 'count' | 'session';
@@ -204,6 +219,10 @@ export class WindowEngine {
   private readonly sensorNames = new Map<string, { name: string; keys: readonly string[] }>();
   /** Pane summaries (aligned windows; values too if a feature reads them); undefined: readings in a two-stacks buffer. */
   private readonly panes: PaneLayout | undefined;
+  private readonly maxBuffered: number;
+  /** At least the readings buffered now: the last recount plus the readings inserted since (windows only drop). */
+  private bufferedBound = 0;
+  private refusedSinceRecount = 0;
 
   /**
    * `options.keepReadings` keeps every reading in a two-stacks buffer (the representation of session windows) even
@@ -211,8 +230,9 @@ export class WindowEngine {
    */
   constructor(
     readonly config: WindowConfig,
-    options: { keepReadings?: boolean } = {},
+    options: { keepReadings?: boolean; maxBuffered?: number } = {},
   ) {
+    this.maxBuffered = options.maxBuffered ?? MAX_BUFFERED_READINGS;
     this.placement = config.window === 'session' ? 'session' : config.unit === 'count' ? 'count' : 'time';
     this.features = config.features.map((name) => FEATURES[name]);
     const aligned = this.placement !== 'session' && !options.keepReadings;
@@ -261,6 +281,15 @@ export class WindowEngine {
       if (this.wasEmitted(device, position)) {
         return this.rejectReading('late', `reading at ${position} falls in windows of ${device.id} that were already emitted`, reading);
       }
+      if (this.bufferedBound >= this.maxBuffered && !this.bufferHasRoom()) {
+        // Time still moves on, so the windows that hold the budget close and free it.
+        this.advanceClock(device, position);
+        if (device.watermark >= device.emitAt) {
+          this.closeReady(device, false);
+          if (!this.hasOpenWindows(device)) this.markClosed(device);
+        }
+        return this.rejectReading('overflow', `the window buffers ${this.maxBuffered} readings in all (every device and sensor); reading dropped`, reading);
+      }
       const series = this.seriesFor(device, sensor);
       if (series === undefined) {
         return this.rejectReading('overflow', `${reading.deviceId} already has ${MAX_SENSORS_PER_DEVICE} sensors; reading of a new sensor ${sensor} dropped`, reading);
@@ -275,6 +304,7 @@ export class WindowEngine {
       }
       this.counters.readings++;
       device.remember(device.lastIndex, reading.ts);
+      this.bufferedBound++;
       device.lastArrival = arrivalMs;
       this.markOpen(device);
       if (this.placement === 'session') this.joinSession(device, position);
@@ -422,7 +452,7 @@ export class WindowEngine {
    * An engine that continues exactly where the snapshot's engine stopped. Throws when the snapshot is malformed
    * or was taken with different window settings (the caller then starts empty).
    */
-  static restore(config: WindowConfig, snapshot: unknown, options: { keepReadings?: boolean } = {}): WindowEngine {
+  static restore(config: WindowConfig, snapshot: unknown, options: { keepReadings?: boolean; maxBuffered?: number } = {}): WindowEngine {
     const saved = snapshot as Partial<WindowSnapshot> | null;
     if (!saved || typeof saved !== 'object' || !SNAPSHOT_FORMATS_READ.includes(saved.format as string)) {
       throw new Error(`saved window state is not in the ${SNAPSHOT_FORMAT} format`);
@@ -473,6 +503,7 @@ export class WindowEngine {
       }
       engine.trimTombstones(); // maxKeys may be smaller now
     }
+    engine.bufferedBound = Infinity; // restored readings are not counted yet: the next reading recounts them
     return engine;
   }
 
@@ -576,8 +607,10 @@ export class WindowEngine {
   // ---- closing windows -------------------------------------------------------------------------------------
 
   private closeReady(device: DeviceState, force: boolean): void {
+    const buffered = bufferedIn(device);
     if (this.placement === 'session') this.closeSessions(device, force);
     else this.closeAligned(device, force);
+    this.bufferedBound -= buffered - bufferedIn(device);
   }
 
   /** Emit every open window of the device now, then leave it with nothing buffered. */
@@ -589,6 +622,7 @@ export class WindowEngine {
       device.nextReading = Math.max(device.nextReading, device.nextWindow * this.config.slide);
       device.watermark = device.nextReading;
     }
+    this.bufferedBound -= bufferedIn(device);
     for (const series of device.series) series.clear();
     device.emitAt = device.earliest = Infinity;
     this.markClosed(device);
@@ -853,6 +887,20 @@ export class WindowEngine {
   }
 
   // ---- events ----------------------------------------------------------------------------------------------
+
+  /** Recounts what is buffered (at most once per RECOUNT_EVERY refusals); room when under 15/16 of the budget. */
+  private bufferHasRoom(): boolean {
+    if (this.refusedSinceRecount > 0 && this.refusedSinceRecount < RECOUNT_EVERY) {
+      this.refusedSinceRecount++;
+      return false;
+    }
+    let total = 0;
+    for (const device of this.devices.values()) total += bufferedIn(device);
+    this.bufferedBound = total;
+    const room = total <= this.maxBuffered - Math.ceil(this.maxBuffered / 16);
+    this.refusedSinceRecount = room ? 0 : 1;
+    return room;
+  }
 
   private rejectReading(code: RejectCode, message: string, reading: CanonicalReading): readonly WindowEvent[] {
     this.counters[code === 'too-large' || code === 'min-count' ? 'overflow' : code]++; // too-large counts as overflow

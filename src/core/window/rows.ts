@@ -1,6 +1,7 @@
 import type { WindowConfig } from './config';
 import { WindowEngine } from './engine';
 import type { RejectCode, WindowPayload } from './types';
+import { normaliseTimestamp } from '../ingest/timestamps';
 
 /** One wide CSV row: `deviceId`, `ts` (epoch ms), one column per sensor, maybe a label column. */
 export interface WideRow {
@@ -146,6 +147,6 @@ function toEpochMs(ts: unknown): number | undefined {
   if (typeof ts !== 'string' || ts.trim() === '') return undefined;
   const number = Number(ts);
   if (Number.isFinite(number)) return number;
-  const parsed = Date.parse(ts);
-  return Number.isFinite(parsed) ? parsed : undefined;
+  // ISO 8601 read as sensor-ingest reads it: without an offset it is UTC, never the host's zone (Date.parse).
+  return normaliseTimestamp(ts);
 }

@@ -68,7 +68,7 @@
             limitMode: { value: "clamp" },
             commandSchema: { value: "", validate: jsonOrBlank },
             ack: { value: "none" },
-            ackTimeout: { value: 5000, validate: numberOrBlank },
+            ackTimeout: { value: 5000, validate: function (v) { return numberOrBlank(v) && (v === "" || v === undefined || Number(v) >= 100); } },
             retries: { value: 0, validate: function (v) { return numberOrBlank(v) && (v === "" || v === undefined || Number(v) <= 10); } },
             replyTopic: { value: "{topic}/reply" },
             persist: { value: "" }

@@ -20,6 +20,7 @@ export = function register(RED: RED): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const parsed = parseActuatorConfig(def as RawActuatorConfig);
+    if (parsed.ok) for (const warning of parsed.warnings ?? []) node.warn(warning);
     let engine: ActuatorEngine | undefined;
     const status = new StatusReporter(node, () => {
       const stats = engine!.stats;

@@ -11,7 +11,11 @@
             name: { value: "" },
             window: { value: "tumbling" },
             size: { value: 60, validate: function (v) { return positive(v) && (this.unit !== "count" || Number.isInteger(Number(v))); } },
-            slide: { value: 10, validate: function (v) { return this.window !== "sliding" || positive(v); } },
+            slide: { value: 10, validate: function (v, opt) { // two arguments: a returned text is the reason it is invalid
+                if (this.window !== "sliding") { return true; }
+                if (!positive(v)) { return false; }
+                return Number(this.size) / Number(v) > 1000 ? this._("feature-window.errors.windowsPerReading") : true;
+            } },
             gap: { value: 30, validate: function (v) { return this.window !== "session" || positive(v); } },
             unit: { value: "s", validate: function (v) { return !(this.window === "session" && v === "count"); } },
             time: { value: "event" },
@@ -26,7 +30,7 @@
                 return isFinite(Number(v)) && Number(v) >= 0 && Number.isInteger(Number(v));
             } },
             fill: { value: "none" },
-            maxKeys: { value: 10000, validate: function (v) { return v === "" || positive(v); } },
+            maxKeys: { value: 10000, validate: function (v) { return v === "" || (positive(v) && Number(v) <= 100000); } },
             persist: { value: "" }
         },
         inputs: 1,

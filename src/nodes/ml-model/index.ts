@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel, saveModel, type ModelFile } from '../../core/model';
+import { modelTooLarge } from '../../core/model/bounds';
 import type { Node, NodeDef, RED } from '../shared/red';
 import { bundledModels, resolveModelPath, type MlModelNode, type ModelState } from './source';
 
@@ -63,6 +64,9 @@ export = function register(RED: RED): void {
     node.replace = async (file: ModelFile) => {
       if ('error' in resolved) throw new Error(resolved.error);
       if (resolved.readOnly !== undefined) throw new Error(resolved.readOnly);
+      // Not written at all: a file ml-model refuses would leave nothing to load after a restart.
+      const tooLarge = modelTooLarge(file);
+      if (tooLarge !== undefined) throw new Error(tooLarge);
       await saveModel(resolved.file, file);
       await load();
       if (current.error && current.model?.version !== file.version) throw new Error(current.error);

@@ -1,5 +1,6 @@
 import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
 import { readNumberOption, toBoolean } from '../../core/util/numbers';
+import { MODEL_BOUNDS } from '../../core/model/bounds';
 import type { MlModelNode, ModelState } from '../ml-model/source';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { sendBoth } from '../shared/persist';
@@ -230,6 +231,10 @@ export = function register(RED: RED): void {
         if (Array.isArray(msg.payload) && itemProperty !== undefined && msg.payload.length > MAX_BATCH) {
           counts.errors++;
           send([null, rejectMessage(msg, { code: 'too-large', message: `a batch of ${msg.payload.length} payloads is over the ${MAX_BATCH}-payload limit` })]);
+        } else if (Array.isArray(msg.payload) && itemProperty !== undefined && msg.payload.length * live.visitsPerPrediction > MODEL_BOUNDS.maxVisitsPerMessage) {
+          counts.errors++;
+          const visits = msg.payload.length * live.visitsPerPrediction;
+          send([null, rejectMessage(msg, { code: 'too-large', message: `a batch of ${msg.payload.length} payloads through this model is up to ${visits} tree-node visits, above the ${MODEL_BOUNDS.maxVisitsPerMessage} one message may cost: send at most ${Math.max(1, Math.floor(MODEL_BOUNDS.maxVisitsPerMessage / live.visitsPerPrediction))} payloads a message` })]);
         } else if (Array.isArray(msg.payload) && itemProperty !== undefined) {
           // A batch: every payload gets its own prediction; bad ones leave alone on output 2.
           const good: unknown[] = [];

@@ -16,12 +16,12 @@
             task: { value: "classification" },
             every: { value: 0, validate: wholeAtLeast(0) },
             maxSamples: { value: 10000, validate: function (v) {
-                return wholeAtLeast(10)(v) && (this.task !== "anomaly" || v === "" || Number(v) >= Number(this.warmup || 100));
+                return wholeAtLeast(10)(v) && !(Number(v) > 1000000) && (this.task !== "anomaly" || v === "" || Number(v) >= Number(this.warmup || 100));
             } },
             maxMemory: { value: 128, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || v === undefined || Number(v) <= 65536); } },
             promote: { value: "better" },
             trees: { value: 50, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || v === undefined || Number(v) <= 1000); } },
-            maxDepth: { value: "", validate: wholeAtLeast(0) },
+            maxDepth: { value: "", validate: function (v) { return wholeAtLeast(0)(v) && !(Number(v) > 64); } },
             seed: { value: 1, validate: wholeAtLeast(-2147483648) },
             testFraction: { value: 0.2, validate: fractionIn(0, 0.9) },
             keepVersions: { value: 5, validate: wholeAtLeast(0) },

@@ -27,6 +27,7 @@ import {
   type TreeForest,
 } from '../../core/model';
 import { readNumberOption } from '../../core/util/numbers';
+import { MODEL_BOUNDS } from '../../core/model/bounds';
 import type { MlModelNode } from '../ml-model/source';
 import { nodeFault, rejectMessage } from '../shared/messages';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
@@ -62,6 +63,17 @@ function startWorker(job: TrainJob): Worker {
   return new Worker(path.join(__dirname, 'worker.ts'), { workerData: job, execArgv: ['--require', require.resolve('tsx/cjs')] });
 }
 
+/** Products of settings whose model ml-model could not load (#27.6), or undefined. */
+function modelSizeProblem(anomaly: boolean, trees: number, maxSamples: number, devices: number): string | undefined {
+  if (!anomaly && trees * maxSamples > MODEL_BOUNDS.maxTreesTimesSamples) {
+    return `trees × maxSamples is ${trees * maxSamples}, above ${MODEL_BOUNDS.maxTreesTimesSamples}: too large a forest to grow (fewer trees or fewer samples)`;
+  }
+  if (anomaly && devices > 1 && trees * devices > MODEL_BOUNDS.maxTreesTimesDevices) {
+    return `trees × maxDevices is ${trees * devices}, above ${MODEL_BOUNDS.maxTreesTimesDevices}: per-device isolation forests could exceed the ${MODEL_BOUNDS.maxModelNodes} tree nodes a model may hold (fewer trees or fewer devices)`;
+  }
+  return undefined;
+}
+
 export = function register(RED: RED): void {
   function ModelTrainNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
@@ -70,9 +82,9 @@ export = function register(RED: RED): void {
     const config = RED.nodes.getNode(String(def.model ?? '')) as MlModelNode | null;
     const numbers = {
       every: readNumberOption(def.every, 'every', 0, { min: 0, integer: true }),
-      maxSamples: readNumberOption(def.maxSamples, 'maxSamples', 10000, { min: 10, integer: true }),
+      maxSamples: readNumberOption(def.maxSamples, 'maxSamples', 10000, { min: 10, max: MODEL_BOUNDS.maxSamples, integer: true }),
       trees: readNumberOption(def.trees, 'trees', 50, { min: 1, max: 1000, integer: true }),
-      maxDepth: readNumberOption(def.maxDepth, 'maxDepth', 0, { min: 0, integer: true }),
+      maxDepth: readNumberOption(def.maxDepth, 'maxDepth', 0, { min: 0, max: MODEL_BOUNDS.maxDepth, integer: true }),
       seed: readNumberOption(def.seed, 'seed', 1, { integer: true }),
       testFraction: readNumberOption(def.testFraction, 'testFraction', 0.2, { min: 0, max: 0.9 }),
       keepVersions: readNumberOption(def.keepVersions, 'keepVersions', 5, { min: 0, max: 100, integer: true }),
@@ -107,6 +119,7 @@ export = function register(RED: RED): void {
     if (!configError && isAnomalyTask && anomalyOption('adaptAfter') > 0 && anomalyOption('adaptAfter') < ANOMALY_MIN_ROWS) {
       configError = `adaptAfter must be 0 (never) or at least ${ANOMALY_MIN_ROWS} windows, got ${anomalyOption('adaptAfter')}`;
     }
+    if (!configError) configError = modelSizeProblem(isAnomalyTask, option('trees'), option('maxSamples'), choice('scope') === 'device' && choice('method') !== 'robust-z' ? anomalyOption('maxDevices') : 1);
     // A bundled model (or anything in the palette's folder) is never written: refused at deploy, not at the first write.
     const readOnly = configError ? undefined : config!.readOnly();
     if (readOnly !== undefined) configError = `${readOnly}: ${RED._('model-train.errors.readOnly')}`;

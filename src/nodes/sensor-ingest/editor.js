@@ -54,8 +54,8 @@
             sensors: { value: [] },
             convertUnits: { value: false },
             maxFutureMs: { value: 300000, validate: isNumberOrBlank },
-            maxPayloadBytes: { value: 1048576, validate: isNumberOrBlank },
-            maxRecords: { value: 10000, validate: isNumberOrBlank }
+            maxPayloadBytes: { value: 1048576, validate: function (v) { return isNumberOrBlank(v) && !(Number(v) > 16777216); } },
+            maxRecords: { value: 10000, validate: function (v) { return isNumberOrBlank(v) && !(Number(v) > 100000); } }
         },
         inputs: 1,
         outputs: 2,
