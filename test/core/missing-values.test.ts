@@ -127,9 +127,10 @@ describe('missing values (issue #24)', () => {
       assert.ok(config.ok);
       const engine = new WindowEngine(config.config);
       const events = [
+        // Arrival times follow the readings (a reading 60 s ahead of the node's clock would be a lone jump).
         ...engine.add({ deviceId: 'd', sensor: 'temp', value: 20, ts: 0 }, 0),
-        ...engine.add({ deviceId: 'd', sensor: 'hum', value: 40, ts: 1000 }, 0),
-        ...engine.add({ deviceId: 'd', sensor: 'temp', value: 21, ts: 61_000 }, 0),
+        ...engine.add({ deviceId: 'd', sensor: 'hum', value: 40, ts: 1000 }, 1000),
+        ...engine.add({ deviceId: 'd', sensor: 'temp', value: 21, ts: 61_000 }, 61_000),
         ...engine.flush(),
       ];
       const windows = events.flatMap((event) => (event.kind === 'window' ? [event.payload] : []));
