@@ -30,7 +30,10 @@ export async function openEditor(url: string): Promise<{ context: BrowserContext
   };
 }
 
-/** Drags a palette node onto the workspace at (x, y) relative to the chart; returns the new node's id. */
+/**
+ * Drags a palette node onto the workspace at (x, y) relative to the chart; returns the new node's id. A drop the
+ * editor did not take (a loaded machine can drop mouse events mid-drag) is tried again, up to four times.
+ */
 export async function dragFromPalette(page: Page, type: string, x: number, y: number): Promise<string> {
   const before: string[] = await page.evaluate(() => {
     const ids: string[] = [];
@@ -38,25 +41,34 @@ export async function dragFromPalette(page: Page, type: string, x: number, y: nu
     return ids;
   });
   const item = page.locator(`#red-ui-palette .red-ui-palette-node[data-palette-type="${type}"]`);
-  await item.scrollIntoViewIfNeeded();
-  const from = (await item.boundingBox())!;
-  const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
-  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(chart.x + x / 2, chart.y + y / 2, { steps: 5 });
-  await page.mouse.move(chart.x + x, chart.y + y, { steps: 10 });
-  await page.mouse.up();
-  const id = await page.waitForFunction(
-    ({ type, before }) => {
-      let found: string | undefined;
-      (window as any).RED.nodes.eachNode((n: any) => {
-        if (n.type === type && !before.includes(n.id)) found = n.id;
-      });
-      return found;
-    },
-    { type, before },
-  );
-  return (await id.jsonValue()) as string;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await item.scrollIntoViewIfNeeded();
+    const from = (await item.boundingBox())!;
+    const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(chart.x + x / 2, chart.y + y / 2, { steps: 5 });
+    await page.mouse.move(chart.x + x, chart.y + y, { steps: 10 });
+    await page.mouse.up();
+    try {
+      const id = await page.waitForFunction(
+        ({ type, before }) => {
+          let found: string | undefined;
+          (window as any).RED.nodes.eachNode((n: any) => {
+            if (n.type === type && !before.includes(n.id)) found = n.id;
+          });
+          return found;
+        },
+        { type, before },
+        { timeout: 10_000 },
+      );
+      return (await id.jsonValue()) as string;
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
 }
 
 /** Drags a wire from a node's output port to another node's input port. */
