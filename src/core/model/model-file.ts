@@ -287,6 +287,11 @@ export interface Prediction {
   probabilities?: Record<string, number>;
   /** Anomaly models: how strange the features are, 0–1 (higher is stranger). */
   score?: number;
+  /**
+   * Anomaly models with model-predict's `likelihood` option: how unusual this device's recent scores are against its
+   * own score history, 0–1 (0.5 while the device's history is too short to say).
+   */
+  likelihood?: number;
   /** The features that were missing (model-predict `missing: allow`), in the model's order; absent when none was. */
   missing?: string[];
   model: { name: string; version: string };

@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["threshold", "driftThreshold", "driftWindow"];
+    var NUMBER_FIELDS = ["threshold", "likelihoodThreshold", "driftThreshold", "driftWindow"];
     function blankOr(test) {
         return function (v) { return v === "" || v === undefined || v === null || (isFinite(Number(v)) && test(Number(v))); };
     }
@@ -11,6 +11,8 @@
             model: { value: "", type: "ml-model" },
             property: { value: "payload.features", required: true },
             threshold: { value: "", validate: blankOr(function (n) { return n >= 0 && n <= 1; }) },
+            likelihood: { value: false },
+            likelihoodThreshold: { value: 0.9999, validate: blankOr(function (n) { return n >= 0.5 && n <= 1; }) },
             missing: { value: "reject" },
             drift: { value: true },
             driftThreshold: { value: 0.2, validate: blankOr(function (n) { return n >= 0.001 && n <= 100; }) },
@@ -35,6 +37,9 @@
         oneditprepare: function () {
             $("#node-input-property").typedInput({ types: ["msg"] });
             IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
+            var toggleLikelihood = function () { $(".iot-ai-likelihood-rows").toggle($("#node-input-likelihood").is(":checked")); };
+            $("#node-input-likelihood").on("change", toggleLikelihood);
+            toggleLikelihood();
             var toggle = function () { $(".iot-ai-drift-rows").toggle($("#node-input-drift").is(":checked")); };
             $("#node-input-drift").on("change", toggle);
             toggle();

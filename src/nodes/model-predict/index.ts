@@ -1,4 +1,5 @@
-import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
+import { AnomalyLikelihood, DEFAULT_LIKELIHOOD } from '../../core/anomaly';
+import { ANOMALY_LABEL, anomalyConfidence, DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, NORMAL_LABEL, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
 import { readNumberOption, toBoolean } from '../../core/util/numbers';
 import { MODEL_BOUNDS } from '../../core/model/bounds';
 import type { MlModelNode, ModelState } from '../ml-model/source';
@@ -9,6 +10,10 @@ import { StatusReporter, countsText } from '../shared/status';
 
 /** Most payloads one batch message may carry: each is predicted in turn while the flow waits. */
 const MAX_BATCH = 10_000;
+/** Devices whose score history the `likelihood` option keeps; the least recently seen is forgotten beyond it. */
+const MAX_LIKELIHOOD_STREAMS = 10_000;
+/** Scores of a device before its likelihood judges: until then its label is the score's, as without the option. */
+const LIKELIHOOD_LEARN = 100;
 /** Drifted feature names shown in the status before "+N". */
 const STATUS_FEATURES = 2;
 
@@ -43,12 +48,16 @@ export = function register(RED: RED): void {
       threshold: readNumberOption(def.threshold, 'threshold', undefined, { min: 0, max: 1 }),
       driftThreshold: readNumberOption(def.driftThreshold, 'driftThreshold', 0.2, { min: 0.001, max: 100 }),
       driftWindow: readNumberOption(def.driftWindow, 'driftWindow', 500, { min: 10, max: 100_000, integer: true }),
+      likelihoodThreshold: readNumberOption(def.likelihoodThreshold, 'likelihoodThreshold', 0.9999, { min: 0.5, max: 1 }),
     };
     const configError = Object.values(options).find((n): n is { error: string } => 'error' in n)?.error;
     const threshold = 'value' in options.threshold ? options.threshold.value : undefined;
     const driftThreshold = 'value' in options.driftThreshold ? options.driftThreshold.value : 0.2;
     const driftWindow = 'value' in options.driftWindow ? options.driftWindow.value : 500;
     const driftOn = !configError && toBoolean(def.drift, true);
+    // Anomaly models: calibrate each device's scores into a likelihood against its own history (off in older flows).
+    const likelihoodOn = toBoolean(def.likelihood, false);
+    const likelihoodThreshold = 'value' in options.likelihoodThreshold ? options.likelihoodThreshold.value : 0.9999;
     // A flow saved before `missing` existed rejects, as it always did.
     const missing = def.missing === 'allow' ? 'allow' : 'reject';
     const perDevice = def.driftScope === 'device';
@@ -207,12 +216,45 @@ export = function register(RED: RED): void {
       } as NodeMessage;
     }
 
+    /** Each device's score history for the `likelihood` option, least recently seen first; a new model starts over. */
+    const likelihoods = new Map<string, AnomalyLikelihood>();
+    let likelihoodModel: LoadedModel | undefined;
+
+    /**
+     * The `likelihood` option: the score joins the device's history and the label follows the likelihood once the
+     * device has LIKELIHOOD_LEARN scores (before that, the score's label stands and the likelihood is 0.5).
+     */
+    function calibrate(live: LoadedModel, prediction: Prediction, device: string | undefined): void {
+      if (prediction.score === undefined) return;
+      if (likelihoodModel !== live) {
+        // Another model (or version) scores on another scale: its history starts over.
+        likelihoods.clear();
+        likelihoodModel = live;
+      }
+      const key = device ?? '';
+      let stream = likelihoods.get(key);
+      if (stream === undefined) stream = new AnomalyLikelihood(DEFAULT_LIKELIHOOD);
+      else likelihoods.delete(key);
+      likelihoods.set(key, stream);
+      if (likelihoods.size > MAX_LIKELIHOOD_STREAMS) likelihoods.delete(likelihoods.keys().next().value as string);
+      const likelihood = stream.update(prediction.score);
+      if (stream.count <= LIKELIHOOD_LEARN) {
+        prediction.likelihood = 0.5;
+        return;
+      }
+      prediction.likelihood = likelihood;
+      const anomalous = likelihood >= likelihoodThreshold;
+      prediction.label = anomalous ? ANOMALY_LABEL : NORMAL_LABEL;
+      prediction.confidence = anomalyConfidence(likelihood, likelihoodThreshold);
+    }
+
     function predictOne(live: LoadedModel, features: unknown, deviceId: unknown, driftOut: NodeMessage[]):
       | { ok: true; prediction: Prediction }
       | { ok: false; error: { code: string; message: string; path: string } } {
       const device = typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined;
       const result = live.predict(features, { missing, ...(threshold === undefined ? {} : { threshold }), ...(device === undefined ? {} : { deviceId: device }) });
       if (!result.ok) return result;
+      if (likelihoodOn && live.task === 'anomaly') calibrate(live, result.prediction, device);
       if (result.prediction.label === 'anomaly' && live.task === 'anomaly') counts.anomalies++;
       const flag = watchDrift(live, features, device, driftOut);
       if (flag !== undefined) (result.prediction as Prediction & { drift?: DriftFlag }).drift = flag;
