@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { fitAnomalyModel, saveModel } from '../../src/core/model';
 import { runs } from '../helpers/fuzz';
 import { hostileMessage, hostileNumber, hostileString, hostileTopLevel, hostileValue, jsonText, largeValues, mostly, prototypeFingerprint, sometimes } from '../helpers/hostile';
 import { heapAfterGc } from '../helpers/memory';
@@ -329,6 +330,32 @@ describe('fuzz: every node takes hostile input in the Node-RED runtime', functio
         ready: modelLoaded,
         messages: hostileMessage(payload),
         output1: (msg) => (Array.isArray(msg.payload) ? msg.payload.map((p: Msg) => predictionShape(p?.prediction)).find(Boolean) : predictionShape(msg.payload?.prediction)),
+        output2: errorShape(['features', 'too-large']),
+      });
+    });
+
+    it(`model-predict with an anomaly model and likelihood per device: ${RUNS} hostile feature objects and batches`, async () => {
+      // A robust-z model of the two features the hostile windows carry; likelihoods judge after 100 windows a device.
+      const next = ((seed) => () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)(7);
+      const records = Array.from({ length: 200 }, () => ({ features: { 'temp.mean': 20 + next() * 4, 'noise.mean': 3 + next() } }));
+      const fitted = await fitAnomalyModel(records, { name: 'room', createdAt: new Date(0), method: 'robust-z', contamination: 0.01 });
+      if (!fitted.ok) throw new Error(fitted.error);
+      await saveModel(path.join(userDir.dir(), 'room.json'), fitted.result.model);
+      const item = fc.record({ deviceId: mostly(device), features: mostly(features) }, { requiredKeys: [] });
+      const payload = fc.oneof({ weight: 4, arbitrary: item }, { weight: 2, arbitrary: fc.array(mostly(item), { maxLength: 20 }) }, { weight: 2, arbitrary: hostileTopLevel });
+      const shape = (p: unknown): string | undefined => {
+        const basic = predictionShape(p);
+        if (basic !== undefined || !isRecord(p)) return basic;
+        if (p.label !== 'anomaly' && p.label !== 'normal') return `label ${String(p.label)}`;
+        for (const key of ['score', 'likelihood']) if (!(finite(p[key]) && (p[key] as number) >= 0 && (p[key] as number) <= 1)) return `${key} ${String(p[key])}`;
+        return undefined;
+      };
+      reports['model-predict (likelihood)'] = await fuzzNode({
+        modules: [mlModel, modelPredict],
+        flow: [...harness('model-predict', { model: 'cfg', likelihood: true, likelihoodThreshold: 0.99 }), { id: 'cfg', type: 'ml-model', path: 'room.json', watch: false }],
+        ready: modelLoaded,
+        messages: hostileMessage(payload),
+        output1: (msg) => (Array.isArray(msg.payload) ? msg.payload.map((p: Msg) => shape(p?.prediction)).find(Boolean) : shape(msg.payload?.prediction)),
         output2: errorShape(['features', 'too-large']),
       });
     });
