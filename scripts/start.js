@@ -196,7 +196,7 @@ async function summary(broker) {
   const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 1000, clientId: `iot-ai-npm-start-summary-${process.pid}` });
   await client.subscribeAsync(['+/+/sensors', '+/+/truth', 'iot-ai/+/predictions/+', 'iot-ai/+/outcomes/+', 'iot-ai/+/rejects']);
   const truth = new Map();
-  const stats = { readings: 0, lastReadings: 0, rejects: 0, predictions: 0, scored: 0, correct: 0, sent: 0, acked: 0, failed: 0 };
+  const stats = { readings: 0, rejects: 0, predictions: 0, scored: 0, correct: 0, sent: 0, acked: 0, failed: 0 };
   client.on('message', (topic, payload) => {
     let body;
     try {
@@ -222,10 +222,13 @@ async function summary(broker) {
       else if (body.status === 'nacked' || body.status === 'timeout') stats.failed++;
     }
   });
+  // A line every 2 s; the rate over the last 10 s, as devices report every few seconds, not every 2.
   const every = 2000;
+  const counts = [0];
   const timer = setInterval(() => {
-    const rate = ((stats.readings - stats.lastReadings) * 1000) / every;
-    stats.lastReadings = stats.readings;
+    counts.push(stats.readings);
+    if (counts.length > 6) counts.shift();
+    const rate = ((stats.readings - counts[0]) * 1000) / (every * (counts.length - 1));
     // Quiet until something is counted: flows of your own on other topics get no line of zeros every 2 s.
     if (stats.readings + stats.predictions + stats.rejects + stats.sent === 0) return;
     const accuracy = stats.scored ? `${((100 * stats.correct) / stats.scored).toFixed(1)}%` : '–';
