@@ -189,7 +189,7 @@ describe('e2e: npm start', function () {
     }
   });
 
-  it('keeps the flows you built across restarts (--keep still accepted); --flow deploys a sample on request and saves yours; SIGTERM, SIGHUP and SIGINT to npm each stop everything and free both ports', async () => {
+  it('keeps the flows you built across restarts (--keep still accepted); --flow deploys a sample on request and saves yours; SIGTERM, SIGHUP and SIGINT to npm each stop everything and free both ports, and Node-RED stops if start.js is killed', async () => {
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-start-'));
     const mine: Flow = [
       { id: 'my-tab', type: 'tab', label: 'my flow', disabled: false, info: '' },
@@ -213,6 +213,16 @@ describe('e2e: npm start', function () {
       assert.deepEqual(JSON.parse(fs.readFileSync(backup[1], 'utf8')).map((n: { id: string }) => n.id).sort(), ['iot-ai-local-broker', 'my-inject', 'my-tab']);
       assert.match(started.output(), /running: the smart-city\.json sample: "IoT AI: smart city"/);
       await stopWith(started, 'SIGINT', userDir);
+
+      // start.js killed outright (no handler runs): its Node-RED notices and stops; both ports are freed.
+      started = await npmStart(userDir);
+      assert.match(started.output(), /kept your flows/);
+      const startJs = processesOf(userDir).filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('scripts/start.js'));
+      assert.equal(startJs.length, 1, 'one start.js');
+      process.kill(startJs[0], 'SIGKILL');
+      const { port, mqttPort } = started;
+      await until('both ports freed after start.js was killed', async () => (await portFree(port)) && (await portFree(mqttPort)), 60000, started.output);
+      await until('Node-RED gone after start.js was killed', () => processesOf(userDir).length === 0, 60000, started.output);
     } finally {
       cleanUp(started, userDir);
     }
