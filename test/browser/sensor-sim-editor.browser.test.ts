@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { editorSession, dragFromPalette, openNode, closeDialog, type EditorSession } from '../helpers/browser';
 
-/** Issue #27.6: the editor shows a sensor-sim's readings per second and refuses a product past the budget. */
+/** Issue #27.6: the editor shows a sensor-sim's reports per second and refuses a product past the budget. */
 describe('browser: sensor-sim editor budget', function () {
   let session: EditorSession;
 
@@ -10,7 +10,7 @@ describe('browser: sensor-sim editor budget', function () {
   });
   after(() => session?.close());
 
-  it('shows devices × speed × 1000 / interval as it is typed, and marks the node invalid past 2,000 readings a second', async () => {
+  it('shows devices × speed × 1000 / interval as it is typed, and marks the node invalid past 2,000 reports a second', async () => {
     const { page } = session.editor;
     const id = await dragFromPalette(page, 'sensor-sim', 300, 200);
     await openNode(page, id);
