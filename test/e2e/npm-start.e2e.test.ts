@@ -151,6 +151,8 @@ describe('e2e: npm start', function () {
         const pack = JSON.parse(client.received.find((m) => m.topic.startsWith('home/'))!.payload.toString());
         assert.ok(Array.isArray(pack) && pack[0].bn, 'the simulated rooms publish SenML');
         await until('the live summary', () => SUMMARY.test(output()), 30000, output);
+        // The README's line: 5 rooms × 5 sensors every 5 s make 5.0 readings/s, a reading being one sensor value.
+        await until('a summary line at 5.0 readings/s, as the README shows', () => /(^|\n)5\.0 readings\/s · /.test(output()), 60000, output);
 
         // Deploy 1: the smart-city example imported beside the sample. It brings no broker config of its own: it
         // shares the sample's, which npm start points at its broker on MQTT_PORT.
