@@ -80,8 +80,10 @@ async function npmStart(userDir: string, args: string[] = [], ports?: { port: nu
 
 /** Sends `signal` to the npm process only; everything must stop and both ports be freed. */
 async function stopWith(started: Started, signal: NodeJS.Signals, userDir: string): Promise<void> {
+  const sent = Date.now();
   process.kill(started.npm.pid!, signal);
   await until(`both ports freed after ${signal} to npm`, async () => (await portFree(started.port)) && (await portFree(started.mqttPort)), 60000, started.output);
+  console.log(`      ${signal} to npm: both ports free after ${Date.now() - sent} ms`);
   await until(`start.js and Node-RED gone after ${signal} to npm`, () => processesOf(userDir).length === 0, 60000, started.output);
   await Promise.race([started.exited, sleep(30000).then(() => assert.fail(`npm still running 30 s after ${signal}`))]);
 }
@@ -223,7 +225,9 @@ describe('e2e: npm start', function () {
       assert.equal(startJs.length, 1, 'one start.js');
       process.kill(startJs[0], 'SIGKILL');
       const { port, mqttPort } = started;
+      const killed = Date.now();
       await until('both ports freed after start.js was killed', async () => (await portFree(port)) && (await portFree(mqttPort)), 60000, started.output);
+      console.log(`      SIGKILL to start.js: both ports free after ${Date.now() - killed} ms`);
       await until('Node-RED gone after start.js was killed', () => processesOf(userDir).length === 0, 60000, started.output);
     } finally {
       cleanUp(started, userDir);
