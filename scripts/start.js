@@ -162,9 +162,14 @@ function prepareFlows(flowFile) {
   } catch (err) {
     return { deployed: null, message: `kept your flows in ${flowFile} (not read: ${err.message})` };
   }
+  const hadShared = Array.isArray(flow) && flow.some((n) => n?.id === SHARED_BROKER_ID);
   const changed = Array.isArray(flow) ? pointBrokersHere(flow) : [];
   if (changed.length > 0) fs.writeFileSync(flowFile, JSON.stringify(flow, null, 2));
-  const note = changed.length > 0 ? `; the mqtt-broker config${changed.length > 1 ? 's' : ''} ${changed.join(', ')} now follow${changed.length > 1 ? '' : 's'} npm start's broker` : '';
+  const pointed = changed.filter((id) => id !== SHARED_BROKER_ID || hadShared);
+  const notes = [];
+  if (pointed.length > 0) notes.push(`the mqtt-broker config${pointed.length > 1 ? 's' : ''} ${pointed.join(', ')} now follow${pointed.length > 1 ? '' : 's'} npm start's broker (\${MQTT_HOST}:\${MQTT_PORT})`);
+  if (!hadShared && changed.includes(SHARED_BROKER_ID)) notes.push(`added the examples' shared "local broker" config (${SHARED_BROKER_ID}), so examples you import use npm start's broker`);
+  const note = notes.map((n) => `; ${n}`).join('');
   return { deployed: null, message: `kept your flows in ${flowFile} (npm start -- --sample deploys the smart-home sample instead, --flow city|health|retrain another one)${note}` };
 }
 
