@@ -204,6 +204,9 @@ describe('e2e: npm start', function () {
     try {
       for (const [args, signal] of [[[], 'SIGTERM'], [['--keep'], 'SIGHUP']] as Array<[string[], NodeJS.Signals]>) {
         started = await npmStart(userDir, args);
+        // The shared broker config is added once (examples imported later reuse it), and said so.
+        const added = /added the examples' shared "local broker" config \(iot-ai-local-broker\)/.test(started.output());
+        assert.equal(added, args.length === 0, started.output());
         assert.match(started.output(), /start: kept your flows in .*flows\.json \(npm start -- --sample deploys the smart-home sample instead/);
         assert.match(started.output(), /running: your flows \(kept\): "my flow" {3}MQTT broker/);
         const flows = await getFlows(started.port);
