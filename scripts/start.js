@@ -49,7 +49,18 @@ for (let i = 0; i < args.length; i++) {
   } else fail(`unknown option ${JSON.stringify(arg)}\n${USAGE}`);
 }
 
+// Stopping: SIGINT (Ctrl-C; npm forwards it), SIGTERM (npm forwards it; process managers send it), SIGHUP (a
+// closing terminal) and the end of the npm process itself (npm dies of SIGHUP without forwarding it). Set up before
+// the build, so a signal during it ends the run too; main() replaces `stop` with the orderly stop.
+let stop = async () => process.exit(0);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void stop(0, signal));
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stop(0, 'the npm process that started it ended');
+}, 500).unref();
+
 const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
+if (process.ppid !== parent) process.exit(0);
 if (build.status !== 0) fail('the build failed');
 
 async function startBroker() {
@@ -248,16 +259,6 @@ async function summary(broker) {
 }
 
 async function main() {
-  // Stopping: SIGINT (Ctrl-C; npm forwards it), SIGTERM (npm forwards it; process managers send it), SIGHUP (a
-  // closing terminal) and the end of the npm process itself (npm dies of SIGHUP without forwarding it).
-  let stop = async () => process.exit(0);
-  const request = (why) => () => void stop(0, why);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, request(signal));
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) void stop(0, 'the npm process that started it ended');
-  }, 500).unref();
-
   const broker = await startBroker();
   let summaryStarted = false;
   let stopSummary = async () => {};
@@ -323,8 +324,8 @@ async function main() {
         const what = flows.deployed ? `the ${FLOWS[flows.deployed]} sample` : 'your flows (kept)';
         console.log(`\n  Node-RED editor: http://127.0.0.1:${port}/   running: ${what}: ${tabs}   MQTT broker: ${broker.label}\n  Ctrl-C stops everything.\n`);
       });
-      // One live summary for the whole run, however often flows are deployed.
-      if (!summaryStarted && flows.deployed !== 'retrain') {
+      // One live summary for the whole run, however often flows are deployed (quiet while nothing is counted).
+      if (!summaryStarted) {
         summaryStarted = true;
         void summary(broker).then(
           (end) => (stopping ? end() : (stopSummary = end)),
