@@ -18,7 +18,9 @@ function flow(prefix, label, info) {
   const z = `${prefix}-tab`;
   const add = (node) => (nodes.push({ z, ...node }), node.id);
   const config = (node) => (nodes.push(node), node.id);
-  const broker = config({ id: `${prefix}-broker`, type: 'mqtt-broker', name: 'local broker', broker: '127.0.0.1', port: '1883', clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true });
+  // One broker config shared by every example (same id): importing several gives one "local broker". Plain
+  // 127.0.0.1:1883, as Node-RED keeps an unset ${VAR} as it is; npm start points this id at its own broker.
+  const broker = config({ id: 'iot-ai-local-broker', type: 'mqtt-broker', name: 'local broker', broker: '127.0.0.1', port: '1883', clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true });
   const mqttIn = (id, topic, wires, x, y, datatype = 'json') => add({ id: `${prefix}-${id}`, type: 'mqtt in', name: '', topic, qos: '1', datatype, broker, nl: false, rap: true, rh: 0, inputs: 0, x, y, wires: [wires] });
   const mqttOut = (id, topic, x, y, name = '') => add({ id: `${prefix}-${id}`, type: 'mqtt out', name, topic, qos: '1', retain: 'false', broker, x, y, wires: [] });
   const debug = (id, name, complete, x, y, active = false) => add({ id: `${prefix}-${id}`, type: 'debug', name, active, tosidebar: true, console: false, tostatus: false, complete, targetType: 'msg', x, y, wires: [] });

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // `npm start`: builds, starts an embedded MQTT broker (aedes on 127.0.0.1:1883; MQTT_URL selects an external
 // broker instead) and Node-RED on http://127.0.0.1:1880 with this palette installed in a git-ignored user
-// directory (.node-red-user) and a sample flow deployed (its simulated devices included), then prints a live
-// one-line summary: readings/s, predictions, accuracy against the simulator's truth, commands acked.
-// Ctrl-C stops all of it.
-//   npm start -- --flow home|city|health|retrain   (default home)      npm start -- --keep (keep edited flows)
+// directory (.node-red-user), then prints a live one-line summary: readings/s (one reading is one sensor value),
+// predictions, accuracy against the simulator's truth, commands acked.
+// Your flows are kept: a sample flow (its simulated devices included) is deployed only on the first run (no flows
+// file yet) or when asked for with --sample or --flow; your previous flows file is then saved beside it.
+// SIGINT (Ctrl-C), SIGTERM and SIGHUP stop all of it, as does the end of the npm process that started it
+// (package.json runs `exec node scripts/start.js`, so npm's forwarded signals reach this process).
+//   npm start -- --sample        deploy the smart-home sample        npm start -- --flow home|city|health|retrain
+//   --keep                       accepted for old habits: keeping your flows is the default now
 //   IOT_AI_USER_DIR (default .node-red-user)   PORT (default 1880)   MQTT_PORT (default 1883)   MQTT_URL
 'use strict';
 const fs = require('fs');
@@ -17,6 +21,9 @@ const userDir = process.env.IOT_AI_USER_DIR ? path.resolve(process.env.IOT_AI_US
 const port = Number(process.env.PORT || 1880);
 const args = process.argv.slice(2);
 const FLOWS = { home: 'smart-home.json', city: 'smart-city.json', health: 'health.json', retrain: 'live-retrain.json' };
+/** The one mqtt-broker config every example shares (scripts/flows.js), and the per-example ones it replaced. */
+const SHARED_BROKER_ID = 'iot-ai-local-broker';
+const OLD_BROKER_IDS = new Set(['home-broker', 'city-broker', 'health-broker', 'retrain-broker', 'z2m-broker']);
 /** Which truth field each prediction topic is scored against. */
 const TRUTH_OF = { occupancy: 'occupancy', congestion: 'congestion', air: 'airQuality', activity: 'activity', heart: 'abnormal' };
 /** Anomaly models answer anomaly/normal; the simulator's truth says true/false. */
@@ -27,11 +34,33 @@ function fail(message) {
   process.exit(1);
 }
 
-const flowName = args.includes('--flow') ? args[args.indexOf('--flow') + 1] : 'home';
-if (!FLOWS[flowName]) fail(`--flow must be one of ${Object.keys(FLOWS).join(', ')}`);
-const scenario = { home: 'home', city: 'city', health: 'health', retrain: 'home' }[flowName];
+const USAGE = `usage: npm start [-- --sample | --flow ${Object.keys(FLOWS).join('|')}]`;
+let flowName = 'home';
+let sampleAsked = false;
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i];
+  if (arg === '--sample') sampleAsked = true;
+  else if (arg === '--flow' || arg.startsWith('--flow=')) {
+    flowName = arg === '--flow' ? args[++i] : arg.slice('--flow='.length);
+    if (!FLOWS[flowName]) fail(`--flow must be one of ${Object.keys(FLOWS).join(', ')}\n${USAGE}`);
+    sampleAsked = true;
+  } else if (arg === '--keep') {
+    // Keeping your flows is the default now; --keep stays accepted so old habits still work.
+  } else fail(`unknown option ${JSON.stringify(arg)}\n${USAGE}`);
+}
+
+// Stopping: SIGINT (Ctrl-C; npm forwards it), SIGTERM (npm forwards it; process managers send it), SIGHUP (a
+// closing terminal) and the end of the npm process itself (npm dies of SIGHUP without forwarding it). Set up before
+// the build, so a signal during it ends the run too; main() replaces `stop` with the orderly stop.
+let stop = async () => process.exit(0);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void stop(0, signal));
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stop(0, 'the npm process that started it ended');
+}, 500).unref();
 
 const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
+if (process.ppid !== parent) process.exit(0);
 if (build.status !== 0) fail('the build failed');
 
 async function startBroker() {
@@ -43,6 +72,11 @@ async function startBroker() {
   const { Aedes } = require('aedes');
   const aedes = await Aedes.createBroker();
   const server = net.createServer(aedes.handle);
+  const sockets = new Set();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise((resolve, reject) => {
     server.once('error', (err) =>
       reject(err.code === 'EADDRINUSE' ? new Error(`port ${mqttPort} is taken: set MQTT_PORT, or MQTT_URL to use the broker already there`) : err),
@@ -54,7 +88,13 @@ async function startBroker() {
     port: mqttPort,
     url: `mqtt://127.0.0.1:${mqttPort}`,
     label: `embedded aedes on mqtt://127.0.0.1:${mqttPort}`,
-    close: () => new Promise((resolve) => aedes.close(() => server.close(() => resolve()))),
+    // The port is free once this resolves: clients still connected are cut off.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+        aedes.close(() => {});
+      }),
   };
 }
 
@@ -74,24 +114,105 @@ function installPalette() {
   if (!fs.existsSync(pkg)) fs.writeFileSync(pkg, JSON.stringify({ name: 'node-red-project', private: true, version: '0.0.1' }, null, 2));
 }
 
-function sampleFlow(broker) {
-  const flow = JSON.parse(fs.readFileSync(path.join(root, 'flows', FLOWS[flowName]), 'utf8'));
+/**
+ * The examples' shared "local broker" config (and the per-example ones of older flows) follows npm start's broker:
+ * Node-RED replaces a field that is exactly ${MQTT_HOST} or ${MQTT_PORT} with that environment variable, which
+ * npm start sets for its Node-RED. The example files keep 127.0.0.1 and 1883, because Node-RED leaves ${VAR}
+ * as it is when VAR is unset (no default syntax), and an example imported into any Node-RED must connect.
+ * A broker config you pointed somewhere else (another host) is left alone. Without the shared config, it is added,
+ * so an example imported from the editor reuses it (same id) and connects here too. Returns what changed.
+ */
+function pointBrokersHere(flow) {
+  const changed = [];
+  let shared = false;
   for (const node of flow) {
-    if (node.type === 'mqtt-broker') {
-      node.broker = broker.host;
-      node.port = String(broker.port);
-    }
+    if (node?.type !== 'mqtt-broker') continue;
+    if (node.id === SHARED_BROKER_ID) shared = true;
+    if (node.id !== SHARED_BROKER_ID && !OLD_BROKER_IDS.has(node.id)) continue;
+    if (!['127.0.0.1', 'localhost', '${MQTT_HOST}'].includes(String(node.broker))) continue;
+    if (node.broker === '${MQTT_HOST}' && node.port === '${MQTT_PORT}') continue;
+    node.broker = '${MQTT_HOST}';
+    node.port = '${MQTT_PORT}';
+    changed.push(node.id);
   }
-  return flow;
+  if (!shared) {
+    flow.push({ id: SHARED_BROKER_ID, type: 'mqtt-broker', name: 'local broker', broker: '${MQTT_HOST}', port: '${MQTT_PORT}', clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true });
+    changed.push(SHARED_BROKER_ID);
+  }
+  return changed;
 }
 
-/** Watches the broker: readings/s, predictions, accuracy against the simulator's truth, commands acked. */
+function sampleFlow() {
+  return JSON.parse(fs.readFileSync(path.join(root, 'flows', FLOWS[flowName]), 'utf8'));
+}
+
+/**
+ * Which flows Node-RED starts with. Yours are kept; the sample is written on the first run (no flows file) or when
+ * asked for, and then your previous file is saved beside it. Returns the sentence that says which happened.
+ */
+function prepareFlows(flowFile) {
+  const sampleName = `the ${FLOWS[flowName].replace(/\.json$/, '')} sample (flows/${FLOWS[flowName]})`;
+  if (!fs.existsSync(flowFile)) {
+    const flow = sampleFlow();
+    pointBrokersHere(flow);
+    fs.writeFileSync(flowFile, JSON.stringify(flow, null, 2));
+    return { deployed: flowName, message: `first run: deployed ${sampleName} to ${flowFile}` };
+  }
+  if (sampleAsked) {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const backup = path.join(path.dirname(flowFile), `flows-before-sample-${stamp}.json`);
+    fs.copyFileSync(flowFile, backup);
+    const flow = sampleFlow();
+    pointBrokersHere(flow);
+    fs.writeFileSync(flowFile, JSON.stringify(flow, null, 2));
+    return { deployed: flowName, message: `deployed ${sampleName} as asked; your previous flows are saved in ${backup}` };
+  }
+  let flow;
+  try {
+    flow = JSON.parse(fs.readFileSync(flowFile, 'utf8'));
+  } catch (err) {
+    return { deployed: null, message: `kept your flows in ${flowFile} (not read: ${err.message})` };
+  }
+  const hadShared = Array.isArray(flow) && flow.some((n) => n?.id === SHARED_BROKER_ID);
+  const changed = Array.isArray(flow) ? pointBrokersHere(flow) : [];
+  if (changed.length > 0) fs.writeFileSync(flowFile, JSON.stringify(flow, null, 2));
+  const pointed = changed.filter((id) => id !== SHARED_BROKER_ID || hadShared);
+  const notes = [];
+  if (pointed.length > 0) notes.push(`the mqtt-broker config${pointed.length > 1 ? 's' : ''} ${pointed.join(', ')} now follow${pointed.length > 1 ? '' : 's'} npm start's broker (\${MQTT_HOST}:\${MQTT_PORT})`);
+  if (!hadShared && changed.includes(SHARED_BROKER_ID)) notes.push(`added the examples' shared "local broker" config (${SHARED_BROKER_ID}), so examples you import use npm start's broker`);
+  const note = notes.map((n) => `; ${n}`).join('');
+  return { deployed: null, message: `kept your flows in ${flowFile} (npm start -- --sample deploys the smart-home sample instead, --flow city|health|retrain another one)${note}` };
+}
+
+/** The tabs Node-RED runs now, from its admin API: what the banner and each deploy line name. */
+async function runningTabs() {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/flows`, { headers: { 'Node-RED-API-Version': 'v1' } });
+    const flows = await res.json();
+    const tabs = flows.filter((n) => n.type === 'tab').map((n) => `"${n.label}"${n.disabled ? ' (disabled)' : ''}`);
+    return tabs.length > 0 ? tabs.join(', ') : 'no flow tabs';
+  } catch (err) {
+    return `(could not ask Node-RED: ${err.message})`;
+  }
+}
+
+/** One reading is one sensor value: a SenML record with a value, or a sensor field of a flat JSON object. */
+function readingsIn(body) {
+  if (Array.isArray(body)) return body.filter((r) => r && typeof r === 'object' && ('v' in r || 'vs' in r || 'vb' in r || 'vd' in r)).length;
+  if (body && typeof body === 'object') return Object.keys(body).filter((k) => !['deviceId', 'id', 'ts', 'time', 'timestamp'].includes(k)).length;
+  return 0;
+}
+
+/**
+ * Watches the broker: readings/s, predictions, accuracy against the simulator's truth, commands acked; every
+ * scenario's topics, so whichever sample or example is deployed is counted. One subscriber for the whole run.
+ */
 async function summary(broker) {
   const mqtt = require('mqtt');
-  const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 1000 });
-  await client.subscribeAsync([`${scenario}/+/sensors`, `${scenario}/+/truth`, `iot-ai/${scenario}/predictions/+`, `iot-ai/${scenario}/outcomes/+`, `iot-ai/${scenario}/rejects`]);
+  const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 1000, clientId: `iot-ai-npm-start-summary-${process.pid}` });
+  await client.subscribeAsync(['+/+/sensors', '+/+/truth', 'iot-ai/+/predictions/+', 'iot-ai/+/outcomes/+', 'iot-ai/+/rejects']);
   const truth = new Map();
-  const stats = { readings: 0, lastReadings: 0, rejects: 0, predictions: 0, scored: 0, correct: 0, sent: 0, acked: 0, failed: 0 };
+  const stats = { readings: 0, rejects: 0, predictions: 0, scored: 0, correct: 0, sent: 0, acked: 0, failed: 0 };
   client.on('message', (topic, payload) => {
     let body;
     try {
@@ -100,13 +221,13 @@ async function summary(broker) {
       body = undefined;
     }
     const parts = topic.split('/');
-    // A SenML pack holds one reading per record; a flat JSON object one per sensor field.
-    if (parts[2] === 'sensors') stats.readings += Array.isArray(body) ? body.length : 1;
-    else if (parts[2] === 'truth' && body) truth.set(parts[1], body);
-    else if (parts[1] === scenario && parts[2] === 'rejects') stats.rejects++;
+    if (parts[0] !== 'iot-ai' && parts[2] === 'sensors') stats.readings += readingsIn(body);
+    else if (parts[0] !== 'iot-ai' && parts[2] === 'truth' && body) truth.set(`${parts[0]}/${parts[1]}`, body);
+    else if (parts[0] !== 'iot-ai') return;
+    else if (parts[2] === 'rejects') stats.rejects++;
     else if (parts[2] === 'predictions' && body?.prediction) {
       stats.predictions++;
-      const expected = truth.get(body.deviceId)?.[TRUTH_OF[parts[3]]];
+      const expected = truth.get(`${parts[1]}/${body.deviceId}`)?.[TRUTH_OF[parts[3]]];
       if (expected !== undefined) {
         stats.scored++;
         if (String(expected) === asTruth(body.prediction.label)) stats.correct++;
@@ -117,10 +238,15 @@ async function summary(broker) {
       else if (body.status === 'nacked' || body.status === 'timeout') stats.failed++;
     }
   });
+  // A line every 2 s; the rate over the last 10 s, as devices report every few seconds, not every 2.
   const every = 2000;
+  const counts = [0];
   const timer = setInterval(() => {
-    const rate = ((stats.readings - stats.lastReadings) * 1000) / every;
-    stats.lastReadings = stats.readings;
+    counts.push(stats.readings);
+    if (counts.length > 6) counts.shift();
+    const rate = ((stats.readings - counts[0]) * 1000) / (every * (counts.length - 1));
+    // Quiet until something is counted: flows of your own on other topics get no line of zeros every 2 s.
+    if (stats.readings + stats.predictions + stats.rejects + stats.sent === 0) return;
     const accuracy = stats.scored ? `${((100 * stats.correct) / stats.scored).toFixed(1)}%` : '–';
     const line = `${rate.toFixed(1)} readings/s · ${stats.rejects} rejected · ${stats.predictions} predictions · accuracy ${accuracy} · commands ${stats.sent} sent, ${stats.acked} acked, ${stats.failed} failed`;
     if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K${line}`);
@@ -128,16 +254,39 @@ async function summary(broker) {
   }, every);
   return async () => {
     clearInterval(timer);
-    await client.endAsync();
+    await client.endAsync(true);
   };
 }
 
 async function main() {
   const broker = await startBroker();
+  let summaryStarted = false;
+  let stopSummary = async () => {};
+  let red;
+  let stopping = false;
+  stop = async (code, why) => {
+    if (stopping) return;
+    stopping = true;
+    if (why) console.log(`\nstart: stopping (${why})`);
+    await stopSummary().catch(() => {});
+    if (red && red.exitCode === null && red.signalCode === null) {
+      red.kill('SIGINT');
+      const exited = await new Promise((resolve) => {
+        red.once('exit', () => resolve(true));
+        setTimeout(() => resolve(false), 10000);
+      });
+      if (!exited) red.kill('SIGKILL');
+    }
+    await broker.close();
+    if (process.stdout.isTTY) process.stdout.write('\n');
+    process.exit(code);
+  };
+
   fs.mkdirSync(userDir, { recursive: true });
   installPalette();
   const flowFile = path.join(userDir, 'flows.json');
-  if (!args.includes('--keep') || !fs.existsSync(flowFile)) fs.writeFileSync(flowFile, JSON.stringify(sampleFlow(broker), null, 2));
+  const flows = prepareFlows(flowFile);
+  console.log(`start: ${flows.message}`);
   const settings = path.join(userDir, 'settings.js');
   fs.writeFileSync(
     settings,
@@ -157,41 +306,45 @@ async function main() {
     )};\n`,
   );
 
-  let stopSummary = async () => {};
-  const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '-u', userDir, '-s', settings, '-p', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Node-RED in a process group of its own, so Ctrl-C reaches start.js, which stops it in order; start-guard.js
+  // stops it if start.js goes without doing so. MQTT_HOST/MQTT_PORT: what ${MQTT_HOST}/${MQTT_PORT} mean in flows.
+  red = spawn(process.execPath, ['--require', path.join(__dirname, 'start-guard.js'), require.resolve('node-red/red.js'), '-u', userDir, '-s', settings, '-p', String(port)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    detached: process.platform !== 'win32',
+    env: { ...process.env, MQTT_HOST: broker.host, MQTT_PORT: String(broker.port) },
+  });
+  red.on('exit', (code) => void stop(code ?? 0));
+  let deploys = 0;
+  let pending = '';
+  const onLine = (line) => {
+    if (!/\bStarted (modified )?(flows|nodes)\b/.test(line)) return;
+    deploys++;
+    if (deploys === 1) {
+      void runningTabs().then((tabs) => {
+        const what = flows.deployed ? `the ${FLOWS[flows.deployed]} sample` : 'your flows (kept)';
+        console.log(`\n  Node-RED editor: http://127.0.0.1:${port}/   running: ${what}: ${tabs}   MQTT broker: ${broker.label}\n  Ctrl-C stops everything.\n`);
+      });
+      // One live summary for the whole run, however often flows are deployed (quiet while nothing is counted).
+      if (!summaryStarted) {
+        summaryStarted = true;
+        void summary(broker).then(
+          (end) => (stopping ? end() : (stopSummary = end)),
+          (err) => console.error(`start: no live summary: ${err.message}`),
+        );
+      }
+    } else {
+      void runningTabs().then((tabs) => console.log(`start: deployed from the editor; running: ${tabs}`));
+    }
+  };
   red.stdout.on('data', (chunk) => {
     const text = chunk.toString();
     if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K');
     process.stdout.write(text);
-    if (/Started flows/.test(text)) {
-      console.log(`\n  Node-RED editor: http://127.0.0.1:${port}/   flow: ${FLOWS[flowName]}   MQTT broker: ${broker.label}\n  Ctrl-C stops everything.\n`);
-      if (flowName !== 'retrain') {
-        void summary(broker).then(
-          (stop) => (stopSummary = stop),
-          (err) => console.error(`start: no live summary: ${err.message}`),
-        );
-      }
-    }
+    pending += text;
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    lines.forEach(onLine);
   });
-  let stopping = false;
-  const stop = async (code) => {
-    if (stopping) return;
-    stopping = true;
-    await stopSummary().catch(() => {});
-    if (red.exitCode === null) {
-      red.kill('SIGINT');
-      await new Promise((resolve) => {
-        red.once('exit', resolve);
-        setTimeout(resolve, 5000);
-      });
-    }
-    await broker.close();
-    if (process.stdout.isTTY) process.stdout.write('\n');
-    process.exit(code);
-  };
-  process.on('SIGINT', () => stop(0));
-  process.on('SIGTERM', () => stop(0));
-  red.on('exit', (code) => stop(code ?? 0));
 }
 
 main().catch((err) => fail(err.message));

@@ -33,8 +33,8 @@ Options:
   --broker URL        e.g. mqtt://localhost:1883 (user:password@ in the URL if needed)
   --csv FILE          write a CSV instead (- for stdout); no broker
   --devices N         simulated devices (default 3)
-  --interval MS       ms of simulated time between readings of a device (default 5000)
-  --seed N            the same seed gives the same readings (default 1)
+  --interval MS       ms of simulated time between two reports of a device (default 5000)
+  --seed N            the same seed gives the same reports (default 1)
   --format F          senml (default) or json: the payloads on the broker
   --duration S        broker: seconds of wall time, then stop (default: until Ctrl-C)
                       csv: seconds of simulated time (default 86400, one day)
@@ -49,7 +49,7 @@ Options:
                       truth.anomaly (true/false), truth.anomalyKind and truth.anomalySensor
   -h, --help          this text
 
-Topics (broker): readings <scenario>/<deviceId>/sensors, truth <scenario>/<deviceId>/truth,
+Topics (broker): reports <scenario>/<deviceId>/sensors, truth <scenario>/<deviceId>/truth,
 commands <scenario>/<deviceId>/set, state <scenario>/<deviceId>/state. A command with correlationId and
 replyTo is answered { correlationId, ok, detail? } on replyTo; an MQTT 5 command with a response topic is
 answered { ok, detail? } there with its correlation data.
@@ -343,7 +343,7 @@ async function runOnBroker(args: SimulateArguments, url: string, io: CliIO, opti
 
   await (client.connected ? client.endAsync() : client.endAsync(true));
   const skipped = sim.skipped > 0 ? `, ${sim.skipped} skipped (late)` : '';
-  io.stdout.write(`Published ${counts.readings} readings${skipped}; ${counts.commands} command(s), ${counts.refused} refused.\n`);
+  io.stdout.write(`Published ${counts.readings} reports${skipped}; ${counts.commands} command(s), ${counts.refused} refused.\n`);
   return 0;
 }
 

@@ -24,7 +24,7 @@ describe('iot-ai simulate --broker: bounded work (#27.6)', function () {
   it('refuses every setting at its bound (10^9 readings a second) with exit code 2, before connecting; a CSV still takes it', async () => {
     const result = await simulate(['--scenario', 'home', '--broker', 'mqtt://127.0.0.1:1', '--devices', '1000', '--interval', '10', '--speed', '10000']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /devices × speed × 1000 \/ interval is .* readings per second, above the 2000 a running sensor-sim may send/);
+    assert.match(result.stderr, /devices × speed × 1000 \/ interval is .* reports per second, above the 2000 a running sensor-sim may send/);
     const csv = await simulate(['--scenario', 'home', '--csv', '-', '--devices', '1000', '--interval', '10', '--speed', '10000', '--duration', '0.01']);
     assert.equal(csv.code, 0, csv.stderr);
   });

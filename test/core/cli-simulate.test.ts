@@ -172,7 +172,7 @@ describe('iot-ai simulate --broker', function () {
       }
       assert.match(result.stdout, /Simulating 2 home device\(s\) \(living-1, kitchen-1\) every 100 ms on mqtt:\/\/127\.0\.0\.1:\d+ \(MQTT 3\.1\.1\)/);
       assert.match(result.stdout, /home\/kitchen-1\/set .* -> refused: setpoint must be/);
-      assert.match(result.stdout, /Published \d+ readings; 2 command\(s\), 1 refused\./);
+      assert.match(result.stdout, /Published \d+ reports; 2 command\(s\), 1 refused\./);
     } finally {
       await watcher.end();
     }
@@ -186,7 +186,7 @@ describe('iot-ai simulate --broker', function () {
     const result = await run;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Ctrl-C stops/);
-    assert.match(result.stdout, /Published [1-9]\d* readings/);
+    assert.match(result.stdout, /Published [1-9]\d* reports/);
 
     const port = broker.port;
     await broker.close();

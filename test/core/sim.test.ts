@@ -450,7 +450,7 @@ describe('core/sim: bounded work (#27.6)', () => {
     // Every setting within its own bound, the product a million times the budget: it starved the event loop.
     const old = parseSimConfig({ devices: 1000, interval: 10, speed: 10000 }, { live: true });
     assert.ok(!old.ok);
-    assert.match(old.error, new RegExp(`devices × speed × 1000 / interval is 1000000000 readings per second, above the ${SIM_BUDGET.readingsPerSecond} a running sensor-sim may send: fewer devices, a lower speed or a longer interval`));
+    assert.match(old.error, new RegExp(`devices × speed × 1000 / interval is 1000000000 reports per second, above the ${SIM_BUDGET.readingsPerSecond} a running sensor-sim may send: fewer devices, a lower speed or a longer interval`));
     assert.equal(readingsPerSecond({ devices: 1000, interval: 10, speed: 10000 }), 1e9);
     // Exactly at the budget is accepted; one device more is not.
     const atBudget = { devices: 1000, interval: 1000, speed: SIM_BUDGET.readingsPerSecond / 1000 };
@@ -458,7 +458,7 @@ describe('core/sim: bounded work (#27.6)', () => {
     assert.ok(!parseSimConfig({ ...atBudget, interval: 999 }, { live: true }).ok);
     // Other problems are reported together with it, and the product is only judged from settings that are valid.
     const both = parseSimConfig({ devices: 1000, interval: 10, speed: 10000, format: 'xml' }, { live: true });
-    assert.ok(!both.ok && /format must be/.test(both.error) && /readings per second/.test(both.error));
+    assert.ok(!both.ok && /format must be/.test(both.error) && /reports per second/.test(both.error));
     assert.ok(!parseSimConfig({ devices: 0, speed: 10000, interval: 10 }, { live: true }).ok);
     // Offline (iot-ai simulate --csv) runs as fast as it goes: no rate to bound.
     assert.ok(parseSimConfig({ devices: 1000, interval: 10, speed: 10000 }).ok);

@@ -30,12 +30,12 @@ describe('sensor-sim: bounded work per config (#27.6)', function () {
     assert.equal(lastStatus(n1)?.fill, 'red');
     const logged = (n1.error as any).getCalls().map((c: any) => String(c.args[0]));
     assert.ok(
-      logged.some((m: string) => new RegExp(`1000000000 readings per second, above the ${SIM_BUDGET.readingsPerSecond} a running sensor-sim may send`).test(m)),
+      logged.some((m: string) => new RegExp(`1000000000 reports per second, above the ${SIM_BUDGET.readingsPerSecond} a running sensor-sim may send`).test(m)),
       logged.join('\n'),
     );
     n1.receive({ payload: 'start' });
     const [error] = await caught.next(1);
-    assert.match(error.error.message, /readings per second/);
+    assert.match(error.error.message, /reports per second/);
     await settle(200);
     assert.equal(out.messages.length, 0);
   });

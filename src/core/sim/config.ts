@@ -95,7 +95,7 @@ export function parseSimConfig(raw: RawSimConfig, options: ParseSimOptions = {})
     const rate = readingsPerSecond({ devices, interval, speed });
     if (rate > SIM_BUDGET.readingsPerSecond) {
       errors.push(
-        `devices × speed × 1000 / interval is ${formatRate(rate)} readings per second, above the ${SIM_BUDGET.readingsPerSecond} a running sensor-sim may send: fewer devices, a lower speed or a longer interval`,
+        `devices × speed × 1000 / interval is ${formatRate(rate)} reports per second, above the ${SIM_BUDGET.readingsPerSecond} a running sensor-sim may send: fewer devices, a lower speed or a longer interval`,
       );
     }
   }
