@@ -213,6 +213,18 @@ describe('core/ingest: profiles', () => {
     assert.match(String((parseIngestConfig({ profile: 'hue' }) as { error: string }).error), /profile must be one of generic, tasmota/);
   });
 
+  it('a topic that names a left-out field is skipped before its payload is read (statestream timestamps, Shelly sys)', () => {
+    // Home Assistant's docs configure publish_timestamps: true; .../last_updated then carries a bare ISO time.
+    const ha = ingestor({ profile: 'homeassistant' });
+    assert.deepEqual(ha.ingest('2017-10-01T23:20:30.920969+00:00', 'homeassistant/light/master_bedroom_dimmer/last_updated', NOW), { readings: [], rejects: [] });
+    assert.deepEqual(ha.ingest('"Master Bedroom Dimmer"', 'homeassistant/light/master_bedroom_dimmer/friendly_name', NOW), { readings: [], rejects: [] });
+    // The same text on a topic that names a reading is still read, and still refused with its reason.
+    assert.equal(ha.ingest('2017-10-01T23:20:30.920969+00:00', 'homeassistant/sensor/clock/state', NOW).rejects[0].code, 'parse');
+    const shelly = ingestor({ profile: 'shelly' });
+    assert.deepEqual(shelly.ingest('{"mac":"A8032ABE54DC","restart_required":false,"uptime":11081}', 'shellyplus1-a8032abe54dc/status/sys', NOW), { readings: [], rejects: [] });
+    assert.equal(shelly.ingest('{"id":0,"output":true}', 'shellyplus1-a8032abe54dc/status/switch:0', NOW).readings[0].sensor, 'switch:0.output');
+  });
+
   it('a flow saved without a profile behaves as generic', () => {
     const parsed = parseIngestConfig({});
     assert.ok('config' in parsed);
