@@ -225,6 +225,19 @@ describe('core/ingest: profiles', () => {
     assert.equal(shelly.ingest('{"id":0,"output":true}', 'shellyplus1-a8032abe54dc/status/switch:0', NOW).readings[0].sensor, 'switch:0.output');
   });
 
+  it('a topic-named list (statestream publish_attributes: a list attribute) is one reject that names the field, not a SenML error per element', () => {
+    // Home Assistant's own statestream test publishes the attribute list ["a", "b", "c"] as '["a", "b", "c"]'.
+    const { readings, rejects } = ingestor({ profile: 'homeassistant' }).ingest('["a", "b", "c"]', 'homeassistant/fake/entity/list', NOW);
+    assert.deepEqual(readings, []);
+    assert.equal(rejects.length, 1);
+    assert.equal(rejects[0].code, 'type');
+    assert.match(rejects[0].message, /"list" holds an array of values: values inside arrays are not read/);
+    const left = ingestor({ profile: 'homeassistant', exclude: 'list' }).ingest('["a", "b", "c"]', 'homeassistant/fake/entity/list', NOW);
+    assert.deepEqual(left, { readings: [], rejects: [] });
+    // A SenML pack on a topic without a named reading is still a pack.
+    assert.equal(ingestor({ profile: 'lwm2m' }).ingest('[{"bn":"/3/0/","n":"9","v":100}]', 'lwm2m/ep1/notify', NOW).readings[0].value, 100);
+  });
+
   it('a flow saved without a profile behaves as generic', () => {
     const parsed = parseIngestConfig({});
     assert.ok('config' in parsed);

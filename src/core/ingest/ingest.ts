@@ -244,6 +244,13 @@ export class Ingestor {
         addReject(result, 'missing-field', 'the pack holds no records');
         return result;
       }
+      // A topic that names the reading (statestream's .../supported_color_modes, ESPHome's .../state) carrying a
+      // JSON array of plain values is a list, not a SenML pack: one reject that says so, not one per element.
+      const named = captures.sensor || captures.prefix;
+      if (named && format === 'auto' && parsed.every((item) => !isObject(item))) {
+        addReject(result, 'type', `${JSON.stringify(named)} holds an array of values: values inside arrays are not read (leave the field out with exclude)`);
+        return result;
+      }
       if (format === 'json') {
         parsed.forEach((record, index) => {
           const failure = schemaFailures.get(index);
