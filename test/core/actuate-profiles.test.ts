@@ -60,7 +60,10 @@ export function tokenOf(profile: string, command: { payload: unknown }): string 
 export function withToken(profile: string, payload: JsonValue, token: string): JsonValue {
   const copy = clone(payload) as Record<string, unknown>;
   if (profile === 'shelly') copy.id = token;
-  if (profile === 'lwm2m') copy.reqID = token;
+  if (profile === 'lwm2m') {
+    // EMQX 4 echoes reqID, EMQX 5 requestID and cacheID: the token goes where the quoted response has its id.
+    for (const key of ['reqID', 'requestID', 'cacheID']) if (key in copy) copy[key] = token;
+  }
   if (profile === 'ttn') {
     for (const key of ['downlink_ack', 'downlink_nack']) {
       const event = copy[key] as { correlation_ids: string[] } | undefined;
@@ -75,6 +78,11 @@ export function withToken(profile: string, payload: JsonValue, token: string): J
 /** The quoted command, with the token written where the ecosystem carries it. */
 function expectedCommand(profile: string, quoted: JsonValue, token: string | undefined): JsonValue {
   if (token === undefined) return quoted;
+  if (profile === 'lwm2m') {
+    // The command carries the token under both gateways' names (reqID for EMQX 4, requestID for EMQX 5).
+    const { reqID: _r, requestID: _q, cacheID: _c, ...rest } = clone(quoted) as Record<string, unknown>;
+    return { ...rest, reqID: token, requestID: token } as JsonValue;
+  }
   if (profile === 'ttn') {
     const copy = clone(quoted) as { downlinks: Array<Record<string, unknown>> };
     for (const downlink of copy.downlinks) downlink.correlation_ids = [`iot-ai:${token}`];

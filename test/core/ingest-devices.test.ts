@@ -213,6 +213,31 @@ describe('core/ingest: profiles', () => {
     assert.match(String((parseIngestConfig({ profile: 'hue' }) as { error: string }).error), /profile must be one of generic, tasmota/);
   });
 
+  it('a topic that names a left-out field is skipped before its payload is read (statestream timestamps, Shelly sys)', () => {
+    // Home Assistant's docs configure publish_timestamps: true; .../last_updated then carries a bare ISO time.
+    const ha = ingestor({ profile: 'homeassistant' });
+    assert.deepEqual(ha.ingest('2017-10-01T23:20:30.920969+00:00', 'homeassistant/light/master_bedroom_dimmer/last_updated', NOW), { readings: [], rejects: [] });
+    assert.deepEqual(ha.ingest('"Master Bedroom Dimmer"', 'homeassistant/light/master_bedroom_dimmer/friendly_name', NOW), { readings: [], rejects: [] });
+    // The same text on a topic that names a reading is still read, and still refused with its reason.
+    assert.equal(ha.ingest('2017-10-01T23:20:30.920969+00:00', 'homeassistant/sensor/clock/state', NOW).rejects[0].code, 'parse');
+    const shelly = ingestor({ profile: 'shelly' });
+    assert.deepEqual(shelly.ingest('{"mac":"A8032ABE54DC","restart_required":false,"uptime":11081}', 'shellyplus1-a8032abe54dc/status/sys', NOW), { readings: [], rejects: [] });
+    assert.equal(shelly.ingest('{"id":0,"output":true}', 'shellyplus1-a8032abe54dc/status/switch:0', NOW).readings[0].sensor, 'switch:0.output');
+  });
+
+  it('a topic-named list (statestream publish_attributes: a list attribute) is one reject that names the field, not a SenML error per element', () => {
+    // Home Assistant's own statestream test publishes the attribute list ["a", "b", "c"] as '["a", "b", "c"]'.
+    const { readings, rejects } = ingestor({ profile: 'homeassistant' }).ingest('["a", "b", "c"]', 'homeassistant/fake/entity/list', NOW);
+    assert.deepEqual(readings, []);
+    assert.equal(rejects.length, 1);
+    assert.equal(rejects[0].code, 'type');
+    assert.match(rejects[0].message, /"list" holds an array of values: values inside arrays are not read/);
+    const left = ingestor({ profile: 'homeassistant', exclude: 'list' }).ingest('["a", "b", "c"]', 'homeassistant/fake/entity/list', NOW);
+    assert.deepEqual(left, { readings: [], rejects: [] });
+    // A SenML pack on a topic without a named reading is still a pack.
+    assert.equal(ingestor({ profile: 'lwm2m' }).ingest('[{"bn":"/3/0/","n":"9","v":100}]', 'lwm2m/ep1/notify', NOW).readings[0].value, 100);
+  });
+
   it('a flow saved without a profile behaves as generic', () => {
     const parsed = parseIngestConfig({});
     assert.ok('config' in parsed);

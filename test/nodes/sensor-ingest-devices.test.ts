@@ -50,7 +50,7 @@ describe('sensor-ingest with device profiles: real payloads come out as the read
     await helper.load(sensorIngest, harness('sensor-ingest', { profile: 'tasmota', output: 'batch' }));
     const out1 = collect('out1');
     const out2 = collect('out2');
-    const fixture = DEVICE_FIXTURES.find((f) => f.title.startsWith('tele SENSOR with an energy monitor'))!;
+    const fixture = DEVICE_FIXTURES.find((f) => f.title.startsWith('tele SENSOR of a Sonoff Pow R2'))!;
     getNode('n1').receive({ topic: fixture.topic, payload: fixture.payload });
     const [msg] = await out1.next(1);
     await settle(30);

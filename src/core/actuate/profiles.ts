@@ -333,15 +333,18 @@ const ttnDownlink: ReplyConvention = {
  * LwM2M through a gateway that bridges it to MQTT (EMQX's LwM2M gateway): `{ reqID, msgType, data }` on
  * `lwm2m/<endpoint>/dn`; the response comes on `lwm2m/<endpoint>/up/resp` with the same `reqID` and a CoAP code
  * (`2.04` Changed acks, `4.xx`/`5.xx` nack). `msgType: "ack"` is CoAP's empty ACK, not the answer.
+ * EMQX 4's emqx_lwm2m names the request id `reqID`; EMQX 5's gateway names it `requestID` (and echoes a `cacheID`),
+ * with commands under `lwm2m/<endpoint>/dn/...`: the command carries both names, a response is read by either.
  */
 const lwm2mGateway: ReplyConvention = {
   fixedReplyTopic(commandTopic) {
-    return commandTopic.endsWith('/dn') && commandTopic.length > 3 ? `${commandTopic.slice(0, -3)}/up/resp` : undefined;
+    const match = /^(.+)\/dn(\/[^#+]*)?$/.exec(commandTopic);
+    return match ? `${match[1]}/up/resp` : undefined;
   },
-  attach: (command, token) => ({ ...command, reqID: token }),
+  attach: (command, token) => ({ ...command, reqID: token, requestID: token }),
   read(payload) {
     if (!isPlainObject(payload) || !('msgType' in payload)) return undefined;
-    const { reqID } = payload;
+    const reqID = payload.requestID ?? payload.reqID;
     // Registrations and updates share up/resp in EMQX's default configuration; they answer nobody.
     if (!(typeof reqID === 'string' && reqID !== '') && typeof reqID !== 'number') return { token: '', channel: 'reply' };
     const token = String(reqID);

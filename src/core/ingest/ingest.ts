@@ -87,6 +87,10 @@ export class Ingestor {
 
   ingest(payload: unknown, topic: string | undefined, nowMs: number): IngestResult {
     const result: IngestResult = { readings: [], rejects: [] };
+    // A topic that itself names a field the config leaves out (statestream's .../last_updated or .../friendly_name,
+    // Shelly's <id>/status/sys) is skipped whole, before its payload is read: such payloads are often not readings at
+    // all (an ISO time as bare text), and a left-out field is no reject.
+    if (this.topicNamesExcluded(topic)) return result;
     const parsed = this.parse(payload, result);
     if (parsed === NOTHING) return result;
     // An object payload (parsed upstream, so no byte bound applied) is bounded by its fields, before any walk;
@@ -238,6 +242,13 @@ export class Ingestor {
       }
       if (parsed.length === 0) {
         addReject(result, 'missing-field', 'the pack holds no records');
+        return result;
+      }
+      // A topic that names the reading (statestream's .../supported_color_modes, ESPHome's .../state) carrying a
+      // JSON array of plain values is a list, not a SenML pack: one reject that says so, not one per element.
+      const named = captures.sensor || captures.prefix;
+      if (named && format === 'auto' && parsed.every((item) => !isObject(item))) {
+        addReject(result, 'type', `${JSON.stringify(named)} holds an array of values: values inside arrays are not read (leave the field out with exclude)`);
         return result;
       }
       if (format === 'json') {
@@ -432,6 +443,14 @@ export class Ingestor {
   private stateWord(value: unknown): boolean | undefined {
     if (typeof value !== 'string' || value.length > 32) return undefined;
     return this.config.stateWords.get(value.trim().toLowerCase());
+  }
+
+  private topicNamesExcluded(topic: string | undefined): boolean {
+    const { exclude, topicPattern } = this.config;
+    if (topic === undefined || !topicPattern || exclude.length === 0) return false;
+    const captures = topicPattern.match(topic);
+    const named = captures && (captures.sensor || captures.prefix);
+    return !!named && exclude.some((entry) => fieldMatches(named, entry, true));
   }
 
   /** Whether the config leaves a field out: excluded (with all under it), or a value not on the include list. */

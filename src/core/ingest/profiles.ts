@@ -42,7 +42,7 @@ export const PROFILE_SETTINGS: Record<IngestProfileName, ProfileSettings> = {
     deviceFrom: 'topic',
     tsField: 'Time',
     exclude: 'Heap, UptimeSec, Sleep, LoadAvg, MqttCount, Wifi, Berry',
-    units: 'Temperature=$TempUnit, DewPoint=$TempUnit, Humidity=%RH, Pressure=$PressureUnit, SeaPressure=$PressureUnit, Illuminance=lx, CarbonDioxide=ppm',
+    units: 'Temperature=$TempUnit, DewPoint=$TempUnit, Humidity=%RH, Pressure=$PressureUnit, SeaPressure=$PressureUnit, Illuminance=lx, CarbonDioxide=ppm, eCO2=ppm, Vcc=V, ENERGY.Total=kWh, ENERGY.Yesterday=kWh, ENERGY.Today=kWh, ENERGY.Period=Wh, ENERGY.Power=W, ENERGY.ApparentPower=VA, ENERGY.ReactivePower=var, ENERGY.Voltage=V, ENERGY.Current=A',
   },
   // zigbee2mqtt/<friendly name>, where the name may span levels (kitchen/floor_light).
   zigbee2mqtt: {
