@@ -23,6 +23,7 @@ fs.mkdirSync(out('nodes', 'icons'), { recursive: true });
 
 const pkg = JSON.parse(fs.readFileSync(out('package.json'), 'utf8'));
 const declared = pkg['node-red'].nodes;
+const helpCss = fs.readFileSync(out('src', 'nodes', 'shared', 'help.css'), 'utf8');
 const types = fs
   .readdirSync(out('src', 'nodes'))
   .filter((name) => fs.existsSync(out('src', 'nodes', name, 'index.ts')))
@@ -38,7 +39,9 @@ for (const type of types) {
   fs.writeFileSync(
     out('nodes', `${type}.html`),
     `<!-- Built from src/nodes/${type}; do not edit. -->\n<script type="text/javascript">\n${editorJs}</script>\n\n` +
-      `<script type="text/html" data-template-name="${type}">\n${template}</script>\n`,
+      `<script type="text/html" data-template-name="${type}">\n${template}</script>\n\n` +
+      // The same rules in every node's file: any one node type may be disabled on its own.
+      `<style>\n${helpCss}</style>\n`,
   );
 
   const locales = src('locales');
@@ -53,7 +56,7 @@ for (const type of types) {
     }
     const help = path.join(locales, lang, 'help.html');
     if (fs.existsSync(help)) {
-      fs.writeFileSync(path.join(target, `${type}.html`), `<script type="text/html" data-help-name="${type}">\n${fs.readFileSync(help, 'utf8')}</script>\n`);
+      fs.writeFileSync(path.join(target, `${type}.html`), `<script type="text/html" data-help-name="${type}">\n<div class="iot-ai-help">\n${fs.readFileSync(help, 'utf8')}</div>\n</script>\n`);
     }
   }
 }

@@ -77,7 +77,7 @@
         outputs: 2,
         icon: "iot-ai-actuator.svg",
         align: "right",
-        paletteLabel: "actuator command",
+        paletteLabel: "actuator",
         label: function () { return this.name || "actuator command"; },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "actuator-command.outputs.commands" : "actuator-command.outputs.outcomes"); },

@@ -27,7 +27,7 @@
         inputs: 1,
         outputs: 2,
         icon: "iot-ai-anomaly.svg",
-        paletteLabel: "anomaly detect",
+        paletteLabel: "anomaly",
         label: function () { return this.name || "anomaly: " + (this.method || "forecast"); },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "anomaly-detect.outputs.predictions" : "anomaly-detect.outputs.rejects"); },

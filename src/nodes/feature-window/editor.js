@@ -36,7 +36,7 @@
         inputs: 1,
         outputs: 2,
         icon: "iot-ai-window.svg",
-        paletteLabel: "feature window",
+        paletteLabel: "window",
         label: function () {
             if (this.name) { return this.name; }
             var unit = this.unit === "count" ? " readings" : this.unit;

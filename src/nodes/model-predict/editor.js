@@ -22,7 +22,7 @@
         inputs: 1,
         outputs: 2,
         icon: "iot-ai-model.svg",
-        paletteLabel: "model predict",
+        paletteLabel: "predict",
         label: function () {
             if (this.name) { return this.name; }
             var config = RED.nodes.node(this.model);

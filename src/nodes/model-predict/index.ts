@@ -1,5 +1,5 @@
 import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
-import { readNumberOption, toBoolean } from '../../core/util/numbers';
+import { readNumberOption, roundScore, toBoolean } from '../../core/util/numbers';
 import { MODEL_BOUNDS } from '../../core/model/bounds';
 import type { MlModelNode, ModelState } from '../ml-model/source';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
@@ -213,7 +213,12 @@ export = function register(RED: RED): void {
       const device = typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined;
       const result = live.predict(features, { missing, ...(threshold === undefined ? {} : { threshold }), ...(device === undefined ? {} : { deviceId: device }) });
       if (!result.ok) return result;
-      if (result.prediction.label === 'anomaly' && live.task === 'anomaly') counts.anomalies++;
+      if (live.task === 'anomaly') {
+        if (result.prediction.label === 'anomaly') counts.anomalies++;
+        // Rounded for the message only: the label was decided on the exact score (#18.14).
+        if (result.prediction.score !== undefined) result.prediction.score = roundScore(result.prediction.score);
+        result.prediction.confidence = roundScore(result.prediction.confidence);
+      }
       const flag = watchDrift(live, features, device, driftOut);
       if (flag !== undefined) (result.prediction as Prediction & { drift?: DriftFlag }).drift = flag;
       return result;

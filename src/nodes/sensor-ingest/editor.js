@@ -60,7 +60,7 @@
         inputs: 1,
         outputs: 2,
         icon: "iot-ai-ingest.svg",
-        paletteLabel: "sensor ingest",
+        paletteLabel: "ingest",
         label: function () { return this.name || (this.profile && this.profile !== "generic" ? "ingest " + this.profile : (this.topicPattern ? "ingest " + this.topicPattern : "sensor ingest")); },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "sensor-ingest.outputs.readings" : "sensor-ingest.outputs.rejects"); },

@@ -61,7 +61,7 @@
         inputs: 1,
         outputs: 1,
         icon: "iot-ai-sim.svg",
-        paletteLabel: "sensor sim",
+        paletteLabel: "simulator",
         label: function () { return this.name || (this.scenario || "home") + " sim"; },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         inputLabels: function () { return this._("sensor-sim.inputs.control"); },
