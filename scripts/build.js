@@ -52,7 +52,10 @@ for (const type of types) {
     if (fs.existsSync(messages)) {
       const parsed = JSON.parse(fs.readFileSync(messages, 'utf8'));
       if (!parsed[type]) fail(`${path.relative(root, messages)} must have a top-level "${type}" key`);
-      fs.writeFileSync(path.join(target, `${type}.json`), JSON.stringify(parsed, null, 2) + '\n');
+      // Messages every editor shares (iotAi.*, e.g. the validators' reasons) go into each node's own catalogue.
+      const shared = out('src', 'nodes', 'shared', 'locales', lang, 'messages.json');
+      const merged = fs.existsSync(shared) ? { ...JSON.parse(fs.readFileSync(shared, 'utf8')), ...parsed } : parsed;
+      fs.writeFileSync(path.join(target, `${type}.json`), JSON.stringify(merged, null, 2) + '\n');
     }
     const help = path.join(locales, lang, 'help.html');
     if (fs.existsSync(help)) {
