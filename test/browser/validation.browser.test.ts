@@ -159,6 +159,12 @@ describe('browser: every field validates as it is typed, with its reason (#18.8)
     await page.selectOption('#node-input-unit', 's');
     await expectInvalid(page, '#node-input-num-gap', '0', /greater than 0/);
     await cancel(page);
+    // Checking the dialog's values never writes them into the node: Cancel keeps what was saved.
+    const kept = await page.evaluate(() => {
+      const n = (window as any).RED.nodes.node('fw1');
+      return { window: n.window, size: n.size, slide: n.slide, unit: n.unit, features: n.features, maxKeys: n.maxKeys };
+    });
+    assert.deepEqual(kept, { window: 'sliding', size: 60, slide: 10, unit: 's', features: ['mean'], maxKeys: undefined });
   });
 
   it('model-predict and its file ml-model: property, thresholds, drift window; a file model without a path is refused', async () => {

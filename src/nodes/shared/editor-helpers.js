@@ -138,7 +138,9 @@ window.IotAiEditor = window.IotAiEditor || (function () {
             }
         }
         function run() {
-            var view = Object.create(node);
+            // A plain object, never one inheriting from the node: Node-RED 4's node is a Proxy whose set trap would
+            // write the dialog's values into the node itself (Cancel would keep them).
+            var view = { id: node.id, type: node.type, _def: node._def, _: node._ };
             names.forEach(function (name) { view[name] = read(name); });
             names.forEach(function (name) {
                 var target = options.field && options.field[name] ? $(options.field[name]) : input(name).el;
