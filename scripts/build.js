@@ -23,6 +23,7 @@ fs.mkdirSync(out('nodes', 'icons'), { recursive: true });
 
 const pkg = JSON.parse(fs.readFileSync(out('package.json'), 'utf8'));
 const declared = pkg['node-red'].nodes;
+const helpCss = fs.readFileSync(out('src', 'nodes', 'shared', 'help.css'), 'utf8');
 const types = fs
   .readdirSync(out('src', 'nodes'))
   .filter((name) => fs.existsSync(out('src', 'nodes', name, 'index.ts')))
@@ -38,7 +39,9 @@ for (const type of types) {
   fs.writeFileSync(
     out('nodes', `${type}.html`),
     `<!-- Built from src/nodes/${type}; do not edit. -->\n<script type="text/javascript">\n${editorJs}</script>\n\n` +
-      `<script type="text/html" data-template-name="${type}">\n${template}</script>\n`,
+      `<script type="text/html" data-template-name="${type}">\n${template}</script>\n\n` +
+      // The same rules in every node's file: any one node type may be disabled on its own.
+      `<style>\n${helpCss}</style>\n`,
   );
 
   const locales = src('locales');
@@ -49,11 +52,14 @@ for (const type of types) {
     if (fs.existsSync(messages)) {
       const parsed = JSON.parse(fs.readFileSync(messages, 'utf8'));
       if (!parsed[type]) fail(`${path.relative(root, messages)} must have a top-level "${type}" key`);
-      fs.writeFileSync(path.join(target, `${type}.json`), JSON.stringify(parsed, null, 2) + '\n');
+      // Messages every editor shares (iotAi.*, e.g. the validators' reasons) go into each node's own catalogue.
+      const shared = out('src', 'nodes', 'shared', 'locales', lang, 'messages.json');
+      const merged = fs.existsSync(shared) ? { ...JSON.parse(fs.readFileSync(shared, 'utf8')), ...parsed } : parsed;
+      fs.writeFileSync(path.join(target, `${type}.json`), JSON.stringify(merged, null, 2) + '\n');
     }
     const help = path.join(locales, lang, 'help.html');
     if (fs.existsSync(help)) {
-      fs.writeFileSync(path.join(target, `${type}.html`), `<script type="text/html" data-help-name="${type}">\n${fs.readFileSync(help, 'utf8')}</script>\n`);
+      fs.writeFileSync(path.join(target, `${type}.html`), `<script type="text/html" data-help-name="${type}">\n<div class="iot-ai-help">\n${fs.readFileSync(help, 'utf8')}</div>\n</script>\n`);
     }
   }
 }

@@ -31,9 +31,10 @@ describe('browser: config bounds in the editor (#27.6)', function () {
       return {
         slideOld: slide.call(RED.nodes.node('fw-old'), 10, {}),
         slideEdge: slide.call(RED.nodes.node('fw-edge'), 60, {}),
-        maxSamples: [train.maxSamples.validate.call({ task: 'classification' }, 1000001), train.maxSamples.validate.call({ task: 'classification' }, 1000000)],
-        maxDepth: [train.maxDepth.validate.call({}, 65), train.maxDepth.validate.call({}, 64)],
-        ackTimeout: [act.call({}, 1), act.call({}, 100), act.call({}, '')],
+        // Validators answer true or the reason (text) the value is invalid (#18.8).
+        maxSamples: [train.maxSamples.validate.call({ task: 'classification' }, 1000001), train.maxSamples.validate.call({ task: 'classification' }, 1000000)].map((r) => r === true),
+        maxDepth: [train.maxDepth.validate.call({}, 65), train.maxDepth.validate.call({}, 64)].map((r) => r === true),
+        ackTimeout: [act.call({}, 1), act.call({}, 100), act.call({}, '')].map((r) => r === true),
       };
     });
     assert.match(String(answers.slideOld), /size \/ slide must be at most 1000/);

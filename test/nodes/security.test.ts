@@ -32,9 +32,12 @@ function filesUnder(dir: string, pattern: RegExp): string[] {
 /** Runs a node's editor script against a stand-in RED and returns what it registers. */
 function editorDefinition(type: string): { defaults: Record<string, unknown>; credentials?: Record<string, unknown> } {
   let registered: { defaults: Record<string, unknown>; credentials?: Record<string, unknown> } | undefined;
-  const source = fs.readFileSync(path.join(root, 'src', 'nodes', type, 'editor.js'), 'utf8');
+  // As the build assembles it: the shared helpers first (they set window.IotAiEditor), then the node's own script.
+  const source = fs.readFileSync(path.join(root, 'src', 'nodes', 'shared', 'editor-helpers.js'), 'utf8') + fs.readFileSync(path.join(root, 'src', 'nodes', type, 'editor.js'), 'utf8');
   const RED = { nodes: { registerType: (_type: string, def: typeof registered) => (registered = def) }, _: (key: string) => key };
-  vm.runInNewContext(source, { RED, $: () => ({}), window: {} });
+  const context: Record<string, unknown> = { RED, $: () => ({}) };
+  context.window = context;
+  vm.runInNewContext(source, context);
   if (!registered) throw new Error(`${type}/editor.js registered nothing`);
   return registered;
 }

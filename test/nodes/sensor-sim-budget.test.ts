@@ -88,15 +88,20 @@ describe('sensor-sim: bounded work per config (#27.6)', function () {
 });
 
 describe('sensor-sim editor: the budget is checked where the settings are edited (#27.6)', () => {
-  type Validate = (this: Record<string, unknown>, value: unknown) => boolean;
+  // Node-RED 4 validators: true, or the reason (text) the value is invalid.
+  type Validate = (this: Record<string, unknown>, value: unknown) => boolean | string;
   let defaults: Record<string, { value: unknown; validate?: Validate }>;
   before(() => {
-    const source = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'nodes', 'sensor-sim', 'editor.js'), 'utf8');
+    // As the build assembles it: the shared helpers first (they set window.IotAiEditor), then the node's own script.
+    const nodes = path.join(__dirname, '..', '..', 'src', 'nodes');
+    const source = fs.readFileSync(path.join(nodes, 'shared', 'editor-helpers.js'), 'utf8') + fs.readFileSync(path.join(nodes, 'sensor-sim', 'editor.js'), 'utf8');
     let registered: { defaults: typeof defaults } | undefined;
-    vm.runInNewContext(source, { RED: { nodes: { registerType: (_type: string, def: { defaults: typeof defaults }) => (registered = def) } }, $: () => ({}) });
+    const context: Record<string, unknown> = { RED: { nodes: { registerType: (_type: string, def: { defaults: typeof defaults }) => (registered = def) } }, $: () => ({}) };
+    context.window = context;
+    vm.runInNewContext(source, context);
     defaults = registered!.defaults;
   });
-  const valid = (node: Record<string, unknown>) => ['devices', 'interval', 'speed'].every((key) => defaults[key].validate!.call(node, node[key]));
+  const valid = (node: Record<string, unknown>) => ['devices', 'interval', 'speed'].every((key) => defaults[key].validate!.call(node, node[key]) === true);
 
   it('marks a node invalid when devices × speed × 1000 / interval is past the budget, whichever field makes it so', () => {
     assert.equal(valid({ devices: 1000, interval: 10, speed: 10000 }), false, 'the old bounds');

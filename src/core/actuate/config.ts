@@ -3,7 +3,7 @@ import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import { readNumberOption, toBoolean, toNumber } from '../util/numbers';
 import { depthOf, isPlainObject, quoted, readJsonProperty } from './json';
-import { readTextCommand } from './template';
+import { brokenJsonObject, readTextCommand } from './template';
 import { PROFILE_NAMES, PROFILES, type DeviceProfile, type ProfileName } from './profiles';
 import { forbiddenInTopic } from './topic';
 import type { AckMode, ActuatorRule, CommandTemplate, JsonObject, JsonValue, LimitMode, Limits, Range } from './types';
@@ -280,7 +280,10 @@ function readText(text: string, name: string): CommandTemplate {
     throw new ConfigError(`${name} is larger than ${ACTUATOR_DEFAULTS.maxTemplateBytes} bytes`);
   }
   const command = readTextCommand(text);
-  return typeof command === 'string' ? command : readObjectCommand(command, name);
+  if (typeof command !== 'string') return readObjectCommand(command, name);
+  const broken = brokenJsonObject(command);
+  if (broken !== undefined) throw new ConfigError(`${name} ${quoted(command)} ${broken}`);
+  return command;
 }
 
 function readObjectCommand(raw: Record<string, unknown>, name: string): JsonObject {

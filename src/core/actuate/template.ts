@@ -159,6 +159,22 @@ export function readTextCommand(text: string): CommandTemplate {
   }
 }
 
+/**
+ * Why a text command is refused: it is written as a JSON object (braces at both ends once bare placeholders are
+ * quoted) but is not valid JSON, such as `{light: ON}`. Sent as text, a device would get it verbatim (#18.8).
+ * Undefined for valid JSON objects and for any other text (`{label}`, `{label}-{value}`, `ON`).
+ */
+export function brokenJsonObject(text: string): string | undefined {
+  const quotedText = quoteBarePlaceholders(text.trim());
+  if (!quotedText.startsWith('{') || !quotedText.endsWith('}')) return undefined;
+  try {
+    JSON.parse(quotedText);
+    return undefined;
+  } catch (err) {
+    return `is written as a JSON object but is not valid JSON (${(err as Error).message}): quote names and text values, as in {"light": "ON"}`;
+  }
+}
+
 const CORRELATION = /\{correlationId\}/g;
 
 /**

@@ -39,3 +39,19 @@ export function toBoolean(raw: unknown, fallback: boolean): boolean {
   if (raw === 'false') return false;
   return fallback;
 }
+
+/** Significant digits a score in [0, 1] keeps in a node's output message (#18.14). */
+export const SCORE_DIGITS = 4;
+
+/**
+ * A score, likelihood or confidence in [0, 1] as a message shows it: 4 significant digits of its distance to the
+ * nearer end, so 0.123456 reads 0.1235 and a likelihood of 0.99991234 reads 0.9999123 (not 1, nor the 0.9999 of a
+ * threshold it is above). Verdicts are taken on the unrounded value before this; values outside [0, 1] and
+ * non-finite ones are left as they are.
+ */
+export function roundScore(x: number): number {
+  if (!Number.isFinite(x) || x < 0 || x > 1) return x;
+  const rounded = x <= 0.5 ? Number(x.toPrecision(SCORE_DIGITS)) : 1 - Number((1 - x).toPrecision(SCORE_DIGITS));
+  // 1 − d carries binary noise (0.12350000000000005): 15 digits drop it and keep every digit that was meant.
+  return Number(rounded.toPrecision(15));
+}

@@ -1,10 +1,9 @@
 (function () {
     var NUMBER_FIELDS = ["hysteresis", "minConfidence", "cooldown", "ackTimeout", "retries"];
-    function numberOrBlank(v) { return v === "" || v === undefined || (isFinite(Number(v)) && Number(v) >= 0); }
-    function jsonOrBlank(v) {
-        if (v === undefined || v === "" || typeof v === "object") { return true; }
-        try { JSON.parse(v); return true; } catch (e) { return false; }
-    }
+    var V = IotAiEditor.valid;
+    var say = IotAiEditor.say;
+    var numberOrBlank = V.number({ min: 0 });
+    var jsonOrBlank = V.json("object");
     function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
     function parsesAsObject(text) {
         if (typeof text !== "string") { return false; }
@@ -16,17 +15,87 @@
         if (rule.commandType === "json" || rule.commandType === "text") { return rule.commandType; }
         return isObject(rule.command) || parsesAsObject(rule.command) ? "json" : "text";
     }
-    function validCommand(rule) {
-        if (rule.command === undefined || rule.command === "") { return false; }
-        if (rule.commandType === "json") { return isObject(rule.command) || parsesAsObject(rule.command); }
-        return rule.commandType !== "text" || typeof rule.command === "string";
+    var BARE_PLACEHOLDER = /^\{(?:deviceId|label|value|correlationId)\}/;
+    /** As the runtime reads a text command (src/core/actuate/template.ts): bare placeholders stand for strings. */
+    function quoteBarePlaceholders(text) {
+        var out = "";
+        var inString = false;
+        for (var i = 0; i < text.length; i++) {
+            var c = text.charAt(i);
+            if (inString) {
+                if (c === "\\") { out += text.slice(i, i + 2); i++; continue; }
+                if (c === "\"") { inString = false; }
+            } else if (c === "\"") {
+                inString = true;
+            } else if (c === "{") {
+                var bare = BARE_PLACEHOLDER.exec(text.slice(i, i + 15));
+                if (bare) { out += "\"" + bare[0] + "\""; i += bare[0].length - 1; continue; }
+            }
+            out += c;
+        }
+        return out;
     }
-    function validRules(rules) {
-        if (!Array.isArray(rules) || rules.length === 0) { return false; }
-        return rules.every(function (r) {
-            var matches = (r.label !== undefined && r.label !== "") || typeof r.above === "number" || typeof r.below === "number";
-            return matches && validCommand(r);
-        });
+    /** A text command written as a JSON object that is not valid JSON ({light: ON}): the parse error, or "". */
+    function brokenJsonText(text) {
+        var quotedText = quoteBarePlaceholders(String(text).trim());
+        if (quotedText.charAt(0) !== "{" || quotedText.charAt(quotedText.length - 1) !== "}") { return ""; }
+        try { JSON.parse(quotedText); return ""; } catch (e) { return e.message; }
+    }
+    /** Why a rule's command is invalid, or true. */
+    function checkCommand(node, rule) {
+        if (rule.command === undefined || rule.command === "") { return say(node, "actuator-command.validation.commandMissing"); }
+        if (rule.commandType === "json" || (rule.commandType !== "text" && typeof rule.command !== "string")) {
+            if (isObject(rule.command)) { return true; }
+            try { JSON.parse(rule.command); } catch (e) { return say(node, "iotAi.validation.json", { error: e.message }); }
+            return parsesAsObject(rule.command) ? true : say(node, "iotAi.validation.jsonObject");
+        }
+        if (typeof rule.command !== "string") { return say(node, "actuator-command.validation.commandText"); }
+        var broken = brokenJsonText(rule.command);
+        return broken === "" ? true : say(node, "actuator-command.validation.commandBrokenJson", { error: broken });
+    }
+    /** Why a rule is invalid, or true. */
+    function checkRule(node, r) {
+        var hasLabel = r.label !== undefined && r.label !== "";
+        var numeric = ["above", "below"].filter(function (k) { return r[k] !== undefined && r[k] !== ""; });
+        if (!hasLabel && numeric.length === 0) { return say(node, "actuator-command.validation.ruleMatch"); }
+        for (var i = 0; i < numeric.length; i++) {
+            if (!isFinite(Number(r[numeric[i]]))) { return say(node, "actuator-command.validation.ruleNumber", { kind: numeric[i] }); }
+        }
+        return checkCommand(node, r);
+    }
+    function validRules(rules, opt) {
+        if (!Array.isArray(rules) || rules.length === 0) { return say(this, "actuator-command.validation.rules"); }
+        for (var i = 0; i < rules.length; i++) {
+            var result = checkRule(this, rules[i]);
+            if (result !== true) { return say(this, "actuator-command.validation.rule", { index: i + 1, reason: result }); }
+        }
+        return true;
+    }
+    /** limits: JSON of { min, max } or { <field>: { min, max } }, each pair with min ≤ max. */
+    function validLimits(v, opt) {
+        var result = jsonOrBlank.call(this, v, opt);
+        if (result !== true || v === "" || v === undefined || v === null) { return result; }
+        var limits = typeof v === "string" ? JSON.parse(v) : v;
+        var keys = Object.keys(limits);
+        var ranges = keys.length > 0 && keys.every(function (k) { return isObject(limits[k]); }) ? keys.map(function (k) { return { name: k, range: limits[k] }; }) : [{ name: "", range: limits }];
+        for (var i = 0; i < ranges.length; i++) {
+            var range = ranges[i].range;
+            var extra = Object.keys(range).filter(function (k) { return k !== "min" && k !== "max"; });
+            if (extra.length > 0 || (range.min === undefined && range.max === undefined)) { return say(this, "actuator-command.validation.limitsShape", { field: ranges[i].name || "limits" }); }
+            for (var b = 0; b < 2; b++) {
+                var bound = b === 0 ? "min" : "max";
+                if (range[bound] !== undefined && (typeof range[bound] === "boolean" || !isFinite(Number(range[bound])))) { return say(this, "actuator-command.validation.limitsNumber", { field: ranges[i].name || "limits", bound: bound }); }
+            }
+            var order = V.order(this, range.min, range.max);
+            if (order !== true) { return (ranges[i].name ? ranges[i].name + ": " : "") + order; }
+        }
+        return true;
+    }
+    /** A topic template: no MQTT wildcards, and {correlationId} belongs in the command, not the topic. */
+    function validTopic(v, opt) {
+        if (typeof v !== "string" || v.trim() === "") { return true; }
+        if (/[+#]/.test(v)) { return say(this, "actuator-command.validation.topicWildcard"); }
+        return v.indexOf("{correlationId}") === -1 ? true : say(this, "actuator-command.validation.topicCorrelation");
     }
     // What each profile fills in (the runtime's defaults, src/core/actuate/profiles.ts), with example rules.
     var PROFILES = {
@@ -50,34 +119,59 @@
             rules: [{ label: "on", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: true } } },
                 { label: "off", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: false } } }] }
     };
+    /** One rule row as the dialog shows it, as oneditsave stores it; null for a blank row. */
+    function readRule(row) {
+        var kind = row.find(".rule-kind").val();
+        var match = row.find(".rule-match").val().trim();
+        var cmd = row.find(".rule-command");
+        var commandType = cmd.typedInput("type");
+        var commandText = cmd.typedInput("value").trim();
+        var topic = row.find(".rule-topic").val().trim();
+        if (match === "" && commandText === "") { return null; }
+        var rule = {};
+        if (kind === "label") { rule.label = match; } else { rule[kind] = match === "" || !isFinite(Number(match)) ? match : Number(match); }
+        // Done waits for a JSON command to parse; if one still does not, its text is kept for validation to flag.
+        rule.commandType = commandType;
+        rule.command = commandType === "json" && parsesAsObject(commandText) ? JSON.parse(commandText) : commandText;
+        if (topic) { rule.topic = topic; }
+        return rule;
+    }
+    function readRules() {
+        var rules = [];
+        $("#node-input-rules-container").editableList("items").each(function () {
+            var rule = readRule($(this));
+            if (rule) { rules.push(rule); }
+        });
+        return rules;
+    }
     function sameJson(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
     RED.nodes.registerType("actuator-command", {
         category: "IoT AI",
         color: "#E2D96E",
         defaults: {
             name: { value: "" },
-            profile: { value: "generic" },
+            profile: { value: "generic", validate: V.choice(Object.keys(PROFILES)) },
             rules: { value: [{ label: "on", command: { state: "ON" } }, { label: "off", command: { state: "OFF" } }], validate: validRules },
-            topic: { value: "{deviceId}/set" },
+            topic: { value: "{deviceId}/set", validate: validTopic },
             hysteresis: { value: 0, validate: numberOrBlank },
-            minConfidence: { value: 0, validate: function (v) { return numberOrBlank(v) && (v === "" || v === undefined || Number(v) <= 1); } },
+            minConfidence: { value: 0, validate: V.number({ min: 0, max: 1 }) },
             cooldown: { value: 0, validate: numberOrBlank },
             onChangeOnly: { value: false },
             allowMissing: { value: false },
-            limits: { value: "", validate: jsonOrBlank },
-            limitMode: { value: "clamp" },
+            limits: { value: "", validate: validLimits },
+            limitMode: { value: "clamp", validate: V.choice(["clamp", "refuse"]) },
             commandSchema: { value: "", validate: jsonOrBlank },
-            ack: { value: "none" },
-            ackTimeout: { value: 5000, validate: function (v) { return numberOrBlank(v) && (v === "" || v === undefined || Number(v) >= 100); } },
-            retries: { value: 0, validate: function (v) { return numberOrBlank(v) && (v === "" || v === undefined || Number(v) <= 10); } },
-            replyTopic: { value: "{topic}/reply" },
+            ack: { value: "none", validate: V.choice(["none", "payload", "mqtt5", "state"]) },
+            ackTimeout: { value: 5000, validate: V.number({ min: 100 }) },
+            retries: { value: 0, validate: V.number({ integer: true, min: 0, max: 10 }) },
+            replyTopic: { value: "{topic}/reply", validate: validTopic },
             persist: { value: "" }
         },
         inputs: 1,
         outputs: 2,
         icon: "iot-ai-actuator.svg",
         align: "right",
-        paletteLabel: "actuator command",
+        paletteLabel: "actuator",
         label: function () { return this.name || "actuator command"; },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "actuator-command.outputs.commands" : "actuator-command.outputs.outcomes"); },
@@ -86,6 +180,7 @@
             var node = this;
             // The dialog's own Done button: found once, as the JSON editor opened from a rule has one by the same id.
             var done = $("#node-input-rules-container").closest(".red-ui-tray").find("#node-dialog-ok");
+            var checks;
             // A JSON command that does not parse as an object cannot be saved: Done waits until it does.
             function checkCommands() {
                 var bad = 0;
@@ -121,9 +216,11 @@
                         typeField: cmdType
                     });
                     checkCommands();
+                    if (checks) { checks.run(); }
                 },
                 removeItem: function () {
                     checkCommands();
+                    if (checks) { checks.run(); }
                 },
                 removable: true,
                 sortable: true
@@ -182,28 +279,31 @@
                 }
             });
             $(".iot-ai-profile-tip").toggle((node.profile || "generic") !== "generic");
+            checks = IotAiEditor.validation.live(node, {
+                read: { rules: readRules },
+                field: { rules: $("#node-input-rules-container").closest(".red-ui-editableList-container") },
+                // Each rule's own fields say what is wrong with them.
+                rows: function (view) {
+                    $("#node-input-rules-container").editableList("items").each(function () {
+                        var row = $(this);
+                        var rule = readRule(row);
+                        var match = true;
+                        var command = true;
+                        if (rule) {
+                            var result = checkRule(view, rule);
+                            if (result !== true) {
+                                if (checkCommand(view, rule) === result) { command = result; } else { match = result; }
+                            }
+                        }
+                        IotAiEditor.mark(row.find(".rule-match"), match);
+                        IotAiEditor.mark(row.find(".rule-command"), command);
+                    });
+                }
+            });
         },
         oneditsave: function () {
             IotAiEditor.numbers.save(this, NUMBER_FIELDS);
-            var rules = [];
-            $("#node-input-rules-container").editableList("items").each(function () {
-                var row = $(this);
-                var kind = row.find(".rule-kind").val();
-                var match = row.find(".rule-match").val().trim();
-                var cmd = row.find(".rule-command");
-                var commandType = cmd.typedInput("type");
-                var commandText = cmd.typedInput("value").trim();
-                var topic = row.find(".rule-topic").val().trim();
-                if (match === "" && commandText === "") { return; }
-                var rule = {};
-                if (kind === "label") { rule.label = match; } else { rule[kind] = match === "" || !isFinite(Number(match)) ? match : Number(match); }
-                // Done waits for a JSON command to parse; if one still does not, its text is kept for validation to flag.
-                rule.commandType = commandType;
-                rule.command = commandType === "json" && parsesAsObject(commandText) ? JSON.parse(commandText) : commandText;
-                if (topic) { rule.topic = topic; }
-                rules.push(rule);
-            });
-            this.rules = rules;
+            this.rules = readRules();
         },
         oneditresize: function (size) {
             var rows = $("#dialog-form>div:not(.node-input-rules-container-row)");

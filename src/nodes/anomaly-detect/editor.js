@@ -1,22 +1,20 @@
 (function () {
     var NUMBER_FIELDS = ["memory", "threshold", "learn", "refractory", "refractoryTime", "average", "smoothing", "neighbours", "reference", "embed", "maxKeys"];
-    function blankOr(test) {
-        return function (v) { return v === "" || v === undefined || v === null || (isFinite(Number(v)) && test(Number(v))); };
-    }
-    function whole(min, max) { return blankOr(function (n) { return Number.isInteger(n) && n >= min && n <= max; }); }
+    var V = IotAiEditor.valid;
+    function whole(min, max) { return V.number({ integer: true, min: min, max: max }); }
     RED.nodes.registerType("anomaly-detect", {
         category: "IoT AI",
         color: "#C0DEED",
         defaults: {
             name: { value: "" },
-            method: { value: "forecast" },
-            memory: { value: 1000, validate: blankOr(function (n) { return n >= 2 && n <= 1000000; }) },
-            threshold: { value: 0.9999, validate: blankOr(function (n) { return n >= 0.5 && n <= 1; }) },
+            method: { value: "forecast", validate: V.choice(["forecast", "gaussian", "knn-cad"]) },
+            memory: { value: 1000, validate: V.number({ min: 2, max: 1000000 }) },
+            threshold: { value: 0.9999, validate: V.number({ min: 0.5, max: 1 }) },
             learn: { value: 100, validate: whole(0, 1000000) },
             refractory: { value: 100, validate: whole(0, 1000000) },
-            refractoryTime: { value: 0, validate: blankOr(function (n) { return n >= 0; }) },
+            refractoryTime: { value: 0, validate: V.number({ min: 0 }) },
             average: { value: 10, validate: whole(1, 1000) },
-            smoothing: { value: 0.9, validate: blankOr(function (n) { return n >= 0.01 && n <= 1; }) },
+            smoothing: { value: 0.9, validate: V.number({ min: 0.01, max: 1 }) },
             neighbours: { value: 5, validate: whole(1, 32) },
             reference: { value: 64, validate: whole(4, 1024) },
             embed: { value: 3, validate: whole(1, 32) },
@@ -27,7 +25,7 @@
         inputs: 1,
         outputs: 2,
         icon: "iot-ai-anomaly.svg",
-        paletteLabel: "anomaly detect",
+        paletteLabel: "anomaly",
         label: function () { return this.name || "anomaly: " + (this.method || "forecast"); },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "anomaly-detect.outputs.predictions" : "anomaly-detect.outputs.rejects"); },
@@ -47,6 +45,7 @@
             }
             $("#node-input-method").on("change", refresh);
             refresh();
+            IotAiEditor.validation.live(node);
         },
         oneditsave: function () {
             IotAiEditor.numbers.save(this, NUMBER_FIELDS);

@@ -1,5 +1,6 @@
 import { AnomalySession, parseAnomalyConfig, type AnomalyConfig, type ScoreResult } from '../../core/anomaly';
 import type { DataError } from '../../core/types';
+import { roundScore } from '../../core/util/numbers';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { PersistedState, sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
@@ -89,7 +90,11 @@ export = function register(RED: RED): void {
       if (!item.ok) return item;
       const result = session!.score(item.key, item.features, item.ts);
       countAlarm(result);
-      if (result.ok) return result;
+      if (result.ok) {
+        // Rounded for the message only: the session took its verdict on the exact values (#18.14).
+        const p = result.prediction;
+        return { ...result, prediction: { ...p, score: roundScore(p.score), likelihood: roundScore(p.likelihood), confidence: roundScore(p.confidence) } };
+      }
       // The session's paths are inside the features it was given: point at the payload's own property.
       return { ok: false, error: { ...result.error, path: item.reading ? '/value' : `/features${result.error.path ?? ''}` } };
     };

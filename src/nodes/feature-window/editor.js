@@ -2,41 +2,60 @@
     var NUMBER_FIELDS = ["size", "slide", "gap", "lateness", "maxJump", "idleTimeout", "maxKeys"];
     var FEATURES = ["mean", "std", "min", "max", "median", "range", "first", "last", "sum", "count", "slope", "rms",
         "p10", "p25", "p75", "p90", "iqr", "skew", "kurtosis", "delta", "meanCrossings"];
-    function positive(v) { return v !== "" && v !== undefined && isFinite(Number(v)) && Number(v) > 0; }
-    function nonNegativeOrBlank(v) { return v === "" || v === undefined || (isFinite(Number(v)) && Number(v) >= 0); }
+    var V = IotAiEditor.valid;
+    var say = IotAiEditor.say;
+    var positive = V.number({ blank: false, above: 0 });
+    var nonNegative = V.number({ min: 0 });
     RED.nodes.registerType("feature-window", {
         category: "IoT AI",
         color: "#A6BBCF",
         defaults: {
             name: { value: "" },
-            window: { value: "tumbling" },
-            size: { value: 60, validate: function (v) { return positive(v) && (this.unit !== "count" || Number.isInteger(Number(v))); } },
+            window: { value: "tumbling", validate: V.choice(["tumbling", "sliding", "session"]) },
+            size: { value: 60, validate: function (v, opt) {
+                var result = positive.call(this, v, opt);
+                if (result !== true) { return result; }
+                return this.unit === "count" && !Number.isInteger(Number(v)) ? say(this, "feature-window.validation.countSize") : true;
+            } },
             slide: { value: 10, validate: function (v, opt) { // two arguments: a returned text is the reason it is invalid
                 if (this.window !== "sliding") { return true; }
-                if (!positive(v)) { return false; }
+                var result = positive.call(this, v, opt);
+                if (result !== true) { return result; }
+                if (this.unit === "count" && !Number.isInteger(Number(v))) { return say(this, "feature-window.validation.countSize"); }
                 return Number(this.size) / Number(v) > 1000 ? this._("feature-window.errors.windowsPerReading") : true;
             } },
-            gap: { value: 30, validate: function (v) { return this.window !== "session" || positive(v); } },
-            unit: { value: "s", validate: function (v) { return !(this.window === "session" && v === "count"); } },
-            time: { value: "event" },
-            lateness: { value: 0, validate: nonNegativeOrBlank },
-            maxJump: { value: 10000, validate: nonNegativeOrBlank },
-            idleTimeout: { value: 0, validate: nonNegativeOrBlank },
-            sensors: { value: "" },
-            features: { value: ["mean", "std", "min", "max", "last", "count"], validate: function (v) { return Array.isArray(v) && v.length > 0; } },
-            minCount: { value: 0, validate: function (v) {
-                if (v === "" || v === undefined) { return true; }
-                if (typeof v === "string" && v.trim().charAt(0) === "{") { try { JSON.parse(v); return true; } catch (e) { return false; } }
-                return isFinite(Number(v)) && Number(v) >= 0 && Number.isInteger(Number(v));
+            gap: { value: 30, validate: function (v, opt) { return this.window !== "session" ? true : positive.call(this, v, opt); } },
+            unit: { value: "s", validate: function (v, opt) {
+                var result = V.choice(["ms", "s", "min", "count"]).call(this, v, opt);
+                if (result !== true) { return result; }
+                return this.window === "session" && v === "count" ? say(this, "feature-window.validation.sessionCount") : true;
             } },
-            fill: { value: "none" },
-            maxKeys: { value: 10000, validate: function (v) { return v === "" || (positive(v) && Number(v) <= 100000); } },
+            time: { value: "event", validate: V.choice(["event", "arrival"]) },
+            lateness: { value: 0, validate: nonNegative },
+            maxJump: { value: 10000, validate: nonNegative },
+            idleTimeout: { value: 0, validate: nonNegative },
+            sensors: { value: "" },
+            features: { value: ["mean", "std", "min", "max", "last", "count"], validate: function (v, opt) {
+                return Array.isArray(v) && v.length > 0 ? true : say(this, "feature-window.validation.features");
+            } },
+            minCount: { value: 0, validate: function (v, opt) {
+                if (v === "" || v === undefined) { return true; }
+                if (typeof v === "string" && v.trim().charAt(0) === "{") {
+                    var counts;
+                    try { counts = JSON.parse(v); } catch (e) { return say(this, "iotAi.validation.json", { error: e.message }); }
+                    var bad = Object.keys(counts).filter(function (k) { return !(Number.isInteger(Number(counts[k])) && Number(counts[k]) >= 0); });
+                    return bad.length === 0 ? true : say(this, "feature-window.validation.minCountSensor", { sensor: bad[0] });
+                }
+                return isFinite(Number(v)) && Number(v) >= 0 && Number.isInteger(Number(v)) ? true : say(this, "feature-window.validation.minCount");
+            } },
+            fill: { value: "none", validate: V.choice(["none", "previous", "zero"]) },
+            maxKeys: { value: 10000, validate: V.number({ integer: true, min: 1, max: 100000 }) },
             persist: { value: "" }
         },
         inputs: 1,
         outputs: 2,
         icon: "iot-ai-window.svg",
-        paletteLabel: "feature window",
+        paletteLabel: "window",
         label: function () {
             if (this.name) { return this.name; }
             var unit = this.unit === "count" ? " readings" : this.unit;
@@ -75,6 +94,10 @@
             }
             $("#node-input-window, #node-input-unit, #node-input-time").on("change", refresh);
             refresh();
+            IotAiEditor.validation.live(node, {
+                read: { features: function () { return $("#iot-ai-window-features input:checked").map(function () { return $(this).val(); }).get(); } },
+                field: { features: "#iot-ai-window-features" }
+            });
         },
         oneditsave: function () {
             IotAiEditor.numbers.save(this, NUMBER_FIELDS);

@@ -1,10 +1,18 @@
 (function () {
+    var say = IotAiEditor.say;
+    var BUNDLED_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
     RED.nodes.registerType("ml-model", {
         category: "config",
         defaults: {
             name: { value: "" },
-            bundled: { value: "" },
-            path: { value: "" },
+            bundled: { value: "", validate: function (v, opt) {
+                return typeof v !== "string" || v.trim() === "" || BUNDLED_NAME.test(v.trim()) ? true : say(this, "ml-model.validation.bundled");
+            } },
+            // A file model needs its path; with a bundled model alone the path stays empty.
+            path: { value: "", validate: function (v, opt) {
+                var blank = function (x) { return typeof x !== "string" || x.trim() === ""; };
+                return !blank(v) || !blank(this.bundled) ? true : say(this, "ml-model.validation.path");
+            } },
             watch: { value: true }
         },
         paletteLabel: "ml model",
@@ -31,6 +39,14 @@
                 names.forEach(function (name) { select.append($("<option>").val(name).text(name)); });
                 if (node.bundled && names.indexOf(node.bundled) === -1) { select.append($("<option>").val(node.bundled).text(node.bundled)); }
                 select.val(node.bundled || names[0] || "");
+                checks.run();
+            });
+            // The path and bundled fields as the dialog will save them (oneditsave): the source decides.
+            var checks = IotAiEditor.validation.live(node, {
+                read: {
+                    bundled: function () { return source.val() === "bundled" || $("#node-config-input-seed").is(":checked") ? select.val() || "" : ""; },
+                    path: function () { return source.val() === "bundled" ? "" : $("#node-config-input-path").val(); }
+                }
             });
         },
         oneditsave: function () {

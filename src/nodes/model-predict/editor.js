@@ -1,30 +1,28 @@
 (function () {
     var NUMBER_FIELDS = ["threshold", "likelihoodThreshold", "driftThreshold", "driftWindow"];
-    function blankOr(test) {
-        return function (v) { return v === "" || v === undefined || v === null || (isFinite(Number(v)) && test(Number(v))); };
-    }
+    var V = IotAiEditor.valid;
     RED.nodes.registerType("model-predict", {
         category: "IoT AI",
         color: "#C0DEED",
         defaults: {
             name: { value: "" },
             model: { value: "", type: "ml-model" },
-            property: { value: "payload.features", required: true },
-            threshold: { value: "", validate: blankOr(function (n) { return n >= 0 && n <= 1; }) },
+            property: { value: "payload.features", required: true, validate: V.required() },
+            threshold: { value: "", validate: V.number({ min: 0, max: 1 }) },
             likelihood: { value: false },
-            likelihoodThreshold: { value: 0.9999, validate: blankOr(function (n) { return n >= 0.5 && n <= 1; }) },
-            missing: { value: "reject" },
+            likelihoodThreshold: { value: 0.9999, validate: V.number({ min: 0.5, max: 1 }) },
+            missing: { value: "reject", validate: V.choice(["reject", "allow"]) },
             drift: { value: true },
-            driftThreshold: { value: 0.2, validate: blankOr(function (n) { return n >= 0.001 && n <= 100; }) },
-            driftWindow: { value: 500, validate: blankOr(function (n) { return Number.isInteger(n) && n >= 10 && n <= 100000; }) },
-            driftScope: { value: "model" },
+            driftThreshold: { value: 0.2, validate: V.number({ min: 0.001, max: 100 }) },
+            driftWindow: { value: 500, validate: V.number({ integer: true, min: 10, max: 100000 }) },
+            driftScope: { value: "model", validate: V.choice(["model", "device"]) },
             driftOutput: { value: false },
             outputs: { value: 2 }
         },
         inputs: 1,
         outputs: 2,
         icon: "iot-ai-model.svg",
-        paletteLabel: "model predict",
+        paletteLabel: "predict",
         label: function () {
             if (this.name) { return this.name; }
             var config = RED.nodes.node(this.model);
@@ -43,6 +41,7 @@
             var toggle = function () { $(".iot-ai-drift-rows").toggle($("#node-input-drift").is(":checked")); };
             $("#node-input-drift").on("change", toggle);
             toggle();
+            IotAiEditor.validation.live(this);
         },
         oneditsave: function () {
             IotAiEditor.numbers.save(this, NUMBER_FIELDS);

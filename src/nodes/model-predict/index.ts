@@ -1,6 +1,6 @@
 import { AnomalyLikelihood, DEFAULT_LIKELIHOOD } from '../../core/anomaly';
 import { ANOMALY_LABEL, anomalyConfidence, DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, NORMAL_LABEL, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
-import { readNumberOption, toBoolean } from '../../core/util/numbers';
+import { readNumberOption, roundScore, toBoolean } from '../../core/util/numbers';
 import { MODEL_BOUNDS } from '../../core/model/bounds';
 import type { MlModelNode, ModelState } from '../ml-model/source';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
@@ -254,8 +254,14 @@ export = function register(RED: RED): void {
       const device = typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined;
       const result = live.predict(features, { missing, ...(threshold === undefined ? {} : { threshold }), ...(device === undefined ? {} : { deviceId: device }) });
       if (!result.ok) return result;
-      if (likelihoodOn && live.task === 'anomaly') calibrate(live, result.prediction, device);
-      if (result.prediction.label === 'anomaly' && live.task === 'anomaly') counts.anomalies++;
+      if (live.task === 'anomaly') {
+        if (likelihoodOn) calibrate(live, result.prediction, device);
+        if (result.prediction.label === 'anomaly') counts.anomalies++;
+        // Rounded for the message only: the label was decided on the exact score and likelihood (#18.14).
+        if (result.prediction.score !== undefined) result.prediction.score = roundScore(result.prediction.score);
+        if (result.prediction.likelihood !== undefined) result.prediction.likelihood = roundScore(result.prediction.likelihood);
+        result.prediction.confidence = roundScore(result.prediction.confidence);
+      }
       const flag = watchDrift(live, features, device, driftOut);
       if (flag !== undefined) (result.prediction as Prediction & { drift?: DriftFlag }).drift = flag;
       return result;

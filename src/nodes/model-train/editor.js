@@ -1,11 +1,8 @@
 (function () {
     var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter"];
-    function wholeAtLeast(min) {
-        return function (v) { return v === "" || v === undefined || (Number.isInteger(Number(v)) && Number(v) >= min); };
-    }
-    function fractionIn(min, max) {
-        return function (v) { return v === "" || v === undefined || (isFinite(Number(v)) && Number(v) >= min && Number(v) <= max); };
-    }
+    var V = IotAiEditor.valid;
+    var say = IotAiEditor.say;
+    function whole(min, max) { return V.number({ integer: true, min: min, max: max }); }
     RED.nodes.registerType("model-train", {
         category: "IoT AI",
         color: "#C0DEED",
@@ -13,32 +10,39 @@
             name: { value: "" },
             model: { value: "", type: "ml-model" },
             modelName: { value: "" },
-            task: { value: "classification" },
-            every: { value: 0, validate: wholeAtLeast(0) },
-            maxSamples: { value: 10000, validate: function (v) {
-                return wholeAtLeast(10)(v) && !(Number(v) > 1000000) && (this.task !== "anomaly" || v === "" || Number(v) >= Number(this.warmup || 100));
+            task: { value: "classification", validate: V.choice(["classification", "regression", "anomaly"]) },
+            every: { value: 0, validate: whole(0) },
+            maxSamples: { value: 10000, validate: function (v, opt) {
+                var result = whole(10, 1000000).call(this, v, opt);
+                if (result !== true) { return result; }
+                var warmup = this.warmup === "" || this.warmup === undefined ? 100 : Number(this.warmup);
+                return this.task === "anomaly" && v !== "" && isFinite(warmup) && Number(v) < warmup ? say(this, "model-train.validation.maxSamplesWarmup", { warmup: warmup }) : true;
             } },
-            maxMemory: { value: 128, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || v === undefined || Number(v) <= 65536); } },
-            promote: { value: "better" },
-            trees: { value: 50, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || v === undefined || Number(v) <= 1000); } },
-            maxDepth: { value: "", validate: function (v) { return wholeAtLeast(0)(v) && !(Number(v) > 64); } },
-            seed: { value: 1, validate: wholeAtLeast(-2147483648) },
-            testFraction: { value: 0.2, validate: fractionIn(0, 0.9) },
-            keepVersions: { value: 5, validate: wholeAtLeast(0) },
+            maxMemory: { value: 128, validate: whole(1, 65536) },
+            promote: { value: "better", validate: V.choice(["better", "always", "manual"]) },
+            trees: { value: 50, validate: whole(1, 1000) },
+            maxDepth: { value: "", validate: whole(0, 64) },
+            seed: { value: 1, validate: whole(-2147483648) },
+            testFraction: { value: 0.2, validate: V.number({ min: 0, max: 0.9 }) },
+            keepVersions: { value: 5, validate: whole(0) },
             exportPath: { value: "training-data.csv" },
-            warmup: { value: 100, validate: wholeAtLeast(20) },
-            update: { value: "frozen" },
-            adaptAfter: { value: 100, validate: function (v) { return wholeAtLeast(0)(v) && (v === "" || v === undefined || Number(v) === 0 || Number(v) >= 20); } },
-            scope: { value: "shared" },
-            maxDevices: { value: 100, validate: function (v) { return wholeAtLeast(1)(v) && (v === "" || v === undefined || Number(v) <= 10000); } },
-            method: { value: "auto" },
-            contamination: { value: 0.01, validate: fractionIn(0, 0.49) },
-            threshold: { value: "", validate: fractionIn(0, 1) }
+            warmup: { value: 100, validate: whole(20) },
+            update: { value: "frozen", validate: V.choice(["frozen", "rolling"]) },
+            adaptAfter: { value: 100, validate: function (v, opt) {
+                var result = whole(0).call(this, v, opt);
+                if (result !== true) { return result; }
+                return v === "" || v === undefined || Number(v) === 0 || Number(v) >= 20 ? true : say(this, "model-train.validation.adaptAfter");
+            } },
+            scope: { value: "shared", validate: V.choice(["shared", "device"]) },
+            maxDevices: { value: 100, validate: whole(1, 10000) },
+            method: { value: "auto", validate: V.choice(["auto", "isolation-forest", "robust-z"]) },
+            contamination: { value: 0.01, validate: V.number({ min: 0, max: 0.49 }) },
+            threshold: { value: "", validate: V.number({ min: 0, max: 1 }) }
         },
         inputs: 1,
         outputs: 2,
-        icon: "iot-ai-model.svg",
-        paletteLabel: "model train",
+        icon: "iot-ai-train.svg",
+        paletteLabel: "train",
         label: function () { return this.name || (this.task === "anomaly" ? "anomaly train" : "model train"); },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "model-train.outputs.trained" : "model-train.outputs.errors"); },
@@ -63,6 +67,7 @@
             }
             $("#node-input-model").on("change", readOnlyTip);
             readOnlyTip();
+            IotAiEditor.validation.live(this);
         },
         oneditsave: function () {
             IotAiEditor.numbers.save(this, NUMBER_FIELDS);

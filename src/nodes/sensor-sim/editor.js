@@ -4,16 +4,15 @@
         if (scenario === "home") { return ROOMS[i % ROOMS.length] + "-" + (Math.floor(i / ROOMS.length) + 1); }
         return (scenario === "city" ? "junction-" : "wearable-") + (i + 1);
     }
-    function inRange(min, max, integer) {
-        return function (v) {
-            if (v === undefined || v === "") { return true; }
-            var n = Number(v);
-            return String(v).trim() !== "" && isFinite(n) && n >= min && n <= max && (!integer || Math.floor(n) === n);
-        };
-    }
-    function isSpeed(v) { return v === undefined || v === "" || (String(v).trim() !== "" && isFinite(Number(v)) && Number(v) > 0 && Number(v) <= 10000); }
-    function isSeed(v) { return v === undefined || v === "" || (String(v).trim() !== "" && isFinite(Number(v)) && Math.floor(Number(v)) === Number(v)); }
-    var VALIDATORS = { devices: inRange(1, 1000, true), interval: inRange(10, 86400000, true), seed: isSeed, speed: isSpeed, anomalies: inRange(0, 0.5, false) };
+    var V = IotAiEditor.valid;
+    var say = IotAiEditor.say;
+    var VALIDATORS = {
+        devices: V.number({ integer: true, min: 1, max: 1000 }),
+        interval: V.number({ integer: true, min: 10, max: 86400000 }),
+        seed: V.number({ integer: true }),
+        speed: V.all(V.number({ above: 0 }), V.number({ max: 10000 })),
+        anomalies: V.number({ min: 0, max: 0.5 })
+    };
     // SIM_BUDGET.readingsPerSecond in src/core/sim/config.ts: the runtime refuses a config past it at deploy.
     var READINGS_PER_SECOND = 2000;
     var DEFAULTS = { devices: 3, interval: 5000, speed: 1 };
@@ -28,31 +27,33 @@
     }
     /** A validator of one of the three settings whose product is bounded, given the other two as saved. */
     function budgeted(key) {
-        return function (v) {
+        return function (v, opt) {
             var values = { devices: this.devices, interval: this.interval, speed: this.speed };
             values[key] = v;
-            return VALIDATORS[key](v) && withinBudget(values);
+            var result = VALIDATORS[key].call(this, v, opt);
+            if (result !== true) { return result; }
+            return withinBudget(values) ? true : say(this, "sensor-sim.budget.over", { rate: Math.round(readingsPerSecond(values) * 10) / 10, budget: READINGS_PER_SECOND });
         };
     }
     var RATE_KEYS = ["devices", "interval", "speed"];
     // The numeric properties are edited in inputs Node-RED does not read itself, so that they are saved as numbers.
     var NUMERIC = ["devices", "interval", "seed", "speed", "anomalies"];
-    function validStart(v) {
+    function validStart(v, opt) {
         if (v === undefined || v === "" || (typeof v === "number" && v >= 0)) { return true; }
         var text = String(v).trim();
-        return /^\d+$/.test(text) || (/^\d{4}-\d{2}-\d{2}/.test(text) && isFinite(Date.parse(text)));
+        return /^\d+$/.test(text) || (/^\d{4}-\d{2}-\d{2}/.test(text) && isFinite(Date.parse(text))) ? true : say(this, "sensor-sim.validation.startTime");
     }
     RED.nodes.registerType("sensor-sim", {
         category: "IoT AI",
         color: "#A6BBCF",
         defaults: {
             name: { value: "" },
-            scenario: { value: "home" },
+            scenario: { value: "home", validate: V.choice(["home", "city", "health"]) },
             devices: { value: 3, validate: budgeted("devices") },
             interval: { value: 5000, validate: budgeted("interval") },
             seed: { value: 1, validate: VALIDATORS.seed },
             speed: { value: 1, validate: budgeted("speed") },
-            format: { value: "senml" },
+            format: { value: "senml", validate: V.choice(["senml", "json", "tasmota", "zigbee2mqtt"]) },
             startTime: { value: "", validate: validStart },
             autostart: { value: true },
             faults: { value: true },
@@ -61,7 +62,7 @@
         inputs: 1,
         outputs: 1,
         icon: "iot-ai-sim.svg",
-        paletteLabel: "sensor sim",
+        paletteLabel: "simulator",
         label: function () { return this.name || (this.scenario || "home") + " sim"; },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         inputLabels: function () { return this._("sensor-sim.inputs.control"); },
@@ -75,7 +76,7 @@
                 var over = rate > READINGS_PER_SECOND;
                 RATE_KEYS.forEach(function (key) {
                     var input = $("#node-input-sim-" + key);
-                    input.toggleClass("input-error", !VALIDATORS[key](input.val()) || over);
+                    input.toggleClass("input-error", VALIDATORS[key].call(node, input.val()) !== true || over);
                 });
                 $("#node-input-sim-rate")
                     .text(isFinite(rate) ? node._(over ? "sensor-sim.budget.over" : "sensor-sim.budget.rate", { rate: Math.round(rate * 10) / 10, budget: READINGS_PER_SECOND }) : "")
@@ -86,7 +87,7 @@
                 var input = $("#node-input-sim-" + key);
                 input.val(node[key] === undefined ? "" : node[key]);
                 input.on("change keyup input", function () {
-                    if (RATE_KEYS.indexOf(key) === -1) { input.toggleClass("input-error", !VALIDATORS[key](input.val())); } else { budget(); }
+                    if (RATE_KEYS.indexOf(key) === -1) { input.toggleClass("input-error", VALIDATORS[key].call(node, input.val()) !== true); } else { budget(); }
                 }).trigger("change");
             });
             function preview() {
@@ -98,6 +99,7 @@
             }
             $("#node-input-scenario, #node-input-sim-devices").on("change keyup input", preview);
             preview();
+            IotAiEditor.validation.live(node);
         },
         oneditsave: function () {
             var node = this;
