@@ -174,6 +174,10 @@ describe('browser: every field validates as it is typed, with its reason (#18.8)
     await expectValid(page, '#node-input-property', 'payload.features');
     await expectInvalid(page, '#node-input-num-threshold', '1.5', /between 0 and 1/);
     await expectValid(page, '#node-input-num-threshold', '0.7');
+    // The likelihood's alarm level shows once Likelihood is ticked (#25).
+    await page.check('#node-input-likelihood');
+    await expectInvalid(page, '#node-input-num-likelihoodThreshold', '0.3', /between 0.5 and 1/);
+    await expectValid(page, '#node-input-num-likelihoodThreshold', '0.999');
     await expectInvalid(page, '#node-input-num-driftThreshold', '0', /between 0.001 and 100/);
     await expectValid(page, '#node-input-num-driftThreshold', '0.2');
     await expectInvalid(page, '#node-input-num-driftWindow', '5', /between 10 and 100000/);
