@@ -15,7 +15,7 @@ import modelPredict = require('../../src/nodes/model-predict');
 
 /** What the runtime logged at warning level or worse (node.warn, node.error). */
 function warnings(): string[] {
-  const spy = helper.log();
+  const spy = (helper as unknown as { log(): { args: any[][]; WARN: number; ERROR: number } }).log();
   return spy.args
     .map((args: any[]) => args[0])
     // The node's own (node.warn, node.error carry its id), not the test helper's.
