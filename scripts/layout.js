@@ -111,7 +111,9 @@ function statusBox(node, byId = new Map()) {
 const GAP = 50;
 const ROW = 60;
 const MARGIN = 40;
-function placeOnGrid(nodes, byId) {
+function placeOnGrid(all, byId) {
+  // Only nodes drawn on the canvas: config nodes (the broker, ml-model) have no x and y and must keep none.
+  const nodes = all.filter((n) => n.type !== 'tab' && typeof n.x === 'number' && typeof n.y === 'number');
   const columns = [];
   for (const node of nodes) {
     if (node.type === 'comment') continue;
@@ -129,7 +131,7 @@ function placeOnGrid(nodes, byId) {
     node.x = Math.round(lefts[node.x] - box.left);
     node.y = MARGIN + node.y * ROW;
   }
-  return nodes;
+  return all;
 }
 
 module.exports = { textWidth, labelOf, nodeBox, statusBox, placeOnGrid, ROW, GAP };

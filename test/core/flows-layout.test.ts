@@ -74,6 +74,16 @@ describe('sample flows: layout (the boxes the editor draws)', () => {
         assert.deepEqual(overlaps, []);
       });
 
+      it('flow nodes have a position, config nodes none (a config node with x and y would start as a flow node)', () => {
+        const nodes: Array<Record<string, any>> = JSON.parse(fs.readFileSync(path.join(root, 'flows', file), 'utf8'));
+        for (const node of nodes) {
+          if (node.type === 'tab') continue;
+          const config = ['mqtt-broker', 'ml-model'].includes(node.type);
+          if (config) assert.ok(!('x' in node) && !('y' in node), `${node.type} ${node.id} has no x, y`);
+          else assert.ok(Number.isFinite(node.x) && Number.isFinite(node.y), `${node.type} ${node.id} at (${node.x}, ${node.y})`);
+        }
+      });
+
       it(`each tab fits ${SCREEN.width} x ${SCREEN.height} at the default zoom`, () => {
         for (const list of boxesOf(file).values()) {
           const all = list.flatMap(({ box, status }) => [box, ...(status ? [status] : [])]);
