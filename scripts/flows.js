@@ -32,6 +32,8 @@ function flow(prefix, label, info) {
 }
 
 /** Grid columns of the pipeline flows (scripts/layout.js sizes each to its widest node). */
+/** Readings a sensor needs in a 60 s window (of 12 at the simulator's 5 s) before an anomaly model judges it: the first windows after a deploy (one reading, two...) have a std and slope no full window has. */
+const FULL_WINDOW = 10;
 const IN = 0, DEV = 1, WIN = 2, GATE = 3, PRED = 4, ACT = 5, OUT = 6;
 
 /** The device side: a sensor-sim publishing on MQTT (with the truth on its own topic) and obeying commands. Rows row..row+2. */
@@ -65,7 +67,7 @@ const LATEST_LABEL = 'payload.deviceId & ": " & $string(payload.prediction.label
 function predictAndAct(f, key, model, row, actuator, gate) {
   const predictId = f.id(`predict-${key}`);
   // A gate: a core switch node in front of the model, so only the windows it was learnt for reach it.
-  if (gate) f.add({ id: f.id(`gate-${key}`), type: 'switch', name: gate.name, property: gate.property, propertyType: 'msg', rules: [gate.rule], checkall: 'true', repair: false, outputs: 1, x: GATE, y: row, wires: [[predictId]] });
+  if (gate) f.add({ id: f.id(`gate-${key}`), type: 'switch', name: gate.name, property: gate.property, propertyType: gate.propertyType ?? 'msg', rules: [gate.rule], checkall: 'true', repair: false, outputs: 1, x: GATE, y: row, wires: [[predictId]] });
   const modelId = f.config({ id: f.id(`model-${key}`), type: 'ml-model', z: f.id('tab'), name: model, bundled: model, path: '', watch: true });
   const predictWires = [f.id(`predictions-${key}`), f.id(`debug-${key}`)];
   if (actuator) predictWires.unshift(f.id(`act-${key}`));
@@ -121,8 +123,8 @@ function streamingAlarms(f, row, { name, features, info }) {
  * city-sensor-anomaly model until each junction's own warm-up is over), whose anomalies are published. Rows row..row+3.
  */
 function citySensorCheck(f, row) {
-  f.add({ id: f.id('sensors-comment'), type: 'comment', name: 'Sensor check: stuck (flat-line) air-quality sensors, and anomalies against a baseline learnt per junction', info: 'A second window over pm25 and no2 only. A sensor whose readings have not moved for a whole window (std 0 over three readings or more; a window filled in during an outage does not count) is reported stuck on iot-ai/city/sensor-faults, once when it sticks and once when it recovers (the filter node passes changes only, per junction). model-train learns, without labels, a robust baseline of each junction\'s own air-quality readings after a warm-up of 120 windows (20 minutes), and writes it to models/city-sensors-live.json; until a junction\'s baseline exists the bundled city-sensor-anomaly model judges it. The predict node scores every window against its junction\'s baseline; anomalies go to iot-ai/city/sensor-anomalies.', x: IN, y: row, wires: [] });
-  f.add({ id: f.id('window-sensors'), type: 'feature-window', name: 'air sensors', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: 'pm25, no2', features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: WIN, y: row + 1, wires: [[f.id('flat-line'), f.id('learn-sensors'), f.id('predict-sensors')], []] });
+  f.add({ id: f.id('sensors-comment'), type: 'comment', name: 'Sensor check: stuck (flat-line) air-quality sensors, and anomalies against a baseline learnt per junction', info: 'A second window over pm25 and no2 only. A sensor whose readings have not moved for a whole window (std 0 over three readings or more; a window filled in during an outage does not count) is reported stuck on iot-ai/city/sensor-faults, once when it sticks and once when it recovers (the filter node passes changes only, per junction). model-train learns, without labels, a robust baseline of each junction\'s own air-quality readings after a warm-up of 120 windows (20 minutes), and writes it to models/city-sensors-live.json; until a junction\'s baseline exists the bundled city-sensor-anomaly model judges it. The predict node scores every window against its junction\'s baseline once the window holds ten readings of each sensor or more (of twelve) (a junction\'s first windows after a deploy hold one or two: warm-up, not anomalies); anomalies go to iot-ai/city/sensor-anomalies.', x: IN, y: row, wires: [] });
+  f.add({ id: f.id('window-sensors'), type: 'feature-window', name: 'air sensors', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: 'pm25, no2', features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: WIN, y: row + 1, wires: [[f.id('flat-line'), f.id('learn-sensors'), f.id('full-window')], []] });
   f.change('flat-line', 'stuck sensors', [
     { t: 'set', p: 'topic', pt: 'msg', to: 'payload.deviceId', tot: 'msg' },
     { t: 'set', p: 'payload', pt: 'msg', to: '$join([payload.counts.pm25 > 2 and payload.features."pm25.std" = 0 ? "pm25", payload.counts.no2 > 2 and payload.features."no2.std" = 0 ? "no2"], ",")', tot: 'jsonata' },
@@ -136,10 +138,13 @@ function citySensorCheck(f, row) {
   const model = f.config({ id: f.id('model-sensors'), type: 'ml-model', z: f.id('tab'), name: 'city sensors (live)', bundled: 'city-sensor-anomaly', path: 'models/city-sensors-live.json', watch: true });
   f.add({ id: f.id('learn-sensors'), type: 'model-train', name: 'learn each junction', model, modelName: 'city-sensors-live', task: 'anomaly', scope: 'device', warmup: 120, update: 'frozen', method: 'robust-z', contamination: 0.01, threshold: '', maxDevices: 100, every: 0, maxSamples: 2000, trees: 50, maxDepth: '', seed: 1, testFraction: 0.2, keepVersions: 2, exportPath: 'city-sensor-windows.csv', x: GATE, y: row + 2, wires: [[f.id('debug-learnt')], []] });
   f.debug('debug-learnt', 'baselines learnt', 'payload', PRED, row + 2);
-  f.add({ id: f.id('predict-sensors'), type: 'model-predict', name: 'sensor anomaly', model, property: 'payload.features', threshold: '', drift: false, driftThreshold: 0.2, driftWindow: 500, driftScope: 'device', driftOutput: false, outputs: 2, x: GATE, y: row + 3, wires: [[f.id('is-anomaly')], []] });
-  f.add({ id: f.id('is-anomaly'), type: 'switch', name: 'anomaly?', property: 'payload.prediction.label', propertyType: 'msg', rules: [{ t: 'eq', v: 'anomaly', vt: 'str' }], checkall: 'true', repair: false, outputs: 1, x: PRED, y: row + 3, wires: [[f.id('sensor-anomalies'), f.id('debug-sensor-anomalies')]] });
-  f.mqttOut('sensor-anomalies', 'iot-ai/city/sensor-anomalies', ACT, row + 3, 'sensor anomalies');
-  f.debug('debug-sensor-anomalies', 'sensor anomalies', 'payload', OUT, row + 3);
+  // A junction's first windows after a deploy hold a reading or two (a 60 s window fills in 12 readings): a std of 0
+  // there is no anomaly, so only windows with most of their readings are judged (warm-up, not alarms).
+  f.add({ id: f.id('full-window'), type: 'switch', name: `warm-up over? (${FULL_WINDOW}+ readings)`, property: '$min([payload.counts.pm25, payload.counts.no2])', propertyType: 'jsonata', rules: [{ t: 'gte', v: String(FULL_WINDOW), vt: 'num' }], checkall: 'true', repair: false, outputs: 1, x: GATE, y: row + 3, wires: [[f.id('predict-sensors')]] });
+  f.add({ id: f.id('predict-sensors'), type: 'model-predict', name: 'sensor anomaly', model, property: 'payload.features', threshold: '', drift: false, driftThreshold: 0.2, driftWindow: 500, driftScope: 'device', driftOutput: false, outputs: 2, x: PRED, y: row + 3, wires: [[f.id('is-anomaly')], []] });
+  f.add({ id: f.id('is-anomaly'), type: 'switch', name: 'anomaly?', property: 'payload.prediction.label', propertyType: 'msg', rules: [{ t: 'eq', v: 'anomaly', vt: 'str' }], checkall: 'true', repair: false, outputs: 1, x: ACT, y: row + 3, wires: [[f.id('sensor-anomalies'), f.id('debug-sensor-anomalies')]] });
+  f.mqttOut('sensor-anomalies', 'iot-ai/city/sensor-anomalies', OUT, row + 3, 'sensor anomalies');
+  f.debug('debug-sensor-anomalies', 'sensor anomalies', 'payload', ACT, row + 2);
 }
 
 /** live-retrain's first training: after this many windows (2 minutes of its 5 rooms), not `every` (300). */
@@ -167,10 +172,10 @@ const FLOWS = {
   'health.json': pipelineFlow({
     prefix: 'health', scenario: 'health', label: 'IoT AI: health', devicesCount: 4,
     comment: 'Health: wearables → activity (learnt from labels) and abnormal heart rate at rest (learnt without) → caregiver alert',
-    info: 'Wrist wearables report heart rate, accelerometer magnitude and skin temperature. A bundled forest, learnt from labelled data, tells rest, walk and run apart (published, shown in the debug sidebar). Nobody labels a heartbeat as abnormal, so the alert comes from an anomaly model learnt without labels: the "at rest?" switch passes only windows with little movement (accel.std < 1.2), and health-heart-anomaly scores how unusual their heart rate is against what it learnt from weeks of resting wearers (robust z-scores, 0.5 % contamination). An anomaly sends a caregiver alert — never more than once every 2 minutes per wearer, whatever the model says. Both predict nodes also watch for drift: their status turns to a yellow ring naming the features whose live distribution left the training one.',
+    info: 'Wrist wearables report heart rate, accelerometer magnitude and skin temperature. A bundled forest, learnt from labelled data, tells rest, walk and run apart (published, shown in the debug sidebar). Nobody labels a heartbeat as abnormal, so the alert comes from an anomaly model learnt without labels: the "at rest?" switch passes only windows with little movement (accel.std < 1.2) and ten heart-rate readings or more (of twelve) (a wearer\'s first windows after a deploy hold one or two: warm-up, not alarms), and health-heart-anomaly scores how unusual their heart rate is against what it learnt from weeks of resting wearers (robust z-scores, 0.5 % contamination). An anomaly sends a caregiver alert — never more than once every 2 minutes per wearer, whatever the model says. Both predict nodes also watch for drift: their status turns to a yellow ring naming the features whose live distribution left the training one.',
     models: [
       { key: 'activity', model: 'health-activity' },
-      { key: 'heart', model: 'health-heart-anomaly', gate: { name: 'at rest?', property: 'payload.features["accel.std"]', rule: { t: 'lt', v: '1.2', vt: 'num' } }, actuator: { name: 'caregiver alert', cooldown: 120000, minConfidence: 0.6, rules: [{ label: 'anomaly', command: { alert: 'caregiver', level: 2 } }, { label: 'normal', command: { alert: 'none', level: 0 } }] } },
+      { key: 'heart', model: 'health-heart-anomaly', gate: { name: `at rest? (${FULL_WINDOW}+ readings)`, property: 'payload.features."accel.std" < 1.2 and payload.counts.heartRate >= ' + FULL_WINDOW, propertyType: 'jsonata', rule: { t: 'true' } }, actuator: { name: 'caregiver alert', cooldown: 120000, minConfidence: 0.6, rules: [{ label: 'anomaly', command: { alert: 'caregiver', level: 2 } }, { label: 'normal', command: { alert: 'none', level: 0 } }] } },
     ],
     alarms: { name: 'wearer unusual', features: 'heartRate.mean, heartRate.std, skinTemp.mean', info: 'Beside the bundled model (learnt from weeks of other wearers), anomaly-detect learns each wearer\'s own heart rate and skin temperature as the windows flow, with no training step (a forecast of the next window per feature, its error calibrated against that wearer\'s own history; a lasting new level is normal after about 360 windows, an hour) and raises one alarm per unusual episode, at most one every 30 windows (5 minutes) per wearer. Alarms go to iot-ai/health/alarms. Give it a persistent context store (Keep state in) to keep what it learnt across restarts.' },
   }),

@@ -108,7 +108,7 @@ function statusBox(node, byId = new Map()) {
  * as their widest node, GAP apart, and each node is left-aligned in its column (a comment, which takes its row, from
  * its column on). Returns the nodes with x, y in pixels (the node's centre, as Node-RED saves it).
  */
-const GAP = 50;
+const GAP = 45;
 const ROW = 60;
 const MARGIN = 40;
 function placeOnGrid(all, byId) {
