@@ -2,9 +2,12 @@
 // Writes the sample flows in flows/ (smart-home, smart-city, health, live-retrain, home-zigbee2mqtt) from one description, so
 // the four stay consistent: simulated devices → MQTT → sensor-ingest → feature-window → model-predict →
 // actuator-command → MQTT, acks wired back. `node scripts/flows.js` after changing this file.
+// Nodes are placed on a grid (x = column, y = row; scripts/layout.js turns them into pixels from the labels' widths),
+// so no two overlap and each tab fits a 1920 x 1080 screen (test/core/flows-layout.test.ts checks both).
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { placeOnGrid } = require('./layout');
 
 const FEATURES = ['mean', 'std', 'min', 'max', 'slope'];
 const SENSORS = {
@@ -24,117 +27,136 @@ function flow(prefix, label, info) {
   const mqttIn = (id, topic, wires, x, y, datatype = 'json') => add({ id: `${prefix}-${id}`, type: 'mqtt in', name: '', topic, qos: '1', datatype, broker, nl: false, rap: true, rh: 0, inputs: 0, x, y, wires: [wires] });
   const mqttOut = (id, topic, x, y, name = '') => add({ id: `${prefix}-${id}`, type: 'mqtt out', name, topic, qos: '1', retain: 'false', broker, x, y, wires: [] });
   const debug = (id, name, complete, x, y, active = false) => add({ id: `${prefix}-${id}`, type: 'debug', name, active, tosidebar: true, console: false, tostatus: false, complete, targetType: 'msg', x, y, wires: [] });
+  // A per-window debug (many messages): shown as its node's status, not in the sidebar, so the sidebar stays readable.
+  const watch = (id, name, complete, statusExpression, x, y) => add({ id: `${prefix}-${id}`, type: 'debug', name, active: true, tosidebar: false, console: false, tostatus: true, complete, targetType: 'msg', statusVal: statusExpression, statusType: 'jsonata', x, y, wires: [] });
   const change = (id, name, rules, wires, x, y) => add({ id: `${prefix}-${id}`, type: 'change', name, rules, x, y, wires: [wires] });
-  return { nodes, add, config, mqttIn, mqttOut, debug, change, id: (s) => `${prefix}-${s}` };
+  return { nodes, add, config, mqttIn, mqttOut, debug, watch, change, id: (s) => `${prefix}-${s}` };
 }
 
-/** The device side: a sensor-sim publishing on MQTT (with the truth on its own topic) and obeying commands. */
-function devices(f, scenario, devicesCount, y, sim = {}) {
-  f.add({ id: f.id('devices-comment'), type: 'comment', name: 'Simulated devices: replace this row with your real devices', info: `sensor-sim publishes ${scenario}/<device>/sensors (SenML) and the ground truth on ${scenario}/<device>/truth, obeys commands on ${scenario}/<device>/set and answers on the replyTo topic of each command.`, x: 250, y, wires: [] });
-  f.add({ id: f.id('sim'), type: 'sensor-sim', name: `${scenario} devices`, scenario, devices: devicesCount, interval: 5000, seed: 1, speed: 1, format: 'senml', startTime: '', autostart: true, faults: true, anomalies: 0, ...sim, x: 330, y: y + 60, wires: [[f.id('publish'), f.id('has-truth')]] });
-  f.mqttIn('commands', `${scenario}/+/set`, [f.id('sim')], 130, y + 60);
-  f.mqttOut('publish', '', 560, y + 40, 'device traffic');
-  f.add({ id: f.id('has-truth'), type: 'switch', name: 'has truth?', property: 'truth', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'true', repair: false, outputs: 1, x: 550, y: y + 80, wires: [[f.id('truth')]] });
-  f.change('truth', 'truth topic', [{ t: 'set', p: 'payload', pt: 'msg', to: 'truth', tot: 'msg' }, { t: 'set', p: 'topic', pt: 'msg', to: "$replace(topic, '/sensors', '/truth')", tot: 'jsonata' }], [f.id('publish-truth')], 730, y + 80);
-  f.mqttOut('publish-truth', '', 920, y + 80, 'truth');
+/** Grid columns of the pipeline flows (scripts/layout.js sizes each to its widest node). */
+/** Readings a sensor needs in a 60 s window (of 12 at the simulator's 5 s) before an anomaly model judges it: the first windows after a deploy (one reading, two...) have a std and slope no full window has. */
+const FULL_WINDOW = 10;
+const IN = 0, DEV = 1, WIN = 2, GATE = 3, PRED = 4, ACT = 5, OUT = 6;
+
+/** The device side: a sensor-sim publishing on MQTT (with the truth on its own topic) and obeying commands. Rows row..row+2. */
+function devices(f, scenario, devicesCount, row, sim = {}) {
+  f.add({ id: f.id('devices-comment'), type: 'comment', name: 'Simulated devices: replace this row with your real devices', info: `sensor-sim publishes ${scenario}/<device>/sensors (SenML) and the ground truth on ${scenario}/<device>/truth, obeys commands on ${scenario}/<device>/set and answers on the replyTo topic of each command.`, x: IN, y: row, wires: [] });
+  f.add({ id: f.id('sim'), type: 'sensor-sim', name: `${scenario} devices`, scenario, devices: devicesCount, interval: 5000, seed: 1, speed: 1, format: 'senml', startTime: '', autostart: true, faults: true, anomalies: 0, ...sim, x: DEV, y: row + 1, wires: [[f.id('publish'), f.id('has-truth')]] });
+  f.mqttIn('commands', `${scenario}/+/set`, [f.id('sim')], IN, row + 1);
+  f.mqttOut('publish', '', WIN, row + 1, 'device traffic');
+  f.add({ id: f.id('has-truth'), type: 'switch', name: 'has truth?', property: 'truth', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'true', repair: false, outputs: 1, x: WIN, y: row + 2, wires: [[f.id('truth')]] });
+  f.change('truth', 'truth topic', [{ t: 'set', p: 'payload', pt: 'msg', to: 'truth', tot: 'msg' }, { t: 'set', p: 'topic', pt: 'msg', to: "$replace(topic, '/sensors', '/truth')", tot: 'jsonata' }], [f.id('publish-truth')], GATE, row + 2);
+  f.mqttOut('publish-truth', '', PRED, row + 2, 'truth');
 }
 
-/** The pipeline up to the window: MQTT in → sensor-ingest → feature-window; rejects published for counting. */
-function ingestAndWindow(f, scenario, y, windowWires, moreWindows = []) {
-  f.mqttIn('readings', `${scenario}/+/sensors`, [f.id('ingest')], 130, y, 'auto-detect');
-  f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: `${scenario}/{deviceId}/sensors`, deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS[scenario], convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, x: 330, y, wires: [[f.id('window'), ...moreWindows], [f.id('reject-error')]] });
-  f.change('reject-error', 'msg.error', [{ t: 'set', p: 'payload', pt: 'msg', to: '{"error": error, "topic": topic}', tot: 'jsonata' }], [f.id('rejects'), f.id('debug-rejects')], 560, y + 60);
-  f.mqttOut('rejects', `iot-ai/${scenario}/rejects`, 780, y + 60, 'rejects');
-  f.debug('debug-rejects', 'rejects', 'payload', 770, y + 100);
-  f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS[scenario].map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 540, y, wires: [windowWires, []] });
+/** The pipeline up to the window: MQTT in → sensor-ingest → feature-window; rejects published for counting. Rows row..row+2. */
+function ingestAndWindow(f, scenario, row, windowWires, moreWindows = [], showRejects = false) {
+  f.mqttIn('readings', `${scenario}/+/sensors`, [f.id('ingest')], IN, row, 'auto-detect');
+  f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: `${scenario}/{deviceId}/sensors`, deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS[scenario], convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, x: DEV, y: row, wires: [[f.id('window'), ...moreWindows], [f.id('reject-error')]] });
+  f.change('reject-error', 'msg.error', [{ t: 'set', p: 'payload', pt: 'msg', to: '{"error": error, "topic": topic}', tot: 'jsonata' }], [f.id('rejects'), f.id('debug-rejects')], DEV, row + 1);
+  f.mqttOut('rejects', `iot-ai/${scenario}/rejects`, WIN, row + 1, 'rejects');
+  f.debug('debug-rejects', 'rejects', 'payload', WIN, row + 2, showRejects);
+  f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS[scenario].map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: WIN, y: row, wires: [windowWires, []] });
 }
 
-/** model-predict on a bundled model, predictions published; then an actuator with acks wired back. */
-function predictAndAct(f, key, model, y, actuator, gate) {
+/** The latest prediction per window, as "device: label" under the node (not in the sidebar: one per window). */
+const LATEST_LABEL = 'payload.deviceId & ": " & $string(payload.prediction.label)';
+
+/**
+ * model-predict on a bundled model, predictions published; then an actuator with acks wired back.
+ * Rows row..row+1 without an actuator, row..row+2 with one; returns the rows taken.
+ */
+function predictAndAct(f, key, model, row, actuator, gate) {
   const predictId = f.id(`predict-${key}`);
   // A gate: a core switch node in front of the model, so only the windows it was learnt for reach it.
-  if (gate) f.add({ id: f.id(`gate-${key}`), type: 'switch', name: gate.name, property: gate.property, propertyType: 'msg', rules: [gate.rule], checkall: 'true', repair: false, outputs: 1, x: 660, y: y + 40, wires: [[predictId]] });
-  const modelId = f.config({ id: f.id(`model-${key}`), type: 'ml-model', name: model, bundled: model, path: '', watch: true });
+  if (gate) f.add({ id: f.id(`gate-${key}`), type: 'switch', name: gate.name, property: gate.property, propertyType: gate.propertyType ?? 'msg', rules: [gate.rule], checkall: 'true', repair: false, outputs: 1, x: GATE, y: row, wires: [[predictId]] });
+  const modelId = f.config({ id: f.id(`model-${key}`), type: 'ml-model', z: f.id('tab'), name: model, bundled: model, path: '', watch: true });
   const predictWires = [f.id(`predictions-${key}`), f.id(`debug-${key}`)];
   if (actuator) predictWires.unshift(f.id(`act-${key}`));
-  f.add({ id: predictId, type: 'model-predict', name: model, model: modelId, property: 'payload.features', x: 780, y, wires: [predictWires, [f.id('debug-errors')]] });
-  f.mqttOut(`predictions-${key}`, `iot-ai/${f.scenario}/predictions/${key}`, 1060, y - 40, `${key} predictions`);
-  f.debug(`debug-${key}`, `${key}`, 'payload.prediction', 1040, y - 80, true);
-  if (!actuator) return;
-  f.add({ id: f.id(`act-${key}`), type: 'actuator-command', name: actuator.name, topic: `${f.scenario}/{deviceId}/set`, hysteresis: 0, minConfidence: actuator.minConfidence ?? 0.6, cooldown: actuator.cooldown, onChangeOnly: true, limits: actuator.limits ?? '', limitMode: 'clamp', commandSchema: '', ack: 'payload', ackTimeout: 5000, retries: 2, replyTopic: `{topic}/reply/${key}`, persist: '', rules: actuator.rules, x: 1050, y, wires: [[f.id('commands-out')], [f.id(`outcomes-${key}`), f.id(`debug-outcomes-${key}`)]] });
-  f.mqttIn(`replies-${key}`, `${f.scenario}/+/set/reply/${key}`, [f.id(`act-${key}`)], 780, y + 60);
-  f.mqttOut(`outcomes-${key}`, `iot-ai/${f.scenario}/outcomes/${key}`, 1310, y + 20, `${key} outcomes`);
-  f.debug(`debug-outcomes-${key}`, `${key} outcomes`, 'payload', 1300, y + 60);
+  f.add({ id: predictId, type: 'model-predict', name: model, model: modelId, property: 'payload.features', x: PRED, y: row, wires: [predictWires, [f.id('debug-errors')]] });
+  f.mqttOut(`predictions-${key}`, `iot-ai/${f.scenario}/predictions/${key}`, ACT, row + (actuator ? 1 : 0), `${key} predictions`);
+  f.watch(`debug-${key}`, `latest ${key}`, 'payload.prediction', LATEST_LABEL, ACT, row + (actuator ? 2 : 1));
+  if (!actuator) return 2;
+  f.add({ id: f.id(`act-${key}`), type: 'actuator-command', name: actuator.name, topic: `${f.scenario}/{deviceId}/set`, hysteresis: 0, minConfidence: actuator.minConfidence ?? 0.6, cooldown: actuator.cooldown, onChangeOnly: true, limits: actuator.limits ?? '', limitMode: 'clamp', commandSchema: '', ack: 'payload', ackTimeout: 5000, retries: 2, replyTopic: `{topic}/reply/${key}`, persist: '', rules: actuator.rules, x: ACT, y: row, wires: [[f.id('commands-out')], [f.id(`outcomes-${key}`), f.id(`debug-outcomes-${key}`)]] });
+  f.mqttIn(`replies-${key}`, `${f.scenario}/+/set/reply/${key}`, [f.id(`act-${key}`)], PRED, row + 1);
+  f.mqttOut(`outcomes-${key}`, `iot-ai/${f.scenario}/outcomes/${key}`, OUT, row + 1, `${key} outcomes`);
+  f.watch(`debug-outcomes-${key}`, `latest ${key} outcome`, 'payload', 'payload.deviceId & ": " & payload.status', OUT, row + 2);
+  return 3;
 }
 
-function finish(f, y) {
-  f.mqttOut('commands-out', '', 1310, y - 20, 'commands');
-  f.debug('debug-errors', 'model errors', 'error', 1040, y + 120);
-  return f.nodes;
-}
-
-function pipelineFlow({ prefix, scenario, label, info, comment, devicesCount, models, sim = {}, more, alarms }) {
+function pipelineFlow({ prefix, scenario, label, info, comment, devicesCount, models, sim = {}, more, alarms, showRejects = false }) {
   const f = flow(prefix, label, info);
   f.scenario = scenario;
-  f.add({ id: f.id('comment'), type: 'comment', name: comment, info, x: 400, y: 40, wires: [] });
-  devices(f, scenario, devicesCount, 100, sim);
-  const y = 300;
+  f.add({ id: f.id('comment'), type: 'comment', name: comment, info, x: IN, y: 0, wires: [] });
+  devices(f, scenario, devicesCount, 1, sim);
+  const row = 4;
   const windowWires = models.map((m) => f.id(m.gate ? `gate-${m.key}` : `predict-${m.key}`));
   if (alarms) windowWires.push(f.id('detect'));
-  ingestAndWindow(f, scenario, y, windowWires, more ? [f.id('window-sensors')] : []);
-  models.forEach((m, i) => predictAndAct(f, m.key, m.model, y + i * 200, m.actuator, m.gate));
-  let below = y + models.length * 200 + 60;
-  if (alarms) {
-    streamingAlarms(f, below, alarms);
-    below += 160;
-  }
+  ingestAndWindow(f, scenario, row, windowWires, more ? [f.id('window-sensors')] : [], showRejects);
+  let below = row;
+  for (const m of models) below += predictAndAct(f, m.key, m.model, below, m.actuator, m.gate);
+  f.mqttOut('commands-out', '', OUT, row, 'commands');
+  // Below the first model's gate (free in every flow): what the models refuse, off until wanted.
+  f.debug('debug-errors', 'model errors', 'error', GATE, row + 1);
+  if (alarms) below += streamingAlarms(f, below, alarms);
   if (more) more(f, below);
-  return finish(f, y);
+  return placeOnGrid(f.nodes, new Map(f.nodes.map((n) => [n.id, n])));
 }
 
 /**
  * anomaly-detect on the main window: each device learns its own normal as the data flows (no training step), and
  * only the first window of each unusual episode (`episodeStart`) is published, on iot-ai/<scenario>/alarms.
+ * Rows row..row+2; returns the rows taken.
  */
-function streamingAlarms(f, y, { name, features, info }) {
-  f.add({ id: f.id('detect-comment'), type: 'comment', name: `Unusual for this device: ${name}`, info, x: 400, y: y - 40, wires: [] });
-  f.add({ id: f.id('detect'), type: 'anomaly-detect', name, method: 'forecast', memory: 360, threshold: 0.9999, learn: 60, refractory: 30, refractoryTime: 0, average: 10, smoothing: 0.9, neighbours: 5, reference: 64, embed: 3, features, maxKeys: 10000, persist: '', x: 780, y, wires: [[f.id('alarm-start'), f.id('debug-detect')], [f.id('debug-errors')]] });
-  f.add({ id: f.id('alarm-start'), type: 'switch', name: 'alarm?', property: 'payload.prediction.episodeStart', propertyType: 'msg', rules: [{ t: 'true' }], checkall: 'true', repair: false, outputs: 1, x: 990, y, wires: [[f.id('alarms'), f.id('debug-alarms')]] });
-  f.mqttOut('alarms', `iot-ai/${f.scenario}/alarms`, 1200, y - 20, 'alarms');
-  f.debug('debug-alarms', 'alarms', 'payload', 1200, y + 20, true);
-  f.debug('debug-detect', 'anomaly-detect', 'payload.prediction', 1000, y + 60);
+function streamingAlarms(f, row, { name, features, info }) {
+  f.add({ id: f.id('detect-comment'), type: 'comment', name: `Unusual for this device: ${name}`, info, x: IN, y: row, wires: [] });
+  f.add({ id: f.id('detect'), type: 'anomaly-detect', name, method: 'forecast', memory: 360, threshold: 0.9999, learn: 60, refractory: 30, refractoryTime: 0, average: 10, smoothing: 0.9, neighbours: 5, reference: 64, embed: 3, features, maxKeys: 10000, persist: '', x: PRED, y: row + 1, wires: [[f.id('alarm-start'), f.id('debug-detect')], [f.id('debug-errors')]] });
+  f.add({ id: f.id('alarm-start'), type: 'switch', name: 'alarm?', property: 'payload.prediction.episodeStart', propertyType: 'msg', rules: [{ t: 'true' }], checkall: 'true', repair: false, outputs: 1, x: ACT, y: row + 1, wires: [[f.id('alarms'), f.id('debug-alarms')]] });
+  f.mqttOut('alarms', `iot-ai/${f.scenario}/alarms`, OUT, row + 1, 'alarms');
+  // The one debug on in the sidebar: an alarm is the first window of an unusual episode, a few an hour at most.
+  f.debug('debug-alarms', 'alarms', 'payload', OUT, row + 2, true);
+  f.watch('debug-detect', 'latest score', 'payload.prediction', 'payload.deviceId & ": " & $string($round(payload.prediction.score, 2))', ACT, row + 2);
+  return 3;
 }
 
 /**
  * The smart city's sensor check: a window over the air-quality sensors alone, (1) a flat-line rule for stuck
  * sensors, reported once per change, and (2) an anomaly baseline learnt live per junction (seeded by the bundled
- * city-sensor-anomaly model until each junction's own warm-up is over), whose anomalies are published.
+ * city-sensor-anomaly model until each junction's own warm-up is over), whose anomalies are published. Rows row..row+3.
  */
-function citySensorCheck(f, y) {
-  f.add({ id: f.id('sensors-comment'), type: 'comment', name: 'Sensor check: stuck (flat-line) air-quality sensors, and anomalies against a baseline learnt per junction', info: 'A second window over pm25 and no2 only. A sensor whose readings have not moved for a whole window (std 0 over three readings or more; a window filled in during an outage does not count) is reported stuck on iot-ai/city/sensor-faults, once when it sticks and once when it recovers (the filter node passes changes only, per junction). model-train learns, without labels, a robust baseline of each junction\'s own air-quality readings after a warm-up of 120 windows (20 minutes), and writes it to models/city-sensors-live.json; until a junction\'s baseline exists the bundled city-sensor-anomaly model judges it. The predict node scores every window against its junction\'s baseline; anomalies go to iot-ai/city/sensor-anomalies.', x: 400, y: y - 40, wires: [] });
-  f.add({ id: f.id('window-sensors'), type: 'feature-window', name: 'air sensors', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: 'pm25, no2', features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 540, y, wires: [[f.id('flat-line'), f.id('learn-sensors'), f.id('predict-sensors')], []] });
+function citySensorCheck(f, row) {
+  f.add({ id: f.id('sensors-comment'), type: 'comment', name: 'Sensor check: stuck (flat-line) air-quality sensors, and anomalies against a baseline learnt per junction', info: 'A second window over pm25 and no2 only. A sensor whose readings have not moved for a whole window (std 0 over three readings or more; a window filled in during an outage does not count) is reported stuck on iot-ai/city/sensor-faults, once when it sticks and once when it recovers (the filter node passes changes only, per junction). model-train learns, without labels, a robust baseline of each junction\'s own air-quality readings after a warm-up of 120 windows (20 minutes), and writes it to models/city-sensors-live.json; until a junction\'s baseline exists the bundled city-sensor-anomaly model judges it. The predict node scores every window against its junction\'s baseline once the window holds ten readings of each sensor or more (of twelve) (a junction\'s first windows after a deploy hold one or two: warm-up, not anomalies); anomalies go to iot-ai/city/sensor-anomalies.', x: IN, y: row, wires: [] });
+  f.add({ id: f.id('window-sensors'), type: 'feature-window', name: 'air sensors', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: 'pm25, no2', features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: WIN, y: row + 1, wires: [[f.id('flat-line'), f.id('learn-sensors'), f.id('full-window')], []] });
   f.change('flat-line', 'stuck sensors', [
     { t: 'set', p: 'topic', pt: 'msg', to: 'payload.deviceId', tot: 'msg' },
     { t: 'set', p: 'payload', pt: 'msg', to: '$join([payload.counts.pm25 > 2 and payload.features."pm25.std" = 0 ? "pm25", payload.counts.no2 > 2 and payload.features."no2.std" = 0 ? "no2"], ",")', tot: 'jsonata' },
-  ], [f.id('flat-changes')], 760, y - 20);
-  f.add({ id: f.id('flat-changes'), type: 'rbe', name: 'changes only', func: 'rbe', gap: '', start: '', inout: 'out', septopics: true, property: 'payload', topi: 'topic', x: 950, y: y - 20, wires: [[f.id('flat-report')]] });
+  ], [f.id('flat-changes')], GATE, row + 1);
+  f.add({ id: f.id('flat-changes'), type: 'rbe', name: 'changes only', func: 'rbe', gap: '', start: '', inout: 'out', septopics: true, property: 'payload', topi: 'topic', x: PRED, y: row + 1, wires: [[f.id('flat-report')]] });
   f.change('flat-report', 'fault report', [
     { t: 'set', p: 'payload', pt: 'msg', to: '{ "deviceId": topic, "status": payload = "" ? "ok" : "stuck", "stuck": payload = "" ? [] : [$split(payload, ",")] }', tot: 'jsonata' },
-  ], [f.id('sensor-faults'), f.id('debug-sensor-faults')], 1140, y - 20);
-  f.mqttOut('sensor-faults', 'iot-ai/city/sensor-faults', 1360, y - 40, 'sensor faults');
-  f.debug('debug-sensor-faults', 'stuck sensors', 'payload', 1360, y, true);
-  const model = f.config({ id: f.id('model-sensors'), type: 'ml-model', name: 'city sensors (live)', bundled: 'city-sensor-anomaly', path: 'models/city-sensors-live.json', watch: true });
-  f.add({ id: f.id('learn-sensors'), type: 'model-train', name: 'learn each junction', model, modelName: 'city-sensors-live', task: 'anomaly', scope: 'device', warmup: 120, update: 'frozen', method: 'robust-z', contamination: 0.01, threshold: '', maxDevices: 100, every: 0, maxSamples: 2000, trees: 50, maxDepth: '', seed: 1, testFraction: 0.2, keepVersions: 2, exportPath: 'city-sensor-windows.csv', x: 780, y: y + 60, wires: [[f.id('debug-learnt')], []] });
-  f.debug('debug-learnt', 'baselines learnt', 'payload', 1000, y + 60);
-  f.add({ id: f.id('predict-sensors'), type: 'model-predict', name: 'sensor anomaly', model, property: 'payload.features', threshold: '', drift: false, driftThreshold: 0.2, driftWindow: 500, driftScope: 'device', driftOutput: false, outputs: 2, x: 780, y: y + 120, wires: [[f.id('is-anomaly')], []] });
-  f.add({ id: f.id('is-anomaly'), type: 'switch', name: 'anomaly?', property: 'payload.prediction.label', propertyType: 'msg', rules: [{ t: 'eq', v: 'anomaly', vt: 'str' }], checkall: 'true', repair: false, outputs: 1, x: 990, y: y + 120, wires: [[f.id('sensor-anomalies'), f.id('debug-sensor-anomalies')]] });
-  f.mqttOut('sensor-anomalies', 'iot-ai/city/sensor-anomalies', 1200, y + 100, 'sensor anomalies');
-  f.debug('debug-sensor-anomalies', 'sensor anomalies', 'payload', 1200, y + 140);
+  ], [f.id('sensor-faults'), f.id('debug-sensor-faults')], ACT, row + 1);
+  f.mqttOut('sensor-faults', 'iot-ai/city/sensor-faults', OUT, row + 1, 'sensor faults');
+  f.watch('debug-sensor-faults', 'latest fault report', 'payload', 'payload.deviceId & ": " & payload.status', OUT, row + 2);
+  const model = f.config({ id: f.id('model-sensors'), type: 'ml-model', z: f.id('tab'), name: 'city sensors (live)', bundled: 'city-sensor-anomaly', path: 'models/city-sensors-live.json', watch: true });
+  f.add({ id: f.id('learn-sensors'), type: 'model-train', name: 'learn each junction', model, modelName: 'city-sensors-live', task: 'anomaly', scope: 'device', warmup: 120, update: 'frozen', method: 'robust-z', contamination: 0.01, threshold: '', maxDevices: 100, every: 0, maxSamples: 2000, trees: 50, maxDepth: '', seed: 1, testFraction: 0.2, keepVersions: 2, exportPath: 'city-sensor-windows.csv', x: GATE, y: row + 2, wires: [[f.id('debug-learnt')], []] });
+  f.debug('debug-learnt', 'baselines learnt', 'payload', PRED, row + 2);
+  // A junction's first windows after a deploy hold a reading or two (a 60 s window fills in 12 readings): a std of 0
+  // there is no anomaly, so only windows with most of their readings are judged (warm-up, not alarms).
+  f.add({ id: f.id('full-window'), type: 'switch', name: `warm-up over? (${FULL_WINDOW}+ readings)`, property: '$min([payload.counts.pm25, payload.counts.no2])', propertyType: 'jsonata', rules: [{ t: 'gte', v: String(FULL_WINDOW), vt: 'num' }], checkall: 'true', repair: false, outputs: 1, x: GATE, y: row + 3, wires: [[f.id('predict-sensors')]] });
+  f.add({ id: f.id('predict-sensors'), type: 'model-predict', name: 'sensor anomaly', model, property: 'payload.features', threshold: '', drift: false, driftThreshold: 0.2, driftWindow: 500, driftScope: 'device', driftOutput: false, outputs: 2, x: PRED, y: row + 3, wires: [[f.id('is-anomaly')], []] });
+  f.add({ id: f.id('is-anomaly'), type: 'switch', name: 'anomaly?', property: 'payload.prediction.label', propertyType: 'msg', rules: [{ t: 'eq', v: 'anomaly', vt: 'str' }], checkall: 'true', repair: false, outputs: 1, x: ACT, y: row + 3, wires: [[f.id('sensor-anomalies'), f.id('debug-sensor-anomalies')]] });
+  f.mqttOut('sensor-anomalies', 'iot-ai/city/sensor-anomalies', OUT, row + 3, 'sensor anomalies');
+  f.debug('debug-sensor-anomalies', 'sensor anomalies', 'payload', ACT, row + 2);
 }
+
+/** live-retrain's first training: after this many windows (2 minutes of its 5 rooms), not `every` (300). */
+const FIRST_TRAINING = 60;
 
 const FLOWS = {
   'smart-home.json': pipelineFlow({
     prefix: 'home', scenario: 'home', label: 'IoT AI: smart home', devicesCount: 5,
+    // The one debug on in the sidebar: the payloads sensor-ingest refuses (the simulator sends a few broken ones).
+    showRejects: true,
     comment: 'Smart home: room sensors → occupancy → lights and heating setback',
     info: 'Rooms report temperature, humidity, light, CO2 and motion (SenML over MQTT). sensor-ingest validates them (broken payloads leave on its second output), feature-window computes 60 s windows every 10 s per room, model-predict runs the bundled home-occupancy forest, and actuator-command switches the light and the heating setpoint (setback to 17 °C when empty), once per change, never more often than every 30 s, with the setpoint kept within 16–24 °C. Devices acknowledge each command on its reply topic; outcomes are published on iot-ai/home/outcomes/occupancy.',
     models: [{ key: 'occupancy', model: 'home-occupancy', actuator: { name: 'lights and heating', cooldown: 30000, limits: '{"setpoint":{"min":16,"max":24}}', rules: [{ label: 'occupied', command: { light: 'ON', setpoint: 21 } }, { label: 'empty', command: { light: 'OFF', setpoint: 17 } }] } }],
@@ -154,54 +176,65 @@ const FLOWS = {
   'health.json': pipelineFlow({
     prefix: 'health', scenario: 'health', label: 'IoT AI: health', devicesCount: 4,
     comment: 'Health: wearables → activity (learnt from labels) and abnormal heart rate at rest (learnt without) → caregiver alert',
-    info: 'Wrist wearables report heart rate, accelerometer magnitude and skin temperature. A bundled forest, learnt from labelled data, tells rest, walk and run apart (published, shown in the debug sidebar). Nobody labels a heartbeat as abnormal, so the alert comes from an anomaly model learnt without labels: the "at rest?" switch passes only windows with little movement (accel.std < 1.2), and health-heart-anomaly scores how unusual their heart rate is against what it learnt from weeks of resting wearers (robust z-scores, 0.5 % contamination). An anomaly sends a caregiver alert — never more than once every 2 minutes per wearer, whatever the model says. Both predict nodes also watch for drift: their status turns to a yellow ring naming the features whose live distribution left the training one.',
+    info: 'Wrist wearables report heart rate, accelerometer magnitude and skin temperature. A bundled forest, learnt from labelled data, tells rest, walk and run apart (published, shown in the debug sidebar). Nobody labels a heartbeat as abnormal, so the alert comes from an anomaly model learnt without labels: the "at rest?" switch passes only windows with little movement (accel.std < 1.2) and ten heart-rate readings or more (of twelve) (a wearer\'s first windows after a deploy hold one or two: warm-up, not alarms), and health-heart-anomaly scores how unusual their heart rate is against what it learnt from weeks of resting wearers (robust z-scores, 0.5 % contamination). An anomaly sends a caregiver alert — never more than once every 2 minutes per wearer, whatever the model says. Both predict nodes also watch for drift: their status turns to a yellow ring naming the features whose live distribution left the training one.',
     models: [
       { key: 'activity', model: 'health-activity' },
-      { key: 'heart', model: 'health-heart-anomaly', gate: { name: 'at rest?', property: 'payload.features["accel.std"]', rule: { t: 'lt', v: '1.2', vt: 'num' } }, actuator: { name: 'caregiver alert', cooldown: 120000, minConfidence: 0.6, rules: [{ label: 'anomaly', command: { alert: 'caregiver', level: 2 } }, { label: 'normal', command: { alert: 'none', level: 0 } }] } },
+      { key: 'heart', model: 'health-heart-anomaly', gate: { name: `at rest? (${FULL_WINDOW}+ readings)`, property: 'payload.features."accel.std" < 1.2 and payload.counts.heartRate >= ' + FULL_WINDOW, propertyType: 'jsonata', rule: { t: 'true' } }, actuator: { name: 'caregiver alert', cooldown: 120000, minConfidence: 0.6, rules: [{ label: 'anomaly', command: { alert: 'caregiver', level: 2 } }, { label: 'normal', command: { alert: 'none', level: 0 } }] } },
     ],
     alarms: { name: 'wearer unusual', features: 'heartRate.mean, heartRate.std, skinTemp.mean', info: 'Beside the bundled model (learnt from weeks of other wearers), anomaly-detect learns each wearer\'s own heart rate and skin temperature as the windows flow, with no training step (a forecast of the next window per feature, its error calibrated against that wearer\'s own history; a lasting new level is normal after about 360 windows, an hour) and raises one alarm per unusual episode, at most one every 30 windows (5 minutes) per wearer. Alarms go to iot-ai/health/alarms. Give it a persistent context store (Keep state in) to keep what it learnt across restarts.' },
   }),
   'live-retrain.json': (() => {
     const f = flow('retrain', 'IoT AI: live retraining', 'A small flow that learns occupancy live with model-train, behind its promotion gate.');
-    f.add({ id: f.id('comment'), type: 'comment', name: 'Live retraining: windows labelled by the simulator\'s truth train a new occupancy model every 300 windows; it goes live only when no worse', info: 'No broker needed. sensor-sim readings go straight into sensor-ingest (the truth travels along in msg.truth); each window gets msg.label from it and goes to model-train, which retrains in a worker thread every 300 new windows. The predict node uses the same ml-model config (models/occupancy-live.json in the Node-RED user directory, seeded by the bundled home-occupancy model), so it switches to each version that goes live at once.\n\nThe promotion gate (promote: better): each retrain and the live model are scored on the same newest windows, held out of the retrain; a retrain worse by more than 0.02 accuracy is kept as a candidate, not published, and the "refused" debug shows why with both scores (error.code not-promoted).\n\nTry it: press "wrong labels". It forgets the collected windows (msg.reset) and labels the next 240 windows the wrong way round, as a swapped label button would. The retrain 300 windows later learns wrong labels only (its 240 training windows; the 60 newest are held out); scored on those 60 (right again) it loses to the live model and is refused. Retrains after it are refused until the right labels outweigh the wrong ones; then one is promoted (the "trained" debug shows promotion.reason no-worse). "promote candidate" (msg.promote) publishes a kept candidate anyway; "roll back" goes back a version; "export CSV" writes the samples for iot-ai train.', x: 470, y: 40, wires: [] });
-    f.add({ id: f.id('sim'), type: 'sensor-sim', name: 'home devices', scenario: 'home', devices: 5, interval: 5000, seed: 2, speed: 1, format: 'senml', startTime: '', autostart: true, faults: true, x: 130, y: 120, wires: [[f.id('ingest')]] });
-    f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: 'home/{deviceId}/sensors', deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS.home, convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, x: 320, y: 120, wires: [[f.id('window')], []] });
-    f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS.home.map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 520, y: 120, wires: [[f.id('label'), f.id('predict')], []] });
-    // The label is the truth, or (while flow.wrongLabels counts down) the other one: a swapped label button.
+    f.add({ id: f.id('comment'), type: 'comment', name: 'Live retraining: windows labelled by the simulator\'s truth train a first model after 60 windows, then every 300; a retrain goes live only when no worse', info: 'No broker needed. sensor-sim readings go straight into sensor-ingest (the truth travels along in msg.truth); each window gets msg.label from it and goes to model-train. The first training comes after 60 windows (about 2 minutes: "first training?" sends msg.train), then model-train retrains in a worker thread every 300 new windows; "train now" (msg.train) trains at once on what has been collected. The predict node uses the same ml-model config (models/occupancy-live.json in the Node-RED user directory, seeded by the bundled home-occupancy model), so it switches to each version that goes live at once.\n\nThe promotion gate (promote: better): each retrain and the live model are scored on the same newest windows, held out of the retrain; a retrain worse by more than 0.02 accuracy is kept as a candidate, not published, and the "refused" debug shows why with both scores (error.code not-promoted).\n\nTry it: press "wrong labels". It forgets the collected windows (msg.reset) and labels the next 240 windows the wrong way round, as a swapped label button would. The retrain 300 windows later learns wrong labels only (its 240 training windows; the 60 newest are held out); scored on those 60 (right again) it loses to the live model and is refused. Retrains after it are refused until the right labels outweigh the wrong ones; then one is promoted (the "trained" debug shows promotion.reason no-worse). "promote candidate" (msg.promote) publishes a kept candidate anyway; "roll back" goes back a version; "export CSV" writes the samples for iot-ai train.', x: 0, y: 0, wires: [] });
+    f.add({ id: f.id('sim'), type: 'sensor-sim', name: 'home devices', scenario: 'home', devices: 5, interval: 5000, seed: 2, speed: 1, format: 'senml', startTime: '', autostart: true, faults: true, x: 0, y: 1, wires: [[f.id('ingest')]] });
+    f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: 'home/{deviceId}/sensors', deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS.home, convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, x: 1, y: 1, wires: [[f.id('window')], []] });
+    f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS.home.map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 2, y: 1, wires: [[f.id('label'), f.id('predict')], []] });
+    // The label is the truth, or (while flow.wrongLabels counts down) the other one: a swapped label button. It also
+    // counts the windows since the flow started (flow.windows), for the first training.
     f.change('label', 'label from truth', [
       { t: 'set', p: 'label', pt: 'msg', to: "$flowContext('wrongLabels') > 0 ? (truth.occupancy = 'occupied' ? 'empty' : 'occupied') : truth.occupancy", tot: 'jsonata' },
       { t: 'set', p: 'wrongLabels', pt: 'flow', to: "$max([$flowContext('wrongLabels') - 1, 0])", tot: 'jsonata' },
-    ], [f.id('train')], 720, 80);
-    const model = f.config({ id: f.id('model'), type: 'ml-model', name: 'occupancy (live)', bundled: 'home-occupancy', path: 'models/occupancy-live.json', watch: true });
-    f.add({ id: f.id('train'), type: 'model-train', name: '', model, modelName: 'occupancy-live', every: 300, maxSamples: 5000, maxMemory: 128, trees: 30, maxDepth: 12, seed: 1, testFraction: 0.2, keepVersions: 5, promote: 'better', exportPath: 'training-data.csv', x: 910, y: 80, wires: [[f.id('debug-trained')], [f.id('debug-refused')]] });
-    f.add({ id: f.id('predict'), type: 'model-predict', name: '', model, property: 'payload.features', x: 730, y: 160, wires: [[f.id('debug-predictions')], []] });
-    f.debug('debug-trained', 'trained', 'payload', 1110, 60, true);
-    f.debug('debug-refused', 'refused', 'true', 1110, 100, true);
-    f.debug('debug-predictions', 'predictions', 'payload.prediction', 950, 160);
-    f.add({ id: f.id('rollback'), type: 'inject', name: 'roll back', props: [{ p: 'rollback', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 730, y: 220, wires: [[f.id('train')]] });
-    f.add({ id: f.id('export'), type: 'inject', name: 'export CSV', props: [{ p: 'export', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 730, y: 260, wires: [[f.id('train')]] });
-    f.add({ id: f.id('promote'), type: 'inject', name: 'promote candidate', props: [{ p: 'promote', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 740, y: 300, wires: [[f.id('train')]] });
-    f.add({ id: f.id('wrong'), type: 'inject', name: 'wrong labels', props: [{ p: 'reset', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 120, y: 220, wires: [[f.id('train'), f.id('wrong-count')]] });
-    f.change('wrong-count', 'next 240 labels wrong', [{ t: 'set', p: 'wrongLabels', pt: 'flow', to: '240', tot: 'num' }], [], 330, 220);
+      { t: 'set', p: 'windows', pt: 'flow', to: "$sum([$flowContext('windows'), 1])", tot: 'jsonata' },
+    ], [f.id('train'), f.id('first')], 3, 1);
+    // The first model after FIRST_TRAINING windows rather than `every`: a msg.train once, when the count reaches it.
+    f.add({ id: f.id('first'), type: 'switch', name: `first training? (window ${FIRST_TRAINING})`, property: "$flowContext('windows')", propertyType: 'jsonata', rules: [{ t: 'eq', v: String(FIRST_TRAINING), vt: 'num' }], checkall: 'true', repair: false, outputs: 1, x: 3, y: 3, wires: [[f.id('first-train')]] });
+    f.change('first-train', 'msg.train', [{ t: 'set', p: 'train', pt: 'msg', to: 'true', tot: 'bool' }, { t: 'delete', p: 'payload', pt: 'msg' }], [f.id('train')], 4, 3);
+    const model = f.config({ id: f.id('model'), type: 'ml-model', z: f.id('tab'), name: 'occupancy (live)', bundled: 'home-occupancy', path: 'models/occupancy-live.json', watch: true });
+    f.add({ id: f.id('train'), type: 'model-train', name: '', model, modelName: 'occupancy-live', every: 300, maxSamples: 5000, maxMemory: 128, trees: 30, maxDepth: 12, seed: 1, testFraction: 0.2, keepVersions: 5, promote: 'better', exportPath: 'training-data.csv', x: 5, y: 1, wires: [[f.id('debug-trained')], [f.id('debug-refused')]] });
+    f.add({ id: f.id('predict'), type: 'model-predict', name: '', model, property: 'payload.features', x: 3, y: 2, wires: [[f.id('debug-predictions')], []] });
+    // The sidebar shows one message per training (trained or refused); each window's prediction is a status.
+    f.debug('debug-trained', 'trained', 'payload', 6, 1, true);
+    f.debug('debug-refused', 'refused', 'true', 6, 2, true);
+    f.watch('debug-predictions', 'latest prediction', 'payload.prediction', LATEST_LABEL, 4, 2);
+    f.add({ id: f.id('train-now'), type: 'inject', name: 'train now', props: [{ p: 'train', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 4, y: 4, wires: [[f.id('train')]] });
+    f.add({ id: f.id('rollback'), type: 'inject', name: 'roll back', props: [{ p: 'rollback', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 4, y: 5, wires: [[f.id('train')]] });
+    f.add({ id: f.id('export'), type: 'inject', name: 'export CSV', props: [{ p: 'export', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 4, y: 6, wires: [[f.id('train')]] });
+    f.add({ id: f.id('promote'), type: 'inject', name: 'promote candidate', props: [{ p: 'promote', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 4, y: 7, wires: [[f.id('train')]] });
+    f.add({ id: f.id('wrong'), type: 'inject', name: 'wrong labels', props: [{ p: 'reset', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 0, y: 3, wires: [[f.id('train'), f.id('wrong-count')]] });
+    f.change('wrong-count', 'next 240 labels wrong', [{ t: 'set', p: 'wrongLabels', pt: 'flow', to: '240', tot: 'num' }], [], 1, 3);
     // This flow needs no broker.
-    return f.nodes.filter((n) => n.type !== 'mqtt-broker');
+    const nodes = f.nodes.filter((n) => n.type !== 'mqtt-broker');
+    return placeOnGrid(nodes, new Map(nodes.map((n) => [n.id, n])));
   })(),
   // Zigbee2MQTT-shaped rooms (issue 15): the device profile is the only ingest setting besides the sensor list.
   'home-zigbee2mqtt.json': (() => {
     const f = flow('z2m', 'IoT AI: Zigbee2MQTT rooms', 'Zigbee2MQTT room sensors read with the sensor-ingest zigbee2mqtt profile, windowed and classified by the bundled occupancy model.');
-    f.add({ id: f.id('comment'), type: 'comment', name: 'Zigbee2MQTT rooms: swap the simulator for an mqtt in on zigbee2mqtt/# and keep the rest', info: 'sensor-sim (format zigbee2mqtt) publishes what a Zigbee2MQTT bridge would: zigbee2mqtt/<friendly name> with the exposes as JSON fields, plus battery, linkquality and last_seen. sensor-ingest with the zigbee2mqtt profile takes the device from the topic (a friendly name may span levels, kitchen/floor_light), the time from last_seen, leaves battery and linkquality out and gives temperature and humidity their units. To use your own devices, replace the simulator with an mqtt in node subscribed to zigbee2mqtt/# (JSON or auto-detect). docs/devices.md has the recipe.', x: 330, y: 40, wires: [] });
-    f.add({ id: f.id('sim'), type: 'sensor-sim', name: 'Zigbee2MQTT rooms', scenario: 'home', devices: 3, interval: 5000, seed: 4, speed: 1, format: 'zigbee2mqtt', startTime: '', autostart: true, faults: false, x: 140, y: 120, wires: [[f.id('ingest')]] });
-    f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', profile: 'zigbee2mqtt', format: 'auto', schema: '', sensors: SENSORS.home, convertUnits: true, x: 340, y: 120, wires: [[f.id('window'), f.id('debug-readings')], [f.id('debug-rejects')]] });
-    f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS.home.map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 540, y: 120, wires: [[f.id('predict')], []] });
-    const model = f.config({ id: f.id('model'), type: 'ml-model', name: 'home occupancy', bundled: 'home-occupancy', path: '', watch: false });
-    f.add({ id: f.id('predict'), type: 'model-predict', name: '', model, property: 'payload.features', x: 740, y: 120, wires: [[f.id('debug-predictions')], []] });
-    f.debug('debug-readings', 'readings', 'payload', 540, 180);
-    f.debug('debug-rejects', 'rejects', 'error', 540, 220);
-    f.debug('debug-predictions', 'occupancy', 'payload.prediction', 960, 120, true);
-    return f.nodes.filter((n) => n.type !== 'mqtt-broker');
+    f.add({ id: f.id('comment'), type: 'comment', name: 'Zigbee2MQTT rooms: swap the simulator for an mqtt in on zigbee2mqtt/# and keep the rest', info: 'sensor-sim (format zigbee2mqtt) publishes what a Zigbee2MQTT bridge would: zigbee2mqtt/<friendly name> with the exposes as JSON fields, plus battery, linkquality and last_seen. sensor-ingest with the zigbee2mqtt profile takes the device from the topic (a friendly name may span levels, kitchen/floor_light), the time from last_seen, leaves battery and linkquality out and gives temperature and humidity their units. To use your own devices, replace the simulator with an mqtt in node subscribed to zigbee2mqtt/# (JSON or auto-detect). docs/devices.md has the recipe.', x: 0, y: 0, wires: [] });
+    f.add({ id: f.id('sim'), type: 'sensor-sim', name: 'Zigbee2MQTT rooms', scenario: 'home', devices: 3, interval: 5000, seed: 4, speed: 1, format: 'zigbee2mqtt', startTime: '', autostart: true, faults: false, x: 0, y: 1, wires: [[f.id('ingest')]] });
+    f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', profile: 'zigbee2mqtt', format: 'auto', schema: '', sensors: SENSORS.home, convertUnits: true, x: 1, y: 1, wires: [[f.id('window'), f.id('debug-readings')], [f.id('debug-rejects')]] });
+    f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS.home.map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 2, y: 1, wires: [[f.id('predict')], []] });
+    const model = f.config({ id: f.id('model'), type: 'ml-model', z: f.id('tab'), name: 'home occupancy', bundled: 'home-occupancy', path: '', watch: false });
+    f.add({ id: f.id('predict'), type: 'model-predict', name: '', model, property: 'payload.features', x: 3, y: 1, wires: [[f.id('debug-predictions')], []] });
+    f.debug('debug-readings', 'readings (turn on to see them)', 'payload', 2, 2);
+    // Rejects are rare (the simulated bridge sends no faults): the one debug on in the sidebar.
+    f.debug('debug-rejects', 'rejects', 'error', 2, 3, true);
+    f.watch('debug-predictions', 'latest occupancy', 'payload.prediction', LATEST_LABEL, 4, 1);
+    const nodes = f.nodes.filter((n) => n.type !== 'mqtt-broker');
+    return placeOnGrid(nodes, new Map(nodes.map((n) => [n.id, n])));
   })(),
 };
 
-const dir = path.resolve(__dirname, '..', 'flows');
+// `node scripts/flows.js [dir]`: flows/ by default (the layout test writes to a scratch folder and compares).
+const dir = path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'flows'));
 for (const [file, nodes] of Object.entries(FLOWS)) fs.writeFileSync(path.join(dir, file), JSON.stringify(nodes, null, 2) + '\n');
 console.log(`wrote ${Object.keys(FLOWS).join(', ')} to flows/`);

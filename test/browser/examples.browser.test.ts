@@ -39,15 +39,22 @@ describe('browser: the sample flows in Import › Examples', function () {
         brokerImported = true;
       }
       const label = expected.find((n: { type: string }) => n.type === 'tab').label;
-      const imported = await page.evaluate((tabLabel) => {
-        let tab: any;
-        (window as any).RED.nodes.eachWorkspace((ws: any) => {
-          if (ws.label === tabLabel) tab = ws;
-        });
-        if (!tab) return -1;
-        return (window as any).RED.nodes.filterNodes({ z: tab.id }).length;
-      }, label);
-      const flowNodes = expected.filter((n: { z?: string }) => n.z !== undefined).length;
+      // The new tab appears just after the dialog closes: wait for it.
+      const imported = (await (
+        await page.waitForFunction(
+          (tabLabel) => {
+            let tab: any;
+            (window as any).RED.nodes.eachWorkspace((ws: any) => {
+              if (ws.label === tabLabel) tab = ws;
+            });
+            return tab ? (window as any).RED.nodes.filterNodes({ z: tab.id }).length : false;
+          },
+          label,
+          { timeout: 30_000 },
+        )
+      ).jsonValue()) as number;
+      // Flow nodes (drawn, with x and y); the examples' ml-model configs are on the tab too (deleted with it), not drawn.
+      const flowNodes = expected.filter((n: { z?: string; x?: number }) => n.z !== undefined && typeof n.x === 'number').length;
       assert.equal(imported, flowNodes, `${example}: every node of the example is on its new tab`);
     }
     const types: string[] = await page.evaluate(() => {
@@ -81,5 +88,25 @@ describe('browser: the sample flows in Import › Examples', function () {
     assert.ok(deployed.filter((n) => n.type === 'actuator-command').length >= 4);
     await new Promise((r) => setTimeout(r, 3000));
     assert.deepEqual(session.red.errors(), []);
+
+    // Issue 18 (10): the live examples' models reload from files not written yet, and deleting the example's tab
+    // deletes its ml-model config with it; no deploy, before or after, says "cannot watch the model file".
+    await page.evaluate(() => {
+      const RED = (window as any).RED;
+      let tab: any;
+      RED.nodes.eachWorkspace((ws: any) => {
+        if (ws.label === 'IoT AI: live retraining') tab = ws;
+      });
+      RED.workspaces.delete(tab);
+    });
+    const left: string[] = await page.evaluate(() => {
+      const names: string[] = [];
+      (window as any).RED.nodes.eachConfig((n: any) => n.type === 'ml-model' && names.push(n.name));
+      return names;
+    });
+    assert.ok(!left.includes('occupancy (live)'), `the deleted tab's ml-model went with it: ${JSON.stringify(left)}`);
+    await deploy(page);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.deepEqual(session.red.logs.filter((line) => /cannot watch/.test(line)), [], 'no "cannot watch" at any deploy');
   });
 });

@@ -45,7 +45,7 @@ describe('sample flow live-retrain: the promotion gate at work', function () {
       if (node.type === 'sensor-sim') Object.assign(node, { speed: SPEED, startTime: START });
       if (node.type === 'debug') Object.assign(node, { type: 'helper' });
     }
-    await helper.load([coreNode('common/20-inject.js'), coreNode('common/90-comment.js'), coreNode('function/15-change.js'), sensorSim, sensorIngest, featureWindow, mlModel, modelPredict, modelTrain], flow);
+    await helper.load([coreNode('common/20-inject.js'), coreNode('common/90-comment.js'), coreNode('function/15-change.js'), coreNode('function/10-switch.js'), sensorSim, sensorIngest, featureWindow, mlModel, modelPredict, modelTrain], flow);
     // Every retrain's outcome in order: promoted on output 1 ("trained"), kept on output 2 ("refused").
     const outcomes: Array<Record<string, any>> = [];
     const refusals: Array<Record<string, any>> = [];

@@ -6,6 +6,8 @@ import type { Node, NodeDef, RED } from '../shared/red';
 import { bundledModels, resolveModelPath, type MlModelNode, type ModelState } from './source';
 
 const RELOAD_DEBOUNCE_MS = 150;
+/** How often a missing model folder is looked for (then watched). */
+const FOLDER_POLL_MS = 1000;
 
 /** The ml-model config node: one model file, loaded, checked, compiled, hot-reloaded; shared by its users. */
 export = function register(RED: RED): void {
@@ -73,26 +75,45 @@ export = function register(RED: RED): void {
     };
 
     const started = load();
+    /** While the model file's folder does not exist yet (nothing trained so far): looked for every second, quietly. */
+    let folderPoll: NodeJS.Timeout | undefined;
     if (def.watch === true || def.watch === 'true') {
       if (!('error' in resolved)) {
         // Watch the folder, not the file: an atomic write replaces the file (rename), which ends a file watch.
         const dir = path.dirname(resolved.file);
         const base = path.basename(resolved.file);
-        void started.finally(() => {
-          if (closed) return;
+        const reloadSoon = () => {
+          if (reloadTimer) clearTimeout(reloadTimer);
+          reloadTimer = setTimeout(() => {
+            reloadTimer = undefined;
+            void load();
+          }, RELOAD_DEBOUNCE_MS);
+        };
+        const watchFolder = (): boolean => {
           try {
             watcher = fs.watch(dir, (_event, changed) => {
               if (changed !== null && changed !== base) return;
-              if (reloadTimer) clearTimeout(reloadTimer);
-              reloadTimer = setTimeout(() => {
-                reloadTimer = undefined;
-                void load();
-              }, RELOAD_DEBOUNCE_MS);
+              reloadSoon();
             });
             watcher.on('error', (err) => node.warn(RED._('ml-model.errors.watch', { error: err.message })));
+            return true;
           } catch (err) {
+            // No folder yet (a live model before its first training, as in the examples): not a fault. Wait for it.
+            if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
             node.warn(RED._('ml-model.errors.watch', { error: (err as Error).message }));
+            return true;
           }
+        };
+        void started.finally(() => {
+          if (closed || watchFolder()) return;
+          folderPoll = setInterval(() => {
+            if (closed || !fs.existsSync(dir) || !watchFolder()) return;
+            clearInterval(folderPoll);
+            folderPoll = undefined;
+            // The file may have been written with the folder, before the watch began.
+            if (fs.existsSync(resolved.file)) reloadSoon();
+          }, FOLDER_POLL_MS);
+          folderPoll.unref?.();
         });
       }
     }
@@ -100,6 +121,7 @@ export = function register(RED: RED): void {
     node.on('close', (_removed, done) => {
       closed = true;
       watcher?.close();
+      if (folderPoll) clearInterval(folderPoll);
       if (reloadTimer) clearTimeout(reloadTimer);
       listeners.clear();
       done();

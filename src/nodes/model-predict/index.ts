@@ -157,7 +157,9 @@ export = function register(RED: RED): void {
     } else {
       unsubscribe = config.subscribe((state) => {
         model = state;
-        if (!state.model) status.showFault(shorten(state.error ?? RED._('model-predict.status.loading')));
+        // Still loading (the first moments after a deploy) is a wait, not a fault: grey, not red.
+        if (!state.model && state.error === undefined) status.showWaiting(RED._('model-predict.status.loading'));
+        else if (!state.model) status.showFault(shorten(state.error!));
         else {
           watch(state.model);
           status.clearFault();

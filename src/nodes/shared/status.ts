@@ -38,6 +38,12 @@ export class StatusReporter {
     this.node.status({ fill: 'red', shape: 'ring', text });
   }
 
+  /** Not a fault: something the node waits for (a model still loading, a warm-up); grey ring until cleared. */
+  showWaiting(text: string): void {
+    this.fault = text;
+    this.node.status({ fill: 'grey', shape: 'ring', text });
+  }
+
   clearFault(): void {
     this.fault = undefined;
     this.update();
