@@ -1,4 +1,4 @@
-import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
+import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, missingFeatureHint, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
 import { readNumberOption, toBoolean } from '../../core/util/numbers';
 import { MODEL_BOUNDS } from '../../core/model/bounds';
 import type { MlModelNode, ModelState } from '../ml-model/source';
@@ -212,11 +212,23 @@ export = function register(RED: RED): void {
       | { ok: false; error: { code: string; message: string; path: string } } {
       const device = typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined;
       const result = live.predict(features, { missing, ...(threshold === undefined ? {} : { threshold }), ...(device === undefined ? {} : { deviceId: device }) });
-      if (!result.ok) return result;
+      if (!result.ok) return result.error.code === 'features' && result.error.message.endsWith(' is missing') ? { ok: false, error: { ...result.error, message: result.error.message + missingHint(live) } } : result;
       if (result.prediction.label === 'anomaly' && live.task === 'anomaly') counts.anomalies++;
       const flag = watchDrift(live, features, device, driftOut);
       if (flag !== undefined) (result.prediction as Prediction & { drift?: DriftFlag }).drift = flag;
       return result;
+    }
+
+    /** What a missing-feature error adds: the features the model needs and the window that computes them (once per model). */
+    const hints = new WeakMap<LoadedModel, string>();
+    function missingHint(live: LoadedModel): string {
+      let hint = hints.get(live);
+      if (hint === undefined) {
+        const parts = missingFeatureHint(live.file);
+        hint = RED._('model-predict.errors.missingNeeds', parts) + (parts.features !== undefined ? RED._('model-predict.errors.missingWindow', parts) : '');
+        hints.set(live, hint);
+      }
+      return hint;
     }
 
     const deviceOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { deviceId?: unknown }).deviceId : undefined);

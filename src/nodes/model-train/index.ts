@@ -33,6 +33,7 @@ import { nodeFault, rejectMessage } from '../shared/messages';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { nextVersion } from '../../core/model/version';
+import { carriedTrainingWindow } from '../../core/model/training-window';
 import { ModelArchive } from '../../core/model/archive';
 import { writeExport } from '../../core/model/exports';
 import type { AnomalyJob, TrainJob, WorkerMessage } from './worker';
@@ -294,6 +295,11 @@ export = function register(RED: RED): void {
      */
     const publish = async (model: ModelFile, source: NodeMessage, options: { automatic: boolean; ticket: number }): Promise<ModelFile | undefined> => {
       let outcome;
+      // The model keeps the window it was trained with (docs/model-format.md#the-training-window).
+      if (model.window === undefined) {
+        const window = carriedTrainingWindow(model.featureNames, config!.state().model?.file.window);
+        if (window !== undefined) model = { ...model, window };
+      }
       try {
         outcome = await archive!.publish(model, options);
       } catch (err) {
