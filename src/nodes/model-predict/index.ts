@@ -6,6 +6,7 @@ import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
+import { migrateConfig } from '../shared/migrations';
 
 /** Most payloads one batch message may carry: each is predicted in turn while the flow waits. */
 const MAX_BATCH = 10_000;
@@ -23,6 +24,8 @@ interface DriftFlag {
 export = function register(RED: RED): void {
   function ModelPredictNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
+    // A flow saved before a property existed: it takes the value it had then (shared/migrations.ts).
+    def = migrateConfig(def);
     const node = this;
     const config = RED.nodes.getNode(String(def.model ?? '')) as MlModelNode | null;
     // Where the features are: a message property, `payload.features` by default.

@@ -37,6 +37,7 @@ import { carriedTrainingWindow } from '../../core/model/training-window';
 import { ModelArchive } from '../../core/model/archive';
 import { writeExport } from '../../core/model/exports';
 import type { AnomalyJob, TrainJob, WorkerMessage } from './worker';
+import { migrateConfig } from '../shared/migrations';
 
 const TASKS = ['classification', 'regression', 'anomaly'] as const;
 /** A trained model with what output 1 reports about it, kept by the gate until it goes live. */
@@ -78,6 +79,8 @@ function modelSizeProblem(anomaly: boolean, trees: number, maxSamples: number, d
 export = function register(RED: RED): void {
   function ModelTrainNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
+    // A flow saved before a property existed: it takes the value it had then (shared/migrations.ts).
+    def = migrateConfig(def);
     const node = this;
     const userDir = RED.settings.userDir ?? process.cwd();
     const config = RED.nodes.getNode(String(def.model ?? '')) as MlModelNode | null;
