@@ -9,6 +9,7 @@
         color: "#A6BBCF",
         defaults: {
             name: { value: "" },
+            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             window: { value: "tumbling" },
             size: { value: 60, validate: function (v) { return positive(v) && (this.unit !== "count" || Number.isInteger(Number(v))); } },
             slide: { value: 10, validate: function (v, opt) { // two arguments: a returned text is the reason it is invalid
@@ -47,6 +48,7 @@
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "feature-window.outputs.features" : "feature-window.outputs.rejects"); },
         oneditprepare: function () {
+            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
             IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             var box = $("#iot-ai-window-features");
