@@ -8,6 +8,8 @@ import actuatorCommand = require('../../src/nodes/actuator-command');
 import featureWindow = require('../../src/nodes/feature-window');
 
 const root = path.resolve(__dirname, '..', '..');
+/** A saved config, migrated, read as plain properties. */
+const migrate = (def: { id: string; type: string; [key: string]: unknown }): Record<string, any> => migrateConfig(def);
 const TYPES = Object.keys(NODE_DEFAULTS);
 
 /** Each editor's `defaults` values and the shared editor tables, as the editor defines them (editor.js run in a sandbox). */
@@ -58,7 +60,7 @@ describe('config migrations (old saved flows)', function () {
   // every property, with the value it meant then.
   for (const type of TYPES) {
     it(`${type}, migration 1: every missing property takes its default${LEGACY_VALUES[type] ? ' (what it meant before, where that differs)' : ''}`, () => {
-      const migrated = migrateConfig({ id: 'n', type });
+      const migrated = migrate({ id: 'n', type });
       assert.equal(migrated.version, 1);
       for (const [key, value] of Object.entries(NODE_DEFAULTS[type])) {
         if (key === 'name') continue;
@@ -67,36 +69,36 @@ describe('config migrations (old saved flows)', function () {
       }
       // What the flow saved stays, a blank or false value too.
       const saved = Object.fromEntries(Object.keys(NODE_DEFAULTS[type]).filter((k) => typeof NODE_DEFAULTS[type][k] !== 'object').map((k) => [k, typeof NODE_DEFAULTS[type][k] === 'boolean' ? !NODE_DEFAULTS[type][k] : '']));
-      const kept = migrateConfig({ id: 'n', type, ...saved });
+      const kept = migrate({ id: 'n', type, ...saved });
       for (const [key, value] of Object.entries(saved)) assert.deepEqual(kept[key], value, `${type}.${key} kept`);
     });
   }
 
   it('actuator-command: onChangeOnly absent means off in a flow saved before versions, on in a version-1 flow', () => {
-    assert.equal(migrateConfig({ id: 'a', type: 'actuator-command' }).onChangeOnly, false);
-    assert.equal(migrateConfig({ id: 'a', type: 'actuator-command', version: 1 }).onChangeOnly, true);
-    assert.equal(migrateConfig({ id: 'a', type: 'actuator-command', version: '1' }).onChangeOnly, true);
+    assert.equal(migrate({ id: 'a', type: 'actuator-command' }).onChangeOnly, false);
+    assert.equal(migrate({ id: 'a', type: 'actuator-command', version: 1 }).onChangeOnly, true);
+    assert.equal(migrate({ id: 'a', type: 'actuator-command', version: '1' }).onChangeOnly, true);
   });
 
   it('ml-model: watch absent never watched before versions; a version-1 config watches', () => {
-    assert.equal(migrateConfig({ id: 'm', type: 'ml-model' }).watch, false);
-    assert.equal(migrateConfig({ id: 'm', type: 'ml-model', version: 1 }).watch, true);
+    assert.equal(migrate({ id: 'm', type: 'ml-model' }).watch, false);
+    assert.equal(migrate({ id: 'm', type: 'ml-model', version: 1 }).watch, true);
   });
 
   it('a device profile keeps supplying what the flow lacks (topics, ack, ingest fields)', () => {
-    const actuator = migrateConfig({ id: 'a', type: 'actuator-command', profile: 'tasmota' });
+    const actuator = migrate({ id: 'a', type: 'actuator-command', profile: 'tasmota' });
     for (const key of PROFILE_KEYS['actuator-command']) assert.equal(actuator[key], undefined, key);
-    const ingest = migrateConfig({ id: 'i', type: 'sensor-ingest', profile: 'zigbee2mqtt' });
+    const ingest = migrate({ id: 'i', type: 'sensor-ingest', profile: 'zigbee2mqtt' });
     for (const key of PROFILE_KEYS['sensor-ingest']) assert.equal(ingest[key], undefined, key);
-    assert.equal(migrateConfig({ id: 'a', type: 'actuator-command' }).ack, 'none');
+    assert.equal(migrate({ id: 'a', type: 'actuator-command' }).ack, 'none');
   });
 
   it('does not change the config it is given, and copies default lists', () => {
     const def = { id: 'w', type: 'feature-window' };
-    const a = migrateConfig(def);
+    const a = migrate(def);
     (a.features as string[]).push('slope');
     assert.deepEqual(def, { id: 'w', type: 'feature-window' });
-    assert.deepEqual(migrateConfig(def).features, NODE_DEFAULTS['feature-window'].features);
+    assert.deepEqual(migrate(def).features, NODE_DEFAULTS['feature-window'].features);
   });
 
   describe('at runtime', () => {

@@ -131,11 +131,16 @@
             });
             // The chosen model's features, labels and training window, and the button that sets a window up for it.
             var summary = null;
+            var shownKey = null;
             var asked = 0;
             var timer;
             function showModel() {
                 var fromBundled = source.val() === "bundled" || $("#node-config-input-seed").is(":checked");
                 var chosen = { bundled: fromBundled ? select.val() : "", path: source.val() === "file" ? $("#node-config-input-path").val().trim() : "" };
+                // The editor fires change on fields it validates: the same choice is not read again.
+                var key = JSON.stringify(chosen);
+                if (key === shownKey) { return; }
+                shownKey = key;
                 var ticket = ++asked;
                 summary = null;
                 $("#iot-ai-model-configure-window").prop("disabled", true);
