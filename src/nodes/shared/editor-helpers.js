@@ -45,23 +45,40 @@ window.IotAiEditor.defaults = window.IotAiEditor.defaults || {
      * field (Node-RED has already shown it blank). Returns the names filled.
      */
     fill: function (node, prefix) {
+        var filled = this.fillNode(node);
+        prefix = prefix || (node._def && node._def.category === "config" ? "node-config-input" : "node-input");
+        filled.forEach(function (key) {
+            var value = node[key];
+            var input = $("#" + prefix + "-" + key);
+            if (input.length === 0 || (value !== null && typeof value === "object")) { return; }
+            if (input.attr("type") === "checkbox") { input.prop("checked", !!value); } else { input.val(value); }
+        });
+        return filled;
+    },
+    /** The node only (no dialog): every property it lacks gets its value. Returns the names filled. */
+    fillNode: function (node) {
         var self = this;
         var filled = [];
         var defaults = (node._def && node._def.defaults) || {};
-        prefix = prefix || (node._def && node._def.category === "config" ? "node-config-input" : "node-input");
         Object.keys(defaults).forEach(function (key) {
             if (node[key] !== undefined || !self.fillable(node, key)) { return; }
             var value = self.valueFor(node, key);
             if (value === undefined) { return; }
             node[key] = value;
             filled.push(key);
-            var input = $("#" + prefix + "-" + key);
-            if (input.length === 0 || (value !== null && typeof value === "object")) { return; }
-            if (input.attr("type") === "checkbox") { input.prop("checked", !!value); } else { input.val(value); }
         });
         return filled;
-    }
+    },
+    TYPES: ["sensor-ingest", "feature-window", "ml-model", "model-predict", "anomaly-detect", "model-train", "actuator-command", "sensor-sim"]
 };
+// Nodes loaded or imported from an older flow get their defaults as they are added, before the editor validates
+// them: no "not properly configured" flag for a setting the flow predates (the runtime migrates the same way).
+if (!window.IotAiEditor.defaultsOnLoad && window.RED && RED.events) {
+    window.IotAiEditor.defaultsOnLoad = true;
+    RED.events.on("nodes:add", function (node) {
+        if (node && node._def && IotAiEditor.defaults.TYPES.indexOf(node.type) !== -1) { IotAiEditor.defaults.fillNode(node); }
+    });
+}
 // Models in the editor: a model's features, labels and training window (the ml-model admin endpoints), and the
 // nodes wired around a node.
 window.IotAiEditor.models = window.IotAiEditor.models || {
