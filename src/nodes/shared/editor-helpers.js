@@ -71,14 +71,6 @@ window.IotAiEditor.defaults = window.IotAiEditor.defaults || {
     },
     TYPES: ["sensor-ingest", "feature-window", "ml-model", "model-predict", "anomaly-detect", "model-train", "actuator-command", "sensor-sim"]
 };
-// Nodes loaded or imported from an older flow get their defaults as they are added, before the editor validates
-// them: no "not properly configured" flag for a setting the flow predates (the runtime migrates the same way).
-if (!window.IotAiEditor.defaultsOnLoad && window.RED && RED.events) {
-    window.IotAiEditor.defaultsOnLoad = true;
-    RED.events.on("nodes:add", function (node) {
-        if (node && node._def && IotAiEditor.defaults.TYPES.indexOf(node.type) !== -1) { IotAiEditor.defaults.fillNode(node); }
-    });
-}
 // Models in the editor: a model's features, labels and training window (the ml-model admin endpoints), and the
 // nodes wired around a node.
 window.IotAiEditor.models = window.IotAiEditor.models || {
