@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { currentVersion, LEGACY_VALUES, migrateConfig, MIGRATIONS, NODE_DEFAULTS, PROFILE_KEYS } from '../../src/nodes/shared/migrations';
+import fc from 'fast-check';
+import { runs } from '../helpers/fuzz';
 import { helper, harness, collect, getNode, settle } from '../helpers/runtime';
 import actuatorCommand = require('../../src/nodes/actuator-command');
 import featureWindow = require('../../src/nodes/feature-window');
@@ -91,6 +93,27 @@ describe('config migrations (old saved flows)', function () {
     const ingest = migrate({ id: 'i', type: 'sensor-ingest', profile: 'zigbee2mqtt' });
     for (const key of PROFILE_KEYS['sensor-ingest']) assert.equal(ingest[key], undefined, key);
     assert.equal(migrate({ id: 'a', type: 'actuator-command' }).ack, 'none');
+  });
+
+  it('any saved config: what it holds stays, every other property gets its value, and migrating again changes nothing', () => {
+    const saved = fc.oneof(fc.constant(undefined), fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }));
+    fc.assert(
+      fc.property(fc.constantFrom(...TYPES), fc.dictionary(fc.string({ maxLength: 12 }), saved, { maxKeys: 6 }), fc.boolean(), fc.option(fc.constantFrom(0, 1, '1', 'x'), { nil: undefined }), (type, extra, withKnown, version) => {
+        const known = Object.keys(NODE_DEFAULTS[type]);
+        const picked = withKnown ? Object.fromEntries(known.slice(0, 4).map((key, i) => [key, i % 2 ? 'kept' : 0])) : {};
+        const def: Record<string, unknown> & { id: string; type: string } = { ...extra, ...picked, id: 'n', type, ...(version === undefined ? {} : { version }) };
+        const migrated = migrate(def);
+        for (const [key, value] of Object.entries(def)) if (value !== undefined && key !== 'version') assert.deepEqual(migrated[key], value, key);
+        for (const key of known) {
+          if (key === 'name' || def[key] !== undefined) continue;
+          const fromProfile = (PROFILE_KEYS[type] ?? []).includes(key) && ![undefined, null, '', 'generic'].includes(def.profile as string);
+          assert.equal(migrated[key] === undefined, fromProfile, `${type}.${key}`);
+        }
+        assert.ok(Number.isInteger(migrated.version) && migrated.version >= 1);
+        assert.deepEqual(migrate(migrated as { id: string; type: string }), migrated);
+      }),
+      { numRuns: runs(200, 5000) },
+    );
   });
 
   it('does not change the config it is given, and copies default lists', () => {
