@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { saveModel } from '../../src/core/model';
+import { toyClassifier } from '../helpers/models';
 import { mqttClient } from '../helpers/broker';
 import { mqttIn, mqttOut, TAB } from '../helpers/flows';
 import { editorSession, openNode, closeDialog, dragFromPalette, type EditorSession } from '../helpers/browser';
@@ -7,6 +10,7 @@ import { editorSession, openNode, closeDialog, dragFromPalette, type EditorSessi
 /** What a new feature-window from the palette holds (its editor defaults). */
 const freshWindow = { window: 'tumbling', size: 60, slide: 10, gap: 30, unit: 's', time: 'event', lateness: 0, maxJump: 10000, idleTimeout: 0, sensors: '', features: ['mean', 'std', 'min', 'max', 'last', 'count'], minCount: 0, fill: 'none', maxKeys: 10000, persist: '', version: 1 };
 const SENSORS = ['temperature', 'humidity', 'light', 'co2', 'motion'];
+const HTML_LABEL = '<img src=x onerror="window.__iotAiInjected=1">';
 
 /** Opens the ml-model dialog of the model-predict `predictId` through its edit (pencil) button. */
 async function openModelConfig(page: Page, predictId: string): Promise<void> {
@@ -55,7 +59,14 @@ describe('browser: a model\'s features, labels and window; rules from its labels
       { id: 'oldTrain', type: 'model-train', z: TAB, x: 500, y: 420, name: 'old train', model: '', task: 'anomaly', every: 0, maxSamples: 10000, wires: [[], []] },
       { id: 'oldAct', type: 'actuator-command', z: TAB, x: 700, y: 420, name: 'old actuator', rules: [{ label: 'on', command: { state: 'ON' } }], topic: 'x/{deviceId}', wires: [[], []] },
       { id: 'oldWindow', type: 'feature-window', z: TAB, x: 300, y: 500, name: 'old window', window: 'sliding', size: 60, unit: 's', wires: [[], []] },
-    ]);
+      // A model file whose labels and feature names are HTML: shown as text, never run.
+      { id: 'cfgHtml', type: 'ml-model', name: 'html', bundled: '', path: 'models/html.json', watch: false, version: 1 },
+      { id: 'mpHtml', type: 'model-predict', z: TAB, x: 300, y: 600, name: 'html predict', model: 'cfgHtml', property: 'payload.features', drift: false, outputs: 2, version: 1, wires: [['acHtml'], []] },
+      { id: 'acHtml', type: 'actuator-command', z: TAB, x: 520, y: 600, name: 'html actuator', version: 1, profile: 'generic', rules: [{ label: 'on', command: { state: 'ON' } }, { label: 'off', command: { state: 'OFF' } }], wires: [[], []] },
+    ], async (red) => {
+      const toy = await toyClassifier();
+      await saveModel(path.join(red.userDir, 'models', 'html.json'), { ...toy, labels: [HTML_LABEL, 'plain'], featureNames: ['<b>temp</b>.mean', 'noise.mean'], importances: undefined, sketch: undefined });
+    });
   });
   after(() => session?.close());
   // A failed step leaves its dialogs open: close them so the next test starts from the canvas.
@@ -64,7 +75,7 @@ describe('browser: a model\'s features, labels and window; rules from its labels
     for (let i = 0; i < 4; i++) {
       const open = await page.$('#node-config-dialog-cancel:visible, #node-dialog-cancel:visible');
       if (!open) break;
-      await open.click();
+      await open.click().catch(() => undefined); // already closing
       await page.waitForTimeout(500);
     }
   });
@@ -214,5 +225,27 @@ describe('browser: a model\'s features, labels and window; rules from its labels
     assert.equal(await page.inputValue('#node-input-fill'), 'none');
     assert.equal(await page.isChecked('#iot-ai-window-feature-mean'), true);
     await closeDialog(page);
+  });
+
+  it('a model\'s labels and feature names are shown as text, never as HTML, in the ml-model dialog and as actuator rules', async () => {
+    const { page } = session.editor;
+    await openModelConfig(page, 'mpHtml');
+    await page.waitForFunction(() => document.querySelector('#iot-ai-model-summary')?.textContent?.includes('2 features'), undefined, { timeout: 30000 }).catch(async (err) => {
+      throw new Error(`${err.message}: ${await page.textContent('#iot-ai-model-summary')}`);
+    });
+    assert.equal(await page.textContent('.iot-ai-model-labels'), `${HTML_LABEL}, plain`);
+    assert.match(await page.textContent('.iot-ai-model-features') ?? '', /<b>temp<\/b>\.mean/);
+    assert.equal(await page.$$eval('#iot-ai-model-summary img, #iot-ai-model-summary b b', (els) => els.length), 0);
+    await page.click('#node-config-dialog-cancel');
+    await page.waitForSelector('#node-config-input-source', { state: 'detached' });
+    await page.click('#node-dialog-cancel');
+    await page.waitForSelector('#node-dialog-cancel', { state: 'detached' });
+    await openNode(page, 'acHtml');
+    await page.waitForSelector('.iot-ai-rules-from-model', { state: 'visible', timeout: 30000 });
+    const rules = await page.$$eval('#node-input-rules-container .rule-match', (els) => els.map((el) => (el as HTMLInputElement).value));
+    assert.deepEqual(rules, [HTML_LABEL, 'plain']);
+    await page.click('#node-dialog-cancel');
+    await page.waitForSelector('#node-dialog-cancel', { state: 'detached' });
+    assert.equal(await page.evaluate(() => (window as any).__iotAiInjected), undefined, 'no markup from a model file ran');
   });
 });
