@@ -72,6 +72,11 @@ describe('a model and its window (ml-model endpoints, model-predict hints, model
       fs.writeFileSync(path.join(dir, 'notes.json'), '{"secret": "do not echo"}');
       const refused = await helper.request().get('/iot-ai/models/file').query({ path: 'notes.json' }).expect(422);
       assert.doesNotMatch(refused.body.error, /do not echo/);
+      // Not JSON at all (settings.js, say): Node's JSON.parse message would quote the text.
+      fs.writeFileSync(path.join(dir, 'settings.js'), 'module.exports = { credentialSecret: "do not echo" }');
+      const notJson = await helper.request().get('/iot-ai/models/file').query({ path: 'settings.js' }).expect(422);
+      assert.match(notJson.body.error, /not valid JSON/);
+      assert.doesNotMatch(notJson.body.error, /do not echo|module\.exports/);
     });
 
     it('never reads outside the user directory: ../, absolute paths and links that lead out are refused', async () => {

@@ -81,7 +81,8 @@ async function summaryOfFile(file: string, shown: string): Promise<Answer> {
     if (!stat.isFile()) return { status: 404, body: { error: `${shown} is not a file` } };
     if (stat.size > MODEL_BOUNDS.maxModelBytes) return { status: 413, body: { error: `${shown} is larger than a model file may be` } };
     const parsed = parseModelFile(await fs.promises.readFile(file));
-    if (!parsed.ok) return { status: 422, body: { error: `${shown} is not a model file this palette reads: ${parsed.error}` } };
+    // JSON.parse's message quotes the text near the fault: any file of the user directory could be named, so not that.
+    if (!parsed.ok) return { status: 422, body: { error: `${shown} is not a model file this palette reads${parsed.error.startsWith('model file is not valid JSON') ? ' (not valid JSON)' : `: ${parsed.error}`}` } };
     return { status: 200, body: modelSummary(parsed.model) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
