@@ -76,7 +76,7 @@ describe('a model and its window (ml-model endpoints, model-predict hints, model
       fs.writeFileSync(path.join(dir, 'settings.js'), 'module.exports = { credentialSecret: "do not echo" }');
       const notJson = await helper.request().get('/iot-ai/models/file').query({ path: 'settings.js' }).expect(422);
       assert.match(notJson.body.error, /not valid JSON/);
-      assert.doesNotMatch(notJson.body.error, /do not echo|module\.exports/);
+      assert.doesNotMatch(notJson.body.error, /do not echo|module/);
     });
 
     it('never reads outside the user directory: ../, absolute paths and links that lead out are refused', async () => {
