@@ -196,6 +196,9 @@
                     if (error || !summary || !exampleRules()) { return; }
                     var labels = summary.labels || (summary.task === "anomaly" ? ["anomaly", "normal"] : null);
                     if (!labels || labels.length === 0) { return; }
+                    // The example rules already match these labels (a model of on/off): they stay.
+                    var matched = currentRules().map(function (r) { return String(r.label); }).sort();
+                    if (sameJson(matched, labels.map(String).sort())) { return; }
                     var profile = PROFILES[$("#node-input-profile").val()] || PROFILES.generic;
                     var text = profile.rules[0].commandType === "text";
                     $("#node-input-rules-container").editableList("empty");
