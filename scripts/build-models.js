@@ -94,9 +94,22 @@ for (const model of ANOMALY_MODELS.filter((m) => !only || m.name === only)) {
   const kept = path.join(work, `${model.name}.csv`);
   const windows = rows.filter((cells) => model.keep(Object.fromEntries(header.map((name, i) => [name, cells[i]]))));
   fs.writeFileSync(kept, formatCsv([columns, ...windows.map((cells) => at.map((i) => cells[i]))]));
+  const out = path.join(root, 'models', `${model.name}.json`);
   run([
     'train', '--task', 'anomaly', '--data', kept, '--label', model.truth, '--method', model.method,
-    '--contamination', String(model.contamination), '--out', path.join(root, 'models', `${model.name}.json`),
+    '--contamination', String(model.contamination), '--out', out,
     '--name', model.name, '--version', '1.0.0', '--seed', String(model.seed),
   ]);
+  keepWindow(out, windowFor(model.sensors));
+}
+
+/**
+ * The anomaly models learn from windows computed above, not by `train --window`: their file is given the window
+ * here, as `train --window` writes it for the others (docs/model-format.md#the-training-window).
+ */
+function keepWindow(file, window) {
+  const { parseModelFile, serializeModel, trainingWindowOf } = require(path.join(root, 'dist', 'core', 'model', 'index.js'));
+  const parsed = parseModelFile(fs.readFileSync(file, 'utf8'));
+  if (!parsed.ok) throw new Error(`${file}: ${parsed.error}`);
+  fs.writeFileSync(file, serializeModel({ ...parsed.model, window: trainingWindowOf(window) }));
 }

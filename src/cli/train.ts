@@ -22,6 +22,8 @@ import { Examples, examplesFromTable, examplesFromValues, ExamplesResult } from 
 import { ModelArchive } from '../core/model/archive';
 import { lockPathFor, withFileLock } from '../core/model/file-lock';
 import { serializeModel, writeFileAtomic } from '../core/model/store';
+import type { TrainingWindowConfig } from '../core/model/model-file';
+import { trainingWindowOf } from '../core/model/training-window';
 import { AnomalyData, anomalyDataFromTable, AnomalyMetrics, trainAnomalyModel } from '../core/model/train-anomaly';
 import { ModelMetrics, trainModel } from '../core/model/train-model';
 import type { Criterion, ForestOptions, MaxFeatures, Task } from '../core/model/trainer';
@@ -296,9 +298,11 @@ export async function runTrain(argv: string[], io: CommandIo, options: TrainComm
   const label = args.label as string;
 
   let result: ExamplesResult;
+  let trainingWindow: TrainingWindowConfig | undefined;
   if (args.window !== undefined && options.windowExamples !== undefined) {
     const windowed = await windowedExamples(args, options.windowExamples, { table: parsed.table, label, ignore: args.ignore });
     if (!windowed.ok) return fail(windowed.error);
+    trainingWindow = windowed.trainingWindow;
     result = examplesFromValues(windowed.featureNames, windowed.rows, windowed.labels, args.task);
   } else {
     result = examplesFromTable(parsed.table, { label, ignore: args.ignore, task: args.task });
@@ -345,6 +349,7 @@ export async function runTrain(argv: string[], io: CommandIo, options: TrainComm
     return fail(`training failed: ${(err as Error).message}`);
   }
 
+  if (trainingWindow !== undefined) trained.model.window = trainingWindow;
   const written = await writeModelAndReport(args.out, { model: trained.model, metrics: trained.metrics, evaluated: trained.evaluated, dataFile: args.data }, args.version !== undefined);
   if ('error' in written) return fail(written.error);
   io.stdout.write(summary(examples, trained.metrics, trained.model.params?.nTrees as number));
@@ -359,9 +364,11 @@ async function runAnomaly(args: TrainArguments, bytes: Buffer, table: CsvTable, 
     return 1;
   };
   let data: AnomalyData;
+  let trainingWindow: TrainingWindowConfig | undefined;
   if (args.window !== undefined && options.windowExamples !== undefined) {
     const windowed = await windowedExamples(args, options.windowExamples, { table, label: args.label ?? '', ignore: args.ignore });
     if (!windowed.ok) return fail(windowed.error);
+    trainingWindow = windowed.trainingWindow;
     data = {
       featureNames: windowed.featureNames,
       rows: windowed.rows,
@@ -392,6 +399,7 @@ async function runAnomaly(args: TrainArguments, bytes: Buffer, table: CsvTable, 
   } catch (err) {
     return fail(`training failed: ${(err as Error).message}`);
   }
+  if (trainingWindow !== undefined) trained.model.window = trainingWindow;
   const written = await writeModelAndReport(args.out, {
     model: trained.model,
     metrics: trained.metrics,
@@ -410,7 +418,7 @@ async function windowedExamples(
   args: Pick<TrainArguments, 'data' | 'window'>,
   hook: WindowExamplesHook,
   input: Omit<Parameters<WindowExamplesHook>[0], 'windowConfig'>,
-): Promise<ReturnType<WindowExamplesHook>> {
+): Promise<(ReturnType<WindowExamplesHook> & { ok: false }) | (ReturnType<WindowExamplesHook> & { ok: true; trainingWindow?: TrainingWindowConfig })> {
   let windowConfig: unknown;
   try {
     windowConfig = JSON.parse(await readFile(args.window as string, 'utf8')) as unknown;
@@ -418,7 +426,8 @@ async function windowedExamples(
     return { ok: false, error: `cannot read ${args.window}: ${(err as Error).message}` };
   }
   const windowed = hook({ ...input, windowConfig });
-  return windowed.ok ? windowed : { ok: false, error: `${args.data}: ${windowed.error}` };
+  // The model file keeps the window (docs/model-format.md#the-training-window): the editor sets a feature-window up from it.
+  return windowed.ok ? { ...windowed, trainingWindow: trainingWindowOf(windowConfig) } : { ok: false, error: `${args.data}: ${windowed.error}` };
 }
 
 /**

@@ -23,3 +23,4 @@ export * from './isolation-forest';
 export * from './sketch';
 export * from './train-anomaly';
 export * from './promotion';
+export * from './training-window';

@@ -46,6 +46,26 @@ export interface ModelFile {
   /** Feature name → normalised mean impurity decrease. */
   importances?: Record<string, number>;
   description?: string;
+  /** The feature-window properties the training windows were computed with (`iot-ai train --window`, model-train). */
+  window?: TrainingWindowConfig;
+}
+
+/**
+ * The window a model was trained with: feature-window properties in the node's own units (`size` 60 with `unit`
+ * `s`), as WINDOW.json holds them. Only the properties that shape the features are kept.
+ */
+export interface TrainingWindowConfig {
+  window?: 'tumbling' | 'sliding' | 'session';
+  size?: number;
+  slide?: number;
+  gap?: number;
+  unit?: 'ms' | 's' | 'min' | 'count';
+  time?: 'event' | 'arrival';
+  lateness?: number;
+  sensors?: string[];
+  features?: string[];
+  minCount?: number | string;
+  fill?: 'none' | 'previous' | 'zero';
 }
 
 /** One device's own anomaly baseline (model-train with scope `device`). */

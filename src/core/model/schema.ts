@@ -38,6 +38,19 @@ export const modelFileSchema = {
     dataHash: { type: 'string', pattern: '^(sha256:)?[0-9a-f]{64}$' },
     importances: { type: 'object', additionalProperties: { type: 'number' } },
     description: { type: 'string' },
+    // The feature-window properties the training windows were computed with (docs/model-format.md#the-training-window).
+    window: {
+      type: 'object',
+      properties: {
+        window: { enum: ['tumbling', 'sliding', 'session'] },
+        unit: { enum: ['ms', 's', 'min', 'count'] },
+        size: { type: 'number', exclusiveMinimum: 0 },
+        slide: { type: 'number', exclusiveMinimum: 0 },
+        gap: { type: 'number', exclusiveMinimum: 0 },
+        sensors: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1 } },
+        features: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1 } },
+      },
+    },
     anomaly: { $ref: '#/$defs/anomaly' },
     sketch: { $ref: '#/$defs/sketch' },
     devices: {

@@ -150,13 +150,14 @@
         color: "#E2D96E",
         defaults: {
             name: { value: "" },
+            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             profile: { value: "generic", validate: V.choice(Object.keys(PROFILES)) },
             rules: { value: [{ label: "on", command: { state: "ON" } }, { label: "off", command: { state: "OFF" } }], validate: validRules },
             topic: { value: "{deviceId}/set", validate: validTopic },
             hysteresis: { value: 0, validate: numberOrBlank },
             minConfidence: { value: 0, validate: V.number({ min: 0, max: 1 }) },
             cooldown: { value: 0, validate: numberOrBlank },
-            onChangeOnly: { value: false },
+            onChangeOnly: { value: true }, // absent in flows saved before: off, as it was (migrations.ts)
             allowMissing: { value: false },
             limits: { value: "", validate: validLimits },
             limitMode: { value: "clamp", validate: V.choice(["clamp", "refuse"]) },
@@ -176,6 +177,7 @@
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "actuator-command.outputs.commands" : "actuator-command.outputs.outcomes"); },
         oneditprepare: function () {
+            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
             IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             // The dialog's own Done button: found once, as the JSON editor opened from a rule has one by the same id.
@@ -300,6 +302,30 @@
                     });
                 }
             });
+            // Rules still the example on/off ones: one rule per label of the model wired upstream (its model-predict's ml-model).
+            function exampleRules() {
+                var rules = currentRules();
+                return Object.keys(PROFILES).some(function (p) { return sameJson(PROFILES[p].rules, rules); });
+            }
+            var upstream = IotAiEditor.models.around(node, "model-predict", true).filter(function (p) { return p.model && RED.nodes.node(p.model); });
+            if (upstream.length > 0 && exampleRules()) {
+                var config = RED.nodes.node(upstream[0].model);
+                IotAiEditor.models.summary(config, function (error, summary) {
+                    if (error || !summary || !exampleRules()) { return; }
+                    var labels = summary.labels || (summary.task === "anomaly" ? ["anomaly", "normal"] : null);
+                    if (!labels || labels.length === 0) { return; }
+                    // The example rules already match these labels (a model of on/off): they stay.
+                    var matched = currentRules().map(function (r) { return String(r.label); }).sort();
+                    if (sameJson(matched, labels.map(String).sort())) { return; }
+                    var profile = PROFILES[$("#node-input-profile").val()] || PROFILES.generic;
+                    var text = profile.rules[0].commandType === "text";
+                    $("#node-input-rules-container").editableList("empty");
+                    labels.slice(0, 20).forEach(function (label) {
+                        $("#node-input-rules-container").editableList("addItem", { label: String(label), commandType: text ? "text" : "json", command: text ? String(label) : { state: String(label) } });
+                    });
+                    $(".iot-ai-rules-from-model").text(node._("actuator-command.tip.rulesFromModel", { model: summary.name, labels: labels.join(", ") })).show();
+                });
+            }
         },
         oneditsave: function () {
             IotAiEditor.numbers.save(this, NUMBER_FIELDS);

@@ -4,6 +4,7 @@ import { nodeFault, shorten } from '../shared/messages';
 import { PersistedState, sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
+import { migrateConfig } from '../shared/migrations';
 
 const STATE_KEY = 'actuatorCommandState';
 /** Outcomes that end a command: lost by a `kill -9`, the command would be retried (or ended) again after it. */
@@ -13,17 +14,30 @@ const FINAL_STATUSES = new Set(['acked', 'nacked', 'timeout']);
  * retry or final outcome sent before they do would be dropped by the core mqtt out node.
  */
 const RESTART_GRACE_MS = 3000;
+/** Predictions after which, if none matched a rule, the status says which labels arrived. */
+const NO_RULE_HINT_AFTER = 5;
+/** Distinct prediction labels remembered for that hint. */
+const NO_RULE_LABELS = 5;
+/** Immediate outcomes: one per prediction. */
+const PREDICTION_OUTCOMES = new Set(['sent', 'suppressed', 'refused']);
 
 /** Node-RED glue for actuator-command: predictions, replies and overrides in; commands and outcomes out. */
 export = function register(RED: RED): void {
   function ActuatorCommandNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
+    // A flow saved before a property existed: it takes the value it had then (shared/migrations.ts).
+    def = migrateConfig(def);
     const node = this;
     const parsed = parseActuatorConfig(def as RawActuatorConfig);
     if (parsed.ok) for (const warning of parsed.warnings ?? []) node.warn(warning);
     let engine: ActuatorEngine | undefined;
+    // Every prediction so far matched no rule (fresh rules against a model with other labels): say which labels came.
+    const noRule = { predictions: 0, unmatched: 0, labels: [] as string[] };
     const status = new StatusReporter(node, () => {
       const stats = engine!.stats;
+      if (noRule.predictions >= NO_RULE_HINT_AFTER && noRule.unmatched === noRule.predictions) {
+        return { fill: 'yellow', shape: 'ring', text: RED._('actuator-command.status.noRule', { count: noRule.predictions, labels: noRule.labels.join(', ') }) };
+      }
       return {
         fill: stats.nacked + stats.timeouts + stats.refused > 0 ? 'yellow' : 'green',
         shape: stats.pending > 0 ? 'ring' : 'dot',
@@ -99,6 +113,7 @@ export = function register(RED: RED): void {
     const handle = (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       try {
         const effects = engine!.handle(msg, Date.now());
+        countNoRule(msg, effects);
         emit(send, effects);
         stateChanged(effects);
         done();
@@ -106,6 +121,23 @@ export = function register(RED: RED): void {
         done(err as Error);
       }
     };
+
+    function countNoRule(msg: NodeMessage, effects: ActuatorEffect[]): void {
+      if (noRule.unmatched < noRule.predictions) return;
+      for (const effect of effects) {
+        if (effect.kind !== 'outcome' || !PREDICTION_OUTCOMES.has(effect.payload.status)) continue;
+        noRule.predictions++;
+        if (effect.payload.status === 'suppressed' && effect.payload.detail === 'no-rule') noRule.unmatched++;
+      }
+      if (noRule.unmatched < noRule.predictions || noRule.labels.length >= NO_RULE_LABELS) return;
+      const payloads = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
+      for (const payload of payloads) {
+        const prediction = (payload as { prediction?: { label?: unknown; value?: unknown } } | null)?.prediction;
+        const label = prediction?.label ?? prediction?.value;
+        const text = typeof label === 'string' || typeof label === 'number' ? JSON.stringify(String(label).slice(0, 40)) : undefined;
+        if (text !== undefined && !noRule.labels.includes(text) && noRule.labels.length < NO_RULE_LABELS) noRule.labels.push(text);
+      }
+    }
 
     if (state.enabled) {
       state.load(

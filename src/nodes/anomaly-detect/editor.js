@@ -7,6 +7,7 @@
         color: "#C0DEED",
         defaults: {
             name: { value: "" },
+            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             method: { value: "forecast", validate: V.choice(["forecast", "gaussian", "knn-cad"]) },
             memory: { value: 1000, validate: V.number({ min: 2, max: 1000000 }) },
             threshold: { value: 0.9999, validate: V.number({ min: 0.5, max: 1 }) },
@@ -30,6 +31,7 @@
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "anomaly-detect.outputs.predictions" : "anomaly-detect.outputs.rejects"); },
         oneditprepare: function () {
+            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
             var node = this;
             IotAiEditor.numbers.prepare(node, NUMBER_FIELDS);
             var persist = $("#node-input-persist");

@@ -5,6 +5,7 @@ import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { PersistedState, sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
+import { migrateConfig } from '../shared/migrations';
 
 const STATE_KEY = 'anomalyDetectState';
 const MAX_BATCH = 10_000;
@@ -40,6 +41,8 @@ function readItem(payload: unknown, topic: unknown, now: number): Item {
 export = function register(RED: RED): void {
   function AnomalyDetectNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
+    // A flow saved before a property existed: it takes the value it had then (shared/migrations.ts).
+    def = migrateConfig(def);
     const node = this;
     const parsed = parseAnomalyConfig(def);
     let session: AnomalySession | undefined;

@@ -11,6 +11,7 @@
         color: "#A6BBCF",
         defaults: {
             name: { value: "" },
+            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             window: { value: "tumbling", validate: V.choice(["tumbling", "sliding", "session"]) },
             size: { value: 60, validate: function (v, opt) {
                 var result = positive.call(this, v, opt);
@@ -66,6 +67,7 @@
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "feature-window.outputs.features" : "feature-window.outputs.rejects"); },
         oneditprepare: function () {
+            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
             IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             var box = $("#iot-ai-window-features");

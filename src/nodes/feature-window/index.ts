@@ -12,6 +12,7 @@ import { nodeFault, rejectMessage, sendEach, shorten } from '../shared/messages'
 import { SlicedPersistedState } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
+import { migrateConfig } from '../shared/migrations';
 
 const STATE_KEY = 'featureWindowState';
 
@@ -19,6 +20,8 @@ const STATE_KEY = 'featureWindowState';
 export = function register(RED: RED): void {
   function FeatureWindowNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
+    // A flow saved before a property existed: it takes the value it had then (shared/migrations.ts).
+    def = migrateConfig(def);
     const node = this;
     const parsed = parseWindowConfig(def);
     let engine: WindowEngine | undefined;

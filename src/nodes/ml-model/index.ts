@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { loadModel, saveModel, type ModelFile } from '../../core/model';
 import { modelTooLarge } from '../../core/model/bounds';
 import type { Node, NodeDef, RED } from '../shared/red';
-import { bundledModels, resolveModelPath, type MlModelNode, type ModelState } from './source';
+import { registerModelEndpoints } from './admin';
+import { resolveModelPath, type MlModelNode, type ModelState } from './source';
+import { migrateConfig } from '../shared/migrations';
 
 const RELOAD_DEBOUNCE_MS = 150;
 /** How often a missing model folder is looked for (then watched). */
@@ -13,6 +15,8 @@ const FOLDER_POLL_MS = 1000;
 export = function register(RED: RED): void {
   function MlModelConfigNode(this: MlModelNode, def: NodeDef): void {
     RED.nodes.createNode(this, def);
+    // A flow saved before a property existed: it takes the value it had then (shared/migrations.ts).
+    def = migrateConfig(def);
     const node = this;
     const userDir = RED.settings.userDir ?? process.cwd();
     const resolved = resolveModelPath(def as { path?: unknown; bundled?: unknown }, userDir);
@@ -129,8 +133,5 @@ export = function register(RED: RED): void {
   }
   RED.nodes.registerType('ml-model', MlModelConfigNode as unknown as (this: Node, def: NodeDef) => void);
 
-  // The editor lists the bundled models in the ml-model dialog.
-  RED.httpAdmin?.get('/iot-ai/bundled-models', RED.auth?.needsPermission('ml-model.read') ?? ((_req: unknown, _res: unknown, next: () => void) => next()), (_req: unknown, res: { json(body: unknown): void }) => {
-    res.json(bundledModels());
-  });
+  registerModelEndpoints(RED);
 };

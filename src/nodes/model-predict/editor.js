@@ -6,6 +6,7 @@
         color: "#C0DEED",
         defaults: {
             name: { value: "" },
+            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             model: { value: "", type: "ml-model" },
             property: { value: "payload.features", required: true, validate: V.required() },
             threshold: { value: "", validate: V.number({ min: 0, max: 1 }) },
@@ -33,6 +34,7 @@
             return this._(["model-predict.outputs.predictions", "model-predict.outputs.errors", "model-predict.outputs.drift"][i]);
         },
         oneditprepare: function () {
+            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
             $("#node-input-property").typedInput({ types: ["msg"] });
             IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var toggleLikelihood = function () { $(".iot-ai-likelihood-rows").toggle($("#node-input-likelihood").is(":checked")); };

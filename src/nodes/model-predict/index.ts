@@ -1,5 +1,5 @@
 import { AnomalyLikelihood, DEFAULT_LIKELIHOOD } from '../../core/anomaly';
-import { ANOMALY_LABEL, anomalyConfidence, DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, NORMAL_LABEL, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
+import { ANOMALY_LABEL, anomalyConfidence, DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, missingFeatureHint, NORMAL_LABEL, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
 import { readNumberOption, roundScore, toBoolean } from '../../core/util/numbers';
 import { MODEL_BOUNDS } from '../../core/model/bounds';
 import type { MlModelNode, ModelState } from '../ml-model/source';
@@ -7,6 +7,7 @@ import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
+import { migrateConfig } from '../shared/migrations';
 
 /** Most payloads one batch message may carry: each is predicted in turn while the flow waits. */
 const MAX_BATCH = 10_000;
@@ -28,6 +29,8 @@ interface DriftFlag {
 export = function register(RED: RED): void {
   function ModelPredictNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
+    // A flow saved before a property existed: it takes the value it had then (shared/migrations.ts).
+    def = migrateConfig(def);
     const node = this;
     const config = RED.nodes.getNode(String(def.model ?? '')) as MlModelNode | null;
     // Where the features are: a message property, `payload.features` by default.
@@ -255,7 +258,7 @@ export = function register(RED: RED): void {
       | { ok: false; error: { code: string; message: string; path: string } } {
       const device = typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined;
       const result = live.predict(features, { missing, ...(threshold === undefined ? {} : { threshold }), ...(device === undefined ? {} : { deviceId: device }) });
-      if (!result.ok) return result;
+      if (!result.ok) return result.error.code === 'features' && result.error.message.endsWith(' is missing') ? { ok: false, error: { ...result.error, message: result.error.message + missingHint(live) } } : result;
       if (live.task === 'anomaly') {
         if (likelihoodOn) calibrate(live, result.prediction, device);
         if (result.prediction.label === 'anomaly') counts.anomalies++;
@@ -267,6 +270,18 @@ export = function register(RED: RED): void {
       const flag = watchDrift(live, features, device, driftOut);
       if (flag !== undefined) (result.prediction as Prediction & { drift?: DriftFlag }).drift = flag;
       return result;
+    }
+
+    /** What a missing-feature error adds: the features the model needs and the window that computes them (once per model). */
+    const hints = new WeakMap<LoadedModel, string>();
+    function missingHint(live: LoadedModel): string {
+      let hint = hints.get(live);
+      if (hint === undefined) {
+        const parts = missingFeatureHint(live.file);
+        hint = RED._('model-predict.errors.missingNeeds', parts) + (parts.features !== undefined ? RED._('model-predict.errors.missingWindow', parts) : '');
+        hints.set(live, hint);
+      }
+      return hint;
     }
 
     const deviceOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { deviceId?: unknown }).deviceId : undefined);

@@ -8,6 +8,7 @@
         color: "#C0DEED",
         defaults: {
             name: { value: "" },
+            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             model: { value: "", type: "ml-model" },
             modelName: { value: "" },
             task: { value: "classification", validate: V.choice(["classification", "regression", "anomaly"]) },
@@ -47,6 +48,7 @@
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "model-train.outputs.trained" : "model-train.outputs.errors"); },
         oneditprepare: function () {
+            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
             IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             $("#node-input-task").val(this.task || "classification");
             // A flow saved before the gate has no promote: it gets better (a worse retrain no longer goes live).

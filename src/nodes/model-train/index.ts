@@ -33,9 +33,11 @@ import { nodeFault, rejectMessage } from '../shared/messages';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { nextVersion } from '../../core/model/version';
+import { carriedTrainingWindow } from '../../core/model/training-window';
 import { ModelArchive } from '../../core/model/archive';
 import { writeExport } from '../../core/model/exports';
 import type { AnomalyJob, TrainJob, WorkerMessage } from './worker';
+import { migrateConfig } from '../shared/migrations';
 
 const TASKS = ['classification', 'regression', 'anomaly'] as const;
 /** A trained model with what output 1 reports about it, kept by the gate until it goes live. */
@@ -77,6 +79,8 @@ function modelSizeProblem(anomaly: boolean, trees: number, maxSamples: number, d
 export = function register(RED: RED): void {
   function ModelTrainNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
+    // A flow saved before a property existed: it takes the value it had then (shared/migrations.ts).
+    def = migrateConfig(def);
     const node = this;
     const userDir = RED.settings.userDir ?? process.cwd();
     const config = RED.nodes.getNode(String(def.model ?? '')) as MlModelNode | null;
@@ -294,6 +298,11 @@ export = function register(RED: RED): void {
      */
     const publish = async (model: ModelFile, source: NodeMessage, options: { automatic: boolean; ticket: number }): Promise<ModelFile | undefined> => {
       let outcome;
+      // The model keeps the window it was trained with (docs/model-format.md#the-training-window).
+      if (model.window === undefined) {
+        const window = carriedTrainingWindow(model.featureNames, config!.state().model?.file.window);
+        if (window !== undefined) model = { ...model, window };
+      }
       try {
         outcome = await archive!.publish(model, options);
       } catch (err) {

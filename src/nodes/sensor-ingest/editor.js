@@ -69,6 +69,7 @@
         color: "#A6BBCF",
         defaults: {
             name: { value: "" },
+            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             profile: { value: "generic", validate: V.choice(Object.keys(PROFILES)) },
             format: { value: "auto", validate: V.choice(["auto", "senml", "json", "value"]) },
             topicPattern: {
@@ -135,6 +136,7 @@
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "sensor-ingest.outputs.readings" : "sensor-ingest.outputs.rejects"); },
         oneditprepare: function () {
+            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
             IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             var checks;

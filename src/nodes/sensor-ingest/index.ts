@@ -3,6 +3,7 @@ import { createClock } from '../../core/util/clock';
 import { rejectMessage, nodeFault, sendEach, shorten } from '../shared/messages';
 import type { Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
+import { migrateConfig } from '../shared/migrations';
 
 /** Node-RED glue for sensor-ingest: config in, core Ingestor, readings to output 1, rejects to output 2. */
 export = function register(RED: RED): void {
@@ -10,6 +11,8 @@ export = function register(RED: RED): void {
   const clock = createClock();
   function SensorIngestNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
+    // A flow saved before a property existed: it takes the value it had then (shared/migrations.ts).
+    def = migrateConfig(def);
     const node = this;
     const parsed = parseIngestConfig(def as RawIngestConfig);
     const counts = { ok: 0, rejected: 0 };

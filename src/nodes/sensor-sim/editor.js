@@ -48,6 +48,7 @@
         color: "#A6BBCF",
         defaults: {
             name: { value: "" },
+            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             scenario: { value: "home", validate: V.choice(["home", "city", "health"]) },
             devices: { value: 3, validate: budgeted("devices") },
             interval: { value: 5000, validate: budgeted("interval") },
@@ -68,6 +69,7 @@
         inputLabels: function () { return this._("sensor-sim.inputs.control"); },
         outputLabels: function () { return this._("sensor-sim.outputs.readings"); },
         oneditprepare: function () {
+            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
             var node = this;
             function budget() {
                 var values = {};

@@ -2,6 +2,7 @@ import { createScenario, parseSimConfig, SIM_BUDGET, type CommandResult, type Ra
 import { nodeFault, shorten } from '../shared/messages';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
+import { migrateConfig } from '../shared/migrations';
 
 /** The shortest wait between two timer runs; at high speed several readings then go out together. */
 const MIN_TICK_MS = 10;
@@ -14,6 +15,8 @@ const TICK_BUDGET: StepBudget = { maxReadings: SIM_BUDGET.readingsPerTick, maxLa
 export = function register(RED: RED): void {
   function SensorSimNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
+    // A flow saved before a property existed: it takes the value it had then (shared/migrations.ts).
+    def = migrateConfig(def);
     const node = this;
     const parsed = parseSimConfig(def as RawSimConfig, { live: true });
     const counts = { readings: 0, commands: 0, refused: 0, skipped: 0 };
