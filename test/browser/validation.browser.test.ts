@@ -164,7 +164,8 @@ describe('browser: every field validates as it is typed, with its reason (#18.8)
       const n = (window as any).RED.nodes.node('fw1');
       return { window: n.window, size: n.size, slide: n.slide, unit: n.unit, features: n.features, maxKeys: n.maxKeys };
     });
-    assert.deepEqual(kept, { window: 'sliding', size: 60, slide: 10, unit: 's', features: ['mean'], maxKeys: undefined });
+    // (maxKeys was missing from the saved node: opening the dialog gives it the default the runtime uses, #18.9.)
+    assert.deepEqual(kept, { window: 'sliding', size: 60, slide: 10, unit: 's', features: ['mean'], maxKeys: 10000 });
   });
 
   it('model-predict and its file ml-model: property, thresholds, drift window; a file model without a path is refused', async () => {
