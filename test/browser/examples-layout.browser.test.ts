@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { editorSession, deploy, type EditorSession } from '../helpers/browser';
+import { editorSession, deploy, importExample, type EditorSession } from '../helpers/browser';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const layout = require('../../scripts/layout.js') as { nodeBox(node: Record<string, any>, byId: Map<string, Record<string, any>>): { width: number } };
@@ -36,46 +36,10 @@ describe('browser: the examples as drawn in the editor do not overlap', function
   it('imports every example, deploys, and reads the drawn boxes: none intersect, each tab fits 1920 x 1080', async () => {
     const { page } = session.editor;
     const tabs: Array<{ example: string; id: string }> = [];
-    let brokerImported = false;
+    const state = { brokerImported: false };
     for (const example of EXAMPLES) {
-      await page.click('#red-ui-header-button-sidemenu');
-      await page.click('#menu-item-import');
-      await page.click('a[href="#red-ui-clipboard-dialog-import-tab-examples"]');
-      const library = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
-      await library.locator('.red-ui-treeList-label', { hasText: '@iot-ai/node-red-iot-ai' }).first().click();
-      await library.locator('.red-ui-treeList-label', { hasText: new RegExp(`^\\s*${example}\\s*$`) }).first().click();
-      await page.click('#red-ui-clipboard-dialog-import-opt-new');
-      await page.click('#red-ui-clipboard-dialog-ok');
-      await page.waitForSelector('#red-ui-clipboard-dialog-ok', { state: 'hidden' });
       const expected = JSON.parse(fs.readFileSync(path.join(root, 'flows', `${example}.json`), 'utf8'));
-      // The examples share one broker config (issue 18.4): once it is in, "Import copy" reuses it.
-      if (expected.some((n: { type: string }) => n.type === 'mqtt-broker')) {
-        if (brokerImported) {
-          const copy = page.locator('.red-ui-notification button', { hasText: 'Import copy' });
-          await copy.first().waitFor({ timeout: 10000 });
-          await copy.first().click();
-        }
-        brokerImported = true;
-      }
-      const label = expected.find((n: { type: string }) => n.type === 'tab').label;
-      const id = (await (
-        await page.waitForFunction(
-          (tabLabel) => {
-            let found = '';
-            (window as any).RED.nodes.eachWorkspace((ws: any) => {
-              if (ws.label === tabLabel) found = ws.id;
-            });
-            return found;
-          },
-          label,
-          { timeout: 30_000 },
-        )
-      ).jsonValue()) as string;
-      if (!id) {
-        await page.screenshot({ path: path.join(root, '.scratch', `layout-${example}.png`) });
-        const labels = await page.evaluate(() => { const l: string[] = []; (window as any).RED.nodes.eachWorkspace((ws: any) => l.push(ws.label)); return l; });
-        assert.fail(`${example} has no tab: ${JSON.stringify(labels)}`);
-      }
+      const { id } = await importExample(page, example, expected, state);
       tabs.push({ example, id });
     }
     await deploy(page);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { editorSession, deploy, type EditorSession } from '../helpers/browser';
+import { editorSession, deploy, importExample, type EditorSession } from '../helpers/browser';
 
 const root = path.resolve(__dirname, '..', '..');
 const EXAMPLES = ['smart-home', 'smart-city', 'health', 'live-retrain', 'home-zigbee2mqtt'];
@@ -16,43 +16,10 @@ describe('browser: the sample flows in Import › Examples', function () {
 
   it('imports every example through the editor menu and deploys them', async () => {
     const { page } = session.editor;
-    let brokerImported = false;
+    const state = { brokerImported: false };
     for (const example of EXAMPLES) {
-      await page.click('#red-ui-header-button-sidemenu');
-      await page.click('#menu-item-import');
-      await page.click('a[href="#red-ui-clipboard-dialog-import-tab-examples"]');
-      const library = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
-      await library.locator('.red-ui-treeList-label', { hasText: '@iot-ai/node-red-iot-ai' }).first().click();
-      await library.locator('.red-ui-treeList-label', { hasText: new RegExp(`^\\s*${example}\\s*$`) }).first().click();
-      await page.click('#red-ui-clipboard-dialog-import-opt-new');
-      await page.click('#red-ui-clipboard-dialog-ok');
-      await page.waitForSelector('#red-ui-clipboard-dialog-ok', { state: 'hidden' });
       const expected = JSON.parse(fs.readFileSync(path.join(root, 'flows', `${example}.json`), 'utf8'));
-      // Issue 18.4: the examples share one broker config (one id). Once it is in the workspace, the editor says some
-      // nodes already exist; "Import copy" imports the example and reuses the "local broker" already there.
-      if (expected.some((n: { type: string }) => n.type === 'mqtt-broker')) {
-        if (brokerImported) {
-          const copy = page.locator('.red-ui-notification button', { hasText: 'Import copy' });
-          await copy.first().waitFor({ timeout: 10000 });
-          await copy.first().click();
-        }
-        brokerImported = true;
-      }
-      const label = expected.find((n: { type: string }) => n.type === 'tab').label;
-      // The new tab appears just after the dialog closes: wait for it.
-      const imported = (await (
-        await page.waitForFunction(
-          (tabLabel) => {
-            let tab: any;
-            (window as any).RED.nodes.eachWorkspace((ws: any) => {
-              if (ws.label === tabLabel) tab = ws;
-            });
-            return tab ? (window as any).RED.nodes.filterNodes({ z: tab.id }).length : false;
-          },
-          label,
-          { timeout: 30_000 },
-        )
-      ).jsonValue()) as number;
+      const { nodes: imported } = await importExample(page, example, expected, state);
       // Flow nodes (drawn, with x and y); the examples' ml-model configs are on the tab too (deleted with it), not drawn.
       const flowNodes = expected.filter((n: { z?: string; x?: number }) => n.z !== undefined && typeof n.x === 'number').length;
       assert.equal(imported, flowNodes, `${example}: every node of the example is on its new tab`);

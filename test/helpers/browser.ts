@@ -71,6 +71,46 @@ export async function dragFromPalette(page: Page, type: string, x: number, y: nu
   throw lastError;
 }
 
+/**
+ * Imports one of the palette's examples through Import › Examples (as a new flow) and waits for its tab and nodes.
+ * The examples share one broker config (issue 18.4): once it is in the workspace (`state.brokerImported`), the editor
+ * says some nodes already exist and "Import copy" reuses it. Returns the new tab's id and the nodes on it.
+ */
+export async function importExample(page: Page, example: string, flow: Array<Record<string, any>>, state: { brokerImported: boolean }): Promise<{ id: string; nodes: number }> {
+  await page.click('#red-ui-header-button-sidemenu');
+  await page.click('#menu-item-import');
+  await page.click('a[href="#red-ui-clipboard-dialog-import-tab-examples"]');
+  const library = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+  await library.locator('.red-ui-treeList-label', { hasText: '@iot-ai/node-red-iot-ai' }).first().click();
+  await library.locator('.red-ui-treeList-label', { hasText: new RegExp(`^\\s*${example}\\s*$`) }).first().click();
+  await page.click('#red-ui-clipboard-dialog-import-opt-new');
+  await page.click('#red-ui-clipboard-dialog-ok');
+  await page.waitForSelector('#red-ui-clipboard-dialog-ok', { state: 'hidden' });
+  if (flow.some((n) => n.type === 'mqtt-broker')) {
+    if (state.brokerImported) {
+      const copy = page.locator('.red-ui-notification button', { hasText: 'Import copy' });
+      await copy.first().waitFor({ timeout: 10000 });
+      await copy.first().click();
+    }
+    state.brokerImported = true;
+  }
+  const label = flow.find((n) => n.type === 'tab')!.label;
+  // The new tab appears just after the dialog closes: wait for it and its nodes.
+  const found = await page.waitForFunction(
+    (tabLabel) => {
+      let tab: any;
+      (window as any).RED.nodes.eachWorkspace((ws: any) => {
+        if (ws.label === tabLabel) tab = ws;
+      });
+      const nodes = tab ? (window as any).RED.nodes.filterNodes({ z: tab.id }).length : 0;
+      return nodes > 0 ? { id: tab.id as string, nodes } : false;
+    },
+    label,
+    { timeout: 30_000 },
+  );
+  return (await found.jsonValue()) as { id: string; nodes: number };
+}
+
 /** Drags a wire from a node's output port to another node's input port. */
 export async function wire(page: Page, fromId: string, port: number, toId: string): Promise<void> {
   const out = page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${fromId}"] g.red-ui-flow-port-output`).nth(port);
