@@ -3,13 +3,13 @@
  * batches, against plain-JS baselines that do the same arithmetic on the same rows, measured in the same run.
  * Both baselines give bit-identical scores, which the section checks on every probe row.
  */
-import { robustScore, ROBUST_Z_HALF, type RobustBaseline } from '../src/core/model/anomaly';
-import { CompiledForest } from '../src/core/model/compiled-forest';
-import type { TreeForest } from '../src/core/model/forest-format';
-import { averagePathLength } from '../src/core/model/isolation-forest';
-import { LoadedModel } from '../src/core/model/model-file';
-import { Random } from '../src/core/model/rng';
-import { trainAnomalyModel } from '../src/core/model/train-anomaly';
+import { robustScore, ROBUST_Z_HALF, type RobustBaseline } from '../src/core/model/monitor/anomaly';
+import { CompiledForest } from '../src/core/model/forest/compiled-forest';
+import type { TreeForest } from '../src/core/model/forest/forest-format';
+import { averagePathLength } from '../src/core/model/forest/isolation-forest';
+import { LoadedModel } from '../src/core/model/file/model-file';
+import { Random } from '../src/core/util/rng';
+import { trainAnomalyModel } from '../src/core/model/train/train-anomaly';
 import { count, figure, progress, runSection, Section, type BenchOptions } from './lib/report';
 import { alternate, ratios, spread, timeSync } from './lib/timing';
 

@@ -8,10 +8,10 @@
  */
 import { ActuatorEngine, parseActuatorConfig } from '../src/core/actuate';
 import { Ingestor, parseIngestConfig } from '../src/core/ingest';
-import { MODEL_BOUNDS } from '../src/core/model/bounds';
-import { loadModel } from '../src/core/model/model-file';
-import { serializeModel } from '../src/core/model/store';
-import { trainModel } from '../src/core/model/train-model';
+import { MODEL_BOUNDS } from '../src/core/model/file/bounds';
+import { loadModel } from '../src/core/model/file/model-file';
+import { serializeModel } from '../src/core/model/file/store';
+import { trainModel } from '../src/core/model/train/train-model';
 import { parseWindowConfig, WindowEngine } from '../src/core/window';
 
 const retained: unknown[] = [];

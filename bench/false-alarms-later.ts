@@ -15,10 +15,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runSimulate } from '../src/cli/simulate';
 import { windowTable } from '../src/cli/windowing';
-import { thresholdFromContamination } from '../src/core/model/anomaly';
-import { parseCsv } from '../src/core/model/csv';
-import { loadModel } from '../src/core/model/model-file';
-import { trainAnomalyModel } from '../src/core/model/train-anomaly';
+import { thresholdFromContamination } from '../src/core/model/monitor/anomaly';
+import { parseCsv } from '../src/core/model/data/csv';
+import { loadModel } from '../src/core/model/file/model-file';
+import { trainAnomalyModel } from '../src/core/model/train/train-anomaly';
 
 const DAY_S = 86400;
 const WINDOW = { window: 'tumbling', size: 10, unit: 'min', time: 'event', features: ['mean', 'std', 'min', 'max', 'slope'], minCount: 3 };

@@ -6,11 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RandomForestClassifier } from 'ml-random-forest';
-import { CompiledForest, compileForest } from '../src/core/model/compiled-forest';
-import type { MlRandomForestJson } from '../src/core/model/forest-format';
-import { accuracy } from '../src/core/model/metrics';
-import { LoadedModel, type ModelFile } from '../src/core/model/model-file';
-import { trainForest, type ForestOptions } from '../src/core/model/trainer';
+import { CompiledForest, compileForest } from '../src/core/model/forest/compiled-forest';
+import type { MlRandomForestJson } from '../src/core/model/forest/forest-format';
+import { accuracy } from '../src/core/model/train/metrics';
+import { LoadedModel, type ModelFile } from '../src/core/model/file/model-file';
+import { trainForest, type ForestOptions } from '../src/core/model/forest/trainer';
 import { classification } from './lib/data';
 import { ROOT, runProcess, tempDir } from './lib/project';
 import { count, figure, progress, runSection, Section, type BenchOptions } from './lib/report';

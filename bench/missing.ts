@@ -21,12 +21,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { formatCsv, parseCsv } from '../src/core/model/csv';
-import { examplesFromTable, type Examples } from '../src/core/model/dataset';
-import { CompiledForest } from '../src/core/model/compiled-forest';
-import { kFoldSplits } from '../src/core/model/metrics';
-import { Random } from '../src/core/model/rng';
-import { trainForest } from '../src/core/model/trainer';
+import { formatCsv, parseCsv } from '../src/core/model/data/csv';
+import { examplesFromTable, type Examples } from '../src/core/model/data/dataset';
+import { CompiledForest } from '../src/core/model/forest/compiled-forest';
+import { kFoldSplits } from '../src/core/model/train/metrics';
+import { Random } from '../src/core/util/rng';
+import { trainForest } from '../src/core/model/forest/trainer';
 
 const DATA = path.join(__dirname, 'data');
 const PYTHON = ['/usr/bin/python3', 'python3'].find((python) => spawnSync(python, ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0);

@@ -4,7 +4,7 @@
  * state costs. Also a documented script: `node -r tsx/cjs bench/streaming.ts` prints the same tables.
  */
 import { ANOMALY_DEFAULTS, AnomalySession, createDetector, DETECTOR_METHODS, type AnomalyConfig, type DetectorMethod } from '../src/core/anomaly';
-import { Random } from '../src/core/model/rng';
+import { Random } from '../src/core/util/rng';
 import { LOW_FP, STANDARD, type Profile } from './lib/nab-score';
 import { alarmsAt, bestThreshold, corpusScore, loadRealStreams, runSession, windowedGaussianScores, type RealStream } from './lib/real-streams';
 import { count, figure, format, progress, runSection, Section, type BenchOptions } from './lib/report';

@@ -3,7 +3,7 @@
  * (pipeline, memory, the pipeline's model) and a labelled classification set (training, inference).
  */
 import type { CanonicalReading } from '../../src/core/types';
-import { Random } from '../../src/core/model/rng';
+import { Random } from '../../src/core/util/rng';
 
 /** One device, one sensor, one reading per ms (so a 60 ms window holds 60 readings); a slow sine plus noise. */
 export function seriesReadings(count: number, devices = 1, sensors = 1): CanonicalReading[] {

@@ -7,7 +7,7 @@
  * Every second output and a Catch node go to the `rejects` sink, so a run with bad data or a fault is noticed.
  */
 import type { ModelFile } from '../../src/core/model';
-import type { Tree } from '../../src/core/model/forest-format';
+import type { Tree } from '../../src/core/model/forest/forest-format';
 
 export const DRIVER = 'driver';
 export const SINK = 'sink';

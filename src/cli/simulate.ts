@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import mqtt from 'mqtt';
-import { formatCsv } from '../core/model/csv';
+import { formatCsv } from '../core/model/data/csv';
 import {
   SCENARIOS,
   createScenario,

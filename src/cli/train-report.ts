@@ -4,9 +4,9 @@
  * histogram with the threshold (anomaly), and an SVG bar chart of feature importances. No scripts, no external
  * resources.
  */
-import type { ModelFile } from '../core/model/model-file';
-import type { AnomalyMetrics, TrainAnomalyResult } from '../core/model/train-anomaly';
-import type { ModelMetrics } from '../core/model/train-model';
+import type { ModelFile } from '../core/model/file/model-file';
+import type { AnomalyMetrics, TrainAnomalyResult } from '../core/model/train/train-anomaly';
+import type { ModelMetrics } from '../core/model/train/train-model';
 
 export interface TrainReportInput {
   model: ModelFile;

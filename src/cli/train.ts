@@ -15,18 +15,18 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { ANOMALY_METHODS, AnomalyMethod, anomalyTruth } from '../core/model/anomaly';
-import { CsvTable, formatCsvProblem, parseCsv } from '../core/model/csv';
-import { checkLabelCounts } from '../core/model/promotion';
-import { Examples, examplesFromTable, examplesFromValues, ExamplesResult } from '../core/model/dataset';
-import { ModelArchive } from '../core/model/archive';
-import { lockPathFor, withFileLock } from '../core/model/file-lock';
-import { serializeModel, writeFileAtomic } from '../core/model/store';
-import type { TrainingWindowConfig } from '../core/model/model-file';
-import { trainingWindowOf } from '../core/model/training-window';
-import { AnomalyData, anomalyDataFromTable, AnomalyMetrics, trainAnomalyModel } from '../core/model/train-anomaly';
-import { ModelMetrics, trainModel } from '../core/model/train-model';
-import type { Criterion, ForestOptions, MaxFeatures, Task } from '../core/model/trainer';
+import { ANOMALY_METHODS, AnomalyMethod, anomalyTruth } from '../core/model/monitor/anomaly';
+import { CsvTable, formatCsvProblem, parseCsv } from '../core/model/data/csv';
+import { checkLabelCounts } from '../core/model/train/promotion';
+import { Examples, examplesFromTable, examplesFromValues, ExamplesResult } from '../core/model/data/dataset';
+import { ModelArchive } from '../core/model/file/archive';
+import { lockPathFor, withFileLock } from '../core/model/file/file-lock';
+import { serializeModel, writeFileAtomic } from '../core/model/file/store';
+import type { TrainingWindowConfig } from '../core/model/file/model-file';
+import { trainingWindowOf } from '../core/model/file/training-window';
+import { AnomalyData, anomalyDataFromTable, AnomalyMetrics, trainAnomalyModel } from '../core/model/train/train-anomaly';
+import { ModelMetrics, trainModel } from '../core/model/train/train-model';
+import type { Criterion, ForestOptions, MaxFeatures, Task } from '../core/model/forest/trainer';
 import { renderTrainReport, TrainReportInput } from './train-report';
 
 export interface CommandIo {

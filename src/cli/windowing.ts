@@ -4,8 +4,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { normaliseTimestamp } from '../core/ingest/timestamps';
-import { formatCsv, formatCsvProblem, parseCsv, type CsvTable } from '../core/model/csv';
-import { isMissingCell } from '../core/model/dataset';
+import { formatCsv, formatCsvProblem, parseCsv, type CsvTable } from '../core/model/data/csv';
+import { isMissingCell } from '../core/model/data/dataset';
 import { parseWindowConfig, windowRows, type WideRow, type WindowedRows } from '../core/window';
 import type { CliIO } from './main';
 import type { WindowExamplesHook } from './train';

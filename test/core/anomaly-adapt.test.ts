@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isAnomalous } from '../../src/core/model/anomaly';
-import { AnomalyCollector, SHARED_BASELINE } from '../../src/core/model/collector';
-import { loadModel } from '../../src/core/model/model-file';
-import { Random } from '../../src/core/model/rng';
-import { trainAnomalyModel } from '../../src/core/model/train-anomaly';
+import { isAnomalous } from '../../src/core/model/monitor/anomaly';
+import { AnomalyCollector, SHARED_BASELINE } from '../../src/core/model/data/collector';
+import { loadModel } from '../../src/core/model/file/model-file';
+import { Random } from '../../src/core/util/rng';
+import { trainAnomalyModel } from '../../src/core/model/train/train-anomaly';
 import { runs } from '../helpers/fuzz';
 
 const CONTAMINATION = 0.02;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AnomalyCollector, SHARED_BASELINE } from '../../src/core/model/collector';
+import { AnomalyCollector, SHARED_BASELINE } from '../../src/core/model/data/collector';
 
 const window = (deviceId: string, value: number) => ({ deviceId, features: { a: value, b: value * 2 } });
 

@@ -9,7 +9,7 @@
  * - `stuck`: the sensor repeats its first reading of the window for the whole window;
  * - `drift`: the sensor's readings gain a ramp over the window, ending 1–2 °C / 5–10 %RH / 100–200 ppm off.
  */
-import { Random } from '../../src/core/model/rng';
+import { Random } from '../../src/core/util/rng';
 
 export type FaultKind = 'spike' | 'stuck' | 'drift';
 export const FAULT_KINDS: readonly FaultKind[] = ['spike', 'stuck', 'drift'];

@@ -6,10 +6,10 @@
  * the full table (print it with IOT_AI_ANOMALY_TABLE=1).
  */
 import assert from 'node:assert/strict';
-import { AnomalyMethod } from '../../src/core/model/anomaly';
-import { DetectionMetrics, detectionMetrics, rocAuc } from '../../src/core/model/metrics';
-import { loadModel } from '../../src/core/model/model-file';
-import { trainAnomalyModel } from '../../src/core/model/train-anomaly';
+import { AnomalyMethod } from '../../src/core/model/monitor/anomaly';
+import { DetectionMetrics, detectionMetrics, rocAuc } from '../../src/core/model/train/metrics';
+import { loadModel } from '../../src/core/model/file/model-file';
+import { trainAnomalyModel } from '../../src/core/model/train/train-anomaly';
 import { FAULT_KINDS, FaultKind, FEATURE_NAMES, LabelledWindows, sensorWindows, swapHumidity, zScoreFlags } from './anomaly-data';
 
 interface Measured extends DetectionMetrics {

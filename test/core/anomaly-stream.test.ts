@@ -10,7 +10,7 @@ import {
   type AnomalyConfig,
   type DetectorMethod,
 } from '../../src/core/anomaly';
-import { Random } from '../../src/core/model/rng';
+import { Random } from '../../src/core/util/rng';
 import { runs } from '../helpers/fuzz';
 
 function gaussian(random: Random): number {

@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { runSimulate } from '../../src/cli/simulate';
 import { windowTable } from '../../src/cli/windowing';
-import { CALIBRATION_FRACTION, conformalThreshold } from '../../src/core/model/anomaly';
-import { parseCsv } from '../../src/core/model/csv';
-import { loadModel } from '../../src/core/model/model-file';
-import { trainAnomalyModel } from '../../src/core/model/train-anomaly';
+import { CALIBRATION_FRACTION, conformalThreshold } from '../../src/core/model/monitor/anomaly';
+import { parseCsv } from '../../src/core/model/data/csv';
+import { loadModel } from '../../src/core/model/file/model-file';
+import { trainAnomalyModel } from '../../src/core/model/train/train-anomaly';
 
 const HOUR_S = 3600;
 

@@ -8,16 +8,16 @@ import {
   robustZ,
   squashZ,
   thresholdFromContamination,
-} from '../../src/core/model/anomaly';
-import { CompiledForest } from '../../src/core/model/compiled-forest';
-import { checkTreeForest, Tree, TreeForest } from '../../src/core/model/forest-format';
-import { averagePathLength, isolationScore, IsolationForestTrainer, trainIsolationForest } from '../../src/core/model/isolation-forest';
-import { detectionMetrics, rocAuc } from '../../src/core/model/metrics';
-import { loadModel, ModelFile, parseModelFile } from '../../src/core/model/model-file';
-import { Random } from '../../src/core/model/rng';
-import { serializeModel } from '../../src/core/model/store';
-import { anomalyDataFromRecords, fitAnomalyModel, trainAnomalyModel } from '../../src/core/model/train-anomaly';
-import { trainModel } from '../../src/core/model/train-model';
+} from '../../src/core/model/monitor/anomaly';
+import { CompiledForest } from '../../src/core/model/forest/compiled-forest';
+import { checkTreeForest, Tree, TreeForest } from '../../src/core/model/forest/forest-format';
+import { averagePathLength, isolationScore, IsolationForestTrainer, trainIsolationForest } from '../../src/core/model/forest/isolation-forest';
+import { detectionMetrics, rocAuc } from '../../src/core/model/train/metrics';
+import { loadModel, ModelFile, parseModelFile } from '../../src/core/model/file/model-file';
+import { Random } from '../../src/core/util/rng';
+import { serializeModel } from '../../src/core/model/file/store';
+import { anomalyDataFromRecords, fitAnomalyModel, trainAnomalyModel } from '../../src/core/model/train/train-anomaly';
+import { trainModel } from '../../src/core/model/train/train-model';
 import { runs } from '../helpers/fuzz';
 import { threeClassData } from './model-test-data';
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CSV_DEFAULT_START, runSimulate } from '../../src/cli/simulate';
-import { parseCsv } from '../../src/core/model/csv';
+import { parseCsv } from '../../src/core/model/data/csv';
 import { createScenario } from '../../src/core/sim';
 import { mqttClient, startAedes, startMosquitto, type Broker } from '../helpers/broker';
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runWindow } from '../../src/cli/windowing';
-import { parseCsv } from '../../src/core/model/csv';
+import { parseCsv } from '../../src/core/model/data/csv';
 import { WindowEngine, parseWindowConfig } from '../../src/core/window';
 
 function io() {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { estimateExampleBytes, TrainingCollector } from '../../src/core/model/collector';
-import { parseCsv } from '../../src/core/model/csv';
+import { estimateExampleBytes, TrainingCollector } from '../../src/core/model/data/collector';
+import { parseCsv } from '../../src/core/model/data/csv';
 
 const window = (deviceId: string, start: number, end: number, x: number) => ({ deviceId, start, end, features: { 'x.mean': x } });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CsvTable, formatCsv, formatCsvProblem, parseCsv } from '../../src/core/model/csv';
-import { detectTask, encodeLabels, examplesFromRecords, examplesFromTable, featureColumns } from '../../src/core/model/dataset';
+import { CsvTable, formatCsv, formatCsvProblem, parseCsv } from '../../src/core/model/data/csv';
+import { detectTask, encodeLabels, examplesFromRecords, examplesFromTable, featureColumns } from '../../src/core/model/data/dataset';
 
 function table(text: string): CsvTable {
   const result = parseCsv(text);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DriftMonitor, driftLevel, populationStabilityIndex } from '../../src/core/model/drift';
-import { loadModel } from '../../src/core/model/model-file';
-import { Random } from '../../src/core/model/rng';
-import { buildFeatureSketch, checkFeatureSketch, FeatureSketch, sketchBin } from '../../src/core/model/sketch';
-import { trainModel } from '../../src/core/model/train-model';
+import { DriftMonitor, driftLevel, populationStabilityIndex } from '../../src/core/model/monitor/drift';
+import { loadModel } from '../../src/core/model/file/model-file';
+import { Random } from '../../src/core/util/rng';
+import { buildFeatureSketch, checkFeatureSketch, FeatureSketch, sketchBin } from '../../src/core/model/monitor/sketch';
+import { trainModel } from '../../src/core/model/train/train-model';
 import { runs } from '../helpers/fuzz';
 import { regressionData } from './model-test-data';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { binOf, quantileEdges } from '../../src/core/model/binning';
-import { CompiledForest, ForestPrediction } from '../../src/core/model/compiled-forest';
-import { checkTreeForest, Tree, TreeForest, TREES_KIND } from '../../src/core/model/forest-format';
-import { accuracy, rSquared, trainTestSplit } from '../../src/core/model/metrics';
-import { trainIsolationForest } from '../../src/core/model/isolation-forest';
-import { ForestTrainer, trainForest } from '../../src/core/model/trainer';
+import { binOf, quantileEdges } from '../../src/core/model/forest/binning';
+import { CompiledForest, ForestPrediction } from '../../src/core/model/forest/compiled-forest';
+import { checkTreeForest, Tree, TreeForest, TREES_KIND } from '../../src/core/model/forest/forest-format';
+import { accuracy, rSquared, trainTestSplit } from '../../src/core/model/train/metrics';
+import { trainIsolationForest } from '../../src/core/model/forest/isolation-forest';
+import { ForestTrainer, trainForest } from '../../src/core/model/forest/trainer';
 import { regressionData, subset, threeClassData } from './model-test-data';
 
 /** The reference semantics, written as plainly as possible: go left when x <= threshold (NaN goes right). */

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { RandomForestClassifier, RandomForestRegression } from 'ml-random-forest';
-import { CompiledForest, compileForest } from '../../src/core/model/compiled-forest';
-import { MlCartNode, MlRandomForestJson } from '../../src/core/model/forest-format';
-import { accuracy, trainTestSplit } from '../../src/core/model/metrics';
-import { mlRandomForestToTrees, nextDown } from '../../src/core/model/ml-random-forest';
-import { loadModel } from '../../src/core/model/model-file';
-import { MODEL_FORMAT } from '../../src/core/model/schema';
-import { Random } from '../../src/core/model/rng';
-import { trainForest } from '../../src/core/model/trainer';
+import { CompiledForest, compileForest } from '../../src/core/model/forest/compiled-forest';
+import { MlCartNode, MlRandomForestJson } from '../../src/core/model/forest/forest-format';
+import { accuracy, trainTestSplit } from '../../src/core/model/train/metrics';
+import { mlRandomForestToTrees, nextDown } from '../../src/core/model/forest/ml-random-forest';
+import { loadModel } from '../../src/core/model/file/model-file';
+import { MODEL_FORMAT } from '../../src/core/model/file/schema';
+import { Random } from '../../src/core/util/rng';
+import { trainForest } from '../../src/core/model/forest/trainer';
 import { regressionData, subset, threeClassData } from './model-test-data';
 
 const N_FEATURES = 5;

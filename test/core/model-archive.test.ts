@@ -1,5 +1,5 @@
 /**
- * The version archive (src/core/model/archive.ts), its lock (file-lock.ts) and version file names (version.ts):
+ * The version archive (src/core/model/file/archive.ts), its lock (file-lock.ts) and version file names (version.ts):
  * examples for each promise, a full disk injected half way through a write, two writers, and properties over
  * any version string and any sequence of publish / rollback / pin / unpin / training finishing.
  */
@@ -11,11 +11,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { runTrain } from '../../src/cli/train';
-import { ModelArchive, MAX_PINS } from '../../src/core/model/archive';
-import { lockPathFor, withFileLock } from '../../src/core/model/file-lock';
-import { loadModel, type ModelFile } from '../../src/core/model/model-file';
-import { saveModel, serializeModel, writeFileAtomic, type WriteContent } from '../../src/core/model/store';
-import { allocateVersion, isVersionFileName, versionFileName } from '../../src/core/model/version';
+import { ModelArchive, MAX_PINS } from '../../src/core/model/file/archive';
+import { lockPathFor, withFileLock } from '../../src/core/model/file/file-lock';
+import { loadModel, type ModelFile } from '../../src/core/model/file/model-file';
+import { saveModel, serializeModel, writeFileAtomic, type WriteContent } from '../../src/core/model/file/store';
+import { allocateVersion, isVersionFileName, versionFileName } from '../../src/core/model/file/version';
 import { runs } from '../helpers/fuzz';
 import { toyClassifier } from '../helpers/models';
 

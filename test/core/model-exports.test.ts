@@ -1,5 +1,5 @@
 /**
- * msg.export's files (src/core/model/exports.ts) and CSV formula escaping (csv.ts): exports land only in their
+ * msg.export's files (src/core/model/file/exports.ts) and CSV formula escaping (csv.ts): exports land only in their
  * own folder and never replace a file they did not write, whatever the requested path; escaped CSV reads back
  * exactly, and no cell of it starts like a spreadsheet formula unless it is a number.
  */
@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { escapeFormula, formatCsv, parseCsv, unescapeFormula, type CsvValue } from '../../src/core/model/csv';
-import { EXPORTS_FOLDER, writeExport } from '../../src/core/model/exports';
+import { escapeFormula, formatCsv, parseCsv, unescapeFormula, type CsvValue } from '../../src/core/model/data/csv';
+import { EXPORTS_FOLDER, writeExport } from '../../src/core/model/file/exports';
 import { runs } from '../helpers/fuzz';
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

@@ -10,7 +10,7 @@ import {
   rootMeanSquaredError,
   rSquared,
   trainTestSplit,
-} from '../../src/core/model/metrics';
+} from '../../src/core/model/train/metrics';
 
 const close = (actual: number, expected: number): void => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
 

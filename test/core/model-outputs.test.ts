@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CompiledForest } from '../../src/core/model/compiled-forest';
-import { MlCartNode, TreeForest } from '../../src/core/model/forest-format';
-import { LoadedModel, loadModel, type ModelFile, type Prediction } from '../../src/core/model/model-file';
-import { MODEL_FORMAT } from '../../src/core/model/schema';
+import { CompiledForest } from '../../src/core/model/forest/compiled-forest';
+import { MlCartNode, TreeForest } from '../../src/core/model/forest/forest-format';
+import { LoadedModel, loadModel, type ModelFile, type Prediction } from '../../src/core/model/file/model-file';
+import { MODEL_FORMAT } from '../../src/core/model/file/schema';
 import { runs } from '../helpers/fuzz';
 
 const HEAD = { format: MODEL_FORMAT, name: 'm', version: '1', createdAt: '2024-01-01T00:00:00Z', metrics: {} };

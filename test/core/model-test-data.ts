@@ -1,5 +1,5 @@
 /** Synthetic, seeded data sets for the model tests. */
-import { Random } from '../../src/core/model/rng';
+import { Random } from '../../src/core/util/rng';
 
 export interface SyntheticData {
   rows: Float64Array[];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { checkLabelCounts, heldOutCount, LEARNING_RULES, noWorse, PROMOTION_TOLERANCE } from '../../src/core/model/promotion';
+import { checkLabelCounts, heldOutCount, LEARNING_RULES, noWorse, PROMOTION_TOLERANCE } from '../../src/core/model/train/promotion';
 import { runs } from '../helpers/fuzz';
 
 describe('core/model: promotion gate and label-set properties', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runTrain } from '../../src/cli/train';
 import { examplesFromValues, loadModel, trainModel, type LoadedModel } from '../../src/core/model';
-import { checkLabelCounts, decidePromotion, heldOutCount, LEARNING_RULES, PromotionGate } from '../../src/core/model/promotion';
+import { checkLabelCounts, decidePromotion, heldOutCount, LEARNING_RULES, PromotionGate } from '../../src/core/model/train/promotion';
 
 /** A classifier of `x` (a below 5, b above), trained on right or swapped labels. */
 async function classifier(swap: boolean, version = '1.0.0'): Promise<LoadedModel> {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runWindow } from '../../src/cli/windowing';
-import { parseCsv } from '../../src/core/model/csv';
+import { parseCsv } from '../../src/core/model/data/csv';
 import { parseWindowConfig } from '../../src/core/window';
 
 const root = path.resolve(__dirname, '..', '..');

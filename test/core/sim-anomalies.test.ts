@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { runSimulate } from '../../src/cli/simulate';
-import { parseCsv } from '../../src/core/model/csv';
+import { parseCsv } from '../../src/core/model/data/csv';
 import {
   ANOMALY_DURATIONS,
   ANOMALY_TRUTH_NAMES,

@@ -11,11 +11,11 @@
 import assert from 'node:assert/strict';
 import { runSimulate } from '../../src/cli/simulate';
 import { windowTable } from '../../src/cli/windowing';
-import { AnomalyMethod } from '../../src/core/model/anomaly';
-import { parseCsv, type CsvTable } from '../../src/core/model/csv';
-import { DetectionMetrics, detectionMetrics, rocAuc } from '../../src/core/model/metrics';
-import { loadModel } from '../../src/core/model/model-file';
-import { chooseAnomalyMethod, trainAnomalyModel } from '../../src/core/model/train-anomaly';
+import { AnomalyMethod } from '../../src/core/model/monitor/anomaly';
+import { parseCsv, type CsvTable } from '../../src/core/model/data/csv';
+import { DetectionMetrics, detectionMetrics, rocAuc } from '../../src/core/model/train/metrics';
+import { loadModel } from '../../src/core/model/file/model-file';
+import { chooseAnomalyMethod, trainAnomalyModel } from '../../src/core/model/train/train-anomaly';
 import { zScoreFlags } from './anomaly-data';
 
 const DAY_S = 86400;

@@ -4,7 +4,7 @@ import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { reportPathFor, runTrain, WindowExamplesHook } from '../../src/cli/train';
-import { loadModel } from '../../src/core/model/model-file';
+import { loadModel } from '../../src/core/model/file/model-file';
 import { FEATURE_NAMES, sensorWindows } from './anomaly-data';
 import { regressionData } from './model-test-data';
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ANOMALY_DEFAULTS, AnomalySession, parseAnomalyConfig } from '../../src/core/anomaly';
-import { Random } from '../../src/core/model/rng';
+import { Random } from '../../src/core/util/rng';
 import { roundScore } from '../../src/core/util/numbers';
 import { collect, getNode, harness, helper, lastStatus, settle } from '../helpers/runtime';
 import anomalyDetect = require('../../src/nodes/anomaly-detect');

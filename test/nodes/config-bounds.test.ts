@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { saveModel, type ModelFile } from '../../src/core/model';
-import { MODEL_BOUNDS } from '../../src/core/model/bounds';
+import { MODEL_BOUNDS } from '../../src/core/model/file/bounds';
 import { toyClassifier } from '../helpers/models';
 import { collect, getNode, harness, helper, settle } from '../helpers/runtime';
 import { runtimeWithUserDir } from '../helpers/userdir';

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runTrain } from '../../src/cli/train';
 import { loadModel, saveModel, serializeModel, type ModelFile } from '../../src/core/model';
-import { parseCsv } from '../../src/core/model/csv';
+import { parseCsv } from '../../src/core/model/data/csv';
 import { collect, getNode, harness, helper, lastStatus, settle } from '../helpers/runtime';
 import { toyClassifier } from '../helpers/models';
 import mlModel = require('../../src/nodes/ml-model');

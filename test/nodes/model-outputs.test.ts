@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MODEL_FORMAT } from '../../src/core/model/schema';
+import { MODEL_FORMAT } from '../../src/core/model/file/schema';
 import { collect, getNode, harness, helper, lastStatus, settle } from '../helpers/runtime';
 import mlModel = require('../../src/nodes/ml-model');
 import modelPredict = require('../../src/nodes/model-predict');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { saveModel } from '../../src/core/model';
-import { parseCsv } from '../../src/core/model/csv';
+import { parseCsv } from '../../src/core/model/data/csv';
 import { helper, harness, collect, getNode, settle, type HelperNode } from '../helpers/runtime';
 import { toyClassifier } from '../helpers/models';
 import mlModel = require('../../src/nodes/ml-model');

@@ -10,7 +10,7 @@
  *                  an alarm. Anomalies inside that span belong to the same episode.
  * Streams are kept to `maxKeys`, the least recently seen forgotten first.
  */
-import { anomalyConfidence } from '../model/anomaly';
+import { anomalyConfidence } from '../model/monitor/anomaly';
 import type { DataError } from '../types';
 import { RecencyLink, RecencyList } from '../window/recency';
 import type { AnomalyConfig } from './config';

@@ -2,7 +2,7 @@
  * Building blocks of the simulated signals: seeded draws, the time of day, smooth shared weather-like noise and
  * first-order processes. Every function takes its time as an argument; nothing reads a clock.
  */
-import { Random } from '../model/rng';
+import { Random } from '../util/rng';
 
 export { Random };
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { modelSummary, parseModelFile, type ModelSummary } from '../../core/model';
-import { MODEL_BOUNDS } from '../../core/model/bounds';
+import { MODEL_BOUNDS } from '../../core/model/file/bounds';
 import type { RED } from '../shared/red';
 import { bundledModels, resolveModelPath, type MlModelNode } from './source';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel, saveModel, type ModelFile } from '../../core/model';
-import { modelTooLarge } from '../../core/model/bounds';
+import { modelTooLarge } from '../../core/model/file/bounds';
 import type { Node, NodeDef, RED } from '../shared/red';
 import { registerModelEndpoints } from './admin';
 import { resolveModelPath, type MlModelNode, type ModelState } from './source';

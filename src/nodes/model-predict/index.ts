@@ -1,7 +1,7 @@
 import { AnomalyLikelihood, DEFAULT_LIKELIHOOD } from '../../core/anomaly';
 import { ANOMALY_LABEL, anomalyConfidence, DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, missingFeatureHint, NORMAL_LABEL, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
 import { readNumberOption, roundScore, toBoolean } from '../../core/util/numbers';
-import { MODEL_BOUNDS } from '../../core/model/bounds';
+import { MODEL_BOUNDS } from '../../core/model/file/bounds';
 import type { MlModelNode, ModelState } from '../ml-model/source';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { sendBoth } from '../shared/persist';

@@ -27,15 +27,15 @@ import {
   type TreeForest,
 } from '../../core/model';
 import { readNumberOption } from '../../core/util/numbers';
-import { MODEL_BOUNDS } from '../../core/model/bounds';
+import { MODEL_BOUNDS } from '../../core/model/file/bounds';
 import type { MlModelNode } from '../ml-model/source';
 import { nodeFault, rejectMessage } from '../shared/messages';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
-import { nextVersion } from '../../core/model/version';
-import { carriedTrainingWindow } from '../../core/model/training-window';
-import { ModelArchive } from '../../core/model/archive';
-import { writeExport } from '../../core/model/exports';
+import { nextVersion } from '../../core/model/file/version';
+import { carriedTrainingWindow } from '../../core/model/file/training-window';
+import { ModelArchive } from '../../core/model/file/archive';
+import { writeExport } from '../../core/model/file/exports';
 import type { AnomalyJob, TrainJob, WorkerMessage } from './worker';
 import { migrateConfig } from '../shared/migrations';
 
@@ -198,7 +198,7 @@ export = function register(RED: RED): void {
       status.showFault(configError);
     } else status.update();
 
-    /** Versions, rollback and pins of the model file (core/model/archive.ts); every write goes through it. */
+    /** Versions, rollback and pins of the model file (core/model/file/archive.ts); every write goes through it. */
     const archive = configError
       ? undefined
       : new ModelArchive({
@@ -574,7 +574,7 @@ export = function register(RED: RED): void {
         return done();
       }
       if (msg.export !== undefined && msg.export !== false) {
-        // Into the export folder only (core/model/exports.ts); a path it refuses is bad data.
+        // Into the export folder only (core/model/file/exports.ts); a path it refuses is bad data.
         const written = await writeExport(userDir, typeof msg.export === 'string' ? msg.export : exportPath, isAnomalyTask ? anomalies.toCsv() : collector.toCsv());
         if (!written.ok) send([null, rejectMessage(msg, { code: 'path', message: written.message })]);
         else send([{ ...msg, payload: { exported: written.file, samples: isAnomalyTask ? anomalies.size : collector.size } }, null]);

@@ -19,16 +19,16 @@ import {
   quantile,
   robustScore,
   thresholdFromContamination,
-} from './anomaly';
-import { CompiledForest } from './compiled-forest';
-import type { CsvProblem, CsvTable } from './csv';
-import { readFeatureTable, recordFeatureNames, recordRow } from './dataset';
-import { IsolationForestOptions, IsolationForestTrainer, ResolvedIsolationForestOptions } from './isolation-forest';
+} from '../monitor/anomaly';
+import { CompiledForest } from '../forest/compiled-forest';
+import type { CsvProblem, CsvTable } from '../data/csv';
+import { readFeatureTable, recordFeatureNames, recordRow } from '../data/dataset';
+import { IsolationForestOptions, IsolationForestTrainer, ResolvedIsolationForestOptions } from '../forest/isolation-forest';
 import { DetectionMetrics, detectionMetrics, rocAuc, trainTestSplit } from './metrics';
-import type { ModelFile } from './model-file';
-import { MODEL_FORMAT } from './schema';
-import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from './sketch';
-import type { ProgressCallback } from './trainer';
+import type { ModelFile } from '../file/model-file';
+import { MODEL_FORMAT } from '../file/schema';
+import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from '../monitor/sketch';
+import type { ProgressCallback } from '../forest/trainer';
 
 /**
  * The isolation forest's own subsample: with fewer training rows it grows its trees on all of them. (`auto` used to

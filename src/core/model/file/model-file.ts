@@ -2,13 +2,13 @@
  * The model file (`format: "iot-ai/random-forest@1"`): its type, parsing with clear refusals, and the loaded
  * model that `ml-model` hands to `model-predict`.
  */
-import { ANOMALY_LABEL, anomalyConfidence, AnomalySettings, checkAnomalySettings, isAnomalous, NORMAL_LABEL, robustScore } from './anomaly';
-import { CompiledForest, compileForest } from './compiled-forest';
+import { ANOMALY_LABEL, anomalyConfidence, AnomalySettings, checkAnomalySettings, isAnomalous, NORMAL_LABEL, robustScore } from '../monitor/anomaly';
+import { CompiledForest, compileForest } from '../forest/compiled-forest';
 import { MODEL_BOUNDS, modelTooLarge } from './bounds';
-import { AnyForest, checkMlRandomForest, checkTreeForest, isPathLengthForest, isTreeForest, TreeForest } from './forest-format';
+import { AnyForest, checkMlRandomForest, checkTreeForest, isPathLengthForest, isTreeForest, TreeForest } from '../forest/forest-format';
 import { describeSchemaError, MODEL_FORMAT, modelFileValidator } from './schema';
-import { checkFeatureSketch, FeatureSketch } from './sketch';
-import type { Task } from './trainer';
+import { checkFeatureSketch, FeatureSketch } from '../monitor/sketch';
+import type { Task } from '../forest/trainer';
 
 export type Label = string | number;
 

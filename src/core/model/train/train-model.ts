@@ -2,13 +2,13 @@
  * From examples to a model file: split or cross-validate, train, measure, and assemble the
  * `iot-ai/random-forest@1` document. Shared by `iot-ai train` and the model-train node.
  */
-import { CompiledForest } from './compiled-forest';
-import type { Examples } from './dataset';
+import { CompiledForest } from '../forest/compiled-forest';
+import type { Examples } from '../data/dataset';
 import { ClassificationMetrics, classificationMetrics, kFoldSplits, RegressionMetrics, regressionMetrics, trainTestSplit } from './metrics';
-import type { ModelFile } from './model-file';
-import { MODEL_FORMAT } from './schema';
-import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from './sketch';
-import { ForestOptions, ForestTrainer, OobEstimate, ProgressCallback, TrainedForest } from './trainer';
+import type { ModelFile } from '../file/model-file';
+import { MODEL_FORMAT } from '../file/schema';
+import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from '../monitor/sketch';
+import { ForestOptions, ForestTrainer, OobEstimate, ProgressCallback, TrainedForest } from '../forest/trainer';
 
 export interface TrainModelOptions {
   name: string;

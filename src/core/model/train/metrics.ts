@@ -2,7 +2,7 @@
  * Model quality: classification and regression metrics, and seeded data splits (hold-out and k-fold).
  * Classes are indices 0 .. nClasses-1 throughout; labels only name them in the results.
  */
-import { Random } from './rng';
+import { Random } from '../../util/rng';
 
 export interface ClassMetrics {
   label: string;

@@ -20,7 +20,7 @@
  * Memory is bounded: a ring of bin numbers (windowSize × features bytes) and integer counts per stream, and at
  * most `maxDevices` device streams (the least recently fed is dropped first).
  */
-import { readFeatureVector, type FeatureError, type LoadedModel, type ModelFile } from './model-file';
+import { readFeatureVector, type FeatureError, type LoadedModel, type ModelFile } from '../file/model-file';
 import { FeatureSketch, sketchBin } from './sketch';
 
 export const DEFAULT_DRIFT_WINDOW = 500;

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { FileHandle, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { AnyForest } from './forest-format';
+import type { AnyForest } from '../forest/forest-format';
 import { LoadedModel, loadModel, ModelFile } from './model-file';
 
 /**

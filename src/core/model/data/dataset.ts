@@ -3,7 +3,7 @@
  * which columns are features, parsing their numbers, choosing the task and encoding labels.
  */
 import { CsvProblem, CsvTable } from './csv';
-import type { Task } from './trainer';
+import type { Task } from '../forest/trainer';
 
 /** Columns that are never features: they identify or time a row, or hold a simulator's ground truth. */
 export const RESERVED_COLUMNS = ['deviceId', 'ts'];

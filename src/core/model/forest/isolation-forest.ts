@@ -14,7 +14,7 @@
  * forest (compiled-forest.ts) walks them with the same flat-array loop and averages the leaves' path lengths.
  */
 import { TREES_KIND, Tree, TreeForest } from './forest-format';
-import { Random } from './rng';
+import { Random } from '../../util/rng';
 
 const EULER_GAMMA = 0.5772156649015329;
 

@@ -15,7 +15,7 @@
  */
 import { binColumns, BinnedMatrix, MAX_BINS } from './binning';
 import { TREES_KIND, Tree, TreeForest } from './forest-format';
-import { Random } from './rng';
+import { Random } from '../../util/rng';
 
 export type Task = 'classification' | 'regression';
 export type Criterion = 'gini' | 'entropy' | 'variance';

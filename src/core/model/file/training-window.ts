@@ -3,7 +3,7 @@
  * (`window`, written by `iot-ai train --window` and model-train), or else the sensors and features its
  * `<sensor>.<feature>` names spell out. See docs/model-format.md#the-training-window.
  */
-import { isFeatureName } from '../window/features';
+import { isFeatureName } from '../../window/features';
 import type { ModelFile, TrainingWindowConfig } from './model-file';
 
 const KINDS = ['tumbling', 'sliding', 'session'] as const;

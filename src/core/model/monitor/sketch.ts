@@ -17,7 +17,7 @@
  * - `missing` (optional, absent when 0): the share of training rows that lacked the feature (NaN). Edges,
  *   proportions and range then describe the rows that had it; drift.ts compares a live missing share with it.
  */
-import { quantileEdges } from './binning';
+import { quantileEdges } from '../forest/binning';
 
 export const SKETCH_KIND = 'iot-ai/quantile-sketch@1';
 /** Deciles, the usual choice for the population stability index. */

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, readFile, realpath } from 'node:fs/promises';
 import * as path from 'node:path';
-import { confinedPath } from '../util/paths';
+import { confinedPath } from '../../util/paths';
 import { withFileLock } from './file-lock';
 import { writeFileAtomic } from './store';
 

@@ -5,8 +5,8 @@
  * The gate scores the candidate and the live model on the same windows: the newest labelled ones, held out of
  * the candidate's training, that the live model has not learnt from either (as far as this process knows).
  */
-import type { FeatureRecord } from './dataset';
-import type { LoadedModel } from './model-file';
+import type { FeatureRecord } from '../data/dataset';
+import type { LoadedModel } from '../file/model-file';
 
 export const PROMOTE_MODES = ['better', 'always', 'manual'] as const;
 /** `better`: live only when no worse than the live model; `always`: every retrain; `manual`: on msg.promote. */
