@@ -1,4 +1,4 @@
-/** Shapes shared by every stage of the pipeline (CONTRACT.md). */
+/** Shapes shared by every stage of the pipeline (README.md, Nodes and The canonical reading). */
 
 export type ReadingValue = number | boolean | string;
 

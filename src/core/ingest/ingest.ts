@@ -81,7 +81,7 @@ function lookup(record: Record<string, unknown>, path: string): { value: unknown
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x) && !Buffer.isBuffer(x);
 const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 
-/** Turns any sensor payload into canonical readings and rejects (CONTRACT.md, sensor-ingest). */
+/** Turns any sensor payload into canonical readings and rejects (docs/nodes/sensor-ingest.md). */
 export class Ingestor {
   constructor(readonly config: IngestConfig) {}
 

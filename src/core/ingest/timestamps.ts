@@ -1,4 +1,4 @@
-/** Timestamp normalisation to epoch milliseconds (CONTRACT.md, Timestamps). */
+/** Timestamp normalisation to epoch milliseconds (docs/nodes/sensor-ingest.md). */
 
 /** Numbers below this are epoch seconds; at or above it, epoch milliseconds. */
 export const SECONDS_LIMIT = 1e11;

@@ -14,7 +14,7 @@ export type SimFormat = (typeof ALL_SIM_FORMATS)[number];
 export interface SensorDef {
   name: string;
   kind: 'number' | 'boolean';
-  /** SenML unit symbol (CONTRACT.md, the canonical reading); none for a plain count or a boolean. */
+  /** SenML unit symbol (README.md, The canonical reading); none for a plain count or a boolean. */
   unit?: string;
   /** Decimals the device reports. */
   decimals?: number;

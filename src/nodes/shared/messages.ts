@@ -1,7 +1,7 @@
 import type { DataError } from '../../core/types';
 import type { Node, NodeMessage, DoneFn, SendFn } from './red';
 
-/** A message for output 2: the input untouched but for `msg.error` (CONTRACT.md, Errors). */
+/** A message for output 2: the input untouched but for `msg.error` (README.md, Nodes: bad data is traffic). */
 export function rejectMessage(msg: NodeMessage, error: DataError): NodeMessage {
   const out: NodeMessage = { ...msg, error: error.path === undefined ? { code: error.code, message: error.message } : { ...error } };
   return out;

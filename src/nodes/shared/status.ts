@@ -2,7 +2,7 @@ import type { Node, NodeStatus } from './red';
 
 /**
  * Live counts in a node's status without a status event per message: the text is refreshed at most every
- * `intervalMs`, and the timer is cleared on close. A fault status stays until the next `ok()`.
+ * `intervalMs`, and the timer is cleared on close. A fault status stays until the next `clearFault()`.
  */
 export class StatusReporter {
   private timer: NodeJS.Timeout | undefined;

@@ -1014,24 +1014,3 @@ export function trainForest(data: TrainingData, options: ForestOptions, onProgre
   }
   return trainer.result();
 }
-
-export interface AsyncTrainingHooks {
-  onProgress?: ProgressCallback;
-  /** Awaited between trees so an event loop can breathe (e.g. `() => new Promise(r => setImmediate(r))`). */
-  pause?: () => Promise<void>;
-}
-
-/** Trains a forest, awaiting `hooks.pause` between trees. */
-export async function trainForestAsync(
-  data: TrainingData,
-  options: ForestOptions,
-  hooks: AsyncTrainingHooks = {},
-): Promise<TrainedForest> {
-  const trainer = new ForestTrainer(data, options);
-  while (!trainer.done) {
-    trainer.step();
-    hooks.onProgress?.(trainer.treesDone, trainer.treesTotal);
-    if (hooks.pause !== undefined) await hooks.pause();
-  }
-  return trainer.result();
-}

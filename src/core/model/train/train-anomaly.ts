@@ -30,11 +30,6 @@ import { MODEL_FORMAT } from '../file/schema';
 import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from '../monitor/sketch';
 import type { ProgressCallback } from '../forest/trainer';
 
-/**
- * The isolation forest's own subsample: with fewer training rows it grows its trees on all of them. (`auto` used to
- * pick the forest from this many rows on; it now picks robust-z at every size, see chooseAnomalyMethod.)
- */
-export const ISOLATION_FOREST_MIN_ROWS = 256;
 /** The fewest rows an anomaly model is fitted from (a warm-up shorter than this says too little). */
 export const ANOMALY_MIN_ROWS = 20;
 
