@@ -80,6 +80,26 @@ describe('ml-model and model-predict nodes', function () {
     assert.equal(bad.error.path, '/1/features/temp.mean');
   });
 
+  it('escapes "/" and "~" of the features property in error.path (RFC 6901), alone and in a batch', async () => {
+    await helper.load([mlModel, modelPredict], flow({ property: 'payload.sensor/data~v.features' }));
+    await loaded();
+    const out2 = collect('out2');
+    const n1 = getNode('n1');
+    n1.receive({ payload: { 'sensor/data~v': { features: { 'temp.mean': 30 } } } });
+    n1.receive({ payload: [{ 'sensor/data~v': { features: { 'temp.mean': 30, 'noise.mean': 0 } } }, { 'sensor/data~v': { features: { 'noise.mean': 0 } } }] });
+    const errors = await out2.next(2);
+    assert.deepEqual(errors.map((m) => m.error.path), ['/sensor~1data~0v/features/noise.mean', '/1/sensor~1data~0v/features/temp.mean']);
+  });
+
+  it('names a bracketed property with a dot as one step of error.path', async () => {
+    await helper.load([mlModel, modelPredict], flow({ property: 'payload["a.b"]' }));
+    await loaded();
+    const out2 = collect('out2');
+    getNode('n1').receive({ payload: { 'a.b': { 'temp.mean': 30 } } });
+    const [bad] = await out2.next(1);
+    assert.equal(bad.error.path, '/a.b/noise.mean');
+  });
+
   it('switches to a new model file without a redeploy, and keeps the last good model when a file is refused', async () => {
     await helper.load([mlModel, modelPredict], flow());
     await loaded();

@@ -12,6 +12,7 @@
  */
 import { anomalyConfidence } from '../model/monitor/anomaly';
 import type { DataError } from '../types';
+import { pointer } from '../util/pointer';
 import { RecencyLink, RecencyList } from '../window/recency';
 import type { AnomalyConfig } from './config';
 import { MAX_FEATURES } from './config';
@@ -252,15 +253,11 @@ function readInto(x: Float64Array, names: readonly string[], features: Readonly<
     const number = typeof value === 'boolean' ? (value ? 1 : 0) : value;
     if (typeof number !== 'number' || !Number.isFinite(number)) {
       const what = value === undefined ? 'is missing' : `is not a finite number (${typeof value === 'number' ? value : typeof value})`;
-      return { code: 'features', message: `feature "${names[f]}" ${what}`, path: `/${escapePointer(names[f])}` };
+      return { code: 'features', message: `feature "${names[f]}" ${what}`, path: pointer(names[f]) };
     }
     x[f] = number;
   }
   return undefined;
-}
-
-function escapePointer(name: string): string {
-  return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function finiteOrNull(value: number): number | null {

@@ -1,6 +1,7 @@
 import { AnomalyLikelihood, DEFAULT_LIKELIHOOD } from '../../core/anomaly';
 import { ANOMALY_LABEL, anomalyConfidence, DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, missingFeatureHint, NORMAL_LABEL, type DriftReport, type LoadedModel, type Prediction } from '../../core/model';
 import { readNumberOption, roundScore, toBoolean } from '../../core/util/numbers';
+import { pointer } from '../../core/util/pointer';
 import { MODEL_BOUNDS } from '../../core/model/file/bounds';
 import type { MlModelNode, ModelState } from '../ml-model/source';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
@@ -25,6 +26,18 @@ interface DriftFlag {
   maxPsi: number;
 }
 
+/** The JSON Pointer of a message property inside msg.payload ('payload.a/b.features' is '/a~1b/features'); '' elsewhere. */
+function payloadPointer(normalise: (expr: string) => unknown[], property: string): string {
+  let steps: unknown[];
+  try {
+    steps = normalise(property);
+  } catch {
+    return '';
+  }
+  if (steps[0] !== 'payload' || !steps.every((step) => typeof step === 'string' || typeof step === 'number')) return '';
+  return pointer(...(steps.slice(1) as Array<string | number>));
+}
+
 /** Node-RED glue for model-predict: features in, `payload.prediction` out, from the model of an ml-model config. */
 export = function register(RED: RED): void {
   function ModelPredictNode(this: Node, def: NodeDef): void {
@@ -37,6 +50,8 @@ export = function register(RED: RED): void {
     const property = typeof def.property === 'string' && def.property.trim() !== '' ? def.property.trim() : 'payload.features';
     const itemProperty = property.startsWith('payload.') ? property.slice('payload.'.length) : undefined;
     const getMessageProperty = RED.util.getMessageProperty as (msg: object, expr: string) => unknown;
+    // Where the features are inside msg.payload, as the JSON Pointer that starts an error.path ('' outside payload).
+    const featuresPointer = payloadPointer(RED.util.normalisePropertyExpression as (expr: string) => unknown[], property);
     // Node-RED's reader throws when a step of the path is null or missing: that is a missing feature, not a fault.
     const getProperty = (source: object, expr: string): unknown => {
       try {
@@ -308,7 +323,7 @@ export = function register(RED: RED): void {
             const features = item !== null && typeof item === 'object' ? getProperty(item as object, itemProperty) : undefined;
             const result = predictOne(live, features, deviceOf(item), driftOut);
             if (result.ok) good.push({ ...(item as object), prediction: result.prediction });
-            else bad.push({ ...msg, payload: item, error: { ...result.error, path: `/${index}${itemProperty.split('.').map((p) => '/' + p).join('')}${result.error.path}` } });
+            else bad.push({ ...msg, payload: item, error: { ...result.error, path: pointer(index) + featuresPointer + result.error.path } });
           });
           counts.predictions += good.length;
           counts.errors += bad.length;
@@ -321,8 +336,7 @@ export = function register(RED: RED): void {
             send([{ ...msg, payload: { ...(payload as object), prediction: result.prediction } }, null]);
           } else {
             counts.errors++;
-            const at = itemProperty === undefined ? '' : itemProperty.split('.').map((p) => '/' + p).join('');
-            send([null, { ...msg, error: { ...result.error, path: at + result.error.path } }]);
+            send([null, { ...msg, error: { ...result.error, path: featuresPointer + result.error.path } }]);
           }
         }
         // Drift changes go out after the predictions that revealed them, one send per message.

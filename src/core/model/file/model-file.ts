@@ -9,6 +9,7 @@ import { AnyForest, checkMlRandomForest, checkTreeForest, isPathLengthForest, is
 import { describeSchemaError, MODEL_FORMAT, modelFileValidator } from './schema';
 import { checkFeatureSketch, FeatureSketch } from '../monitor/sketch';
 import type { Task } from '../forest/trainer';
+import { pointer, unescapePointerToken } from '../../util/pointer';
 
 export type Label = string | number;
 
@@ -147,7 +148,7 @@ function valueAt(data: unknown, pointer: string): unknown {
   let node = data;
   for (const token of pointer.split('/').slice(1)) {
     if (node === null || typeof node !== 'object') return undefined;
-    const key = token.replace(/~1/g, '/').replace(/~0/g, '~');
+    const key = unescapePointerToken(token);
     node = Object.prototype.hasOwnProperty.call(node, key) ? (node as Record<string, unknown>)[key] : undefined;
   }
   return node;
@@ -383,7 +384,7 @@ export function readFeatureVector(
           : typeof value === 'number'
             ? `is ${value}, not a finite number`
             : `is ${typeof value === 'string' ? 'a string' : value === null ? 'null' : `a ${typeof value}`}, not a number`;
-      return { ok: false, error: { code: 'features', message: `feature "${names[f]}" ${problem}`, path: `/${escapePointer(names[f])}` } };
+      return { ok: false, error: { code: 'features', message: `feature "${names[f]}" ${problem}`, path: pointer(names[f]) } };
     }
     into[f] = value;
   }
@@ -557,10 +558,6 @@ export class LoadedModel {
 function scorePart(part: AnomalyPart, row: Float64Array): number {
   if (part.settings.method === 'robust-z') return robustScore(row, part.settings.baseline as NonNullable<AnomalySettings['baseline']>);
   return (part.forest as CompiledForest).anomalyScore(row);
-}
-
-function escapePointer(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Parses, checks and compiles a model file. Never throws. */
