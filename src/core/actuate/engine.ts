@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { LruMap } from '../util/lru-map';
 import { ACTUATOR_DEFAULTS, type ActuatorConfig } from './config';
 import {
   looksLikePrediction,
@@ -163,7 +164,7 @@ export class ActuatorEngine {
   /** The same commands by the reply token their device was given. */
   private readonly byToken = new Map<string, PendingCommand>();
   /** Reply tokens of recently finished commands, only to tell a late reply from an unknown one in warnings. */
-  private readonly finished = new Map<string, { correlationId: string; status: OutcomeStatus }>();
+  private readonly finished: LruMap<string, { correlationId: string; status: OutcomeStatus }>;
   /** `ruleKeyOf` of each configured rule, by position. */
   private readonly ruleKeys: string[];
   /**
@@ -189,6 +190,7 @@ export class ActuatorEngine {
     private readonly deps: ActuatorDeps,
   ) {
     this.topicCooldowns = new TopicCooldowns(config.cooldown, config.maxDevices);
+    this.finished = new LruMap(config.maxPending);
     this.ruleKeys = config.rules.map((rule) => ruleKeyOf(rule, config.topic));
   }
 
@@ -234,7 +236,7 @@ export class ActuatorEngine {
       return out;
     }
     if (token !== undefined && (input.correlationData !== undefined || readReply(payload) !== undefined)) {
-      const ended = this.finished.get(token);
+      const ended = this.finished.peek(token);
       this.warn(
         out,
         'late-reply',
@@ -622,7 +624,7 @@ export class ActuatorEngine {
     if (reply.token === '' && reply.ok === undefined) return;
     const pending = reply.token === '' ? undefined : this.byToken.get(reply.token);
     if (!pending || pending.replyTopic === undefined) {
-      const ended = this.finished.get(reply.token);
+      const ended = this.finished.peek(reply.token);
       // Another client's RPC reply or another downlink's event is normal traffic on a shared broker: no outcome.
       this.warn(
         out,
@@ -777,7 +779,6 @@ export class ActuatorEngine {
     if (status !== 'acked' && device?.lastCommandKey === pending.commandKey) delete device.lastCommandKey;
     if (pending.replyToken !== undefined) {
       this.finished.set(pending.replyToken, { correlationId: pending.correlationId, status });
-      if (this.finished.size > this.config.maxPending) this.finished.delete(this.finished.keys().next().value as string);
     }
     this.counts[status === 'timeout' ? 'timeouts' : status] += 1;
     out.push(outcome(pending.deviceId, pending.correlationId, status, detail));

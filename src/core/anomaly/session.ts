@@ -13,7 +13,7 @@
 import { anomalyConfidence } from '../model/monitor/anomaly';
 import type { DataError } from '../types';
 import { pointer } from '../util/pointer';
-import { RecencyLink, RecencyList } from '../window/recency';
+import { RecencyLink, RecencyList } from '../util/recency';
 import type { AnomalyConfig } from './config';
 import { MAX_FEATURES } from './config';
 import { createDetector, surpriseScore, type Detector, type StreamState } from './detectors';

@@ -1,6 +1,6 @@
 import { windowStateFingerprint, type WindowConfig } from './config';
 import { FEATURES, WindowSample, type Feature } from './features';
-import { RecencyLink, RecencyList } from './recency';
+import { RecencyLink, RecencyList } from '../util/recency';
 import { PaneSeries, paneLayout, type PaneLayout } from './panes';
 import { SensorSeries, type WindowSeries } from './series';
 import {

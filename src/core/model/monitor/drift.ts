@@ -22,6 +22,7 @@
  */
 import { readFeatureVector, type FeatureError, type LoadedModel, type ModelFile } from '../file/model-file';
 import { FeatureSketch, sketchBin } from './sketch';
+import { LruMap } from '../../util/lru-map';
 
 export const DEFAULT_DRIFT_WINDOW = 500;
 export const DEFAULT_DRIFT_THRESHOLD = 0.2;
@@ -119,8 +120,8 @@ export class DriftMonitor {
   /** Where each feature's bins start in a stream's counts. */
   private readonly offsets: Int32Array;
   private readonly totalBins: number;
-  /** Keyed by deviceId ('' for the model-wide stream); Map order is least recently fed first. */
-  private readonly streams = new Map<string, Stream>();
+  /** Keyed by deviceId ('' for the model-wide stream); least recently fed first, at most maxDevices. */
+  private readonly streams: LruMap<string, Stream>;
   private readonly vector: Float64Array;
 
   constructor(sketch: FeatureSketch, options: DriftMonitorOptions = {}) {
@@ -159,6 +160,7 @@ export class DriftMonitor {
     });
     this.totalBins = bins;
     this.vector = new Float64Array(this.featureNames.length);
+    this.streams = new LruMap(this.maxDevices);
   }
 
   /** A monitor for a model's training distribution; null for a model file written before sketches existed. */
@@ -181,17 +183,7 @@ export class DriftMonitor {
     const row = this.readInput(input);
     if (!row.ok) return row;
     const key = this.perDevice ? deviceId : '';
-    let stream = this.streams.get(key);
-    if (stream === undefined) {
-      if (this.streams.size >= this.maxDevices) {
-        const oldest = this.streams.keys().next().value as string;
-        this.streams.delete(oldest);
-      }
-      stream = new Stream(this.windowSize, this.featureNames.length, this.totalBins);
-    } else {
-      this.streams.delete(key);
-    }
-    this.streams.set(key, stream);
+    const stream = this.streams.getOrCreate(key, () => new Stream(this.windowSize, this.featureNames.length, this.totalBins));
 
     const nFeatures = this.featureNames.length;
     const at = stream.next * nFeatures;
@@ -211,7 +203,7 @@ export class DriftMonitor {
   /** The PSI of every feature over the stream's sliding sample (the model-wide one without perDevice). */
   report(deviceId = ''): DriftReport {
     const key = this.perDevice ? deviceId : '';
-    const stream = this.streams.get(key);
+    const stream = this.streams.peek(key);
     const samples = stream?.size ?? 0;
     const ready = samples >= this.minSamples;
     const features: Record<string, FeatureDrift> = {};
