@@ -19,6 +19,7 @@ export * from './forest/trainer';
 export * from './data/collector';
 export * from './monitor/anomaly';
 export * from './monitor/drift';
+export * from './monitor/predict-session';
 export * from './forest/isolation-forest';
 export * from './monitor/sketch';
 export * from './train/train-anomaly';

@@ -1,0 +1,247 @@
+/**
+ * model-predict's core: one prediction per feature vector from the loaded model, with the node's options on top —
+ * each device's scores calibrated into a likelihood against its own history (anomaly models, `likelihood`), and
+ * the live vectors watched for drift against the training sketch (`drift`), model-wide or per device.
+ *
+ * Keyed state is bounded: at most DEFAULT_DRIFT_MAX_DEVICES drift streams and MAX_LIKELIHOOD_STREAMS score
+ * histories, the least recently seen forgotten first. A new model (or version) starts both over.
+ */
+import { AnomalyLikelihood, DEFAULT_LIKELIHOOD } from '../../anomaly/likelihood';
+import { LruMap } from '../../util/lru-map';
+import { readNumberOption, roundScore, toBoolean } from '../../util/numbers';
+import type { LoadedModel, PredictError, Prediction } from '../file/model-file';
+import { ANOMALY_LABEL, anomalyConfidence, NORMAL_LABEL } from './anomaly';
+import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, type DriftReport } from './drift';
+
+/** Devices whose score history the `likelihood` option keeps; the least recently seen is forgotten beyond it. */
+export const MAX_LIKELIHOOD_STREAMS = 10_000;
+/** Scores of a device before its likelihood judges: until then its label is the score's, as without the option. */
+export const LIKELIHOOD_LEARN = 100;
+
+/** model-predict's settings, read from its saved config by {@link parsePredictConfig}. */
+export interface PredictConfig {
+  /** Anomaly threshold; undefined: the model's own. */
+  threshold?: number;
+  missing: 'allow' | 'reject';
+  drift: boolean;
+  driftThreshold: number;
+  driftWindow: number;
+  /** One drift stream per device (`driftScope: device`) instead of one for the model. */
+  perDevice: boolean;
+  likelihood: boolean;
+  likelihoodThreshold: number;
+}
+
+/**
+ * The node's config as saved by the editor (numbers may be strings, blanks mean the default). The first bad
+ * number is the error; a flow saved before an option existed gets the behaviour it had then.
+ */
+export function parsePredictConfig(raw: Record<string, unknown>): { ok: true; config: PredictConfig } | { ok: false; error: string } {
+  const options = {
+    threshold: readNumberOption(raw.threshold, 'threshold', undefined, { min: 0, max: 1 }),
+    driftThreshold: readNumberOption(raw.driftThreshold, 'driftThreshold', 0.2, { min: 0.001, max: 100 }),
+    driftWindow: readNumberOption(raw.driftWindow, 'driftWindow', 500, { min: 10, max: 100_000, integer: true }),
+    likelihoodThreshold: readNumberOption(raw.likelihoodThreshold, 'likelihoodThreshold', 0.9999, { min: 0.5, max: 1 }),
+  };
+  for (const option of Object.values(options)) if ('error' in option) return { ok: false, error: option.error };
+  const value = <T>(option: { value: T } | { error: string }): T => (option as { value: T }).value;
+  const threshold = value(options.threshold);
+  return {
+    ok: true,
+    config: {
+      ...(threshold === undefined ? {} : { threshold }),
+      // A flow saved before `missing` existed rejects, as it always did.
+      missing: raw.missing === 'allow' ? 'allow' : 'reject',
+      drift: toBoolean(raw.drift, true),
+      driftThreshold: value(options.driftThreshold),
+      driftWindow: value(options.driftWindow),
+      perDevice: raw.driftScope === 'device',
+      // Off in flows saved before the option existed.
+      likelihood: toBoolean(raw.likelihood, false),
+      likelihoodThreshold: value(options.likelihoodThreshold),
+    },
+  };
+}
+
+/** What a prediction carries beside its label while its stream has drifted from the training data. */
+export interface DriftFlag {
+  drifted: true;
+  features: string[];
+  maxPsi: number;
+}
+
+/** A stream's drift verdict just changed (drifted, drifted in other features, or recovered). */
+export interface DriftChange {
+  /** The device ('' for the model-wide stream). */
+  key: string;
+  report: DriftReport;
+}
+
+export type PredictOutcome = { ok: true; prediction: Prediction & { drift?: DriftFlag } } | { ok: false; error: PredictError };
+
+/**
+ * One live stream of drift monitoring: the whole model, or one device with perDevice. `monitor` is the stream's
+ * own (a model with per-device parts compares each device with its own training sketch; null: none).
+ */
+interface DriftStream {
+  flag?: DriftFlag;
+  /** Vectors added since the PSI was last worked out. */
+  since: number;
+  monitor?: DriftMonitor | null;
+}
+
+const copyFlag = (flag: DriftFlag): DriftFlag => ({ drifted: true, features: flag.features.slice(), maxPsi: flag.maxPsi });
+
+export class PredictSession {
+  /**
+   * The PSI of a sample of hundreds moves slowly: it is worked out every `reportEvery` vectors of a stream (the
+   * first time as soon as the sample is ready); in between the last verdict stands.
+   */
+  readonly reportEvery: number;
+  /** Keyed by deviceId ('' for the model); least recently fed first. */
+  private readonly streams = new LruMap<string, DriftStream>(DEFAULT_DRIFT_MAX_DEVICES);
+  private monitoredModel: LoadedModel | undefined;
+  /** The model-wide monitor (one stream, or one per device inside it); null without a sketch. */
+  private shared: DriftMonitor | null = null;
+  /** The monitored model has per-device parts and drift is compared per device. */
+  private byDevicePart = false;
+  /** Each device's score history for the `likelihood` option; a new model starts over. */
+  private readonly likelihoods = new LruMap<string, AnomalyLikelihood>(MAX_LIKELIHOOD_STREAMS);
+  private likelihoodModel: LoadedModel | undefined;
+
+  /** `onNoDrift`: a training sketch the drift monitor cannot use (drift is then off for that model or device). */
+  constructor(
+    readonly config: PredictConfig,
+    private readonly onNoDrift: (error: Error) => void = () => {},
+  ) {
+    this.reportEvery = Math.max(1, Math.floor(config.driftWindow / 50));
+  }
+
+  /** A new model brings a new training distribution: the live samples start again. */
+  watch(live: LoadedModel): void {
+    if (live === this.monitoredModel) return;
+    this.monitoredModel = live;
+    this.streams.clear();
+    this.byDevicePart = this.config.perDevice && live.deviceIds.length > 0;
+    this.shared = this.config.drift && !this.byDevicePart ? this.newMonitor(live.sketch, this.config.perDevice) : null;
+  }
+
+  /**
+   * Predicts one feature vector of `deviceId` (a string or number; anything else is no device). A drift verdict
+   * that changed goes into `changes`.
+   */
+  predict(live: LoadedModel, features: unknown, deviceId: unknown, changes: DriftChange[]): PredictOutcome {
+    const { missing, threshold } = this.config;
+    const device = typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined;
+    const result = live.predict(features, { missing, ...(threshold === undefined ? {} : { threshold }), ...(device === undefined ? {} : { deviceId: device }) });
+    if (!result.ok) return result;
+    const prediction: Prediction & { drift?: DriftFlag } = result.prediction;
+    if (live.task === 'anomaly') {
+      if (this.config.likelihood) this.calibrate(live, prediction, device);
+      // Rounded for the message only: the label was decided on the exact score and likelihood (#18.14).
+      if (prediction.score !== undefined) prediction.score = roundScore(prediction.score);
+      if (prediction.likelihood !== undefined) prediction.likelihood = roundScore(prediction.likelihood);
+      prediction.confidence = roundScore(prediction.confidence);
+    }
+    const flag = this.watchDrift(live, features, device, changes);
+    if (flag !== undefined) prediction.drift = flag;
+    return { ok: true, prediction };
+  }
+
+  /** The streams that have drifted now, and their drifted features (each once, in order of first appearance). */
+  drifted(): { streams: number; features: string[] } {
+    const flags = [...this.streams.values()].flatMap((stream) => (stream.flag === undefined ? [] : [stream.flag]));
+    return { streams: flags.length, features: [...new Set(flags.flatMap((flag) => flag.features))] };
+  }
+
+  /** What the drift output says about a change: the stream's report and the model it was measured against. */
+  driftMessage(live: LoadedModel, change: DriftChange): { topic: string; payload: Record<string, unknown> } {
+    const { key, report } = change;
+    const perDevice = this.config.perDevice;
+    return {
+      topic: perDevice ? key : live.name,
+      payload: {
+        ...(perDevice ? { deviceId: key } : {}),
+        drifted: report.drifted,
+        driftedFeatures: report.driftedFeatures,
+        maxPsi: report.maxPsi,
+        threshold: report.threshold,
+        samples: report.samples,
+        features: report.features,
+        model: { name: live.name, version: live.version },
+      },
+    };
+  }
+
+  private newMonitor(sketch: LoadedModel['sketch'], streamPerDevice: boolean): DriftMonitor | null {
+    if (sketch === undefined) return null;
+    const windowSize = this.config.driftWindow;
+    try {
+      return new DriftMonitor(sketch, {
+        windowSize,
+        minSamples: Math.min(windowSize, Math.max(10, Math.round(windowSize * 0.4))),
+        threshold: this.config.driftThreshold,
+        perDevice: streamPerDevice,
+        maxDevices: DEFAULT_DRIFT_MAX_DEVICES,
+      });
+    } catch (err) {
+      this.onNoDrift(err as Error);
+      return null;
+    }
+  }
+
+  /**
+   * Feeds one good feature vector to the drift monitor. Returns the flag for the prediction while its stream has
+   * drifted; a change of the stream's verdict goes into `changes`.
+   */
+  private watchDrift(live: LoadedModel, features: unknown, deviceId: string | undefined, changes: DriftChange[]): DriftFlag | undefined {
+    if (!this.config.drift) return undefined;
+    this.watch(live);
+    const key = this.config.perDevice ? (deviceId ?? '') : '';
+    const stream = this.streams.getOrCreate(key, () => ({ since: this.reportEvery }));
+    if (this.byDevicePart && stream.monitor === undefined) stream.monitor = this.newMonitor(live.sketchFor(key), false);
+    const watcher = this.byDevicePart ? stream.monitor! : this.shared;
+    if (watcher === null) return undefined;
+    const added = watcher.add(features as Record<string, unknown>, key);
+    if (!added.ok || added.samples < watcher.minSamples) return undefined;
+    const before = stream.flag;
+    if (stream.since < this.reportEvery) {
+      stream.since++;
+      return before === undefined ? undefined : copyFlag(before);
+    }
+    stream.since = 1;
+    const report = watcher.report(key);
+    if (!report.drifted) {
+      stream.flag = undefined;
+      if (before !== undefined) changes.push({ key, report });
+      return undefined;
+    }
+    const flag: DriftFlag = { drifted: true, features: report.driftedFeatures, maxPsi: report.maxPsi };
+    stream.flag = copyFlag(flag);
+    if (before === undefined || before.features.join('\n') !== flag.features.join('\n')) changes.push({ key, report });
+    return flag;
+  }
+
+  /**
+   * The `likelihood` option: the score joins the device's history and the label follows the likelihood once the
+   * device has LIKELIHOOD_LEARN scores (before that, the score's label stands and the likelihood is 0.5).
+   */
+  private calibrate(live: LoadedModel, prediction: Prediction, device: string | undefined): void {
+    if (prediction.score === undefined) return;
+    if (this.likelihoodModel !== live) {
+      // Another model (or version) scores on another scale: its history starts over.
+      this.likelihoods.clear();
+      this.likelihoodModel = live;
+    }
+    const stream = this.likelihoods.getOrCreate(device ?? '', () => new AnomalyLikelihood(DEFAULT_LIKELIHOOD));
+    const likelihood = stream.update(prediction.score);
+    if (stream.count <= LIKELIHOOD_LEARN) {
+      prediction.likelihood = 0.5;
+      return;
+    }
+    prediction.likelihood = likelihood;
+    const threshold = this.config.likelihoodThreshold;
+    prediction.label = likelihood >= threshold ? ANOMALY_LABEL : NORMAL_LABEL;
+    prediction.confidence = anomalyConfidence(likelihood, threshold);
+  }
+}
