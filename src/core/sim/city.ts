@@ -4,7 +4,7 @@
  * minutes, so speed falls as load rises. Traffic adds NO2 and PM2.5 on top of a regional background. The signal
  * timing plan and an air-quality alert obey commands.
  */
-import { readBoolean, type CommandCheck, type DeviceContext, type ScenarioModel, type SimDevice } from './device';
+import { readBoolean, type CommandCheck, SteppedDevice, type DeviceContext, type ScenarioModel, type SimDevice } from './device';
 import {
   DAY,
   HOUR,
@@ -13,6 +13,7 @@ import {
   clamp,
   happens,
   hourOfDay,
+  shiftedHour,
   isWeekend,
   normal,
   ouStep,
@@ -21,7 +22,6 @@ import {
   roundTo,
   uniform,
   valueNoise,
-  type Random,
 } from './signals';
 import type { DeviceState, SensorDef, Truth } from './types';
 
@@ -48,18 +48,13 @@ function demandShare(hour: number, weekend: boolean): number {
   return 0.05 + 0.45 * bump(hour, 13, 4) + 0.75 * bump(hour, 8, 0.9) + 0.8 * bump(hour, 17.5, 1.1);
 }
 
-class Intersection implements SimDevice {
-  readonly id: string;
-  private readonly rng: Random;
-  private readonly seed: number;
-  private readonly interval: number;
+class Intersection extends SteppedDevice implements SimDevice {
   private readonly capacity: number;
   private readonly demandScale: number;
   private readonly freeSpeed: number;
   private readonly rushShift: number;
   private readonly siteFactor: number;
 
-  private time: number;
   private load: number;
   /** Traffic as the air sees it: veh/h, smoothed over a quarter of an hour. */
   private flowForAir: number;
@@ -74,11 +69,8 @@ class Intersection implements SimDevice {
   private readonly no2DriftPerHour: number;
 
   constructor(context: DeviceContext) {
+    super(context, MINUTE);
     const rng = context.rng;
-    this.id = context.id;
-    this.rng = rng;
-    this.seed = context.seed;
-    this.interval = context.interval;
     this.capacity = uniform(rng, 2400, 3600);
     this.demandScale = uniform(rng, 0.85, 1.1);
     this.freeSpeed = uniform(rng, 49, 53);
@@ -88,13 +80,12 @@ class Intersection implements SimDevice {
     this.no2Offset = 2 * normal(rng);
     this.pmDriftPerHour = (0.4 * normal(rng)) / 24;
     this.no2DriftPerHour = (1.5 * normal(rng)) / 24;
-    this.time = context.startTime;
     this.load = this.targetLoad(context.startTime);
     this.flowForAir = this.flow();
   }
 
   private demand(ts: number): number {
-    const hour = (hourOfDay(ts) - this.rushShift + 24) % 24;
+    const hour = shiftedHour(ts, this.rushShift);
     const cityDay = 1 + 0.2 * (valueNoise(this.seed, 20, ts, DAY) - 0.5);
     let share = demandShare(hour, isWeekend(ts)) * this.demandScale * cityDay * (1 + this.demandNoise);
     if (ts < this.eventUntil) share *= 1.45;
@@ -113,15 +104,7 @@ class Intersection implements SimDevice {
     return this.load > 1 ? served * (1 - 0.25 * Math.min(this.load - 1, 1)) : served;
   }
 
-  evolve(ts: number): void {
-    while (this.time < ts) {
-      const next = Math.min(ts, this.time + MINUTE);
-      this.step(next - this.time, next);
-      this.time = next;
-    }
-  }
-
-  private step(dt: number, ts: number): void {
+  protected step(dt: number, ts: number): void {
     const rng = this.rng;
     this.demandNoise = ouStep(rng, this.demandNoise, dt, 20 * MINUTE, 0.06);
     const hour = hourOfDay(ts);

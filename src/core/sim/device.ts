@@ -78,3 +78,37 @@ export function readBoolean(value: unknown): boolean | undefined {
   if (value === 'false') return false;
   return undefined;
 }
+
+/**
+ * What the scenarios' devices share: id, random stream, scenario seed, reading interval and a clock that `evolve`
+ * walks forward in steps of at most `maxStep` ms, so a long gap still follows the day's schedule step by step.
+ */
+export abstract class SteppedDevice {
+  readonly id: string;
+  protected readonly rng: Random;
+  protected readonly seed: number;
+  protected readonly interval: number;
+  protected time: number;
+
+  constructor(
+    context: DeviceContext,
+    private readonly maxStep: number,
+  ) {
+    this.id = context.id;
+    this.rng = context.rng;
+    this.seed = context.seed;
+    this.interval = context.interval;
+    this.time = context.startTime;
+  }
+
+  evolve(ts: number): void {
+    while (this.time < ts) {
+      const next = Math.min(ts, this.time + this.maxStep);
+      this.step(next - this.time, next);
+      this.time = next;
+    }
+  }
+
+  /** Moves the state `dt` ms forward, to `ts` (`time` is still the start of the step). */
+  protected abstract step(dt: number, ts: number): void;
+}

@@ -4,7 +4,7 @@
  * cools with sweat. Rarely, a resting wearer has an episode of tachycardia (the `abnormal` truth). A caregiver
  * alert makes the wearer stop and, from level 2, gets help that ends an episode.
  */
-import { readNumber, type CommandCheck, type DeviceContext, type ScenarioModel, type SimDevice } from './device';
+import { readNumber, type CommandCheck, SteppedDevice, type DeviceContext, type ScenarioModel, type SimDevice } from './device';
 import {
   HOUR,
   MINUTE,
@@ -12,7 +12,7 @@ import {
   bump,
   clamp,
   happens,
-  hourOfDay,
+  shiftedHour,
   normal,
   ouStep,
   relax,
@@ -33,10 +33,7 @@ type Activity = 'rest' | 'walk' | 'run';
 export const ALERT_LEVELS = { min: 0, max: 5 };
 const GRAVITY = 9.81;
 
-class Wearable implements SimDevice {
-  readonly id: string;
-  private readonly rng: Random;
-  private readonly seed: number;
+class Wearable extends SteppedDevice implements SimDevice {
   private readonly restHeartRate: number;
   private readonly walkDelta: number;
   private readonly runDelta: number;
@@ -46,7 +43,6 @@ class Wearable implements SimDevice {
   private readonly runHour: number;
   private readonly runChance: number;
 
-  private time: number;
   private activity: Activity = 'rest';
   private asleep = false;
   private heartRate: number;
@@ -66,10 +62,8 @@ class Wearable implements SimDevice {
   private runUntil = -Infinity;
 
   constructor(context: DeviceContext) {
+    super(context, 30 * SECOND);
     const rng = context.rng;
-    this.id = context.id;
-    this.rng = rng;
-    this.seed = context.seed;
     this.restHeartRate = uniform(rng, 55, 75);
     this.walkDelta = uniform(rng, 22, 35);
     this.runDelta = uniform(rng, 65, 90);
@@ -79,14 +73,13 @@ class Wearable implements SimDevice {
     this.runChance = uniform(rng, 0.5, 0.9);
     this.skinOffset = 0.1 * normal(rng);
     this.skinDriftPerHour = (0.1 * normal(rng)) / 24;
-    this.time = context.startTime;
     this.asleep = this.sleepHour(this.localHour(context.startTime));
     this.heartRate = this.targetHeartRate();
     this.skin = this.skinBase;
   }
 
   private localHour(ts: number): number {
-    return (hourOfDay(ts) - this.scheduleShift + 24) % 24;
+    return shiftedHour(ts, this.scheduleShift);
   }
 
   private sleepHour(hour: number): boolean {
@@ -105,15 +98,7 @@ class Wearable implements SimDevice {
     return rest;
   }
 
-  evolve(ts: number): void {
-    while (this.time < ts) {
-      const next = Math.min(ts, this.time + 30 * SECOND);
-      this.step(next - this.time, next);
-      this.time = next;
-    }
-  }
-
-  private step(dt: number, ts: number): void {
+  protected step(dt: number, ts: number): void {
     const rng = this.rng;
     const hour = this.localHour(ts);
     const day = Math.floor((ts - this.scheduleShift * HOUR) / (24 * HOUR));

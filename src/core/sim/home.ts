@@ -3,7 +3,7 @@
  * there raises CO2 (breathing), light (they switch lamps on when it is dark), motion and, slightly, temperature
  * and humidity. Lights and the HVAC setpoint obey commands, so an automation changes what the room measures.
  */
-import { readNumber, readOnOff, type CommandCheck, type DeviceContext, type ScenarioModel, type SimDevice } from './device';
+import { readNumber, readOnOff, type CommandCheck, SteppedDevice, type DeviceContext, type ScenarioModel, type SimDevice } from './device';
 import {
   HOUR,
   MINUTE,
@@ -13,13 +13,13 @@ import {
   daylight,
   happens,
   hourOfDay,
+  shiftedHour,
   isWeekend,
   normal,
   relax,
   roundTo,
   uniform,
   valueNoise,
-  type Random,
 } from './signals';
 import type { DeviceState, SensorDef, Truth } from './types';
 
@@ -74,11 +74,7 @@ const LOSS_TAU_H = 8;
 /** Lights go on when daylight in the room is below this, lux. */
 const DARK_LUX = 120;
 
-class HomeRoom implements SimDevice {
-  readonly id: string;
-  private readonly rng: Random;
-  private readonly seed: number;
-  private readonly interval: number;
+class HomeRoom extends SteppedDevice implements SimDevice {
   private readonly type: RoomType;
   private readonly volume: number;
   private readonly ach: number;
@@ -89,7 +85,6 @@ class HomeRoom implements SimDevice {
   private readonly tempDriftPerHour: number;
   private readonly co2DriftPerHour: number;
 
-  private time: number;
   private occupants = 0;
   private asleep = false;
   private light: 'ON' | 'OFF' = 'OFF';
@@ -103,11 +98,8 @@ class HomeRoom implements SimDevice {
   private co2Offset: number;
 
   constructor(context: DeviceContext) {
+    super(context, 5 * MINUTE);
     const rng = context.rng;
-    this.id = context.id;
-    this.rng = rng;
-    this.seed = context.seed;
-    this.interval = context.interval;
     this.type = ROOM_TYPES[context.index % ROOM_TYPES.length];
     const room = ROOMS[this.type];
     this.volume = uniform(rng, ...room.volume);
@@ -120,7 +112,6 @@ class HomeRoom implements SimDevice {
     this.co2DriftPerHour = (8 * normal(rng)) / 24;
     this.tempOffset = 0.15 * normal(rng);
     this.co2Offset = 15 * normal(rng);
-    this.time = context.startTime;
     this.temperature = this.setpoint + 0.5 * normal(rng);
     this.moisture = 45 + 3 * normal(rng);
     this.co2 = OUTDOOR_CO2 + 30 * rng.next();
@@ -129,17 +120,8 @@ class HomeRoom implements SimDevice {
     if (rng.next() < presence(this.type, hour, isWeekend(context.startTime))) this.arrive(context.startTime);
   }
 
-  evolve(ts: number): void {
-    // Long gaps are walked in steps of at most five minutes so the day's schedule is followed.
-    while (this.time < ts) {
-      const next = Math.min(ts, this.time + 5 * MINUTE);
-      this.step(next - this.time, next);
-      this.time = next;
-    }
-  }
-
   private localHour(ts: number): number {
-    return (hourOfDay(ts) - this.scheduleShift + 24) % 24;
+    return shiftedHour(ts, this.scheduleShift);
   }
 
   private indoorDaylight(ts: number): number {
@@ -153,7 +135,7 @@ class HomeRoom implements SimDevice {
     this.asleep = sleeping(this.type, this.localHour(ts));
   }
 
-  private step(dt: number, ts: number): void {
+  protected step(dt: number, ts: number): void {
     const rng = this.rng;
     const hour = this.localHour(ts);
     const p = clamp(presence(this.type, hour, isWeekend(ts)), 0.005, 0.995);

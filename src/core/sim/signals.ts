@@ -47,6 +47,11 @@ export function hourOfDay(ts: number): number {
   return (((ts % DAY) + DAY) % DAY) / HOUR;
 }
 
+/** The hour of the day on a schedule running `shift` hours late (a person's or a city's own rhythm), in [0, 24). */
+export function shiftedHour(ts: number, shift: number): number {
+  return (hourOfDay(ts) - shift + 24) % 24;
+}
+
 /** Saturday or Sunday, UTC. */
 export function isWeekend(ts: number): boolean {
   const day = new Date(ts).getUTCDay();
