@@ -51,6 +51,41 @@ export interface Tree {
   missingLeft?: number[];
 }
 
+/** A tree with no nodes yet, grown with {@link addTreeNode}. */
+export function emptyTree(): Tree {
+  return { feature: [], threshold: [], left: [], right: [], value: [] };
+}
+
+/** Appends a leaf (feature −1, no children, value 0) and returns its id: ids are given in the order nodes are made. */
+export function addTreeNode(tree: Tree): number {
+  tree.feature.push(-1);
+  tree.threshold.push(0);
+  tree.left.push(-1);
+  tree.right.push(-1);
+  tree.value.push(0);
+  return tree.feature.length - 1;
+}
+
+/** Progress of a trainer that grows `params.nTrees` trees, one a `step()`, so callers can report or yield between. */
+export abstract class TreeByTreeTrainer {
+  abstract readonly params: { readonly nTrees: number };
+  protected readonly trees: Tree[] = [];
+
+  get treesDone(): number {
+    return this.trees.length;
+  }
+
+  get treesTotal(): number {
+    return this.params.nTrees;
+  }
+
+  get done(): boolean {
+    return this.trees.length >= this.params.nTrees;
+  }
+
+  abstract step(): void;
+}
+
 /** What the leaves of an isolation forest hold. */
 export const PATH_LENGTH_OUTPUT = 'path-length';
 

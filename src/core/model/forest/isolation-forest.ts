@@ -13,7 +13,7 @@
  * Trees are written in the package's own `iot-ai/trees@1` form with `output: "path-length"`, so the compiled
  * forest (compiled-forest.ts) walks them with the same flat-array loop and averages the leaves' path lengths.
  */
-import { TREES_KIND, Tree, TreeForest } from './forest-format';
+import { addTreeNode, emptyTree, TREES_KIND, Tree, TreeByTreeTrainer, TreeForest } from './forest-format';
 import { Random } from '../../util/rng';
 
 const EULER_GAMMA = 0.5772156649015329;
@@ -72,7 +72,7 @@ function compactSplit(split: number, low: number, high: number): number {
 }
 
 /** Grows an isolation forest one tree at a time, so callers can report progress or yield between trees. */
-export class IsolationForestTrainer {
+export class IsolationForestTrainer extends TreeByTreeTrainer {
   readonly params: ResolvedIsolationForestOptions;
   private readonly nRows: number;
   private readonly nFeatures: number;
@@ -81,9 +81,9 @@ export class IsolationForestTrainer {
   private readonly permutation: Int32Array;
   private readonly sample: Int32Array;
   private readonly featureOrder: Int32Array;
-  private readonly trees: Tree[] = [];
 
   constructor(rows: ReadonlyArray<ArrayLike<number>>, options: IsolationForestOptions = {}) {
+    super();
     const nRows = rows.length;
     if (nRows < 2) throw new RangeError(`an isolation forest needs at least 2 rows, got ${nRows}`);
     const nFeatures = rows[0].length;
@@ -113,18 +113,6 @@ export class IsolationForestTrainer {
     this.permutation = new Int32Array(nRows);
     this.sample = new Int32Array(subsampleSize);
     this.featureOrder = Int32Array.from({ length: nFeatures }, (_, f) => f);
-  }
-
-  get treesDone(): number {
-    return this.trees.length;
-  }
-
-  get treesTotal(): number {
-    return this.params.nTrees;
-  }
-
-  get done(): boolean {
-    return this.trees.length >= this.params.nTrees;
   }
 
   /** Grows the next tree. Tree t draws from stream t of the seed, so it does not depend on the trees before it. */
@@ -164,15 +152,8 @@ export class IsolationForestTrainer {
   }
 
   private growTree(rng: Random): Tree {
-    const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
-    const addNode = (): number => {
-      tree.feature.push(-1);
-      tree.threshold.push(0);
-      tree.left.push(-1);
-      tree.right.push(-1);
-      tree.value.push(0);
-      return tree.feature.length - 1;
-    };
+    const tree = emptyTree();
+    const addNode = (): number => addTreeNode(tree);
     const sample = this.sample;
     // Pending nodes as (id, start, end, depth) quadruples over `sample`.
     const pending: number[] = [addNode(), 0, sample.length, 0];

@@ -15,7 +15,7 @@
  * (ml-random-forest's `predictProbability` starts its reduce without an initial value, so it miscounts the first
  * tree's vote; we count votes ourselves instead.)
  */
-import { leafFractions, MlCartNode, MlRandomForestJson, TREES_KIND, TreeForest } from './forest-format';
+import { addTreeNode, emptyTree, leafFractions, MlCartNode, MlRandomForestJson, TREES_KIND, TreeForest } from './forest-format';
 import type { RegressionAggregate, VoteTieBreak } from './compiled-forest';
 
 export interface ImportedForest {
@@ -51,16 +51,9 @@ export function mlRandomForestToTrees(json: MlRandomForestJson, shape: ForestSha
   let largestClass = 0;
   const trees = base.estimators.map((estimator, t) => {
     const columns = base.indexes[t];
-    const tree = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[] };
+    const tree = emptyTree();
     // Explicit stack of [node, its id]: ids are given in pre-order as nodes are created.
-    const addNode = (): number => {
-      tree.feature.push(-1);
-      tree.threshold.push(0);
-      tree.left.push(-1);
-      tree.right.push(-1);
-      tree.value.push(0);
-      return tree.feature.length - 1;
-    };
+    const addNode = (): number => addTreeNode(tree);
     const pending: Array<[MlCartNode, number]> = [[estimator.root, addNode()]];
     while (pending.length > 0) {
       const [node, id] = pending.pop() as [MlCartNode, number];

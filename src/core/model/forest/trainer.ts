@@ -14,7 +14,7 @@
  *   row.
  */
 import { binColumns, BinnedMatrix, MAX_BINS } from './binning';
-import { TREES_KIND, Tree, TreeForest } from './forest-format';
+import { TREES_KIND, Tree, TreeByTreeTrainer, TreeForest } from './forest-format';
 import { Random } from '../../util/rng';
 
 export type Task = 'classification' | 'regression';
@@ -208,7 +208,7 @@ interface SplitChoice {
  * Trains a forest one tree at a time, so callers can report progress or yield to an event loop between trees.
  * Binning happens once, in the constructor.
  */
-export class ForestTrainer {
+export class ForestTrainer extends TreeByTreeTrainer {
   readonly params: ResolvedForestOptions;
   private readonly nRows: number;
   private readonly nFeatures: number;
@@ -261,13 +261,13 @@ export class ForestTrainer {
   private missingLeft = new Int32Array(1024);
 
   // Forest-level results.
-  private readonly trees: Tree[] = [];
   private readonly importanceSum: Float64Array;
   private readonly oobVotes: Int32Array | null;
   private readonly oobSum: Float64Array | null;
   private readonly oobCount: Int32Array | null;
 
   constructor(data: TrainingData, options: ForestOptions) {
+    super();
     const nRows = data.rows.length;
     if (nRows === 0) throw new RangeError('no training rows');
     if (data.target.length !== nRows) {
@@ -345,18 +345,6 @@ export class ForestTrainer {
     this.oobSum = withOob && !this.isClassification ? new Float64Array(nRows) : null;
     this.oobCount = withOob && !this.isClassification ? new Int32Array(nRows) : null;
     this.targetForOob = Float64Array.from(data.target);
-  }
-
-  get treesDone(): number {
-    return this.trees.length;
-  }
-
-  get treesTotal(): number {
-    return this.params.nTrees;
-  }
-
-  get done(): boolean {
-    return this.trees.length >= this.params.nTrees;
   }
 
   /** Grows the next tree. */
