@@ -69,18 +69,27 @@ function weight(n: number, memory: number): number {
   return Math.max(1 / (n + 1), 2 / (memory + 1));
 }
 
-// gaussian: [count, mean_0, var_0, mean_1, var_1, ...]
-class GaussianDetector implements Detector {
-  readonly method = 'gaussian';
+/** A detector whose state is a count and then `perFeature` doubles for each feature, in one Float64Array. */
+abstract class CountedDetector implements Detector {
+  abstract readonly method: DetectorMethod;
+  protected abstract readonly perFeature: number;
   constructor(readonly params: DetectorParams) {}
 
   create(features: number): StreamState {
-    return { f64: new Float64Array(1 + 2 * features) };
+    return { f64: new Float64Array(1 + this.perFeature * features) };
   }
 
   bytes(features: number): number {
-    return 8 * (1 + 2 * features);
+    return 8 * (1 + this.perFeature * features);
   }
+
+  abstract update(state: StreamState, x: Float64Array): number;
+}
+
+// gaussian: [count, mean_0, var_0, mean_1, var_1, ...]
+class GaussianDetector extends CountedDetector {
+  readonly method = 'gaussian';
+  protected readonly perFeature = 2;
 
   update(state: StreamState, x: Float64Array): number {
     const s = state.f64;
@@ -105,17 +114,9 @@ class GaussianDetector implements Detector {
 
 // forecast: [count, (level, trend, error variance) per feature]
 const DAMPING = 0.9;
-class ForecastDetector implements Detector {
+class ForecastDetector extends CountedDetector {
   readonly method = 'forecast';
-  constructor(readonly params: DetectorParams) {}
-
-  create(features: number): StreamState {
-    return { f64: new Float64Array(1 + 3 * features) };
-  }
-
-  bytes(features: number): number {
-    return 8 * (1 + 3 * features);
-  }
+  protected readonly perFeature = 3;
 
   update(state: StreamState, x: Float64Array): number {
     const s = state.f64;
