@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { normaliseTimestamp } from '../core/ingest/timestamps';
 import { formatCsv, formatCsvProblem, parseCsv, type CsvTable } from '../core/model/data/csv';
 import { isMissingCell } from '../core/model/data/dataset';
+import { featureVector } from '../core/model/data/vector';
 import { parseWindowConfig, windowRows, type WideRow, type WindowedRows } from '../core/window';
 import type { CliIO } from './main';
 import type { WindowExamplesHook } from './train';
@@ -60,18 +61,11 @@ export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label,
   const labels: string[] = [];
   for (const row of rows) {
     if (row.label === undefined && !unlabelled) continue;
-    const vector = new Float64Array(featureNames.length);
-    let complete = true;
-    featureNames.forEach((name, i) => {
-      const value = row.features[name];
-      if (value === undefined) {
-        complete = false;
-        vector[i] = NaN;
-      } else vector[i] = value;
-    });
-    // Nothing is filled in: a missing feature stays NaN in the model's training rows.
-    if (!complete && unlabelled) continue;
-    examples.push(vector);
+    // As a prediction reads the window (featureVector): nothing is filled in, a missing feature (a sensor silent
+    // in it) stays NaN in the model's training rows.
+    const vector = featureVector(featureNames, row.features, { allowMissing: true });
+    if (!vector.ok || (vector.missing !== undefined && unlabelled)) continue;
+    examples.push(vector.row);
     labels.push(unlabelled ? '' : String(row.label));
   }
   if (examples.length === 0) {
