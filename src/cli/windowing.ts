@@ -8,7 +8,7 @@ import { formatCsv, formatCsvProblem, parseCsv, type CsvTable } from '../core/mo
 import { isMissingCell } from '../core/model/data/dataset';
 import { featureVector } from '../core/model/data/vector';
 import { parseWindowConfig, windowRows, type WideRow, type WindowedRows } from '../core/window';
-import type { CliIO } from './main';
+import { type CliIO, parseFlags, readCommandLine } from './args';
 import type { WindowExamplesHook } from './train';
 
 /** Wide rows from a parsed CSV, with `ts` normalised as sensor-ingest does (seconds below 1e11, ISO 8601). */
@@ -91,26 +91,11 @@ writes one row per window: deviceId,start,end,<sensor>.<feature>...[,label].
 `;
 
 export async function runWindow(argv: string[], io: CliIO): Promise<number> {
-  const options: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--help' || flag === '-h') {
-      io.stdout.write(WINDOW_USAGE);
-      return 0;
-    }
-    const name = flag.startsWith('--') ? flag.slice(2) : '';
-    if (!['data', 'window', 'out', 'label', 'ignore'].includes(name) || i + 1 >= argv.length) {
-      io.stderr.write(`iot-ai window: unexpected ${JSON.stringify(flag)}\n\n${WINDOW_USAGE}`);
-      return 2;
-    }
-    options[name] = argv[++i];
-  }
-  for (const required of ['data', 'window', 'out']) {
-    if (!options[required]) {
-      io.stderr.write(`iot-ai window: --${required} is required\n\n${WINDOW_USAGE}`);
-      return 2;
-    }
-  }
+  const args = readCommandLine('window', WINDOW_USAGE, io, () => {
+    const flags = parseFlags(argv, { values: ['data', 'window', 'out', 'label', 'ignore'], repeatable: ['ignore'] });
+    return flags === 'help' ? flags : { data: flags.required('data'), window: flags.required('window'), out: flags.required('out'), label: flags.get('label'), ignore: flags.list('ignore') };
+  });
+  if (typeof args === 'number') return args;
   const fail = (message: string) => {
     io.stderr.write(`iot-ai window: ${message}\n`);
     return 1;
@@ -118,21 +103,20 @@ export async function runWindow(argv: string[], io: CliIO): Promise<number> {
   let text: string;
   let windowConfig: unknown;
   try {
-    text = await readFile(options.data, 'utf8');
-    windowConfig = JSON.parse(await readFile(options.window, 'utf8'));
+    text = await readFile(args.data, 'utf8');
+    windowConfig = JSON.parse(await readFile(args.window, 'utf8'));
   } catch (err) {
     return fail((err as Error).message);
   }
   const parsed = parseCsv(text);
-  if (!parsed.ok) return fail(`${options.data}: ${formatCsvProblem(parsed.error)}`);
-  const ignore = options.ignore ? options.ignore.split(',').map((c) => c.trim()).filter(Boolean) : [];
-  const result = windowTable(parsed.table, windowConfig, options.label, ignore);
-  if (!result.ok) return fail(`${options.data}: ${result.error}`);
+  if (!parsed.ok) return fail(`${args.data}: ${formatCsvProblem(parsed.error)}`);
+  const result = windowTable(parsed.table, windowConfig, args.label, args.ignore);
+  if (!result.ok) return fail(`${args.data}: ${result.error}`);
   const { featureNames, rows, rejected } = result.windowed;
-  const header = ['deviceId', 'start', 'end', ...featureNames, ...(options.label ? [options.label] : [])];
-  const records = rows.map((row) => [row.deviceId, row.start, row.end, ...featureNames.map((name) => row.features[name]), ...(options.label ? [row.label] : [])]);
-  await writeFile(options.out, formatCsv([header, ...records]));
+  const header = ['deviceId', 'start', 'end', ...featureNames, ...(args.label ? [args.label] : [])];
+  const records = rows.map((row) => [row.deviceId, row.start, row.end, ...featureNames.map((name) => row.features[name]), ...(args.label ? [row.label] : [])]);
+  await writeFile(args.out, formatCsv([header, ...records]));
   const dropped = Object.entries(rejected).filter(([, n]) => n > 0).map(([code, n]) => `${n} ${code}`);
-  io.stdout.write(`${rows.length} windows of ${parsed.table.rows.length} rows written to ${options.out}${dropped.length ? ` (dropped: ${dropped.join(', ')})` : ''}\n`);
+  io.stdout.write(`${rows.length} windows of ${parsed.table.rows.length} rows written to ${args.out}${dropped.length ? ` (dropped: ${dropped.join(', ')})` : ''}\n`);
   return 0;
 }
