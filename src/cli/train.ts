@@ -29,6 +29,7 @@ import { ModelMetrics, trainModel } from '../core/model/train/train-model';
 import type { Criterion, ForestOptions, MaxFeatures, Task } from '../core/model/forest/trainer';
 import { renderTrainReport, TrainReportInput } from './train-report';
 import { type CliIO, parseFlags, readCommandLine, UsageError } from './args';
+import { readPropertiesFile } from './config-file';
 
 /**
  * Turns wide-form readings (`deviceId,ts,<sensor>...,<label>`) into windowed examples, with feature-window's
@@ -382,12 +383,9 @@ async function windowedExamples(
   hook: WindowExamplesHook,
   input: Omit<Parameters<WindowExamplesHook>[0], 'windowConfig'>,
 ): Promise<(ReturnType<WindowExamplesHook> & { ok: false }) | (ReturnType<WindowExamplesHook> & { ok: true; trainingWindow?: TrainingWindowConfig })> {
-  let windowConfig: unknown;
-  try {
-    windowConfig = JSON.parse(await readFile(args.window as string, 'utf8')) as unknown;
-  } catch (err) {
-    return { ok: false, error: `cannot read ${args.window}: ${(err as Error).message}` };
-  }
+  const read = await readPropertiesFile(args.window as string);
+  if (!read.ok) return read;
+  const windowConfig = read.config;
   const windowed = hook({ ...input, windowConfig });
   // The model file keeps the window (docs/model-format.md#the-training-window): the editor sets a feature-window up from it.
   return windowed.ok ? { ...windowed, trainingWindow: trainingWindowOf(windowConfig) } : { ok: false, error: `${args.data}: ${windowed.error}` };

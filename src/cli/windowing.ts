@@ -9,6 +9,7 @@ import { isMissingCell } from '../core/model/data/dataset';
 import { featureVector } from '../core/model/data/vector';
 import { parseWindowConfig, windowRows, type WideRow, type WindowedRows } from '../core/window';
 import { type CliIO, parseFlags, readCommandLine } from './args';
+import { readPropertiesFile } from './config-file';
 import type { WindowExamplesHook } from './train';
 
 /** Wide rows from a parsed CSV, with `ts` normalised as sensor-ingest does (seconds below 1e11, ISO 8601). */
@@ -101,16 +102,16 @@ export async function runWindow(argv: string[], io: CliIO): Promise<number> {
     return 1;
   };
   let text: string;
-  let windowConfig: unknown;
   try {
     text = await readFile(args.data, 'utf8');
-    windowConfig = JSON.parse(await readFile(args.window, 'utf8'));
   } catch (err) {
-    return fail((err as Error).message);
+    return fail(`cannot read ${args.data}: ${(err as Error).message}`);
   }
+  const windowConfig = await readPropertiesFile(args.window);
+  if (!windowConfig.ok) return fail(windowConfig.error);
   const parsed = parseCsv(text);
   if (!parsed.ok) return fail(`${args.data}: ${formatCsvProblem(parsed.error)}`);
-  const result = windowTable(parsed.table, windowConfig, args.label, args.ignore);
+  const result = windowTable(parsed.table, windowConfig.config, args.label, args.ignore);
   if (!result.ok) return fail(`${args.data}: ${result.error}`);
   const { featureNames, rows, rejected } = result.windowed;
   const header = ['deviceId', 'start', 'end', ...featureNames, ...(args.label ? [args.label] : [])];

@@ -4,6 +4,10 @@
  * silently replaced the first.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { windowExamples } from '../../src/cli/windowing';
 import { parseFlags, UsageError } from '../../src/cli/args';
 import { runSimulate } from '../../src/cli/simulate';
 import { runTrain } from '../../src/cli/train';
@@ -59,5 +63,26 @@ describe('iot-ai command lines: one dialect (#20)', () => {
     const empty = parseFlags(['--out='], { values: ['out'] });
     assert.ok(empty !== 'help');
     assert.throws(() => empty.required('out'), new UsageError('--out is required'));
+  });
+
+  it('train --window and window read a WINDOW.json that is not JSON, or not there, with the same words', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'iot-ai-args-'));
+    try {
+      const data = path.join(dir, 'readings.csv');
+      writeFileSync(data, 'deviceId,ts,temp,occupied\nd1,1000,20,1\n');
+      const broken = path.join(dir, 'broken.json');
+      writeFileSync(broken, '{"window": "tumbling",');
+      for (const file of [broken, path.join(dir, 'none.json')]) {
+        const trained = await run((argv, io) => runTrain(argv, io, { windowExamples }), ['--data', data, '--label', 'occupied', '--out', path.join(dir, 'm.json'), '--window', file]);
+        const windowed = await run(runWindow, ['--data', data, '--window', file, '--out', path.join(dir, 'f.csv')]);
+        assert.equal(trained.code, 1);
+        assert.equal(windowed.code, 1);
+        const words = (stderr: string, command: string) => stderr.replace(`iot-ai ${command}: `, '');
+        assert.match(words(trained.stderr, 'train'), new RegExp(`^cannot read ${file.replace(/[.\\/]/g, '\\$&')}: `));
+        assert.equal(words(trained.stderr, 'train'), words(windowed.stderr, 'window'));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
