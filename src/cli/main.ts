@@ -1,8 +1,5 @@
 /** The `iot-ai` command: one entry and a table of subcommands, each loaded only when it runs. */
-export interface CliIO {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
+import type { CliIO } from './args';
 
 export type Subcommand = (argv: string[], io: CliIO) => Promise<number>;
 

@@ -20,7 +20,7 @@ import {
   type SimReading,
   type Simulation,
 } from '../core/sim';
-import type { CliIO } from './main';
+import { type CliIO, parseFlags, readCommandLine, UsageError } from './args';
 
 export const SIMULATE_USAGE = `Usage: iot-ai simulate --scenario home|city|health (--broker URL | --csv FILE) [options]
 
@@ -64,8 +64,6 @@ export interface SimulateOptions {
   signal?: AbortSignal;
 }
 
-class UsageError extends Error {}
-
 interface SimulateArguments {
   config: SimConfig;
   broker?: string;
@@ -78,51 +76,33 @@ const VALUE_FLAGS = ['scenario', 'broker', 'csv', 'devices', 'interval', 'seed',
 const SWITCHES = ['no-faults'];
 
 function parseArguments(argv: readonly string[]): SimulateArguments | 'help' {
-  const values = new Map<string, string>();
-  const switches = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return 'help';
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
-    const equals = arg.indexOf('=');
-    const flag = arg.slice(2, equals === -1 ? undefined : equals);
-    if (SWITCHES.includes(flag) && equals === -1) {
-      switches.add(flag);
-      continue;
-    }
-    if (!VALUE_FLAGS.includes(flag)) throw new UsageError(`unknown option --${flag}`);
-    let value: string;
-    if (equals !== -1) value = arg.slice(equals + 1);
-    else if (i + 1 < argv.length && (!argv[i + 1].startsWith('--') || argv[i + 1] === '-')) value = argv[++i];
-    else throw new UsageError(`--${flag} needs a value`);
-    if (values.has(flag)) throw new UsageError(`--${flag} is given twice`);
-    values.set(flag, value);
-  }
+  const flags = parseFlags(argv, { values: VALUE_FLAGS, switches: SWITCHES });
+  if (flags === 'help') return 'help';
 
-  const scenario = values.get('scenario');
+  const scenario = flags.get('scenario');
   if (scenario === undefined) throw new UsageError(`--scenario is required (${SCENARIOS.join(', ')})`);
-  const broker = values.get('broker');
-  const csv = values.get('csv');
+  const broker = flags.get('broker');
+  const csv = flags.get('csv');
   if (broker === undefined && csv === undefined) throw new UsageError('give --broker URL to publish, or --csv FILE to write a CSV');
   if (broker !== undefined && csv !== undefined) throw new UsageError('give either --broker or --csv, not both');
   if (broker === '' || csv === '') throw new UsageError(`--${broker === '' ? 'broker' : 'csv'} needs a value`);
 
   const parsed = parseSimConfig({
     scenario,
-    devices: values.get('devices'),
-    interval: values.get('interval'),
-    seed: values.get('seed'),
-    format: values.get('format'),
-    speed: values.get('speed'),
-    startTime: values.get('start'),
-    faults: !switches.has('no-faults'),
-    anomalies: values.get('anomalies'),
+    devices: flags.get('devices'),
+    interval: flags.get('interval'),
+    seed: flags.get('seed'),
+    format: flags.get('format'),
+    speed: flags.get('speed'),
+    startTime: flags.get('start'),
+    faults: !flags.switch('no-faults'),
+    anomalies: flags.get('anomalies'),
     // On a broker it runs on the clock, bounded like the sensor-sim node; a CSV is written as fast as it can be.
   }, { live: broker !== undefined });
   if (!parsed.ok) throw new UsageError(parsed.error.replace(/\b(devices|interval|seed|format|speed|scenario|anomalies) must/g, '--$1 must').replace('startTime must', '--start must'));
 
   let durationS: number | undefined;
-  const durationText = values.get('duration');
+  const durationText = flags.get('duration');
   if (durationText !== undefined) {
     durationS = Number(durationText);
     if (!(durationText.trim() !== '' && Number.isFinite(durationS) && durationS > 0)) {
@@ -130,7 +110,7 @@ function parseArguments(argv: readonly string[]): SimulateArguments | 'help' {
     }
   }
   let protocol: 4 | 5 | undefined;
-  const protocolText = values.get('protocol');
+  const protocolText = flags.get('protocol');
   if (protocolText !== undefined) {
     if (protocolText !== '4' && protocolText !== '5') throw new UsageError(`--protocol must be 4 (MQTT 3.1.1) or 5, got ${JSON.stringify(protocolText)}`);
     protocol = protocolText === '5' ? 5 : 4;
@@ -139,18 +119,8 @@ function parseArguments(argv: readonly string[]): SimulateArguments | 'help' {
 }
 
 export async function runSimulate(argv: string[], io: CliIO, options: SimulateOptions = {}): Promise<number> {
-  let args: SimulateArguments | 'help';
-  try {
-    args = parseArguments(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`iot-ai simulate: ${err.message}\nRun "iot-ai simulate --help" for usage.\n`);
-    return 2;
-  }
-  if (args === 'help') {
-    io.stdout.write(SIMULATE_USAGE);
-    return 0;
-  }
+  const args = readCommandLine('simulate', SIMULATE_USAGE, io, () => parseArguments(argv));
+  if (typeof args === 'number') return args;
   if (args.csv !== undefined) return writeCsv(args, args.csv, io);
   return runOnBroker(args, args.broker!, io, options);
 }

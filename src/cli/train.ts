@@ -28,11 +28,8 @@ import { AnomalyData, anomalyDataFromTable, AnomalyMetrics, trainAnomalyModel } 
 import { ModelMetrics, trainModel } from '../core/model/train/train-model';
 import type { Criterion, ForestOptions, MaxFeatures, Task } from '../core/model/forest/trainer';
 import { renderTrainReport, TrainReportInput } from './train-report';
-
-export interface CommandIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
-}
+import { type CliIO, parseFlags, readCommandLine, UsageError } from './args';
+import { readPropertiesFile } from './config-file';
 
 /**
  * Turns wide-form readings (`deviceId,ts,<sensor>...,<label>`) into windowed examples, with feature-window's
@@ -99,8 +96,6 @@ Anomaly models (learnt without labels): iot-ai train --task anomaly --data FILE.
   --window, --seed, --ignore, --name, --version as above
 `;
 
-class UsageError extends Error {}
-
 interface TrainArguments {
   data: string;
   /** Required but for `--task anomaly`. */
@@ -135,30 +130,9 @@ const FOREST_ONLY = ['max-depth', 'min-samples-leaf', 'min-gain', 'max-features'
 const ANOMALY_ONLY = ['method', 'contamination', 'threshold', 'sample-size'];
 
 function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
-  const values = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return 'help';
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
-    const equals = arg.indexOf('=');
-    const flag = arg.slice(2, equals === -1 ? undefined : equals);
-    if (!VALUE_FLAGS.includes(flag)) throw new UsageError(`unknown option --${flag}`);
-    let value: string;
-    if (equals !== -1) value = arg.slice(equals + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
-    else throw new UsageError(`--${flag} needs a value`);
-    values.set(flag, [...(values.get(flag) ?? []), value]);
-  }
-  const single = (flag: string): string | undefined => {
-    const given = values.get(flag);
-    if (given !== undefined && given.length > 1 && flag !== 'ignore') throw new UsageError(`--${flag} is given twice`);
-    return given?.[0];
-  };
-  const required = (flag: string): string => {
-    const value = single(flag);
-    if (value === undefined || value === '') throw new UsageError(`--${flag} is required`);
-    return value;
-  };
+  const flags = parseFlags(argv, { values: VALUE_FLAGS, repeatable: ['ignore'] });
+  if (flags === 'help') return 'help';
+  const single = (flag: string): string | undefined => flags.get(flag);
   const integer = (flag: string, min: number): number | undefined => {
     const text = single(flag);
     if (text === undefined) return undefined;
@@ -171,7 +145,7 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
     throw new UsageError(`--task must be classification, regression or anomaly, got ${JSON.stringify(task)}`);
   }
   const isAnomaly = task === 'anomaly';
-  const misplaced = (isAnomaly ? FOREST_ONLY : ANOMALY_ONLY).find((flag) => values.has(flag));
+  const misplaced = (isAnomaly ? FOREST_ONLY : ANOMALY_ONLY).find((flag) => flags.has(flag));
   if (misplaced !== undefined) {
     throw new UsageError(isAnomaly ? `--${misplaced} does not apply to --task anomaly` : `--${misplaced} needs --task anomaly`);
   }
@@ -180,7 +154,7 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
     throw new UsageError(`--method must be ${ANOMALY_METHODS.join(' or ')}, got ${JSON.stringify(method)}`);
   }
   if (method === 'robust-z') {
-    const forestFlag = ['trees', 'sample-size'].find((flag) => values.has(flag));
+    const forestFlag = ['trees', 'sample-size'].find((flag) => flags.has(flag));
     if (forestFlag !== undefined) throw new UsageError(`--${forestFlag} does not apply to --method robust-z`);
   }
   const fraction = (flag: string, low: number, high: number, highIncluded: boolean): number | undefined => {
@@ -227,12 +201,12 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
   const seed = seedText === undefined ? undefined : Number(seedText);
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${JSON.stringify(seedText)}`);
   return {
-    data: required('data'),
-    label: isAnomaly ? single('label') : required('label'),
-    out: required('out'),
+    data: flags.required('data'),
+    label: isAnomaly ? single('label') : flags.required('label'),
+    out: flags.required('out'),
     task,
     // --trees or --sample-size without --method can only mean the isolation forest.
-    method: (method ?? (isAnomaly && (values.has('trees') || values.has('sample-size')) ? 'isolation-forest' : undefined)) as AnomalyMethod | undefined,
+    method: (method ?? (isAnomaly && (flags.has('trees') || flags.has('sample-size')) ? 'isolation-forest' : undefined)) as AnomalyMethod | undefined,
     contamination,
     threshold,
     sampleSize: integer('sample-size', 2),
@@ -246,7 +220,7 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
     seed,
     testFraction,
     folds,
-    ignore: (values.get('ignore') ?? []).flatMap((list) => list.split(',')).map((name) => name.trim()).filter((name) => name !== ''),
+    ignore: flags.list('ignore'),
     name: single('name'),
     version: single('version'),
   };
@@ -257,19 +231,9 @@ export function reportPathFor(modelPath: string): string {
   return modelPath.toLowerCase().endsWith('.json') ? `${modelPath.slice(0, -5)}.report.html` : `${modelPath}.report.html`;
 }
 
-export async function runTrain(argv: string[], io: CommandIo, options: TrainCommandOptions = {}): Promise<number> {
-  let args: TrainArguments | 'help';
-  try {
-    args = parseArguments(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`iot-ai train: ${err.message}\nRun "iot-ai train --help" for usage.\n`);
-    return 2;
-  }
-  if (args === 'help') {
-    io.stdout.write(TRAIN_USAGE);
-    return 0;
-  }
+export async function runTrain(argv: string[], io: CliIO, options: TrainCommandOptions = {}): Promise<number> {
+  const args = readCommandLine('train', TRAIN_USAGE, io, () => parseArguments(argv));
+  if (typeof args === 'number') return args;
   if (args.window !== undefined && options.windowExamples === undefined) {
     io.stderr.write('iot-ai train: --window is not available in this build\n');
     return 2;
@@ -358,7 +322,7 @@ export async function runTrain(argv: string[], io: CommandIo, options: TrainComm
 }
 
 /** `--task anomaly`: rows (or windows) without labels; a label column is ground truth for evaluation only. */
-async function runAnomaly(args: TrainArguments, bytes: Buffer, table: CsvTable, io: CommandIo, options: TrainCommandOptions): Promise<number> {
+async function runAnomaly(args: TrainArguments, bytes: Buffer, table: CsvTable, io: CliIO, options: TrainCommandOptions): Promise<number> {
   const fail = (message: string): number => {
     io.stderr.write(`iot-ai train: ${message}\n`);
     return 1;
@@ -419,12 +383,9 @@ async function windowedExamples(
   hook: WindowExamplesHook,
   input: Omit<Parameters<WindowExamplesHook>[0], 'windowConfig'>,
 ): Promise<(ReturnType<WindowExamplesHook> & { ok: false }) | (ReturnType<WindowExamplesHook> & { ok: true; trainingWindow?: TrainingWindowConfig })> {
-  let windowConfig: unknown;
-  try {
-    windowConfig = JSON.parse(await readFile(args.window as string, 'utf8')) as unknown;
-  } catch (err) {
-    return { ok: false, error: `cannot read ${args.window}: ${(err as Error).message}` };
-  }
+  const read = await readPropertiesFile(args.window as string);
+  if (!read.ok) return read;
+  const windowConfig = read.config;
   const windowed = hook({ ...input, windowConfig });
   // The model file keeps the window (docs/model-format.md#the-training-window): the editor sets a feature-window up from it.
   return windowed.ok ? { ...windowed, trainingWindow: trainingWindowOf(windowConfig) } : { ok: false, error: `${args.data}: ${windowed.error}` };
@@ -483,7 +444,7 @@ function anomalySummary(data: AnomalyData, metrics: AnomalyMetrics, params: Reco
 }
 
 /** Progress on stderr: a self-updating line on a terminal, a line per quarter otherwise. */
-function progressReporter(stderr: CommandIo['stderr']): (done: number, total: number) => void {
+function progressReporter(stderr: CliIO['stderr']): (done: number, total: number) => void {
   let lastQuarter = 0;
   return (done, total) => {
     if (stderr.isTTY === true) {

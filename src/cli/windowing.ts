@@ -6,8 +6,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { normaliseTimestamp } from '../core/ingest/timestamps';
 import { formatCsv, formatCsvProblem, parseCsv, type CsvTable } from '../core/model/data/csv';
 import { isMissingCell } from '../core/model/data/dataset';
+import { featureVector } from '../core/model/data/vector';
 import { parseWindowConfig, windowRows, type WideRow, type WindowedRows } from '../core/window';
-import type { CliIO } from './main';
+import { type CliIO, parseFlags, readCommandLine } from './args';
+import { readPropertiesFile } from './config-file';
 import type { WindowExamplesHook } from './train';
 
 /** Wide rows from a parsed CSV, with `ts` normalised as sensor-ingest does (seconds below 1e11, ISO 8601). */
@@ -60,18 +62,11 @@ export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label,
   const labels: string[] = [];
   for (const row of rows) {
     if (row.label === undefined && !unlabelled) continue;
-    const vector = new Float64Array(featureNames.length);
-    let complete = true;
-    featureNames.forEach((name, i) => {
-      const value = row.features[name];
-      if (value === undefined) {
-        complete = false;
-        vector[i] = NaN;
-      } else vector[i] = value;
-    });
-    // Nothing is filled in: a missing feature stays NaN in the model's training rows.
-    if (!complete && unlabelled) continue;
-    examples.push(vector);
+    // As a prediction reads the window (featureVector): nothing is filled in, a missing feature (a sensor silent
+    // in it) stays NaN in the model's training rows.
+    const vector = featureVector(featureNames, row.features, { allowMissing: true });
+    if (!vector.ok || (vector.missing !== undefined && unlabelled)) continue;
+    examples.push(vector.row);
     labels.push(unlabelled ? '' : String(row.label));
   }
   if (examples.length === 0) {
@@ -97,48 +92,32 @@ writes one row per window: deviceId,start,end,<sensor>.<feature>...[,label].
 `;
 
 export async function runWindow(argv: string[], io: CliIO): Promise<number> {
-  const options: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--help' || flag === '-h') {
-      io.stdout.write(WINDOW_USAGE);
-      return 0;
-    }
-    const name = flag.startsWith('--') ? flag.slice(2) : '';
-    if (!['data', 'window', 'out', 'label', 'ignore'].includes(name) || i + 1 >= argv.length) {
-      io.stderr.write(`iot-ai window: unexpected ${JSON.stringify(flag)}\n\n${WINDOW_USAGE}`);
-      return 2;
-    }
-    options[name] = argv[++i];
-  }
-  for (const required of ['data', 'window', 'out']) {
-    if (!options[required]) {
-      io.stderr.write(`iot-ai window: --${required} is required\n\n${WINDOW_USAGE}`);
-      return 2;
-    }
-  }
+  const args = readCommandLine('window', WINDOW_USAGE, io, () => {
+    const flags = parseFlags(argv, { values: ['data', 'window', 'out', 'label', 'ignore'], repeatable: ['ignore'] });
+    return flags === 'help' ? flags : { data: flags.required('data'), window: flags.required('window'), out: flags.required('out'), label: flags.get('label'), ignore: flags.list('ignore') };
+  });
+  if (typeof args === 'number') return args;
   const fail = (message: string) => {
     io.stderr.write(`iot-ai window: ${message}\n`);
     return 1;
   };
   let text: string;
-  let windowConfig: unknown;
   try {
-    text = await readFile(options.data, 'utf8');
-    windowConfig = JSON.parse(await readFile(options.window, 'utf8'));
+    text = await readFile(args.data, 'utf8');
   } catch (err) {
-    return fail((err as Error).message);
+    return fail(`cannot read ${args.data}: ${(err as Error).message}`);
   }
+  const windowConfig = await readPropertiesFile(args.window);
+  if (!windowConfig.ok) return fail(windowConfig.error);
   const parsed = parseCsv(text);
-  if (!parsed.ok) return fail(`${options.data}: ${formatCsvProblem(parsed.error)}`);
-  const ignore = options.ignore ? options.ignore.split(',').map((c) => c.trim()).filter(Boolean) : [];
-  const result = windowTable(parsed.table, windowConfig, options.label, ignore);
-  if (!result.ok) return fail(`${options.data}: ${result.error}`);
+  if (!parsed.ok) return fail(`${args.data}: ${formatCsvProblem(parsed.error)}`);
+  const result = windowTable(parsed.table, windowConfig.config, args.label, args.ignore);
+  if (!result.ok) return fail(`${args.data}: ${result.error}`);
   const { featureNames, rows, rejected } = result.windowed;
-  const header = ['deviceId', 'start', 'end', ...featureNames, ...(options.label ? [options.label] : [])];
-  const records = rows.map((row) => [row.deviceId, row.start, row.end, ...featureNames.map((name) => row.features[name]), ...(options.label ? [row.label] : [])]);
-  await writeFile(options.out, formatCsv([header, ...records]));
+  const header = ['deviceId', 'start', 'end', ...featureNames, ...(args.label ? [args.label] : [])];
+  const records = rows.map((row) => [row.deviceId, row.start, row.end, ...featureNames.map((name) => row.features[name]), ...(args.label ? [row.label] : [])]);
+  await writeFile(args.out, formatCsv([header, ...records]));
   const dropped = Object.entries(rejected).filter(([, n]) => n > 0).map(([code, n]) => `${n} ${code}`);
-  io.stdout.write(`${rows.length} windows of ${parsed.table.rows.length} rows written to ${options.out}${dropped.length ? ` (dropped: ${dropped.join(', ')})` : ''}\n`);
+  io.stdout.write(`${rows.length} windows of ${parsed.table.rows.length} rows written to ${args.out}${dropped.length ? ` (dropped: ${dropped.join(', ')})` : ''}\n`);
   return 0;
 }

@@ -1,3 +1,4 @@
+import type { ConfigResult } from '../util/config';
 import Ajv from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
@@ -61,7 +62,7 @@ export interface RawActuatorConfig {
 }
 
 /** `warnings`: settings of an older flow that were changed to fit a bound (the node warns once at deploy). */
-export type ParseResult = { ok: true; config: ActuatorConfig; warnings?: string[] } | { ok: false; error: string };
+export type ActuatorConfigResult = ConfigResult<ActuatorConfig>;
 
 export const ACTUATOR_DEFAULTS = {
   topic: '{deviceId}/set',
@@ -99,7 +100,7 @@ type CommandType = (typeof COMMAND_TYPES)[number];
 
 class ConfigError extends Error {}
 
-export function parseActuatorConfig(raw: unknown): ParseResult {
+export function parseActuatorConfig(raw: unknown): ActuatorConfigResult {
   try {
     const config = readConfig(isPlainObject(raw) ? (raw as RawActuatorConfig) : {});
     const saved = toNumber((raw as RawActuatorConfig | null)?.ackTimeout);

@@ -9,5 +9,5 @@ export type {
   TimeoutDetail,
 } from './engine';
 export { ACTUATOR_DEFAULTS, parseActuatorConfig } from './config';
-export type { ActuatorConfig, CommandValidator, ParseResult, RawActuatorConfig } from './config';
+export type { ActuatorConfig, ActuatorConfigResult, CommandValidator, RawActuatorConfig } from './config';
 export type * from './types';

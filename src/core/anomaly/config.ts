@@ -1,3 +1,4 @@
+import type { ConfigResult } from '../util/config';
 import { readNumberOption } from '../util/numbers';
 import { DEFAULT_DETECTOR, DETECTOR_METHODS, type DetectorMethod, type DetectorParams } from './detectors';
 import { DEFAULT_LIKELIHOOD } from './likelihood';
@@ -44,7 +45,7 @@ export const ANOMALY_DEFAULTS: AnomalyConfig = {
   persist: '',
 };
 
-export type AnomalyConfigResult = { ok: true; config: AnomalyConfig } | { ok: false; error: string };
+export type AnomalyConfigResult = ConfigResult<AnomalyConfig>;
 
 /** Reads node properties: numbers may be numeric strings, blank means the default; every problem in one message. */
 export function parseAnomalyConfig(raw: unknown): AnomalyConfigResult {

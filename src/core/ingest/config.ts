@@ -6,6 +6,7 @@ import { compileTopicPattern, type TopicPattern } from './topic';
 import { senmlUnitOf } from './units';
 import { INGEST_PROFILES, PROFILE_SETTINGS, type IngestProfileName, type ProfileSettings } from './profiles';
 import { isTimeZone } from './timestamps';
+import { type ConfigResult, configError } from '../util/config';
 
 export type IngestFormat = 'auto' | 'senml' | 'json' | 'value';
 
@@ -191,9 +192,9 @@ function parsePairs(raw: unknown, what: string): { pairs: [string, string][] } |
 }
 
 /** Validate and normalise the node's properties; any problem is one clear message. */
-export function parseIngestConfig(raw: RawIngestConfig): { config: IngestConfig } | { error: string } {
+export function parseIngestConfig(raw: RawIngestConfig): ConfigResult<IngestConfig> {
   const profileName = (raw.profile === undefined || raw.profile === '' ? 'generic' : raw.profile) as IngestProfileName;
-  if (!INGEST_PROFILES.includes(profileName)) return { error: `profile must be one of ${INGEST_PROFILES.join(', ')}, got ${JSON.stringify(raw.profile)}` };
+  if (!INGEST_PROFILES.includes(profileName)) return configError(`profile must be one of ${INGEST_PROFILES.join(', ')}, got ${JSON.stringify(raw.profile)}`);
   const profile: ProfileSettings = PROFILE_SETTINGS[profileName];
   // What the flow saved wins, an empty list or pattern too; a setting it lacks comes from the profile (and a blank
   // field name or device source, which cannot mean "none", too).
@@ -204,66 +205,67 @@ export function parseIngestConfig(raw: RawIngestConfig): { config: IngestConfig 
   };
   raw = { ...raw, topicPattern: pick('topicPattern'), deviceIdField: pick('deviceIdField'), tsField: pick('tsField') };
   const format = (raw.format === undefined || raw.format === '' ? 'auto' : raw.format) as IngestFormat;
-  if (!FORMATS.includes(format)) return { error: `format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(raw.format)}` };
+  if (!FORMATS.includes(format)) return configError(`format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(raw.format)}`);
 
   let topicPattern: TopicPattern | undefined;
   if (typeof raw.topicPattern === 'string' && raw.topicPattern.trim() !== '') {
     const compiled = compileTopicPattern(raw.topicPattern.trim());
-    if ('error' in compiled) return { error: compiled.error };
+    if ('error' in compiled) return configError(compiled.error);
     topicPattern = compiled.pattern;
   }
   if (format === 'value' && !(topicPattern?.names.includes('deviceId') && topicPattern.names.includes('sensor'))) {
-    return { error: 'the value format needs a topicPattern with {deviceId} and {sensor}, e.g. sensors/{deviceId}/{sensor}' };
+    return configError('the value format needs a topicPattern with {deviceId} and {sensor}, e.g. sensors/{deviceId}/{sensor}');
   }
 
   const schema = compileUserSchema(raw.schema, 'schema');
-  if ('error' in schema) return { error: schema.error };
+  if ('error' in schema) return configError(schema.error);
   const sensors = parseSensors(raw.sensors);
-  if ('error' in sensors) return { error: sensors.error };
+  if ('error' in sensors) return configError(sensors.error);
   const convertUnits = toBoolean(raw.convertUnits, false);
   if (convertUnits) {
     for (const spec of sensors.sensors.values()) {
       if (spec.unit !== undefined && senmlUnitOf(spec.unit) === undefined) {
-        return { error: `sensor ${spec.name}: unit "${spec.unit}" is not one the converter knows` };
+        return configError(`sensor ${spec.name}: unit "${spec.unit}" is not one the converter knows`);
       }
     }
   }
 
   // A flow saved before the policy existed gets the safe default.
   const namePolicy = (raw.namePolicy === undefined || raw.namePolicy === '' ? 'topic' : raw.namePolicy) as NamePolicy;
-  if (!NAME_POLICIES.includes(namePolicy)) return { error: `namePolicy must be one of ${NAME_POLICIES.join(', ')}, got ${JSON.stringify(raw.namePolicy)}` };
+  if (!NAME_POLICIES.includes(namePolicy)) return configError(`namePolicy must be one of ${NAME_POLICIES.join(', ')}, got ${JSON.stringify(raw.namePolicy)}`);
 
   const maxFutureMs = readNumberOption(raw.maxFutureMs, 'maxFutureMs', INGEST_DEFAULTS.maxFutureMs, { min: 0 });
-  if ('error' in maxFutureMs) return maxFutureMs;
+  if ('error' in maxFutureMs) return configError(maxFutureMs.error);
   const maxPayloadBytes = readNumberOption(raw.maxPayloadBytes, 'maxPayloadBytes', INGEST_DEFAULTS.maxPayloadBytes, { min: 1, max: INGEST_DEFAULTS.maxPayloadBytesLimit, integer: true });
-  if ('error' in maxPayloadBytes) return maxPayloadBytes;
+  if ('error' in maxPayloadBytes) return configError(maxPayloadBytes.error);
   const maxRecords = readNumberOption(raw.maxRecords, 'maxRecords', INGEST_DEFAULTS.maxRecords, { min: 1, max: INGEST_DEFAULTS.maxRecordsLimit, integer: true });
-  if ('error' in maxRecords) return maxRecords;
+  if ('error' in maxRecords) return configError(maxRecords.error);
 
   const deviceFrom = pick('deviceFrom');
-  if (deviceFrom !== 'payload' && deviceFrom !== 'topic') return { error: `deviceFrom must be payload or topic, got ${JSON.stringify(deviceFrom)}` };
+  if (deviceFrom !== 'payload' && deviceFrom !== 'topic') return configError(`deviceFrom must be payload or topic, got ${JSON.stringify(deviceFrom)}`);
   const include = parseList(pick('include'), 'include');
-  if ('error' in include) return include;
+  if ('error' in include) return configError(include.error);
   const exclude = parseList(pick('exclude'), 'exclude');
-  if ('error' in exclude) return exclude;
+  if ('error' in exclude) return configError(exclude.error);
   const units = parsePairs(pick('units'), 'units');
-  if ('error' in units) return units;
+  if ('error' in units) return configError(units.error);
   const words = parsePairs(raw.stateWords ?? profile.stateWords, 'stateWords');
-  if ('error' in words) return words;
+  if ('error' in words) return configError(words.error);
   const stateWords = new Map<string, boolean>(DEFAULT_STATE_WORDS);
   for (const [word, meaning] of words.pairs) {
     const truth = meaning.toLowerCase();
-    if (truth !== 'true' && truth !== 'false') return { error: `stateWords: ${word} must be =true or =false, got ${meaning}` };
+    if (truth !== 'true' && truth !== 'false') return configError(`stateWords: ${word} must be =true or =false, got ${meaning}`);
     stateWords.set(word.toLowerCase(), truth === 'true');
   }
   const timeZone = typeof raw.timeZone === 'string' && raw.timeZone.trim() !== '' ? raw.timeZone.trim() : 'UTC';
-  if (!isTimeZone(timeZone)) return { error: `timeZone "${timeZone}" is not an IANA time zone name (such as Europe/Berlin or UTC)` };
+  if (!isTimeZone(timeZone)) return configError(`timeZone "${timeZone}" is not an IANA time zone name (such as Europe/Berlin or UTC)`);
   const output = raw.output === undefined || raw.output === '' ? 'each' : raw.output;
-  if (output !== 'each' && output !== 'batch') return { error: `output must be each or batch, got ${JSON.stringify(raw.output)}` };
+  if (output !== 'each' && output !== 'batch') return configError(`output must be each or batch, got ${JSON.stringify(raw.output)}`);
   const valuesField = pick('valuesField');
 
   const field = (value: unknown, fallback: string) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback);
   return {
+    ok: true,
     config: {
       format,
       topicPattern,

@@ -1,3 +1,4 @@
+import type { ConfigResult } from '../util/config';
 import { readNumberOption, toBoolean } from '../util/numbers';
 import { MAX_ANOMALY_SHARE } from './anomalies';
 import { SIM_DEFAULTS } from './scenario';
@@ -63,7 +64,7 @@ export interface ParseSimOptions {
 }
 
 /** Every problem in one message: `devices must be ...; speed must be ...`. */
-export function parseSimConfig(raw: RawSimConfig, options: ParseSimOptions = {}): { ok: true; config: SimConfig } | { ok: false; error: string } {
+export function parseSimConfig(raw: RawSimConfig, options: ParseSimOptions = {}): ConfigResult<SimConfig> {
   const errors: string[] = [];
   const choice = <T extends string>(value: unknown, name: string, options: readonly T[], fallback: T): T => {
     if (value === undefined || value === null || value === '') return fallback;

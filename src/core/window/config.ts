@@ -1,3 +1,4 @@
+import type { ConfigResult } from '../util/config';
 import { FEATURE_NAMES, type FeatureName, isFeatureName } from './features';
 
 export const WINDOW_KINDS = ['tumbling', 'sliding', 'session'] as const;
@@ -44,7 +45,7 @@ export interface WindowConfig {
   readonly persist: string;
 }
 
-export type WindowConfigResult = { ok: true; config: WindowConfig } | { ok: false; error: string };
+export type WindowConfigResult = ConfigResult<WindowConfig>;
 
 export const DEFAULT_FEATURES: readonly FeatureName[] = ['mean', 'std', 'min', 'max', 'last', 'count'];
 export const DEFAULT_MAX_KEYS = 10_000;

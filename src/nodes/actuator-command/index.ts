@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ActuatorEngine, parseActuatorConfig, type ActuatorConfig, type ActuatorEffect, type RawActuatorConfig } from '../../core/actuate';
-import { nodeFault, shorten } from '../shared/messages';
+import { ActuatorEngine, parseActuatorConfig, type ActuatorEffect, type RawActuatorConfig } from '../../core/actuate';
 import { PersistedState, sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { migrateConfig } from '../shared/migrations';
+import { readNodeConfig } from '../shared/config';
 
 const STATE_KEY = 'actuatorCommandState';
 /** Outcomes that end a command: lost by a `kill -9`, the command would be retried (or ended) again after it. */
@@ -29,7 +29,6 @@ export = function register(RED: RED): void {
     def = migrateConfig(def);
     const node = this;
     const parsed = parseActuatorConfig(def as RawActuatorConfig);
-    if (parsed.ok) for (const warning of parsed.warnings ?? []) node.warn(warning);
     let engine: ActuatorEngine | undefined;
     // Every prediction so far matched no rule (fresh rules against a model with other labels): say which labels came.
     const noRule = { predictions: 0, unmatched: 0, labels: [] as string[] };
@@ -52,15 +51,8 @@ export = function register(RED: RED): void {
         ]),
       };
     });
-    if (!parsed.ok) {
-      const message = `${RED._('actuator-command.errors.config')}: ${parsed.error}`;
-      node.error(message);
-      status.showFault(shorten(parsed.error));
-      node.on('input', (_msg, _send, done) => nodeFault(node, done, message));
-      node.on('close', (_removed, done) => done());
-      return;
-    }
-    const config: ActuatorConfig = parsed.config;
+    const config = readNodeConfig(node, parsed, RED._('actuator-command.errors.config'));
+    if (config === undefined) return;
     const persist = typeof def.persist === 'string' ? def.persist.trim() : '';
     const deps = { newCorrelationId: () => randomUUID() };
     engine = new ActuatorEngine(config, deps);

@@ -1,11 +1,12 @@
-import { AnomalySession, parseAnomalyConfig, type AnomalyConfig, type ScoreResult } from '../../core/anomaly';
+import { AnomalySession, parseAnomalyConfig, type ScoreResult } from '../../core/anomaly';
 import type { DataError } from '../../core/types';
 import { roundScore } from '../../core/util/numbers';
-import { nodeFault, rejectMessage, shorten } from '../shared/messages';
+import { rejectMessage } from '../shared/messages';
 import { PersistedState, sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { migrateConfig } from '../shared/migrations';
+import { readNodeConfig } from '../shared/config';
 
 const STATE_KEY = 'anomalyDetectState';
 const MAX_BATCH = 10_000;
@@ -66,15 +67,8 @@ export = function register(RED: RED): void {
         ]),
       };
     });
-    if (!parsed.ok) {
-      const message = `${RED._('anomaly-detect.errors.config')}: ${parsed.error}`;
-      node.error(message);
-      status.showFault(shorten(parsed.error));
-      node.on('input', (_msg, _send, done) => nodeFault(node, done, message));
-      node.on('close', (_removed, done) => done());
-      return;
-    }
-    const config: AnomalyConfig = parsed.config;
+    const config = readNodeConfig(node, parsed, RED._('anomaly-detect.errors.config'));
+    if (config === undefined) return;
     session = new AnomalySession(config);
     const state = new PersistedState(node, config.persist, STATE_KEY, () => session!.snapshot());
 

@@ -5,14 +5,14 @@ import {
   WindowEngine,
   WindowStateSlices,
   type WindowEvent,
-  type WindowConfig,
 } from '../../core/window';
 import { createClock, type Clock } from '../../core/util/clock';
-import { nodeFault, rejectMessage, sendEach, shorten } from '../shared/messages';
+import { rejectMessage, sendEach } from '../shared/messages';
 import { SlicedPersistedState } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { migrateConfig } from '../shared/migrations';
+import { readNodeConfig } from '../shared/config';
 
 const STATE_KEY = 'featureWindowState';
 
@@ -40,15 +40,8 @@ export = function register(RED: RED): void {
         ]),
       };
     });
-    if (!parsed.ok) {
-      const message = `${RED._('feature-window.errors.config')}: ${parsed.error}`;
-      node.error(message);
-      status.showFault(shorten(parsed.error));
-      node.on('input', (_msg, _send, done) => nodeFault(node, done, message));
-      node.on('close', (_removed, done) => done());
-      return;
-    }
-    const config: WindowConfig = parsed.config;
+    const config = readNodeConfig(node, parsed, RED._('feature-window.errors.config'));
+    if (config === undefined) return;
     engine = new WindowEngine(config);
     // Arrival times never go back, whatever the host clock does (see createClock).
     let clock: Clock = createClock();

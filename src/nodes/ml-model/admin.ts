@@ -35,8 +35,8 @@ export function registerModelEndpoints(RED: RED): void {
     const name = String(req.params.name ?? '');
     if (!bundledModels().includes(name)) return reply(res, { status: 404, body: { error: `no bundled model "${name}"` } });
     const resolved = resolveModelPath({ bundled: name }, userDir());
-    if ('error' in resolved) return reply(res, { status: 400, body: { error: resolved.error } });
-    void summaryOfFile(resolved.file, name).then((answer) => reply(res, answer));
+    if (!resolved.ok) return reply(res, { status: 400, body: { error: resolved.error } });
+    void summaryOfFile(resolved.config.file, name).then((answer) => reply(res, answer));
   });
 
   // ?path= as the ml-model's path property: relative to the user directory, and only inside it.

@@ -19,9 +19,12 @@ export = function register(RED: RED): void {
     def = migrateConfig(def);
     const node = this;
     const userDir = RED.settings.userDir ?? process.cwd();
-    const resolved = resolveModelPath(def as { path?: unknown; bundled?: unknown }, userDir);
+    const source = resolveModelPath(def as { path?: unknown; bundled?: unknown }, userDir);
+    // A bad path is no model: each user (model-predict, model-train) shows the error and refuses its messages.
+    const resolved = source.ok ? source.config : undefined;
+    const pathError = source.ok ? '' : source.error;
     const listeners = new Set<(state: ModelState) => void>();
-    let current: ModelState = { source: 'error' in resolved ? '' : resolved.file };
+    let current: ModelState = { source: resolved === undefined ? '' : resolved.file };
     let watcher: fs.FSWatcher | undefined;
     let reloadTimer: NodeJS.Timeout | undefined;
     let closed = false;
@@ -34,7 +37,7 @@ export = function register(RED: RED): void {
     // Loading must never reject: an unhandled rejection would take Node-RED down with it.
     const load = (): Promise<void> => loadFile().catch((err: Error) => fail(`${path.basename(node.filePath())}: ${err.message}`));
     const loadFile = async (): Promise<void> => {
-      if ('error' in resolved) return publish({ source: '', error: resolved.error });
+      if (resolved === undefined) return publish({ source: '', error: pathError });
       let text: Buffer;
       try {
         text = await fs.promises.readFile(resolved.file);
@@ -60,15 +63,15 @@ export = function register(RED: RED): void {
     };
 
     node.state = () => current;
-    node.filePath = () => ('error' in resolved ? '' : resolved.file);
+    node.filePath = () => (resolved === undefined ? '' : resolved.file);
     node.subscribe = (listener) => {
       listeners.add(listener);
       listener(current);
       return () => listeners.delete(listener);
     };
-    node.readOnly = () => ('error' in resolved ? undefined : resolved.readOnly);
+    node.readOnly = () => (resolved === undefined ? undefined : resolved.readOnly);
     node.replace = async (file: ModelFile) => {
-      if ('error' in resolved) throw new Error(resolved.error);
+      if (resolved === undefined) throw new Error(pathError);
       if (resolved.readOnly !== undefined) throw new Error(resolved.readOnly);
       // Not written at all: a file ml-model refuses would leave nothing to load after a restart.
       const tooLarge = modelTooLarge(file);
@@ -82,7 +85,7 @@ export = function register(RED: RED): void {
     /** While the model file's folder does not exist yet (nothing trained so far): looked for every second, quietly. */
     let folderPoll: NodeJS.Timeout | undefined;
     if (def.watch === true || def.watch === 'true') {
-      if (!('error' in resolved)) {
+      if (resolved !== undefined) {
         // Watch the folder, not the file: an atomic write replaces the file (rename), which ends a file watch.
         const dir = path.dirname(resolved.file);
         const base = path.basename(resolved.file);

@@ -2,8 +2,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LoadedModel, ModelFile } from '../../core/model';
 import type { Node } from '../shared/red';
+import { type ConfigResult, configError } from '../../core/util/config';
 
 /** What a node using this config sees: the live model, or why there is none. */
+/** Where an ml-model's file is: `file` (absolute), its bundled `seed` until it exists, why it is `readOnly`. */
+export interface ModelSource {
+  file: string;
+  seed?: string;
+  readOnly?: string;
+}
+
 export interface ModelState {
   model?: LoadedModel;
   /** The last load problem (the previous good model, if any, stays live). */
@@ -45,17 +53,17 @@ export function bundledModels(): string[] {
  * The absolute model path: a bundled name, or a path relative to the user directory. Given both, the file at
  * `path` is the model and the bundled one is its seed until that file exists (live retraining starts from it).
  */
-export function resolveModelPath(def: { path?: unknown; bundled?: unknown }, userDir: string): { file: string; seed?: string; readOnly?: string } | { error: string } {
+export function resolveModelPath(def: { path?: unknown; bundled?: unknown }, userDir: string): ConfigResult<ModelSource> {
   const bundled = typeof def.bundled === 'string' ? def.bundled.trim() : '';
   const relative = typeof def.path === 'string' ? def.path.trim() : '';
-  if (bundled && !BUNDLED_NAME.test(bundled)) return { error: `"${bundled}" is not a bundled model name` };
+  if (bundled && !BUNDLED_NAME.test(bundled)) return configError(`"${bundled}" is not a bundled model name`);
   const bundledFile = bundled ? path.join(BUNDLED_DIR, `${bundled}.json`) : undefined;
   if (!relative) {
-    if (!bundledFile) return { error: 'no model: choose a bundled model or a file path' };
-    return { file: bundledFile, readOnly: `the bundled model "${bundled}" is read-only` };
+    if (!bundledFile) return configError('no model: choose a bundled model or a file path');
+    return { ok: true, config: { file: bundledFile, readOnly: `the bundled model "${bundled}" is read-only` } };
   }
   const file = path.resolve(userDir, relative);
-  return { file, ...(bundledFile ? { seed: bundledFile } : {}), ...(insidePackage(file) ? { readOnly: `${file} is inside the palette's own folder, which is never written` } : {}) };
+  return { ok: true, config: { file, ...(bundledFile ? { seed: bundledFile } : {}), ...(insidePackage(file) ? { readOnly: `${file} is inside the palette's own folder, which is never written` } : {}) } };
 }
 
 /** Whether `file` is (or would be created) under the package's own folder, links followed. */

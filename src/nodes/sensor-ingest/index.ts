@@ -1,9 +1,10 @@
 import { INGEST_DEFAULTS, Ingestor, parseIngestConfig, type RawIngestConfig } from '../../core/ingest';
 import { createClock } from '../../core/util/clock';
-import { rejectMessage, nodeFault, sendEach, shorten } from '../shared/messages';
+import { rejectMessage, sendEach } from '../shared/messages';
 import type { Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { migrateConfig } from '../shared/migrations';
+import { readNodeConfig } from '../shared/config';
 
 /** Node-RED glue for sensor-ingest: config in, core Ingestor, readings to output 1, rejects to output 2. */
 export = function register(RED: RED): void {
@@ -25,22 +26,12 @@ export = function register(RED: RED): void {
       ]),
     }));
 
-    let ingestor: Ingestor | undefined;
-    let configError: string | undefined;
-    if ('error' in parsed) {
-      configError = `${RED._('sensor-ingest.errors.config')}: ${parsed.error}`;
-      node.error(configError);
-      status.showFault(shorten(parsed.error));
-    } else {
-      ingestor = new Ingestor(parsed.config);
-      node.status({ fill: 'grey', shape: 'ring', text: RED._('sensor-ingest.status.ready') });
-    }
+    const config = readNodeConfig(node, parsed, RED._('sensor-ingest.errors.config'));
+    if (config === undefined) return;
+    const ingestor = new Ingestor(config);
+    node.status({ fill: 'grey', shape: 'ring', text: RED._('sensor-ingest.status.ready') });
 
     node.on('input', (msg: NodeMessage, send, done) => {
-      if (!ingestor) {
-        nodeFault(node, done, configError!);
-        return;
-      }
       const { readings, rejects } = ingestor.ingest(msg.payload, typeof msg.topic === 'string' ? msg.topic : undefined, clock.now());
       counts.ok += readings.length;
       counts.rejected += rejects.length;

@@ -1,8 +1,8 @@
 import { createScenario, parseSimConfig, SIM_BUDGET, type CommandResult, type RawSimConfig, type SimReading, type Simulation, type StepBudget } from '../../core/sim';
-import { nodeFault, shorten } from '../shared/messages';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { migrateConfig } from '../shared/migrations';
+import { readNodeConfig } from '../shared/config';
 
 /** The shortest wait between two timer runs; at high speed several readings then go out together. */
 const MIN_TICK_MS = 10;
@@ -33,15 +33,8 @@ export = function register(RED: RED): void {
         : { fill: 'grey', shape: 'ring', text: `${RED._('sensor-sim.status.stopped')} · ${text}` };
     });
 
-    if (!parsed.ok) {
-      const message = `${RED._('sensor-sim.errors.config')}: ${parsed.error}`;
-      node.error(message);
-      status.showFault(shorten(parsed.error));
-      node.on('input', (_msg, _send, done) => nodeFault(node, done, message));
-      node.on('close', (_removed, done) => done());
-      return;
-    }
-    const config = parsed.config;
+    const config = readNodeConfig(node, parsed, RED._('sensor-sim.errors.config'));
+    if (config === undefined) return;
     const origin = Date.now();
     const sim: Simulation = createScenario(config.scenario, {
       devices: config.devices,

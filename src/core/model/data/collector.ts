@@ -4,6 +4,8 @@
  */
 import { formatCsv } from './csv';
 import type { FeatureRecord } from './dataset';
+import { describeFeatureValue, featureVector, isMissingFeature } from './vector';
+import { pointer } from '../../util/pointer';
 
 export type LabelValue = string | number | boolean;
 
@@ -132,10 +134,11 @@ export class TrainingCollector {
       if (name.length > COLLECTOR_BOUNDS.maxNameLength || name === '__proto__') {
         return { ok: false, code: 'features', message: `a feature name is over ${COLLECTOR_BOUNDS.maxNameLength} characters or is "__proto__"` };
       }
-      // null or NaN is a missing value: left out like a feature the window lacks, and learnt as missing (NaN).
-      if (value === null || (typeof value === 'number' && Number.isNaN(value))) continue;
+      // null or NaN is a missing value: left out like a feature the window lacks, and learnt as missing (NaN),
+      // as a prediction reads it (featureVector).
+      if (isMissingFeature(value)) continue;
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        return { ok: false, code: 'features', message: `feature "${name}" is ${typeof value === 'number' ? String(value) : `a ${value === null ? 'null' : typeof value}`}, not a finite number` };
+        return { ok: false, code: 'features', message: `feature "${name}" ${describeFeatureValue(value)}` };
       }
       numeric[name] = value;
     }
@@ -423,16 +426,14 @@ export class AnomalyCollector {
     if (names.length === 0) return { ok: false, code: 'features', message: 'payload.features is empty', path: '/features' };
     const badName = names.find((name) => name.length > COLLECTOR_BOUNDS.maxNameLength || name === '__proto__');
     if (badName !== undefined) return { ok: false, code: 'features', message: `a feature name is over ${COLLECTOR_BOUNDS.maxNameLength} characters or is "__proto__"` };
-    const row = new Float64Array(names.length);
-    for (let f = 0; f < names.length; f++) {
-      const value = Object.prototype.hasOwnProperty.call(source, names[f]) ? source[names[f]] : undefined;
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        const path = `/features/${names[f].replace(/~/g, '~0').replace(/\//g, '~1')}`;
-        if (value === undefined) return { ok: false, code: 'features', message: `feature "${names[f]}" is missing (the baseline learns ${describeNames(names)})`, path };
-        return { ok: false, code: 'features', message: `feature "${names[f]}" is ${typeof value === 'number' ? String(value) : `a ${value === null ? 'null' : typeof value}`}, not a finite number`, path };
-      }
-      row[f] = value;
+    // Isolation trees learn no direction for a gap: a baseline needs every feature, as its predictions do.
+    const vector = featureVector(names, source);
+    if (!vector.ok) {
+      const { name, value } = vector.problem;
+      const learns = value === undefined ? ` (the baseline learns ${describeNames(names)})` : '';
+      return { ok: false, code: 'features', message: `feature "${name}" ${describeFeatureValue(value)}${learns}`, path: pointer('features', name) };
     }
+    const row = vector.row;
     if (given.length !== names.length) {
       const extra = given.filter((name) => !names.includes(name));
       return { ok: false, code: 'features', message: `unexpected feature${extra.length > 1 ? 's' : ''} ${describeNames(extra)}: the baseline learns ${describeNames(names)} (msg.reset starts over)` };

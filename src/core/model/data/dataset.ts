@@ -4,6 +4,7 @@
  */
 import { CsvProblem, CsvTable } from './csv';
 import type { Task } from '../forest/trainer';
+import { describeFeatureValueQuoted, featureVector } from './vector';
 
 /** Columns that are never features: they identify or time a row, or hold a simulator's ground truth. */
 export const RESERVED_COLUMNS = ['deviceId', 'ts'];
@@ -232,18 +233,8 @@ export function recordRow(
   index: number,
   allowMissing = false,
 ): { ok: true; row: Float64Array } | { ok: false; error: { message: string } } {
-  const row = new Float64Array(names.length);
-  for (let f = 0; f < names.length; f++) {
-    const value = features !== undefined && Object.prototype.hasOwnProperty.call(features, names[f]) ? features[names[f]] : undefined;
-    if (allowMissing && (value === undefined || value === null || (typeof value === 'number' && Number.isNaN(value)))) {
-      row[f] = NaN;
-      continue;
-    }
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      const problem = value === undefined ? 'is missing' : `is ${JSON.stringify(value) ?? String(value)}, not a finite number`;
-      return { ok: false, error: { message: `example ${index}: feature ${JSON.stringify(names[f])} ${problem}` } };
-    }
-    row[f] = value;
-  }
-  return { ok: true, row };
+  const vector = featureVector(names, features, { allowMissing });
+  if (vector.ok) return { ok: true, row: vector.row };
+  const { name, value } = vector.problem;
+  return { ok: false, error: { message: `example ${index}: feature ${JSON.stringify(name)} ${describeFeatureValueQuoted(value)}` } };
 }

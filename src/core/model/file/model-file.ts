@@ -9,6 +9,7 @@ import { AnyForest, checkMlRandomForest, checkTreeForest, isPathLengthForest, is
 import { describeSchemaError, MODEL_FORMAT, modelFileValidator } from './schema';
 import { checkFeatureSketch, FeatureSketch } from '../monitor/sketch';
 import type { Task } from '../forest/trainer';
+import { describeFeatureValue, featureVector } from '../data/vector';
 import { pointer, unescapePointerToken } from '../../util/pointer';
 
 export type Label = string | number;
@@ -368,27 +369,10 @@ export function readFeatureVector(
   if (features === null || typeof features !== 'object' || Array.isArray(features)) {
     return { ok: false, error: { code: 'features', message: 'features must be an object of name → number', path: '' } };
   }
-  const source = features as Record<string, unknown>;
-  let missing: string[] | undefined;
-  for (let f = 0; f < names.length; f++) {
-    const value = Object.prototype.hasOwnProperty.call(source, names[f]) ? source[names[f]] : undefined;
-    if (allowMissing && (value === undefined || value === null || (typeof value === 'number' && Number.isNaN(value)))) {
-      into[f] = NaN;
-      (missing ??= []).push(names[f]);
-      continue;
-    }
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      const problem =
-        value === undefined
-          ? 'is missing'
-          : typeof value === 'number'
-            ? `is ${value}, not a finite number`
-            : `is ${typeof value === 'string' ? 'a string' : value === null ? 'null' : `a ${typeof value}`}, not a number`;
-      return { ok: false, error: { code: 'features', message: `feature "${names[f]}" ${problem}`, path: pointer(names[f]) } };
-    }
-    into[f] = value;
-  }
-  return missing === undefined ? { ok: true, row: into } : { ok: true, row: into, missing };
+  const vector = featureVector(names, features as Record<string, unknown>, { allowMissing, into });
+  if (vector.ok) return vector;
+  const { name, value } = vector.problem;
+  return { ok: false, error: { code: 'features', message: `feature "${name}" ${describeFeatureValue(value)}`, path: pointer(name) } };
 }
 
 /** A parsed, compiled model, ready to predict. */
