@@ -13,6 +13,7 @@ import anomalyDetect = require('../../src/nodes/anomaly-detect');
 import featureWindow = require('../../src/nodes/feature-window');
 import sensorIngest = require('../../src/nodes/sensor-ingest');
 import sensorSim = require('../../src/nodes/sensor-sim');
+import modelPredict = require('../../src/nodes/model-predict');
 
 const CASES: Array<{ type: string; node: unknown; props: Record<string, unknown>; outputs: number; error: RegExp; input: unknown }> = [
   { type: 'sensor-ingest', node: sensorIngest, props: { schema: '{"type": 12' }, outputs: 2, error: /^schema is not valid JSON/, input: { deviceId: 'a', t: 1 } },
@@ -20,6 +21,7 @@ const CASES: Array<{ type: string; node: unknown; props: Record<string, unknown>
   { type: 'actuator-command', node: actuatorCommand, props: { rules: [] }, outputs: 2, error: /rules is empty/, input: { prediction: { label: 'on' } } },
   { type: 'sensor-sim', node: sensorSim, props: { scenario: 'home', devices: 0, speed: 'fast' }, outputs: 1, error: /^devices must be at least 1, got 0; speed must be a number/, input: 'start' },
   { type: 'anomaly-detect', node: anomalyDetect, props: { method: 'magic', memory: 'long' }, outputs: 2, error: /method/, input: { deviceId: 'a', features: { x: 1 } } },
+  { type: 'model-predict', node: modelPredict, props: { driftWindow: 3 }, outputs: 2, error: /driftWindow/, input: { deviceId: 'a', features: { x: 1 } } },
 ];
 
 describe('a node with a bad config (one path for every node, #20)', function () {

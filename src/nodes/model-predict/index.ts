@@ -8,6 +8,7 @@ import type { DoneFn, Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { toBoolean } from '../../core/util/numbers';
 import { migrateConfig } from '../shared/migrations';
+import { readNodeConfig } from '../shared/config';
 
 /** Most payloads one batch message may carry: each is predicted in turn while the flow waits. */
 const MAX_BATCH = 10_000;
@@ -49,9 +50,9 @@ export = function register(RED: RED): void {
       }
     };
 
-    const parsed = parsePredictConfig(def);
-    const configError = parsed.ok ? undefined : parsed.error;
-    const session = parsed.ok ? new PredictSession(parsed.config, (err) => node.warn(`${RED._('model-predict.errors.noDrift')}: ${err.message}`)) : undefined;
+    const predictConfig = readNodeConfig(node, parsePredictConfig(def), RED._('model-predict.errors.config'));
+    if (predictConfig === undefined) return;
+    const session = new PredictSession(predictConfig, (err) => node.warn(`${RED._('model-predict.errors.noDrift')}: ${err.message}`));
     const driftOutput = toBoolean(def.driftOutput, false);
     const counts = { predictions: 0, errors: 0, anomalies: 0 };
     let model: ModelState = { source: '' };
@@ -59,13 +60,13 @@ export = function register(RED: RED): void {
     const status = new StatusReporter(node, () => {
       const live = model.model;
       const version = live ? `${live.name} v${live.version}` : RED._('model-predict.status.noModel');
-      const drifted = session?.drifted() ?? { streams: 0, features: [] };
+      const drifted = session.drifted() ?? { streams: 0, features: [] };
       let driftText = '';
       if (drifted.streams > 0) {
         const names = drifted.features;
         driftText =
           ` · ${RED._('model-predict.status.drift')}: ` +
-          (session!.config.perDevice ? `${drifted.streams} ${RED._('model-predict.status.devices')} ` : '') +
+          (session.config.perDevice ? `${drifted.streams} ${RED._('model-predict.status.devices')} ` : '') +
           names.slice(0, STATUS_FEATURES).join(', ') +
           (names.length > STATUS_FEATURES ? ` +${names.length - STATUS_FEATURES}` : '');
       }
@@ -82,9 +83,7 @@ export = function register(RED: RED): void {
     });
 
     let unsubscribe: (() => void) | undefined;
-    if (configError) {
-      status.showFault(configError);
-    } else if (!config || typeof config.subscribe !== 'function') {
+    if (!config || typeof config.subscribe !== 'function') {
       status.showFault(RED._('model-predict.errors.noConfig'));
     } else {
       unsubscribe = config.subscribe((state) => {
@@ -93,7 +92,7 @@ export = function register(RED: RED): void {
         if (!state.model && state.error === undefined) status.showWaiting(RED._('model-predict.status.loading'));
         else if (!state.model) status.showFault(shorten(state.error!));
         else {
-          session!.watch(state.model);
+          session.watch(state.model);
           status.clearFault();
           status.update();
         }
@@ -102,7 +101,7 @@ export = function register(RED: RED): void {
 
     /** A prediction, counted when it is an anomaly; a missing feature's error says what the model needs. */
     function predictOne(live: LoadedModel, features: unknown, deviceId: unknown, changes: DriftChange[]): PredictOutcome {
-      const result = session!.predict(live, features, deviceId, changes);
+      const result = session.predict(live, features, deviceId, changes);
       if (result.ok && live.task === 'anomaly' && result.prediction.label === 'anomaly') counts.anomalies++;
       if (!result.ok && result.error.code === 'features' && result.error.message.endsWith(' is missing')) return { ok: false, error: { ...result.error, message: result.error.message + missingHint(live) } };
       return result;
@@ -122,7 +121,6 @@ export = function register(RED: RED): void {
     const deviceOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { deviceId?: unknown }).deviceId : undefined);
 
     node.on('input', (msg: NodeMessage, send, done: DoneFn) => {
-      if (configError) return nodeFault(node, done, configError);
       if (!config) return nodeFault(node, done, RED._('model-predict.errors.noConfig'));
       const live = model.model;
       if (!live) return nodeFault(node, done, `${RED._('model-predict.errors.noModel')}: ${model.error ?? RED._('model-predict.status.loading')}`);
@@ -160,7 +158,7 @@ export = function register(RED: RED): void {
           }
         }
         // Drift changes go out after the predictions that revealed them, one send per message.
-        if (driftOutput) for (const change of changes) send([null, null, session!.driftMessage(live, change) as NodeMessage]);
+        if (driftOutput) for (const change of changes) send([null, null, session.driftMessage(live, change) as NodeMessage]);
         status.update();
         done();
       } catch (err) {

@@ -9,6 +9,7 @@
 import { AnomalyLikelihood, DEFAULT_LIKELIHOOD } from '../../anomaly/likelihood';
 import { LruMap } from '../../util/lru-map';
 import { readNumberOption, roundScore, toBoolean } from '../../util/numbers';
+import type { ConfigResult } from '../../util/config';
 import type { LoadedModel, PredictError, Prediction } from '../file/model-file';
 import { ANOMALY_LABEL, anomalyConfidence, NORMAL_LABEL } from './anomaly';
 import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, type DriftReport } from './drift';
@@ -36,7 +37,7 @@ export interface PredictConfig {
  * The node's config as saved by the editor (numbers may be strings, blanks mean the default). The first bad
  * number is the error; a flow saved before an option existed gets the behaviour it had then.
  */
-export function parsePredictConfig(raw: Record<string, unknown>): { ok: true; config: PredictConfig } | { ok: false; error: string } {
+export function parsePredictConfig(raw: Record<string, unknown>): ConfigResult<PredictConfig> {
   const options = {
     threshold: readNumberOption(raw.threshold, 'threshold', undefined, { min: 0, max: 1 }),
     driftThreshold: readNumberOption(raw.driftThreshold, 'driftThreshold', 0.2, { min: 0.001, max: 100 }),
