@@ -7,44 +7,11 @@ import {
   examplesFromRecords,
   trainAnomalyModel,
   trainModel,
-  type AnomalyMethod,
-  type FeatureRecord,
-  type TrainModelOptions,
 } from '../../core/model';
+import type { AnomalyJob, ForestJob, TrainJob, WorkerMessage } from '../../core/model/train/training-job';
 
-/** A random forest from labelled examples (classification or regression). */
-export interface ForestJob {
-  kind: 'forest';
-  task: 'classification' | 'regression';
-  records: FeatureRecord[];
-  options: Omit<TrainModelOptions, 'createdAt' | 'onProgress' | 'pause'> & { createdAt: string };
-}
-
-/** Anomaly baselines from unlabelled rows: the shared one (key '') or one per device. */
-export interface AnomalyJob {
-  kind: 'anomaly';
-  featureNames: string[];
-  /** leftOutShare: of the windows since the baseline's last training, the share left out as flagged. */
-  baselines: Array<{ key: string; rows: Float64Array[]; leftOutShare?: number }>;
-  options: {
-    name: string;
-    version: string;
-    createdAt: string;
-    method: AnomalyMethod | 'auto';
-    contamination?: number;
-    threshold?: number;
-    trees: number;
-    seed: number;
-  };
-}
-
-export type TrainJob = ForestJob | AnomalyJob;
-
-export type WorkerMessage =
-  | { kind: 'progress'; done: number; total: number }
-  | { kind: 'done'; model: unknown; metrics: unknown }
-  | { kind: 'done-anomaly'; parts: Array<{ key: string; model: unknown; metrics: unknown }> }
-  | { kind: 'error'; message: string };
+// The job and answer shapes are the training session's (core/model/train/training-job.ts).
+export type { AnomalyJob, ForestJob, TrainJob, WorkerMessage } from '../../core/model/train/training-job';
 
 const progress = (done: number, total: number) => parentPort!.postMessage({ kind: 'progress', done, total } satisfies WorkerMessage);
 
