@@ -1,12 +1,15 @@
 /**
- * What model-train hands its training worker, what the worker answers, and the pure pieces the training session
- * builds around them: the per-device anomaly model file, and which live model counts as the node's own.
+ * What model-train hands its training worker, what the worker answers, how a job is run (`runTrainJob`, the
+ * worker's whole work, runnable in-process too), and the pure pieces the training session builds around them:
+ * the per-device anomaly model file, and which live model counts as the node's own.
  */
-import type { FeatureRecord } from '../data/dataset';
+import { examplesFromRecords, type FeatureRecord } from '../data/dataset';
 import type { DeviceAnomalyPart, LoadedModel, ModelFile } from '../file/model-file';
 import type { TreeForest } from '../forest/forest-format';
 import type { AnomalyMethod } from '../monitor/anomaly';
-import type { TrainModelOptions } from './train-model';
+import { checkLabelCounts, countLabels } from './promotion';
+import { chooseAnomalyMethod, trainAnomalyModel } from './train-anomaly';
+import { trainModel, type TrainModelOptions } from './train-model';
 
 /** A random forest from labelled examples (classification or regression). */
 export interface ForestJob {
@@ -41,6 +44,52 @@ export type WorkerMessage =
   | { kind: 'done'; model: unknown; metrics: unknown }
   | { kind: 'done-anomaly'; parts: Array<{ key: string; model: unknown; metrics: unknown }> }
   | { kind: 'error'; message: string };
+
+/** Runs `job` (in model-train's worker thread, or in-process in a test), reporting progress; never rejects. */
+export function runTrainJob(job: TrainJob, progress: (done: number, total: number) => void = () => undefined): Promise<WorkerMessage> {
+  return (job.kind === 'anomaly' ? trainAnomaly(job, progress) : trainForest(job, progress)).catch((err: Error): WorkerMessage => ({ kind: 'error', message: err.message }));
+}
+
+async function trainForest(job: ForestJob, progress: (done: number, total: number) => void): Promise<WorkerMessage> {
+  const examples = examplesFromRecords(job.records, { task: job.task });
+  if (!examples.ok) return { kind: 'error', message: examples.error.message };
+  if (job.task === 'classification') {
+    // The session checks before it starts a worker; the same rule here keeps a job from elsewhere honest.
+    const learnable = checkLabelCounts([...countLabels(job.records.map((record) => record.label)).values()]);
+    if (!learnable.ok) return { kind: 'error', message: learnable.message };
+  }
+  const result = await trainModel(examples.examples, { ...job.options, createdAt: new Date(job.options.createdAt), onProgress: progress });
+  return { kind: 'done', model: result.model, metrics: result.metrics };
+}
+
+async function trainAnomaly(job: AnomalyJob, progress: (done: number, total: number) => void): Promise<WorkerMessage> {
+  const { options } = job;
+  const parts: Array<{ key: string; model: unknown; metrics: unknown }> = [];
+  // Progress counts trees over every baseline (a robust-z baseline counts as one step).
+  const steps = job.baselines.map((b) => ((options.method === 'auto' ? chooseAnomalyMethod(b.rows.length) : options.method) === 'robust-z' ? 1 : options.trees));
+  const total = steps.reduce((sum, n) => sum + n, 0);
+  let before = 0;
+  for (let b = 0; b < job.baselines.length; b++) {
+    const { key, rows, leftOutShare } = job.baselines[b];
+    const result = await trainAnomalyModel(
+      { featureNames: job.featureNames, rows },
+      {
+        name: options.name,
+        version: options.version,
+        createdAt: new Date(options.createdAt),
+        method: options.method,
+        ...(options.threshold !== undefined ? { threshold: options.threshold } : { contamination: options.contamination, leftOutShare }),
+        isolationForest: { nTrees: options.trees },
+        seed: options.seed,
+        onProgress: (done) => progress(before + done, total),
+      },
+    );
+    before += steps[b];
+    progress(before, total);
+    parts.push({ key, model: result.model, metrics: result.metrics });
+  }
+  return { kind: 'done-anomaly', parts };
+}
 
 /** One baseline a worker learnt. */
 export interface TrainedPart {
