@@ -366,6 +366,24 @@ describe('core/model/train: the training session (model-train without Node-RED)'
       assert.deepEqual((foreign.lastRun.job as AnomalyJob).baselines.map((b) => b.key), ['a']);
     });
 
+    it('after a restart, a rolling baseline with `every` below the minimum waits for enough windows before it retrains', async () => {
+      const first = new Rig({ task: 'anomaly', warmup: 20, update: 'rolling', every: 5 });
+      for (let i = 0; i < 20; i++) await first.handle(reading('x', i));
+      await first.answer();
+      const rig = new Rig({ task: 'anomaly', warmup: 20, update: 'rolling', every: 5 }, first.live!.file);
+      rig.session.liveModelChanged();
+      // Windows the adopted model flags are left out of the baseline, so count until a training starts.
+      for (let i = 0; i < 60 && rig.runs.length === 0; i++) await rig.handle(reading('x', i));
+      assert.deepEqual(
+        (rig.lastRun.job as AnomalyJob).baselines.map((b) => b.rows.length),
+        [ANOMALY_MIN_ROWS],
+        `the adopted model is not replaced by one learnt from under ${ANOMALY_MIN_ROWS} windows`,
+      );
+      await rig.answer();
+      assert.deepEqual(rig.faults, []);
+      assert.equal(rig.live?.version, '1.0.1');
+    });
+
     it('a warm-up that ends before the live model has loaded trains once it has (the version must be known)', async () => {
       const rig = new Rig({ task: 'anomaly', warmup: 20 });
       rig.loaded = false;
@@ -446,20 +464,32 @@ describe('core/model/train: the training session (model-train without Node-RED)'
       assert.ok(seen.jobs > 0 && seen.busy > 0, JSON.stringify(seen));
     });
 
-    it(`anomaly: for any windows, devices, resets and train commands, every baseline trained has at least ${ANOMALY_MIN_ROWS} windows and jobs never overlap`, async () => {
+    it(`anomaly: for any windows, devices, resets, train commands and restarts, every baseline trained has at least ${ANOMALY_MIN_ROWS} windows and jobs never overlap`, async () => {
       const anomalyEvent = fc.oneof(
         { weight: 16, arbitrary: fc.record({ kind: fc.constant('window' as const), device: fc.constantFrom('a', 'b', 'c', 'd'), i: fc.nat(100) }) },
         { weight: 1, arbitrary: fc.record({ kind: fc.constant('train' as const) }) },
         { weight: 1, arbitrary: fc.record({ kind: fc.constant('reset' as const), device: fc.option(fc.constantFrom('a', 'b'), { nil: undefined }) }) },
         { weight: 1, arbitrary: fc.record({ kind: fc.constant('answer' as const), how: fc.constantFrom('train' as const, 'error' as const) }) },
       );
+      // Models this node wrote before a restart, to adopt: shared, and for devices a and b.
+      const written: Record<string, ModelFile> = {};
+      for (const scope of ['shared', 'device']) {
+        const before = new Rig({ task: 'anomaly', scope, warmup: 20 });
+        for (const device of ['a', 'b']) {
+          for (let i = 0; i < 20; i++) await before.handle(reading(device, i));
+          if (before.session.training) await before.answer();
+        }
+        written[scope] = before.live!.file;
+      }
       const seen = { jobs: 0, busy: 0 };
       await fc.assert(
         fc.asyncProperty(
           fc.array(anomalyEvent, { maxLength: 200, size: 'max' }),
           fc.record({ scope: fc.constantFrom('shared', 'device'), update: fc.constantFrom('frozen', 'rolling'), every: fc.constantFrom(0, 1, 30), maxDevices: fc.constantFrom(2, 4) }),
-          async (events, config) => {
-            const rig = new Rig({ task: 'anomaly', warmup: 20, maxSamples: 60, adaptAfter: 0, ...config });
+          fc.boolean(),
+          async (events, config, restarted) => {
+            const rig = new Rig({ task: 'anomaly', warmup: 20, maxSamples: 60, adaptAfter: 0, ...config }, restarted ? written[config.scope] : undefined);
+            rig.session.liveModelChanged();
             for (const e of events) {
               if (e.kind === 'window') await rig.handle(reading(e.device, e.i));
               else if (e.kind === 'train') await rig.handle({ train: true });

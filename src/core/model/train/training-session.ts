@@ -437,7 +437,9 @@ export class TrainingSession {
   /** Starts the anomaly baselines whose warm-up (or rolling interval) is over, unless a training is running. */
   private startDueAnomalyTraining(source: TrainMessage | undefined): void {
     if (!this.anomalyMode || this.run || source === undefined || !this.parts.live.loaded()) return;
-    this.trainAnomalies(this.anomalies.due(), source);
+    // A baseline adopted after a restart has no windows yet: a rolling `every` below the minimum waits for it.
+    const enough = (key: string) => (this.anomalies.baseline(key)?.rows.length ?? 0) >= ANOMALY_MIN_ROWS;
+    this.trainAnomalies(this.anomalies.due().filter(enough), source);
   }
 
   /** Whether the live model calls `row` an anomaly, by the baseline `key` (its own part only). */
