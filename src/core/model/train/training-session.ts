@@ -19,7 +19,8 @@
 import type { DataError } from '../../types';
 import { countsText } from '../../util/text';
 import { AnomalyCollector, readReset, SHARED_BASELINE, TrainingCollector } from '../data/collector';
-import type { PinOutcome, PublishOutcome, RollbackOutcome } from '../file/archive';
+import type { PublishOutcome } from '../file/archive';
+import type { ModelVersionKeeper } from '../file/model-home';
 import { loadModel, type LoadedModel, type ModelFile } from '../file/model-file';
 import { nextVersion } from '../file/version';
 import { isAnomalous } from '../monitor/anomaly';
@@ -42,14 +43,7 @@ export interface LiveModel {
 }
 
 /** Versions of the model file (core/model/file/model-home.ts): every write goes through it. */
-export interface ModelVersions {
-  /** A mark taken when a training starts: a rollback after it makes `publish` refuse the training's model. */
-  ticket(): number;
-  publish(model: ModelFile, options: { automatic: boolean; ticket: number }): Promise<PublishOutcome>;
-  rollback(to?: string): Promise<RollbackOutcome>;
-  pin(version?: string): Promise<PinOutcome>;
-  unpin(version: string): Promise<PinOutcome>;
-}
+export type ModelVersions = Omit<ModelVersionKeeper, 'list'>;
 
 /** A training worker started by `StartTraining`; it reports through the listener it was given. */
 export interface TrainingRun {
@@ -60,6 +54,7 @@ export interface RunListener {
   error(err: Error): void;
   exit(code: number): void;
 }
+/** Starts a worker on `job`; it reports through `listener` only after this returns (as a worker thread does). */
 export type StartTraining = (job: TrainJob, listener: RunListener) => TrainingRun;
 /** Writes a CSV export into the export folder (core/model/file/exports.ts). */
 export type WriteExport = (file: string, csv: string) => Promise<{ ok: true; file: string } | { ok: false; message: string }>;
