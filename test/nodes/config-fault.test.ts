@@ -14,13 +14,16 @@ import featureWindow = require('../../src/nodes/feature-window');
 import sensorIngest = require('../../src/nodes/sensor-ingest');
 import sensorSim = require('../../src/nodes/sensor-sim');
 import modelPredict = require('../../src/nodes/model-predict');
+import modelTrain = require('../../src/nodes/model-train');
+import mlModel = require('../../src/nodes/ml-model');
 
-const CASES: Array<{ type: string; node: unknown; props: Record<string, unknown>; outputs: number; error: RegExp; input: unknown }> = [
+const CASES: Array<{ type: string; node: unknown; props: Record<string, unknown>; outputs: number; error: RegExp; input: unknown; extra?: object[] }> = [
   { type: 'sensor-ingest', node: sensorIngest, props: { schema: '{"type": 12' }, outputs: 2, error: /^schema is not valid JSON/, input: { deviceId: 'a', t: 1 } },
   { type: 'feature-window', node: featureWindow, props: { window: 'sliding', size: 60, unit: 's', slide: '' }, outputs: 2, error: /slide is required/, input: { deviceId: 'a', sensor: 't', value: 1, ts: 1 } },
   { type: 'actuator-command', node: actuatorCommand, props: { rules: [] }, outputs: 2, error: /rules is empty/, input: { prediction: { label: 'on' } } },
   { type: 'sensor-sim', node: sensorSim, props: { scenario: 'home', devices: 0, speed: 'fast' }, outputs: 1, error: /^devices must be at least 1, got 0; speed must be a number/, input: 'start' },
   { type: 'anomaly-detect', node: anomalyDetect, props: { method: 'magic', memory: 'long' }, outputs: 2, error: /method/, input: { deviceId: 'a', features: { x: 1 } } },
+  { type: 'model-train', node: [mlModel, modelTrain], props: { model: 'cfg', task: 'anomaly', maxSamples: 50, warmup: 100 }, outputs: 2, error: /maxSamples \(50\) must be at least warmup/, input: { deviceId: 'a', features: { x: 1 } }, extra: [{ id: 'cfg', type: 'ml-model', path: 'never-written.json' }] },
   { type: 'model-predict', node: modelPredict, props: { driftWindow: 3 }, outputs: 2, error: /driftWindow/, input: { deviceId: 'a', features: { x: 1 } } },
 ];
 
@@ -32,9 +35,10 @@ describe('a node with a bad config (one path for every node, #20)', function () 
     await helper.stopServer();
   });
 
-  for (const { type, node, props, outputs, error, input } of CASES) {
+  for (const { type, node, props, outputs, error, input, extra } of CASES) {
     it(`${type}: one error in the log at deploy, a red ring, and every message refused with done(err)`, async () => {
-      await helper.load(node as never, harness(type, props, outputs));
+      // A config node (ml-model) stays one: outside the tab, no position.
+      await helper.load(node as never, [...harness(type, props, outputs), ...(extra ?? [])]);
       const n1 = getNode('n1');
       const logged = (n1.error as any).getCalls().map((c: any) => String(c.args[0]));
       assert.equal(logged.length, 1, logged.join('\n'));

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, saveModel, type ModelFile } from '../../core/model';
-import { modelTooLarge } from '../../core/model/file/bounds';
+import { loadModel, type ModelFile } from '../../core/model';
+import { ModelHome } from '../../core/model/file/model-home';
 import type { Node, NodeDef, RED } from '../shared/red';
 import { registerModelEndpoints } from './admin';
 import { resolveModelPath, type MlModelNode, type ModelState } from './source';
@@ -70,15 +70,23 @@ export = function register(RED: RED): void {
       return () => listeners.delete(listener);
     };
     node.readOnly = () => (resolved === undefined ? undefined : resolved.readOnly);
-    node.replace = async (file: ModelFile) => {
-      if (resolved === undefined) throw new Error(pathError);
-      if (resolved.readOnly !== undefined) throw new Error(resolved.readOnly);
-      // Not written at all: a file ml-model refuses would leave nothing to load after a restart.
-      const tooLarge = modelTooLarge(file);
-      if (tooLarge !== undefined) throw new Error(tooLarge);
-      await saveModel(resolved.file, file);
-      await load();
-      if (current.error && current.model?.version !== file.version) throw new Error(current.error);
+    // The file, its lock and its version archive (core/model/file/model-home.ts): every write goes through it.
+    const home =
+      resolved === undefined
+        ? undefined
+        : new ModelHome({
+            file: resolved.file,
+            readOnly: resolved.readOnly,
+            inMemory: () => current.model?.file,
+            written: async (file: ModelFile) => {
+              await load();
+              if (current.error && current.model?.version !== file.version) throw new Error(current.error);
+            },
+          });
+    node.replace = (file: ModelFile) => (home ? home.write(file) : Promise.reject(new Error(pathError)));
+    node.versions = (keepVersions: number) => {
+      if (!home) throw new Error(pathError);
+      return home.versions(keepVersions);
     };
 
     const started = load();

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LoadedModel, ModelFile } from '../../core/model';
+import type { ModelVersionKeeper } from '../../core/model/file/model-home';
 import type { Node } from '../shared/red';
 import { type ConfigResult, configError } from '../../core/util/config';
 
@@ -25,6 +26,8 @@ export interface MlModelNode extends Node {
   subscribe(listener: (state: ModelState) => void): () => void;
   /** Writes a new model file atomically and switches every user to it without waiting for the file watcher. */
   replace(file: ModelFile): Promise<void>;
+  /** The versions of the model file (archive, rollback, pins), keeping `keepVersions`; every write goes through `replace`. */
+  versions(keepVersions: number): ModelVersionKeeper;
   /** Where the model file lives (absolute). */
   filePath(): string;
   /** Why this config's file must never be written (a bundled model, the palette's own folder), or undefined. */

@@ -60,10 +60,5 @@ export class StatusReporter {
   }
 }
 
-/** "12 ok · 3 rejected"-style text from labelled counts, skipping zeros after the first. */
-export function countsText(parts: Array<[number, string]>): string {
-  return parts
-    .filter(([count], index) => index === 0 || count > 0)
-    .map(([count, label]) => `${count} ${label}`)
-    .join(' · ');
-}
+/** Status texts from counts: the core's (core/util/text.ts), so core sessions and glue write them alike. */
+export { countsText } from '../../core/util/text';

@@ -1,0 +1,125 @@
+/**
+ * model-train's settings from its saved config: numbers within their bounds, choices among theirs, and the
+ * products ml-model could not load refused (#27.6). Pure: the node adds what only the runtime knows (whether its
+ * ml-model config exists and may be written).
+ */
+import { readNumberOption } from '../../util/numbers';
+import { MODEL_BOUNDS } from '../file/bounds';
+import { MAX_DEVICE_PARTS } from '../file/schema';
+import { ANOMALY_METHODS, type AnomalyMethod } from '../monitor/anomaly';
+import { PROMOTE_MODES, type PromoteMode } from './promotion';
+import { ANOMALY_MIN_ROWS } from './train-anomaly';
+
+export const TRAIN_TASKS = ['classification', 'regression', 'anomaly'] as const;
+export type TrainTask = (typeof TRAIN_TASKS)[number];
+
+export interface TrainSettings {
+  task: TrainTask;
+  /** The name of the models written; empty: the live model's (or `model`). */
+  modelName: string;
+  /** Labelled tasks: retrain after this many new windows (0: only on msg.train). Anomaly: the rolling interval. */
+  every: number;
+  maxSamples: number;
+  /** MiB the collected windows may take. */
+  maxMemory: number;
+  trees: number;
+  /** 0: unbounded. */
+  maxDepth: number;
+  seed: number;
+  testFraction: number;
+  keepVersions: number;
+  promote: PromoteMode;
+  /** Where msg.export writes when it names no file. */
+  exportPath: string;
+  warmup: number;
+  update: 'frozen' | 'rolling';
+  adaptAfter: number;
+  scope: 'shared' | 'device';
+  maxDevices: number;
+  method: AnomalyMethod | 'auto';
+  contamination: number;
+  /** A fixed anomaly threshold, or undefined (it then comes from the contamination). */
+  threshold: number | undefined;
+}
+
+/** A config property that must be one of `choices`; absent or blank gives the first. */
+function readChoice<T extends string>(raw: unknown, name: string, choices: readonly T[]): { value: T } | { error: string } {
+  if (raw === undefined || raw === null || raw === '') return { value: choices[0] };
+  return (choices as readonly unknown[]).includes(raw) ? { value: raw as T } : { error: `${name} must be ${choices.join(', ')}; got ${JSON.stringify(raw)}` };
+}
+
+/** Products of settings whose model ml-model could not load (#27.6), or undefined. */
+function modelSizeProblem(anomaly: boolean, trees: number, maxSamples: number, devices: number): string | undefined {
+  if (!anomaly && trees * maxSamples > MODEL_BOUNDS.maxTreesTimesSamples) {
+    return `trees × maxSamples is ${trees * maxSamples}, above ${MODEL_BOUNDS.maxTreesTimesSamples}: too large a forest to grow (fewer trees or fewer samples)`;
+  }
+  if (anomaly && devices > 1 && trees * devices > MODEL_BOUNDS.maxTreesTimesDevices) {
+    return `trees × maxDevices is ${trees * devices}, above ${MODEL_BOUNDS.maxTreesTimesDevices}: per-device isolation forests could exceed the ${MODEL_BOUNDS.maxModelNodes} tree nodes a model may hold (fewer trees or fewer devices)`;
+  }
+  return undefined;
+}
+
+/** The settings of a saved (and migrated) model-train config, or the first thing wrong with it. */
+export function parseTrainConfig(def: Record<string, unknown>): { ok: true; settings: TrainSettings } | { ok: false; error: string } {
+  const numbers = {
+    every: readNumberOption(def.every, 'every', 0, { min: 0, integer: true }),
+    maxSamples: readNumberOption(def.maxSamples, 'maxSamples', 10000, { min: 10, max: MODEL_BOUNDS.maxSamples, integer: true }),
+    trees: readNumberOption(def.trees, 'trees', 50, { min: 1, max: 1000, integer: true }),
+    maxDepth: readNumberOption(def.maxDepth, 'maxDepth', 0, { min: 0, max: MODEL_BOUNDS.maxDepth, integer: true }),
+    seed: readNumberOption(def.seed, 'seed', 1, { integer: true }),
+    testFraction: readNumberOption(def.testFraction, 'testFraction', 0.2, { min: 0, max: 0.9 }),
+    keepVersions: readNumberOption(def.keepVersions, 'keepVersions', 5, { min: 0, max: 100, integer: true }),
+    maxMemory: readNumberOption(def.maxMemory, 'maxMemory', 128, { min: 1, max: 65536, integer: true }),
+  };
+  const anomalyNumbers = {
+    warmup: readNumberOption(def.warmup, 'warmup', 100, { min: ANOMALY_MIN_ROWS, integer: true }),
+    maxDevices: readNumberOption(def.maxDevices, 'maxDevices', 100, { min: 1, max: MAX_DEVICE_PARTS, integer: true }),
+    contamination: readNumberOption(def.contamination, 'contamination', 0.01, { min: 0, max: 0.49 }),
+    threshold: readNumberOption(def.threshold, 'threshold', undefined, { min: 0, max: 1 }),
+    // Absent in flows saved before #25: 100 (a lasting change is adopted; 0 is the old way, flagged for good).
+    adaptAfter: readNumberOption(def.adaptAfter, 'adaptAfter', 100, { min: 0, integer: true }),
+  };
+  const choices = {
+    task: readChoice<TrainTask>(def.task, 'task', TRAIN_TASKS),
+    update: readChoice(def.update, 'update', ['frozen', 'rolling'] as const),
+    scope: readChoice(def.scope, 'scope', ['shared', 'device'] as const),
+    method: readChoice<AnomalyMethod | 'auto'>(def.method, 'method', ['auto', ...ANOMALY_METHODS]),
+    // Absent in flows saved before the gate: `better` (a worse retrain no longer goes live; `always` is the old way).
+    promote: readChoice<PromoteMode>(def.promote, 'promote', PROMOTE_MODES),
+  };
+  const anomaly = 'value' in choices.task && choices.task.value === 'anomaly';
+  // Anomaly settings are checked only in anomaly mode (a labelled task ignores them).
+  const problems = [...Object.values(numbers), ...Object.values(choices), ...(anomaly ? Object.values(anomalyNumbers) : [])];
+  const problem = problems.find((n): n is { error: string } => 'error' in n);
+  if (problem) return { ok: false, error: problem.error };
+  const value = <T>(read: { value: T } | { error: string }, fallback: T): T => ('value' in read ? read.value : fallback);
+  const settings: TrainSettings = {
+    task: value(choices.task, 'classification'),
+    modelName: typeof def.modelName === 'string' ? def.modelName.trim() : '',
+    every: value(numbers.every, 0),
+    maxSamples: value(numbers.maxSamples, 10000),
+    maxMemory: value(numbers.maxMemory, 128),
+    trees: value(numbers.trees, 50),
+    maxDepth: value(numbers.maxDepth, 0),
+    seed: value(numbers.seed, 1),
+    testFraction: value(numbers.testFraction, 0.2),
+    keepVersions: value(numbers.keepVersions, 5),
+    promote: value(choices.promote, 'better'),
+    exportPath: typeof def.exportPath === 'string' && def.exportPath.trim() !== '' ? def.exportPath.trim() : 'training-data.csv',
+    warmup: value(anomalyNumbers.warmup, 100),
+    update: value(choices.update, 'frozen'),
+    adaptAfter: value(anomalyNumbers.adaptAfter, 100),
+    scope: value(choices.scope, 'shared'),
+    maxDevices: value(anomalyNumbers.maxDevices, 100),
+    method: value(choices.method, 'auto'),
+    contamination: value(anomalyNumbers.contamination, 0.01),
+    threshold: value(anomalyNumbers.threshold, undefined),
+  };
+  if (anomaly && settings.maxSamples < settings.warmup) return { ok: false, error: `maxSamples (${settings.maxSamples}) must be at least warmup (${settings.warmup})` };
+  if (anomaly && settings.adaptAfter > 0 && settings.adaptAfter < ANOMALY_MIN_ROWS) {
+    return { ok: false, error: `adaptAfter must be 0 (never) or at least ${ANOMALY_MIN_ROWS} windows, got ${settings.adaptAfter}` };
+  }
+  const devices = settings.scope === 'device' && settings.method !== 'robust-z' ? settings.maxDevices : 1;
+  const tooLarge = modelSizeProblem(anomaly, settings.trees, settings.maxSamples, devices);
+  return tooLarge === undefined ? { ok: true, settings } : { ok: false, error: tooLarge };
+}
