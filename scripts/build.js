@@ -24,6 +24,8 @@ fs.mkdirSync(out('nodes', 'icons'), { recursive: true });
 const pkg = JSON.parse(fs.readFileSync(out('package.json'), 'utf8'));
 const declared = pkg['node-red'].nodes;
 const helpCss = fs.readFileSync(out('src', 'nodes', 'shared', 'help.css'), 'utf8');
+// The lists, defaults and limits the editors share with the runtime, from core (IotAiEditor.core).
+const editorCore = require(out('dist', 'nodes', 'shared', 'editor-core.js')).editorCoreScript();
 const types = fs
   .readdirSync(out('src', 'nodes'))
   .filter((name) => fs.existsSync(out('src', 'nodes', name, 'index.ts')))
@@ -34,7 +36,7 @@ for (const type of types) {
   if (declared[type] !== `nodes/${type}.js`) fail(`package.json "node-red".nodes must map ${type} to nodes/${type}.js`);
   fs.writeFileSync(out('nodes', `${type}.js`), `// Built from src/nodes/${type}; do not edit.\nmodule.exports = require("../dist/nodes/${type}/index.js");\n`);
 
-  const editorJs = fs.readFileSync(out('src', 'nodes', 'shared', 'editor-helpers.js'), 'utf8') + fs.readFileSync(src('editor.js'), 'utf8');
+  const editorJs = fs.readFileSync(out('src', 'nodes', 'shared', 'editor-helpers.js'), 'utf8') + editorCore + fs.readFileSync(src('editor.js'), 'utf8');
   const template = fs.readFileSync(src('editor.html'), 'utf8');
   fs.writeFileSync(
     out('nodes', `${type}.html`),

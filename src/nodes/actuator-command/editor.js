@@ -2,6 +2,7 @@
     var NUMBER_FIELDS = ["hysteresis", "minConfidence", "cooldown", "ackTimeout", "retries"];
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
+    var CORE = IotAiEditor.core.actuate; // from src/core/actuate (the build writes it)
     var numberOrBlank = V.number({ min: 0 });
     var jsonOrBlank = V.json("object");
     function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
@@ -153,19 +154,19 @@
             version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             profile: { value: "generic", validate: V.choice(Object.keys(PROFILES)) },
             rules: { value: [{ label: "on", command: { state: "ON" } }, { label: "off", command: { state: "OFF" } }], validate: validRules },
-            topic: { value: "{deviceId}/set", validate: validTopic },
+            topic: { value: CORE.topic, validate: validTopic },
             hysteresis: { value: 0, validate: numberOrBlank },
             minConfidence: { value: 0, validate: V.number({ min: 0, max: 1 }) },
             cooldown: { value: 0, validate: numberOrBlank },
             onChangeOnly: { value: true }, // absent in flows saved before: off, as it was (migrations.ts)
             allowMissing: { value: false },
             limits: { value: "", validate: validLimits },
-            limitMode: { value: "clamp", validate: V.choice(["clamp", "refuse"]) },
+            limitMode: { value: "clamp", validate: V.choice(CORE.limitModes) },
             commandSchema: { value: "", validate: jsonOrBlank },
-            ack: { value: "none", validate: V.choice(["none", "payload", "mqtt5", "state"]) },
-            ackTimeout: { value: 5000, validate: V.number({ min: 100 }) },
-            retries: { value: 0, validate: V.number({ integer: true, min: 0, max: 10 }) },
-            replyTopic: { value: "{topic}/reply", validate: validTopic },
+            ack: { value: "none", validate: V.choice(CORE.ackModes) },
+            ackTimeout: { value: CORE.ackTimeout, validate: V.number({ min: CORE.minAckTimeout }) },
+            retries: { value: 0, validate: V.number({ integer: true, min: 0, max: CORE.maxRetries }) },
+            replyTopic: { value: CORE.replyTopic, validate: validTopic },
             persist: { value: "" }
         },
         inputs: 1,

@@ -1,6 +1,8 @@
 (function () {
     var NUMBER_FIELDS = ["memory", "threshold", "learn", "refractory", "refractoryTime", "average", "smoothing", "neighbours", "reference", "embed", "maxKeys"];
     var V = IotAiEditor.valid;
+    var CORE = IotAiEditor.core.anomaly; // from src/core/anomaly (the build writes it)
+    var D = CORE.defaults;
     function whole(min, max) { return V.number({ integer: true, min: min, max: max }); }
     RED.nodes.registerType("anomaly-detect", {
         category: "IoT AI",
@@ -8,26 +10,26 @@
         defaults: {
             name: { value: "" },
             version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
-            method: { value: "forecast", validate: V.choice(["forecast", "gaussian", "knn-cad"]) },
-            memory: { value: 1000, validate: V.number({ min: 2, max: 1000000 }) },
-            threshold: { value: 0.9999, validate: V.number({ min: 0.5, max: 1 }) },
-            learn: { value: 100, validate: whole(0, 1000000) },
-            refractory: { value: 100, validate: whole(0, 1000000) },
-            refractoryTime: { value: 0, validate: V.number({ min: 0 }) },
-            average: { value: 10, validate: whole(1, 1000) },
-            smoothing: { value: 0.9, validate: V.number({ min: 0.01, max: 1 }) },
-            neighbours: { value: 5, validate: whole(1, 32) },
-            reference: { value: 64, validate: whole(4, 1024) },
-            embed: { value: 3, validate: whole(1, 32) },
+            method: { value: D.method, validate: V.choice(CORE.methods) },
+            memory: { value: D.memory, validate: V.number({ min: 2, max: 1000000 }) },
+            threshold: { value: D.threshold, validate: V.number({ min: 0.5, max: 1 }) },
+            learn: { value: D.learn, validate: whole(0, 1000000) },
+            refractory: { value: D.refractory, validate: whole(0, 1000000) },
+            refractoryTime: { value: D.refractoryTime, validate: V.number({ min: 0 }) },
+            average: { value: D.average, validate: whole(1, 1000) },
+            smoothing: { value: D.smoothing, validate: V.number({ min: 0.01, max: 1 }) },
+            neighbours: { value: D.neighbours, validate: whole(1, 32) },
+            reference: { value: D.reference, validate: whole(4, 1024) },
+            embed: { value: D.embed, validate: whole(1, 32) },
             features: { value: "" },
-            maxKeys: { value: 10000, validate: whole(1, 10000000) },
+            maxKeys: { value: D.maxKeys, validate: whole(1, 10000000) },
             persist: { value: "" }
         },
         inputs: 1,
         outputs: 2,
         icon: "iot-ai-anomaly.svg",
         paletteLabel: "anomaly",
-        label: function () { return this.name || "anomaly: " + (this.method || "forecast"); },
+        label: function () { return this.name || "anomaly: " + (this.method || D.method); },
         labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "anomaly-detect.outputs.predictions" : "anomaly-detect.outputs.rejects"); },
         oneditprepare: function () {

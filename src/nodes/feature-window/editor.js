@@ -1,7 +1,6 @@
 (function () {
     var NUMBER_FIELDS = ["size", "slide", "gap", "lateness", "maxJump", "idleTimeout", "maxKeys"];
-    var FEATURES = ["mean", "std", "min", "max", "median", "range", "first", "last", "sum", "count", "slope", "rms",
-        "p10", "p25", "p75", "p90", "iqr", "skew", "kurtosis", "delta", "meanCrossings"];
+    var CORE = IotAiEditor.core.window; // from src/core/window (the build writes it)
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var positive = V.number({ blank: false, above: 0 });
@@ -12,7 +11,7 @@
         defaults: {
             name: { value: "" },
             version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
-            window: { value: "tumbling", validate: V.choice(["tumbling", "sliding", "session"]) },
+            window: { value: "tumbling", validate: V.choice(CORE.kinds) },
             size: { value: 60, validate: function (v, opt) {
                 var result = positive.call(this, v, opt);
                 if (result !== true) { return result; }
@@ -23,20 +22,20 @@
                 var result = positive.call(this, v, opt);
                 if (result !== true) { return result; }
                 if (this.unit === "count" && !Number.isInteger(Number(v))) { return say(this, "feature-window.validation.countSize"); }
-                return Number(this.size) / Number(v) > 1000 ? this._("feature-window.errors.windowsPerReading") : true;
+                return Number(this.size) / Number(v) > CORE.limits.windowsPerReading ? this._("feature-window.errors.windowsPerReading") : true;
             } },
             gap: { value: 30, validate: function (v, opt) { return this.window !== "session" ? true : positive.call(this, v, opt); } },
             unit: { value: "s", validate: function (v, opt) {
-                var result = V.choice(["ms", "s", "min", "count"]).call(this, v, opt);
+                var result = V.choice(CORE.units).call(this, v, opt);
                 if (result !== true) { return result; }
                 return this.window === "session" && v === "count" ? say(this, "feature-window.validation.sessionCount") : true;
             } },
-            time: { value: "event", validate: V.choice(["event", "arrival"]) },
+            time: { value: "event", validate: V.choice(CORE.timeModes) },
             lateness: { value: 0, validate: nonNegative },
-            maxJump: { value: 10000, validate: nonNegative },
+            maxJump: { value: CORE.maxJump, validate: nonNegative },
             idleTimeout: { value: 0, validate: nonNegative },
             sensors: { value: "" },
-            features: { value: ["mean", "std", "min", "max", "last", "count"], validate: function (v, opt) {
+            features: { value: CORE.defaultFeatures.slice(), validate: function (v, opt) {
                 return Array.isArray(v) && v.length > 0 ? true : say(this, "feature-window.validation.features");
             } },
             minCount: { value: 0, validate: function (v, opt) {
@@ -49,8 +48,8 @@
                 }
                 return isFinite(Number(v)) && Number(v) >= 0 && Number.isInteger(Number(v)) ? true : say(this, "feature-window.validation.minCount");
             } },
-            fill: { value: "none", validate: V.choice(["none", "previous", "zero"]) },
-            maxKeys: { value: 10000, validate: V.number({ integer: true, min: 1, max: 100000 }) },
+            fill: { value: "none", validate: V.choice(CORE.fillModes) },
+            maxKeys: { value: CORE.maxKeys, validate: V.number({ integer: true, min: 1, max: CORE.limits.maxKeys }) },
             persist: { value: "" }
         },
         inputs: 1,
@@ -72,7 +71,7 @@
             var node = this;
             var box = $("#iot-ai-window-features");
             var selected = Array.isArray(node.features) ? node.features : [];
-            FEATURES.forEach(function (f) {
+            CORE.features.forEach(function (f) {
                 var id = "iot-ai-window-feature-" + f;
                 $('<label style="display: block; width: auto; margin: 0"></label>')
                     .append($('<input type="checkbox" style="width: auto; margin: 0 4px 0 0; vertical-align: middle">').attr("id", id).attr("value", f).prop("checked", selected.indexOf(f) !== -1))

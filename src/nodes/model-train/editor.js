@@ -2,6 +2,7 @@
     var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter"];
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
+    var CORE = IotAiEditor.core.train; // from src/core/model (the build writes it)
     function whole(min, max) { return V.number({ integer: true, min: min, max: max }); }
     RED.nodes.registerType("model-train", {
         category: "IoT AI",
@@ -20,7 +21,7 @@
                 return this.task === "anomaly" && v !== "" && isFinite(warmup) && Number(v) < warmup ? say(this, "model-train.validation.maxSamplesWarmup", { warmup: warmup }) : true;
             } },
             maxMemory: { value: 128, validate: whole(1, 65536) },
-            promote: { value: "better", validate: V.choice(["better", "always", "manual"]) },
+            promote: { value: "better", validate: V.choice(CORE.promote) },
             trees: { value: 50, validate: whole(1, 1000) },
             maxDepth: { value: "", validate: whole(0, 64) },
             seed: { value: 1, validate: whole(-2147483648) },
@@ -36,7 +37,7 @@
             } },
             scope: { value: "shared", validate: V.choice(["shared", "device"]) },
             maxDevices: { value: 100, validate: whole(1, 10000) },
-            method: { value: "auto", validate: V.choice(["auto", "isolation-forest", "robust-z"]) },
+            method: { value: "auto", validate: V.choice(CORE.anomalyMethods) },
             contamination: { value: 0.01, validate: V.number({ min: 0, max: 0.49 }) },
             threshold: { value: "", validate: V.number({ min: 0, max: 1 }) }
         },
