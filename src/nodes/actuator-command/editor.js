@@ -146,12 +146,10 @@
         return rules;
     }
     function sameJson(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
-    RED.nodes.registerType("actuator-command", {
-        category: "IoT AI",
+    IotAiEditor.register("actuator-command", {
+        numbers: NUMBER_FIELDS,
         color: "#E2D96E",
         defaults: {
-            name: { value: "" },
-            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             profile: { value: "generic", validate: V.choice(Object.keys(PROFILES)) },
             rules: { value: [{ label: "on", command: { state: "ON" } }, { label: "off", command: { state: "OFF" } }], validate: validRules },
             topic: { value: CORE.topic, validate: validTopic },
@@ -175,11 +173,8 @@
         align: "right",
         paletteLabel: "actuator",
         label: function () { return this.name || "actuator command"; },
-        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "actuator-command.outputs.commands" : "actuator-command.outputs.outcomes"); },
         oneditprepare: function () {
-            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
-            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             // The dialog's own Done button: found once, as the JSON editor opened from a rule has one by the same id.
             var done = $("#node-input-rules-container").closest(".red-ui-tray").find("#node-dialog-ok");
@@ -230,12 +225,7 @@
             });
             (node.rules || []).forEach(function (rule) { $("#node-input-rules-container").editableList("addItem", rule); });
             $("#node-input-rules-container").on("input change keyup paste", "input", checkCommands);
-            var persist = $("#node-input-persist");
-            persist.append($("<option>").val("").text(node._("actuator-command.persist.off")));
-            var stores = (RED.settings.context && RED.settings.context.stores) || [];
-            stores.forEach(function (s) { persist.append($("<option>").val(s).text(s)); });
-            if (node.persist && stores.indexOf(node.persist) === -1) { persist.append($("<option>").val(node.persist).text(node.persist)); }
-            persist.val(node.persist || "");
+            IotAiEditor.persistStores(node, "#node-input-persist", "actuator-command.persist.off");
             if (typeof node.limits === "object" && node.limits !== null) { $("#node-input-limits").val(JSON.stringify(node.limits)); }
             if (typeof node.commandSchema === "object" && node.commandSchema !== null) { $("#node-input-commandSchema").val(JSON.stringify(node.commandSchema)); }
             function refresh() {
@@ -329,7 +319,6 @@
             }
         },
         oneditsave: function () {
-            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
             this.rules = readRules();
         },
         oneditresize: function (size) {

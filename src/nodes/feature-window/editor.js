@@ -5,12 +5,10 @@
     var say = IotAiEditor.say;
     var positive = V.number({ blank: false, above: 0 });
     var nonNegative = V.number({ min: 0 });
-    RED.nodes.registerType("feature-window", {
-        category: "IoT AI",
+    IotAiEditor.register("feature-window", {
+        numbers: NUMBER_FIELDS,
         color: "#A6BBCF",
         defaults: {
-            name: { value: "" },
-            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             window: { value: "tumbling", validate: V.choice(CORE.kinds) },
             size: { value: 60, validate: function (v, opt) {
                 var result = positive.call(this, v, opt);
@@ -63,11 +61,8 @@
             if (this.window === "session") { return "session, gap " + this.gap + unit; }
             return "tumbling " + this.size + unit;
         },
-        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "feature-window.outputs.features" : "feature-window.outputs.rejects"); },
         oneditprepare: function () {
-            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
-            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             var box = $("#iot-ai-window-features");
             var selected = Array.isArray(node.features) ? node.features : [];
@@ -78,12 +73,7 @@
                     .append($("<span>").text(f))
                     .appendTo(box);
             });
-            var persist = $("#node-input-persist");
-            persist.append($("<option>").val("").text(node._("feature-window.persist.off")));
-            var stores = (RED.settings.context && RED.settings.context.stores) || [];
-            stores.forEach(function (s) { persist.append($("<option>").val(s).text(s)); });
-            if (node.persist && stores.indexOf(node.persist) === -1) { persist.append($("<option>").val(node.persist).text(node.persist)); }
-            persist.val(node.persist || "");
+            IotAiEditor.persistStores(node, "#node-input-persist", "feature-window.persist.off");
             function refresh() {
                 var kind = $("#node-input-window").val();
                 var unit = $("#node-input-unit").val();
@@ -101,7 +91,6 @@
             });
         },
         oneditsave: function () {
-            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
             var features = [];
             $("#iot-ai-window-features input:checked").each(function () { features.push($(this).val()); });
             this.features = features;

@@ -4,12 +4,10 @@
     var say = IotAiEditor.say;
     var CORE = IotAiEditor.core.train; // from src/core/model (the build writes it)
     function whole(min, max) { return V.number({ integer: true, min: min, max: max }); }
-    RED.nodes.registerType("model-train", {
-        category: "IoT AI",
+    IotAiEditor.register("model-train", {
+        numbers: NUMBER_FIELDS,
         color: "#C0DEED",
         defaults: {
-            name: { value: "" },
-            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             model: { value: "", type: "ml-model" },
             modelName: { value: "" },
             task: { value: "classification", validate: V.choice(["classification", "regression", "anomaly"]) },
@@ -46,11 +44,8 @@
         icon: "iot-ai-train.svg",
         paletteLabel: "train",
         label: function () { return this.name || (this.task === "anomaly" ? "anomaly train" : "model train"); },
-        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "model-train.outputs.trained" : "model-train.outputs.errors"); },
         oneditprepare: function () {
-            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
-            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             $("#node-input-task").val(this.task || "classification");
             // A flow saved before the gate has no promote: it gets better (a worse retrain no longer goes live).
             $("#node-input-promote").val(this.promote || "better");
@@ -71,9 +66,6 @@
             $("#node-input-model").on("change", readOnlyTip);
             readOnlyTip();
             IotAiEditor.validation.live(this);
-        },
-        oneditsave: function () {
-            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
         }
     });
 })();

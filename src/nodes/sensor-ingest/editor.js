@@ -56,12 +56,10 @@
         });
         return sensors;
     }
-    RED.nodes.registerType("sensor-ingest", {
-        category: "IoT AI",
+    IotAiEditor.register("sensor-ingest", {
+        numbers: NUMBER_FIELDS,
         color: "#A6BBCF",
         defaults: {
-            name: { value: "" },
-            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             profile: { value: "generic", validate: V.choice(Object.keys(PROFILES)) },
             format: { value: CORE.formats[0], validate: V.choice(CORE.formats) },
             topicPattern: {
@@ -125,11 +123,8 @@
         icon: "iot-ai-ingest.svg",
         paletteLabel: "ingest",
         label: function () { return this.name || (this.profile && this.profile !== "generic" ? "ingest " + this.profile : (this.topicPattern ? "ingest " + this.topicPattern : "sensor ingest")); },
-        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "sensor-ingest.outputs.readings" : "sensor-ingest.outputs.rejects"); },
         oneditprepare: function () {
-            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
-            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             var checks;
             $("#node-input-sensors-container").css("min-height", "120px").css("min-width", "420px").editableList({
@@ -182,7 +177,6 @@
             });
         },
         oneditsave: function () {
-            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
             this.sensors = readSensors(false);
         },
         oneditresize: function (size) {

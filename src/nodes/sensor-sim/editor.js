@@ -40,12 +40,9 @@
         var text = String(v).trim();
         return /^\d+$/.test(text) || (/^\d{4}-\d{2}-\d{2}/.test(text) && isFinite(Date.parse(text))) ? true : say(this, "sensor-sim.validation.startTime");
     }
-    RED.nodes.registerType("sensor-sim", {
-        category: "IoT AI",
+    IotAiEditor.register("sensor-sim", {
         color: "#A6BBCF",
         defaults: {
-            name: { value: "" },
-            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             scenario: { value: CORE.scenarios[0], validate: V.choice(CORE.scenarios) },
             devices: { value: DEFAULTS.devices, validate: budgeted("devices") },
             interval: { value: DEFAULTS.interval, validate: budgeted("interval") },
@@ -62,11 +59,9 @@
         icon: "iot-ai-sim.svg",
         paletteLabel: "simulator",
         label: function () { return this.name || (this.scenario || "home") + " sim"; },
-        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         inputLabels: function () { return this._("sensor-sim.inputs.control"); },
         outputLabels: function () { return this._("sensor-sim.outputs.readings"); },
         oneditprepare: function () {
-            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
             var node = this;
             function budget() {
                 var values = {};
