@@ -11,16 +11,23 @@ const root = path.resolve(__dirname, '..');
 const work = path.join(root, '.scratch', 'models');
 const cli = path.join(root, 'bin', 'iot-ai.js');
 
+if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js')) || !fs.existsSync(path.join(root, 'dist', 'core', 'sim', 'samples.js'))) {
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(1);
+}
+// The sensors and features of the samples: src/core/sim/samples.ts, which scripts/flows.js reads too.
+const { SAMPLE_FEATURES, sampleSensorNames } = require(path.join(root, 'dist', 'core', 'sim'));
 /** The window every sample flow uses: sliding 60 s every 10 s; models train on the same features (tumbling). */
-const FEATURES = ['mean', 'std', 'min', 'max', 'slope'];
+const FEATURES = [...SAMPLE_FEATURES];
+const SENSORS = { home: sampleSensorNames('home'), city: sampleSensorNames('city'), health: sampleSensorNames('health') };
 const windowFor = (sensors) => ({ window: 'tumbling', size: 60, unit: 's', sensors, features: FEATURES, fill: 'previous' });
 
 const MODELS = [
-  { name: 'home-occupancy', scenario: 'home', label: 'truth.occupancy', sensors: ['temperature', 'humidity', 'light', 'co2', 'motion'], devices: 10, seed: 11 },
-  { name: 'city-congestion', scenario: 'city', label: 'truth.congestion', sensors: ['vehicles', 'speed', 'pm25', 'no2'], devices: 8, seed: 12 },
-  { name: 'city-air-quality', scenario: 'city', label: 'truth.airQuality', sensors: ['vehicles', 'speed', 'pm25', 'no2'], devices: 8, seed: 12 },
-  { name: 'health-activity', scenario: 'health', label: 'truth.activity', sensors: ['heartRate', 'accel', 'skinTemp'], devices: 10, seed: 13 },
-  { name: 'health-abnormal', scenario: 'health', label: 'truth.abnormal', sensors: ['heartRate', 'accel', 'skinTemp'], devices: 30, seed: 14 },
+  { name: 'home-occupancy', scenario: 'home', label: 'truth.occupancy', sensors: SENSORS.home, devices: 10, seed: 11 },
+  { name: 'city-congestion', scenario: 'city', label: 'truth.congestion', sensors: SENSORS.city, devices: 8, seed: 12 },
+  { name: 'city-air-quality', scenario: 'city', label: 'truth.airQuality', sensors: SENSORS.city, devices: 8, seed: 12 },
+  { name: 'health-activity', scenario: 'health', label: 'truth.activity', sensors: SENSORS.health, devices: 10, seed: 13 },
+  { name: 'health-abnormal', scenario: 'health', label: 'truth.abnormal', sensors: SENSORS.health, devices: 30, seed: 14 },
 ];
 
 /**
@@ -30,7 +37,7 @@ const MODELS = [
 const REST_ACCEL_STD = 1.2;
 const ANOMALY_MODELS = [
   {
-    name: 'health-heart-anomaly', scenario: 'health', devices: 30, seed: 14, sensors: ['heartRate', 'accel', 'skinTemp'],
+    name: 'health-heart-anomaly', scenario: 'health', devices: 30, seed: 14, sensors: SENSORS.health,
     features: ['heartRate.mean', 'heartRate.min', 'heartRate.max'], keep: (row) => Number(row['accel.std']) < REST_ACCEL_STD,
     truth: 'truth.abnormal', method: 'robust-z', contamination: 0.005,
   },
@@ -39,7 +46,7 @@ const ANOMALY_MODELS = [
   {
     name: 'city-sensor-anomaly', scenario: 'city', devices: 8, seed: 15, anomalies: 0.02, sensors: ['pm25', 'no2'],
     // Sorted, as model-train orders the features it collects: the per-junction parts share the seed's names.
-    features: ['pm25.mean', 'pm25.std', 'pm25.min', 'pm25.max', 'pm25.slope', 'no2.mean', 'no2.std', 'no2.min', 'no2.max', 'no2.slope'].sort(),
+    features: ['pm25', 'no2'].flatMap((sensor) => FEATURES.map((feature) => `${sensor}.${feature}`)).sort(),
     keep: () => true, truth: 'truth.anomaly', method: 'robust-z', contamination: 0.01,
   },
 ];
@@ -61,10 +68,6 @@ function run(args) {
   }
 }
 
-if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
-  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
-  if (build.status !== 0) process.exit(1);
-}
 fs.mkdirSync(work, { recursive: true });
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 function simulated(model) {
