@@ -98,28 +98,26 @@
         if (/[+#]/.test(v)) { return say(this, "actuator-command.validation.topicWildcard"); }
         return v.indexOf("{correlationId}") === -1 ? true : say(this, "actuator-command.validation.topicCorrelation");
     }
-    // What each profile fills in (the runtime's defaults, src/core/actuate/profiles.ts), with example rules.
-    var PROFILES = {
-        generic: { topic: "{deviceId}/set", ack: "none", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "json", command: { state: "ON" } }, { label: "off", commandType: "json", command: { state: "OFF" } }] },
-        tasmota: { topic: "cmnd/{deviceId}/POWER", ack: "state", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }] },
-        zigbee2mqtt: { topic: "zigbee2mqtt/{deviceId}/set", ack: "state", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "json", command: { state: "ON" } }, { label: "off", commandType: "json", command: { state: "OFF" } }] },
-        shelly: { topic: "{deviceId}/rpc", ack: "payload", replyTopic: "iot-ai/{deviceId}/rpc",
-            rules: [{ label: "on", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: true } } },
-                { label: "off", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: false } } }] },
-        esphome: { topic: "{deviceId}/switch/relay/command", ack: "state", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }] },
-        homeassistant: { topic: "{deviceId}/set", ack: "state", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }] },
-        ttn: { topic: "v3/my-app@ttn/devices/{deviceId}/down/push", ack: "payload", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "json", command: { downlinks: [{ f_port: 1, frm_payload: "AQ==", confirmed: true, priority: "NORMAL" }] } },
-                { label: "off", commandType: "json", command: { downlinks: [{ f_port: 1, frm_payload: "AA==", confirmed: true, priority: "NORMAL" }] } }] },
-        lwm2m: { topic: "lwm2m/{deviceId}/dn", ack: "payload", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: true } } },
-                { label: "off", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: false } } }] }
+    // What each profile fills in: its topic, ack and reply topic are the runtime's (src/core/actuate/profiles.ts,
+    // IotAiEditor.core), its rules an example for the dialog.
+    var EXAMPLE_RULES = {
+        generic: [{ label: "on", commandType: "json", command: { state: "ON" } }, { label: "off", commandType: "json", command: { state: "OFF" } }],
+        tasmota: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }],
+        zigbee2mqtt: [{ label: "on", commandType: "json", command: { state: "ON" } }, { label: "off", commandType: "json", command: { state: "OFF" } }],
+        shelly: [{ label: "on", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: true } } },
+                { label: "off", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: false } } }],
+        esphome: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }],
+        homeassistant: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }],
+        ttn: [{ label: "on", commandType: "json", command: { downlinks: [{ f_port: 1, frm_payload: "AQ==", confirmed: true, priority: "NORMAL" }] } },
+                { label: "off", commandType: "json", command: { downlinks: [{ f_port: 1, frm_payload: "AA==", confirmed: true, priority: "NORMAL" }] } }],
+        lwm2m: [{ label: "on", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: true } } },
+                { label: "off", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: false } } }]
     };
+    var PROFILES = {};
+    Object.keys(CORE.profiles).forEach(function (name) {
+        var profile = CORE.profiles[name];
+        PROFILES[name] = { topic: profile.topic, ack: profile.ack, replyTopic: profile.replyTopic, rules: EXAMPLE_RULES[name] || EXAMPLE_RULES.generic };
+    });
     /** One rule row as the dialog shows it, as oneditsave stores it; null for a blank row. */
     function readRule(row) {
         var kind = row.find(".rule-kind").val();

@@ -5,6 +5,7 @@
  * checks the built script against core.
  */
 import { ACK_MODES, ACTUATOR_DEFAULTS, LIMIT_MODES } from '../../core/actuate/config';
+import { PROFILE_NAMES, PROFILES as ACTUATOR_PROFILES } from '../../core/actuate/profiles';
 import { ANOMALY_DEFAULTS } from '../../core/anomaly/config';
 import { DETECTOR_METHODS } from '../../core/anomaly/detectors';
 import { INGEST_DEFAULTS, INGEST_FORMATS } from '../../core/ingest/config';
@@ -82,6 +83,10 @@ export function editorCore() {
       ackTimeout: ACTUATOR_DEFAULTS.ackTimeout,
       minAckTimeout: ACTUATOR_DEFAULTS.minAckTimeout,
       maxRetries: ACTUATOR_DEFAULTS.maxRetries,
+      /** What choosing a device profile fills in (the dialog adds example rules of its own). */
+      profiles: Object.fromEntries(
+        PROFILE_NAMES.map((name) => [name, { topic: ACTUATOR_PROFILES[name].topic, ack: ACTUATOR_PROFILES[name].ack, replyTopic: ACTUATOR_PROFILES[name].replyTopic }]),
+      ),
     },
   };
 }
