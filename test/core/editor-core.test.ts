@@ -5,7 +5,7 @@ import * as vm from 'node:vm';
 import { ACK_MODES, LIMIT_MODES } from '../../src/core/actuate/config';
 import { PROFILE_NAMES, PROFILES as ACTUATOR_PROFILES } from '../../src/core/actuate/profiles';
 import { DETECTOR_METHODS } from '../../src/core/anomaly/detectors';
-import { INGEST_FORMATS, PROFILE_SETTINGS } from '../../src/core/ingest';
+import { INGEST_FORMATS, NAME_POLICIES, PROFILE_SETTINGS } from '../../src/core/ingest';
 import { SIM_BUDGET, SIM_LIMITS } from '../../src/core/sim';
 import { ALL_SIM_FORMATS, SCENARIOS } from '../../src/core/sim/types';
 import { DEFAULT_FEATURES, FEATURE_NAMES, FILL_MODES, TIME_MODES, WINDOW_KINDS, WINDOW_UNITS } from '../../src/core/window';
@@ -43,7 +43,7 @@ describe('editor core tables (IotAiEditor.core)', () => {
     assert.deepEqual(core.sim.limits, SIM_LIMITS);
     assert.equal(core.sim.readingsPerSecond, SIM_BUDGET.readingsPerSecond);
     assert.deepEqual(core.ingest.profiles, PROFILE_SETTINGS);
-    assert.deepEqual(core.ingest.formats, [...INGEST_FORMATS]);
+    assert.deepEqual([core.ingest.formats, core.ingest.namePolicies], [[...INGEST_FORMATS], [...NAME_POLICIES]]);
     assert.deepEqual([core.actuate.ackModes, core.actuate.limitModes], [[...ACK_MODES], [...LIMIT_MODES]]);
     assert.deepEqual(Object.keys(core.actuate.profiles), [...PROFILE_NAMES]);
     for (const name of PROFILE_NAMES) {

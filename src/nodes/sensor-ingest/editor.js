@@ -74,7 +74,7 @@
             },
             deviceIdField: { value: "deviceId" },
             tsField: { value: "ts" },
-            namePolicy: { value: "topic", validate: V.choice(["topic", "level", "text"]) },
+            namePolicy: { value: "topic", validate: V.choice(CORE.namePolicies) },
             deviceFrom: { value: "payload", validate: V.choice(["payload", "topic"]) },
             valuesField: { value: "" },
             include: { value: "" },

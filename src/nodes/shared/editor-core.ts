@@ -9,6 +9,7 @@ import { PROFILE_NAMES, PROFILES as ACTUATOR_PROFILES } from '../../core/actuate
 import { ANOMALY_DEFAULTS } from '../../core/anomaly/config';
 import { DETECTOR_METHODS } from '../../core/anomaly/detectors';
 import { INGEST_DEFAULTS, INGEST_FORMATS } from '../../core/ingest/config';
+import { NAME_POLICIES } from '../../core/ingest/names';
 import { INGEST_PROFILES, PROFILE_SETTINGS } from '../../core/ingest/profiles';
 import { ANOMALY_METHODS } from '../../core/model/monitor/anomaly';
 import { PROMOTE_MODES } from '../../core/model/train/promotion';
@@ -68,6 +69,7 @@ export function editorCore() {
     },
     ingest: {
       formats: [...INGEST_FORMATS],
+      namePolicies: [...NAME_POLICIES],
       profiles: Object.fromEntries(INGEST_PROFILES.map((p) => [p, { ...PROFILE_SETTINGS[p] }])),
       maxFutureMs: INGEST_DEFAULTS.maxFutureMs,
       maxPayloadBytes: INGEST_DEFAULTS.maxPayloadBytes,
