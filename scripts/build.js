@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Builds what Node-RED loads: type-checks and compiles src/ to dist/ (a type error fails the build), then
-// assembles nodes/<type>.{js,html}, nodes/locales and nodes/icons from src/nodes/<type>/, and examples/ from flows/.
+// assembles nodes/<type>.{js,html}, nodes/locales and nodes/icons from src/nodes/<type>/ (the English help from
+// docs/nodes/<type>.md where the node has no help.html: scripts/help.js), and examples/ from flows/.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { helpScript } = require('./help');
 
 const root = path.resolve(__dirname, '..');
 const out = (...p) => path.join(root, ...p);
@@ -24,6 +26,8 @@ fs.mkdirSync(out('nodes', 'icons'), { recursive: true });
 const pkg = JSON.parse(fs.readFileSync(out('package.json'), 'utf8'));
 const declared = pkg['node-red'].nodes;
 const helpCss = fs.readFileSync(out('src', 'nodes', 'shared', 'help.css'), 'utf8');
+// The lists, defaults and limits the editors share with the runtime, from core (IotAiEditor.core).
+const editorCore = require(out('dist', 'nodes', 'shared', 'editor-core.js')).editorCoreScript();
 const types = fs
   .readdirSync(out('src', 'nodes'))
   .filter((name) => fs.existsSync(out('src', 'nodes', name, 'index.ts')))
@@ -34,7 +38,7 @@ for (const type of types) {
   if (declared[type] !== `nodes/${type}.js`) fail(`package.json "node-red".nodes must map ${type} to nodes/${type}.js`);
   fs.writeFileSync(out('nodes', `${type}.js`), `// Built from src/nodes/${type}; do not edit.\nmodule.exports = require("../dist/nodes/${type}/index.js");\n`);
 
-  const editorJs = fs.readFileSync(out('src', 'nodes', 'shared', 'editor-helpers.js'), 'utf8') + fs.readFileSync(src('editor.js'), 'utf8');
+  const editorJs = fs.readFileSync(out('src', 'nodes', 'shared', 'editor-helpers.js'), 'utf8') + editorCore + fs.readFileSync(src('editor.js'), 'utf8');
   const template = fs.readFileSync(src('editor.html'), 'utf8');
   fs.writeFileSync(
     out('nodes', `${type}.html`),
@@ -58,8 +62,14 @@ for (const type of types) {
       fs.writeFileSync(path.join(target, `${type}.json`), JSON.stringify(merged, null, 2) + '\n');
     }
     const help = path.join(locales, lang, 'help.html');
+    const doc = out('docs', 'nodes', `${type}.md`);
     if (fs.existsSync(help)) {
       fs.writeFileSync(path.join(target, `${type}.html`), `<script type="text/html" data-help-name="${type}">\n<div class="iot-ai-help">\n${fs.readFileSync(help, 'utf8')}</div>\n</script>\n`);
+    } else if (lang === 'en-US' && fs.existsSync(doc)) {
+      // No help.html of its own: the English help is the node's page, docs/nodes/<type>.md (scripts/help.js).
+      fs.writeFileSync(path.join(target, `${type}.html`), helpScript(type, fs.readFileSync(doc, 'utf8'), `docs/nodes/${type}.md`));
+    } else if (lang === 'en-US') {
+      fail(`src/nodes/${type}/locales/en-US has no help.html and docs/nodes/${type}.md does not exist`);
     }
   }
 }

@@ -9,12 +9,17 @@ const fs = require('fs');
 const path = require('path');
 const { placeOnGrid } = require('./layout');
 
-const FEATURES = ['mean', 'std', 'min', 'max', 'slope'];
-const SENSORS = {
-  home: [{ name: 'temperature', unit: 'Cel', min: -20, max: 60 }, { name: 'humidity', unit: '%RH', min: 0, max: 100 }, { name: 'light', unit: 'lx', min: 0, max: 100000 }, { name: 'co2', unit: 'ppm', min: 250, max: 10000 }, { name: 'motion' }],
-  city: [{ name: 'vehicles', min: 0, max: 1000 }, { name: 'speed', unit: 'km/h', min: 0, max: 200 }, { name: 'pm25', unit: 'ug/m3', min: 0, max: 1000 }, { name: 'no2', unit: 'ug/m3', min: 0, max: 2000 }],
-  health: [{ name: 'heartRate', unit: 'beat/min', min: 25, max: 240 }, { name: 'accel', unit: 'm/s2', min: 0, max: 160 }, { name: 'skinTemp', unit: 'Cel', min: 20, max: 45 }],
-};
+const { spawnSync } = require('child_process');
+
+// The sensors and features the samples window, from src/core/sim/samples.ts (built into dist/ first if need be).
+const root = path.resolve(__dirname, '..');
+if (!fs.existsSync(path.join(root, 'dist', 'core', 'sim', 'samples.js'))) {
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(1);
+}
+const { SAMPLE_FEATURES, sampleSensors } = require(path.join(root, 'dist', 'core', 'sim'));
+const FEATURES = [...SAMPLE_FEATURES];
+const SENSORS = { home: sampleSensors('home'), city: sampleSensors('city'), health: sampleSensors('health') };
 
 function flow(prefix, label, info) {
   const nodes = [{ id: `${prefix}-tab`, type: 'tab', label, disabled: false, info }];

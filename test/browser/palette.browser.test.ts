@@ -5,6 +5,17 @@ import { editorSession, type EditorSession } from '../helpers/browser';
  * Issue #18.14: the IoT AI palette reads as the pipeline it builds, its two model nodes look different, no label
  * wraps, and code in the nodes' help stays inside the sidebar.
  */
+const HELP_TYPES = ['sensor-ingest', 'feature-window', 'model-predict', 'anomaly-detect', 'model-train', 'actuator-command', 'sensor-sim', 'ml-model'];
+
+/** Opens a node type's help in the sidebar and waits until it shows. */
+async function showHelp(page: EditorSession['editor']['page'], type: string): Promise<void> {
+  await page.evaluate((t) => (window as any).RED.sidebar.help.show(t), type);
+  await page.waitForFunction((t) => {
+    const RED = (window as any).RED;
+    return document.querySelector('h1.red-ui-help-title')?.textContent === RED.nodes.getType(t).paletteLabel;
+  }, type);
+}
+
 describe('browser: the IoT AI palette and help (#18.14)', function () {
   let session: EditorSession;
 
@@ -55,13 +66,8 @@ describe('browser: the IoT AI palette and help (#18.14)', function () {
 
   it('keeps code in every node\'s help inside the sidebar', async () => {
     const { page } = session.editor;
-    const types = ['sensor-ingest', 'feature-window', 'model-predict', 'anomaly-detect', 'model-train', 'actuator-command', 'sensor-sim', 'ml-model'];
-    for (const type of types) {
-      await page.evaluate((t) => (window as any).RED.sidebar.help.show(t), type);
-      await page.waitForFunction((t) => {
-        const RED = (window as any).RED;
-        return document.querySelector('h1.red-ui-help-title')?.textContent === RED.nodes.getType(t).paletteLabel;
-      }, type);
+    for (const type of HELP_TYPES) {
+      await showHelp(page, type);
       const sizes = await page.evaluate(() => {
         const help = document.querySelector('h1.red-ui-help-title')!.parentElement as HTMLElement;
         const box = help.getBoundingClientRect();
@@ -78,6 +84,31 @@ describe('browser: the IoT AI palette and help (#18.14)', function () {
         assert.ok(c.right <= sizes.width + 1, `${type}: "${c.text}" reaches ${c.right}px in a ${sizes.width}px sidebar`);
         assert.ok(c.scroll <= c.client + 1 || c.client === 0, `${type}: "${c.text}" is cut (${c.scroll}px in ${c.client}px)`);
       }
+    }
+  });
+  // Issue #20.2: the help is the node's page in docs/nodes, rendered by Node-RED from Markdown (scripts/help.js).
+  it('shows each node\'s help made from its docs page, with the sections and property lists of Node-RED\'s help', async () => {
+    const { page } = session.editor;
+    for (const type of HELP_TYPES) {
+      await showHelp(page, type);
+      const shown = await page.evaluate(() => {
+        const help = document.querySelector('h1.red-ui-help-title')!.parentElement as HTMLElement;
+        const body = help.querySelector('.iot-ai-help');
+        return {
+          wrapped: body !== null,
+          sections: Array.from(help.querySelectorAll('.iot-ai-help h3')).map((h) => (h.textContent ?? '').trim()),
+          properties: help.querySelectorAll('.iot-ai-help dl.message-properties > dt').length,
+          title: help.querySelectorAll('.iot-ai-help h1').length,
+          first: (help.querySelector('.iot-ai-help p')?.textContent ?? '').trim(),
+          links: Array.from(help.querySelectorAll('.iot-ai-help a[href]')).map((a) => a.getAttribute('href') ?? ''),
+        };
+      });
+      assert.ok(shown.wrapped, `${type}: the help is inside .iot-ai-help (help.css applies)`);
+      for (const section of type === 'ml-model' ? ['Properties', 'Details'] : ['Inputs', 'Outputs', 'Details']) assert.ok(shown.sections.includes(section), `${type}: ${shown.sections.join(', ')}`);
+      assert.ok(shown.properties >= 3, `${type}: ${shown.properties} properties listed`);
+      assert.equal(shown.title, 0, `${type}: the page's title is not repeated under the editor's`);
+      assert.ok(shown.first.length > 40, `${type}: the help opens with its summary: "${shown.first}"`);
+      for (const href of shown.links) assert.match(href, /^(https?:|#)/, `${type}: a link the sidebar cannot follow: ${href}`);
     }
   });
 });

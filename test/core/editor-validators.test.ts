@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { editorSource } from '../helpers/editor-source';
 
 const nodes = path.join(__dirname, '..', '..', 'src', 'nodes');
 const types = fs.readdirSync(nodes).filter((t) => fs.existsSync(path.join(nodes, t, 'editor.js')));
@@ -10,7 +11,7 @@ type Validator = ((this: Record<string, unknown>, v: unknown, opt: object) => un
 /** A node's editor as the build assembles it (shared helpers first), run against a stand-in RED. */
 function definition(type: string): { defaults: Record<string, { value: unknown; validate?: Validator }> } {
   let registered: ReturnType<typeof definition> | undefined;
-  const source = fs.readFileSync(path.join(nodes, 'shared', 'editor-helpers.js'), 'utf8') + fs.readFileSync(path.join(nodes, type, 'editor.js'), 'utf8');
+  const source = editorSource(type);
   const context: Record<string, unknown> = { RED: { nodes: { registerType: (_t: string, def: typeof registered) => (registered = def) } }, $: () => ({}) };
   context.window = context;
   vm.runInNewContext(source, context);

@@ -8,6 +8,7 @@ import { runs } from '../helpers/fuzz';
 import { helper, harness, collect, getNode, settle } from '../helpers/runtime';
 import actuatorCommand = require('../../src/nodes/actuator-command');
 import featureWindow = require('../../src/nodes/feature-window');
+import { sharedEditorSource } from '../helpers/editor-source';
 
 const root = path.resolve(__dirname, '..', '..');
 /** A saved config, migrated, read as plain properties. */
@@ -27,7 +28,7 @@ function editorDefinitions(): { defaults: Record<string, Record<string, unknown>
   };
   sandbox.window = sandbox;
   vm.createContext(sandbox);
-  vm.runInContext(fs.readFileSync(path.join(root, 'src', 'nodes', 'shared', 'editor-helpers.js'), 'utf8'), sandbox);
+  vm.runInContext(sharedEditorSource(), sandbox);
   for (const type of fs.readdirSync(path.join(root, 'src', 'nodes'))) {
     const file = path.join(root, 'src', 'nodes', type, 'editor.js');
     if (fs.existsSync(file)) vm.runInContext(fs.readFileSync(file, 'utf8'), sandbox);

@@ -14,6 +14,7 @@ import { collect, getNode, harness, helper, lastStatus } from '../helpers/runtim
 import { CATASTROPHIC_PAYLOAD, CATASTROPHIC_SCHEMA, UNIQUE_PACK_SCHEMA, uniquePack } from '../helpers/schema-payloads';
 import actuatorCommand = require('../../src/nodes/actuator-command');
 import sensorIngest = require('../../src/nodes/sensor-ingest');
+import { editorSource } from '../helpers/editor-source';
 
 const root = path.resolve(__dirname, '..', '..');
 /** Property names that hold secrets: these belong in a node's `credentials`, which Node-RED stores apart, encrypted. */
@@ -33,7 +34,7 @@ function filesUnder(dir: string, pattern: RegExp): string[] {
 function editorDefinition(type: string): { defaults: Record<string, unknown>; credentials?: Record<string, unknown> } {
   let registered: { defaults: Record<string, unknown>; credentials?: Record<string, unknown> } | undefined;
   // As the build assembles it: the shared helpers first (they set window.IotAiEditor), then the node's own script.
-  const source = fs.readFileSync(path.join(root, 'src', 'nodes', 'shared', 'editor-helpers.js'), 'utf8') + fs.readFileSync(path.join(root, 'src', 'nodes', type, 'editor.js'), 'utf8');
+  const source = editorSource(type);
   const RED = { nodes: { registerType: (_type: string, def: typeof registered) => (registered = def) }, _: (key: string) => key };
   const context: Record<string, unknown> = { RED, $: () => ({}) };
   context.window = context;

@@ -11,6 +11,7 @@ import * as vm from 'node:vm';
 import { SIM_BUDGET } from '../../src/core/sim';
 import { collect, getNode, harness, helper, lastStatus, settle } from '../helpers/runtime';
 import sensorSim = require('../../src/nodes/sensor-sim');
+import { editorSource } from '../helpers/editor-source';
 
 const START = '2024-06-03T20:00:00Z';
 
@@ -94,7 +95,7 @@ describe('sensor-sim editor: the budget is checked where the settings are edited
   before(() => {
     // As the build assembles it: the shared helpers first (they set window.IotAiEditor), then the node's own script.
     const nodes = path.join(__dirname, '..', '..', 'src', 'nodes');
-    const source = fs.readFileSync(path.join(nodes, 'shared', 'editor-helpers.js'), 'utf8') + fs.readFileSync(path.join(nodes, 'sensor-sim', 'editor.js'), 'utf8');
+    const source = editorSource('sensor-sim');
     let registered: { defaults: typeof defaults } | undefined;
     const context: Record<string, unknown> = { RED: { nodes: { registerType: (_type: string, def: { defaults: typeof defaults }) => (registered = def) } }, $: () => ({}) };
     context.window = context;

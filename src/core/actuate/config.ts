@@ -89,8 +89,8 @@ export const ACTUATOR_DEFAULTS = {
   maxJsonDepth: 32,
 } as const;
 
-const ACK_MODES: readonly AckMode[] = ['none', 'payload', 'mqtt5', 'state'];
-const LIMIT_MODES: readonly LimitMode[] = ['clamp', 'refuse'];
+export const ACK_MODES: readonly AckMode[] = ['none', 'payload', 'mqtt5', 'state'];
+export const LIMIT_MODES: readonly LimitMode[] = ['clamp', 'refuse'];
 
 const RULE_SHAPE = '{ label?, above?, below?, command, commandType?, topic? }';
 

@@ -102,7 +102,7 @@ export const INGEST_DEFAULTS = {
   maxSchemaBytes: 256 * 1024,
 };
 
-const FORMATS: IngestFormat[] = ['auto', 'senml', 'json', 'value'];
+export const INGEST_FORMATS: readonly IngestFormat[] = ['auto', 'senml', 'json', 'value'];
 
 export function compileUserSchema(schema: unknown, what: string): { validate?: ValidateFunction } | { error: string } {
   if (schema === undefined || schema === null || (typeof schema === 'string' && schema.trim() === '')) return {};
@@ -205,7 +205,7 @@ export function parseIngestConfig(raw: RawIngestConfig): ConfigResult<IngestConf
   };
   raw = { ...raw, topicPattern: pick('topicPattern'), deviceIdField: pick('deviceIdField'), tsField: pick('tsField') };
   const format = (raw.format === undefined || raw.format === '' ? 'auto' : raw.format) as IngestFormat;
-  if (!FORMATS.includes(format)) return configError(`format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(raw.format)}`);
+  if (!INGEST_FORMATS.includes(format)) return configError(`format must be one of ${INGEST_FORMATS.join(', ')}, got ${JSON.stringify(raw.format)}`);
 
   let topicPattern: TopicPattern | undefined;
   if (typeof raw.topicPattern === 'string' && raw.topicPattern.trim() !== '') {

@@ -22,3 +22,4 @@ export type {
   Truth,
   TruthValue,
 } from './types';
+export { SAMPLE_FEATURES, sampleSensors, sampleSensorNames } from './samples';

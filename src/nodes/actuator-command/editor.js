@@ -2,6 +2,7 @@
     var NUMBER_FIELDS = ["hysteresis", "minConfidence", "cooldown", "ackTimeout", "retries"];
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
+    var CORE = IotAiEditor.core.actuate; // from src/core/actuate (the build writes it)
     var numberOrBlank = V.number({ min: 0 });
     var jsonOrBlank = V.json("object");
     function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
@@ -97,28 +98,26 @@
         if (/[+#]/.test(v)) { return say(this, "actuator-command.validation.topicWildcard"); }
         return v.indexOf("{correlationId}") === -1 ? true : say(this, "actuator-command.validation.topicCorrelation");
     }
-    // What each profile fills in (the runtime's defaults, src/core/actuate/profiles.ts), with example rules.
-    var PROFILES = {
-        generic: { topic: "{deviceId}/set", ack: "none", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "json", command: { state: "ON" } }, { label: "off", commandType: "json", command: { state: "OFF" } }] },
-        tasmota: { topic: "cmnd/{deviceId}/POWER", ack: "state", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }] },
-        zigbee2mqtt: { topic: "zigbee2mqtt/{deviceId}/set", ack: "state", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "json", command: { state: "ON" } }, { label: "off", commandType: "json", command: { state: "OFF" } }] },
-        shelly: { topic: "{deviceId}/rpc", ack: "payload", replyTopic: "iot-ai/{deviceId}/rpc",
-            rules: [{ label: "on", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: true } } },
-                { label: "off", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: false } } }] },
-        esphome: { topic: "{deviceId}/switch/relay/command", ack: "state", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }] },
-        homeassistant: { topic: "{deviceId}/set", ack: "state", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }] },
-        ttn: { topic: "v3/my-app@ttn/devices/{deviceId}/down/push", ack: "payload", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "json", command: { downlinks: [{ f_port: 1, frm_payload: "AQ==", confirmed: true, priority: "NORMAL" }] } },
-                { label: "off", commandType: "json", command: { downlinks: [{ f_port: 1, frm_payload: "AA==", confirmed: true, priority: "NORMAL" }] } }] },
-        lwm2m: { topic: "lwm2m/{deviceId}/dn", ack: "payload", replyTopic: "{topic}/reply",
-            rules: [{ label: "on", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: true } } },
-                { label: "off", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: false } } }] }
+    // What each profile fills in: its topic, ack and reply topic are the runtime's (src/core/actuate/profiles.ts,
+    // IotAiEditor.core), its rules an example for the dialog.
+    var EXAMPLE_RULES = {
+        generic: [{ label: "on", commandType: "json", command: { state: "ON" } }, { label: "off", commandType: "json", command: { state: "OFF" } }],
+        tasmota: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }],
+        zigbee2mqtt: [{ label: "on", commandType: "json", command: { state: "ON" } }, { label: "off", commandType: "json", command: { state: "OFF" } }],
+        shelly: [{ label: "on", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: true } } },
+                { label: "off", commandType: "json", command: { method: "Switch.Set", params: { id: 0, on: false } } }],
+        esphome: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }],
+        homeassistant: [{ label: "on", commandType: "text", command: "ON" }, { label: "off", commandType: "text", command: "OFF" }],
+        ttn: [{ label: "on", commandType: "json", command: { downlinks: [{ f_port: 1, frm_payload: "AQ==", confirmed: true, priority: "NORMAL" }] } },
+                { label: "off", commandType: "json", command: { downlinks: [{ f_port: 1, frm_payload: "AA==", confirmed: true, priority: "NORMAL" }] } }],
+        lwm2m: [{ label: "on", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: true } } },
+                { label: "off", commandType: "json", command: { msgType: "write", data: { path: "/3311/0/5850", type: "Boolean", value: false } } }]
     };
+    var PROFILES = {};
+    Object.keys(CORE.profiles).forEach(function (name) {
+        var profile = CORE.profiles[name];
+        PROFILES[name] = { topic: profile.topic, ack: profile.ack, replyTopic: profile.replyTopic, rules: EXAMPLE_RULES[name] || EXAMPLE_RULES.generic };
+    });
     /** One rule row as the dialog shows it, as oneditsave stores it; null for a blank row. */
     function readRule(row) {
         var kind = row.find(".rule-kind").val();
@@ -145,27 +144,25 @@
         return rules;
     }
     function sameJson(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
-    RED.nodes.registerType("actuator-command", {
-        category: "IoT AI",
+    IotAiEditor.register("actuator-command", {
+        numbers: NUMBER_FIELDS,
         color: "#E2D96E",
         defaults: {
-            name: { value: "" },
-            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             profile: { value: "generic", validate: V.choice(Object.keys(PROFILES)) },
             rules: { value: [{ label: "on", command: { state: "ON" } }, { label: "off", command: { state: "OFF" } }], validate: validRules },
-            topic: { value: "{deviceId}/set", validate: validTopic },
+            topic: { value: CORE.topic, validate: validTopic },
             hysteresis: { value: 0, validate: numberOrBlank },
             minConfidence: { value: 0, validate: V.number({ min: 0, max: 1 }) },
             cooldown: { value: 0, validate: numberOrBlank },
             onChangeOnly: { value: true }, // absent in flows saved before: off, as it was (migrations.ts)
             allowMissing: { value: false },
             limits: { value: "", validate: validLimits },
-            limitMode: { value: "clamp", validate: V.choice(["clamp", "refuse"]) },
+            limitMode: { value: "clamp", validate: V.choice(CORE.limitModes) },
             commandSchema: { value: "", validate: jsonOrBlank },
-            ack: { value: "none", validate: V.choice(["none", "payload", "mqtt5", "state"]) },
-            ackTimeout: { value: 5000, validate: V.number({ min: 100 }) },
-            retries: { value: 0, validate: V.number({ integer: true, min: 0, max: 10 }) },
-            replyTopic: { value: "{topic}/reply", validate: validTopic },
+            ack: { value: "none", validate: V.choice(CORE.ackModes) },
+            ackTimeout: { value: CORE.ackTimeout, validate: V.number({ min: CORE.minAckTimeout }) },
+            retries: { value: 0, validate: V.number({ integer: true, min: 0, max: CORE.maxRetries }) },
+            replyTopic: { value: CORE.replyTopic, validate: validTopic },
             persist: { value: "" }
         },
         inputs: 1,
@@ -174,11 +171,8 @@
         align: "right",
         paletteLabel: "actuator",
         label: function () { return this.name || "actuator command"; },
-        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "actuator-command.outputs.commands" : "actuator-command.outputs.outcomes"); },
         oneditprepare: function () {
-            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
-            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             // The dialog's own Done button: found once, as the JSON editor opened from a rule has one by the same id.
             var done = $("#node-input-rules-container").closest(".red-ui-tray").find("#node-dialog-ok");
@@ -229,12 +223,7 @@
             });
             (node.rules || []).forEach(function (rule) { $("#node-input-rules-container").editableList("addItem", rule); });
             $("#node-input-rules-container").on("input change keyup paste", "input", checkCommands);
-            var persist = $("#node-input-persist");
-            persist.append($("<option>").val("").text(node._("actuator-command.persist.off")));
-            var stores = (RED.settings.context && RED.settings.context.stores) || [];
-            stores.forEach(function (s) { persist.append($("<option>").val(s).text(s)); });
-            if (node.persist && stores.indexOf(node.persist) === -1) { persist.append($("<option>").val(node.persist).text(node.persist)); }
-            persist.val(node.persist || "");
+            IotAiEditor.persistStores(node, "#node-input-persist", "actuator-command.persist.off");
             if (typeof node.limits === "object" && node.limits !== null) { $("#node-input-limits").val(JSON.stringify(node.limits)); }
             if (typeof node.commandSchema === "object" && node.commandSchema !== null) { $("#node-input-commandSchema").val(JSON.stringify(node.commandSchema)); }
             function refresh() {
@@ -328,7 +317,6 @@
             }
         },
         oneditsave: function () {
-            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
             this.rules = readRules();
         },
         oneditresize: function (size) {

@@ -1,18 +1,15 @@
 (function () {
     var NUMBER_FIELDS = ["size", "slide", "gap", "lateness", "maxJump", "idleTimeout", "maxKeys"];
-    var FEATURES = ["mean", "std", "min", "max", "median", "range", "first", "last", "sum", "count", "slope", "rms",
-        "p10", "p25", "p75", "p90", "iqr", "skew", "kurtosis", "delta", "meanCrossings"];
+    var CORE = IotAiEditor.core.window; // from src/core/window (the build writes it)
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var positive = V.number({ blank: false, above: 0 });
     var nonNegative = V.number({ min: 0 });
-    RED.nodes.registerType("feature-window", {
-        category: "IoT AI",
+    IotAiEditor.register("feature-window", {
+        numbers: NUMBER_FIELDS,
         color: "#A6BBCF",
         defaults: {
-            name: { value: "" },
-            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
-            window: { value: "tumbling", validate: V.choice(["tumbling", "sliding", "session"]) },
+            window: { value: "tumbling", validate: V.choice(CORE.kinds) },
             size: { value: 60, validate: function (v, opt) {
                 var result = positive.call(this, v, opt);
                 if (result !== true) { return result; }
@@ -23,20 +20,20 @@
                 var result = positive.call(this, v, opt);
                 if (result !== true) { return result; }
                 if (this.unit === "count" && !Number.isInteger(Number(v))) { return say(this, "feature-window.validation.countSize"); }
-                return Number(this.size) / Number(v) > 1000 ? this._("feature-window.errors.windowsPerReading") : true;
+                return Number(this.size) / Number(v) > CORE.limits.windowsPerReading ? this._("feature-window.errors.windowsPerReading") : true;
             } },
             gap: { value: 30, validate: function (v, opt) { return this.window !== "session" ? true : positive.call(this, v, opt); } },
             unit: { value: "s", validate: function (v, opt) {
-                var result = V.choice(["ms", "s", "min", "count"]).call(this, v, opt);
+                var result = V.choice(CORE.units).call(this, v, opt);
                 if (result !== true) { return result; }
                 return this.window === "session" && v === "count" ? say(this, "feature-window.validation.sessionCount") : true;
             } },
-            time: { value: "event", validate: V.choice(["event", "arrival"]) },
+            time: { value: "event", validate: V.choice(CORE.timeModes) },
             lateness: { value: 0, validate: nonNegative },
-            maxJump: { value: 10000, validate: nonNegative },
+            maxJump: { value: CORE.maxJump, validate: nonNegative },
             idleTimeout: { value: 0, validate: nonNegative },
             sensors: { value: "" },
-            features: { value: ["mean", "std", "min", "max", "last", "count"], validate: function (v, opt) {
+            features: { value: CORE.defaultFeatures.slice(), validate: function (v, opt) {
                 return Array.isArray(v) && v.length > 0 ? true : say(this, "feature-window.validation.features");
             } },
             minCount: { value: 0, validate: function (v, opt) {
@@ -49,8 +46,8 @@
                 }
                 return isFinite(Number(v)) && Number(v) >= 0 && Number.isInteger(Number(v)) ? true : say(this, "feature-window.validation.minCount");
             } },
-            fill: { value: "none", validate: V.choice(["none", "previous", "zero"]) },
-            maxKeys: { value: 10000, validate: V.number({ integer: true, min: 1, max: 100000 }) },
+            fill: { value: "none", validate: V.choice(CORE.fillModes) },
+            maxKeys: { value: CORE.maxKeys, validate: V.number({ integer: true, min: 1, max: CORE.limits.maxKeys }) },
             persist: { value: "" }
         },
         inputs: 1,
@@ -64,27 +61,19 @@
             if (this.window === "session") { return "session, gap " + this.gap + unit; }
             return "tumbling " + this.size + unit;
         },
-        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "feature-window.outputs.features" : "feature-window.outputs.rejects"); },
         oneditprepare: function () {
-            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
-            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             var box = $("#iot-ai-window-features");
             var selected = Array.isArray(node.features) ? node.features : [];
-            FEATURES.forEach(function (f) {
+            CORE.features.forEach(function (f) {
                 var id = "iot-ai-window-feature-" + f;
                 $('<label style="display: block; width: auto; margin: 0"></label>')
                     .append($('<input type="checkbox" style="width: auto; margin: 0 4px 0 0; vertical-align: middle">').attr("id", id).attr("value", f).prop("checked", selected.indexOf(f) !== -1))
                     .append($("<span>").text(f))
                     .appendTo(box);
             });
-            var persist = $("#node-input-persist");
-            persist.append($("<option>").val("").text(node._("feature-window.persist.off")));
-            var stores = (RED.settings.context && RED.settings.context.stores) || [];
-            stores.forEach(function (s) { persist.append($("<option>").val(s).text(s)); });
-            if (node.persist && stores.indexOf(node.persist) === -1) { persist.append($("<option>").val(node.persist).text(node.persist)); }
-            persist.val(node.persist || "");
+            IotAiEditor.persistStores(node, "#node-input-persist", "feature-window.persist.off");
             function refresh() {
                 var kind = $("#node-input-window").val();
                 var unit = $("#node-input-unit").val();
@@ -102,7 +91,6 @@
             });
         },
         oneditsave: function () {
-            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
             var features = [];
             $("#iot-ai-window-features input:checked").each(function () { features.push($(this).val()); });
             this.features = features;

@@ -1,12 +1,10 @@
 (function () {
     var NUMBER_FIELDS = ["threshold", "likelihoodThreshold", "driftThreshold", "driftWindow"];
     var V = IotAiEditor.valid;
-    RED.nodes.registerType("model-predict", {
-        category: "IoT AI",
+    IotAiEditor.register("model-predict", {
+        numbers: NUMBER_FIELDS,
         color: "#C0DEED",
         defaults: {
-            name: { value: "" },
-            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             model: { value: "", type: "ml-model" },
             property: { value: "payload.features", required: true, validate: V.required() },
             threshold: { value: "", validate: V.number({ min: 0, max: 1 }) },
@@ -29,14 +27,11 @@
             var config = RED.nodes.node(this.model);
             return config ? "predict: " + (config.name || config.bundled || config.path) : "model predict";
         },
-        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) {
             return this._(["model-predict.outputs.predictions", "model-predict.outputs.errors", "model-predict.outputs.drift"][i]);
         },
         oneditprepare: function () {
-            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
             $("#node-input-property").typedInput({ types: ["msg"] });
-            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var toggleLikelihood = function () { $(".iot-ai-likelihood-rows").toggle($("#node-input-likelihood").is(":checked")); };
             $("#node-input-likelihood").on("change", toggleLikelihood);
             toggleLikelihood();
@@ -46,7 +41,6 @@
             IotAiEditor.validation.live(this);
         },
         oneditsave: function () {
-            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
             // A third output for drift messages only when asked for: existing wiring keeps its two ports.
             this.outputs = $("#node-input-drift").is(":checked") && $("#node-input-driftOutput").is(":checked") ? 3 : 2;
         }

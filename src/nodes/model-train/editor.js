@@ -2,13 +2,12 @@
     var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter"];
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
+    var CORE = IotAiEditor.core.train; // from src/core/model (the build writes it)
     function whole(min, max) { return V.number({ integer: true, min: min, max: max }); }
-    RED.nodes.registerType("model-train", {
-        category: "IoT AI",
+    IotAiEditor.register("model-train", {
+        numbers: NUMBER_FIELDS,
         color: "#C0DEED",
         defaults: {
-            name: { value: "" },
-            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             model: { value: "", type: "ml-model" },
             modelName: { value: "" },
             task: { value: "classification", validate: V.choice(["classification", "regression", "anomaly"]) },
@@ -20,7 +19,7 @@
                 return this.task === "anomaly" && v !== "" && isFinite(warmup) && Number(v) < warmup ? say(this, "model-train.validation.maxSamplesWarmup", { warmup: warmup }) : true;
             } },
             maxMemory: { value: 128, validate: whole(1, 65536) },
-            promote: { value: "better", validate: V.choice(["better", "always", "manual"]) },
+            promote: { value: "better", validate: V.choice(CORE.promote) },
             trees: { value: 50, validate: whole(1, 1000) },
             maxDepth: { value: "", validate: whole(0, 64) },
             seed: { value: 1, validate: whole(-2147483648) },
@@ -36,7 +35,7 @@
             } },
             scope: { value: "shared", validate: V.choice(["shared", "device"]) },
             maxDevices: { value: 100, validate: whole(1, 10000) },
-            method: { value: "auto", validate: V.choice(["auto", "isolation-forest", "robust-z"]) },
+            method: { value: "auto", validate: V.choice(CORE.anomalyMethods) },
             contamination: { value: 0.01, validate: V.number({ min: 0, max: 0.49 }) },
             threshold: { value: "", validate: V.number({ min: 0, max: 1 }) }
         },
@@ -45,11 +44,8 @@
         icon: "iot-ai-train.svg",
         paletteLabel: "train",
         label: function () { return this.name || (this.task === "anomaly" ? "anomaly train" : "model train"); },
-        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "model-train.outputs.trained" : "model-train.outputs.errors"); },
         oneditprepare: function () {
-            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
-            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             $("#node-input-task").val(this.task || "classification");
             // A flow saved before the gate has no promote: it gets better (a worse retrain no longer goes live).
             $("#node-input-promote").val(this.promote || "better");
@@ -70,9 +66,6 @@
             $("#node-input-model").on("change", readOnlyTip);
             readOnlyTip();
             IotAiEditor.validation.live(this);
-        },
-        oneditsave: function () {
-            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
         }
     });
 })();

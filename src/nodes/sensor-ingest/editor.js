@@ -1,16 +1,8 @@
 (function () {
     var NUMBER_FIELDS = ["maxFutureMs", "maxPayloadBytes", "maxRecords"];
-    // What each device profile fills in (kept equal to src/core/ingest/profiles.ts by test/core/ingest-editor.test.ts).
-    var PROFILES = {
-        "generic": {"topicPattern": "", "deviceFrom": "payload", "deviceIdField": "deviceId", "tsField": "ts", "valuesField": "", "exclude": "", "include": "", "units": "", "stateWords": "", "lwm2mNames": false},
-        "tasmota": {"topicPattern": "tele/{deviceId}/+", "deviceFrom": "topic", "deviceIdField": "deviceId", "tsField": "Time", "valuesField": "", "exclude": "Heap, UptimeSec, Sleep, LoadAvg, MqttCount, Wifi, Berry", "include": "", "units": "Temperature=$TempUnit, DewPoint=$TempUnit, Humidity=%RH, Pressure=$PressureUnit, SeaPressure=$PressureUnit, Illuminance=lx, CarbonDioxide=ppm, eCO2=ppm, Vcc=V, ENERGY.Total=kWh, ENERGY.Yesterday=kWh, ENERGY.Today=kWh, ENERGY.Period=Wh, ENERGY.Power=W, ENERGY.ApparentPower=VA, ENERGY.ReactivePower=var, ENERGY.Voltage=V, ENERGY.Current=A", "stateWords": "", "lwm2mNames": false},
-        "zigbee2mqtt": {"topicPattern": "zigbee2mqtt/{deviceId#}", "deviceFrom": "topic", "deviceIdField": "deviceId", "tsField": "last_seen", "valuesField": "", "exclude": "battery, battery_low, linkquality, voltage, update, update_available", "include": "", "units": "temperature=Cel, humidity=%RH, pressure=hPa, illuminance_lux=lx, co2=ppm, power=W, energy=kWh, current=A", "stateWords": "", "lwm2mNames": false},
-        "shelly": {"topicPattern": "{deviceId}/status/{prefix}", "deviceFrom": "payload", "deviceIdField": "src", "tsField": "params.ts", "valuesField": "params", "exclude": "id, voltage, minute_ts, tF, timer_started_at, timer_duration, sys, wifi, cloud, mqtt, ws, ble", "include": "", "units": "apower=W, current=A, aenergy.total=Wh, ret_aenergy.total=Wh, tC=Cel, freq=Hz", "stateWords": "", "lwm2mNames": false},
-        "esphome": {"topicPattern": "{deviceId}/+/{prefix}/state", "deviceFrom": "topic", "deviceIdField": "deviceId", "tsField": "ts", "valuesField": "", "exclude": "", "include": "", "units": "", "stateWords": "", "lwm2mNames": false},
-        "homeassistant": {"topicPattern": "homeassistant/+/{deviceId}/{prefix}", "deviceFrom": "topic", "deviceIdField": "deviceId", "tsField": "ts", "valuesField": "", "exclude": "friendly_name, unit_of_measurement, device_class, state_class, icon, last_changed, last_updated, supported_features", "include": "", "units": "", "stateWords": "", "lwm2mNames": false},
-        "ttn": {"topicPattern": "v3/+/devices/{deviceId}/up", "deviceFrom": "payload", "deviceIdField": "end_device_ids.device_id", "tsField": "received_at", "valuesField": "uplink_message.decoded_payload", "exclude": "", "include": "", "units": "", "stateWords": "", "lwm2mNames": false},
-        "lwm2m": {"topicPattern": "lwm2m/{deviceId}/#", "deviceFrom": "topic", "deviceIdField": "deviceId", "tsField": "ts", "valuesField": "", "exclude": "", "include": "", "units": "", "stateWords": "", "lwm2mNames": true}
-    };
+    var CORE = IotAiEditor.core.ingest; // from src/core/ingest (the build writes it)
+    // What each device profile fills in: src/core/ingest/profiles.ts PROFILE_SETTINGS.
+    var PROFILES = CORE.profiles;
     var PROFILE_FIELDS = ["topicPattern", "deviceFrom", "deviceIdField", "tsField", "valuesField", "exclude", "include", "units", "stateWords"];
     var PATTERN = /^(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*#?\}|\+)(?:\/(?:[^/{}+#]*|\{[A-Za-z_][A-Za-z0-9_]*#?\}|\+))*(?:\/#)?$|^#$/;
     var V = IotAiEditor.valid;
@@ -64,14 +56,12 @@
         });
         return sensors;
     }
-    RED.nodes.registerType("sensor-ingest", {
-        category: "IoT AI",
+    IotAiEditor.register("sensor-ingest", {
+        numbers: NUMBER_FIELDS,
         color: "#A6BBCF",
         defaults: {
-            name: { value: "" },
-            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
             profile: { value: "generic", validate: V.choice(Object.keys(PROFILES)) },
-            format: { value: "auto", validate: V.choice(["auto", "senml", "json", "value"]) },
+            format: { value: CORE.formats[0], validate: V.choice(CORE.formats) },
             topicPattern: {
                 value: "",
                 validate: function (v, opt) {
@@ -84,7 +74,7 @@
             },
             deviceIdField: { value: "deviceId" },
             tsField: { value: "ts" },
-            namePolicy: { value: "topic", validate: V.choice(["topic", "level", "text"]) },
+            namePolicy: { value: "topic", validate: V.choice(CORE.namePolicies) },
             deviceFrom: { value: "payload", validate: V.choice(["payload", "topic"]) },
             valuesField: { value: "" },
             include: { value: "" },
@@ -124,20 +114,17 @@
                 return true;
             } },
             convertUnits: { value: false },
-            maxFutureMs: { value: 300000, validate: V.number({ min: 0 }) },
-            maxPayloadBytes: { value: 1048576, validate: V.number({ integer: true, min: 1, max: 16777216 }) },
-            maxRecords: { value: 10000, validate: V.number({ integer: true, min: 1, max: 100000 }) }
+            maxFutureMs: { value: CORE.maxFutureMs, validate: V.number({ min: 0 }) },
+            maxPayloadBytes: { value: CORE.maxPayloadBytes, validate: V.number({ integer: true, min: 1, max: CORE.maxPayloadBytesLimit }) },
+            maxRecords: { value: CORE.maxRecords, validate: V.number({ integer: true, min: 1, max: CORE.maxRecordsLimit }) }
         },
         inputs: 1,
         outputs: 2,
         icon: "iot-ai-ingest.svg",
         paletteLabel: "ingest",
         label: function () { return this.name || (this.profile && this.profile !== "generic" ? "ingest " + this.profile : (this.topicPattern ? "ingest " + this.topicPattern : "sensor ingest")); },
-        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         outputLabels: function (i) { return this._(i === 0 ? "sensor-ingest.outputs.readings" : "sensor-ingest.outputs.rejects"); },
         oneditprepare: function () {
-            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
-            IotAiEditor.numbers.prepare(this, NUMBER_FIELDS);
             var node = this;
             var checks;
             $("#node-input-sensors-container").css("min-height", "120px").css("min-width", "420px").editableList({
@@ -190,7 +177,6 @@
             });
         },
         oneditsave: function () {
-            IotAiEditor.numbers.save(this, NUMBER_FIELDS);
             this.sensors = readSensors(false);
         },
         oneditresize: function (size) {

@@ -1,21 +1,18 @@
 (function () {
-    var ROOMS = ["living", "kitchen", "bedroom", "office", "bath"];
-    function deviceId(scenario, i) {
-        if (scenario === "home") { return ROOMS[i % ROOMS.length] + "-" + (Math.floor(i / ROOMS.length) + 1); }
-        return (scenario === "city" ? "junction-" : "wearable-") + (i + 1);
-    }
+    var CORE = IotAiEditor.core.sim; // from src/core/sim (the build writes it)
+    var LIMITS = CORE.limits;
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var VALIDATORS = {
-        devices: V.number({ integer: true, min: 1, max: 1000 }),
-        interval: V.number({ integer: true, min: 10, max: 86400000 }),
+        devices: V.number({ integer: true, min: 1, max: LIMITS.devices }),
+        interval: V.number({ integer: true, min: LIMITS.minInterval, max: LIMITS.maxInterval }),
         seed: V.number({ integer: true }),
-        speed: V.all(V.number({ above: 0 }), V.number({ max: 10000 })),
+        speed: V.all(V.number({ above: 0 }), V.number({ max: LIMITS.maxSpeed })),
         anomalies: V.number({ min: 0, max: 0.5 })
     };
     // SIM_BUDGET.readingsPerSecond in src/core/sim/config.ts: the runtime refuses a config past it at deploy.
-    var READINGS_PER_SECOND = 2000;
-    var DEFAULTS = { devices: 3, interval: 5000, speed: 1 };
+    var READINGS_PER_SECOND = CORE.readingsPerSecond;
+    var DEFAULTS = CORE.defaults;
     /** devices × speed × 1000 / interval, blanks read as their defaults; NaN while a field is not a number. */
     function readingsPerSecond(values) {
         var read = function (key) { var v = values[key]; return v === undefined || String(v).trim() === "" ? DEFAULTS[key] : Number(v); };
@@ -43,18 +40,15 @@
         var text = String(v).trim();
         return /^\d+$/.test(text) || (/^\d{4}-\d{2}-\d{2}/.test(text) && isFinite(Date.parse(text))) ? true : say(this, "sensor-sim.validation.startTime");
     }
-    RED.nodes.registerType("sensor-sim", {
-        category: "IoT AI",
+    IotAiEditor.register("sensor-sim", {
         color: "#A6BBCF",
         defaults: {
-            name: { value: "" },
-            version: { value: 1 }, // config version: src/nodes/shared/migrations.ts
-            scenario: { value: "home", validate: V.choice(["home", "city", "health"]) },
-            devices: { value: 3, validate: budgeted("devices") },
-            interval: { value: 5000, validate: budgeted("interval") },
-            seed: { value: 1, validate: VALIDATORS.seed },
-            speed: { value: 1, validate: budgeted("speed") },
-            format: { value: "senml", validate: V.choice(["senml", "json", "tasmota", "zigbee2mqtt"]) },
+            scenario: { value: CORE.scenarios[0], validate: V.choice(CORE.scenarios) },
+            devices: { value: DEFAULTS.devices, validate: budgeted("devices") },
+            interval: { value: DEFAULTS.interval, validate: budgeted("interval") },
+            seed: { value: DEFAULTS.seed, validate: VALIDATORS.seed },
+            speed: { value: DEFAULTS.speed, validate: budgeted("speed") },
+            format: { value: DEFAULTS.format, validate: V.choice(CORE.formats) },
             startTime: { value: "", validate: validStart },
             autostart: { value: true },
             faults: { value: true },
@@ -65,11 +59,9 @@
         icon: "iot-ai-sim.svg",
         paletteLabel: "simulator",
         label: function () { return this.name || (this.scenario || "home") + " sim"; },
-        labelStyle: function () { return this.name ? "node_label_italic" : ""; },
         inputLabels: function () { return this._("sensor-sim.inputs.control"); },
         outputLabels: function () { return this._("sensor-sim.outputs.readings"); },
         oneditprepare: function () {
-            IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
             var node = this;
             function budget() {
                 var values = {};
@@ -94,10 +86,10 @@
             });
             function preview() {
                 var scenario = $("#node-input-scenario").val();
-                var n = Math.max(0, Math.min(1000, Math.floor(Number($("#node-input-sim-devices").val()) || 0)));
-                var names = [];
-                for (var i = 0; i < Math.min(n, 3); i++) { names.push(deviceId(scenario, i)); }
-                $("#node-input-sim-device-names").text(names.join(", ") + (n > 3 ? ", …" : ""));
+                var n = Math.max(0, Math.min(LIMITS.devices, Math.floor(Number($("#node-input-sim-devices").val()) || 0)));
+                var ids = CORE.deviceIds[scenario] || [];
+                var names = ids.slice(0, n);
+                $("#node-input-sim-device-names").text(names.join(", ") + (n > ids.length ? ", …" : ""));
             }
             $("#node-input-scenario, #node-input-sim-devices").on("change keyup input", preview);
             preview();

@@ -158,10 +158,47 @@ window.IotAiEditor = window.IotAiEditor || (function () {
         return { run: run };
     }
 
+    /**
+     * RED.nodes.registerType for the palette's flow nodes, with what they all share: the category, a name and the
+     * hidden config version (src/nodes/shared/migrations.ts) first among the defaults, the italic label of a named
+     * node, and in the dialog first the values an older flow lacks (IotAiEditor.defaults.fill), then the number
+     * fields def.numbers (ids node-input-num-<name>) read, and saved as numbers, around the node's own
+     * oneditprepare / oneditsave.
+     */
+    function register(type, def) {
+        var numbers = def.numbers || [];
+        var full = { category: "IoT AI", labelStyle: function () { return this.name ? "node_label_italic" : ""; } };
+        Object.keys(def).forEach(function (key) { if (key !== "numbers") { full[key] = def[key]; } });
+        full.defaults = { name: { value: "" }, version: { value: 1 } };
+        Object.keys(def.defaults).forEach(function (key) { full.defaults[key] = def.defaults[key]; });
+        full.oneditprepare = function () {
+            window.IotAiEditor.defaults.fill(this); // properties an older flow lacks: their defaults, as at runtime
+            window.IotAiEditor.numbers.prepare(this, numbers);
+            if (def.oneditprepare) { def.oneditprepare.apply(this, arguments); }
+        };
+        full.oneditsave = function () {
+            window.IotAiEditor.numbers.save(this, numbers);
+            if (def.oneditsave) { return def.oneditsave.apply(this, arguments); }
+        };
+        RED.nodes.registerType(type, full);
+    }
+
+    /** Fills a persist <select> with "off" (the node's message offKey) and the context stores, the node's chosen. */
+    function persistStores(node, select, offKey) {
+        var el = $(select);
+        el.append($("<option>").val("").text(node._(offKey)));
+        var stores = (RED.settings.context && RED.settings.context.stores) || [];
+        stores.forEach(function (s) { el.append($("<option>").val(s).text(s)); });
+        if (node.persist && stores.indexOf(node.persist) === -1) { el.append($("<option>").val(node.persist).text(node.persist)); }
+        el.val(node.persist || "");
+    }
+
     return {
         say: say,
         valid: valid,
         mark: mark,
+        register: register,
+        persistStores: persistStores,
         validation: { live: live },
         // Number fields use ids of their own (node-input-num-<name>), so the editor does not copy their text into the
         // node; oneditsave stores a number (or the text, when it is not one, for validation to flag).

@@ -1,0 +1,20 @@
+/**
+ * The one source of what the sample flows (scripts/flows.js) and the bundled models (scripts/build-models.js) window:
+ * each scenario's sensors, as the simulator makes them, and the features of each. test/core/sample-lists.test.ts
+ * checks that flows/ and models/ agree with it.
+ */
+import { ingestSensors, SCENARIO_MODELS } from './scenario';
+import type { ScenarioName } from './types';
+
+/** The features every sample window computes of each sensor (the bundled models are trained on them). */
+export const SAMPLE_FEATURES = ['mean', 'std', 'min', 'max', 'slope'] as const;
+
+/** A scenario's sensors as the sample flows' sensor-ingest lists them (`{ name, unit?, min, max }`). */
+export function sampleSensors(scenario: ScenarioName): ReturnType<typeof ingestSensors> {
+  return ingestSensors(scenario);
+}
+
+/** A scenario's sensor names, in the simulator's order. */
+export function sampleSensorNames(scenario: ScenarioName): string[] {
+  return SCENARIO_MODELS[scenario].sensors.map((sensor) => sensor.name);
+}

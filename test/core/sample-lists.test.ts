@@ -1,0 +1,76 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SAMPLE_FEATURES, sampleSensorNames, sampleSensors } from '../../src/core/sim';
+import { SCENARIOS, type ScenarioName } from '../../src/core/sim/types';
+
+const root = path.join(__dirname, '..', '..');
+type FlowNode = { id: string; type: string; sensors?: unknown; features?: unknown };
+
+/** The scenario whose sensor names hold all of `names`, in the simulator's order. */
+function scenarioOf(names: string[]): ScenarioName {
+  const found = SCENARIOS.find((s) => {
+    const all = sampleSensorNames(s);
+    const at = names.map((n) => all.indexOf(n));
+    return at.every((i, k) => i !== -1 && (k === 0 || i > at[k - 1]));
+  });
+  assert.ok(found, `no scenario has the sensors ${names.join(', ')} in this order`);
+  return found;
+}
+
+/** Issue #20.3: the sample flows and the bundled models window the sensors and features of src/core/sim/samples.ts. */
+describe('sample sensors and features: one source (src/core/sim/samples.ts)', () => {
+  const flows = fs.readdirSync(path.join(root, 'flows')).filter((f) => f.endsWith('.json'));
+
+  it('every sample flow\'s sensor-ingest lists its scenario\'s sensors, and every feature-window the sample features', () => {
+    assert.ok(flows.length >= 5);
+    let ingests = 0;
+    let windows = 0;
+    for (const file of flows) {
+      const nodes = JSON.parse(fs.readFileSync(path.join(root, 'flows', file), 'utf8')) as FlowNode[];
+      for (const node of nodes) {
+        if (node.type === 'sensor-ingest' && Array.isArray(node.sensors)) {
+          ingests++;
+          const names = (node.sensors as Array<{ name: string }>).map((s) => s.name);
+          assert.deepEqual(node.sensors, sampleSensors(scenarioOf(names)), `${file} ${node.id}`);
+        }
+        if (node.type === 'feature-window') {
+          windows++;
+          assert.deepEqual(node.features, [...SAMPLE_FEATURES], `${file} ${node.id}`);
+          scenarioOf(String(node.sensors).split(',').map((s) => s.trim()));
+        }
+      }
+    }
+    assert.ok(ingests >= 5 && windows >= 6, `${ingests} ingests, ${windows} windows`);
+  });
+
+  it('every bundled model was trained on a sample window: its scenario\'s sensors, the sample features', () => {
+    const models = fs.readdirSync(path.join(root, 'models')).filter((f) => f.endsWith('.json'));
+    assert.ok(models.length >= 7);
+    for (const file of models) {
+      const model = JSON.parse(fs.readFileSync(path.join(root, 'models', file), 'utf8'));
+      const scenario = file.split('-')[0] as ScenarioName;
+      assert.ok(SCENARIOS.includes(scenario), `${file} is named after its scenario`);
+      assert.deepEqual(model.window.features, [...SAMPLE_FEATURES], file);
+      assert.equal(scenarioOf(model.window.sensors), scenario, file);
+      // The labelled models learn every sensor of their scenario; each feature is a sample feature of a window sensor.
+      if (model.task !== 'anomaly') assert.deepEqual(model.window.sensors, sampleSensorNames(scenario), file);
+      for (const name of model.featureNames as string[]) {
+        const [sensor, feature] = name.split('.');
+        assert.ok(model.window.sensors.includes(sensor) && (SAMPLE_FEATURES as readonly string[]).includes(feature), `${file}: ${name}`);
+      }
+    }
+  });
+
+  it('scripts/flows.js and scripts/build-models.js read them from core, with no copy of their own', () => {
+    for (const script of ['flows.js', 'build-models.js']) {
+      const text = fs.readFileSync(path.join(root, 'scripts', script), 'utf8');
+      assert.match(text, /SAMPLE_FEATURES/, script);
+      assert.doesNotMatch(text, /'mean',\s*'std'/, `${script} lists the sample features itself`);
+      for (const scenario of SCENARIOS) {
+        const [first, second] = sampleSensorNames(scenario);
+        assert.doesNotMatch(text, new RegExp(`'${first}',\\s*'${second}'`), `${script} lists the ${scenario} sensors itself`);
+      }
+    }
+  });
+});
