@@ -1,7 +1,7 @@
 /**
  * Hostile input for every node, in the real Node-RED runtime (node-red-node-test-helper): about 1,000 cases per
  * node in `npm test`, 100,000 in `npm run test:full`. Each case is one message; the properties are those of
- * CONTRACT.md (Errors): nothing thrown out of a handler, every input finished once with done() (the Complete node
+ * the README (Nodes: bad data is traffic, faults go to done(err)): nothing thrown out of a handler, every input finished once with done() (the Complete node
  * fires; bad data never reaches the Catch node), outputs of the right shape, no prototype pollution, memory bounded.
  */
 import { strict as assert } from 'node:assert';
