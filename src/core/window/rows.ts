@@ -1,3 +1,4 @@
+import { CALENDAR_KEYS } from './calendar';
 import type { WindowConfig } from './config';
 import { WindowEngine } from './engine';
 import type { RejectCode, WindowPayload } from './types';
@@ -22,7 +23,7 @@ export interface TrainingWindow {
 }
 
 export interface WindowedRows {
-  /** `<sensor>.<feature>` for every selected sensor and feature, in column order. */
+  /** `<sensor>.<feature>` for every selected sensor and feature, in column order; then `calendar.*` if selected. */
   featureNames: string[];
   rows: TrainingWindow[];
   /** Readings and windows that did not become rows, by reason (a name too long to keep counts as overflow). */
@@ -85,7 +86,7 @@ export function windowRows(
   for (const list of labels.values()) list.sort((a, b) => a.ts - b.ts || a.index - b.index);
   const endInclusive = config.window === 'session' || config.unit === 'count';
   return {
-    featureNames: sensors.flatMap((sensor) => config.features.map((feature) => `${sensor}.${feature}`)),
+    featureNames: [...sensors.flatMap((sensor) => config.features.map((feature) => `${sensor}.${feature}`)), ...(config.calendar ? CALENDAR_KEYS : [])],
     rows: windows.map(({ deviceId, start, end, features }) => {
       const label = latestLabel(labels.get(deviceId), start, end, endInclusive);
       return label === undefined ? { deviceId, start, end, features } : { deviceId, start, end, features, label };

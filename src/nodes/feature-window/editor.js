@@ -1,7 +1,7 @@
 (function () {
     var NUMBER_FIELDS = ["size", "slide", "gap", "lateness", "maxJump", "idleTimeout", "maxKeys"];
     var FEATURES = ["mean", "std", "min", "max", "median", "range", "first", "last", "sum", "count", "slope", "rms",
-        "p10", "p25", "p75", "p90", "iqr", "skew", "kurtosis", "delta", "meanCrossings"];
+        "p10", "p25", "p75", "p90", "iqr", "skew", "kurtosis", "delta", "meanCrossings", "calendar"];
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var positive = V.number({ blank: false, above: 0 });
@@ -38,6 +38,10 @@
             sensors: { value: "" },
             features: { value: ["mean", "std", "min", "max", "last", "count"], validate: function (v, opt) {
                 return Array.isArray(v) && v.length > 0 ? true : say(this, "feature-window.validation.features");
+            } },
+            timeZone: { value: "UTC", validate: function (v, opt) { // blank: UTC; a name this browser knows as a zone
+                if (v === undefined || String(v).trim() === "") { return true; }
+                try { new Intl.DateTimeFormat("en-US", { timeZone: String(v).trim() }); return true; } catch (e) { return say(this, "feature-window.validation.timeZone"); }
             } },
             minCount: { value: 0, validate: function (v, opt) {
                 if (v === "" || v === undefined) { return true; }

@@ -67,6 +67,8 @@ export interface TrainingWindowConfig {
   features?: string[];
   minCount?: number | string;
   fill?: 'none' | 'previous' | 'zero';
+  /** IANA zone of the `calendar` features (feature-window `timeZone`). */
+  timeZone?: string;
 }
 
 /** One device's own anomaly baseline (model-train with scope `device`). */
