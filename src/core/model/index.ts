@@ -7,6 +7,7 @@ export * from './forest/binning';
 export * from './forest/compiled-forest';
 export * from './data/csv';
 export * from './data/dataset';
+export * from './data/horizon';
 export * from './forest/forest-format';
 export * from './train/metrics';
 export * from './forest/ml-random-forest';

@@ -95,6 +95,20 @@ export function windowRows(
   };
 }
 
+/**
+ * The labelled cells of one column as (deviceId, ts, label), read as `windowRows` reads labels (blank: none): what
+ * forecast labels are looked up in (src/core/model/data/horizon.ts). The column may be a sensor as well.
+ */
+export function labelRowsOf(rows: readonly WideRow[], column: string): Array<{ deviceId: string; ts: number; label: Label }> {
+  const out: Array<{ deviceId: string; ts: number; label: Label }> = [];
+  for (const row of rows) {
+    const ts = toEpochMs(row.ts);
+    const label = cellLabel(row[column]);
+    if (ts !== undefined && label !== undefined) out.push({ deviceId: String(row.deviceId), ts, label });
+  }
+  return out;
+}
+
 interface LabelledTime {
   ts: number;
   index: number;
