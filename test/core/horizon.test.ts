@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DAY_MS, labelByHorizon, LabelTimeline, parseHorizon, type LabelRow } from '../../src/core/model';
+import { DAY_MS, horizonSkill, labelByHorizon, LabelTimeline, parseHorizon, type LabelRow } from '../../src/core/model';
 import { labelRowsOf, windowRows, type Label, type WideRow } from '../../src/core/window';
 import { runs } from '../helpers/fuzz';
 import { config } from './window-naive';
@@ -81,6 +81,18 @@ describe('forecast labels by horizon (#16)', () => {
     // A horizon beyond a day has no day-before reference (it would read the future).
     const [long] = labelByHorizon([{ deviceId: 'a', end: day0 }], rows, 2 * DAY_MS).labelled;
     assert.equal(long.dayBefore, undefined);
+  });
+
+  it('horizonSkill scores forecasts of labelled windows against their persistence and day-before references', () => {
+    const rows: LabelRow[] = [0, 1, 2, 3, 4, 5].map((i) => ({ deviceId: 'a', ts: i * 10, label: String(i * 2) }));
+    const { labelled } = labelByHorizon([5, 15, 25, 35].map((end) => ({ deviceId: 'a', end })), rows, 10);
+    // Labels 2, 4, 6, 8 (numeric text); persistence 0, 2, 4, 6.
+    const skill = horizonSkill('regression', labelled, [2, 4, 6, 10]);
+    assert.equal(skill.mae, 0.5);
+    assert.deepEqual(skill.persistence, { rows: 4, mae: 2, modelMae: 0.5, skill: 0.75 });
+    const classes = horizonSkill('classification', labelled, ['2', '2', '4', '8']);
+    assert.equal(classes.accuracy, 0.5);
+    assert.deepEqual(classes.persistence, { rows: 4, accuracy: 0, modelAccuracy: 0.5, skill: 0.5 });
   });
 
   it('a column can be a sensor and the target at once: windows over `co`, labelled from `co` 2 rows later', () => {

@@ -5,6 +5,7 @@
  * known when the window closed) and the day before (the same rule shifted back 24 hours). See docs/forecasting.md.
  */
 import type { Label } from '../../window/rows';
+import { classificationSkill, regressionSkill, type ForecastSkill } from '../train/metrics';
 
 /** One labelled row of a device: `ts` epoch ms. Numeric labels (regression) and text labels (classes) alike. */
 export interface LabelRow {
@@ -127,4 +128,24 @@ export function labelByHorizon<W extends { readonly deviceId: string; readonly e
     else labelled.push({ ...window, ...labels });
   }
   return { labelled, unlabelled };
+}
+
+/**
+ * The skill of forecasts `predicted` (one per labelled window, in order) over persistence and the day before, from
+ * the references `labelByHorizon` found. Regression reads labels as numbers (one that is not: no reference).
+ */
+export function horizonSkill(task: 'classification' | 'regression', labelled: readonly HorizonLabels[], predicted: ArrayLike<number | string>): ForecastSkill {
+  if (task === 'regression') {
+    const number = (label: Label | undefined): number => (label === undefined || typeof label === 'boolean' || String(label).trim() === '' ? NaN : Number(label));
+    return regressionSkill(
+      labelled.map((w) => number(w.label)),
+      Array.from(predicted, Number),
+      { persistence: labelled.map((w) => number(w.persistence)), dayBefore: labelled.map((w) => number(w.dayBefore)) },
+    );
+  }
+  return classificationSkill(
+    labelled.map((w) => String(w.label)),
+    predicted,
+    { persistence: labelled.map((w) => w.persistence), dayBefore: labelled.map((w) => w.dayBefore) },
+  );
 }
