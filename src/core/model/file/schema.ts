@@ -38,6 +38,8 @@ export const modelFileSchema = {
     dataHash: { type: 'string', pattern: '^(sha256:)?[0-9a-f]{64}$' },
     importances: { type: 'object', additionalProperties: { type: 'number' } },
     description: { type: 'string' },
+    // Forecast models: how far ahead the label lies, in ms (docs/model-format.md#forecasts).
+    horizon: { type: 'number', exclusiveMinimum: 0 },
     // The feature-window properties the training windows were computed with (docs/model-format.md#the-training-window).
     window: {
       type: 'object',
