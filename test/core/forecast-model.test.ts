@@ -113,3 +113,60 @@ describe('forecast models: horizon, interval and at (#16)', () => {
     assert.throws(() => forest.predictRowWithQuantiles(new Float64Array(3), [1.5]), /in \[0, 1\]/);
   });
 });
+
+describe('trainModel with forecast options (#16)', () => {
+  it('regression: writes horizon, and scores skill over persistence and the day before and the interval coverage on the held-out rows', async () => {
+    const data = regressionData(300, 9, { nFeatures: 3, noise: 1 });
+    const examples = examplesFromValues(NAMES, data.rows, Array.from(data.target, String), 'regression');
+    assert.ok(examples.ok);
+    // Persistence: the truth plus 2 (a poor reference); the day before: missing on every other row.
+    const persistence = Array.from(data.target, (v) => v + 2);
+    const dayBefore = Array.from(data.target, (v, i) => (i % 2 === 0 ? String(v + 1) : undefined));
+    const { model, metrics, evaluated } = await trainModel(examples.examples, {
+      name: 'f', createdAt: new Date(0), forest: { nTrees: 20, seed: 1 }, testFraction: 0.25, holdoutNewest: 75,
+      forecast: { horizon: 900_000, persistence, dayBefore },
+    });
+    assert.equal(model.horizon, 900_000);
+    assert.equal(metrics.horizon, 900_000);
+    const skill = metrics.skill!;
+    assert.equal(skill.rows, 75);
+    assert.equal(skill.persistence!.rows, 75);
+    assert.ok(Math.abs(skill.persistence!.mae! - 2) < 1e-9, 'persistence is off by 2 on every row');
+    assert.ok(Math.abs(skill.persistence!.skill! - (1 - skill.mae! / 2)) < 1e-12);
+    assert.ok(skill.persistence!.skill! > 0, 'the model beats a reference that is 2 off');
+    assert.ok(Math.abs(skill.dayBefore!.mae! - 1) < 1e-9);
+    assert.ok(skill.dayBefore!.rows > 30 && skill.dayBefore!.rows < 45, 'the rows with a day-before value');
+    // Coverage: recomputed from the written forest on the same held-out rows (the newest 75).
+    const forest = load(model).forest!;
+    let inside = 0;
+    for (let k = 0; k < 75; k++) {
+      const { quantiles } = forest.predictRowWithQuantiles(Float64Array.from(data.rows[225 + k]), [0.1, 0.9]);
+      if (evaluated!.truth[k] >= quantiles[0] && evaluated!.truth[k] <= quantiles[1]) inside++;
+    }
+    assert.equal(metrics.intervalCoverage, inside / 75);
+    assert.ok(loadModel(model).ok, 'the file with horizon and the forecast metrics loads');
+  });
+
+  it('classification: skill by accuracy, no interval coverage; without forecast options nothing changes', async () => {
+    const rows: Float64Array[] = [];
+    const labels: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      rows.push(Float64Array.from([i % 40, (i * 7) % 13]));
+      labels.push(i % 40 > 20 ? 'on' : 'off');
+    }
+    const examples = examplesFromValues(['a', 'b'], rows, labels, 'classification');
+    assert.ok(examples.ok);
+    const persistence = labels.map((label, i) => (i % 5 === 0 ? (label === 'on' ? 'off' : 'on') : label)); // right 4 times in 5
+    const options = { name: 'c', createdAt: new Date(0), forest: { nTrees: 15, seed: 2 }, holdoutNewest: 50 };
+    const { metrics } = await trainModel(examples.examples, { ...options, forecast: { horizon: 60_000, persistence } });
+    assert.equal(metrics.intervalCoverage, undefined);
+    const skill = metrics.skill!;
+    assert.equal(skill.task, 'classification');
+    assert.equal(skill.persistence!.rows, 50);
+    assert.ok(Math.abs(skill.persistence!.accuracy! - 0.8) < 1e-12);
+    assert.ok(Math.abs(skill.persistence!.skill! - (skill.accuracy! - 0.8) / 0.2) < 1e-12);
+    const plain = await trainModel(examples.examples, options);
+    assert.equal(plain.model.horizon, undefined);
+    for (const key of ['horizon', 'skill', 'intervalCoverage']) assert.equal(key in plain.metrics, false, key);
+  });
+});
