@@ -111,6 +111,52 @@ describe('feature-window calendar feature (#16)', () => {
     assert.deepEqual(fromRows.rows.map((r) => [r.end, r.features]), fromEngine.map((w) => [w.end, w.features]));
   });
 
+  it('property: ends in time order around daylight-saving changes (the offset cache\'s case) read Intl\'s local hour and weekday', () => {
+    // Changes: Berlin 2026-03-29 01:00 UTC and 2026-10-25 01:00 UTC; New York 2026-03-08 07:00 UTC; Lord Howe (30 min) 2026-04-04 15:00 UTC.
+    const changes: Array<[string, number]> = [
+      ['Europe/Berlin', Date.UTC(2026, 2, 29, 1)],
+      ['Europe/Berlin', Date.UTC(2026, 9, 25, 1)],
+      ['America/New_York', Date.UTC(2026, 2, 8, 7)],
+      ['Australia/Lord_Howe', Date.UTC(2026, 3, 4, 15)],
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...changes), fc.array(fc.integer({ min: -2 * HOUR, max: 2 * HOUR }), { minLength: 1, maxLength: 40 }), ([timeZone, change], offsets) => {
+        for (const end of offsets.map((o) => change + o).sort((a, b) => a - b)) {
+          const local = localDayAndWeekday(end, timeZone);
+          const reference = intlHourAndWeekday(end, timeZone);
+          assert.equal(Math.floor(local.hour), reference.hour, `${timeZone} ${new Date(end).toISOString()}`);
+          assert.equal(local.weekday, reference.weekday);
+        }
+      }),
+      { numRuns: runs(200, 2000) },
+    );
+  });
+
+  it('a change off the quarter hour (Berlin leaving local mean time, 1893-03-31 23:06:32 UTC) is read to the second, in time order', () => {
+    const before = localDayAndWeekday(Date.UTC(1893, 2, 31, 23, 1), 'Europe/Berlin'); // 23:54:28 LMT (+0:53:28)
+    const after = localDayAndWeekday(Date.UTC(1893, 2, 31, 23, 7), 'Europe/Berlin'); // 00:07:00 CET, a Saturday
+    assert.ok(Math.abs(before.hour - (23 + 54 / 60 + 28 / 3600)) < 1e-9, `before ${before.hour}`);
+    assert.ok(Math.abs(after.hour - 7 / 60) < 1e-9, `after ${after.hour}`);
+    assert.deepEqual([before.weekday, after.weekday], [4, 5]);
+  });
+
+  it('never reads the host\'s zone: the same features under TZ=Asia/Tokyo and America/New_York', () => {
+    const saved = process.env.TZ;
+    const end = Date.UTC(2026, 9, 25, 0, 30);
+    const run = () =>
+      ['UTC', 'Europe/Berlin'].map((timeZone) => windowsOf(config({ size: 30, unit: 'min', features: 'calendar', timeZone }), [{ ts: end - 60_000, value: 1 }])[0].features);
+    try {
+      const here = run();
+      for (const zone of ['Asia/Tokyo', 'America/New_York']) {
+        process.env.TZ = zone;
+        assert.deepEqual(run(), here, zone);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
   it('property: each pair lies on the unit circle, values in [-1, 1], and the hour and weekday are those Intl gives in the zone', () => {
     const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/St_Johns'];
     fc.assert(

@@ -15,14 +15,32 @@ const TAU = 2 * Math.PI;
 
 export { isTimeZone };
 
+/** Offsets are looked up for a stretch this long at a time (a zone changes its offset months apart, never twice in it). */
+const STRETCH_MS = 900_000;
+/** Per zone, the last stretch whose offset held throughout: windows close in time order, so most lookups hit it. */
+const stretches = new Map<string, { start: number; offset: number }>();
+
+/** The zone's offset from UTC at `epochMs` (ms; whole seconds, as Intl gives it). */
+function zoneOffset(epochMs: number, timeZone: string): number {
+  const start = Math.floor(epochMs / STRETCH_MS) * STRETCH_MS;
+  const known = stretches.get(timeZone);
+  if (known !== undefined && known.start === start) return known.offset;
+  const offsetAt = (ms: number): number => {
+    const whole = ms - (((ms % 1000) + 1000) % 1000);
+    return wallClock(whole, timeZone) - whole;
+  };
+  const first = offsetAt(start);
+  // The same offset at both ends of the stretch: it held in between (no zone changes twice within 15 minutes).
+  if (offsetAt(start + STRETCH_MS - 1000) === first) {
+    stretches.set(timeZone, { start, offset: first }); // one entry per zone a flow names (isTimeZone-checked)
+    return first;
+  }
+  return offsetAt(epochMs); // the stretch of a change: this instant's own offset
+}
+
 /** Local time of day (hours, fractional, [0, 24)) and weekday (0 = Monday … 6 = Sunday) at `epochMs` in `timeZone`. */
 export function localDayAndWeekday(epochMs: number, timeZone: string): { hour: number; weekday: number } {
-  let local = epochMs;
-  if (timeZone !== 'UTC') {
-    const subSecond = ((epochMs % 1000) + 1000) % 1000;
-    const whole = epochMs - subSecond;
-    local = epochMs + (wallClock(whole, timeZone) - whole);
-  }
+  const local = timeZone === 'UTC' ? epochMs : epochMs + zoneOffset(epochMs, timeZone);
   const days = Math.floor(local / DAY_MS);
   const hour = (local - days * DAY_MS) / HOUR_MS;
   // 1970-01-01 was a Thursday: day 0 is weekday 3 when Monday is 0.

@@ -51,6 +51,7 @@ export const modelFileSchema = {
         gap: { type: 'number', exclusiveMinimum: 0 },
         sensors: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1 } },
         features: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1 } },
+        timeZone: { type: 'string', minLength: 1 },
       },
     },
     anomaly: { $ref: '#/$defs/anomaly' },
