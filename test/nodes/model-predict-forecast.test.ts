@@ -100,6 +100,13 @@ describe('model-predict with a forecast model (#16)', function () {
       assert.deepEqual(prediction.model, { name: 'room-forecast', version: '1' });
     }
     assert.deepEqual(forecasts.map((m) => m.payload.end), [START + 3 * 86_400_000 + 10 * MIN, START + 3 * 86_400_000 + 20 * MIN, START + 3 * 86_400_000 + 30 * MIN]);
+
+    // A batch: each payload is dated by its own end; one without an end gets no `at`.
+    const features = forecasts[0].payload.features;
+    getNode('n1').receive({ payload: [{ deviceId: 'room', end: 1000, features }, { deviceId: 'room', end: 5000, features }, { deviceId: 'room', features }] });
+    const [batch] = await collect('out1').next(1, 10_000);
+    assert.deepEqual(batch.payload.map((p: any) => p.prediction.at), [1000 + HORIZON, 5000 + HORIZON, undefined]);
+    assert.ok(batch.payload.every((p: any) => p.prediction.horizon === HORIZON && p.prediction.interval.length === 2));
   });
 
   it('the same model without horizon (a file written before forecasts) predicts as before: no horizon, at or interval', async () => {
