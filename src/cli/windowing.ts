@@ -7,9 +7,10 @@ import { normaliseTimestamp } from '../core/ingest/timestamps';
 import { formatCsv, formatCsvProblem, parseCsv, type CsvTable } from '../core/model/data/csv';
 import { isMissingCell } from '../core/model/data/dataset';
 import { featureVector } from '../core/model/data/vector';
-import { parseWindowConfig, windowRows, type WideRow, type WindowedRows } from '../core/window';
+import { labelRowsOf, parseWindowConfig, windowRows, type WideRow, type WindowedRows } from '../core/window';
 import { type CliIO, parseFlags, readCommandLine } from './args';
 import { readPropertiesFile } from './config-file';
+import { labelByHorizon } from '../core/model/data/horizon';
 import type { WindowExamplesHook } from './train';
 
 /** Wide rows from a parsed CSV, with `ts` normalised as sensor-ingest does (seconds below 1e11, ISO 8601). */
@@ -79,6 +80,53 @@ export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label,
   }
   return { ok: true, featureNames, rows: examples, labels };
 };
+
+/** Forecast examples: {@link horizonWindowExamples}'s answer. */
+export type HorizonExamples =
+  | {
+      ok: true;
+      featureNames: string[];
+      rows: Float64Array[];
+      labels: string[];
+      /** Each example's references (docs/forecasting.md), undefined where there is none: trainModel's `forecast`. */
+      persistence: Array<string | number | boolean | undefined>;
+      dayBefore: Array<string | number | boolean | undefined>;
+      /** Windows left out: no row of their device in [end, end + horizon). */
+      unlabelled: number;
+    }
+  | { ok: false; error: string };
+
+/**
+ * `iot-ai train --window --horizon H` (docs/forecasting.md): the node's windows, each labelled by the `label` column
+ * of its device's latest row in [end, end + H); windows without one are left out. The label column is windowed as a
+ * sensor too when WINDOW.json names it among `sensors`.
+ */
+export function horizonWindowExamples(input: { table: CsvTable; windowConfig: unknown; label: string; ignore: readonly string[]; horizon: number }): HorizonExamples {
+  const { table, label, ignore, horizon } = input;
+  const config = parseWindowConfig(input.windowConfig);
+  if (!config.ok) return { ok: false, error: `window config: ${config.error}` };
+  const wide = wideRowsFromTable(table);
+  if ('error' in wide) return { ok: false, error: wide.error };
+  if (!table.header.includes(label)) return { ok: false, error: `line 1: no label column "${label}"` };
+  const windowed = windowRows(wide.rows, config.config, label, { ignore });
+  const { labelled, unlabelled } = labelByHorizon(windowed.rows, labelRowsOf(wide.rows, label), horizon);
+  if (labelled.length === 0) {
+    return { ok: false, error: `no window has a row of "${label}" within ${horizon} ms after its end: check --label, --horizon, the window size and the sensors` };
+  }
+  return {
+    ok: true,
+    featureNames: windowed.featureNames,
+    // As a prediction reads the window (featureVector): nothing is filled in, a missing feature stays NaN.
+    rows: labelled.map((window) => {
+      const vector = featureVector(windowed.featureNames, window.features, { allowMissing: true });
+      return vector.ok ? vector.row : new Float64Array(windowed.featureNames.length).fill(NaN);
+    }),
+    labels: labelled.map((window) => String(window.label)),
+    persistence: labelled.map((window) => window.persistence),
+    dayBefore: labelled.map((window) => window.dayBefore),
+    unlabelled,
+  };
+}
 
 export const WINDOW_USAGE = `Usage: iot-ai window --data READINGS.csv --window WINDOW.json --out FEATURES.csv [--label COLUMN]
 

@@ -62,4 +62,27 @@ describe('browser: feature-window in the editor', function () {
       await client.end();
     }
   });
+
+  it('the calendar feature and its time zone: UTC for a new node, an IANA name kept, an unknown one marked and the node invalid (#16)', async () => {
+    const { page } = session.editor;
+    const id = await dragFromPalette(page, 'feature-window', 400, 260);
+    await openNode(page, id);
+    assert.equal(await page.inputValue('#node-input-timeZone'), 'UTC');
+    await page.check('#iot-ai-window-feature-calendar');
+    await page.fill('#node-input-timeZone', 'Europe/Berlin');
+    await closeDialog(page);
+    const read = () =>
+      page.evaluate((nodeId) => {
+        const n = (window as any).RED.nodes.node(nodeId);
+        return { timeZone: n.timeZone, calendar: n.features.includes('calendar'), valid: n.valid };
+      }, id);
+    assert.deepEqual(await read(), { timeZone: 'Europe/Berlin', calendar: true, valid: true });
+
+    await openNode(page, id);
+    await page.fill('#node-input-timeZone', 'Mars/Olympus');
+    await page.locator('#node-input-timeZone').dispatchEvent('change');
+    await page.waitForFunction(() => (window as any).$('#node-input-timeZone').hasClass('input-error'), undefined, { timeout: 10000 });
+    await closeDialog(page);
+    assert.deepEqual(await read(), { timeZone: 'Mars/Olympus', calendar: true, valid: false });
+  });
 });

@@ -40,6 +40,16 @@ describe('the training window of a model', () => {
     assert.equal(windowFromFeatureNames(['temp.average']), undefined);
   });
 
+  it('calendar.* names spell the calendar feature, of no sensor; a WINDOW.json timeZone is kept when it is a zone (#16)', () => {
+    assert.deepEqual(windowFromFeatureNames(['t.mean', 'calendar.hourSin', 'calendar.hourCos', 'calendar.weekdaySin', 'calendar.weekdayCos']), { sensors: ['t'], features: ['mean', 'calendar'] });
+    assert.deepEqual(windowFromFeatureNames(['calendar.hourSin']), { sensors: [], features: ['calendar'] });
+    assert.equal(windowFromFeatureNames(['calendar.month']), undefined);
+    const previous = { size: 60, unit: 's' as const, sensors: ['t'], features: ['mean', 'calendar'], timeZone: 'Europe/Berlin' };
+    assert.deepEqual(carriedTrainingWindow(['t.mean', 'calendar.hourSin'], previous), previous);
+    assert.deepEqual(trainingWindowOf({ size: 60, features: 'mean, calendar', timeZone: 'Europe/Berlin' }), { size: 60, features: ['mean', 'calendar'], timeZone: 'Europe/Berlin' });
+    assert.deepEqual(trainingWindowOf({ size: 60, timeZone: 'Mars/Olympus' }), { size: 60 });
+  });
+
   it('model-train carries the previous window while it computes every new feature, else reads the names', () => {
     const previous = { window: 'sliding' as const, size: 30, slide: 10, unit: 's' as const, sensors: ['t'], features: ['mean', 'max'] };
     assert.deepEqual(carriedTrainingWindow(['t.mean'], previous), previous);

@@ -27,6 +27,8 @@ describe('parseWindowConfig', () => {
       idleTimeout: 0,
       sensors: [],
       features: ['mean', 'std', 'min', 'max', 'last', 'count'],
+      calendar: false,
+      timeZone: 'UTC',
       minCount: { all: 0, bySensor: {} },
       fill: 'none',
       maxKeys: 10_000,

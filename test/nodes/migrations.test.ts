@@ -162,5 +162,27 @@ describe('config migrations (old saved flows)', function () {
       assert.deepEqual([first.payload.start, first.payload.end], [-10000, 10000]);
       assert.equal(caught.messages.length, 0);
     });
+
+    it('a version-1 feature-window saved without timeZone gets UTC calendar features; one with Europe/Berlin gets local ones (#16)', async () => {
+      // 2026-07-01 10:00 UTC is 12:00 in Berlin (summer time): hourSin is 0.5 in UTC and 0 in Berlin.
+      const end = Date.UTC(2026, 6, 1, 10, 0);
+      const run = async (extra: Record<string, unknown>): Promise<Record<string, number>> => {
+        await helper.load(featureWindow, harness('feature-window', { version: 1, window: 'tumbling', size: 60, unit: 'min', sensors: 't', features: ['mean', 'calendar'], ...extra }));
+        const out1 = collect('out1');
+        const n1 = getNode('n1');
+        for (const ts of [end - 60_000, end + 60_000]) n1.receive({ payload: { deviceId: 'd', sensor: 't', value: 1, ts } });
+        const [window] = await out1.next(1);
+        assert.equal(window.payload.end, end);
+        await helper.unload();
+        return window.payload.features;
+      };
+      const utc = await run({});
+      assert.ok(Math.abs(utc['calendar.hourSin'] - 0.5) < 1e-9, `UTC hourSin ${utc['calendar.hourSin']}`);
+      assert.ok(Math.abs(utc['calendar.hourCos'] + Math.sqrt(3) / 2) < 1e-9);
+      const berlin = await run({ timeZone: 'Europe/Berlin' });
+      assert.ok(Math.abs(berlin['calendar.hourSin']) < 1e-9, `Berlin hourSin ${berlin['calendar.hourSin']}`);
+      assert.ok(Math.abs(berlin['calendar.hourCos'] + 1) < 1e-9);
+      assert.equal(berlin['t.mean'], 1);
+    });
   });
 });

@@ -64,7 +64,7 @@ export function isTimeZone(name: string): boolean {
 }
 
 /** The zone's local wall time at `utcMs`, as if it were UTC (whole seconds). */
-function wallClock(utcMs: number, timeZone: string): number {
+export function wallClock(utcMs: number, timeZone: string): number {
   const parts: Record<string, number> = {};
   for (const p of formatterOf(timeZone).formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
   const d = new Date(0);

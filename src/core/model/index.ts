@@ -8,6 +8,7 @@ export * from './forest/compiled-forest';
 export * from './data/csv';
 export * from './data/dataset';
 export * from './data/vector';
+export * from './data/horizon';
 export * from './forest/forest-format';
 export * from './train/metrics';
 export * from './forest/ml-random-forest';

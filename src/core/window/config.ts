@@ -1,4 +1,5 @@
 import type { ConfigResult } from '../util/config';
+import { CALENDAR_FEATURE, isTimeZone } from './calendar';
 import { FEATURE_NAMES, type FeatureName, isFeatureName } from './features';
 
 export const WINDOW_KINDS = ['tumbling', 'sliding', 'session'] as const;
@@ -33,7 +34,12 @@ export interface WindowConfig {
   readonly idleTimeout: number;
   /** Selected sensors; empty: all. */
   readonly sensors: readonly string[];
+  /** Per-sensor features (`calendar` is not one of them: see `calendar`). */
   readonly features: readonly FeatureName[];
+  /** `calendar` was among the features: each window also gets `calendar.*` of its `end` in `timeZone`. */
+  readonly calendar: boolean;
+  /** IANA time zone of the calendar features (default `UTC`). */
+  readonly timeZone: string;
   /** Fewest readings a sensor needs in a window (`bySensor` overrides `all`); 0: no minimum. */
   readonly minCount: { readonly all: number; readonly bySensor: Readonly<Record<string, number>> };
   readonly fill: FillMode;
@@ -93,11 +99,14 @@ export function parseWindowConfig(raw: unknown): WindowConfigResult {
 
   const sensors = read.list('sensors');
   const featureList = read.list('features');
-  const unknown = featureList.filter((name) => !isFeatureName(name));
+  const unknown = featureList.filter((name) => !isFeatureName(name) && name !== CALENDAR_FEATURE);
   if (unknown.length > 0) {
-    errors.push(`unknown feature${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${FEATURE_NAMES.join(', ')})`);
+    errors.push(`unknown feature${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${[...FEATURE_NAMES, CALENDAR_FEATURE].join(', ')})`);
   }
+  // The defaults only when no feature is named: `calendar` alone gives the calendar features and no sensor's.
   const features = featureList.length > 0 ? (featureList.filter(isFeatureName) as FeatureName[]) : [...DEFAULT_FEATURES];
+  const calendar = featureList.includes(CALENDAR_FEATURE);
+  const timeZone = readTimeZone(props.timeZone, errors);
   const minCount = readMinCount(props.minCount, errors);
   const persist = typeof props.persist === 'string' ? props.persist.trim() : '';
 
@@ -116,6 +125,8 @@ export function parseWindowConfig(raw: unknown): WindowConfigResult {
       idleTimeout,
       sensors,
       features,
+      calendar,
+      timeZone,
       minCount,
       fill,
       maxKeys,
@@ -225,6 +236,14 @@ function readMinCount(raw: unknown, errors: string[]): WindowConfig['minCount'] 
     return none;
   }
   return { all: n, bySensor: {} };
+}
+
+/** `timeZone`: an IANA name this runtime knows; blank is UTC. */
+function readTimeZone(raw: unknown, errors: string[]): string {
+  if (isBlank(raw)) return 'UTC';
+  if (typeof raw === 'string' && isTimeZone(raw.trim())) return raw.trim();
+  errors.push(`timeZone must be an IANA time zone name such as Europe/Berlin or UTC (got ${describe(raw)})`);
+  return 'UTC';
 }
 
 function isBlank(raw: unknown): boolean {

@@ -1,4 +1,5 @@
 import { windowStateFingerprint, type WindowConfig } from './config';
+import { writeCalendarFeatures } from './calendar';
 import { FEATURES, WindowSample, type Feature } from './features';
 import { RecencyLink, RecencyList } from '../util/recency';
 import { PaneSeries, paneLayout, type PaneLayout } from './panes';
@@ -740,6 +741,7 @@ export class WindowEngine {
       }
     }
     if (!hasReadings) return;
+    if (this.config.calendar) writeCalendarFeatures(end, this.config.timeZone, features);
     const payload: WindowPayload = { deviceId: device.id, start, end, features, counts };
     if (filled) payload.filled = filled;
     if (partial) payload.partial = true;

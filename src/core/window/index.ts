@@ -14,7 +14,8 @@ export type { WindowConfig, WindowConfigResult, WindowKind, WindowUnit, TimeMode
 export { WindowEngine, MAX_NAME_LENGTH, MAX_READINGS_PER_MESSAGE, MAX_SENSORS_PER_DEVICE } from './engine';
 export { FEATURES, FEATURE_NAMES, isFeatureName, percentileOfSorted, Summary, WindowSample } from './features';
 export type { Feature, FeatureName } from './features';
-export { windowRows } from './rows';
+export { labelRowsOf, windowRows } from './rows';
+export { CALENDAR_FEATURE, CALENDAR_KEYS, localDayAndWeekday, writeCalendarFeatures } from './calendar';
 export type { Label, TrainingWindow, WideRow, WindowedRows, WindowRowsOptions } from './rows';
 export { assembleWindowState } from './snapshot';
 export type { WindowSnapshot, WindowStateHeader } from './snapshot';

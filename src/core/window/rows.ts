@@ -1,3 +1,4 @@
+import { CALENDAR_KEYS } from './calendar';
 import type { WindowConfig } from './config';
 import { WindowEngine } from './engine';
 import type { RejectCode, WindowPayload } from './types';
@@ -22,7 +23,7 @@ export interface TrainingWindow {
 }
 
 export interface WindowedRows {
-  /** `<sensor>.<feature>` for every selected sensor and feature, in column order. */
+  /** `<sensor>.<feature>` for every selected sensor and feature, in column order; then `calendar.*` if selected. */
   featureNames: string[];
   rows: TrainingWindow[];
   /** Readings and windows that did not become rows, by reason (a name too long to keep counts as overflow). */
@@ -85,13 +86,27 @@ export function windowRows(
   for (const list of labels.values()) list.sort((a, b) => a.ts - b.ts || a.index - b.index);
   const endInclusive = config.window === 'session' || config.unit === 'count';
   return {
-    featureNames: sensors.flatMap((sensor) => config.features.map((feature) => `${sensor}.${feature}`)),
+    featureNames: [...sensors.flatMap((sensor) => config.features.map((feature) => `${sensor}.${feature}`)), ...(config.calendar ? CALENDAR_KEYS : [])],
     rows: windows.map(({ deviceId, start, end, features }) => {
       const label = latestLabel(labels.get(deviceId), start, end, endInclusive);
       return label === undefined ? { deviceId, start, end, features } : { deviceId, start, end, features, label };
     }),
     rejected,
   };
+}
+
+/**
+ * The labelled cells of one column as (deviceId, ts, label), read as `windowRows` reads labels (blank: none): what
+ * forecast labels are looked up in (src/core/model/data/horizon.ts). The column may be a sensor as well.
+ */
+export function labelRowsOf(rows: readonly WideRow[], column: string): Array<{ deviceId: string; ts: number; label: Label }> {
+  const out: Array<{ deviceId: string; ts: number; label: Label }> = [];
+  for (const row of rows) {
+    const ts = toEpochMs(row.ts);
+    const label = cellLabel(row[column]);
+    if (ts !== undefined && label !== undefined) out.push({ deviceId: String(row.deviceId), ts, label });
+  }
+  return out;
 }
 
 interface LabelledTime {

@@ -36,6 +36,10 @@
             features: { value: CORE.defaultFeatures.slice(), validate: function (v, opt) {
                 return Array.isArray(v) && v.length > 0 ? true : say(this, "feature-window.validation.features");
             } },
+            timeZone: { value: "UTC", validate: function (v, opt) { // blank: UTC; a name this browser knows as a zone
+                if (v === undefined || String(v).trim() === "") { return true; }
+                try { new Intl.DateTimeFormat("en-US", { timeZone: String(v).trim() }); return true; } catch (e) { return say(this, "feature-window.validation.timeZone"); }
+            } },
             minCount: { value: 0, validate: function (v, opt) {
                 if (v === "" || v === undefined) { return true; }
                 if (typeof v === "string" && v.trim().charAt(0) === "{") {

@@ -100,8 +100,8 @@ export = function register(RED: RED): void {
     }
 
     /** A prediction, counted when it is an anomaly; a missing feature's error says what the model needs. */
-    function predictOne(live: LoadedModel, features: unknown, deviceId: unknown, changes: DriftChange[]): PredictOutcome {
-      const result = session.predict(live, features, deviceId, changes);
+    function predictOne(live: LoadedModel, features: unknown, deviceId: unknown, changes: DriftChange[], end: unknown): PredictOutcome {
+      const result = session.predict(live, features, deviceId, changes, end);
       if (result.ok && live.task === 'anomaly' && result.prediction.label === 'anomaly') counts.anomalies++;
       if (!result.ok && result.error.code === 'features' && result.error.message.endsWith(' is missing')) return { ok: false, error: { ...result.error, message: result.error.message + missingHint(live) } };
       return result;
@@ -119,6 +119,8 @@ export = function register(RED: RED): void {
     }
 
     const deviceOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { deviceId?: unknown }).deviceId : undefined);
+    // A forecast is for the window's end + the model's horizon (`prediction.at`).
+    const endOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { end?: unknown }).end : undefined);
 
     node.on('input', (msg: NodeMessage, send, done: DoneFn) => {
       if (!config) return nodeFault(node, done, RED._('model-predict.errors.noConfig'));
@@ -139,7 +141,7 @@ export = function register(RED: RED): void {
           const bad: NodeMessage[] = [];
           msg.payload.forEach((item, index) => {
             const features = item !== null && typeof item === 'object' ? getProperty(item as object, itemProperty) : undefined;
-            const result = predictOne(live, features, deviceOf(item), changes);
+            const result = predictOne(live, features, deviceOf(item), changes, endOf(item));
             if (result.ok) good.push({ ...(item as object), prediction: result.prediction });
             else bad.push({ ...msg, payload: item, error: { ...result.error, path: pointer(index) + featuresPointer + result.error.path } });
           });
@@ -147,7 +149,7 @@ export = function register(RED: RED): void {
           counts.errors += bad.length;
           sendBoth(send, good.length > 0 ? [{ ...msg, payload: good }] : [], bad);
         } else {
-          const result = predictOne(live, getProperty(msg, property), deviceOf(msg.payload), changes);
+          const result = predictOne(live, getProperty(msg, property), deviceOf(msg.payload), changes, endOf(msg.payload));
           if (result.ok) {
             counts.predictions++;
             const payload = msg.payload !== null && typeof msg.payload === 'object' && !Array.isArray(msg.payload) ? msg.payload : {};

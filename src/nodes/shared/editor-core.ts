@@ -18,6 +18,7 @@ import { SCENARIO_MODELS, SIM_DEFAULTS } from '../../core/sim/scenario';
 import { ALL_SIM_FORMATS, SCENARIOS } from '../../core/sim/types';
 import { DEFAULT_FEATURES, DEFAULT_MAX_JUMP, DEFAULT_MAX_KEYS, FILL_MODES, TIME_MODES, WINDOW_KINDS, WINDOW_LIMITS, WINDOW_UNITS } from '../../core/window/config';
 import { FEATURE_NAMES } from '../../core/window/features';
+import { CALENDAR_FEATURE } from '../../core/window/calendar';
 
 /** How many device ids of each scenario the sensor-sim dialog previews. */
 const PREVIEW_IDS = 3;
@@ -26,7 +27,8 @@ const PREVIEW_IDS = 3;
 export function editorCore() {
   return {
     window: {
-      features: [...FEATURE_NAMES],
+      /** Per-sensor features, then `calendar` (once per window: hour and weekday as sin/cos in `timeZone`). */
+      features: [...FEATURE_NAMES, CALENDAR_FEATURE],
       defaultFeatures: [...DEFAULT_FEATURES],
       kinds: [...WINDOW_KINDS],
       units: [...WINDOW_UNITS],

@@ -50,7 +50,15 @@ export interface ModelFile {
   description?: string;
   /** The feature-window properties the training windows were computed with (`iot-ai train --window`, model-train). */
   window?: TrainingWindowConfig;
+  /**
+   * Forecast models (#16): how far ahead (ms) the label lies, the window labelled by its device's latest row in
+   * [end, end + horizon). Absent: a model of the present, as before.
+   */
+  horizon?: number;
 }
+
+/** Forecast intervals: the 10th and 90th percentile of the trees' outputs. */
+export const FORECAST_INTERVAL = [0.1, 0.9] as const;
 
 /**
  * The window a model was trained with: feature-window properties in the node's own units (`size` 60 with `unit`
@@ -68,6 +76,8 @@ export interface TrainingWindowConfig {
   features?: string[];
   minCount?: number | string;
   fill?: 'none' | 'previous' | 'zero';
+  /** IANA zone of the `calendar` features (feature-window `timeZone`). */
+  timeZone?: string;
 }
 
 /** One device's own anomaly baseline (model-train with scope `device`). */
@@ -316,6 +326,12 @@ export interface Prediction {
   likelihood?: number;
   /** The features that were missing (model-predict `missing: allow`), in the model's order; absent when none was. */
   missing?: string[];
+  /** Regression forecasts (a model with `horizon`): the 10th and 90th percentile of the trees' outputs. */
+  interval?: [number, number];
+  /** Forecasts: the model's horizon (ms). */
+  horizon?: number;
+  /** Forecasts: when the forecast is for, the window's `end` + horizon (epoch ms); absent when the window gave no `end`. */
+  at?: number;
   model: { name: string; version: string };
 }
 
@@ -340,6 +356,8 @@ export interface PredictOptions {
    * part (or, with none, a `warmup` error).
    */
   deviceId?: string;
+  /** Forecast models: the window's `end` (epoch ms), for `prediction.at`. */
+  end?: number;
   /**
    * `reject` (default): a missing feature is an error. `allow`: an absent, null or NaN feature is missing, the
    * trees send it the way they learnt (docs/model-format.md) and the prediction lists it in `missing`.
@@ -503,6 +521,11 @@ export class LoadedModel {
       const label = isAnomalous(score, threshold) ? ANOMALY_LABEL : NORMAL_LABEL;
       return { score, label, confidence: anomalyConfidence(score, threshold), model };
     }
+    const horizon = this.file.horizon;
+    if (horizon !== undefined && this.file.task === 'regression') {
+      const { prediction, quantiles } = (this.forest as CompiledForest).predictRowWithQuantiles(row, FORECAST_INTERVAL);
+      return { value: prediction.value, spread: prediction.spread, interval: [quantiles[0], quantiles[1]], confidence: 1, ...forecastTime(horizon, options.end), model };
+    }
     const result = (this.forest as CompiledForest).predictRow(row);
     if (result.task === 'regression') {
       return { value: result.value, spread: result.spread, confidence: 1, model };
@@ -514,7 +537,9 @@ export class LoadedModel {
       if (keys[c] === UNCOPYABLE_LABEL) Object.defineProperty(probabilities, keys[c], { value: result.probabilities[c], enumerable: true, writable: true, configurable: true });
       else probabilities[keys[c]] = result.probabilities[c];
     }
-    return { label: (this.file.labels as Label[])[result.classIndex], confidence: result.confidence, probabilities, model };
+    const label = (this.file.labels as Label[])[result.classIndex];
+    if (horizon !== undefined) return { label, confidence: result.confidence, probabilities, ...forecastTime(horizon, options.end), model };
+    return { label, confidence: result.confidence, probabilities, model };
   }
 
   /**
@@ -537,6 +562,11 @@ export class LoadedModel {
     if (this.file.anomaly === undefined) throw new Error((this.missingBaseline(deviceId) as BaselineError).message);
     return { settings: this.file.anomaly, forest: this.forest };
   }
+}
+
+/** `horizon` and, when the window's end is known, `at` = end + horizon. */
+function forecastTime(horizon: number, end: number | undefined): { horizon: number; at?: number } {
+  return typeof end === 'number' && Number.isFinite(end) ? { horizon, at: end + horizon } : { horizon };
 }
 
 function scorePart(part: AnomalyPart, row: Float64Array): number {

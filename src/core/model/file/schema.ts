@@ -38,6 +38,8 @@ export const modelFileSchema = {
     dataHash: { type: 'string', pattern: '^(sha256:)?[0-9a-f]{64}$' },
     importances: { type: 'object', additionalProperties: { type: 'number' } },
     description: { type: 'string' },
+    // Forecast models: how far ahead the label lies, in ms (docs/model-format.md#forecasts).
+    horizon: { type: 'number', exclusiveMinimum: 0 },
     // The feature-window properties the training windows were computed with (docs/model-format.md#the-training-window).
     window: {
       type: 'object',
@@ -49,6 +51,7 @@ export const modelFileSchema = {
         gap: { type: 'number', exclusiveMinimum: 0 },
         sensors: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1 } },
         features: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1 } },
+        timeZone: { type: 'string', minLength: 1 },
       },
     },
     anomaly: { $ref: '#/$defs/anomaly' },

@@ -3,7 +3,9 @@
  * (`window`, written by `iot-ai train --window` and model-train), or else the sensors and features its
  * `<sensor>.<feature>` names spell out. See docs/model-format.md#the-training-window.
  */
+import { CALENDAR_FEATURE, CALENDAR_KEYS } from '../../window/calendar';
 import { isFeatureName } from '../../window/features';
+import { isTimeZone } from '../../ingest/timestamps';
 import type { ModelFile, TrainingWindowConfig } from './model-file';
 
 const KINDS = ['tumbling', 'sliding', 'session'] as const;
@@ -45,6 +47,7 @@ export function trainingWindowOf(config: unknown): TrainingWindowConfig | undefi
     features: list(raw.features),
     minCount: typeof raw.minCount === 'string' && raw.minCount.trim() !== '' ? raw.minCount.trim() : nonNegative(raw.minCount),
     fill: oneOf(raw.fill, FILLS),
+    timeZone: typeof raw.timeZone === 'string' && isTimeZone(raw.timeZone.trim()) ? raw.timeZone.trim() : undefined,
   };
   for (const key of Object.keys(out) as Array<keyof TrainingWindowConfig>) if (out[key] === undefined) delete out[key];
   return Object.keys(out).length > 0 ? out : undefined;
@@ -58,6 +61,10 @@ export function windowFromFeatureNames(names: readonly string[]): TrainingWindow
   const sensors: string[] = [];
   const features: string[] = [];
   for (const name of names) {
+    if (isCalendarKey(name)) {
+      if (!features.includes(CALENDAR_FEATURE)) features.push(CALENDAR_FEATURE);
+      continue;
+    }
     const dot = name.lastIndexOf('.');
     if (dot <= 0) return undefined;
     const sensor = name.slice(0, dot);
@@ -66,8 +73,11 @@ export function windowFromFeatureNames(names: readonly string[]): TrainingWindow
     if (!sensors.includes(sensor)) sensors.push(sensor);
     if (!features.includes(feature)) features.push(feature);
   }
-  return sensors.length > 0 ? { sensors, features } : undefined;
+  return sensors.length > 0 || features.length > 0 ? { sensors, features } : undefined;
 }
+
+/** `calendar.hourSin` and its three siblings: the window's own features, of no sensor. */
+const isCalendarKey = (name: string): boolean => (CALENDAR_KEYS as readonly string[]).includes(name);
 
 /** What the editor shows of a model and configures a feature-window from (the admin endpoint's answer). */
 export interface ModelSummary {
@@ -124,6 +134,7 @@ export function carriedTrainingWindow(featureNames: readonly string[], previous:
   const kept = previous !== undefined ? trainingWindowOf(previous) : undefined;
   if (kept?.features !== undefined) {
     const covers = featureNames.every((name) => {
+      if (isCalendarKey(name)) return kept.features!.includes(CALENDAR_FEATURE);
       const dot = name.lastIndexOf('.');
       const sensor = name.slice(0, dot);
       return dot > 0 && kept.features!.includes(name.slice(dot + 1)) && (kept.sensors === undefined || kept.sensors.length === 0 || kept.sensors.includes(sensor));

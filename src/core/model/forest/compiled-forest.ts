@@ -457,6 +457,27 @@ export class CompiledForest {
     return { task: 'regression', value, spread, confidence: 1 };
   }
 
+  /**
+   * Regression: predictRow's prediction and, from the same walk, the `fractions` (each in [0, 1]) quantiles of the
+   * trees' outputs, interpolated linearly between the sorted outputs (numpy's default). predictRow stays as it is:
+   * only a caller that wants the quantiles pays for the sort.
+   */
+  predictRowWithQuantiles(row: Float64Array, fractions: readonly number[]): { prediction: Extract<ForestPrediction, { task: 'regression' }>; quantiles: number[] } {
+    if (this.task !== 'regression') throw new Error('predictRowWithQuantiles needs a regression forest');
+    for (const fraction of fractions) if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`a quantile fraction must be in [0, 1] (got ${fraction})`);
+    const prediction = this.predictRow(row) as Extract<ForestPrediction, { task: 'regression' }>;
+    // predictRow left every tree's output in this.outputs (maybe sorted already, for the median).
+    const sorted = this.outputs.sort();
+    const last = this.nTrees - 1;
+    const quantiles = fractions.map((fraction) => {
+      const position = fraction * last;
+      const below = Math.floor(position);
+      const above = Math.min(below + 1, last);
+      return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
+    });
+    return { prediction, quantiles };
+  }
+
   /** Isolation forests: the mean over the trees of the path length of the leaf `row` reaches. */
   meanPathLength(row: Float64Array): number {
     return finiteMean(this.treeOutputs(row), this.nTrees);

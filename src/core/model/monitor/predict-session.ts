@@ -129,12 +129,18 @@ export class PredictSession {
 
   /**
    * Predicts one feature vector of `deviceId` (a string or number; anything else is no device). A drift verdict
-   * that changed goes into `changes`.
+   * that changed goes into `changes`. `end`, the window's end (epoch ms), dates a forecast model's prediction (`at`).
    */
-  predict(live: LoadedModel, features: unknown, deviceId: unknown, changes: DriftChange[]): PredictOutcome {
+  predict(live: LoadedModel, features: unknown, deviceId: unknown, changes: DriftChange[], end?: unknown): PredictOutcome {
     const { missing, threshold } = this.config;
     const device = typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined;
-    const result = live.predict(features, { missing, ...(threshold === undefined ? {} : { threshold }), ...(device === undefined ? {} : { deviceId: device }) });
+    const windowEnd = typeof end === 'number' && Number.isFinite(end) ? end : undefined;
+    const result = live.predict(features, {
+      missing,
+      ...(threshold === undefined ? {} : { threshold }),
+      ...(device === undefined ? {} : { deviceId: device }),
+      ...(windowEnd === undefined ? {} : { end: windowEnd }),
+    });
     if (!result.ok) return result;
     const prediction: Prediction & { drift?: DriftFlag } = result.prediction;
     if (live.task === 'anomaly') {

@@ -115,7 +115,112 @@ export function regressionMetrics(truth: ArrayLike<number>, predicted: ArrayLike
   };
 }
 
-function checkLengths(truth: ArrayLike<number>, predicted: ArrayLike<number>): void {
+/**
+ * A forecast against one reference on the rows where the reference exists (docs/forecasting.md): persistence (the
+ * last value or label known at the window's end) or the day before (the horizon's value 24 hours earlier).
+ */
+export interface ReferenceComparison {
+  /** Rows with a reference value; the scores below are over these rows only. */
+  rows: number;
+  /** Regression: MAE of the reference and of the model on those rows. */
+  mae?: number;
+  modelMae?: number;
+  /** Classification: accuracy of the reference and of the model on those rows. */
+  accuracy?: number;
+  modelAccuracy?: number;
+  /**
+   * Skill score: regression 1 − MAE_model / MAE_reference; classification (acc − acc_reference) / (1 − acc_reference).
+   * Above 0: the model beats the reference; 1: perfect. Null where the reference is perfect (nothing to beat).
+   */
+  skill: number | null;
+}
+
+/** A forecast's score and its comparison with each reference that exists for at least one row. */
+export interface ForecastSkill {
+  task: 'classification' | 'regression';
+  rows: number;
+  /** Over every row. */
+  mae?: number;
+  accuracy?: number;
+  persistence?: ReferenceComparison;
+  dayBefore?: ReferenceComparison;
+}
+
+/** The references of each row, one array per reference; NaN (regression) or undefined: none for that row. */
+export interface ForecastReferences<T> {
+  persistence?: ArrayLike<T | undefined>;
+  dayBefore?: ArrayLike<T | undefined>;
+}
+
+/** MAE of a regression forecast and of persistence and the day before, with the skill score over each. */
+export function regressionSkill(truth: ArrayLike<number>, predicted: ArrayLike<number>, references: ForecastReferences<number>): ForecastSkill {
+  checkLengths(truth, predicted);
+  const out: ForecastSkill = { task: 'regression', rows: truth.length, mae: meanAbsoluteError(truth, predicted) };
+  for (const name of ['persistence', 'dayBefore'] as const) {
+    const reference = references[name];
+    if (reference === undefined) continue;
+    checkLengths(truth, reference as ArrayLike<number>);
+    let rows = 0;
+    let modelError = 0;
+    let referenceError = 0;
+    for (let i = 0; i < truth.length; i++) {
+      const value = reference[i];
+      if (value === undefined || !Number.isFinite(value)) continue;
+      rows++;
+      modelError += Math.abs(truth[i] - predicted[i]);
+      referenceError += Math.abs(truth[i] - value);
+    }
+    if (rows === 0) continue;
+    const mae = referenceError / rows;
+    const modelMae = modelError / rows;
+    out[name] = { rows, mae, modelMae, skill: mae === 0 ? null : 1 - modelMae / mae };
+  }
+  return out;
+}
+
+/** Accuracy of a classification forecast and of persistence and the day before (labels compared as text), with skill. */
+export function classificationSkill(
+  truth: ArrayLike<string | number>,
+  predicted: ArrayLike<string | number>,
+  references: ForecastReferences<string | number | boolean>,
+): ForecastSkill {
+  checkLengths(truth, predicted);
+  const same = (a: unknown, b: unknown): boolean => String(a) === String(b);
+  let correct = 0;
+  for (let i = 0; i < truth.length; i++) if (same(truth[i], predicted[i])) correct++;
+  const out: ForecastSkill = { task: 'classification', rows: truth.length, accuracy: truth.length === 0 ? 0 : correct / truth.length };
+  for (const name of ['persistence', 'dayBefore'] as const) {
+    const reference = references[name];
+    if (reference === undefined) continue;
+    if (reference.length !== truth.length) throw new RangeError(`${truth.length} true values but ${reference.length} ${name} values`);
+    let rows = 0;
+    let modelRight = 0;
+    let referenceRight = 0;
+    for (let i = 0; i < truth.length; i++) {
+      const value = reference[i];
+      if (value === undefined) continue;
+      rows++;
+      if (same(truth[i], predicted[i])) modelRight++;
+      if (same(truth[i], value)) referenceRight++;
+    }
+    if (rows === 0) continue;
+    const accuracyOf = referenceRight / rows;
+    const modelAccuracy = modelRight / rows;
+    out[name] = { rows, accuracy: accuracyOf, modelAccuracy, skill: accuracyOf === 1 ? null : (modelAccuracy - accuracyOf) / (1 - accuracyOf) };
+  }
+  return out;
+}
+
+/** The share of true values inside [low, high] (bounds included): an interval's coverage; 0 for no rows. */
+export function intervalCoverage(truth: ArrayLike<number>, low: ArrayLike<number>, high: ArrayLike<number>): number {
+  checkLengths(truth, low);
+  checkLengths(truth, high);
+  let inside = 0;
+  for (let i = 0; i < truth.length; i++) if (truth[i] >= low[i] && truth[i] <= high[i]) inside++;
+  return truth.length === 0 ? 0 : inside / truth.length;
+}
+
+function checkLengths(truth: ArrayLike<unknown>, predicted: ArrayLike<unknown>): void {
   if (truth.length !== predicted.length) {
     throw new RangeError(`${truth.length} true values but ${predicted.length} predictions`);
   }

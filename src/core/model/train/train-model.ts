@@ -4,8 +4,19 @@
  */
 import { CompiledForest } from '../forest/compiled-forest';
 import type { Examples } from '../data/dataset';
-import { ClassificationMetrics, classificationMetrics, kFoldSplits, RegressionMetrics, regressionMetrics, trainTestSplit } from './metrics';
-import type { ModelFile } from '../file/model-file';
+import {
+  ClassificationMetrics,
+  classificationMetrics,
+  classificationSkill,
+  type ForecastSkill,
+  intervalCoverage,
+  kFoldSplits,
+  RegressionMetrics,
+  regressionMetrics,
+  regressionSkill,
+  trainTestSplit,
+} from './metrics';
+import { FORECAST_INTERVAL, type ModelFile } from '../file/model-file';
 import { MODEL_FORMAT } from '../file/schema';
 import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from '../monitor/sketch';
 import { ForestOptions, ForestTrainer, OobEstimate, ProgressCallback, TrainedForest } from '../forest/trainer';
@@ -33,6 +44,18 @@ export interface TrainModelOptions {
   onProgress?: ProgressCallback;
   /** Awaited between trees, so a Node-RED runtime stays responsive. */
   pause?: () => Promise<void>;
+  /**
+   * Forecast models (docs/forecasting.md): the horizon (ms) the examples were labelled at, written into the file,
+   * and each example's references (labelByHorizon's `persistence` and `dayBefore`, in example order; undefined or
+   * NaN where there is none), scored beside the model on the evaluated rows.
+   */
+  forecast?: ForecastOptions;
+}
+
+export interface ForecastOptions {
+  horizon: number;
+  persistence?: ArrayLike<string | number | boolean | undefined>;
+  dayBefore?: ArrayLike<string | number | boolean | undefined>;
 }
 
 export type Evaluation = 'holdout' | 'cross-validation' | 'out-of-bag';
@@ -48,6 +71,12 @@ export type ModelMetrics = (ClassificationMetrics | RegressionMetrics | { task: 
   /** Out-of-bag estimate of the written forest. */
   oob?: OobEstimate;
   trainRows: number;
+  /** Forecast models: the horizon (ms). */
+  horizon?: number;
+  /** Forecast models, on the evaluated rows: the model against persistence and the day before (docs/forecasting.md). */
+  skill?: ForecastSkill;
+  /** Regression forecasts, on the evaluated rows: the share of true values inside [p10, p90] of the trees' outputs. */
+  intervalCoverage?: number;
 };
 
 export interface TrainModelResult {
@@ -103,12 +132,23 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     treesBefore += trainer.treesTotal;
     return trainer.result();
   };
+  const forecast = options.forecast;
+  // Regression forecasts: each evaluated row's interval, for its coverage (indexed as the predictions are).
+  const interval = forecast !== undefined && !isClassification ? { low: new Float64Array(rows.length), high: new Float64Array(rows.length) } : undefined;
   const predictAll = (forest: CompiledForest, indices: Int32Array, into: Float64Array, at: Int32Array | null): void => {
     // Scoring needs the class alone: predictClass stops walking once a class has a majority (the same answer).
     indices.forEach((rowIndex, k) => {
       const row = rows[rowIndex];
+      const slot = at === null ? k : at[k];
+      if (interval !== undefined) {
+        const { prediction, quantiles } = forest.predictRowWithQuantiles(row, FORECAST_INTERVAL);
+        into[slot] = prediction.value;
+        interval.low[slot] = quantiles[0];
+        interval.high[slot] = quantiles[1];
+        return;
+      }
       const prediction = isClassification ? null : forest.predictRow(row);
-      into[at === null ? k : at[k]] = prediction === null ? forest.predictClass(row) : prediction.task === 'regression' ? prediction.value : NaN;
+      into[slot] = prediction === null ? forest.predictClass(row) : prediction.task === 'regression' ? prediction.value : NaN;
     });
   };
   const score = (truth: Float64Array, predicted: Float64Array): ClassificationMetrics | RegressionMetrics =>
@@ -119,6 +159,8 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
   let evaluated: TrainModelResult['evaluated'] = null;
   const foldScores: number[] = [];
   let trainRows = rows.length;
+  /** The example index of each evaluated row (the order of `evaluated`). */
+  let evaluatedRows: Int32Array | null = null;
   if (evaluation === 'holdout') {
     const { train: trainIndices, test } = splits[0];
     trained = await train(trainIndices);
@@ -128,6 +170,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     const truth = Float64Array.from(test, (i) => target[i]);
     measured = score(truth, predicted);
     evaluated = { truth, predicted };
+    evaluatedRows = test;
   } else if (evaluation === 'cross-validation') {
     // Out-of-fold predictions: every row is predicted by the one fold model that did not train on it.
     const predicted = new Float64Array(rows.length);
@@ -143,6 +186,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     const truth = Float64Array.from(target);
     measured = score(truth, predicted);
     evaluated = { truth, predicted };
+    evaluatedRows = Int32Array.from({ length: rows.length }, (_, i) => i);
   } else {
     trained = await train(null);
   }
@@ -155,6 +199,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     ...(evaluation === 'cross-validation' ? { folds, foldScores } : {}),
     ...(trained.oob !== null ? { oob: trained.oob } : {}),
     trainRows,
+    ...(forecast !== undefined ? forecastMetrics(forecast, evaluated, evaluatedRows, interval, isClassification ? (examples.labels ?? []) : undefined) : {}),
   };
   const importances: Record<string, number> = {};
   examples.featureNames.forEach((name, f) => (importances[name] = trained.importances[f]));
@@ -172,6 +217,33 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     importances,
     sketch: buildFeatureSketch(examples.featureNames, rows, options.sketchBins ?? DEFAULT_SKETCH_BINS),
     forest: trained.forest,
+    ...(forecast !== undefined ? { horizon: forecast.horizon } : {}),
   };
   return { model, metrics, evaluated, importances: trained.importances };
+}
+
+/** A forecast's horizon, and on the evaluated rows its skill over the references and its intervals' coverage. */
+function forecastMetrics(
+  forecast: ForecastOptions,
+  evaluated: TrainModelResult['evaluated'],
+  evaluatedRows: Int32Array | null,
+  interval: { low: Float64Array; high: Float64Array } | undefined,
+  /** Classification: the label of each class index; regression: undefined. */
+  labels: ReadonlyArray<string | number> | undefined,
+): Pick<ModelMetrics, 'horizon' | 'skill' | 'intervalCoverage'> {
+  if (!(forecast.horizon > 0) || !Number.isFinite(forecast.horizon)) throw new RangeError(`horizon must be a number of ms above 0 (got ${forecast.horizon})`);
+  if (evaluated === null || evaluatedRows === null) return { horizon: forecast.horizon };
+  const pick = (values: ForecastOptions['persistence']): Array<string | number | boolean | undefined> | undefined => (values === undefined ? undefined : Array.from(evaluatedRows, (i) => values[i]));
+  const persistence = pick(forecast.persistence);
+  const dayBefore = pick(forecast.dayBefore);
+  const { truth, predicted } = evaluated;
+  if (labels !== undefined) {
+    const name = (index: number): string | number => labels[index];
+    const skill = classificationSkill(Array.from(truth, name), Array.from(predicted, name), { persistence, dayBefore });
+    return { horizon: forecast.horizon, skill };
+  }
+  const number = (value: string | number | boolean | undefined): number => (typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN);
+  const skill = regressionSkill(truth, predicted, { persistence: persistence?.map(number), dayBefore: dayBefore?.map(number) });
+  const coverage = interval === undefined ? undefined : intervalCoverage(truth, interval.low.subarray(0, truth.length), interval.high.subarray(0, truth.length));
+  return { horizon: forecast.horizon, skill, ...(coverage === undefined ? {} : { intervalCoverage: coverage }) };
 }
