@@ -9,6 +9,7 @@ import { INGEST_FORMATS, NAME_POLICIES, PROFILE_SETTINGS } from '../../src/core/
 import { SIM_BUDGET, SIM_LIMITS } from '../../src/core/sim';
 import { ALL_SIM_FORMATS, SCENARIOS } from '../../src/core/sim/types';
 import { DEFAULT_FEATURES, FEATURE_NAMES, FILL_MODES, TIME_MODES, WINDOW_KINDS, WINDOW_UNITS } from '../../src/core/window';
+import { CALENDAR_FEATURE } from '../../src/core/window/calendar';
 import { EDITOR_CORE_HEADER, editorCore, editorCoreScript } from '../../src/nodes/shared/editor-core';
 
 const root = path.join(__dirname, '..', '..');
@@ -35,7 +36,7 @@ describe('editor core tables (IotAiEditor.core)', () => {
 
   it('its lists are core\'s own', () => {
     const core = editorCore();
-    assert.deepEqual(core.window.features, [...FEATURE_NAMES]);
+    assert.deepEqual(core.window.features, [...FEATURE_NAMES, CALENDAR_FEATURE], 'per-sensor features, then calendar');
     assert.deepEqual(core.window.defaultFeatures, [...DEFAULT_FEATURES]);
     assert.deepEqual([core.window.kinds, core.window.units, core.window.timeModes, core.window.fillModes], [[...WINDOW_KINDS], [...WINDOW_UNITS], [...TIME_MODES], [...FILL_MODES]]);
     assert.deepEqual(core.anomaly.methods, [...DETECTOR_METHODS]);
