@@ -1,6 +1,7 @@
 (function () {
     var NUMBER_FIELDS = ["threshold", "likelihoodThreshold", "driftThreshold", "driftWindow"];
     var V = IotAiEditor.valid;
+    var CORE = IotAiEditor.core.predict; // from src/core/model (the build writes it)
     IotAiEditor.register("model-predict", {
         numbers: NUMBER_FIELDS,
         color: "#C0DEED",
@@ -10,11 +11,11 @@
             threshold: { value: "", validate: V.number({ min: 0, max: 1 }) },
             likelihood: { value: false },
             likelihoodThreshold: { value: 0.9999, validate: V.number({ min: 0.5, max: 1 }) },
-            missing: { value: "reject", validate: V.choice(["reject", "allow"]) },
+            missing: { value: CORE.missing[0], validate: V.choice(CORE.missing) },
             drift: { value: true },
             driftThreshold: { value: 0.2, validate: V.number({ min: 0.001, max: 100 }) },
             driftWindow: { value: 500, validate: V.number({ integer: true, min: 10, max: 100000 }) },
-            driftScope: { value: "model", validate: V.choice(["model", "device"]) },
+            driftScope: { value: CORE.driftScopes[0], validate: V.choice(CORE.driftScopes) },
             driftOutput: { value: false },
             outputs: { value: 2 }
         },

@@ -10,7 +10,7 @@
         defaults: {
             model: { value: "", type: "ml-model" },
             modelName: { value: "" },
-            task: { value: "classification", validate: V.choice(["classification", "regression", "anomaly"]) },
+            task: { value: CORE.tasks[0], validate: V.choice(CORE.tasks) },
             every: { value: 0, validate: whole(0) },
             maxSamples: { value: 10000, validate: function (v, opt) {
                 var result = whole(10, 1000000).call(this, v, opt);
@@ -27,13 +27,13 @@
             keepVersions: { value: 5, validate: whole(0) },
             exportPath: { value: "training-data.csv" },
             warmup: { value: 100, validate: whole(20) },
-            update: { value: "frozen", validate: V.choice(["frozen", "rolling"]) },
+            update: { value: CORE.updates[0], validate: V.choice(CORE.updates) },
             adaptAfter: { value: 100, validate: function (v, opt) {
                 var result = whole(0).call(this, v, opt);
                 if (result !== true) { return result; }
                 return v === "" || v === undefined || Number(v) === 0 || Number(v) >= 20 ? true : say(this, "model-train.validation.adaptAfter");
             } },
-            scope: { value: "shared", validate: V.choice(["shared", "device"]) },
+            scope: { value: CORE.scopes[0], validate: V.choice(CORE.scopes) },
             maxDevices: { value: 100, validate: whole(1, 10000) },
             method: { value: "auto", validate: V.choice(CORE.anomalyMethods) },
             contamination: { value: 0.01, validate: V.number({ min: 0, max: 0.49 }) },

@@ -13,6 +13,8 @@ import { NAME_POLICIES } from '../../core/ingest/names';
 import { INGEST_PROFILES, PROFILE_SETTINGS } from '../../core/ingest/profiles';
 import { ANOMALY_METHODS } from '../../core/model/monitor/anomaly';
 import { PROMOTE_MODES } from '../../core/model/train/promotion';
+import { TRAIN_SCOPES, TRAIN_TASKS, TRAIN_UPDATES } from '../../core/model/train/train-config';
+import { DRIFT_SCOPES, MISSING_MODES } from '../../core/model/monitor/predict-session';
 import { SIM_BUDGET, SIM_LIMITS } from '../../core/sim/config';
 import { SCENARIO_MODELS, SIM_DEFAULTS } from '../../core/sim/scenario';
 import { ALL_SIM_FORMATS, SCENARIOS } from '../../core/sim/types';
@@ -56,9 +58,16 @@ export function editorCore() {
       },
     },
     train: {
+      tasks: [...TRAIN_TASKS],
+      updates: [...TRAIN_UPDATES],
+      scopes: [...TRAIN_SCOPES],
       promote: [...PROMOTE_MODES],
       /** model-train's anomaly methods: auto, then the core's. */
       anomalyMethods: ['auto', ...ANOMALY_METHODS],
+    },
+    predict: {
+      missing: [...MISSING_MODES],
+      driftScopes: [...DRIFT_SCOPES],
     },
     sim: {
       scenarios: [...SCENARIOS],

@@ -37,6 +37,10 @@ export interface PredictConfig {
  * The node's config as saved by the editor (numbers may be strings, blanks mean the default). The first bad
  * number is the error; a flow saved before an option existed gets the behaviour it had then.
  */
+/** `missing` and `driftScope` choices; the first is the default (and what a flow saved before them does). */
+export const MISSING_MODES = ['reject', 'allow'] as const;
+export const DRIFT_SCOPES = ['model', 'device'] as const;
+
 export function parsePredictConfig(raw: Record<string, unknown>): ConfigResult<PredictConfig> {
   const options = {
     threshold: readNumberOption(raw.threshold, 'threshold', undefined, { min: 0, max: 1 }),

@@ -12,6 +12,9 @@ import { ANOMALY_MIN_ROWS } from './train-anomaly';
 
 export const TRAIN_TASKS = ['classification', 'regression', 'anomaly'] as const;
 export type TrainTask = (typeof TRAIN_TASKS)[number];
+/** How an anomaly baseline follows the data (`update`), and whose it is (`scope`); the first is the default. */
+export const TRAIN_UPDATES = ['frozen', 'rolling'] as const;
+export const TRAIN_SCOPES = ['shared', 'device'] as const;
 
 export interface TrainSettings {
   task: TrainTask;
@@ -81,8 +84,8 @@ export function parseTrainConfig(def: Record<string, unknown>): { ok: true; sett
   };
   const choices = {
     task: readChoice<TrainTask>(def.task, 'task', TRAIN_TASKS),
-    update: readChoice(def.update, 'update', ['frozen', 'rolling'] as const),
-    scope: readChoice(def.scope, 'scope', ['shared', 'device'] as const),
+    update: readChoice(def.update, 'update', TRAIN_UPDATES),
+    scope: readChoice(def.scope, 'scope', TRAIN_SCOPES),
     method: readChoice<AnomalyMethod | 'auto'>(def.method, 'method', ['auto', ...ANOMALY_METHODS]),
     // Absent in flows saved before the gate: `better` (a worse retrain no longer goes live; `always` is the old way).
     promote: readChoice<PromoteMode>(def.promote, 'promote', PROMOTE_MODES),
