@@ -92,7 +92,7 @@ for (const model of MODELS.filter((m) => !only || m.name === only)) {
 
 // Anomaly models: window the readings, keep the windows the flow would send to the model, and learn without the
 // label; the label column is read only for the held-out figures.
-const { parseCsv, formatCsv } = require(path.join(root, 'dist', 'core', 'model', 'csv.js'));
+const { parseCsv, formatCsv } = require(path.join(root, 'dist', 'core', 'model', 'data', 'csv.js'));
 for (const model of ANOMALY_MODELS.filter((m) => !only || m.name === only)) {
   const csv = simulated(model);
   const windowFile = path.join(work, `${model.name}.window.json`);
