@@ -1,5 +1,5 @@
 import type { ConfigResult } from '../../core/util/config';
-import { nodeFault, shorten } from './messages';
+import { shorten } from './messages';
 import type { Node } from './red';
 
 /**
@@ -17,7 +17,8 @@ export function readNodeConfig<T>(node: Pick<Node, 'error' | 'warn' | 'status' |
   const message = `${title}: ${parsed.error}`;
   node.error(message);
   node.status({ fill: 'red', shape: 'ring', text: shorten(parsed.error) });
-  node.on('input', (_msg, _send, done) => nodeFault(node, done, message));
+  // The status keeps the reader's own words (set above); each message is refused with the whole message.
+  node.on('input', (_msg, _send, done) => done(new Error(message)));
   node.on('close', (_removed, done) => done());
   return undefined;
 }
