@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["threshold", "likelihoodThreshold", "driftThreshold", "driftWindow"];
+    var NUMBER_FIELDS = ["threshold", "likelihoodThreshold", "driftThreshold", "driftWindow", "explain"];
     var V = IotAiEditor.valid;
     RED.nodes.registerType("model-predict", {
         category: "IoT AI",
@@ -18,7 +18,8 @@
             driftWindow: { value: 500, validate: V.number({ integer: true, min: 10, max: 100000 }) },
             driftScope: { value: "model", validate: V.choice(["model", "device"]) },
             driftOutput: { value: false },
-            outputs: { value: 2 }
+            outputs: { value: 2 },
+            explain: { value: 0, validate: V.number({ integer: true, min: 0, max: 1000 }) }
         },
         inputs: 1,
         outputs: 2,

@@ -52,7 +52,11 @@ export = function register(RED: RED): void {
 
     const predictConfig = readNodeConfig(node, parsePredictConfig(def), RED._('model-predict.errors.config'));
     if (predictConfig === undefined) return;
-    const session = new PredictSession(predictConfig, (err) => node.warn(`${RED._('model-predict.errors.noDrift')}: ${err.message}`));
+    const session = new PredictSession(
+      predictConfig,
+      (err) => node.warn(`${RED._('model-predict.errors.noDrift')}: ${err.message}`),
+      (reason) => node.warn(`${RED._('model-predict.errors.noExplanation')}: ${reason}`),
+    );
     const driftOutput = toBoolean(def.driftOutput, false);
     const counts = { predictions: 0, errors: 0, anomalies: 0 };
     let model: ModelState = { source: '' };
