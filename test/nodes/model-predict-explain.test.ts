@@ -7,6 +7,7 @@ import { helper, harness, collect, getNode, settle, lastStatus } from '../helper
 import { toyClassifier } from '../helpers/models';
 import mlModel = require('../../src/nodes/ml-model');
 import modelPredict = require('../../src/nodes/model-predict');
+import actuatorCommand = require('../../src/nodes/actuator-command');
 
 /** A regression model of three features: y = 2·a − b, c is noise. */
 async function toyRegression(): Promise<ModelFile> {
@@ -149,6 +150,31 @@ describe('model-predict: explain (issue #17)', function () {
     const warned = (getNode('n1').warn as any).getCalls().map((c: any) => String(c.args[0])).filter((w: string) => /explanation/i.test(w));
     assert.equal(warned.length, 1, warned.join('\n'));
     assert.match(warned[0], /covers.*train it again/);
+  });
+
+  it('actuator-command says why: the explanation reaches msg.command.reason and the sent outcome', async () => {
+    await helper.load(
+      [mlModel, modelPredict, actuatorCommand],
+      [
+        { id: 'f1', type: 'tab', label: 'test' },
+        { id: 'n1', z: 'f1', type: 'model-predict', model: 'cfg', drift: false, explain: 2, wires: [['act'], ['out2']] },
+        { id: 'cfg', type: 'ml-model', path: files.classifier, watch: false },
+        { id: 'act', z: 'f1', type: 'actuator-command', rules: [{ label: 'hot', command: { heat: 'OFF' } }, { label: 'cold', command: { heat: 'ON' } }], cooldown: 0, onChangeOnly: false, wires: [['out1'], ['outcomes']] },
+        { id: 'out1', z: 'f1', type: 'helper' },
+        { id: 'out2', z: 'f1', type: 'helper' },
+        { id: 'outcomes', z: 'f1', type: 'helper' },
+      ],
+    );
+    await loaded();
+    const commands = collect('out1');
+    const outcomes = collect('outcomes');
+    getNode('n1').receive({ payload: { deviceId: 'radiator', features: { 'temp.mean': 40, 'noise.mean': 3 } } });
+    const [command] = await commands.next(1);
+    assert.deepEqual(command.payload, { heat: 'OFF' });
+    assert.match(command.command.reason, /^rule 1: label "hot"; why: temp\.mean \+[0-9.]+, noise\.mean [-+]?[0-9.e-]+$/);
+    const [outcome] = await outcomes.next(1);
+    assert.equal(outcome.payload.status, 'sent');
+    assert.match(outcome.payload.detail, /why: temp\.mean \+/);
   });
 
   it('refuses an explain that is not a whole number from 0 up: a config error, no predictions', async () => {
