@@ -105,6 +105,12 @@ export class ForestExplainer {
   // The walk in progress.
   private row: Float64Array = new Float64Array(0);
   private tree: Tree;
+  /**
+   * Classification with at most 31 classes: per tree and node, bit c set when a leaf below votes class c. A subtree
+   * without the explained class adds nothing, so the walk skips it (a third to half of a classifier's leaves).
+   */
+  private readonly classMasks: Int32Array[] | null;
+  private classMask: Int32Array | null = null;
   private phi: Float64Array;
   /** Classification: the class whose votes are explained; −1 for a leaf's own value. */
   private votedClass = -1;
@@ -138,6 +144,7 @@ export class ForestExplainer {
         pending.push(tree.left[node], chance * leftShare, tree.right[node], chance * rightShare);
       }
     }
+    this.classMasks = this.nClasses > 0 && this.nClasses <= 31 ? forest.trees.map(classMaskOf) : null;
     const nTrees = forest.trees.length;
     this.expectedValue = expected / nTrees;
     for (let c = 0; c < this.expectedVote.length; c++) this.expectedVote[c] /= nTrees;
@@ -162,8 +169,10 @@ export class ForestExplainer {
     this.row = Float64Array.from({ length: this.nFeatures }, (_, f) => row[f]);
     this.votedClass = this.nClasses > 0 ? classIndex : -1;
     this.phi = new Float64Array(this.nFeatures);
-    for (const tree of this.trees) {
+    for (let t = 0; t < this.trees.length; t++) {
+      const tree = this.trees[t];
       this.tree = tree;
+      this.classMask = this.classMasks?.[t] ?? null;
       this.walk(0, 0, 0, 1, 1, -1);
     }
     const nTrees = this.trees.length;
@@ -192,6 +201,7 @@ export class ForestExplainer {
 
   /** One level of Algorithm 2's RECURSE: extends the parent's path (at `parentStart`, `depth` entries) by the split that led here. */
   private walk(node: number, parentStart: number, depth: number, zeroFraction: number, oneFraction: number, feature: number): void {
+    if (this.classMask !== null && (this.classMask[node] & (1 << this.votedClass)) === 0) return;
     const start = parentStart + depth + 1;
     this.copyPath(parentStart, start, depth);
     this.extend(start, depth, zeroFraction, oneFraction, feature);
@@ -294,6 +304,24 @@ export class ForestExplainer {
     }
     return total;
   }
+}
+
+/** Per node, bit c set when a leaf below it (or the node itself, a leaf) votes class c. */
+function classMaskOf(tree: Tree): Int32Array {
+  const mask = new Int32Array(tree.feature.length);
+  // Pre-order from the root, then children before parents by walking that order backwards.
+  const order: number[] = [];
+  const pending = [0];
+  while (pending.length > 0) {
+    const node = pending.pop() as number;
+    order.push(node);
+    if (tree.left[node] !== -1) pending.push(tree.left[node], tree.right[node]);
+  }
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i];
+    mask[node] = tree.left[node] === -1 ? 1 << tree.value[node] : mask[tree.left[node]] | mask[tree.right[node]];
+  }
+  return mask;
 }
 
 /** The shares of a split's training rows that went left and right (half each when the split saw none). */
