@@ -249,6 +249,40 @@ describe('TreeSHAP (core/model/forest/shap)', () => {
     assert.equal(result.ok, false);
   });
 
+  it('explains a tree 900 levels deep (no stack overflow, still exact) and refuses one deeper than 1000', () => {
+    const chain = (depth: number): Tree => {
+      // A left spine: node 2i splits, 2i+1 is its right leaf, 2i+2 goes on; features cycle over three.
+      const cover: number[] = [];
+      const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [], cover };
+      for (let i = 0; i < depth; i++) {
+        tree.feature.push(i % 3, -1);
+        tree.threshold.push(depth - i, 0);
+        tree.left.push(2 * i + 2, -1);
+        tree.right.push(2 * i + 1, -1);
+        tree.value.push(0, i);
+        cover.push(depth - i + 1, 1);
+      }
+      tree.feature.push(-1);
+      tree.threshold.push(0);
+      tree.left.push(-1);
+      tree.right.push(-1);
+      tree.value.push(-5);
+      cover.push(1);
+      return tree;
+    };
+    const forest: TreeForest = { kind: TREES_KIND, nFeatures: 3, nClasses: 0, trees: [chain(900)] };
+    assert.equal(checkTreeForest(forest), null);
+    const explainer = new ForestExplainer(forest);
+    assert.ok(explainer.visitsPerRow >= forest.trees[0].feature.length);
+    const compiled = new CompiledForest(forest);
+    for (const row of [[0, 0, 0], [450, 300, 100], [1000, 1000, 1000]]) {
+      const prediction = compiled.predictRow(Float64Array.from(row));
+      assert.ok(prediction.task === 'regression');
+      assertClose(sum(explainer.shapValues(row)), prediction.value, 1000, `row ${row}`);
+    }
+    assert.match(explainUnavailable({ ...forest, trees: [chain(1001)] }) as string, /deeper than 1000/);
+  });
+
   it('checks covers in a forest: one per node, finite and not negative', () => {
     const tree: Tree = { feature: [-1], threshold: [0], left: [-1], right: [-1], value: [1], cover: [1, 2] };
     const forest: TreeForest = { kind: TREES_KIND, nFeatures: 1, nClasses: 0, trees: [tree] };

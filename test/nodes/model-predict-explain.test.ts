@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { examplesFromValues, fitAnomalyModel, parsePredictConfig, saveModel, trainModel, type ModelFile } from '../../src/core/model';
+import { examplesFromValues, fitAnomalyModel, loadModel, parsePredictConfig, saveModel, trainModel, type ModelFile } from '../../src/core/model';
+import { MODEL_BOUNDS } from '../../src/core/model/file/bounds';
 import { helper, harness, collect, getNode, settle, lastStatus } from '../helpers/runtime';
 import { toyClassifier } from '../helpers/models';
 import mlModel = require('../../src/nodes/ml-model');
@@ -175,6 +176,26 @@ describe('model-predict: explain (issue #17)', function () {
     const [outcome] = await outcomes.next(1);
     assert.equal(outcome.payload.status, 'sent');
     assert.match(outcome.payload.detail, /why: temp\.mean \+/);
+  });
+
+  it('bounds the work of a batch by what explaining costs: a batch that fits plain is too large explained', async () => {
+    const loadedModel = loadModel(fs.readFileSync(files.regression, 'utf8'));
+    assert.ok(loadedModel.ok);
+    const perExplanation = loadedModel.model.visitsPerExplanation;
+    assert.ok(perExplanation > 5 * loadedModel.model.visitsPerPrediction, `${perExplanation} visits explained`);
+    const size = Math.floor(MODEL_BOUNDS.maxVisitsPerMessage / perExplanation) + 1;
+    const batch = Array.from({ length: size }, (_, i) => ({ features: { 'a.mean': i % 12, 'b.mean': i % 11, 'c.mean': i % 5 } }));
+    await helper.load([mlModel, modelPredict], flow(files.regression, { explain: 3 }));
+    await loaded();
+    const errors = collect('out2');
+    getNode('n1').receive({ payload: batch });
+    const [rejected] = await errors.next(1);
+    assert.equal(rejected.error.code, 'too-large');
+    assert.match(rejected.error.message, new RegExp(`\\(explained\\).*send at most ${size - 1} payloads`));
+    await helper.unload();
+    await helper.load([mlModel, modelPredict], flow(files.regression, { explain: 0 }));
+    await loaded();
+    assert.equal((await predict(batch)).length, size, 'the same batch unexplained fits');
   });
 
   it('refuses an explain that is not a whole number from 0 up: a config error, no predictions', async () => {

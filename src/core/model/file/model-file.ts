@@ -422,6 +422,19 @@ export class LoadedModel {
     return most;
   }
 
+  /**
+   * model-predict's `explain`: most tree-node visits one explained prediction may cost, whichever part explains it
+   * (ForestExplainer.visitsPerRow); a model that cannot be explained costs what it predicts.
+   */
+  get visitsPerExplanation(): number {
+    let most = this.visitsPerPrediction;
+    for (const key of [undefined, ...this.devices.keys()]) {
+      const explainer = this.explainerOf(key);
+      if (explainer.ok) most = Math.max(most, explainer.explainer.visitsPerRow);
+    }
+    return most;
+  }
+
   /** Anomaly models: the devices that have a part of their own. */
   get deviceIds(): string[] {
     return [...this.devices.keys()];

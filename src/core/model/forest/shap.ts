@@ -91,6 +91,11 @@ export class ForestExplainer {
   readonly nFeatures: number;
   readonly nClasses: number;
   readonly isolation: boolean;
+  /**
+   * The work of one explanation in tree-node visits, as model-predict bounds a message's work: every node of every
+   * tree, each costing its unique path's length (at most min(depth, nFeatures) + 1).
+   */
+  readonly visitsPerRow: number;
   private readonly trees: Tree[];
   /** Regression and isolation: the mean over the trees of their expected output. */
   private readonly expectedValue: number;
@@ -127,9 +132,12 @@ export class ForestExplainer {
     this.phi = new Float64Array(this.nFeatures);
     let deepest = 0;
     let expected = 0;
+    let visits = 0;
     this.expectedVote = new Float64Array(Math.max(1, this.nClasses));
     for (const tree of forest.trees) {
-      deepest = Math.max(deepest, treeDepth(tree));
+      const depth = treeDepth(tree);
+      deepest = Math.max(deepest, depth);
+      visits += tree.feature.length * (Math.min(depth, this.nFeatures) + 1);
       // The chance of each leaf among the training rows, as the walk's fractions multiply it.
       const pending: number[] = [0, 1];
       while (pending.length > 0) {
@@ -144,6 +152,7 @@ export class ForestExplainer {
         pending.push(tree.left[node], chance * leftShare, tree.right[node], chance * rightShare);
       }
     }
+    this.visitsPerRow = visits;
     this.classMasks = this.nClasses > 0 && this.nClasses <= 31 ? forest.trees.map(classMaskOf) : null;
     const nTrees = forest.trees.length;
     this.expectedValue = expected / nTrees;
