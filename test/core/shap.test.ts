@@ -4,7 +4,7 @@ import { CompiledForest } from '../../src/core/model/forest/compiled-forest';
 import { checkTreeForest, TREES_KIND, type Tree, type TreeForest } from '../../src/core/model/forest/forest-format';
 import { trainIsolationForest } from '../../src/core/model/forest/isolation-forest';
 import { mlRandomForestToTrees } from '../../src/core/model/forest/ml-random-forest';
-import { explainerFor, explainUnavailable, ForestExplainer, topContributions, type ShapValues } from '../../src/core/model/forest/shap';
+import { coversFromRows, explainerFor, explainUnavailable, ForestExplainer, topContributions, type ShapValues } from '../../src/core/model/forest/shap';
 import { trainForest } from '../../src/core/model/forest/trainer';
 import { Random } from '../../src/core/util/rng';
 import { runs } from '../helpers/fuzz';
@@ -304,6 +304,22 @@ describe('TreeSHAP (core/model/forest/shap)', () => {
         for (let i = 0; i < cover.length; i++) if (tree.left[i] !== -1) assert.equal(cover[tree.left[i]] + cover[tree.right[i]], cover[i]);
       }
     }
+  });
+
+  it('derives covers from rows: without bootstrap, the training rows give back the trainer\'s own covers', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 10_000 }), (nFeatures, seed) => {
+        const data = trainingData(seed, 70, nFeatures, 0);
+        for (const row of data.rows.slice(0, 10)) row[0] = Number.NaN;
+        const { forest } = trainForest(data, { task: 'regression', nTrees: 3, bootstrap: false, seed });
+        const written = forest.trees.map((tree) => tree.cover);
+        const derived: TreeForest = { ...forest, trees: forest.trees.map(({ cover: _cover, ...tree }) => ({ ...tree })) };
+        coversFromRows(derived, data.rows);
+        assert.deepEqual(derived.trees.map((tree) => tree.cover), written);
+        assert.equal(explainUnavailable(derived), null);
+      }),
+      { numRuns: runs(30, 300) },
+    );
   });
 
   it('keeps the k largest contributions by size, largest first, with the row values', () => {

@@ -60,6 +60,29 @@ export function explainUnavailable(forest: AnyForest | undefined): string | null
   return null;
 }
 
+/**
+ * Writes every tree's `cover` by sending `rows` (nFeatures values each, in the model's order) down it, as a
+ * prediction would: a node's cover is the number of rows that reach it. For forests written without covers (older
+ * files, imports) when their training rows are at hand. Trainers count a bootstrap sample with its repeats; the
+ * rows given here count once each, which changes the expectations only by sampling noise.
+ */
+export function coversFromRows(forest: TreeForest, rows: ReadonlyArray<ArrayLike<number>>): void {
+  for (const tree of forest.trees) {
+    const cover = new Array<number>(tree.feature.length).fill(0);
+    for (const row of rows) {
+      let node = 0;
+      cover[0]++;
+      while (tree.left[node] !== -1) {
+        const x = row[tree.feature[node]];
+        const goesLeft = x !== x ? tree.missingLeft?.[node] === 1 : x <= tree.threshold[node];
+        node = goesLeft ? tree.left[node] : tree.right[node];
+        cover[node]++;
+      }
+    }
+    tree.cover = cover;
+  }
+}
+
 /** A forest's explainer, or the reason it has none. */
 export function explainerFor(forest: AnyForest | undefined): { ok: true; explainer: ForestExplainer } | { ok: false; reason: string } {
   const reason = explainUnavailable(forest);
