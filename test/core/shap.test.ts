@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { CompiledForest } from '../../src/core/model/forest/compiled-forest';
 import { checkTreeForest, TREES_KIND, type Tree, type TreeForest } from '../../src/core/model/forest/forest-format';
@@ -6,6 +8,7 @@ import { trainIsolationForest } from '../../src/core/model/forest/isolation-fore
 import { mlRandomForestToTrees } from '../../src/core/model/forest/ml-random-forest';
 import { coversFromRows, explainerFor, explainUnavailable, ForestExplainer, topContributions, type ShapValues } from '../../src/core/model/forest/shap';
 import { trainForest } from '../../src/core/model/forest/trainer';
+import { loadModel } from '../../src/core/model';
 import { Random } from '../../src/core/util/rng';
 import { runs } from '../helpers/fuzz';
 
@@ -320,6 +323,26 @@ describe('TreeSHAP (core/model/forest/shap)', () => {
       }),
       { numRuns: runs(30, 300) },
     );
+  });
+
+  it('explains every bundled model with trees: its explanation of a window adds up to the prediction', () => {
+    const dir = path.join(__dirname, '..', '..', 'models');
+    let explained = 0;
+    for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const loaded = loadModel(fs.readFileSync(path.join(dir, name), 'utf8'));
+      assert.ok(loaded.ok, name);
+      const model = loaded.model;
+      if (model.file.forest === undefined) continue;
+      assert.equal(model.explainUnavailable(), null, name);
+      const features = Object.fromEntries(model.featureNames.map((feature, f) => [feature, model.sketch?.features[f]?.edges?.[1] ?? f]));
+      const result = model.predict(features, { explain: model.featureNames.length });
+      assert.ok(result.ok && result.prediction.explanation !== undefined, name);
+      const { base, contributions } = result.prediction.explanation;
+      const output = result.prediction.value ?? result.prediction.confidence;
+      assertClose(contributions.reduce((total, c) => total + c.contribution, base), output, 1, name);
+      explained++;
+    }
+    assert.ok(explained >= 5, `${explained} bundled models explained`);
   });
 
   it('keeps the k largest contributions by size, largest first, with the row values', () => {
