@@ -198,6 +198,17 @@ describe('model-predict: explain (issue #17)', function () {
     assert.equal((await predict(batch)).length, size, 'the same batch unexplained fits');
   });
 
+  it('with missing: allow, a missing feature is explained too, its value null', async () => {
+    await helper.load([mlModel, modelPredict], flow(files.regression, { explain: 3, missing: 'allow' }));
+    await loaded();
+    const [p] = await predict([{ features: { 'a.mean': 4, 'c.mean': 1 } }]);
+    assert.deepEqual(p.missing, ['b.mean']);
+    const missing = (p.explanation as Explanation).contributions.find((c) => c.feature === 'b.mean');
+    assert.ok(missing !== undefined);
+    assert.equal(missing.value, null);
+    assert.ok(Math.abs(total(p.explanation) - p.value) < 1e-9 * Math.max(1, Math.abs(p.value)));
+  });
+
   it('refuses an explain that is not a whole number from 0 up: a config error, no predictions', async () => {
     for (const explain of [-1, 1.5, 'many', 1001]) assert.equal(parsePredictConfig({ explain }).ok, false, String(explain));
     assert.deepEqual(parsePredictConfig({ explain: '3' }), { ...parsePredictConfig({}), config: { ...(parsePredictConfig({}) as any).config, explain: 3 } });

@@ -29,8 +29,8 @@ export const MAX_EXPLAIN_DEPTH = 1000;
 
 export interface Contribution {
   feature: string;
-  /** The feature's value in the explained row (NaN when it was missing). */
-  value: number;
+  /** The feature's value in the explained row; null when it was missing (model-predict `missing: allow`). */
+  value: number | null;
   contribution: number;
 }
 
@@ -371,6 +371,6 @@ function childShares(tree: Tree, node: number): [number, number] {
 export function topContributions(shap: ShapValues, featureNames: readonly string[], row: ArrayLike<number>, k: number): Explanation {
   const order = Array.from({ length: shap.values.length }, (_, f) => f);
   order.sort((a, b) => Math.abs(shap.values[b]) - Math.abs(shap.values[a]) || a - b);
-  const contributions = order.slice(0, Math.max(0, k)).map((f) => ({ feature: featureNames[f], value: row[f], contribution: shap.values[f] }));
+  const contributions = order.slice(0, Math.max(0, k)).map((f) => ({ feature: featureNames[f], value: Number.isNaN(row[f]) ? null : row[f], contribution: shap.values[f] }));
   return { base: shap.base, contributions };
 }
