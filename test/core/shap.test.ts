@@ -6,7 +6,7 @@ import { CompiledForest } from '../../src/core/model/forest/compiled-forest';
 import { checkTreeForest, TREES_KIND, type Tree, type TreeForest } from '../../src/core/model/forest/forest-format';
 import { trainIsolationForest } from '../../src/core/model/forest/isolation-forest';
 import { mlRandomForestToTrees } from '../../src/core/model/forest/ml-random-forest';
-import { coversFromRows, explainerFor, explainUnavailable, ForestExplainer, topContributions, type ShapValues } from '../../src/core/model/forest/shap';
+import { coversFromRows, explainerFor, explainUnavailable, meanAbsoluteShap, ForestExplainer, topContributions, type ShapValues } from '../../src/core/model/forest/shap';
 import { trainForest } from '../../src/core/model/forest/trainer';
 import { loadModel } from '../../src/core/model';
 import { Random } from '../../src/core/util/rng';
@@ -343,6 +343,21 @@ describe('TreeSHAP (core/model/forest/shap)', () => {
       explained++;
     }
     assert.ok(explained >= 5, `${explained} bundled models explained`);
+  });
+
+  it('global importance (mean |SHAP| over rows) ranks the features the target depends on first, and noise last', () => {
+    // The target is 3·x0 + x1; x2 is noise no split should lean on much.
+    const rng = new Random(9, 1);
+    const rows = Array.from({ length: 400 }, () => Float64Array.of(rng.next() * 10, rng.next() * 10, rng.next() * 10));
+    const target = Float64Array.from(rows, (row) => 3 * row[0] + row[1]);
+    const { forest } = trainForest({ rows, target }, { task: 'regression', nTrees: 10, seed: 2 });
+    const importance = meanAbsoluteShap(new ForestExplainer(forest), rows, undefined, 50);
+    assert.ok(importance[0] > importance[1] && importance[1] > importance[2], `${[...importance]}`);
+    // Only the rows asked for are explained: a mean over the evenly spaced 50.
+    const some = meanAbsoluteShap(new ForestExplainer(forest), rows.slice(0, 8), undefined, 50);
+    const byHand = new Float64Array(3);
+    for (const row of rows.slice(0, 8)) new ForestExplainer(forest).shapValues(row).values.forEach((v, f) => (byHand[f] += Math.abs(v) / 8));
+    for (let f = 0; f < 3; f++) assertClose(some[f], byHand[f], 10, `feature ${f}`);
   });
 
   it('keeps the k largest contributions by size, largest first, with the row values', () => {

@@ -365,6 +365,30 @@ function childShares(tree: Tree, node: number): [number, number] {
 }
 
 /**
+ * Global importance from the same SHAP values: per feature, the mean |contribution| over `rows` (e.g. the held-out
+ * rows), for classification to the probability of the class `classOf(row)` gives (the predicted one, typically).
+ * At most `maxRows` rows are explained, evenly spaced, as each costs a full walk of the forest.
+ */
+export function meanAbsoluteShap(
+  explainer: ForestExplainer,
+  rows: ReadonlyArray<ArrayLike<number>>,
+  classOf: (row: ArrayLike<number>) => number = () => -1,
+  maxRows = 200,
+): Float64Array {
+  const sums = new Float64Array(explainer.nFeatures);
+  const step = Math.max(1, rows.length / Math.max(1, maxRows));
+  let counted = 0;
+  for (let at = 0; Math.floor(at) < rows.length && counted < maxRows; at += step) {
+    const row = rows[Math.floor(at)];
+    const shap = explainer.isolation ? explainer.scoreValues(row) : explainer.shapValues(row, classOf(row));
+    for (let f = 0; f < sums.length; f++) sums[f] += Math.abs(shap.values[f]);
+    counted++;
+  }
+  if (counted > 0) for (let f = 0; f < sums.length; f++) sums[f] /= counted;
+  return sums;
+}
+
+/**
  * The explanation a prediction carries: base and the k contributions of largest |contribution| (all of them when
  * k ≥ nFeatures), largest first; a tie keeps the model's feature order.
  */
