@@ -284,6 +284,8 @@ describe('TreeSHAP (core/model/forest/shap)', () => {
       assertClose(sum(explainer.shapValues(row)), prediction.value, 1000, `row ${row}`);
     }
     assert.match(explainUnavailable({ ...forest, trees: [chain(1001)] }) as string, /deeper than 1000/);
+    const cycle: Tree = { feature: [0, 0], threshold: [1, 1], left: [1, 0], right: [1, 0], value: [0, 0], cover: [1, 1] };
+    assert.match(explainUnavailable({ ...forest, trees: [cycle] }) as string, /deeper than 1000/, 'a cycle ends the walk');
   });
 
   it('checks covers in a forest: one per node, finite and not negative', () => {

@@ -90,11 +90,14 @@ export function explainerFor(forest: AnyForest | undefined): { ok: true; explain
   return { ok: true, explainer: new ForestExplainer(forest as TreeForest) };
 }
 
-/** The deepest leaf's depth (root: 0), walked without recursion. */
+/** The deepest leaf's depth (root: 0), walked without recursion; Infinity for a graph that is not a tree. */
 function treeDepth(tree: Tree): number {
   let deepest = 0;
+  let visited = 0;
   const pending: number[] = [0, 0];
   while (pending.length > 0) {
+    // A checked forest reaches each node once (forest-format.ts); an unchecked one must not loop for ever.
+    if (++visited > tree.feature.length) return Infinity;
     const depth = pending.pop() as number;
     const node = pending.pop() as number;
     if (tree.left[node] === -1) {
