@@ -109,6 +109,39 @@ function treeDepth(tree: Tree): number {
   return deepest;
 }
 
+/** A tree in flat typed arrays for the walk, with each split's shares of training rows worked out once. */
+interface FlatTree {
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array;
+  missingLeft: Uint8Array;
+  leftShare: Float64Array;
+  rightShare: Float64Array;
+}
+
+function flatten(tree: Tree): FlatTree {
+  const size = tree.feature.length;
+  const flat: FlatTree = {
+    feature: Int32Array.from(tree.feature),
+    threshold: Float64Array.from(tree.threshold),
+    left: Int32Array.from(tree.left),
+    right: Int32Array.from(tree.right),
+    value: Float64Array.from(tree.value),
+    missingLeft: tree.missingLeft === undefined ? new Uint8Array(size) : Uint8Array.from(tree.missingLeft),
+    leftShare: new Float64Array(size),
+    rightShare: new Float64Array(size),
+  };
+  for (let node = 0; node < size; node++) {
+    if (tree.left[node] === -1) continue;
+    const [leftShare, rightShare] = childShares(tree, node);
+    flat.leftShare[node] = leftShare;
+    flat.rightShare[node] = rightShare;
+  }
+  return flat;
+}
+
 /**
  * TreeSHAP over a forest of the package's own form whose trees all carry covers. One instance owns its working
  * memory: it is not re-entrant, which JavaScript's single thread makes safe.
@@ -122,7 +155,7 @@ export class ForestExplainer {
    * tree, each costing its unique path's length (at most min(depth, nFeatures) + 1).
    */
   readonly visitsPerRow: number;
-  private readonly trees: Tree[];
+  private readonly trees: FlatTree[];
   /** Regression and isolation: the mean over the trees of their expected output. */
   private readonly expectedValue: number;
   /** Classification: per class, the mean over the trees of the chance their leaf votes it. */
@@ -133,9 +166,11 @@ export class ForestExplainer {
   private pathZero: Float64Array;
   private pathOne: Float64Array;
   private pathWeight: Float64Array;
+  /** 1 / i for the small integers the walk divides by. */
+  private readonly inverse: Float64Array;
   // The walk in progress.
   private row: Float64Array = new Float64Array(0);
-  private tree: Tree;
+  private tree: FlatTree;
   /**
    * Classification with at most 31 classes: per tree and node, bit c set when a leaf below votes class c. A subtree
    * without the explained class adds nothing, so the walk skips it (a third to half of a classifier's leaves).
@@ -153,8 +188,8 @@ export class ForestExplainer {
     this.nClasses = forest.nClasses;
     this.isolation = isPathLengthForest(forest);
     this.sampleSize = forest.sampleSize ?? 0;
-    this.trees = forest.trees;
-    this.tree = forest.trees[0];
+    this.trees = forest.trees.map(flatten);
+    this.tree = this.trees[0];
     this.phi = new Float64Array(this.nFeatures);
     let deepest = 0;
     let expected = 0;
@@ -189,6 +224,7 @@ export class ForestExplainer {
     this.pathZero = new Float64Array(capacity);
     this.pathOne = new Float64Array(capacity);
     this.pathWeight = new Float64Array(capacity);
+    this.inverse = Float64Array.from({ length: Math.min(deepest, this.nFeatures) + 3 }, (_, i) => (i === 0 ? 0 : 1 / i));
   }
 
   /**
@@ -254,8 +290,9 @@ export class ForestExplainer {
     const right = tree.right[node];
     const split = tree.feature[node];
     const x = this.row[split];
-    const goesLeft = x !== x ? tree.missingLeft?.[node] === 1 : x <= tree.threshold[node];
-    const [leftShare, rightShare] = childShares(tree, node);
+    const goesLeft = x !== x ? tree.missingLeft[node] === 1 : x <= tree.threshold[node];
+    const leftShare = tree.leftShare[node];
+    const rightShare = tree.rightShare[node];
     const hot = goesLeft ? left : right;
     const cold = goesLeft ? right : left;
     let incomingZero = 1;
@@ -328,14 +365,19 @@ export class ForestExplainer {
     const zero = this.pathZero[start + index];
     let next = weight[start + depth];
     let total = 0;
-    for (let i = depth - 1; i >= 0; i--) {
-      if (one !== 0) {
-        const share = (next * (depth + 1)) / ((i + 1) * one);
+    // Algorithm 2's divisions as multiplications by reciprocals: this is the walk's innermost loop.
+    const inverse = this.inverse;
+    if (one !== 0) {
+      const perOne = (depth + 1) / one;
+      const zeroShare = zero * inverse[depth + 1];
+      for (let i = depth - 1; i >= 0; i--) {
+        const share = next * perOne * inverse[i + 1];
         total += share;
-        next = weight[start + i] - (share * zero * (depth - i)) / (depth + 1);
-      } else if (zero !== 0) {
-        total += (weight[start + i] * (depth + 1)) / (zero * (depth - i));
+        next = weight[start + i] - share * zeroShare * (depth - i);
       }
+    } else if (zero !== 0) {
+      const perZero = (depth + 1) / zero;
+      for (let i = depth - 1; i >= 0; i--) total += weight[start + i] * perZero * inverse[depth - i];
     }
     return total;
   }
