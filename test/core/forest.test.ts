@@ -512,7 +512,7 @@ describe('model/forest: trainer', () => {
   it('handles a single class, constant features and duplicate rows', () => {
     const rows = Array.from({ length: 50 }, (_, i) => Float64Array.of(1, i % 2));
     const oneClass = trainForest({ rows, target: new Float64Array(50) }, { task: 'classification', nTrees: 3 });
-    assert.deepEqual(oneClass.forest.trees[0], { feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0], missingLeft: [0] });
+    assert.deepEqual(oneClass.forest.trees[0], { feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0], missingLeft: [0], cover: [50] });
     assert.deepEqual(oneClass.importances, [0, 0]);
     const constant = trainForest({ rows: rows.map(() => Float64Array.of(5)), target: Float64Array.from(rows, (_, i) => i % 3) }, { task: 'classification', nTrees: 2 });
     assert.ok(constant.forest.trees.every((tree) => tree.feature.length === 1));

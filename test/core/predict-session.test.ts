@@ -33,7 +33,7 @@ describe('model/monitor/predict-session: model-predict core', function () {
   before(async () => (model = await roomModel()));
 
   it('reads a flow saved before the options existed as it ran then, and names the first bad number', () => {
-    assert.deepEqual(config(), { missing: 'reject', drift: true, driftThreshold: 0.2, driftWindow: 500, perDevice: false, likelihood: false, likelihoodThreshold: 0.9999 });
+    assert.deepEqual(config(), { missing: 'reject', drift: true, driftThreshold: 0.2, driftWindow: 500, perDevice: false, likelihood: false, likelihoodThreshold: 0.9999, explain: 0 });
     assert.deepEqual(config({ threshold: '0.7', driftScope: 'device', missing: 'allow', likelihood: 'true' }).threshold, 0.7);
     assert.deepEqual(parsePredictConfig({ driftWindow: 5, threshold: 2 }), { ok: false, error: 'threshold must be at most 1, got 2' });
   });

@@ -1,6 +1,6 @@
 /** Reading the shapes of an input message; which of them applies is the engine's call (it knows the correlations). */
 import { isPlainObject } from './json';
-import type { Prediction } from './rules';
+import { explanationText, type Prediction } from './rules';
 import type { StateReport } from './state-match';
 import { normaliseTimestamp } from '../ingest/timestamps';
 
@@ -115,6 +115,8 @@ export function readPrediction(payload: unknown): PredictionInput {
   // Anything in `missing` but an empty list (or false) counts: a doubtful flag errs on the side of not acting.
   const missing = raw.missing;
   if (Array.isArray(missing) ? missing.length > 0 : missing !== undefined && missing !== null && missing !== false) prediction.missing = true;
+  const why = explanationText(raw.explanation);
+  if (why !== undefined) prediction.why = why;
   if (prediction.label === undefined && prediction.value === undefined) {
     return bad(deviceId, 'bad-input', 'the prediction has neither a label nor a value');
   }

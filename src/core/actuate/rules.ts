@@ -8,6 +8,34 @@ export interface Prediction {
   confidence?: number;
   /** The prediction was made with missing features (model-predict `missing: allow`). */
   missing?: boolean;
+  /** model-predict `explain`: its largest contributions as text, e.g. `co2.mean -0.31, light.mean -0.22`. */
+  why?: string;
+}
+
+/** Contributions a reason names at most (model-predict lists them largest first). */
+export const MAX_REASON_CONTRIBUTIONS = 5;
+/** Longest feature name a reason repeats in full; longer ones are cut with `…`. */
+const MAX_REASON_NAME = 60;
+
+/**
+ * `prediction.explanation` (model-predict `explain`) as text for a command's reason: its first contributions,
+ * `<feature> <contribution to 2 significant digits>`, e.g. `co2.mean -0.31, light.mean +0.22`. Undefined when it
+ * is absent or not of that shape: an explanation is information, never a reason to refuse a command.
+ */
+export function explanationText(explanation: unknown): string | undefined {
+  if (explanation === null || typeof explanation !== 'object') return undefined;
+  const contributions = (explanation as { contributions?: unknown }).contributions;
+  if (!Array.isArray(contributions)) return undefined;
+  const parts: string[] = [];
+  for (const item of contributions.slice(0, MAX_REASON_CONTRIBUTIONS)) {
+    if (item === null || typeof item !== 'object') return undefined;
+    const { feature, contribution } = item as { feature?: unknown; contribution?: unknown };
+    if (typeof feature !== 'string' || typeof contribution !== 'number' || !Number.isFinite(contribution)) return undefined;
+    const name = feature.length > MAX_REASON_NAME ? `${feature.slice(0, MAX_REASON_NAME - 1)}…` : feature;
+    const rounded = Number(contribution.toPrecision(2));
+    parts.push(`${name} ${rounded > 0 ? '+' : ''}${rounded}`);
+  }
+  return parts.length > 0 ? parts.join(', ') : undefined;
 }
 
 export interface RuleMatch {
@@ -83,5 +111,6 @@ function reasonOf(rule: ActuatorRule, index: number, prediction: Prediction, hel
     if (threshold === undefined) continue;
     parts.push(`value ${prediction.value} ${side} ${threshold}${held[side] ? ` (held by hysteresis ${hysteresis})` : ''}`);
   }
-  return `rule ${index + 1}: ${parts.length > 0 ? parts.join(', ') : 'any prediction'}`;
+  const why = prediction.why !== undefined ? `; why: ${prediction.why}` : '';
+  return `rule ${index + 1}: ${parts.length > 0 ? parts.join(', ') : 'any prediction'}${why}`;
 }

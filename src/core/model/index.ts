@@ -23,6 +23,7 @@ export * from './monitor/anomaly';
 export * from './monitor/drift';
 export * from './monitor/predict-session';
 export * from './forest/isolation-forest';
+export * from './forest/shap';
 export * from './monitor/sketch';
 export * from './train/train-anomaly';
 export * from './train/promotion';

@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["threshold", "likelihoodThreshold", "driftThreshold", "driftWindow"];
+    var NUMBER_FIELDS = ["threshold", "likelihoodThreshold", "driftThreshold", "driftWindow", "explain"];
     var V = IotAiEditor.valid;
     var CORE = IotAiEditor.core.predict; // from src/core/model (the build writes it)
     IotAiEditor.register("model-predict", {
@@ -17,7 +17,8 @@
             driftWindow: { value: 500, validate: V.number({ integer: true, min: 10, max: 100000 }) },
             driftScope: { value: CORE.driftScopes[0], validate: V.choice(CORE.driftScopes) },
             driftOutput: { value: false },
-            outputs: { value: 2 }
+            outputs: { value: 2 },
+            explain: { value: 0, validate: V.number({ integer: true, min: 0, max: 1000 }) }
         },
         inputs: 1,
         outputs: 2,

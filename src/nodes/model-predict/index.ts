@@ -52,7 +52,11 @@ export = function register(RED: RED): void {
 
     const predictConfig = readNodeConfig(node, parsePredictConfig(def), RED._('model-predict.errors.config'));
     if (predictConfig === undefined) return;
-    const session = new PredictSession(predictConfig, (err) => node.warn(`${RED._('model-predict.errors.noDrift')}: ${err.message}`));
+    const session = new PredictSession(
+      predictConfig,
+      (err) => node.warn(`${RED._('model-predict.errors.noDrift')}: ${err.message}`),
+      (reason) => node.warn(`${RED._('model-predict.errors.noExplanation')}: ${reason}`),
+    );
     const driftOutput = toBoolean(def.driftOutput, false);
     const counts = { predictions: 0, errors: 0, anomalies: 0 };
     let model: ModelState = { source: '' };
@@ -118,6 +122,8 @@ export = function register(RED: RED): void {
       return hint;
     }
 
+    // An explained prediction walks every node of the forest, not one path: a batch's bound counts that (explain).
+    const visitsPer = (live: LoadedModel): number => (predictConfig.explain > 0 ? live.visitsPerExplanation : live.visitsPerPrediction);
     const deviceOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { deviceId?: unknown }).deviceId : undefined);
     // A forecast is for the window's end + the model's horizon (`prediction.at`).
     const endOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { end?: unknown }).end : undefined);
@@ -131,10 +137,10 @@ export = function register(RED: RED): void {
         if (Array.isArray(msg.payload) && itemProperty !== undefined && msg.payload.length > MAX_BATCH) {
           counts.errors++;
           send([null, rejectMessage(msg, { code: 'too-large', message: `a batch of ${msg.payload.length} payloads is over the ${MAX_BATCH}-payload limit` })]);
-        } else if (Array.isArray(msg.payload) && itemProperty !== undefined && msg.payload.length * live.visitsPerPrediction > MODEL_BOUNDS.maxVisitsPerMessage) {
+        } else if (Array.isArray(msg.payload) && itemProperty !== undefined && msg.payload.length * visitsPer(live) > MODEL_BOUNDS.maxVisitsPerMessage) {
           counts.errors++;
-          const visits = msg.payload.length * live.visitsPerPrediction;
-          send([null, rejectMessage(msg, { code: 'too-large', message: `a batch of ${msg.payload.length} payloads through this model is up to ${visits} tree-node visits, above the ${MODEL_BOUNDS.maxVisitsPerMessage} one message may cost: send at most ${Math.max(1, Math.floor(MODEL_BOUNDS.maxVisitsPerMessage / live.visitsPerPrediction))} payloads a message` })]);
+          const visits = msg.payload.length * visitsPer(live);
+          send([null, rejectMessage(msg, { code: 'too-large', message: `a batch of ${msg.payload.length} payloads through this model is up to ${visits} tree-node visits${predictConfig.explain > 0 ? ' (explained)' : ''}, above the ${MODEL_BOUNDS.maxVisitsPerMessage} one message may cost: send at most ${Math.max(1, Math.floor(MODEL_BOUNDS.maxVisitsPerMessage / visitsPer(live)))} payloads a message` })]);
         } else if (Array.isArray(msg.payload) && itemProperty !== undefined) {
           // A batch: every payload gets its own prediction; bad ones leave alone on output 2.
           const good: unknown[] = [];

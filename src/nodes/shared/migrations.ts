@@ -21,6 +21,7 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unkn
   'model-predict': {
     name: '', model: '', property: 'payload.features', threshold: '', likelihood: false, likelihoodThreshold: 0.9999, missing: 'reject', drift: true, driftThreshold: 0.2, driftWindow: 500,
     driftScope: 'model', driftOutput: false, outputs: 2,
+    explain: 0,
   },
   'anomaly-detect': {
     name: '', method: 'forecast', memory: 1000, threshold: 0.9999, learn: 100, refractory: 100, refractoryTime: 0, average: 10, smoothing: 0.9,

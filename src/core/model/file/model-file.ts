@@ -11,6 +11,7 @@ import { checkFeatureSketch, FeatureSketch } from '../monitor/sketch';
 import type { Task } from '../forest/trainer';
 import { describeFeatureValue, featureVector } from '../data/vector';
 import { pointer, unescapePointerToken } from '../../util/pointer';
+import { explainerFor, topContributions, type Explanation, type ForestExplainer } from '../forest/shap';
 
 export type Label = string | number;
 
@@ -332,6 +333,11 @@ export interface Prediction {
   horizon?: number;
   /** Forecasts: when the forecast is for, the window's `end` + horizon (epoch ms); absent when the window gave no `end`. */
   at?: number;
+  /**
+   * model-predict's `explain` option: the base and the k features of largest |contribution| (exact TreeSHAP);
+   * base + every feature's contribution = the value, the winning label's probability, or the anomaly score.
+   */
+  explanation?: Explanation;
   model: { name: string; version: string };
 }
 
@@ -364,6 +370,8 @@ export interface PredictOptions {
    * Anomaly models always reject.
    */
   missing?: 'reject' | 'allow';
+  /** k > 0: the prediction carries `explanation` with the k largest contributions (when the model can be explained). */
+  explain?: number;
 }
 
 /** A compiled anomaly baseline: the shared one or one device's. */
@@ -401,6 +409,8 @@ export class LoadedModel {
   private readonly devices = new Map<string, AnomalyPart>();
   /** Classification: the labels as the keys of `probabilities`, made once. */
   private readonly labelKeys: string[];
+  /** Explainers made on first use, by anomaly part ('' for the shared forest). */
+  private readonly explainers = new Map<string, { ok: true; explainer: ForestExplainer } | { ok: false; reason: string }>();
 
   constructor(readonly file: ModelFile) {
     this.forest =
@@ -427,6 +437,19 @@ export class LoadedModel {
   get visitsPerPrediction(): number {
     let most = this.forest?.visitsPerRow ?? 0;
     for (const part of this.devices.values()) most = Math.max(most, part.forest?.visitsPerRow ?? 0);
+    return most;
+  }
+
+  /**
+   * model-predict's `explain`: most tree-node visits one explained prediction may cost, whichever part explains it
+   * (ForestExplainer.visitsPerRow); a model that cannot be explained costs what it predicts.
+   */
+  get visitsPerExplanation(): number {
+    let most = this.visitsPerPrediction;
+    for (const key of [undefined, ...this.devices.keys()]) {
+      const explainer = this.explainerOf(key);
+      if (explainer.ok) most = Math.max(most, explainer.explainer.visitsPerRow);
+    }
     return most;
   }
 
@@ -496,6 +519,10 @@ export class LoadedModel {
     if (!vector.ok) return vector;
     const prediction = this.predictVector(vector.row, options);
     if (vector.missing !== undefined) prediction.missing = vector.missing;
+    if (options.explain !== undefined && options.explain > 0) {
+      const explanation = this.explainVector(vector.row, prediction, options.explain, options.deviceId);
+      if (explanation !== null) prediction.explanation = explanation;
+    }
     return { ok: true, prediction };
   }
 
@@ -540,6 +567,44 @@ export class LoadedModel {
     const label = (this.file.labels as Label[])[result.classIndex];
     if (horizon !== undefined) return { label, confidence: result.confidence, probabilities, ...forecastTime(horizon, options.end), model };
     return { label, confidence: result.confidence, probabilities, model };
+  }
+
+  /**
+   * The explanation of `prediction` (just made from `row`, in featureNames order): the k largest contributions to
+   * its output. Null when the model cannot be explained ({@link explainUnavailable} says why).
+   */
+  explainVector(row: Float64Array, prediction: Prediction, k: number, deviceId?: string): Explanation | null {
+    const explainer = this.explainerOf(deviceId);
+    if (!explainer.ok) return null;
+    const shap =
+      this.file.task === 'anomaly'
+        ? explainer.explainer.scoreValues(row)
+        : this.file.task === 'classification'
+          ? explainer.explainer.shapValues(row, (this.file.labels as Label[]).indexOf(prediction.label as Label))
+          : explainer.explainer.shapValues(row);
+    return topContributions(shap, this.file.featureNames, row, k);
+  }
+
+  /** Why predictions of `deviceId` (anomaly models: its part) cannot be explained, or null when they can. */
+  explainUnavailable(deviceId?: string): string | null {
+    const explainer = this.explainerOf(deviceId);
+    return explainer.ok ? null : explainer.reason;
+  }
+
+  /** The explainer of the forest that predicts for `deviceId`, made on first use. */
+  private explainerOf(deviceId: string | undefined): { ok: true; explainer: ForestExplainer } | { ok: false; reason: string } {
+    const own = this.file.task === 'anomaly' && deviceId !== undefined ? this.file.devices?.[deviceId] : undefined;
+    const key = own !== undefined ? (deviceId as string) : '';
+    let explainer = this.explainers.get(key);
+    if (explainer === undefined) {
+      const settings = own !== undefined ? own.anomaly : this.file.anomaly;
+      explainer =
+        settings?.method === 'robust-z'
+          ? { ok: false, reason: 'a robust-z anomaly model has no trees to explain' }
+          : explainerFor(own !== undefined ? own.forest : this.file.forest);
+      this.explainers.set(key, explainer);
+    }
+    return explainer;
   }
 
   /**

@@ -169,6 +169,8 @@ export const modelFileSchema = {
               value: numberArray,
               // 1 where a split sends a missing value left; absent: every missing value goes right.
               missingLeft: { type: 'array', items: { enum: [0, 1] } },
+              // Training rows per node; explanations need it.
+              cover: { type: 'array', items: { type: 'number', minimum: 0 } },
             },
           },
         },

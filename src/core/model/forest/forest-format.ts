@@ -16,6 +16,7 @@
  * - `value[i]` is the leaf's output: a class index in `[0, nClasses)` for classification, a number for
  *   regression. Internal nodes carry 0 there.
  * - `nClasses` is 0 for a regression forest.
+ * - `cover[i]` (optional) counts the training rows that reached node `i`; explanations need it (shap.ts).
  * - Children may appear in any order, but every node is reached at most once from the root (no cycles, no
  *   shared subtrees). Our trainer writes children after their parent.
  *
@@ -49,6 +50,11 @@ export interface Tree {
   value: number[];
   /** Optional: 1 where a split sends missing values left (learnt in training); absent means all go right. */
   missingLeft?: number[];
+  /**
+   * Optional: the training rows that reached each node (bootstrap draws counted with their multiplicity). The
+   * trainers write it; explanations (shap.ts) need it, predictions do not.
+   */
+  cover?: number[];
 }
 
 /** A tree with no nodes yet, grown with {@link addTreeNode}. */
@@ -169,6 +175,10 @@ export function checkTreeForest(forest: TreeForest): string | null {
     if (tree.missingLeft !== undefined) {
       if (tree.missingLeft.length !== size) return `${where}.missingLeft has ${tree.missingLeft.length} entries but feature has ${size}`;
       if (!tree.missingLeft.every((m) => m === 0 || m === 1)) return `${where}.missingLeft must hold only 0 and 1`;
+    }
+    if (tree.cover !== undefined) {
+      if (tree.cover.length !== size) return `${where}.cover has ${tree.cover.length} entries but feature has ${size}`;
+      if (!tree.cover.every((c) => Number.isFinite(c) && c >= 0)) return `${where}.cover must hold finite numbers >= 0`;
     }
     if (reached.length < size) reached = new Uint8Array(size);
     else reached.fill(0, 0, size);

@@ -152,8 +152,12 @@ export class IsolationForestTrainer extends TreeByTreeTrainer {
   }
 
   private growTree(rng: Random): Tree {
-    const tree = emptyTree();
-    const addNode = (): number => addTreeNode(tree);
+    const tree: Tree = { ...emptyTree(), cover: [] };
+    const cover = tree.cover as number[];
+    const addNode = (): number => {
+      cover.push(0);
+      return addTreeNode(tree);
+    };
     const sample = this.sample;
     // Pending nodes as (id, start, end, depth) quadruples over `sample`.
     const pending: number[] = [addNode(), 0, sample.length, 0];
@@ -163,6 +167,7 @@ export class IsolationForestTrainer extends TreeByTreeTrainer {
       const start = pending.pop() as number;
       const id = pending.pop() as number;
       const size = end - start;
+      cover[id] = size;
       const split = depth < this.params.maxDepth && size > 1 ? this.drawSplit(rng, start, end) : null;
       if (split === null) {
         tree.value[id] = roundPath(depth + averagePathLength(size));

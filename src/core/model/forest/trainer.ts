@@ -259,6 +259,8 @@ export class ForestTrainer extends TreeByTreeTrainer {
   private splitBin = new Int32Array(1024);
   /** 1 where a split sends missing values left. */
   private missingLeft = new Int32Array(1024);
+  /** The (bootstrap-weighted) training rows that reached each node: explanations need them. */
+  private cover = new Float64Array(1024);
 
   // Forest-level results.
   private readonly importanceSum: Float64Array;
@@ -361,6 +363,7 @@ export class ForestTrainer extends TreeByTreeTrainer {
       right: plainArray(this.right, size),
       value: plainArray(this.value, size),
       missingLeft: plainArray(this.missingLeft, size),
+      cover: plainArray(this.cover, size),
     };
     this.trees.push(tree);
     this.addOutOfBag();
@@ -438,6 +441,7 @@ export class ForestTrainer extends TreeByTreeTrainer {
       this.value = grow(this.value);
       this.splitBin = grow(this.splitBin);
       this.missingLeft = grow(this.missingLeft);
+      this.cover = grow(this.cover);
     }
     this.feature[id] = -1;
     this.threshold[id] = 0;
@@ -446,6 +450,7 @@ export class ForestTrainer extends TreeByTreeTrainer {
     this.value[id] = 0;
     this.splitBin[id] = 0;
     this.missingLeft[id] = 0;
+    this.cover[id] = 0;
     return id;
   }
 
@@ -480,6 +485,7 @@ export class ForestTrainer extends TreeByTreeTrainer {
   private splitOrLeaf(node: PendingNode, stackSize: number): number {
     const params = this.params;
     const weight = node.stats[0];
+    this.cover[node.id] = weight;
     const impurity = this.weightedImpurity(node);
     if (node.depth === 0) this.rootImpurity = impurity;
     // An impure class node has weight × impurity >= about 1; for regression only rounding noise counts as pure.

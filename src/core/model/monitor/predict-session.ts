@@ -31,7 +31,12 @@ export interface PredictConfig {
   perDevice: boolean;
   likelihood: boolean;
   likelihoodThreshold: number;
+  /** How many contributions `prediction.explanation` lists (the largest first); 0: no explanation. */
+  explain: number;
 }
+
+/** The most features `explain` may ask for (the editor's bound; a model with fewer gives all of its own). */
+export const MAX_EXPLAIN = 1000;
 
 /**
  * The node's config as saved by the editor (numbers may be strings, blanks mean the default). The first bad
@@ -47,6 +52,8 @@ export function parsePredictConfig(raw: Record<string, unknown>): ConfigResult<P
     driftThreshold: readNumberOption(raw.driftThreshold, 'driftThreshold', 0.2, { min: 0.001, max: 100 }),
     driftWindow: readNumberOption(raw.driftWindow, 'driftWindow', 500, { min: 10, max: 100_000, integer: true }),
     likelihoodThreshold: readNumberOption(raw.likelihoodThreshold, 'likelihoodThreshold', 0.9999, { min: 0.5, max: 1 }),
+    // Off in flows saved before the option existed.
+    explain: readNumberOption(raw.explain, 'explain', 0, { min: 0, max: MAX_EXPLAIN, integer: true }),
   };
   for (const option of Object.values(options)) if ('error' in option) return { ok: false, error: option.error };
   const value = <T>(option: { value: T } | { error: string }): T => (option as { value: T }).value;
@@ -64,6 +71,7 @@ export function parsePredictConfig(raw: Record<string, unknown>): ConfigResult<P
       // Off in flows saved before the option existed.
       likelihood: toBoolean(raw.likelihood, false),
       likelihoodThreshold: value(options.likelihoodThreshold),
+      explain: value(options.explain),
     },
   };
 }
@@ -114,10 +122,18 @@ export class PredictSession {
   private readonly likelihoods = new LruMap<string, AnomalyLikelihood>(MAX_LIKELIHOOD_STREAMS);
   private likelihoodModel: LoadedModel | undefined;
 
-  /** `onNoDrift`: a training sketch the drift monitor cannot use (drift is then off for that model or device). */
+  /** The models (and their anomaly parts) whose explanation problem was already reported: once each. */
+  private readonly explainReported = new WeakMap<LoadedModel, Set<string>>();
+
+  /**
+   * `onNoDrift`: a training sketch the drift monitor cannot use (drift is then off for that model or device).
+   * `onNoExplanation`: `explain` is on but this model (or anomaly part) cannot be explained, or has fewer features
+   * than asked for; said once per model and part.
+   */
   constructor(
     readonly config: PredictConfig,
     private readonly onNoDrift: (error: Error) => void = () => {},
+    private readonly onNoExplanation: (reason: string) => void = () => {},
   ) {
     this.reportEvery = Math.max(1, Math.floor(config.driftWindow / 50));
   }
@@ -138,15 +154,18 @@ export class PredictSession {
   predict(live: LoadedModel, features: unknown, deviceId: unknown, changes: DriftChange[], end?: unknown): PredictOutcome {
     const { missing, threshold } = this.config;
     const device = typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined;
+    const explain = this.config.explain;
     const windowEnd = typeof end === 'number' && Number.isFinite(end) ? end : undefined;
     const result = live.predict(features, {
       missing,
       ...(threshold === undefined ? {} : { threshold }),
       ...(device === undefined ? {} : { deviceId: device }),
       ...(windowEnd === undefined ? {} : { end: windowEnd }),
+      ...(explain > 0 ? { explain } : {}),
     });
     if (!result.ok) return result;
     const prediction: Prediction & { drift?: DriftFlag } = result.prediction;
+    if (explain > 0) this.reportExplanation(live, device, prediction);
     if (live.task === 'anomaly') {
       if (this.config.likelihood) this.calibrate(live, prediction, device);
       // Rounded for the message only: the label was decided on the exact score and likelihood (#18.14).
@@ -157,6 +176,20 @@ export class PredictSession {
     const flag = this.watchDrift(live, features, device, changes);
     if (flag !== undefined) prediction.drift = flag;
     return { ok: true, prediction };
+  }
+
+  /** Says once per model (and anomaly part) why its predictions carry no explanation, or fewer contributions than asked. */
+  private reportExplanation(live: LoadedModel, device: string | undefined, prediction: Prediction): void {
+    const part = device !== undefined && live.hasDevice(device) ? device : '';
+    let reported = this.explainReported.get(live);
+    if (reported === undefined) this.explainReported.set(live, (reported = new Set()));
+    if (reported.has(part)) return;
+    reported.add(part);
+    if (prediction.explanation === undefined) {
+      this.onNoExplanation(`${live.name} v${live.version}: ${live.explainUnavailable(device) ?? 'no explanation'}`);
+    } else if (this.config.explain > live.featureNames.length) {
+      this.onNoExplanation(`${live.name} v${live.version}: explain asks for ${this.config.explain} features, the model has ${live.featureNames.length}: all of them are given`);
+    }
   }
 
   /** The streams that have drifted now, and their drifted features (each once, in order of first appearance). */
