@@ -22,6 +22,23 @@ describe('model/collector: AnomalyCollector', () => {
     assert.deepEqual(collector.due(), ['x']);
   });
 
+  it('keeps at most maxDevices baselines: the device heard from least recently is forgotten and counted', () => {
+    const collector = new AnomalyCollector({ scope: 'device', warmup: 3, update: 'rolling', every: 2, maxSamples: 10, maxDevices: 2 });
+    const never = () => false;
+    collector.addWindow(window('a', 1), never);
+    collector.addWindow(window('b', 1), never);
+    collector.addWindow(window('a', 2), never);
+    collector.addWindow(window('c', 1), never);
+    assert.deepEqual(collector.keys, ['a', 'c'], 'b was heard from least recently');
+    assert.equal(collector.evicted, 1);
+    assert.deepEqual(collector.warmupProgress('a'), { collected: 2, needed: 3 }, "a's windows are kept");
+    // Reading a baseline's progress does not make it recent: c, then a, is still the order.
+    collector.warmupProgress('a');
+    collector.addWindow(window('d', 1), never);
+    assert.deepEqual(collector.keys, ['c', 'd']);
+    assert.equal(collector.evicted, 2);
+  });
+
   it('frozen: never asks again once learnt; a failed training waits for another warm-up of windows', () => {
     const collector = new AnomalyCollector({ scope: 'shared', warmup: 2, update: 'frozen', every: 2, maxSamples: 10, maxDevices: 1 });
     const never = () => false;

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { estimateExampleBytes, TrainingCollector } from '../../src/core/model/data/collector';
+import { COLLECTOR_BOUNDS, estimateExampleBytes, TrainingCollector } from '../../src/core/model/data/collector';
 import { parseCsv } from '../../src/core/model/data/csv';
 
 const window = (deviceId: string, start: number, end: number, x: number) => ({ deviceId, start, end, features: { 'x.mean': x } });
@@ -12,6 +12,19 @@ describe('core/model: training collector', () => {
     assert.deepEqual(c.records().map((r) => r.features['x.mean']), [2, 3, 4]);
     assert.equal(c.dropped, 2);
     assert.equal(c.sinceTraining, 5);
+  });
+
+  it('remembers label events of at most maxLabelDevices devices: the one labelled least recently is forgotten', () => {
+    const c = new TrainingCollector({ maxSamples: 100, maxWaiting: 100 });
+    const n = COLLECTOR_BOUNDS.maxLabelDevices;
+    c.addLabelEvent({ deviceId: 'first', label: 'x', start: 0, end: 100 });
+    c.addLabelEvent({ deviceId: 'second', label: 'y', start: 0, end: 100 });
+    c.addLabelEvent({ deviceId: 'first', label: 'x', start: 0, end: 100 });
+    for (let i = 0; i < n - 1; i++) c.addLabelEvent({ deviceId: `d${i}`, label: 'z', start: 0, end: 100 });
+    // 'second' was labelled least recently: its events are gone, 'first' (labelled again) keeps its own.
+    assert.deepEqual(c.addWindow(window('first', 10, 20, 1), undefined), { ok: true, labelled: 1 });
+    assert.deepEqual(c.addWindow(window('second', 10, 20, 2), undefined), { ok: true, labelled: 0 });
+    assert.equal(c.records().at(-1)!.label, 'x');
   });
 
   it('joins a point label event to the window holding it, and an interval to the windows whose middle it covers', () => {

@@ -6,6 +6,7 @@ import { formatCsv } from './csv';
 import type { FeatureRecord } from './dataset';
 import { describeFeatureValue, featureVector, isMissingFeature } from './vector';
 import { pointer } from '../../util/pointer';
+import { LruMap } from '../../util/lru-map';
 
 export type LabelValue = string | number | boolean;
 
@@ -79,7 +80,8 @@ const isLabel = (x: unknown): x is LabelValue =>
 export class TrainingCollector {
   private readonly examples: StoredExample[] = [];
   private readonly waiting: WaitingWindow[] = [];
-  private readonly labelEvents = new Map<string, LabelEvent[]>();
+  /** Least recently labelled device first; the quietest goes beyond COLLECTOR_BOUNDS.maxLabelDevices. */
+  private readonly labelEvents = new LruMap<string, LabelEvent[]>(COLLECTOR_BOUNDS.maxLabelDevices);
   /** Examples added since the last `markTrained()`. */
   private fresh = 0;
   private nextSeq = 1;
@@ -183,13 +185,10 @@ export class TrainingCollector {
       return { ok: false, code: 'label', message: 'a label event needs ts, or start and end (epoch ms, start ≤ end)' };
     }
     const labelEvent: LabelEvent = { label: event.label, start, end };
-    const list = this.labelEvents.get(deviceId) ?? [];
+    // Made the most recent, so the quietest device goes first.
+    const list = this.labelEvents.getOrCreate(deviceId, () => []);
     list.push(labelEvent);
     if (list.length > (this.options.maxLabelEvents ?? 100)) list.shift();
-    // Re-inserted, so the map stays in order of the latest event and the quietest device goes first.
-    this.labelEvents.delete(deviceId);
-    this.labelEvents.set(deviceId, list);
-    if (this.labelEvents.size > COLLECTOR_BOUNDS.maxLabelDevices) this.labelEvents.delete(this.labelEvents.keys().next().value as string);
     let labelled = 0;
     for (let i = 0; i < this.waiting.length; ) {
       const window = this.waiting[i];
@@ -259,7 +258,7 @@ export class TrainingCollector {
 
   /** The latest label event of the device that covers the window. */
   private labelFor(deviceId: string, start: number, end: number): LabelValue | undefined {
-    const list = this.labelEvents.get(deviceId);
+    const list = this.labelEvents.peek(deviceId);
     if (!list) return undefined;
     for (let i = list.length - 1; i >= 0; i--) if (covers(list[i], start, end)) return list[i].label;
     return undefined;
@@ -366,11 +365,13 @@ export type AnomalyAddResult =
 export class AnomalyCollector {
   private names: string[] | null = null;
   /** In order of the latest window: the first entry is the device heard from least recently. */
-  private readonly baselines = new Map<string, AnomalyBaselineState>();
+  private readonly baselines: LruMap<string, AnomalyBaselineState>;
   /** Devices forgotten to keep within maxDevices. */
   evicted = 0;
 
-  constructor(readonly options: AnomalyCollectorOptions) {}
+  constructor(readonly options: AnomalyCollectorOptions) {
+    this.baselines = new LruMap(Math.max(1, options.maxDevices));
+  }
 
   get featureNames(): readonly string[] | null {
     return this.names;
@@ -381,7 +382,7 @@ export class AnomalyCollector {
   }
 
   baseline(key: string): Readonly<AnomalyBaselineState> | undefined {
-    return this.baselines.get(key);
+    return this.baselines.peek(key);
   }
 
   /** Windows held over every baseline. */
@@ -526,14 +527,14 @@ export class AnomalyCollector {
    * (for TrainAnomalyOptions.leftOutShare). Read it before startTraining.
    */
   leftOutShare(key: string): number {
-    const state = this.baselines.get(key);
+    const state = this.baselines.peek(key);
     if (state === undefined || state.flaggedSince === 0) return 0;
     return state.flaggedSince / (state.flaggedSince + state.fresh);
   }
 
   /** Starts a training of `key`: a copy of its rows (newest last). */
   startTraining(key: string): Float64Array[] {
-    const state = this.baselines.get(key);
+    const state = this.baselines.peek(key);
     if (state === undefined) return [];
     state.training = true;
     state.fresh = 0;
@@ -544,7 +545,7 @@ export class AnomalyCollector {
 
   /** A training of `key` ended (a baseline reset or evicted meanwhile stays as it is now). */
   finishTraining(key: string, ok: boolean): void {
-    const state = this.baselines.get(key);
+    const state = this.baselines.peek(key);
     if (state === undefined || !state.training) return;
     state.training = false;
     if (ok) {
@@ -555,7 +556,7 @@ export class AnomalyCollector {
 
   /** Warm-up progress of `key`, or undefined once learnt. */
   warmupProgress(key: string): { collected: number; needed: number } | undefined {
-    const state = this.baselines.get(key);
+    const state = this.baselines.peek(key);
     if (state !== undefined && state.trained) return undefined;
     return { collected: Math.min(state?.rows.length ?? 0, this.options.warmup), needed: this.options.warmup };
   }
@@ -573,19 +574,8 @@ export class AnomalyCollector {
 
   /** The baseline of `key`, created (evicting the quietest device beyond maxDevices) and marked most recent. */
   private state(key: string): AnomalyBaselineState {
-    let state = this.baselines.get(key);
-    if (state !== undefined) {
-      this.baselines.delete(key);
-      this.baselines.set(key, state);
-      return state;
-    }
-    state = { rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false, recent: [], recentFlagged: 0, flaggedSince: 0, adapted: 0, adopting: false, rewarming: false, rewarmLeft: 0 };
-    this.baselines.set(key, state);
-    while (this.baselines.size > this.options.maxDevices) {
-      this.baselines.delete(this.baselines.keys().next().value as string);
-      this.evicted++;
-    }
-    return state;
+    if (!this.baselines.has(key) && this.baselines.size >= this.baselines.maxSize) this.evicted++;
+    return this.baselines.getOrCreate(key, () => ({ rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false, recent: [], recentFlagged: 0, flaggedSince: 0, adapted: 0, adopting: false, rewarming: false, rewarmLeft: 0 }));
   }
 }
 
