@@ -8,17 +8,17 @@
         defaults: {
             model: { value: "", type: "ml-model" },
             property: { value: "payload.features", required: true, validate: V.required() },
-            threshold: { value: "", validate: V.number({ min: 0, max: 1 }) },
+            threshold: { value: "", validate: V.number(CORE.numbers.threshold.bounds) },
             likelihood: { value: false },
-            likelihoodThreshold: { value: 0.9999, validate: V.number({ min: 0.5, max: 1 }) },
+            likelihoodThreshold: { value: CORE.numbers.likelihoodThreshold.default, validate: V.number(CORE.numbers.likelihoodThreshold.bounds) },
             missing: { value: CORE.missing[0], validate: V.choice(CORE.missing) },
             drift: { value: true },
-            driftThreshold: { value: 0.2, validate: V.number({ min: 0.001, max: 100 }) },
-            driftWindow: { value: 500, validate: V.number({ integer: true, min: 10, max: 100000 }) },
+            driftThreshold: { value: CORE.numbers.driftThreshold.default, validate: V.number(CORE.numbers.driftThreshold.bounds) },
+            driftWindow: { value: CORE.numbers.driftWindow.default, validate: V.number(CORE.numbers.driftWindow.bounds) },
             driftScope: { value: CORE.driftScopes[0], validate: V.choice(CORE.driftScopes) },
             driftOutput: { value: false },
             outputs: { value: 2 },
-            explain: { value: 0, validate: V.number({ integer: true, min: 0, max: 1000 }) }
+            explain: { value: CORE.numbers.explain.default, validate: V.number(CORE.numbers.explain.bounds) }
         },
         inputs: 1,
         outputs: 2,

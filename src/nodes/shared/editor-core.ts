@@ -14,7 +14,7 @@ import { INGEST_PROFILES, PROFILE_SETTINGS } from '../../core/ingest/profiles';
 import { ANOMALY_METHODS } from '../../core/model/monitor/anomaly';
 import { PROMOTE_MODES } from '../../core/model/train/promotion';
 import { TRAIN_SCOPES, TRAIN_TASKS, TRAIN_UPDATES } from '../../core/model/train/train-config';
-import { DRIFT_SCOPES, MISSING_MODES } from '../../core/model/monitor/predict-session';
+import { DRIFT_SCOPES, MISSING_MODES, PREDICT_NUMBERS } from '../../core/model/monitor/predict-session';
 import { SIM_BUDGET, SIM_LIMITS } from '../../core/sim/config';
 import { SCENARIO_MODELS, SIM_DEFAULTS } from '../../core/sim/scenario';
 import { ALL_SIM_FORMATS, SCENARIOS } from '../../core/sim/types';
@@ -68,6 +68,8 @@ export function editorCore() {
     predict: {
       missing: [...MISSING_MODES],
       driftScopes: [...DRIFT_SCOPES],
+      /** Each number's default (null: blank) and bounds. */
+      numbers: Object.fromEntries(Object.entries(PREDICT_NUMBERS).map(([name, n]) => [name, { default: n.default ?? null, bounds: { ...n.bounds } }])),
     },
     sim: {
       scenarios: [...SCENARIOS],

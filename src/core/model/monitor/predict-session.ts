@@ -38,22 +38,34 @@ export interface PredictConfig {
 /** The most features `explain` may ask for (the editor's bound; a model with fewer gives all of its own). */
 export const MAX_EXPLAIN = 1000;
 
-/**
- * The node's config as saved by the editor (numbers may be strings, blanks mean the default). The first bad
- * number is the error; a flow saved before an option existed gets the behaviour it had then.
- */
 /** `missing` and `driftScope` choices; the first is the default (and what a flow saved before them does). */
 export const MISSING_MODES = ['reject', 'allow'] as const;
 export const DRIFT_SCOPES = ['model', 'device'] as const;
 
+/**
+ * model-predict's numbers: default (undefined: blank, "not set") and bounds, read here and by the editor
+ * (IotAiEditor.core.predict.numbers), so the two cannot disagree. `explain` is 0 (off) in flows saved before it.
+ */
+export const PREDICT_NUMBERS = {
+  threshold: { default: undefined, bounds: { min: 0, max: 1 } },
+  driftThreshold: { default: 0.2, bounds: { min: 0.001, max: 100 } },
+  driftWindow: { default: 500, bounds: { min: 10, max: 100_000, integer: true } },
+  likelihoodThreshold: { default: 0.9999, bounds: { min: 0.5, max: 1 } },
+  explain: { default: 0, bounds: { min: 0, max: MAX_EXPLAIN, integer: true } },
+} as const;
+
+/**
+ * The node's config as saved by the editor (numbers may be strings, blanks mean the default). The first bad
+ * number is the error; a flow saved before an option existed gets the behaviour it had then.
+ */
 export function parsePredictConfig(raw: Record<string, unknown>): ConfigResult<PredictConfig> {
+  const read = <K extends keyof typeof PREDICT_NUMBERS>(name: K) => readNumberOption(raw[name], name, PREDICT_NUMBERS[name].default as number, PREDICT_NUMBERS[name].bounds);
   const options = {
-    threshold: readNumberOption(raw.threshold, 'threshold', undefined, { min: 0, max: 1 }),
-    driftThreshold: readNumberOption(raw.driftThreshold, 'driftThreshold', 0.2, { min: 0.001, max: 100 }),
-    driftWindow: readNumberOption(raw.driftWindow, 'driftWindow', 500, { min: 10, max: 100_000, integer: true }),
-    likelihoodThreshold: readNumberOption(raw.likelihoodThreshold, 'likelihoodThreshold', 0.9999, { min: 0.5, max: 1 }),
-    // Off in flows saved before the option existed.
-    explain: readNumberOption(raw.explain, 'explain', 0, { min: 0, max: MAX_EXPLAIN, integer: true }),
+    threshold: readNumberOption(raw.threshold, 'threshold', undefined, PREDICT_NUMBERS.threshold.bounds),
+    driftThreshold: read('driftThreshold'),
+    driftWindow: read('driftWindow'),
+    likelihoodThreshold: read('likelihoodThreshold'),
+    explain: read('explain'),
   };
   for (const option of Object.values(options)) if ('error' in option) return { ok: false, error: option.error };
   const value = <T>(option: { value: T } | { error: string }): T => (option as { value: T }).value;
