@@ -419,7 +419,7 @@ function shapImportance(model: TrainReportInput['model'], examples: Examples, ev
 
 /** What --horizon adds on stdout: the model against persistence and 24 hours earlier, with skill scores. */
 function forecastSummary(metrics: ModelMetrics, leftOut: number): string {
-  const lines = [`Forecast ${formatDuration(metrics.horizon ?? 0)} ahead${leftOut > 0 ? ` (${leftOut} windows without a row within the horizon were left out)` : ''}:`];
+  const lines = [`Forecast ${formatDuration(metrics.horizon ?? 0)} ahead${leftOut > 0 ? ` (${leftOut === 1 ? '1 window without a row within the horizon was' : `${leftOut} windows without a row within the horizon were`} left out)` : ''}:`];
   const skill = metrics.skill;
   if (skill === undefined) {
     lines.push('  no rows were held out: no comparison with persistence (use --test-fraction above 0)');
