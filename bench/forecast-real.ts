@@ -115,7 +115,7 @@ async function measure(scratch: string, python: string | undefined, trees: numbe
       const ms = HORIZON_MS[horizon];
       const trainExamples = examplesOf(train, label, ms);
       const testExamples = examplesOf(test, label, ms);
-      // Scored where persistence exists (every test window but the first): all three on the same windows.
+      // Scored where persistence exists (here: every test window): all three on the same windows.
       const keep = testExamples.rows.map((_, i) => i).filter((i) => testExamples.persistence[i] !== undefined);
       const ours = keep.map((i) => (task === 'regression' ? forest.predictRow(testExamples.rows[i]) : forest.predictClass(testExamples.rows[i])));
       const oursValues = ours.map((p) => (typeof p === 'number' ? String(model.labels?.[p]) : p.task === 'regression' ? p.value : NaN));
