@@ -22,7 +22,7 @@ import { loadModel } from '../src/core/model/file/model-file';
 import { CompiledForest } from '../src/core/model/forest/compiled-forest';
 import type { TreeForest } from '../src/core/model/forest/forest-format';
 import { classificationSkill, regressionSkill, type ForecastSkill } from '../src/core/model/train/metrics';
-import { runProcess } from './lib/project';
+import { findScikitLearn, runProcess } from './lib/project';
 import { progress, runSection, Section, type BenchOptions } from './lib/report';
 
 const DATA = path.join(__dirname, 'data');
@@ -53,18 +53,6 @@ interface Scores {
   change?: { ours: number; sklearn: number | null };
   dayBefore?: { rows: number; reference: number; ours: number };
   trainRows: number;
-}
-
-/** The python3 that imports sklearn: PATH's first, then Debian's own. */
-async function findScikitLearn(): Promise<string | undefined> {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    try {
-      if ((await runProcess(python, ['-c', 'import sklearn'])).code === 0) return python;
-    } catch {
-      /* no such interpreter */
-    }
-  }
-  return undefined;
 }
 
 /** The UCI files have no deviceId: one office, one device. */
@@ -211,7 +199,7 @@ async function forecastSection(options: BenchOptions): Promise<Section> {
       'column is the skill score over persistence (above 0: better than "it stays as it is").',
     ].join('\n'),
   );
-  const python = await findScikitLearn();
+  const python = (await findScikitLearn())?.python;
   if (python === undefined) section.note('scikit-learn is not installed (apt-get install -y python3-sklearn): its column is not measured');
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-forecast-real-'));
   try {
