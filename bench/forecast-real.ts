@@ -1,5 +1,5 @@
 /**
- * 10. Forecasts on real data (#16, docs/forecasting.md "Measured on real data"): the UCI Occupancy Detection data
+ * 11. Forecasts on real data (#16, docs/forecasting.md "Measured on real data"): the UCI Occupancy Detection data
  * (bench/data/occupancy-*.csv, minute readings of an office), through the code path a user runs: WINDOW.json, the
  * feature-window engine and the horizon labels (`horizonWindowExamples`), `iot-ai train --window --horizon`. Each
  * target and horizon: our forest, persistence (the last value before the window ended), the value 24 hours earlier
@@ -188,7 +188,7 @@ async function forecastSection(options: BenchOptions): Promise<Section> {
   const trees = options.quick ? 30 : 100;
   const section = new Section(
     'forecast-real',
-    '10. Forecasts on real data (UCI Occupancy Detection)',
+    '11. Forecasts on real data (UCI Occupancy Detection)',
     [
       'Minute readings of an office (temperature, humidity, light, CO2, occupancy; Candanedo and Feldheim 2016, CC BY 4.0),',
       `through \`iot-ai train --window --horizon\`: sliding 30-minute windows every 5 minutes (mean, min, max, last, slope,`,

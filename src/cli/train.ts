@@ -67,8 +67,10 @@ export type ForecastExamplesHook = (input: {
       featureNames: string[];
       rows: Float64Array[];
       labels: string[];
+      /** Each example's references (docs/forecasting.md), undefined where there is none: trainModel's `forecast`. */
       persistence: Array<string | number | boolean | undefined>;
       dayBefore: Array<string | number | boolean | undefined>;
+      /** Windows left out: no row of their device in [end, end + horizon). */
       unlabelled: number;
     }
   | { ok: false; error: string };

@@ -11,7 +11,7 @@ import { labelRowsOf, parseWindowConfig, windowRows, type WideRow, type Windowed
 import { type CliIO, parseFlags, readCommandLine } from './args';
 import { readPropertiesFile } from './config-file';
 import { labelByHorizon } from '../core/model/data/horizon';
-import type { WindowExamplesHook } from './train';
+import type { ForecastExamplesHook, WindowExamplesHook } from './train';
 
 /** Wide rows from a parsed CSV, with `ts` normalised as sensor-ingest does (seconds below 1e11, ISO 8601). */
 export function wideRowsFromTable(table: CsvTable): { rows: WideRow[] } | { error: string } {
@@ -81,20 +81,8 @@ export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label,
   return { ok: true, featureNames, rows: examples, labels };
 };
 
-/** Forecast examples: {@link horizonWindowExamples}'s answer. */
-export type HorizonExamples =
-  | {
-      ok: true;
-      featureNames: string[];
-      rows: Float64Array[];
-      labels: string[];
-      /** Each example's references (docs/forecasting.md), undefined where there is none: trainModel's `forecast`. */
-      persistence: Array<string | number | boolean | undefined>;
-      dayBefore: Array<string | number | boolean | undefined>;
-      /** Windows left out: no row of their device in [end, end + horizon). */
-      unlabelled: number;
-    }
-  | { ok: false; error: string };
+/** Forecast examples: {@link horizonWindowExamples}'s answer, as `iot-ai train --horizon` takes them. */
+export type HorizonExamples = ReturnType<ForecastExamplesHook>;
 
 /**
  * `iot-ai train --window --horizon H` (docs/forecasting.md): the node's windows, each labelled by the `label` column
