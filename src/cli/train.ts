@@ -429,7 +429,7 @@ function forecastSummary(metrics: ModelMetrics, leftOut: number): string {
   const lines = [`Forecast ${formatDuration(metrics.horizon ?? 0)} ahead${leftOut > 0 ? ` (${leftOut === 1 ? '1 window without a row within the horizon was' : `${leftOut} windows without a row within the horizon were`} left out)` : ''}:`];
   const skill = metrics.skill;
   if (skill === undefined) {
-    lines.push('  no rows were held out: no comparison with persistence (use --test-fraction above 0)');
+    lines.push('  no rows were held out (--test-fraction 0, or too few windows): no comparison with persistence');
     return `${lines.join('\n')}\n`;
   }
   for (const line of forecastLines(skill, metrics.intervalCoverage)) lines.push(`  ${line}`);
