@@ -12,7 +12,7 @@ import { accuracy } from '../src/core/model/train/metrics';
 import { LoadedModel, type ModelFile } from '../src/core/model/file/model-file';
 import { trainForest, type ForestOptions } from '../src/core/model/forest/trainer';
 import { classification } from './lib/data';
-import { ROOT, runProcess, tempDir } from './lib/project';
+import { findScikitLearn, ROOT, runProcess, tempDir } from './lib/project';
 import { count, figure, progress, runSection, Section, type BenchOptions } from './lib/report';
 import { alternate, ratios, spread, timeSync } from './lib/timing';
 
@@ -61,19 +61,6 @@ function mlRandomForestOptions(ours: ForestOptions): object {
     // Gini gain is over gainThreshold (ours' minGain).
     treeOptions: { maxDepth: ours.maxDepth, minNumSamples: (ours.minSamplesSplit ?? 2) - 1, gainThreshold: ours.minGain ?? 0.01 },
   };
-}
-
-/** The python3 that can import sklearn: PATH's first, then Debian's own. */
-async function findScikitLearn(): Promise<{ python: string; version: string } | undefined> {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    try {
-      const probe = await runProcess(python, ['-c', 'import sklearn; print(sklearn.__version__)']);
-      if (probe.code === 0) return { python, version: probe.stdout.trim() };
-    } catch {
-      /* no such interpreter */
-    }
-  }
-  return undefined;
 }
 
 function writeCsv(file: string, data: Dataset): void {

@@ -58,3 +58,16 @@ export function runProcess(command: string, args: readonly string[], cwd = ROOT)
     child.on('close', (code) => resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, code, stdout, stderr }));
   });
 }
+
+/** The python3 that can import sklearn: PATH's first, then Debian's own. */
+export async function findScikitLearn(): Promise<{ python: string; version: string } | undefined> {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      const probe = await runProcess(python, ['-c', 'import sklearn; print(sklearn.__version__)']);
+      if (probe.code === 0) return { python, version: probe.stdout.trim() };
+    } catch {
+      /* no such interpreter */
+    }
+  }
+  return undefined;
+}

@@ -8,8 +8,8 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Subcommand }> =
     summary: 'learn a random forest from a CSV of feature rows, or of readings with --window',
     load: () => {
       const { runTrain } = require('./train') as typeof import('./train');
-      const { windowExamples } = require('./windowing') as typeof import('./windowing');
-      return (argv, io) => runTrain(argv, io, { windowExamples });
+      const { windowExamples, horizonWindowExamples } = require('./windowing') as typeof import('./windowing');
+      return (argv, io) => runTrain(argv, io, { windowExamples, forecastExamples: horizonWindowExamples });
     },
   },
   simulate: {

@@ -7,6 +7,7 @@
 import type { ModelFile } from '../core/model/file/model-file';
 import type { AnomalyMetrics, TrainAnomalyResult } from '../core/model/train/train-anomaly';
 import type { ModelMetrics } from '../core/model/train/train-model';
+import type { ReferenceComparison } from '../core/model/train/metrics';
 
 export interface TrainReportInput {
   model: ModelFile;
@@ -16,6 +17,11 @@ export interface TrainReportInput {
   anomalyScores?: TrainAnomalyResult['scores'];
   /** Shown as the data source. */
   dataFile: string;
+  /**
+   * Global importance from SHAP: each feature's mean |contribution| over `rows` rows, the evaluated ones (held-out
+   * or out-of-fold) or, when none were held out, training rows.
+   */
+  shap?: { importances: Record<string, number>; rows: number; of: 'evaluated' | 'training' };
 }
 
 export function escapeHtml(text: string): string {
@@ -47,6 +53,7 @@ export function renderTrainReport(input: TrainReportInput): string {
   );
   sections.push('<h2>Metrics</h2>');
   sections.push(metricsTable(metrics));
+  if (metrics.task !== 'anomaly' && metrics.horizon !== undefined) sections.push(forecastSection(metrics));
   if (metrics.task === 'classification' && 'confusion' in metrics) {
     sections.push('<h2>Confusion matrix</h2><p class="note">Rows: actual class. Columns: predicted class. Shade: share of the actual class.</p>');
     sections.push(confusionSvg(metrics.confusion, (model.labels ?? []).map(String)));
@@ -65,6 +72,7 @@ export function renderTrainReport(input: TrainReportInput): string {
     sections.push('<h2>Feature importance</h2><p class="note">Mean decrease in impurity, normalised to sum to 1.</p>');
     sections.push(importanceSvg(model.importances));
   }
+  if (input.shap !== undefined) sections.push(shapSection(input.shap, model.importances, model.task));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -93,7 +101,7 @@ function describeEvaluation(metrics: ModelMetrics | AnomalyMetrics): string {
     const where = metrics.evaluation === 'holdout' ? `hold-out, ${metrics.rows} rows (${Math.round((metrics.testFraction ?? 0) * 100)}%)` : `training rows, ${metrics.rows}`;
     return `${where} against ground truth`;
   }
-  if (metrics.evaluation === 'holdout') return `hold-out, ${metrics.rows} rows (${Math.round((metrics.testFraction ?? 0) * 100)}%)`;
+  if (metrics.evaluation === 'holdout') return `hold-out, ${metrics.split === 'newest' ? 'the newest ' : ''}${metrics.rows} rows (${Math.round((metrics.testFraction ?? 0) * 100)}%)`;
   if (metrics.evaluation === 'cross-validation') return `${metrics.folds}-fold cross-validation, ${metrics.rows} rows`;
   return 'out-of-bag only';
 }
@@ -150,6 +158,47 @@ function metricsTable(metrics: ModelMetrics | AnomalyMetrics): string {
   return html;
 }
 
+/** A forecast against persistence and 24 hours earlier, each on the held-out windows where it exists. */
+function forecastSection(metrics: ModelMetrics): string {
+  const hours = (metrics.horizon as number) / 3_600_000;
+  const head = `<h2>Forecast</h2><p class="note">Horizon ${metrics.horizon} ms (${number(hours * 60, 1)} min): each window is labelled by the label H after its end. A skill score above 0 beats the reference, 1 is perfect, below 0 is worse.</p>`;
+  const skill = metrics.skill;
+  if (skill === undefined) return `${head}<p>No rows were held out: the forecast was not compared with persistence.</p>`;
+  const regression = skill.task === 'regression';
+  const measure = regression ? 'MAE' : 'Accuracy';
+  const row = (name: string, comparison: ReferenceComparison | undefined): string[] =>
+    comparison === undefined
+      ? [name, '0', '–', '–', 'no reference value']
+      : [
+          name,
+          String(comparison.rows),
+          number((regression ? comparison.mae : comparison.accuracy) as number),
+          number((regression ? comparison.modelMae : comparison.modelAccuracy) as number),
+          comparison.skill === null ? 'none (the reference is perfect)' : number(comparison.skill),
+        ];
+  const rows = [
+    ['Model', String(skill.rows), number((regression ? skill.mae : skill.accuracy) as number), number((regression ? skill.mae : skill.accuracy) as number), '–'],
+    row('Persistence (the last value before the window ended)', skill.persistence),
+    row('24 hours earlier', skill.dayBefore),
+  ];
+  let html = head + table(['Forecast', 'Windows', measure, `Model ${measure} on them`, 'Skill score'], rows, 1);
+  if (metrics.intervalCoverage !== undefined) html += `<p>The interval [p10, p90] of the trees' outputs covers ${number(metrics.intervalCoverage * 100, 1)}% of the held-out values.</p>`;
+  return html;
+}
+
+/** Global importance from SHAP beside the impurity importance, largest SHAP first. */
+function shapSection(shap: NonNullable<TrainReportInput['shap']>, impurity: Record<string, number> | undefined, task: string): string {
+  const unit = task === 'classification' ? 'share of the predicted class\'s votes' : 'units of the label';
+  const of = shap.of === 'evaluated' ? `${shap.rows} evaluated rows (held-out or out-of-fold)` : `${shap.rows} training rows (none were held out)`;
+  const entries = Object.entries(shap.importances).sort((a, b) => b[1] - a[1]);
+  const note = `<h2>Feature importance from SHAP</h2><p class="note">Mean |contribution| of each feature to the predictions of ${of}, in ${unit} (exact TreeSHAP, docs/explanations.md). Unlike the impurity importance it is measured on the rows, not on the training splits.</p>`;
+  return (
+    note +
+    table(['Feature', 'Mean |SHAP|', 'Impurity importance'], entries.map(([name, value]) => [name, number(value), impurity?.[name] === undefined ? '–' : number(impurity[name])]), 1) +
+    importanceSvg(shap.importances, 'feature importances from SHAP')
+  );
+}
+
 function confusionSvg(confusion: number[][], labels: string[]): string {
   const n = labels.length;
   const cell = Math.max(22, Math.min(56, Math.floor(560 / Math.max(n, 1))));
@@ -182,7 +231,7 @@ function confusionSvg(confusion: number[][], labels: string[]): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" role="img" aria-label="confusion matrix">${parts.join('')}</svg>`;
 }
 
-function importanceSvg(importances: Record<string, number>): string {
+function importanceSvg(importances: Record<string, number>, label = 'feature importances'): string {
   const entries = Object.entries(importances).sort((a, b) => b[1] - a[1]);
   const labelWidth = 200;
   const barWidth = 480;
@@ -199,7 +248,7 @@ function importanceSvg(importances: Record<string, number>): string {
     );
   });
   const width = labelWidth + barWidth + 60;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="feature importances">${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${label}">${parts.join('')}</svg>`;
 }
 
 /** At most 2000 points (evenly sampled), so the page stays small. */

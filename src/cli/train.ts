@@ -3,7 +3,7 @@
  * held-out metrics on stdout.
  *
  *   iot-ai train --data FILE.csv --label COLUMN --out MODEL.json [--task classification|regression]
- *     [--window WINDOW.json] [--trees N] [--max-depth N] [--seed N] [--test-fraction F | --folds K]
+ *     [--window WINDOW.json [--horizon H]] [--trees N] [--max-depth N] [--seed N] [--test-fraction F | --folds K]
  *     [--ignore COL,...] [--name NAME] [--version VERSION] [--min-samples-leaf N] [--min-gain G]
  *     [--max-features M] [--criterion gini|entropy]
  *   iot-ai train --task anomaly --data FILE.csv --out MODEL.json [--label TRUTH] [--method isolation-forest|robust-z]
@@ -25,7 +25,12 @@ import { serializeModel, writeFileAtomic } from '../core/model/file/store';
 import type { TrainingWindowConfig } from '../core/model/file/model-file';
 import { trainingWindowOf } from '../core/model/file/training-window';
 import { AnomalyData, anomalyDataFromTable, AnomalyMetrics, trainAnomalyModel } from '../core/model/train/train-anomaly';
-import { ModelMetrics, trainModel } from '../core/model/train/train-model';
+import { ModelMetrics, trainModel, type ForecastOptions } from '../core/model/train/train-model';
+import { parseHorizon } from '../core/model/data/horizon';
+import type { ForecastSkill, ReferenceComparison } from '../core/model/train/metrics';
+import { CompiledForest } from '../core/model/forest/compiled-forest';
+import { explainerFor, meanAbsoluteShap } from '../core/model/forest/shap';
+import type { TreeForest } from '../core/model/forest/forest-format';
 import type { Criterion, ForestOptions, MaxFeatures, Task } from '../core/model/forest/trainer';
 import { renderTrainReport, TrainReportInput } from './train-report';
 import { type CliIO, parseFlags, readCommandLine, UsageError } from './args';
@@ -45,11 +50,38 @@ export type WindowExamplesHook = (input: {
   | { ok: true; featureNames: string[]; rows: Float64Array[]; labels: string[] }
   | { ok: false; error: string };
 
+/**
+ * `--window --horizon H` (docs/forecasting.md): windows labelled by the label column of their device's latest row in
+ * [end, end + H), in time order of `end`, with each one's references (persistence, the day before). The integrator
+ * passes this in (src/cli/windowing.ts horizonWindowExamples).
+ */
+export type ForecastExamplesHook = (input: {
+  table: CsvTable;
+  windowConfig: unknown;
+  label: string;
+  ignore: readonly string[];
+  horizon: number;
+}) =>
+  | {
+      ok: true;
+      featureNames: string[];
+      rows: Float64Array[];
+      labels: string[];
+      /** Each example's references (docs/forecasting.md), undefined where there is none: trainModel's `forecast`. */
+      persistence: Array<string | number | boolean | undefined>;
+      dayBefore: Array<string | number | boolean | undefined>;
+      /** Windows left out: no row of their device in [end, end + horizon). */
+      unlabelled: number;
+    }
+  | { ok: false; error: string };
+
 export interface TrainCommandOptions {
   /** The clock for `createdAt`. */
   now?: () => Date;
   /** Enables `--window`. */
   windowExamples?: WindowExamplesHook;
+  /** Enables `--window --horizon`. */
+  forecastExamples?: ForecastExamplesHook;
 }
 
 export const TRAIN_USAGE = `Usage: iot-ai train --data FILE.csv --label COLUMN --out MODEL.json [options]
@@ -64,6 +96,11 @@ Options:
                          them seen once is refused (the rule model-train applies too)
   --window WINDOW.json   the CSV holds readings (deviceId,ts,<sensor>...,<label>); compute feature-window
                          windows with these properties and learn one example per window
+  --horizon H            with --window: learn a forecast H ahead (ms, or a number with a unit s, min, h:
+                         15min). A window ending at t is labelled by the label column of its device's latest
+                         row with t <= ts < t + H (windows without one are left out); the label column can be a
+                         sensor in WINDOW.json too. The newest windows are held out (--test-fraction), and the
+                         model is compared with persistence and with 24 hours earlier (docs/forecasting.md)
   --trees N              trees in the forest (default 100)
   --max-depth N          deepest split level (default: unlimited)
   --min-samples-leaf N   least samples in a leaf (default 1; regression 5)
@@ -107,6 +144,8 @@ interface TrainArguments {
   threshold?: number;
   sampleSize?: number;
   window?: string;
+  /** Forecasts: the horizon in ms. */
+  horizon?: number;
   trees?: number;
   maxDepth?: number;
   minSamplesLeaf?: number;
@@ -122,7 +161,7 @@ interface TrainArguments {
 }
 
 const VALUE_FLAGS = [
-  'data', 'label', 'out', 'task', 'window', 'trees', 'max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion',
+  'data', 'label', 'out', 'task', 'window', 'horizon', 'trees', 'max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion',
   'seed', 'test-fraction', 'folds', 'ignore', 'name', 'version', 'method', 'contamination', 'threshold', 'sample-size',
 ];
 /** Options that only a random forest (classification or regression) takes, and only an anomaly model takes. */
@@ -197,6 +236,7 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
   }
   const folds = integer('folds', 2);
   if (folds !== undefined && testFraction !== undefined) throw new UsageError('use either --test-fraction or --folds');
+  const horizon = horizonOf(flags.get('horizon'), { anomaly: isAnomaly, window: flags.has('window'), folds: folds !== undefined });
   const seedText = single('seed');
   const seed = seedText === undefined ? undefined : Number(seedText);
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${JSON.stringify(seedText)}`);
@@ -211,6 +251,7 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
     threshold,
     sampleSize: integer('sample-size', 2),
     window: single('window'),
+    horizon,
     trees: integer('trees', 1),
     maxDepth: integer('max-depth', 0),
     minSamplesLeaf: integer('min-samples-leaf', 1),
@@ -226,6 +267,19 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
   };
 }
 
+/** `--horizon H` in ms, or undefined when not given; a UsageError where it cannot apply. */
+function horizonOf(text: string | undefined, context: { anomaly: boolean; window: boolean; folds: boolean }): number | undefined {
+  if (text === undefined) return undefined;
+  if (context.anomaly) throw new UsageError('--horizon does not apply to --task anomaly');
+  if (!context.window) {
+    throw new UsageError('--horizon needs --window WINDOW.json: a forecast is learnt from readings (deviceId,ts,...), each window labelled by the label column H after its end');
+  }
+  if (context.folds) throw new UsageError('--folds does not apply to --horizon: a forecast is tested on the newest windows (--test-fraction), as random folds of overlapping windows would see the future');
+  const parsed = parseHorizon(text);
+  if (!parsed.ok) throw new UsageError(`--${parsed.error}`);
+  return parsed.ms;
+}
+
 /** Where the report goes: MODEL.json → MODEL.report.html. */
 export function reportPathFor(modelPath: string): string {
   return modelPath.toLowerCase().endsWith('.json') ? `${modelPath.slice(0, -5)}.report.html` : `${modelPath}.report.html`;
@@ -236,6 +290,10 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
   if (typeof args === 'number') return args;
   if (args.window !== undefined && options.windowExamples === undefined) {
     io.stderr.write('iot-ai train: --window is not available in this build\n');
+    return 2;
+  }
+  if (args.horizon !== undefined && options.forecastExamples === undefined) {
+    io.stderr.write('iot-ai train: --horizon is not available in this build\n');
     return 2;
   }
   const fail = (message: string): number => {
@@ -263,7 +321,19 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
 
   let result: ExamplesResult;
   let trainingWindow: TrainingWindowConfig | undefined;
-  if (args.window !== undefined && options.windowExamples !== undefined) {
+  let forecast: ForecastOptions | undefined;
+  let leftOut = 0;
+  if (args.horizon !== undefined && options.forecastExamples !== undefined) {
+    const read = await readPropertiesFile(args.window as string);
+    if (!read.ok) return fail(read.error);
+    const horizon = args.horizon;
+    const windowed = options.forecastExamples({ table: parsed.table, windowConfig: read.config, label, ignore: args.ignore, horizon });
+    if (!windowed.ok) return fail(`${args.data}: ${windowed.error}`);
+    trainingWindow = trainingWindowOf(read.config);
+    forecast = { horizon, persistence: windowed.persistence, dayBefore: windowed.dayBefore };
+    leftOut = windowed.unlabelled;
+    result = examplesFromValues(windowed.featureNames, windowed.rows, windowed.labels, args.task);
+  } else if (args.window !== undefined && options.windowExamples !== undefined) {
     const windowed = await windowedExamples(args, options.windowExamples, { table: parsed.table, label, ignore: args.ignore });
     if (!windowed.ok) return fail(windowed.error);
     trainingWindow = windowed.trainingWindow;
@@ -304,8 +374,10 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
       version: args.version,
       createdAt: (options.now ?? (() => new Date()))(),
       forest,
-      testFraction: args.testFraction,
-      folds: args.folds,
+      // Forecasts hold out the newest windows: neighbours overlap, and a random share would test on the past's future.
+      ...(forecast !== undefined
+        ? { forecast, holdoutNewest: Math.round((args.testFraction ?? 0.2) * examples.rows.length) }
+        : { testFraction: args.testFraction, folds: args.folds }),
       dataHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
       onProgress: progress,
     });
@@ -314,11 +386,83 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
   }
 
   if (trainingWindow !== undefined) trained.model.window = trainingWindow;
-  const written = await writeModelAndReport(args.out, { model: trained.model, metrics: trained.metrics, evaluated: trained.evaluated, dataFile: args.data }, args.version !== undefined);
+  const shap = shapImportance(trained.model, examples, trained.evaluatedRows);
+  const written = await writeModelAndReport(
+    args.out,
+    { model: trained.model, metrics: trained.metrics, evaluated: trained.evaluated, dataFile: args.data, ...(shap !== undefined ? { shap } : {}) },
+    args.version !== undefined,
+  );
   if ('error' in written) return fail(written.error);
   io.stdout.write(summary(examples, trained.metrics, trained.model.params?.nTrees as number));
+  if (forecast !== undefined) io.stdout.write(forecastSummary(trained.metrics, leftOut));
   io.stdout.write(`Wrote ${args.out} and ${reportPathFor(args.out)}${written.note}\n`);
   return 0;
+}
+
+/**
+ * Rows explained for the report's global SHAP importance: each is a walk of every path of every tree
+ * (`visitsPerRow`), so at most 200 and at most what 5e7 node visits allow (about a second), but at least 10.
+ * A 100-tree classifier of 20,000 rows costs about 3e6 visits a row: 17 rows.
+ */
+const SHAP_ROWS = { most: 200, least: 10, visits: 5e7 };
+
+/**
+ * Global importance from SHAP (docs/explanations.md): each feature's mean |contribution| over the evaluated rows
+ * (held-out or out-of-fold; the training rows when none were held out), for classification to the predicted class's
+ * vote share. Undefined when the forest cannot be explained.
+ */
+function shapImportance(model: TrainReportInput['model'], examples: Examples, evaluatedRows: Int32Array | null): TrainReportInput['shap'] {
+  const explainer = explainerFor(model.forest);
+  if (!explainer.ok || examples.rows.length === 0) return undefined;
+  const rows = evaluatedRows === null ? examples.rows : Array.from(evaluatedRows, (i) => examples.rows[i]);
+  const compiled = examples.task === 'classification' ? new CompiledForest(model.forest as TreeForest) : undefined;
+  const classOf = compiled === undefined ? undefined : (row: ArrayLike<number>): number => compiled.predictClass(Float64Array.from(row));
+  const maxRows = Math.max(SHAP_ROWS.least, Math.min(SHAP_ROWS.most, Math.floor(SHAP_ROWS.visits / Math.max(1, explainer.explainer.visitsPerRow))));
+  const values = meanAbsoluteShap(explainer.explainer, rows, classOf, maxRows);
+  const importances: Record<string, number> = {};
+  examples.featureNames.forEach((name, f) => (importances[name] = values[f]));
+  return { importances, rows: Math.min(rows.length, maxRows), of: evaluatedRows === null ? 'training' : 'evaluated' };
+}
+
+/** What --horizon adds on stdout: the model against persistence and 24 hours earlier, with skill scores. */
+function forecastSummary(metrics: ModelMetrics, leftOut: number): string {
+  const lines = [`Forecast ${formatDuration(metrics.horizon ?? 0)} ahead${leftOut > 0 ? ` (${leftOut === 1 ? '1 window without a row within the horizon was' : `${leftOut} windows without a row within the horizon were`} left out)` : ''}:`];
+  const skill = metrics.skill;
+  if (skill === undefined) {
+    lines.push('  no rows were held out (--test-fraction 0, or too few windows): no comparison with persistence');
+    return `${lines.join('\n')}\n`;
+  }
+  for (const line of forecastLines(skill, metrics.intervalCoverage)) lines.push(`  ${line}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The comparison as lines of text (stdout; the report has its own table). */
+export function forecastLines(skill: ForecastSkill, coverage?: number): string[] {
+  const regression = skill.task === 'regression';
+  const measure = regression ? 'MAE' : 'accuracy';
+  const f = (value: number | undefined): string => (value === undefined ? '–' : value.toFixed(4));
+  const lines = [`${'model'.padEnd(17)} ${measure} ${f(regression ? skill.mae : skill.accuracy)} (${skill.rows} held-out windows)`];
+  const reference = (name: string, comparison: ReferenceComparison | undefined): void => {
+    if (comparison === undefined) {
+      lines.push(`${name.padEnd(17)} no reference value for any held-out window`);
+      return;
+    }
+    const own = regression ? comparison.mae : comparison.accuracy;
+    const model = regression ? comparison.modelMae : comparison.modelAccuracy;
+    const score = comparison.skill === null ? 'none (the reference is perfect)' : comparison.skill.toFixed(4);
+    lines.push(`${name.padEnd(17)} ${measure} ${f(own)} (model ${f(model)} on the same ${comparison.rows} windows), skill ${score}`);
+  };
+  reference('persistence', skill.persistence);
+  reference('24 hours earlier', skill.dayBefore);
+  if (coverage !== undefined) lines.push(`interval [p10, p90] covers ${(coverage * 100).toFixed(1)}% of the held-out values`);
+  return lines;
+}
+
+/** A horizon in ms as people read it: 900000 → "15 min (900000 ms)". */
+export function formatDuration(ms: number): string {
+  const units: Array<[string, number]> = [['h', 3_600_000], ['min', 60_000], ['s', 1000]];
+  const unit = units.find(([, size]) => ms >= size && ms % size === 0);
+  return unit === undefined ? `${ms} ms` : `${ms / unit[1]} ${unit[0]} (${ms} ms)`;
 }
 
 /** `--task anomaly`: rows (or windows) without labels; a label column is ground truth for evaluation only. */
@@ -467,7 +611,7 @@ function summary(examples: Examples, metrics: ModelMetrics, nTrees: number): str
     `Trained a ${examples.task} forest: ${nTrees} trees, ${examples.featureNames.length} features${classes}, ${metrics.trainRows} training rows.`,
   );
   const f = (value: number): string => value.toFixed(4);
-  if (metrics.evaluation === 'holdout') lines.push(`Held-out metrics (${metrics.rows} rows):`);
+  if (metrics.evaluation === 'holdout') lines.push(`Held-out metrics (${metrics.split === 'newest' ? 'the newest ' : ''}${metrics.rows} rows):`);
   else if (metrics.evaluation === 'cross-validation') lines.push(`${metrics.folds}-fold cross-validation (${metrics.rows} rows, out-of-fold):`);
   else lines.push('No rows held out: the out-of-bag estimate is the only measure.');
   if ('accuracy' in metrics) {

@@ -11,7 +11,7 @@ import { labelRowsOf, parseWindowConfig, windowRows, type WideRow, type Windowed
 import { type CliIO, parseFlags, readCommandLine } from './args';
 import { readPropertiesFile } from './config-file';
 import { labelByHorizon } from '../core/model/data/horizon';
-import type { WindowExamplesHook } from './train';
+import type { ForecastExamplesHook, WindowExamplesHook } from './train';
 
 /** Wide rows from a parsed CSV, with `ts` normalised as sensor-ingest does (seconds below 1e11, ISO 8601). */
 export function wideRowsFromTable(table: CsvTable): { rows: WideRow[] } | { error: string } {
@@ -81,25 +81,13 @@ export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label,
   return { ok: true, featureNames, rows: examples, labels };
 };
 
-/** Forecast examples: {@link horizonWindowExamples}'s answer. */
-export type HorizonExamples =
-  | {
-      ok: true;
-      featureNames: string[];
-      rows: Float64Array[];
-      labels: string[];
-      /** Each example's references (docs/forecasting.md), undefined where there is none: trainModel's `forecast`. */
-      persistence: Array<string | number | boolean | undefined>;
-      dayBefore: Array<string | number | boolean | undefined>;
-      /** Windows left out: no row of their device in [end, end + horizon). */
-      unlabelled: number;
-    }
-  | { ok: false; error: string };
+/** Forecast examples: {@link horizonWindowExamples}'s answer, as `iot-ai train --horizon` takes them. */
+export type HorizonExamples = ReturnType<ForecastExamplesHook>;
 
 /**
  * `iot-ai train --window --horizon H` (docs/forecasting.md): the node's windows, each labelled by the `label` column
- * of its device's latest row in [end, end + H); windows without one are left out. The label column is windowed as a
- * sensor too when WINDOW.json names it among `sensors`.
+ * of its device's latest row in [end, end + H), in time order of their `end`; windows without one are left out. The
+ * label column is windowed as a sensor too when WINDOW.json names it among `sensors`.
  */
 export function horizonWindowExamples(input: { table: CsvTable; windowConfig: unknown; label: string; ignore: readonly string[]; horizon: number }): HorizonExamples {
   const { table, label, ignore, horizon } = input;
@@ -109,7 +97,10 @@ export function horizonWindowExamples(input: { table: CsvTable; windowConfig: un
   if ('error' in wide) return { ok: false, error: wide.error };
   if (!table.header.includes(label)) return { ok: false, error: `line 1: no label column "${label}"` };
   const windowed = windowRows(wide.rows, config.config, label, { ignore });
-  const { labelled, unlabelled } = labelByHorizon(windowed.rows, labelRowsOf(wide.rows, label), horizon);
+  const found = labelByHorizon(windowed.rows, labelRowsOf(wide.rows, label), horizon);
+  // In time order of `end` (ties as found): `iot-ai train --horizon` holds out the newest windows.
+  const labelled = found.labelled.slice().sort((a, b) => a.end - b.end);
+  const unlabelled = found.unlabelled;
   if (labelled.length === 0) {
     return { ok: false, error: `no window has a row of "${label}" within ${horizon} ms after its end: check --label, --horizon, the window size and the sensors` };
   }

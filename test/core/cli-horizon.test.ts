@@ -57,6 +57,16 @@ describe('horizonWindowExamples (iot-ai train --window --horizon) (#16)', () => 
     assert.equal(typeof metrics.intervalCoverage, 'number');
   });
 
+  it('examples come in time order of their window\'s end, whatever the order of the devices in the file (iot-ai train --horizon holds out the newest)', () => {
+    // All of a's rows, then all of b's: the engine closes a's windows first. The label `at` is the row's minute.
+    const byDevice = ['deviceId,ts,co,at'];
+    for (const device of ['a', 'b']) for (let i = 0; i < 8; i++) byDevice.push(`${device},${T0 + i * MIN},${100 + i},${i}`);
+    const result = horizonWindowExamples({ table: table(byDevice), windowConfig, label: 'at', ignore: [], horizon: 3 * MIN });
+    assert.ok(result.ok, !result.ok ? result.error : '');
+    const minutes = result.labels.map(Number);
+    assert.deepEqual(minutes, [4, 4, 6, 6, 7, 7], 'a and b alternate, newest last');
+  });
+
   it('refuses a missing label column, a bad window config, and data where no window has a future row', () => {
     const missing = horizonWindowExamples({ table: table(lines), windowConfig, label: 'target', ignore: [], horizon: MIN });
     assert.deepEqual(missing, { ok: false, error: 'line 1: no label column "target"' });

@@ -84,6 +84,8 @@ export interface TrainModelResult {
   metrics: ModelMetrics;
   /** The evaluated rows' truth and predictions (class indices or values), for reports; null for out-of-bag. */
   evaluated: { truth: Float64Array; predicted: Float64Array } | null;
+  /** The example index of each evaluated row (the order of `evaluated`); null for out-of-bag. */
+  evaluatedRows: Int32Array | null;
   importances: number[];
 }
 
@@ -219,7 +221,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     forest: trained.forest,
     ...(forecast !== undefined ? { horizon: forecast.horizon } : {}),
   };
-  return { model, metrics, evaluated, importances: trained.importances };
+  return { model, metrics, evaluated, evaluatedRows, importances: trained.importances };
 }
 
 /** A forecast's horizon, and on the evaluated rows its skill over the references and its intervals' coverage. */
