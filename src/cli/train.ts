@@ -19,9 +19,9 @@ import { ANOMALY_METHODS, AnomalyMethod, anomalyTruth } from '../core/model/moni
 import { CsvTable, formatCsvProblem, parseCsv } from '../core/model/data/csv';
 import { checkLabelCounts } from '../core/model/train/promotion';
 import { Examples, examplesFromTable, examplesFromValues, ExamplesResult } from '../core/model/data/dataset';
-import { ModelArchive } from '../core/model/file/archive';
-import { lockPathFor, withFileLock } from '../core/model/file/file-lock';
-import { serializeModel, writeFileAtomic } from '../core/model/file/store';
+import { ModelHome } from '../core/model/file/model-home';
+import { withFileLock } from '../core/model/file/file-lock';
+import { writeFileAtomic } from '../core/model/file/store';
 import type { TrainingWindowConfig } from '../core/model/file/model-file';
 import { trainingWindowOf } from '../core/model/file/training-window';
 import { AnomalyData, anomalyDataFromTable, AnomalyMetrics, trainAnomalyModel } from '../core/model/train/train-anomaly';
@@ -544,13 +544,15 @@ async function writeModelAndReport(out: string, report: TrainReportInput, fixedV
   const modelFile = path.resolve(out);
   let note = '';
   try {
-    const archive = new ModelArchive({ modelFile, keepVersions: Infinity });
-    if (await isFolder(archive.directory)) {
-      const outcome = await archive.publish(report.model, { keepVersion: fixedVersion });
+    // Through the model file's one door (core/model/file/model-home.ts), as the nodes write: the same names, the same
+    // lock, and the same refusal of a model ml-model would not load.
+    const home = new ModelHome({ file: modelFile });
+    if (await isFolder(home.names.versions)) {
+      const outcome = await home.versions(Infinity).publish(report.model, { keepVersion: fixedVersion });
       if (!outcome.ok) return { error: `cannot replace the live model ${out}: ${outcome.message}` };
       report = { ...report, model: outcome.model };
-      note = ` (version ${outcome.model.version}${outcome.replaced !== undefined ? `; ${outcome.replaced} is kept in ${path.basename(archive.directory)}` : ''})`;
-    } else await withFileLock(lockPathFor(modelFile), () => writeFileAtomic(modelFile, serializeModel(report.model)));
+      note = ` (version ${outcome.model.version}${outcome.replaced !== undefined ? `; ${outcome.replaced} is kept in ${path.basename(home.names.versions)}` : ''})`;
+    } else await withFileLock(home.names.lock, () => home.write(report.model));
     await writeFileAtomic(reportPathFor(out), renderTrainReport(report));
     return { note };
   } catch (err) {
