@@ -5,7 +5,7 @@ export type Subcommand = (argv: string[], io: CliIO) => Promise<number>;
 
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Subcommand }> = {
   train: {
-    summary: 'learn a random forest from a CSV of feature rows, or of readings with --window',
+    summary: 'learn a random forest from a CSV of feature rows, or of readings with --window (forecasts: --horizon)',
     load: () => {
       const { runTrain } = require('./train') as typeof import('./train');
       const { windowExamples, horizonWindowExamples } = require('./windowing') as typeof import('./windowing');
