@@ -2,6 +2,7 @@ import { missingFeatureHint, parsePredictConfig, PredictSession, type DriftChang
 import { pointer } from '../../core/util/pointer';
 import { MODEL_BOUNDS } from '../../core/model/file/bounds';
 import type { MlModelNode, ModelState } from '../ml-model/source';
+import type { MonitoredPredictNode as PredictNode } from '../ml-model/sidebar';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED } from '../shared/red';
@@ -85,6 +86,9 @@ export = function register(RED: RED): void {
           ]) + ` · ${version}${model.error ? ` (${RED._('model-predict.status.reloadFailed')})` : ''}${driftText}`,
       };
     });
+
+    // Read-only, for the editor's IoT AI sidebar (ml-model/sidebar.ts): what this node has predicted and its drift now.
+    (node as PredictNode).monitor = () => ({ counts: { ...counts }, drift: session.driftSnapshot() });
 
     let unsubscribe: (() => void) | undefined;
     if (!config || typeof config.subscribe !== 'function') {
