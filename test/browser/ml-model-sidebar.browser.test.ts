@@ -63,6 +63,9 @@ describe('browser: the IoT AI sidebar tab', function () {
     // The versions: the live one marked, the earlier one with its rollback button.
     const earlier = model.locator('.iot-ai-sidebar-version[data-version="1.0.0"]');
     await earlier.waitFor({ timeout: 30_000 });
+    // For the README (copied to docs/images by hand when the sidebar changes).
+    fs.mkdirSync(path.join(root, '.scratch'), { recursive: true });
+    await page.screenshot({ path: path.join(root, '.scratch', 'iot-ai-sidebar.png') });
     assert.equal(await model.locator(`.iot-ai-sidebar-version[data-version="${liveVersion}"] .iot-ai-sidebar-live`).count(), 1);
     assert.equal(await model.locator(`.iot-ai-sidebar-version[data-version="${liveVersion}"] .iot-ai-sidebar-rollback`).count(), 0);
     const button = earlier.locator('button.iot-ai-sidebar-rollback');
