@@ -22,11 +22,17 @@
     var toolbar = $('<div class="iot-ai-sidebar-toolbar">').appendTo(content);
     $('<button type="button" class="red-ui-button red-ui-button-small iot-ai-sidebar-refresh">')
         .append($('<i class="fa fa-refresh">')).append(" ").append($("<span>").text(t("refresh")))
-        .appendTo(toolbar).on("click", function () { refresh(); });
+        .appendTo(toolbar).on("click", function () { refresh(true); });
     var updated = $('<span class="iot-ai-sidebar-updated">').appendTo(toolbar);
     var list = $('<div class="iot-ai-sidebar-models">').appendTo(content);
-    /** Sections the user folded, by config id, kept across refreshes. */
+    /** Sections the user folded and feature lists shown whole, by config id, kept across refreshes. */
     var folded = {};
+    var wholeFeatures = {};
+    /**
+     * Each config's saved versions as last read, with the live version they were read for: the 5-second poll redraws
+     * from them (no flicker, no request) until the live version changes; a deploy, refresh or rollback reads them again.
+     */
+    var versionsRead = {};
     var timer = null;
     var asked = 0;
 
@@ -120,7 +126,7 @@
         $.ajax({ url: "iot-ai/models/deployed/" + encodeURIComponent(config.id) + "/rollback", type: "POST", contentType: "application/json", data: JSON.stringify({ version: version }) })
             .done(function (answer) {
                 RED.notify(t("rolledBack", { label: config.label, version: answer.rolledBack.version, replaced: answer.replaced || "" }), { type: "success", timeout: 4000 });
-                refresh();
+                refresh(true);
             })
             .fail(function (xhr) {
                 var reason = (xhr.responseJSON && xhr.responseJSON.error) || (xhr.status === 401 || xhr.status === 403 ? t("notAllowed") : xhr.statusText);
@@ -133,26 +139,34 @@
         var s = section(box, t("versions"), "iot-ai-sidebar-versions");
         if (config.readOnly) { $('<div class="iot-ai-sidebar-note">').text(t("readOnly")).appendTo(s); return; }
         var body = $('<div class="iot-ai-sidebar-note">').text(t("loading")).appendTo(s);
+        var liveNow = config.model ? config.model.version : undefined;
+        var known = versionsRead[config.id];
+        if (known && known.live === liveNow) { showVersions(body, config, known.answer); return; }
         $.getJSON("iot-ai/models/deployed/" + encodeURIComponent(config.id) + "/versions").done(function (answer) {
-            body.empty().removeClass("iot-ai-sidebar-note");
-            var live = answer.live;
-            var versions = answer.versions.map(function (v) { return v.version; });
-            if (live !== undefined && versions.indexOf(live) === -1) { versions.push(live); }
-            if (versions.length <= 1) { $('<div class="iot-ai-sidebar-note">').text(t("noVersions")).appendTo(body); }
-            var pinned = {};
-            answer.versions.forEach(function (v) { pinned[v.version] = v.pinned; });
-            versions.slice().reverse().forEach(function (version) {
-                var row = $('<div class="iot-ai-sidebar-version">').attr("data-version", version).appendTo(body);
-                $('<span class="iot-ai-sidebar-version-name">').text("v" + version).appendTo(row);
-                if (pinned[version]) { $('<span class="iot-ai-sidebar-tag">').text(t("pinned")).appendTo(row); }
-                if (version === live) { $('<span class="iot-ai-sidebar-tag iot-ai-sidebar-live">').text(t("live")).appendTo(row); return; }
-                var button = $('<button type="button" class="red-ui-button red-ui-button-small iot-ai-sidebar-rollback">').text(t("rollback"))
-                    .attr("title", t("rollbackTip", { version: version })).appendTo(row);
-                if (!canWrite()) { button.prop("disabled", true).attr("title", t("notAllowed")); }
-                button.on("click", function () { rollback(config, version, button); });
-            });
+            versionsRead[config.id] = { live: liveNow, answer: answer };
+            showVersions(body, config, answer);
         }).fail(function (xhr) {
             body.text(t("unavailable", { error: (xhr.responseJSON && xhr.responseJSON.error) || xhr.statusText }));
+        });
+    }
+
+    function showVersions(body, config, answer) {
+        body.empty().removeClass("iot-ai-sidebar-note");
+        var live = answer.live;
+        var versions = answer.versions.map(function (v) { return v.version; });
+        if (live !== undefined && versions.indexOf(live) === -1) { versions.push(live); }
+        if (versions.length <= 1) { $('<div class="iot-ai-sidebar-note">').text(t("noVersions")).appendTo(body); }
+        var pinned = {};
+        answer.versions.forEach(function (v) { pinned[v.version] = v.pinned; });
+        versions.slice().reverse().forEach(function (version) {
+            var row = $('<div class="iot-ai-sidebar-version">').attr("data-version", version).appendTo(body);
+            $('<span class="iot-ai-sidebar-version-name">').text("v" + version).appendTo(row);
+            if (pinned[version]) { $('<span class="iot-ai-sidebar-tag">').text(t("pinned")).appendTo(row); }
+            if (version === live) { $('<span class="iot-ai-sidebar-tag iot-ai-sidebar-live">').text(t("live")).appendTo(row); return; }
+            var button = $('<button type="button" class="red-ui-button red-ui-button-small iot-ai-sidebar-rollback">').text(t("rollback"))
+                .attr("title", t("rollbackTip", { version: version })).appendTo(row);
+            if (!canWrite()) { button.prop("disabled", true).attr("title", t("notAllowed")); }
+            button.on("click", function () { rollback(config, version, button); });
         });
     }
 
@@ -169,10 +183,12 @@
         $('<div class="iot-ai-sidebar-model-title">').text(t("model", { name: m.name, version: m.version, task: m.task })).appendTo(body);
         $('<div class="iot-ai-sidebar-note">').text(t("created", { createdAt: m.createdAt })).appendTo(body);
         var features = $('<div class="iot-ai-sidebar-features">').appendTo(body);
-        features.text(t("features", { count: m.featureNames.length }) + m.featureNames.slice(0, SHOWN_FEATURES).join(", ") + (m.featureNames.length > SHOWN_FEATURES ? ", …" : ""));
-        if (m.featureNames.length > SHOWN_FEATURES) {
+        var whole = wholeFeatures[config.id] || m.featureNames.length <= SHOWN_FEATURES;
+        features.text(t("features", { count: m.featureNames.length }) + (whole ? m.featureNames.join(", ") : m.featureNames.slice(0, SHOWN_FEATURES).join(", ") + ", …"));
+        if (!whole) {
             $('<a href="#" style="margin-left: 4px;">').text(t("showAll")).appendTo(features).on("click", function (e) {
                 e.preventDefault();
+                wholeFeatures[config.id] = true;
                 features.text(t("features", { count: m.featureNames.length }) + m.featureNames.join(", "));
             });
         }
@@ -184,7 +200,9 @@
         return box;
     }
 
-    function refresh() {
+    /** Reads the models again (`anew`: their versions too). */
+    function refresh(anew) {
+        if (anew) { versionsRead = {}; }
         var ticket = ++asked;
         $.getJSON("iot-ai/models/deployed").done(function (answer) {
             if (ticket !== asked) { return; }
@@ -213,7 +231,7 @@
         iconClass: "fa fa-line-chart",
         content: content,
         enableOnEdit: true,
-        onchange: function () { refresh(); poll(); }
+        onchange: function () { refresh(true); poll(); }
     });
-    RED.events.on("deploy", function () { if (content.is(":visible")) { refresh(); poll(); } });
+    RED.events.on("deploy", function () { versionsRead = {}; if (content.is(":visible")) { refresh(true); poll(); } });
 })();
