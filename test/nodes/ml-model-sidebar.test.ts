@@ -128,6 +128,26 @@ describe('ml-model: the IoT AI sidebar endpoints', function () {
     assert.deepEqual(again, drift);
   });
 
+  it('shows live accuracy where the truth is wired in (msg.label, payload.label), and none where it is not', async () => {
+    await helper.load([mlModel, modelPredict, modelTrain], flow());
+    await loaded(live.version);
+    const out = collect('out');
+    const predict = getNode('predict');
+    predict.receive({ payload: { features: { 'temp.mean': 40, 'noise.mean': 1 } } });
+    await out.next(1);
+    let shown = (await deployed()).find((m) => m.id === 'cfg').predictors[0];
+    assert.deepEqual(shown.accuracy, { samples: 0 }, 'no truth wired: no figure');
+    // Three right, one wrong (40 °C is hot): 0.75, as msg.label, payload.label and a batch's labels carry it.
+    predict.receive({ label: 'hot', payload: { features: { 'temp.mean': 40, 'noise.mean': 1 } } });
+    predict.receive({ payload: { label: 'hot', features: { 'temp.mean': 41, 'noise.mean': 2 } } });
+    predict.receive({ payload: [{ label: 'cold', features: { 'temp.mean': 12, 'noise.mean': 3 } }, { label: 'cold', features: { 'temp.mean': 39, 'noise.mean': 4 } }] });
+    const received = await out.next(4);
+    assert.deepEqual(received.slice(1, 3).map((m) => m.payload.prediction.label), ['hot', 'hot']);
+    assert.deepEqual(received[3].payload.map((p: any) => p.prediction.label), ['cold', 'hot']);
+    shown = (await deployed()).find((m) => m.id === 'cfg').predictors[0];
+    assert.deepEqual(shown.accuracy, { samples: 4, accuracy: 0.75, model: { name: live.name, version: live.version } });
+  });
+
   it('lists the saved versions and rolls back to one: every model-predict switches, and the replaced one is saved', async () => {
     await helper.load([mlModel, modelPredict, modelTrain], flow());
     await loaded(live.version);

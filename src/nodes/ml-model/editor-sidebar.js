@@ -108,6 +108,13 @@
             $('<a href="#">').text(p.name).appendTo(title).on("click", function (e) { e.preventDefault(); RED.view.reveal(p.id); });
             if (!p.counts) { $('<div class="iot-ai-sidebar-note">').text(t("notRunning")).appendTo(row); return; }
             $('<div class="iot-ai-sidebar-note">').text(t("counts", p.counts)).appendTo(row);
+            var a = p.accuracy;
+            var live = $('<div class="iot-ai-sidebar-live-accuracy">').appendTo(row);
+            if (a && a.samples > 0) {
+                live.text(a.mae !== undefined ? t("liveMae", { mae: number(a.mae), samples: a.samples }) : t("liveAccuracy", { accuracy: number(a.accuracy), samples: a.samples }));
+            } else {
+                live.addClass("iot-ai-sidebar-note").text(t("noTruth"));
+            }
             var d = p.drift;
             if (!d || !d.enabled) { $('<div class="iot-ai-sidebar-note">').text(t("driftOff")).appendTo(row); return; }
             var state = !d.ready ? t("driftWarming", { samples: d.samples, window: d.windowSize }) :

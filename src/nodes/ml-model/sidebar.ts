@@ -1,4 +1,4 @@
-import type { DriftSnapshot } from '../../core/model';
+import type { DriftSnapshot, LiveAccuracySnapshot } from '../../core/model';
 import { parseTrainConfig } from '../../core/model/train/train-config';
 import { migrateConfig } from '../shared/migrations';
 import type { Node, NodeDef, RED } from '../shared/red';
@@ -6,7 +6,7 @@ import type { MlModelNode } from './source';
 
 /** A deployed model-predict as the sidebar reads it (model-predict/index.ts sets `monitor`). */
 export interface MonitoredPredictNode extends Node {
-  monitor(): { counts: { predictions: number; errors: number; anomalies: number }; drift: DriftSnapshot };
+  monitor(): { counts: { predictions: number; errors: number; anomalies: number }; drift: DriftSnapshot; accuracy: LiveAccuracySnapshot };
 }
 
 interface Request {
@@ -43,8 +43,8 @@ export interface DeployedModel {
     importances?: Record<string, number>;
     horizon?: number;
   };
-  /** The model-predict nodes using it: their counts and drift now. */
-  predictors: Array<{ id: string; name: string; counts?: ReturnType<MonitoredPredictNode['monitor']>['counts']; drift?: DriftSnapshot }>;
+  /** The model-predict nodes using it: their counts, drift and live accuracy now. */
+  predictors: Array<{ id: string; name: string } & Partial<ReturnType<MonitoredPredictNode['monitor']>>>;
   /** The model-train nodes writing it. */
   trainers: Array<{ id: string; name: string }>;
 }

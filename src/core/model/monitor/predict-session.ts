@@ -13,6 +13,7 @@ import type { ConfigResult } from '../../util/config';
 import type { LoadedModel, PredictError, Prediction } from '../file/model-file';
 import { ANOMALY_LABEL, anomalyConfidence, NORMAL_LABEL } from './anomaly';
 import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, type DriftReport } from './drift';
+import { LiveAccuracy, type LiveAccuracySnapshot } from './live-accuracy';
 
 /** Devices whose score history the `likelihood` option keeps; the least recently seen is forgotten beyond it. */
 export const MAX_LIKELIHOOD_STREAMS = 10_000;
@@ -154,6 +155,9 @@ export class PredictSession {
   private readonly likelihoods = new LruMap<string, AnomalyLikelihood>(MAX_LIKELIHOOD_STREAMS);
   private likelihoodModel: LoadedModel | undefined;
 
+  /** Predictions against the truth wired in with them (live-accuracy.ts). */
+  private readonly truth = new LiveAccuracy();
+
   /** The models (and their anomaly parts) whose explanation problem was already reported: once each. */
   private readonly explainReported = new WeakMap<LoadedModel, Set<string>>();
 
@@ -228,6 +232,19 @@ export class PredictSession {
   drifted(): { streams: number; features: string[] } {
     const flags = [...this.streams.values()].flatMap((stream) => (stream.flag === undefined ? [] : [stream.flag]));
     return { streams: flags.length, features: [...new Set(flags.flatMap((flag) => flag.features))] };
+  }
+
+  /**
+   * Counts a prediction of `live` against the truth its message carried (`msg.label`, `payload.label`); false when
+   * `truth` is no label for this model (nothing counted).
+   */
+  scoreTruth(live: LoadedModel, prediction: Prediction, truth: unknown): boolean {
+    return this.truth.add(live, prediction, truth);
+  }
+
+  /** Live accuracy (or mean absolute error) over the latest labelled predictions; samples 0 where no truth is wired. */
+  liveAccuracy(): LiveAccuracySnapshot {
+    return this.truth.snapshot();
   }
 
   /**
