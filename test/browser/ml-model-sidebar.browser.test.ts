@@ -58,6 +58,8 @@ describe('browser: the IoT AI sidebar tab', function () {
     assert.equal(await model.locator('.iot-ai-sidebar-confusion tr').count(), 3);
     assert.ok((await model.locator('.iot-ai-sidebar-importance-bars .iot-ai-sidebar-bar').count()) > 0);
     assert.equal(await model.locator('.iot-ai-sidebar-predictor').count(), 1);
+    // The example wires no truth into model-predict: the sidebar says how to get live accuracy.
+    assert.match(await model.locator('.iot-ai-sidebar-live-accuracy').innerText(), /msg\.label/);
     assert.match(await model.locator('.iot-ai-sidebar-features').innerText(), new RegExp(`^${bundled.model.featureNames.length} features: `));
 
     // The versions: the live one marked, the earlier one with its rollback button.
