@@ -1,4 +1,4 @@
-import type { DriftSnapshot, LiveAccuracySnapshot } from '../../core/model';
+import { modelSummary, type DriftSnapshot, type LiveAccuracySnapshot, type ModelSummary } from '../../core/model';
 import { parseTrainConfig } from '../../core/model/train/train-config';
 import { migrateConfig } from '../shared/migrations';
 import type { Node, NodeDef, RED } from '../shared/red';
@@ -32,17 +32,8 @@ export interface DeployedModel {
   readOnly?: string;
   /** The last load problem (the previous good model, if any, stays live). */
   error?: string;
-  model?: {
-    name: string;
-    version: string;
-    task: string;
-    createdAt: string;
-    featureNames: string[];
-    labels?: Array<string | number>;
-    metrics: Record<string, unknown>;
-    importances?: Record<string, number>;
-    horizon?: number;
-  };
+  /** What the ml-model dialog shows of it, with its held-out metrics and importances (never the trees). */
+  model?: ModelSummary & { metrics: Record<string, unknown>; importances?: Record<string, number>; horizon?: number };
   /** The model-predict nodes using it: their counts, drift and live accuracy now. */
   predictors: Array<{ id: string; name: string } & Partial<ReturnType<MonitoredPredictNode['monitor']>>>;
   /** The model-train nodes writing it. */
@@ -162,12 +153,7 @@ function describe(RED: RED, eachNode: Each, def: NodeDef, config: MlModelNode): 
     ...(file !== undefined
       ? {
           model: {
-            name: file.name,
-            version: file.version,
-            task: file.task,
-            createdAt: file.createdAt,
-            featureNames: [...file.featureNames],
-            ...(file.labels !== undefined ? { labels: [...file.labels] } : {}),
+            ...modelSummary(file),
             metrics: file.metrics,
             ...(file.importances !== undefined ? { importances: file.importances } : {}),
             ...(file.horizon !== undefined ? { horizon: file.horizon } : {}),
