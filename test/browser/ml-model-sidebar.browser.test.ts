@@ -58,6 +58,7 @@ describe('browser: the IoT AI sidebar tab', function () {
     assert.equal(await model.locator('.iot-ai-sidebar-confusion tr').count(), 3);
     assert.ok((await model.locator('.iot-ai-sidebar-importance-bars .iot-ai-sidebar-bar').count()) > 0);
     assert.equal(await model.locator('.iot-ai-sidebar-predictor').count(), 1);
+    assert.equal(await model.locator('.iot-ai-sidebar-predictor-name').innerText(), 'predict: occupancy (live)', 'an unnamed node is labelled as on the canvas');
     // The example wires no truth into model-predict: the sidebar says how to get live accuracy.
     assert.match(await model.locator('.iot-ai-sidebar-live-accuracy').innerText(), /msg\.label/);
     assert.match(await model.locator('.iot-ai-sidebar-features').innerText(), new RegExp(`^${bundled.model.featureNames.length} features: `));
@@ -67,7 +68,9 @@ describe('browser: the IoT AI sidebar tab', function () {
     await earlier.waitFor({ timeout: 30_000 });
     // For the README (copied to docs/images by hand when the sidebar changes).
     fs.mkdirSync(path.join(root, '.scratch'), { recursive: true });
-    await page.screenshot({ path: path.join(root, '.scratch', 'iot-ai-sidebar.png') });
+    await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
+    await page.screenshot({ path: path.join(root, '.scratch', 'iot-ai-sidebar-editor.png') });
+    await page.locator('#red-ui-sidebar').screenshot({ path: path.join(root, '.scratch', 'iot-ai-sidebar.png') });
     assert.equal(await model.locator(`.iot-ai-sidebar-version[data-version="${liveVersion}"] .iot-ai-sidebar-live`).count(), 1);
     assert.equal(await model.locator(`.iot-ai-sidebar-version[data-version="${liveVersion}"] .iot-ai-sidebar-rollback`).count(), 0);
     const button = earlier.locator('button.iot-ai-sidebar-rollback');

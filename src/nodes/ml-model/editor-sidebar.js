@@ -70,7 +70,7 @@
                 var share = total > 0 ? count / total : 0;
                 var hue = i === j ? "46, 160, 67" : "214, 69, 65";
                 $("<td>").text(count).attr("title", t("cell", { actual: String(labels[i]), predicted: String(labels[j]), share: Math.round(share * 100) }))
-                    .css("background-color", "rgba(" + hue + ", " + (0.08 + 0.8 * share).toFixed(2) + ")").appendTo(tr);
+                    .css("background-color", "rgba(" + hue + ", " + (0.08 + 0.8 * share).toFixed(2) + ")").css("color", share > 0.5 ? "#fff" : "").appendTo(tr);
             });
         });
     }
@@ -105,7 +105,10 @@
         predictors.forEach(function (p) {
             var row = $('<div class="iot-ai-sidebar-predictor">').attr("data-id", p.id).appendTo(s);
             var title = $('<div class="iot-ai-sidebar-predictor-name">').appendTo(row);
-            $('<a href="#">').text(p.name).appendTo(title).on("click", function (e) { e.preventDefault(); RED.view.reveal(p.id); });
+            // The editor's own label of the node (its name, else "model predict"), as on the canvas.
+            var drawn = RED.nodes.node(p.id);
+            var name = drawn && RED.utils && typeof RED.utils.getNodeLabel === "function" ? RED.utils.getNodeLabel(drawn, p.name) : p.name;
+            $('<a href="#">').text(name).appendTo(title).on("click", function (e) { e.preventDefault(); RED.view.reveal(p.id); });
             if (!p.counts) { $('<div class="iot-ai-sidebar-note">').text(t("notRunning")).appendTo(row); return; }
             $('<div class="iot-ai-sidebar-note">').text(t("counts", p.counts)).appendTo(row);
             var a = p.accuracy;
