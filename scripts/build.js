@@ -38,14 +38,20 @@ for (const type of types) {
   if (declared[type] !== `nodes/${type}.js`) fail(`package.json "node-red".nodes must map ${type} to nodes/${type}.js`);
   fs.writeFileSync(out('nodes', `${type}.js`), `// Built from src/nodes/${type}; do not edit.\nmodule.exports = require("../dist/nodes/${type}/index.js");\n`);
 
-  const editorJs = fs.readFileSync(out('src', 'nodes', 'shared', 'editor-helpers.js'), 'utf8') + editorCore + fs.readFileSync(src('editor.js'), 'utf8');
+  // A node's further editor scripts (editor-*.js, e.g. ml-model's IoT AI sidebar) and styles (editor.css) follow its own.
+  const more = fs.readdirSync(src()).filter((f) => /^editor-.+\.js$/.test(f)).sort();
+  const editorJs =
+    fs.readFileSync(out('src', 'nodes', 'shared', 'editor-helpers.js'), 'utf8') +
+    editorCore +
+    [src('editor.js'), ...more.map((f) => src(f))].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  const editorCss = fs.existsSync(src('editor.css')) ? fs.readFileSync(src('editor.css'), 'utf8') : '';
   const template = fs.readFileSync(src('editor.html'), 'utf8');
   fs.writeFileSync(
     out('nodes', `${type}.html`),
     `<!-- Built from src/nodes/${type}; do not edit. -->\n<script type="text/javascript">\n${editorJs}</script>\n\n` +
       `<script type="text/html" data-template-name="${type}">\n${template}</script>\n\n` +
       // The same rules in every node's file: any one node type may be disabled on its own.
-      `<style>\n${helpCss}</style>\n`,
+      `<style>\n${helpCss}${editorCss}</style>\n`,
   );
 
   const locales = src('locales');

@@ -75,6 +75,31 @@ describe('model/monitor/predict-session: model-predict core', function () {
     assert.deepEqual(session.drifted(), { streams: 0, features: [] }, 'the drifted device was forgotten');
   });
 
+  it('driftSnapshot (the IoT AI sidebar): each feature\'s largest PSI over the device streams and where it drifted, read without changing anything', () => {
+    const session = new PredictSession(config({ driftWindow: 300, driftScope: 'device' }));
+    const off = new PredictSession(config({ drift: false }));
+    assert.deepEqual(session.driftSnapshot(), { perDevice: true, threshold: 0.2, windowSize: 300, enabled: false, streams: 0, drifted: 0, samples: 0, ready: false, features: [] }, 'no model yet');
+    const next = lcg(6);
+    const changes: DriftChange[] = [];
+    for (let i = 0; i < 300; i++) session.predict(model, calm(next), 'calm', changes);
+    for (let i = 0; i < 300; i++) session.predict(model, { ...calm(next), 'temp.mean': 35 }, 'hot', changes);
+    for (let i = 0; i < 3; i++) session.predict(model, calm(next), 'new', changes);
+    off.predict(model, calm(next), 'calm', changes);
+    const snapshot = session.driftSnapshot();
+    assert.equal(snapshot.enabled, true);
+    assert.deepEqual(snapshot.model, { name: 'room', version: model.version });
+    assert.deepEqual([snapshot.streams, snapshot.drifted, snapshot.samples, snapshot.ready], [3, 1, 300, true]);
+    assert.deepEqual(snapshot.features.map((f) => f.name), model.featureNames, 'in the model\'s feature order');
+    const temp = snapshot.features.find((f) => f.name === 'temp.mean')!;
+    assert.equal(temp.drifted, 1, 'temp.mean drifted in one stream (hot)');
+    assert.ok(temp.psi >= 0.2);
+    assert.deepEqual(session.drifted(), { streams: 1, features: ['temp.mean'] }, 'the same verdict as the status');
+    // Reading twice gives the same picture.
+    assert.deepEqual(session.driftSnapshot(), snapshot);
+    assert.equal(off.driftSnapshot().enabled, false);
+    assert.deepEqual(off.driftSnapshot().features, []);
+  });
+
   it('calibrates an anomaly score into a likelihood per device after LIKELIHOOD_LEARN scores, and a new model starts over', async () => {
     const session = new PredictSession(config({ likelihood: true, drift: false }));
     const next = lcg(5);

@@ -9,7 +9,8 @@ export function sharedEditorSource(): string {
   return fs.readFileSync(path.join(nodes, 'shared', 'editor-helpers.js'), 'utf8') + editorCoreScript();
 }
 
-/** A node's editor script as the build assembles it from src: the shared part, then src/nodes/<type>/editor.js. */
+/** A node's editor script as the build assembles it from src: the shared part, then src/nodes/<type>/editor.js and editor-*.js. */
 export function editorSource(type: string): string {
-  return sharedEditorSource() + fs.readFileSync(path.join(nodes, type, 'editor.js'), 'utf8');
+  const more = fs.readdirSync(path.join(nodes, type)).filter((f) => /^editor-.+\.js$/.test(f)).sort();
+  return sharedEditorSource() + ['editor.js', ...more].map((f) => fs.readFileSync(path.join(nodes, type, f), 'utf8')).join('\n');
 }

@@ -113,7 +113,8 @@ export class NodeRedProcess {
       if (this.logs.some((line) => /Started flows/.test(line))) {
         try {
           const res = await fetch(`${this.url}/settings`);
-          if (res.ok) return;
+          // With adminAuth on, an anonymous /settings is refused (401): the admin API is up all the same.
+          if (res.ok || res.status === 401) return;
         } catch {
           /* not listening yet */
         }

@@ -22,6 +22,7 @@ export * from './data/collector';
 export * from './monitor/anomaly';
 export * from './monitor/drift';
 export * from './monitor/predict-session';
+export * from './monitor/live-accuracy';
 export * from './forest/isolation-forest';
 export * from './forest/shap';
 export * from './monitor/sketch';

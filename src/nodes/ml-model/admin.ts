@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { modelSummary, parseModelFile, type ModelSummary } from '../../core/model';
 import { MODEL_BOUNDS } from '../../core/model/file/bounds';
 import type { RED } from '../shared/red';
+import { registerSidebarEndpoints } from './sidebar';
 import { bundledModels, resolveModelPath, type MlModelNode } from './source';
 
 interface Request {
@@ -56,6 +57,9 @@ export function registerModelEndpoints(RED: RED): void {
     if (live === undefined) return reply(res, { status: 404, body: { error: config.state().error ?? 'no model is loaded' } });
     reply(res, { status: 200, body: modelSummary(live.file) });
   });
+
+  // The editor's IoT AI sidebar: deployed models, their versions and rollback (sidebar.ts).
+  registerSidebarEndpoints(RED);
 }
 
 /** The real path of `relative` under `directory` (links followed), or undefined when it leads outside. */

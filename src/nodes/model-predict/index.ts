@@ -2,6 +2,7 @@ import { missingFeatureHint, parsePredictConfig, PredictSession, type DriftChang
 import { pointer } from '../../core/util/pointer';
 import { MODEL_BOUNDS } from '../../core/model/file/bounds';
 import type { MlModelNode, ModelState } from '../ml-model/source';
+import type { MonitoredPredictNode as PredictNode } from '../ml-model/sidebar';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED } from '../shared/red';
@@ -86,6 +87,12 @@ export = function register(RED: RED): void {
       };
     });
 
+    // Read-only, for the editor's IoT AI sidebar (ml-model/sidebar.ts): what this node has predicted and its drift now.
+    (node as PredictNode).monitor = () => ({ counts: { ...counts }, drift: session.driftSnapshot(), accuracy: session.liveAccuracy() });
+    // The truth, where the flow wires it in with the features (msg.label, else payload.label, as model-train reads
+    // labels; in a batch, each payload's label): for live accuracy.
+    const labelOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { label?: unknown }).label : undefined);
+
     let unsubscribe: (() => void) | undefined;
     if (!config || typeof config.subscribe !== 'function') {
       status.showFault(RED._('model-predict.errors.noConfig'));
@@ -148,6 +155,7 @@ export = function register(RED: RED): void {
           msg.payload.forEach((item, index) => {
             const features = item !== null && typeof item === 'object' ? getProperty(item as object, itemProperty) : undefined;
             const result = predictOne(live, features, deviceOf(item), changes, endOf(item));
+            if (result.ok) session.scoreTruth(live, result.prediction, labelOf(item));
             if (result.ok) good.push({ ...(item as object), prediction: result.prediction });
             else bad.push({ ...msg, payload: item, error: { ...result.error, path: pointer(index) + featuresPointer + result.error.path } });
           });
@@ -158,6 +166,7 @@ export = function register(RED: RED): void {
           const result = predictOne(live, getProperty(msg, property), deviceOf(msg.payload), changes, endOf(msg.payload));
           if (result.ok) {
             counts.predictions++;
+            session.scoreTruth(live, result.prediction, msg.label ?? labelOf(msg.payload));
             const payload = msg.payload !== null && typeof msg.payload === 'object' && !Array.isArray(msg.payload) ? msg.payload : {};
             send([{ ...msg, payload: { ...(payload as object), prediction: result.prediction } }, null]);
           } else {

@@ -13,6 +13,7 @@ import type { ConfigResult } from '../../util/config';
 import type { LoadedModel, PredictError, Prediction } from '../file/model-file';
 import { ANOMALY_LABEL, anomalyConfidence, NORMAL_LABEL } from './anomaly';
 import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, type DriftReport } from './drift';
+import { LiveAccuracy, type LiveAccuracySnapshot } from './live-accuracy';
 
 /** Devices whose score history the `likelihood` option keeps; the least recently seen is forgotten beyond it. */
 export const MAX_LIKELIHOOD_STREAMS = 10_000;
@@ -102,6 +103,26 @@ export interface DriftChange {
   report: DriftReport;
 }
 
+/** What {@link PredictSession.driftSnapshot} shows: drift per feature over every stream now. */
+export interface DriftSnapshot {
+  /** Drift is on and the live model has a training sketch to compare with. */
+  enabled: boolean;
+  perDevice: boolean;
+  threshold: number;
+  windowSize: number;
+  /** The model the streams are compared with (absent before the first model arrived). */
+  model?: { name: string; version: string };
+  /** Streams (the model, or each device) with live samples, and those drifted now. */
+  streams: number;
+  drifted: number;
+  /** The largest live sample of a stream. */
+  samples: number;
+  /** Some stream has enough samples to judge. */
+  ready: boolean;
+  /** In the model's feature order: the largest PSI over the streams, and in how many it drifted. */
+  features: Array<{ name: string; psi: number; drifted: number }>;
+}
+
 export type PredictOutcome = { ok: true; prediction: Prediction & { drift?: DriftFlag } } | { ok: false; error: PredictError };
 
 /**
@@ -133,6 +154,9 @@ export class PredictSession {
   /** Each device's score history for the `likelihood` option; a new model starts over. */
   private readonly likelihoods = new LruMap<string, AnomalyLikelihood>(MAX_LIKELIHOOD_STREAMS);
   private likelihoodModel: LoadedModel | undefined;
+
+  /** Predictions against the truth wired in with them (live-accuracy.ts). */
+  private readonly truth = new LiveAccuracy();
 
   /** The models (and their anomaly parts) whose explanation problem was already reported: once each. */
   private readonly explainReported = new WeakMap<LoadedModel, Set<string>>();
@@ -208,6 +232,57 @@ export class PredictSession {
   drifted(): { streams: number; features: string[] } {
     const flags = [...this.streams.values()].flatMap((stream) => (stream.flag === undefined ? [] : [stream.flag]));
     return { streams: flags.length, features: [...new Set(flags.flatMap((flag) => flag.features))] };
+  }
+
+  /**
+   * Counts a prediction of `live` against the truth its message carried (`msg.label`, `payload.label`); false when
+   * `truth` is no label for this model (nothing counted).
+   */
+  scoreTruth(live: LoadedModel, prediction: Prediction, truth: unknown): boolean {
+    return this.truth.add(live, prediction, truth);
+  }
+
+  /** Live accuracy (or mean absolute error) over the latest labelled predictions; samples 0 where no truth is wired. */
+  liveAccuracy(): LiveAccuracySnapshot {
+    return this.truth.snapshot();
+  }
+
+  /**
+   * A read-only picture of drift now, for the editor's IoT AI sidebar: each feature's PSI (the largest over the
+   * streams) and in how many streams it drifted. Reading it changes nothing (no stream is touched or reordered).
+   */
+  driftSnapshot(): DriftSnapshot {
+    const live = this.monitoredModel;
+    const base = { perDevice: this.config.perDevice, threshold: this.config.driftThreshold, windowSize: this.config.driftWindow };
+    const reports: DriftReport[] = [];
+    if (this.config.drift && live !== undefined) {
+      if (this.byDevicePart) {
+        for (const [key, stream] of this.streams) if (stream.monitor) reports.push(stream.monitor.report(key));
+      } else if (this.shared !== null) {
+        reports.push(...(this.config.perDevice ? this.shared.reportAll() : [this.shared.report('')]));
+      }
+    }
+    const enabled = this.config.drift && live !== undefined && (this.byDevicePart || this.shared !== null);
+    const features = new Map<string, { psi: number; drifted: number }>();
+    for (const name of live?.featureNames ?? []) features.set(name, { psi: 0, drifted: 0 });
+    for (const report of reports) {
+      for (const [name, drift] of Object.entries(report.features)) {
+        const seen = features.get(name) ?? { psi: 0, drifted: 0 };
+        seen.psi = Math.max(seen.psi, drift.psi);
+        if (drift.drifted) seen.drifted++;
+        features.set(name, seen);
+      }
+    }
+    return {
+      ...base,
+      enabled,
+      ...(live !== undefined ? { model: { name: live.name, version: live.version } } : {}),
+      streams: reports.filter((r) => r.samples > 0).length,
+      drifted: reports.filter((r) => r.drifted).length,
+      samples: reports.reduce((most, r) => Math.max(most, r.samples), 0),
+      ready: reports.some((r) => r.ready),
+      features: [...features].map(([name, f]) => ({ name, psi: f.psi, drifted: f.drifted })),
+    };
   }
 
   /** What the drift output says about a change: the stream's report and the model it was measured against. */
