@@ -67,7 +67,8 @@
                 $(".iot-ai-train-devices").toggle(anomaly && $("#node-input-scope").val() === "device");
                 $(".iot-ai-train-adapt").toggle(anomaly && $("#node-input-update").val() === "rolling");
             }
-            $("#node-input-task, #node-input-scope, #node-input-update, #node-input-horizon").on("change", refresh);
+            $("#node-input-task, #node-input-scope, #node-input-update").on("change", refresh);
+            $("#node-input-horizon").on("input change", refresh);
             refresh();
             // model-train never writes a bundled model: say so before deploy, which would refuse it.
             function readOnlyTip() {
