@@ -586,6 +586,31 @@ describe('core/model/train: live forecasts (target + horizon: the future of the 
     assert.deepEqual((await exported(rig)).map((r) => [r.deviceId, r.id]), [['quiet', 0]]);
   });
 
+  it('devices are bounded too: beyond 1,000 the quietest is forgotten and its held windows count as dropped; msg.reset forgets held windows', async () => {
+    const rig = new Rig({ task: 'regression', target: 'co', horizon: '1h' });
+    for (let d = 0; d <= 1000; d++) await rig.handle(fw(0, `dev${d}`));
+    assert.equal(rig.session.status().text, '0 [samples] · 1000 [held] · 1 [dropped]');
+    await rig.handle({ reset: 'dev5' });
+    assert.equal(rig.session.status().text, '0 [samples] · 999 [held] · 1 [dropped]');
+    await rig.handle({ reset: true });
+    assert.equal(rig.session.status().text, '0 [samples] · 1 [dropped]');
+  });
+
+  it('classification from a label stream: the live accuracy shows in % beside the training accuracy', async () => {
+    const rig = new Rig({ task: 'classification', horizon: '1min', every: 30, promote: 'always' });
+    // Busy when the minute's count is high: the next minute's state follows this one's count.
+    const state = (m: number) => ((m * 7) % 10 > 4 ? 'busy' : 'quiet');
+    for (let m = 0; m < 70; m++) {
+      await rig.handle({ payload: { deviceId: 'k', start: m * MIN, end: (m + 1) * MIN, features: { next: (((m + 1) * 7) % 10) } } });
+      await rig.handle({ payload: { deviceId: 'k', label: state(m + 1), ts: (m + 1) * MIN + 1000 } });
+      if (rig.session.training) await rig.answer();
+    }
+    assert.ok(rig.published.length >= 1);
+    const live = rig.session.liveScore();
+    assert.ok(live !== undefined && live.accuracy !== undefined && live.mae === undefined, JSON.stringify(live));
+    assert.match(rig.session.status().text, /\[accuracy\] \[train\] [\d.]+% · \[live\] [\d.]+% \(\d+\)/);
+  });
+
   it('a window with no deviceId or end, or a reading without ts, is refused on output 2 (nothing held in silence)', async () => {
     const rig = new Rig({ task: 'regression', target: 'co', horizon: 60_000 });
     await rig.handle({ payload: { features: { a: 1 } } });
