@@ -54,6 +54,8 @@ interface DeviceStream {
   rows: TargetRow[];
   /** How far the device's stream has come (epoch ms): its latest reading's ts or window's end. */
   position: number;
+  /** The earliest end among `held` (Infinity when none): most readings end no window, and cost one comparison. */
+  earliestEnd: number;
 }
 
 export interface ForecastHolderOptions {
@@ -108,6 +110,7 @@ export class ForecastHolder {
     // What was known when the window closed: the latest target value read before its end.
     const persistence = this.latestRow(stream, -Infinity, window.end)?.value;
     stream.held.push({ ...window, ...(persistence !== undefined ? { persistence } : {}) });
+    if (window.end < stream.earliestEnd) stream.earliestEnd = window.end;
     this.heldCount++;
     this.heldBytes += window.bytes;
     this.enforceBounds(stream);
@@ -144,7 +147,7 @@ export class ForecastHolder {
       // Re-inserted: the map stays in order of the latest heard, the quietest device first.
       this.devices.delete(deviceId);
     } else {
-      stream = { held: [], rows: [], position: -Infinity };
+      stream = { held: [], rows: [], position: -Infinity, earliestEnd: Infinity };
       if (this.devices.size >= this.bounds.devices) {
         const [quietest, forgotten] = this.devices.entries().next().value as [string, DeviceStream];
         this.dropped += forgotten.held.length;
@@ -161,6 +164,7 @@ export class ForecastHolder {
       this.heldCount--;
       this.heldBytes -= held.bytes;
     }
+    stream.earliestEnd = stream.held.reduce((earliest, held) => Math.min(earliest, held.end), Infinity);
   }
 
   private addRow(stream: DeviceStream, row: TargetRow): void {
@@ -195,6 +199,7 @@ export class ForecastHolder {
   private advance(stream: DeviceStream, ts: number): ForecastExample[] {
     if (ts > stream.position) stream.position = ts;
     const { horizon } = this.options;
+    if (stream.earliestEnd + horizon > stream.position) return [];
     const labelled: ForecastExample[] = [];
     const still: DeviceStream['held'] = [];
     for (const held of stream.held) {
@@ -209,6 +214,7 @@ export class ForecastHolder {
       else labelled.push({ ...held, label: row.value });
     }
     stream.held = still;
+    stream.earliestEnd = still.reduce((earliest, held) => Math.min(earliest, held.end), Infinity);
     return labelled;
   }
 
