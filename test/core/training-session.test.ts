@@ -648,6 +648,10 @@ describe('core/model/train: live forecasts (target + horizon: the future of the 
     await rig.answer();
     const second = rig.sent[rig.sent.length - 1].payload as { live?: { mae: number; windows: number; version: string } };
     assert.deepEqual(second.live, live, 'output 1 carries the live error of the model it replaced');
+    // The status shows the figure of the model live now: none until its first window is labelled.
+    assert.doesNotMatch(rig.session.status().text, /\[live\]/);
+    await rig.handle(fw(81));
+    assert.match(rig.session.status().text, /\[live\] [\d.]+ \(1\)/);
   });
 
   it('no horizon (as every flow saved before): a window without a label waits for a label event, as before', async () => {

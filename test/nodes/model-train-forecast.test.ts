@@ -67,6 +67,8 @@ describe('model-train: live forecasts (target + horizon, no labels)', function (
     assert.ok(live && typeof live.mae === 'number' && live.windows >= 40 && live.version === first.payload.model.version, JSON.stringify(live));
     // A model of the last value and its slope forecasts a smooth swing of ±150 ppm well.
     assert.ok(live.mae < 40, `live MAE ${live.mae}`);
+    // The new model is scored as the next windows are labelled: the status shows its own live error.
+    feed(110, 125);
     const n1 = getNode('n1');
     // The helper spies on every node's status: this node's own, last (it may follow the message by a moment).
     // (The test runtime shows the locale's keys: `model-train.status.mae` for "MAE".)

@@ -343,7 +343,9 @@ export class TrainingSession {
     const { label } = this;
     const regression = this.settings.task === 'regression';
     const shown = (value: number) => (regression ? value.toPrecision(3) : `${(value * 100).toFixed(1)}%`);
-    const live = this.liveScore();
+    // Only the figure of the model live now (a retrain's output carries the one it replaced).
+    const score = this.liveScore();
+    const live = score !== undefined && score.version === this.parts.live.model()?.version ? score : undefined;
     const parts: string[] = [];
     if (this.trainError !== undefined) parts.push(`${label('train')} ${shown(this.trainError)}`);
     if (live !== undefined) parts.push(`${label('live')} ${shown(live.mae ?? live.accuracy ?? NaN)} (${live.windows})`);
