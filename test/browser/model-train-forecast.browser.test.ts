@@ -34,34 +34,34 @@ describe('browser: model-train forecast fields (horizon, target)', function () {
     const trainId = await dragFromPalette(page, 'model-train', 300, 200);
     await openNode(page, trainId);
     await page.selectOption('#node-input-task', 'regression');
-    assert.equal(await page.isVisible('#node-input-horizon'), true);
-    assert.equal(await page.inputValue('#node-input-horizon'), '', 'off by default');
+    assert.equal(await page.isVisible('#node-input-num-horizon'), true);
+    assert.equal(await page.inputValue('#node-input-num-horizon'), '', 'off by default');
     assert.equal(await page.inputValue('#node-input-target'), '');
     assert.equal(await page.isVisible('.iot-ai-train-forecast-tip'), false, 'no forecast tip while off');
-    const label = await page.textContent('label[for="node-input-horizon"]');
+    const label = await page.textContent('label[for="node-input-num-horizon"]');
     assert.ok(label !== null && label.trim() !== '' && !label.includes('model-train.'), `the label is translated: ${label}`);
 
-    await typeInto(page, '#node-input-horizon', '2 days');
-    let state = await marked(page, '#node-input-horizon');
+    await typeInto(page, '#node-input-num-horizon', '2 days');
+    let state = await marked(page, '#node-input-num-horizon');
     assert.ok(state.error, 'an unknown unit is marked invalid');
     assert.match(String(state.reason), /duration above 0/);
-    await typeInto(page, '#node-input-horizon', '0');
-    assert.equal((await marked(page, '#node-input-horizon')).error, true, '0 is no horizon');
+    await typeInto(page, '#node-input-num-horizon', '0');
+    assert.equal((await marked(page, '#node-input-num-horizon')).error, true, '0 is no horizon');
 
-    await typeInto(page, '#node-input-horizon', '');
+    await typeInto(page, '#node-input-num-horizon', '');
     await typeInto(page, '#node-input-target', 'co');
     state = await marked(page, '#node-input-target');
     assert.ok(state.error, 'a target without a horizon is marked invalid');
     assert.match(String(state.reason), /horizon/);
 
-    await typeInto(page, '#node-input-horizon', '15min');
-    assert.deepEqual(await marked(page, '#node-input-horizon'), { error: false, reason: null });
+    await typeInto(page, '#node-input-num-horizon', '15min');
+    assert.deepEqual(await marked(page, '#node-input-num-horizon'), { error: false, reason: null });
     assert.deepEqual(await marked(page, '#node-input-target'), { error: false, reason: null }, 'the target is fine once a horizon is given');
     assert.equal(await page.isVisible('.iot-ai-train-forecast-tip'), true);
     assert.match((await page.textContent('.iot-ai-train-forecast-tip')) ?? '', /end \+ horizon/);
 
     await page.selectOption('#node-input-task', 'anomaly');
-    assert.equal(await page.isVisible('#node-input-horizon'), false, 'no forecast for the anomaly task');
+    assert.equal(await page.isVisible('#node-input-num-horizon'), false, 'no forecast for the anomaly task');
     assert.equal(await page.isVisible('#node-input-target'), false);
     await page.selectOption('#node-input-task', 'regression');
     await closeDialog(page);
@@ -76,9 +76,9 @@ describe('browser: model-train forecast fields (horizon, target)', function () {
   it('opens a node saved before forecasts with the forecast off', async () => {
     const { page } = session.editor;
     await openNode(page, 'old-train');
-    assert.equal(await page.inputValue('#node-input-horizon'), '');
+    assert.equal(await page.inputValue('#node-input-num-horizon'), '');
     assert.equal(await page.inputValue('#node-input-target'), '');
-    assert.deepEqual(await marked(page, '#node-input-horizon'), { error: false, reason: null });
+    assert.deepEqual(await marked(page, '#node-input-num-horizon'), { error: false, reason: null });
     await closeDialog(page);
   });
 });

@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter"];
+    var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter", "horizon"];
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var CORE = IotAiEditor.core.train; // from src/core/model (the build writes it)
@@ -63,12 +63,12 @@
                 var anomaly = $("#node-input-task").val() === "anomaly";
                 $(".iot-ai-train-anomaly").toggle(anomaly);
                 $(".iot-ai-train-labelled").toggle(!anomaly);
-                $(".iot-ai-train-forecast-tip").toggle(!anomaly && String($("#node-input-horizon").val() || "").trim() !== "");
+                $(".iot-ai-train-forecast-tip").toggle(!anomaly && String($("#node-input-num-horizon").val() || "").trim() !== "");
                 $(".iot-ai-train-devices").toggle(anomaly && $("#node-input-scope").val() === "device");
                 $(".iot-ai-train-adapt").toggle(anomaly && $("#node-input-update").val() === "rolling");
             }
             $("#node-input-task, #node-input-scope, #node-input-update").on("change", refresh);
-            $("#node-input-horizon").on("input change", refresh);
+            $("#node-input-num-horizon").on("input change", refresh);
             refresh();
             // model-train never writes a bundled model: say so before deploy, which would refuse it.
             function readOnlyTip() {
