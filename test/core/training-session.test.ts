@@ -512,3 +512,208 @@ describe('core/model/train: the training session (model-train without Node-RED)'
     });
   });
 });
+
+describe('core/model/train: live forecasts (target + horizon: the future of the stream labels each window)', () => {
+  const MIN = 60_000;
+  /** The target at minute m: a daily-free ramp with a wobble, known to the test. */
+  const co = (m: number) => 400 + 10 * Math.sin(m / 3) + (m % 7);
+  /** A 1-minute tumbling window of device `d` ending at minute m + 1, carrying co.last and co.mean (and an id). */
+  const fw = (m: number, d = 'd0', extra: Record<string, number> = {}) => ({
+    payload: { deviceId: d, start: m * MIN, end: (m + 1) * MIN, features: { id: m, 'co.last': co(m), 'co.mean': co(m) - 1, ...extra } },
+  });
+  /** The labelled examples, from msg.export: id (or end) → label. */
+  async function exported(rig: Rig): Promise<Array<{ deviceId: string; end: number; id?: number; label: string }>> {
+    await rig.handle({ export: 'x.csv' });
+    const lines = rig.exports[rig.exports.length - 1].csv.trim().split(/\r?\n/);
+    const header = lines[0].split(',');
+    return lines.slice(1).map((line) => {
+      const cells = line.split(',');
+      const cell = (name: string) => cells[header.indexOf(name)];
+      return { deviceId: cell('deviceId'), end: Number(cell('ts')), ...(header.includes('id') ? { id: Number(cell('id')) } : {}), label: cell('label') };
+    });
+  }
+
+  it('a window is held until its device reaches end + horizon, then labelled with the target read in the next window', async () => {
+    const rig = new Rig({ task: 'regression', target: 'co', horizon: '1min' });
+    await rig.handle(fw(0));
+    assert.equal(rig.session.status().text, '0 [samples] · 1 [held]');
+    assert.deepEqual(await exported(rig), [], 'nothing labelled before the stream reaches end + 1 min');
+    await rig.handle(fw(1));
+    // Window 1 ([1 min, 2 min)) lies in [end, end + H) of window 0: its co.last is window 0's label.
+    assert.deepEqual(await exported(rig), [{ deviceId: 'd0', end: MIN, id: 0, label: String(co(1)) }]);
+    assert.equal(rig.session.status().text, '1 [samples] · 1 [held]');
+    // Another device's stream labels nothing of d0.
+    await rig.handle(fw(5, 'd1'));
+    assert.equal((await exported(rig)).length, 1);
+    assert.deepEqual(rig.refused, []);
+  });
+
+  it('from readings: the latest target value in [end, end + H) labels it (one at end counts, one at end + H does not), when a reading reaches end + H', async () => {
+    const rig = new Rig({ task: 'regression', target: 'co', horizon: 60_000 });
+    const read = (ts: number, value: number, sensor = 'co') => rig.handle({ payload: { deviceId: 'k', sensor, value, ts } });
+    await read(59_999, 1); // before the end: persistence, not the label
+    await rig.handle({ payload: { deviceId: 'k', start: 0, end: 60_000, features: { 'temp.mean': 20 } } });
+    await read(60_000, 2);
+    await read(90_000, 3, 'temp'); // another sensor: moves the stream, labels nothing
+    await read(119_999, 4);
+    assert.deepEqual(await exported(rig), [], 'not before the stream reaches end + H');
+    await read(120_000, 5); // at end + H: the window's horizon has come; this value belongs to the next one
+    const rows = await exported(rig);
+    assert.deepEqual(rows.map((r) => [r.end, r.label]), [[60_000, '4']]);
+    // A label stream does the same: { deviceId, label, ts }.
+    const labels = new Rig({ task: 'classification', horizon: '30s' });
+    await labels.handle({ payload: { deviceId: 'k', start: 0, end: 60_000, features: { 'temp.mean': 20 } } });
+    await labels.handle({ payload: { deviceId: 'k', label: 'busy', ts: 75_000 } });
+    await labels.handle({ payload: { deviceId: 'k', label: 'quiet', ts: 90_000 } });
+    assert.deepEqual((await exported(labels)).map((r) => r.label), ['busy']);
+  });
+
+  it('a window whose device has no target value in [end, end + H) is left out and counted, never guessed', async () => {
+    const rig = new Rig({ task: 'regression', target: 'co', horizon: 60_000 });
+    await rig.handle({ payload: { deviceId: 'k', start: 0, end: 60_000, features: { 'temp.mean': 20 } } });
+    await rig.handle({ payload: { deviceId: 'k', sensor: 'temp', value: 21, ts: 200_000 } });
+    assert.deepEqual(await exported(rig), []);
+    assert.equal(rig.session.status().text, '0 [samples] · 1 [leftOut]');
+  });
+
+  it('holding is bounded per device: beyond 1,000 windows the oldest are dropped and counted; other devices keep theirs', async () => {
+    const rig = new Rig({ task: 'regression', target: 'co', horizon: '100h' });
+    await rig.handle(fw(0, 'quiet'));
+    for (let m = 0; m < 1005; m++) await rig.handle(fw(m, 'busy'));
+    assert.equal(rig.session.status().text, '0 [samples] · 1001 [held] · 5 [dropped]');
+    // The quiet device's window survived: 100 h later its stream labels it.
+    await rig.handle(fw(6000, 'quiet'));
+    assert.deepEqual((await exported(rig)).map((r) => [r.deviceId, r.id]), [['quiet', 0]]);
+  });
+
+  it('devices are bounded too: beyond 1,000 the quietest is forgotten and its held windows count as dropped; msg.reset forgets held windows', async () => {
+    const rig = new Rig({ task: 'regression', target: 'co', horizon: '1h' });
+    for (let d = 0; d <= 1000; d++) await rig.handle(fw(0, `dev${d}`));
+    assert.equal(rig.session.status().text, '0 [samples] · 1000 [held] · 1 [dropped]');
+    await rig.handle({ reset: 'dev5' });
+    assert.equal(rig.session.status().text, '0 [samples] · 999 [held] · 1 [dropped]');
+    await rig.handle({ reset: true });
+    assert.equal(rig.session.status().text, '0 [samples] · 1 [dropped]');
+  });
+
+  it('classification from a label stream: the live accuracy shows in % beside the training accuracy', async () => {
+    const rig = new Rig({ task: 'classification', horizon: '1min', every: 30, promote: 'always' });
+    // Busy when the minute's count is high: the next minute's state follows this one's count.
+    const state = (m: number) => ((m * 7) % 10 > 4 ? 'busy' : 'quiet');
+    for (let m = 0; m < 70; m++) {
+      await rig.handle({ payload: { deviceId: 'k', start: m * MIN, end: (m + 1) * MIN, features: { next: (((m + 1) * 7) % 10) } } });
+      await rig.handle({ payload: { deviceId: 'k', label: state(m + 1), ts: (m + 1) * MIN + 1000 } });
+      if (rig.session.training) await rig.answer();
+    }
+    assert.ok(rig.published.length >= 1);
+    const live = rig.session.liveScore();
+    assert.ok(live !== undefined && live.accuracy !== undefined && live.mae === undefined, JSON.stringify(live));
+    assert.match(rig.session.status().text, /\[accuracy\] \[train\] [\d.]+% · \[live\] [\d.]+% \(\d+\)/);
+  });
+
+  it('a window with no deviceId or end, or a reading without ts, is refused on output 2 (nothing held in silence)', async () => {
+    const rig = new Rig({ task: 'regression', target: 'co', horizon: 60_000 });
+    await rig.handle({ payload: { features: { a: 1 } } });
+    await rig.handle({ payload: { deviceId: 'k', sensor: 'co', value: 1 } });
+    assert.deepEqual(rig.refusedCodes(), ['label', 'label']);
+  });
+
+  it('trains a forecast (file keeps horizon, metrics skill over persistence), then scores the live model on each window it labels: live MAE beside the training MAE in the status and on output 1', async () => {
+    const rig = new Rig({ task: 'regression', target: 'co', horizon: '1min', every: 40, promote: 'always' });
+    for (let m = 0; m <= 40; m++) await rig.handle(fw(m));
+    assert.equal(rig.runs.length, 1);
+    const job = rig.lastRun.job as ForestJob;
+    assert.equal(job.records.length, 40);
+    assert.deepEqual(job.options.forecast?.horizon, 60_000);
+    // Persistence is the target known when the window closed: its own co.last.
+    assert.deepEqual(Array.from(job.options.forecast?.persistence ?? []).slice(0, 3), [co(0), co(1), co(2)]);
+    await rig.answer();
+    const file = rig.published[0];
+    assert.equal(file.horizon, 60_000);
+    const metrics = rig.sent[0].payload as { metrics: { horizon: number; mae: number; skill: { persistence?: { mae: number } } }; live?: unknown };
+    assert.equal(metrics.metrics.horizon, 60_000);
+    assert.ok(metrics.metrics.skill.persistence !== undefined, 'skill over persistence in the metrics');
+    assert.equal(metrics.live, undefined, 'no live score before a model was live');
+    assert.match(rig.session.status().text, /\[mae\] \[train\] [\d.]+$/);
+    // Now every labelled window is scored by the live model.
+    for (let m = 41; m <= 80; m++) await rig.handle(fw(m));
+    const live = rig.session.liveScore();
+    assert.ok(live !== undefined && live.windows === 40 && live.version === file.version, JSON.stringify(live));
+    // Its figure is the live model's own error on those windows.
+    const loaded = load(file);
+    let sum = 0;
+    for (let m = 40; m < 80; m++) sum += Math.abs(co(m + 1) - (loaded.predict(fw(m).payload.features).ok ? ((loaded.predict(fw(m).payload.features) as { prediction: { value: number } }).prediction.value) : NaN));
+    assert.ok(Math.abs((live.mae ?? NaN) - sum / 40) < 1e-9, `${live.mae} vs ${sum / 40}`);
+    assert.match(rig.session.status().text, /\[mae\] \[train\] [\d.]+ · \[live\] [\d.]+ \(40\)/);
+    await rig.answer();
+    const second = rig.sent[rig.sent.length - 1].payload as { live?: { mae: number; windows: number; version: string } };
+    assert.deepEqual(second.live, live, 'output 1 carries the live error of the model it replaced');
+    // The status shows the figure of the model live now: none until its first window is labelled.
+    assert.doesNotMatch(rig.session.status().text, /\[live\]/);
+    await rig.handle(fw(81));
+    assert.match(rig.session.status().text, /\[live\] [\d.]+ \(1\)/);
+  });
+
+  it('no horizon (as every flow saved before): a window without a label waits for a label event, as before', async () => {
+    const rig = new Rig({ task: 'regression' });
+    await rig.handle(fw(0));
+    await rig.handle(fw(1));
+    assert.equal(rig.session.status().text, '0 [samples] · 2 [waiting]');
+    assert.equal(rig.session.liveScore(), undefined);
+  });
+
+  it('config: horizon in ms or with a unit; a target needs a horizon; a bad horizon is refused', () => {
+    assert.equal(settingsOf({ horizon: '15min', target: 'co' }).horizon, 900_000);
+    assert.equal(settingsOf({ horizon: 5000 }).horizon, 5000);
+    assert.equal(settingsOf({ horizon: '' , target: '' }).horizon, undefined);
+    assert.equal(settingsOf({}).horizon, undefined);
+    assert.match(String((parseTrainConfig({ target: 'co' }) as { error: string }).error), /needs a horizon/);
+    assert.match(String((parseTrainConfig({ horizon: '2 days' }) as { error: string }).error), /horizon must be/);
+    assert.match(String((parseTrainConfig({ horizon: 0 }) as { error: string }).error), /horizon must be/);
+  });
+
+  it('property: no window is ever labelled with a value read before its end or at/after end + H (readings and the windows\' co.last alike)', async () => {
+    let labelledSeen = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ kind: fc.constant('window' as const), device: fc.constantFrom('a', 'b'), start: fc.integer({ min: 0, max: 200 }), length: fc.integer({ min: 1, max: 40 }), withTarget: fc.boolean() }),
+            fc.record({ kind: fc.constant('reading' as const), device: fc.constantFrom('a', 'b'), ts: fc.integer({ min: 0, max: 260 }), target: fc.boolean() }),
+          ),
+          { maxLength: 80 },
+        ),
+        fc.integer({ min: 1, max: 60 }),
+        async (events, horizon) => {
+          const rig = new Rig({ task: 'regression', target: 'co', horizon });
+          // Every target value is unique: its id says where (when) it was read.
+          const readAt = new Map<number, { from: number; to: number }>();
+          let next = 1;
+          const windows: Array<{ id: number; end: number }> = [];
+          for (const e of events) {
+            const value = next++;
+            if (e.kind === 'window') {
+              const end = e.start + e.length;
+              // A time window's last reading lies in [start, end).
+              if (e.withTarget) readAt.set(value, { from: e.start, to: end - 1 });
+              windows.push({ id: value, end });
+              await rig.handle({ payload: { deviceId: e.device, start: e.start, end, features: { id: value, ...(e.withTarget ? { 'co.last': value } : {}) } } });
+            } else {
+              if (e.target) readAt.set(value, { from: e.ts, to: e.ts });
+              await rig.handle({ payload: { deviceId: e.device, sensor: e.target ? 'co' : 'other', value, ts: e.ts } });
+            }
+          }
+          for (const row of await exported(rig)) {
+            const at = readAt.get(Number(row.label));
+            assert.ok(at !== undefined, `label ${row.label} is a value that was read`);
+            assert.ok(at.from >= row.end && at.to < row.end + horizon, `window ending ${row.end} labelled by a value read in [${at.from}, ${at.to}] with H ${horizon}`);
+            labelledSeen++;
+          }
+          assert.deepEqual(rig.refused, []);
+        },
+      ),
+      { numRuns: runs(100, 2000) },
+    );
+    assert.ok(labelledSeen > 0, 'the generated streams label windows');
+  });
+});

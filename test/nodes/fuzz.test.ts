@@ -401,6 +401,24 @@ describe('fuzz: every node takes hostile input in the Node-RED runtime', functio
       assert.deepEqual(fs.readdirSync(outside), [], 'msg.export followed a link out of the user directory');
       fs.rmSync(outside, { recursive: true, force: true });
     });
+    it(`model-train learning forecasts live (target + horizon): ${RUNS} hostile windows, readings and label events`, async () => {
+      const window = fc.record({ deviceId: mostly(device), start: mostly(timestamp), end: mostly(timestamp), features: mostly(features), label: hostileValue }, { requiredKeys: ['features'] });
+      const reading = fc.record({ deviceId: mostly(device), sensor: mostly(fc.constantFrom('temp', 'noise', 'co')), value: mostly(fc.oneof(fc.double(), hostileValue)), ts: mostly(timestamp) }, { requiredKeys: ['sensor'] });
+      const labelEvent = fc.record({ deviceId: mostly(device), label: mostly(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), hostileValue)), ts: mostly(timestamp) }, { requiredKeys: ['label'] });
+      const payload = fc.oneof({ weight: 4, arbitrary: window }, { weight: 3, arbitrary: reading }, { weight: 1, arbitrary: labelEvent }, { weight: 2, arbitrary: hostileTopLevel }, { weight: 1, arbitrary: fc.constant({ train: true }) });
+      const messages = fc
+        .tuple(hostileMessage(payload), sometimes(mostly(fc.oneof(fc.constant(true), device)), 40))
+        .map(([msg, reset]) => ({ ...msg, ...(reset !== undefined && { reset }) }));
+      reports['model-train (forecast)'] = await fuzzNode({
+        modules: [mlModel, modelPredict, modelTrain],
+        flow: [...harness('model-train', { model: 'cfg', task: 'regression', target: 'temp', horizon: '10min', every: 15, trees: 3, maxSamples: 200 }), { id: 'cfg', type: 'ml-model', path: 'live.json', watch: false }],
+        ready: modelLoaded,
+        messages,
+        output1: (msg) => (isRecord(msg.payload) && ('model' in msg.payload || 'exported' in msg.payload || 'rolledBack' in msg.payload) ? undefined : 'output 1 without model, exported or rolledBack'),
+        output2: errorShape(['features', 'label', 'too-large', 'too-few-samples', 'busy', 'path', 'rollback', 'superseded', 'reset', 'labels', 'not-promoted', 'promote']),
+        lateFaults: /model-train\.errors\.(train|write)|training failed|could not write the model file/,
+      });
+    });
   });
 
   for (const ack of ['payload', 'state'] as const) {

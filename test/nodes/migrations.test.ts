@@ -5,6 +5,7 @@ import * as vm from 'node:vm';
 import { currentVersion, LEGACY_VALUES, migrateConfig, MIGRATIONS, NODE_DEFAULTS, PROFILE_KEYS } from '../../src/nodes/shared/migrations';
 import fc from 'fast-check';
 import { runs } from '../helpers/fuzz';
+import { parseTrainConfig } from '../../src/core/model/train/train-config';
 import { helper, harness, collect, getNode, settle } from '../helpers/runtime';
 import actuatorCommand = require('../../src/nodes/actuator-command');
 import featureWindow = require('../../src/nodes/feature-window');
@@ -115,6 +116,14 @@ describe('config migrations (old saved flows)', function () {
       }),
       { numRuns: runs(200, 5000) },
     );
+  });
+
+  it('model-train saved before live forecasts (#16): blank target and horizon, so its windows keep their labels as before', () => {
+    const old = migrate({ id: 't', type: 'model-train', task: 'regression', every: 20 });
+    assert.equal(old.target, '');
+    assert.equal(old.horizon, '');
+    const parsed = parseTrainConfig(old);
+    assert.ok(parsed.ok && parsed.settings.horizon === undefined && parsed.settings.target === '', JSON.stringify(parsed));
   });
 
   it('does not change the config it is given, and copies default lists', () => {

@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter"];
+    var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter", "horizon"];
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var CORE = IotAiEditor.core.train; // from src/core/model (the build writes it)
@@ -37,7 +37,17 @@
             maxDevices: { value: 100, validate: whole(1, 10000) },
             method: { value: "auto", validate: V.choice(CORE.anomalyMethods) },
             contamination: { value: 0.01, validate: V.number({ min: 0, max: 0.49 }) },
-            threshold: { value: "", validate: V.number({ min: 0, max: 1 }) }
+            threshold: { value: "", validate: V.number({ min: 0, max: 1 }) },
+            target: { value: "", validate: function (v, opt) {
+                // A target is read at a horizon: it needs one (the runtime refuses it otherwise).
+                var horizon = this.horizon === undefined ? "" : String(this.horizon).trim();
+                return this.task === "anomaly" || !v || String(v).trim() === "" || horizon !== "" ? true : say(this, "model-train.validation.targetHorizon");
+            } },
+            horizon: { value: "", validate: function (v, opt) {
+                if (this.task === "anomaly" || v === undefined || v === null || String(v).trim() === "") { return true; }
+                var match = new RegExp(CORE.horizonPattern).exec(String(v));
+                return match && Number(match[1]) > 0 ? true : say(this, "model-train.validation.horizon");
+            } }
         },
         inputs: 1,
         outputs: 2,
@@ -53,10 +63,12 @@
                 var anomaly = $("#node-input-task").val() === "anomaly";
                 $(".iot-ai-train-anomaly").toggle(anomaly);
                 $(".iot-ai-train-labelled").toggle(!anomaly);
+                $(".iot-ai-train-forecast-tip").toggle(!anomaly && String($("#node-input-num-horizon").val() || "").trim() !== "");
                 $(".iot-ai-train-devices").toggle(anomaly && $("#node-input-scope").val() === "device");
                 $(".iot-ai-train-adapt").toggle(anomaly && $("#node-input-update").val() === "rolling");
             }
             $("#node-input-task, #node-input-scope, #node-input-update").on("change", refresh);
+            $("#node-input-num-horizon").on("input change", refresh);
             refresh();
             // model-train never writes a bundled model: say so before deploy, which would refuse it.
             function readOnlyTip() {

@@ -12,6 +12,7 @@ import { INGEST_DEFAULTS, INGEST_FORMATS } from '../../core/ingest/config';
 import { NAME_POLICIES } from '../../core/ingest/names';
 import { INGEST_PROFILES, PROFILE_SETTINGS } from '../../core/ingest/profiles';
 import { ANOMALY_METHODS } from '../../core/model/monitor/anomaly';
+import { HORIZON_PATTERN } from '../../core/model/data/horizon';
 import { PROMOTE_MODES } from '../../core/model/train/promotion';
 import { TRAIN_SCOPES, TRAIN_TASKS, TRAIN_UPDATES } from '../../core/model/train/train-config';
 import { DRIFT_SCOPES, MISSING_MODES, PREDICT_NUMBERS } from '../../core/model/monitor/predict-session';
@@ -64,6 +65,8 @@ export function editorCore() {
       promote: [...PROMOTE_MODES],
       /** model-train's anomaly methods: auto, then the core's. */
       anomalyMethods: ['auto', ...ANOMALY_METHODS],
+      /** What a horizon may be (core/model/data/horizon.ts parseHorizon): ms, or a number with s, min or h. */
+      horizonPattern: HORIZON_PATTERN,
     },
     predict: {
       missing: [...MISSING_MODES],

@@ -17,6 +17,8 @@ export interface CollectedExample extends FeatureRecord {
   label: LabelValue;
   /** Order of collection (1, 2, …; never reused), so a training can tell which windows a model learnt from. */
   seq: number;
+  /** Forecasts: the target's latest value known when the window closed (the persistence reference), if any. */
+  persistence?: LabelValue;
 }
 
 interface StoredExample extends CollectedExample {
@@ -72,7 +74,7 @@ export function estimateExampleBytes(features: number, deviceId: string, label?:
   return 256 + 72 * features + 2 * (deviceId.length + (typeof label === 'string' ? label.length : 0));
 }
 
-const isLabel = (x: unknown): x is LabelValue =>
+export const isLabel = (x: unknown): x is LabelValue =>
   (typeof x === 'string' && x.trim() !== '' && x.length <= COLLECTOR_BOUNDS.maxNameLength && x !== '__proto__') ||
   typeof x === 'boolean' ||
   (typeof x === 'number' && Number.isFinite(x));
@@ -122,36 +124,13 @@ export class TrainingCollector {
    * maybe its label. Without a label it waits for a label event of its device.
    */
   addWindow(payload: Record<string, unknown>, label: unknown): AddResult {
-    const features = payload.features;
-    if (features === null || typeof features !== 'object' || Array.isArray(features)) {
-      return { ok: false, code: 'features', message: 'payload.features must be an object of name → number' };
-    }
-    const names = Object.keys(features);
-    if (names.length > COLLECTOR_BOUNDS.maxFeatures) {
-      return { ok: false, code: 'too-large', message: `payload.features has ${names.length} features, over the ${COLLECTOR_BOUNDS.maxFeatures}-feature limit` };
-    }
-    const numeric: Record<string, number> = {};
-    for (const [name, value] of Object.entries(features as Record<string, unknown>)) {
-      // "__proto__" could not be kept as a name (assigning it would change the object's prototype instead).
-      if (name.length > COLLECTOR_BOUNDS.maxNameLength || name === '__proto__') {
-        return { ok: false, code: 'features', message: `a feature name is over ${COLLECTOR_BOUNDS.maxNameLength} characters or is "__proto__"` };
-      }
-      // null or NaN is a missing value: left out like a feature the window lacks, and learnt as missing (NaN),
-      // as a prediction reads it (featureVector).
-      if (isMissingFeature(value)) continue;
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        return { ok: false, code: 'features', message: `feature "${name}" ${describeFeatureValue(value)}` };
-      }
-      numeric[name] = value;
-    }
-    if (Object.keys(numeric).length === 0) return { ok: false, code: 'features', message: 'payload.features is empty' };
-    const deviceId = readDeviceId(payload.deviceId);
-    const start = typeof payload.start === 'number' ? payload.start : undefined;
-    const end = typeof payload.end === 'number' ? payload.end : start;
-    const bytes = estimateExampleBytes(names.length, deviceId, label);
+    const read = readWindowPayload(payload);
+    if (!read.ok) return read;
+    const { deviceId, start, end, features: numeric, featureCount } = read;
+    const bytes = estimateExampleBytes(featureCount, deviceId, label);
     if (bytes > this.maxBytes) {
       this.dropped++;
-      return { ok: false, code: 'too-large', message: `this window (${names.length} features, about ${bytes} bytes) is larger than the ${this.maxBytes}-byte memory bound` };
+      return { ok: false, code: 'too-large', message: `this window (${featureCount} features, about ${bytes} bytes) is larger than the ${this.maxBytes}-byte memory bound` };
     }
     if (label !== undefined && label !== null) {
       if (!isLabel(label)) return { ok: false, code: 'label', message: `the label must be a non-empty string (at most ${COLLECTOR_BOUNDS.maxNameLength} characters), a number or a boolean` };
@@ -166,11 +145,16 @@ export class TrainingCollector {
       this.push({ deviceId, start, end, features: numeric, label: known });
       return { ok: true, labelled: 1 };
     }
-    this.waiting.push({ deviceId, start, end, features: numeric, bytes: estimateExampleBytes(names.length, deviceId) });
+    this.waiting.push({ deviceId, start, end, features: numeric, bytes: estimateExampleBytes(featureCount, deviceId) });
     this.waitingBytes += this.waiting[this.waiting.length - 1].bytes;
     // Waiting windows make room among themselves only: unlabelled traffic never pushes labelled examples out.
     while (this.waiting.length > 0 && (this.waiting.length > this.options.maxWaiting || this.bytes > this.maxBytes)) this.dropWaiting();
     return { ok: true, labelled: 0 };
+  }
+
+  /** A window labelled elsewhere (a forecast labelled by what followed it), with its persistence reference. */
+  addExample(example: Omit<CollectedExample, 'seq'>): void {
+    this.push(example);
   }
 
   /** A label event: labels the device's waiting windows it covers, and later ones too. */
@@ -263,6 +247,40 @@ export class TrainingCollector {
     for (let i = list.length - 1; i >= 0; i--) if (covers(list[i], start, end)) return list[i].label;
     return undefined;
   }
+}
+
+/** A feature window read and checked (model-train's windows, labelled or held for a forecast label). */
+export type ReadWindow = { ok: true; deviceId: string; start?: number; end?: number; features: Record<string, number>; featureCount: number } | { ok: false; code: 'features' | 'too-large'; message: string };
+
+/** `payload.features` as numbers (missing values left out), with the window's deviceId, start and end. */
+export function readWindowPayload(payload: Record<string, unknown>): ReadWindow {
+  const features = payload.features;
+  if (features === null || typeof features !== 'object' || Array.isArray(features)) {
+    return { ok: false, code: 'features', message: 'payload.features must be an object of name → number' };
+  }
+  const names = Object.keys(features);
+  if (names.length > COLLECTOR_BOUNDS.maxFeatures) {
+    return { ok: false, code: 'too-large', message: `payload.features has ${names.length} features, over the ${COLLECTOR_BOUNDS.maxFeatures}-feature limit` };
+  }
+  const numeric: Record<string, number> = {};
+  for (const [name, value] of Object.entries(features as Record<string, unknown>)) {
+    // "__proto__" could not be kept as a name (assigning it would change the object's prototype instead).
+    if (name.length > COLLECTOR_BOUNDS.maxNameLength || name === '__proto__') {
+      return { ok: false, code: 'features', message: `a feature name is over ${COLLECTOR_BOUNDS.maxNameLength} characters or is "__proto__"` };
+    }
+    // null or NaN is a missing value: left out like a feature the window lacks, and learnt as missing (NaN),
+    // as a prediction reads it (featureVector).
+    if (isMissingFeature(value)) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      return { ok: false, code: 'features', message: `feature "${name}" ${describeFeatureValue(value)}` };
+    }
+    numeric[name] = value;
+  }
+  if (Object.keys(numeric).length === 0) return { ok: false, code: 'features', message: 'payload.features is empty' };
+  const deviceId = readDeviceId(payload.deviceId);
+  const start = typeof payload.start === 'number' ? payload.start : undefined;
+  const end = typeof payload.end === 'number' ? payload.end : start;
+  return { ok: true, deviceId, start, end, features: numeric, featureCount: names.length };
 }
 
 /**

@@ -27,6 +27,8 @@ export interface HorizonLabels {
 export const DAY_MS = 86_400_000;
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
+/** What `parseHorizon` reads from text (the editors check a field with the same pattern). */
+export const HORIZON_PATTERN = '^\\s*(\\d*\\.?\\d+)\\s*(ms|s|min|h)?\\s*$';
 
 /** A horizon: milliseconds as a number (or numeric text), or a number with a unit `s`, `min`, `h` (`ms` too). */
 export function parseHorizon(raw: unknown): { ok: true; ms: number } | { ok: false; error: string } {
@@ -35,7 +37,7 @@ export function parseHorizon(raw: unknown): { ok: true; ms: number } | { ok: fal
   let ms: number;
   if (typeof raw === 'number') ms = raw;
   else if (typeof raw === 'string') {
-    const match = /^\s*(\d*\.?\d+)\s*(ms|s|min|h)?\s*$/.exec(raw);
+    const match = new RegExp(HORIZON_PATTERN).exec(raw);
     if (!match) return problem;
     ms = Number(match[1]) * UNIT_MS[match[2] ?? 'ms'];
   } else return problem;

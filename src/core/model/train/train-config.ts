@@ -4,6 +4,7 @@
  * ml-model config exists and may be written).
  */
 import { readNumberOption } from '../../util/numbers';
+import { parseHorizon } from '../data/horizon';
 import { MODEL_BOUNDS } from '../file/bounds';
 import { MAX_DEVICE_PARTS } from '../file/schema';
 import { ANOMALY_METHODS, type AnomalyMethod } from '../monitor/anomaly';
@@ -43,6 +44,23 @@ export interface TrainSettings {
   contamination: number;
   /** A fixed anomaly threshold, or undefined (it then comes from the contamination). */
   threshold: number | undefined;
+  /** Live forecasts (labelled tasks): the horizon in ms, or undefined (off: windows carry their labels). */
+  horizon: number | undefined;
+  /** Live forecasts: the sensor whose future value labels a window ('' : label events only). */
+  target: string;
+}
+
+/** `horizon` and `target`: blank horizon is off; a target needs a horizon; the name is a sensor name. */
+function readForecast(def: Record<string, unknown>): { horizon: number | undefined; target: string } | { error: string } {
+  const target = typeof def.target === 'string' ? def.target.trim() : def.target === undefined || def.target === null ? '' : undefined;
+  if (target === undefined) return { error: `target must be a sensor name; got ${JSON.stringify(def.target)}` };
+  if (target.length > 1024) return { error: 'target must be a sensor name of at most 1,024 characters' };
+  const raw = def.horizon;
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
+    return target === '' ? { horizon: undefined, target } : { error: `target "${target}" needs a horizon (how far ahead its value labels a window)` };
+  }
+  const horizon = parseHorizon(raw);
+  return horizon.ok ? { horizon: horizon.ms, target } : { error: horizon.error };
 }
 
 /** A config property that must be one of `choices`; absent or blank gives the first. */
@@ -91,6 +109,9 @@ export function parseTrainConfig(def: Record<string, unknown>): { ok: true; sett
     promote: readChoice<PromoteMode>(def.promote, 'promote', PROMOTE_MODES),
   };
   const anomaly = 'value' in choices.task && choices.task.value === 'anomaly';
+  // Forecast settings are checked only in the labelled tasks (anomaly mode ignores them).
+  const forecast = anomaly ? { horizon: undefined, target: '' } : readForecast(def);
+  if ('error' in forecast) return { ok: false, error: forecast.error };
   // Anomaly settings are checked only in anomaly mode (a labelled task ignores them).
   const problems = [...Object.values(numbers), ...Object.values(choices), ...(anomaly ? Object.values(anomalyNumbers) : [])];
   const problem = problems.find((n): n is { error: string } => 'error' in n);
@@ -117,6 +138,8 @@ export function parseTrainConfig(def: Record<string, unknown>): { ok: true; sett
     method: value(choices.method, 'auto'),
     contamination: value(anomalyNumbers.contamination, 0.01),
     threshold: value(anomalyNumbers.threshold, undefined),
+    horizon: forecast.horizon,
+    target: forecast.target,
   };
   if (anomaly && settings.maxSamples < settings.warmup) return { ok: false, error: `maxSamples (${settings.maxSamples}) must be at least warmup (${settings.warmup})` };
   if (anomaly && settings.adaptAfter > 0 && settings.adaptAfter < ANOMALY_MIN_ROWS) {
