@@ -10,7 +10,7 @@ import { SIM_BUDGET, SIM_LIMITS } from '../../src/core/sim';
 import { ALL_SIM_FORMATS, SCENARIOS } from '../../src/core/sim/types';
 import { DEFAULT_FEATURES, FEATURE_NAMES, FILL_MODES, TIME_MODES, WINDOW_KINDS, WINDOW_UNITS } from '../../src/core/window';
 import { CALENDAR_FEATURE } from '../../src/core/window/calendar';
-import { TRAIN_SCOPES, TRAIN_TASKS, TRAIN_UPDATES } from '../../src/core/model/train/train-config';
+import { TRAIN_NUMBERS, TRAIN_SCOPES, TRAIN_TASKS, TRAIN_UPDATES } from '../../src/core/model/train/train-config';
 import { DRIFT_SCOPES, MISSING_MODES, PREDICT_NUMBERS } from '../../src/core/model/monitor/predict-session';
 import { EDITOR_CORE_HEADER, editorCore, editorCoreScript } from '../../src/nodes/shared/editor-core';
 
@@ -44,6 +44,7 @@ describe('editor core tables (IotAiEditor.core)', () => {
     assert.deepEqual(core.anomaly.methods, [...DETECTOR_METHODS]);
     assert.deepEqual([core.train.tasks, core.train.updates, core.train.scopes], [[...TRAIN_TASKS], [...TRAIN_UPDATES], [...TRAIN_SCOPES]]);
     assert.deepEqual([core.predict.missing, core.predict.driftScopes], [[...MISSING_MODES], [...DRIFT_SCOPES]]);
+    for (const [name, n] of Object.entries(TRAIN_NUMBERS)) assert.deepEqual(core.train.numbers[name], { default: n.default ?? null, bounds: n.bounds }, name);
     for (const [name, n] of Object.entries(PREDICT_NUMBERS)) assert.deepEqual(core.predict.numbers[name], { default: n.default ?? null, bounds: n.bounds }, name);
     assert.deepEqual([core.sim.scenarios, core.sim.formats], [[...SCENARIOS], [...ALL_SIM_FORMATS]]);
     assert.deepEqual(core.sim.limits, SIM_LIMITS);

@@ -3,7 +3,8 @@
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var CORE = IotAiEditor.core.train; // from src/core/model (the build writes it)
-    function whole(min, max) { return V.number({ integer: true, min: min, max: max }); }
+    var N = CORE.numbers; // each number's default and bounds, from src/core/model/train/train-config.ts
+    function num(name) { return V.number(N[name].bounds); }
     IotAiEditor.register("model-train", {
         numbers: NUMBER_FIELDS,
         color: "#C0DEED",
@@ -11,33 +12,33 @@
             model: { value: "", type: "ml-model" },
             modelName: { value: "" },
             task: { value: CORE.tasks[0], validate: V.choice(CORE.tasks) },
-            every: { value: 0, validate: whole(0) },
-            maxSamples: { value: 10000, validate: function (v, opt) {
-                var result = whole(10, 1000000).call(this, v, opt);
+            every: { value: N.every.default, validate: num("every") },
+            maxSamples: { value: N.maxSamples.default, validate: function (v, opt) {
+                var result = num("maxSamples").call(this, v, opt);
                 if (result !== true) { return result; }
-                var warmup = this.warmup === "" || this.warmup === undefined ? 100 : Number(this.warmup);
+                var warmup = this.warmup === "" || this.warmup === undefined ? N.warmup.default : Number(this.warmup);
                 return this.task === "anomaly" && v !== "" && isFinite(warmup) && Number(v) < warmup ? say(this, "model-train.validation.maxSamplesWarmup", { warmup: warmup }) : true;
             } },
-            maxMemory: { value: 128, validate: whole(1, 65536) },
+            maxMemory: { value: N.maxMemory.default, validate: num("maxMemory") },
             promote: { value: "better", validate: V.choice(CORE.promote) },
-            trees: { value: 50, validate: whole(1, 1000) },
-            maxDepth: { value: "", validate: whole(0, 64) },
-            seed: { value: 1, validate: whole(-2147483648) },
-            testFraction: { value: 0.2, validate: V.number({ min: 0, max: 0.9 }) },
-            keepVersions: { value: 5, validate: whole(0) },
+            trees: { value: N.trees.default, validate: num("trees") },
+            maxDepth: { value: "", validate: num("maxDepth") }, // blank: no limit (0)
+            seed: { value: N.seed.default, validate: num("seed") },
+            testFraction: { value: N.testFraction.default, validate: num("testFraction") },
+            keepVersions: { value: N.keepVersions.default, validate: num("keepVersions") },
             exportPath: { value: "training-data.csv" },
-            warmup: { value: 100, validate: whole(20) },
+            warmup: { value: N.warmup.default, validate: num("warmup") },
             update: { value: CORE.updates[0], validate: V.choice(CORE.updates) },
-            adaptAfter: { value: 100, validate: function (v, opt) {
-                var result = whole(0).call(this, v, opt);
+            adaptAfter: { value: N.adaptAfter.default, validate: function (v, opt) {
+                var result = num("adaptAfter").call(this, v, opt);
                 if (result !== true) { return result; }
-                return v === "" || v === undefined || Number(v) === 0 || Number(v) >= 20 ? true : say(this, "model-train.validation.adaptAfter");
+                return v === "" || v === undefined || Number(v) === 0 || Number(v) >= N.warmup.bounds.min ? true : say(this, "model-train.validation.adaptAfter");
             } },
             scope: { value: CORE.scopes[0], validate: V.choice(CORE.scopes) },
-            maxDevices: { value: 100, validate: whole(1, 10000) },
+            maxDevices: { value: N.maxDevices.default, validate: num("maxDevices") },
             method: { value: "auto", validate: V.choice(CORE.anomalyMethods) },
-            contamination: { value: 0.01, validate: V.number({ min: 0, max: 0.49 }) },
-            threshold: { value: "", validate: V.number({ min: 0, max: 1 }) },
+            contamination: { value: N.contamination.default, validate: num("contamination") },
+            threshold: { value: "", validate: num("threshold") },
             target: { value: "", validate: function (v, opt) {
                 // A target is read at a horizon: it needs one (the runtime refuses it otherwise).
                 var horizon = this.horizon === undefined ? "" : String(this.horizon).trim();

@@ -14,7 +14,7 @@ import { INGEST_PROFILES, PROFILE_SETTINGS } from '../../core/ingest/profiles';
 import { ANOMALY_METHODS } from '../../core/model/monitor/anomaly';
 import { HORIZON_PATTERN } from '../../core/model/data/horizon';
 import { PROMOTE_MODES } from '../../core/model/train/promotion';
-import { TRAIN_SCOPES, TRAIN_TASKS, TRAIN_UPDATES } from '../../core/model/train/train-config';
+import { TRAIN_NUMBERS, TRAIN_SCOPES, TRAIN_TASKS, TRAIN_UPDATES } from '../../core/model/train/train-config';
 import { DRIFT_SCOPES, MISSING_MODES, PREDICT_NUMBERS } from '../../core/model/monitor/predict-session';
 import { SIM_BUDGET, SIM_LIMITS } from '../../core/sim/config';
 import { SCENARIO_MODELS, SIM_DEFAULTS } from '../../core/sim/scenario';
@@ -60,6 +60,8 @@ export function editorCore() {
     },
     train: {
       tasks: [...TRAIN_TASKS],
+      /** Each number's default (null: blank) and bounds. */
+      numbers: Object.fromEntries(Object.entries(TRAIN_NUMBERS).map(([name, n]) => [name, { default: n.default ?? null, bounds: { ...n.bounds } }])),
       updates: [...TRAIN_UPDATES],
       scopes: [...TRAIN_SCOPES],
       promote: [...PROMOTE_MODES],

@@ -80,25 +80,46 @@ function modelSizeProblem(anomaly: boolean, trees: number, maxSamples: number, d
   return undefined;
 }
 
+/**
+ * model-train's numbers: default (undefined: blank, "not set") and bounds, read here and by the editor
+ * (IotAiEditor.core.train.numbers), so the two cannot disagree. The anomaly ones are checked only in anomaly mode.
+ */
+export const TRAIN_NUMBERS = {
+  every: { default: 0, bounds: { min: 0, integer: true } },
+  maxSamples: { default: 10000, bounds: { min: 10, max: MODEL_BOUNDS.maxSamples, integer: true } },
+  trees: { default: 50, bounds: { min: 1, max: 1000, integer: true } },
+  maxDepth: { default: 0, bounds: { min: 0, max: MODEL_BOUNDS.maxDepth, integer: true } },
+  seed: { default: 1, bounds: { integer: true } },
+  testFraction: { default: 0.2, bounds: { min: 0, max: 0.9 } },
+  keepVersions: { default: 5, bounds: { min: 0, max: 100, integer: true } },
+  maxMemory: { default: 128, bounds: { min: 1, max: 65536, integer: true } },
+  warmup: { default: 100, bounds: { min: ANOMALY_MIN_ROWS, integer: true } },
+  maxDevices: { default: 100, bounds: { min: 1, max: MAX_DEVICE_PARTS, integer: true } },
+  contamination: { default: 0.01, bounds: { min: 0, max: 0.49 } },
+  threshold: { default: undefined, bounds: { min: 0, max: 1 } },
+  // Absent in flows saved before #25: 100 (a lasting change is adopted; 0 is the old way, flagged for good).
+  adaptAfter: { default: 100, bounds: { min: 0, integer: true } },
+} as const;
+
 /** The settings of a saved (and migrated) model-train config, or the first thing wrong with it. */
 export function parseTrainConfig(def: Record<string, unknown>): { ok: true; settings: TrainSettings } | { ok: false; error: string } {
+  const read = (name: Exclude<keyof typeof TRAIN_NUMBERS, 'threshold'>) => readNumberOption(def[name], name, TRAIN_NUMBERS[name].default, TRAIN_NUMBERS[name].bounds);
   const numbers = {
-    every: readNumberOption(def.every, 'every', 0, { min: 0, integer: true }),
-    maxSamples: readNumberOption(def.maxSamples, 'maxSamples', 10000, { min: 10, max: MODEL_BOUNDS.maxSamples, integer: true }),
-    trees: readNumberOption(def.trees, 'trees', 50, { min: 1, max: 1000, integer: true }),
-    maxDepth: readNumberOption(def.maxDepth, 'maxDepth', 0, { min: 0, max: MODEL_BOUNDS.maxDepth, integer: true }),
-    seed: readNumberOption(def.seed, 'seed', 1, { integer: true }),
-    testFraction: readNumberOption(def.testFraction, 'testFraction', 0.2, { min: 0, max: 0.9 }),
-    keepVersions: readNumberOption(def.keepVersions, 'keepVersions', 5, { min: 0, max: 100, integer: true }),
-    maxMemory: readNumberOption(def.maxMemory, 'maxMemory', 128, { min: 1, max: 65536, integer: true }),
+    every: read('every'),
+    maxSamples: read('maxSamples'),
+    trees: read('trees'),
+    maxDepth: read('maxDepth'),
+    seed: read('seed'),
+    testFraction: read('testFraction'),
+    keepVersions: read('keepVersions'),
+    maxMemory: read('maxMemory'),
   };
   const anomalyNumbers = {
-    warmup: readNumberOption(def.warmup, 'warmup', 100, { min: ANOMALY_MIN_ROWS, integer: true }),
-    maxDevices: readNumberOption(def.maxDevices, 'maxDevices', 100, { min: 1, max: MAX_DEVICE_PARTS, integer: true }),
-    contamination: readNumberOption(def.contamination, 'contamination', 0.01, { min: 0, max: 0.49 }),
-    threshold: readNumberOption(def.threshold, 'threshold', undefined, { min: 0, max: 1 }),
-    // Absent in flows saved before #25: 100 (a lasting change is adopted; 0 is the old way, flagged for good).
-    adaptAfter: readNumberOption(def.adaptAfter, 'adaptAfter', 100, { min: 0, integer: true }),
+    warmup: read('warmup'),
+    maxDevices: read('maxDevices'),
+    contamination: read('contamination'),
+    threshold: readNumberOption(def.threshold, 'threshold', undefined, TRAIN_NUMBERS.threshold.bounds),
+    adaptAfter: read('adaptAfter'),
   };
   const choices = {
     task: readChoice<TrainTask>(def.task, 'task', TRAIN_TASKS),
