@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { helper, harness, collect, getNode } from '../helpers/runtime';
+import { runtimeWithUserDir } from '../helpers/userdir';
 import featureWindow = require('../../src/nodes/feature-window');
 import mlModel = require('../../src/nodes/ml-model');
 import modelTrain = require('../../src/nodes/model-train');
@@ -15,18 +15,8 @@ import modelTrain = require('../../src/nodes/model-train');
  */
 describe('model-train: live forecasts (target + horizon, no labels)', function () {
   this.timeout(120_000);
-  let dir: string;
-
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-train-forecast-'));
-    helper.settings({ userDir: dir });
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  // A fresh user directory and runtime per test (test/helpers/userdir.ts); these flows use files of their own.
+  const userDir = runtimeWithUserDir('iot-ai-train-forecast-');
 
   const MIN = 60_000;
   const START = Date.UTC(2026, 2, 2, 8, 0, 0);
@@ -55,7 +45,7 @@ describe('model-train: live forecasts (target + horizon, no labels)', function (
     assert.equal(typeof first.payload.metrics.mae, 'number');
     assert.ok(first.payload.metrics.skill?.persistence, `skill over persistence in the metrics: ${JSON.stringify(first.payload.metrics.skill)}`);
     assert.equal(first.payload.live, undefined, 'no model was live before');
-    const file = JSON.parse(fs.readFileSync(path.join(dir, 'forecast.json'), 'utf8'));
+    const file = JSON.parse(fs.readFileSync(path.join(userDir.dir(), 'forecast.json'), 'utf8'));
     assert.equal(file.horizon, MIN, 'the model file keeps the horizon');
     assert.equal(file.task, 'regression');
     assert.ok(file.featureNames.includes('co.last'));
@@ -92,7 +82,7 @@ describe('model-train: live forecasts (target + horizon, no labels)', function (
     const [exported] = await collect('out1').next(1, 10_000);
     assert.equal(exported.payload.samples, 1, 'only the window the label event covers: none labelled by what followed');
     const file = String(exported.payload.exported);
-    const csv = fs.readFileSync(path.isAbsolute(file) ? file : path.join(dir, file), 'utf8');
+    const csv = fs.readFileSync(path.isAbsolute(file) ? file : path.join(userDir.dir(), file), 'utf8');
     assert.match(csv.trim().split('\n')[1], /,7$/);
   });
 });
