@@ -104,17 +104,19 @@ export function horizonWindowExamples(input: { table: CsvTable; windowConfig: un
   if (labelled.length === 0) {
     return { ok: false, error: `no window has a row of "${label}" within ${horizon} ms after its end: check --label, --horizon, the window size and the sensors` };
   }
+  // As a prediction reads the window (featureVector): nothing is filled in, a missing feature stays NaN; a window
+  // prediction would refuse is left out, as windowExamples does.
+  const examples = labelled.flatMap((window) => {
+    const vector = featureVector(windowed.featureNames, window.features, { allowMissing: true });
+    return vector.ok ? [{ window, row: vector.row }] : [];
+  });
   return {
     ok: true,
     featureNames: windowed.featureNames,
-    // As a prediction reads the window (featureVector): nothing is filled in, a missing feature stays NaN.
-    rows: labelled.map((window) => {
-      const vector = featureVector(windowed.featureNames, window.features, { allowMissing: true });
-      return vector.ok ? vector.row : new Float64Array(windowed.featureNames.length).fill(NaN);
-    }),
-    labels: labelled.map((window) => String(window.label)),
-    persistence: labelled.map((window) => window.persistence),
-    dayBefore: labelled.map((window) => window.dayBefore),
+    rows: examples.map((e) => e.row),
+    labels: examples.map((e) => String(e.window.label)),
+    persistence: examples.map((e) => e.window.persistence),
+    dayBefore: examples.map((e) => e.window.dayBefore),
     unlabelled,
   };
 }
