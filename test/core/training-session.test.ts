@@ -22,7 +22,7 @@ const flush = async () => {
 function settingsOf(def: Record<string, unknown>): TrainSettings {
   const parsed = parseTrainConfig({ trees: 3, ...def });
   if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.settings;
+  return parsed.config;
 }
 
 interface Run {

@@ -123,7 +123,7 @@ describe('config migrations (old saved flows)', function () {
     assert.equal(old.target, '');
     assert.equal(old.horizon, '');
     const parsed = parseTrainConfig(old);
-    assert.ok(parsed.ok && parsed.settings.horizon === undefined && parsed.settings.target === '', JSON.stringify(parsed));
+    assert.ok(parsed.ok && parsed.config.horizon === undefined && parsed.config.target === '', JSON.stringify(parsed));
   });
 
   it('does not change the config it is given, and copies default lists', () => {

@@ -122,7 +122,7 @@ function keepVersions(eachNode: Each, configId: string): number {
   eachNode((def) => {
     if (def.type !== 'model-train' || def.model !== configId) return;
     const parsed = parseTrainConfig(migrateConfig(def));
-    if (parsed.ok) keep = Math.max(keep ?? 0, parsed.settings.keepVersions);
+    if (parsed.ok) keep = Math.max(keep ?? 0, parsed.config.keepVersions);
   });
   return keep ?? Infinity;
 }

@@ -48,12 +48,8 @@ export = function register(RED: RED): void {
     const parsed = parseTrainConfig(def);
     // The ml-model config first (without one nothing else matters), then the node's own settings, then the file.
     const hasConfig = config !== null && typeof config.replace === 'function';
-    const problem = hasConfig && !parsed.ok ? parsed.error : configProblem(RED, config);
-    const settings = readNodeConfig(
-      node,
-      problem !== undefined ? configError(problem) : parsed.ok ? { ok: true as const, config: parsed.settings } : configError(RED._('model-train.errors.noConfig')),
-      RED._('model-train.errors.config'),
-    );
+    const problem = hasConfig && !parsed.ok ? undefined : configProblem(RED, config);
+    const settings = readNodeConfig(node, problem !== undefined ? configError(problem) : parsed, RED._('model-train.errors.config'));
     if (settings === undefined) return;
 
     const live = config!;

@@ -3,6 +3,7 @@
  * products ml-model could not load refused (#27.6). Pure: the node adds what only the runtime knows (whether its
  * ml-model config exists and may be written).
  */
+import type { ConfigResult } from '../../util/config';
 import { readNumberOption } from '../../util/numbers';
 import { parseHorizon } from '../data/horizon';
 import { MODEL_BOUNDS } from '../file/bounds';
@@ -102,7 +103,7 @@ export const TRAIN_NUMBERS = {
 } as const;
 
 /** The settings of a saved (and migrated) model-train config, or the first thing wrong with it. */
-export function parseTrainConfig(def: Record<string, unknown>): { ok: true; settings: TrainSettings } | { ok: false; error: string } {
+export function parseTrainConfig(def: Record<string, unknown>): ConfigResult<TrainSettings> {
   const read = (name: Exclude<keyof typeof TRAIN_NUMBERS, 'threshold'>) => readNumberOption(def[name], name, TRAIN_NUMBERS[name].default, TRAIN_NUMBERS[name].bounds);
   const numbers = {
     every: read('every'),
@@ -168,5 +169,5 @@ export function parseTrainConfig(def: Record<string, unknown>): { ok: true; sett
   }
   const devices = settings.scope === 'device' && settings.method !== 'robust-z' ? settings.maxDevices : 1;
   const tooLarge = modelSizeProblem(anomaly, settings.trees, settings.maxSamples, devices);
-  return tooLarge === undefined ? { ok: true, settings } : { ok: false, error: tooLarge };
+  return tooLarge === undefined ? { ok: true, config: settings } : { ok: false, error: tooLarge };
 }
