@@ -24,6 +24,18 @@ describe('LruMap (util/lru-map)', () => {
     assert.deepEqual([...map.keys()], []);
   });
 
+  it('tells its evicted hook of each key forgotten beyond maxSize, and of nothing deleted or cleared', () => {
+    const heard: Array<[string, number]> = [];
+    const map = new LruMap<string, number>(2, (key, value) => heard.push([key, value]));
+    map.set('a', 1).set('b', 2);
+    map.get('a');
+    map.set('c', 3);
+    map.getOrCreate('d', () => 4);
+    map.delete('c');
+    map.clear();
+    assert.deepEqual(heard, [['b', 2], ['a', 1]]);
+  });
+
   it('refuses a bound below 1', () => {
     assert.throws(() => new LruMap(0), RangeError);
     assert.throws(() => new LruMap(1.5), RangeError);

@@ -18,7 +18,11 @@ export class LruMap<K, V> {
   private readonly map = new Map<K, Entry<K, V>>();
   private readonly recency = new RecencyList<Entry<K, V>>();
 
-  constructor(readonly maxSize: number) {
+  /** `evicted` hears of each key forgotten to stay within maxSize (not of `delete` or `clear`). */
+  constructor(
+    readonly maxSize: number,
+    private readonly evicted?: (key: K, value: V) => void,
+  ) {
     if (!(Number.isInteger(maxSize) && maxSize >= 1)) throw new RangeError(`maxSize must be an integer >= 1, got ${maxSize}`);
   }
 
@@ -96,6 +100,7 @@ export class LruMap<K, V> {
       const oldest = this.recency.oldest()!;
       this.recency.remove(oldest.link);
       this.map.delete(oldest.key);
+      this.evicted?.(oldest.key, oldest.value);
     }
     const entry = new Entry(key, value);
     this.map.set(key, entry);

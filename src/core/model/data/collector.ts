@@ -388,7 +388,7 @@ export class AnomalyCollector {
   evicted = 0;
 
   constructor(readonly options: AnomalyCollectorOptions) {
-    this.baselines = new LruMap(Math.max(1, options.maxDevices));
+    this.baselines = new LruMap(Math.max(1, options.maxDevices), () => this.evicted++);
   }
 
   get featureNames(): readonly string[] | null {
@@ -592,7 +592,6 @@ export class AnomalyCollector {
 
   /** The baseline of `key`, created (evicting the quietest device beyond maxDevices) and marked most recent. */
   private state(key: string): AnomalyBaselineState {
-    if (!this.baselines.has(key) && this.baselines.size >= this.baselines.maxSize) this.evicted++;
     return this.baselines.getOrCreate(key, () => ({ rows: [], trained: false, training: false, fresh: 0, flagged: 0, failed: false, recent: [], recentFlagged: 0, flaggedSince: 0, adapted: 0, adopting: false, rewarming: false, rewarmLeft: 0 }));
   }
 }

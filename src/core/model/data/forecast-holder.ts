@@ -11,6 +11,7 @@
  *   it counts for a held window only when the whole window lies in [end, end + H): `start >= end` and `end' − 1 < end + H`.
  * Any reading of the device (of any sensor) and any window's `end` move the device's stream on.
  */
+import { LruMap } from '../../util/lru-map';
 import { isLabel, type LabelValue } from './collector';
 
 /** The bounds of what is held (documented in docs/nodes/model-train.md). */
@@ -68,7 +69,8 @@ export interface ForecastHolderOptions {
 }
 
 export class ForecastHolder {
-  private readonly devices = new Map<string, DeviceStream>();
+  /** The quietest device first; one forgotten beyond bounds.devices has its held windows counted as dropped. */
+  private readonly devices: LruMap<string, DeviceStream>;
   private readonly bounds: typeof FORECAST_BOUNDS;
   private heldCount = 0;
   private heldBytes = 0;
@@ -79,6 +81,10 @@ export class ForecastHolder {
 
   constructor(private readonly options: ForecastHolderOptions) {
     this.bounds = { ...FORECAST_BOUNDS, ...options.bounds };
+    this.devices = new LruMap(this.bounds.devices, (_, forgotten) => {
+      this.dropped += forgotten.held.length;
+      this.forgetHeld(forgotten.held.length, forgotten);
+    });
   }
 
   /** Windows held now, waiting for their horizon. */
@@ -128,13 +134,13 @@ export class ForecastHolder {
   /** Any other reading of the device: its stream has come to `ts`. */
   addTime(deviceId: string, ts: number): ForecastExample[] {
     if (!Number.isFinite(ts)) return [];
-    const stream = this.devices.get(deviceId);
+    const stream = this.devices.peek(deviceId);
     return stream === undefined ? [] : this.advance(stream, ts);
   }
 
   /** Forgets every device's held windows and values, or those of `deviceId` (not counted as dropped: asked for). */
   clear(deviceId?: string): void {
-    for (const [id, stream] of this.devices) {
+    for (const [id, stream] of [...this.devices]) {
       if (deviceId !== undefined && id !== deviceId) continue;
       this.forgetHeld(stream.held.length, stream);
       this.devices.delete(id);
@@ -142,21 +148,8 @@ export class ForecastHolder {
   }
 
   private stream(deviceId: string): DeviceStream {
-    let stream = this.devices.get(deviceId);
-    if (stream !== undefined) {
-      // Re-inserted: the map stays in order of the latest heard, the quietest device first.
-      this.devices.delete(deviceId);
-    } else {
-      stream = { held: [], rows: [], position: -Infinity, earliestEnd: Infinity };
-      if (this.devices.size >= this.bounds.devices) {
-        const [quietest, forgotten] = this.devices.entries().next().value as [string, DeviceStream];
-        this.dropped += forgotten.held.length;
-        this.forgetHeld(forgotten.held.length, forgotten);
-        this.devices.delete(quietest);
-      }
-    }
-    this.devices.set(deviceId, stream);
-    return stream;
+    // Made the most recent; a new device beyond bounds.devices forgets the quietest (see the constructor).
+    return this.devices.getOrCreate(deviceId, () => ({ held: [], rows: [], position: -Infinity, earliestEnd: Infinity }));
   }
 
   private forgetHeld(count: number, stream: DeviceStream): void {
