@@ -86,12 +86,14 @@ for (const type of Object.keys(declared)) {
 for (const icon of fs.readdirSync(out('src', 'icons'))) fs.copyFileSync(out('src', 'icons', icon), out('nodes', 'icons', icon));
 
 fs.rmSync(out('examples'), { recursive: true, force: true });
-if (fs.existsSync(out('flows'))) {
-  const flows = fs.readdirSync(out('flows')).filter((f) => f.endsWith('.json'));
-  if (flows.length > 0) fs.mkdirSync(out('examples'), { recursive: true });
+// flows/*.json, and flows/dashboard/*.json (the Dashboard 2 examples: a "dashboard" folder in Import › Examples).
+for (const folder of [[], ['dashboard']]) {
+  if (!fs.existsSync(out('flows', ...folder))) continue;
+  const flows = fs.readdirSync(out('flows', ...folder)).filter((f) => f.endsWith('.json'));
+  if (flows.length > 0) fs.mkdirSync(out('examples', ...folder), { recursive: true });
   for (const flow of flows) {
-    JSON.parse(fs.readFileSync(out('flows', flow), 'utf8')); // a broken example fails the build, not the user's import
-    fs.copyFileSync(out('flows', flow), out('examples', flow));
+    JSON.parse(fs.readFileSync(out('flows', ...folder, flow), 'utf8')); // a broken example fails the build, not the user's import
+    fs.copyFileSync(out('flows', ...folder, flow), out('examples', ...folder, flow));
   }
 }
 console.log(`build: ${types.length} node type(s): ${types.join(', ')}`);

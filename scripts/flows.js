@@ -78,7 +78,9 @@ function predictAndAct(f, key, model, row, actuator, gate) {
   const modelId = f.config({ id: f.id(`model-${key}`), type: 'ml-model', z: f.id('tab'), name: model, bundled: model, path: '', watch: true });
   const predictWires = [f.id(`predictions-${key}`), f.id(`debug-${key}`)];
   if (actuator) predictWires.unshift(f.id(`act-${key}`));
-  f.add({ id: predictId, type: 'model-predict', name: model, model: modelId, property: 'payload.features', x: PRED, y: row, wires: [predictWires, [f.id('debug-errors')]] });
+  // Each prediction says why (its 3 largest SHAP contributions; an actuator puts them in the command's reason) and,
+  // while the live features have drifted, which ones (prediction.drift): the dashboards show both.
+  f.add({ id: predictId, type: 'model-predict', name: model, model: modelId, property: 'payload.features', explain: 3, drift: true, x: PRED, y: row, wires: [predictWires, [f.id('debug-errors')]] });
   f.mqttOut(`predictions-${key}`, `iot-ai/${f.scenario}/predictions/${key}`, ACT, row + (actuator ? 1 : 0), `${key} predictions`);
   f.watch(`debug-${key}`, `latest ${key}`, 'payload.prediction', LATEST_LABEL, ACT, row + (actuator ? 2 : 1));
   if (!actuator) return 2;

@@ -9,6 +9,10 @@
 // (package.json runs `exec node scripts/start.js`, so npm's forwarded signals reach this process).
 //   npm start -- --sample        deploy the smart-home sample        npm start -- --flow home|city|health|retrain
 //   --keep                       accepted for old habits: keeping your flows is the default now
+//   --no-dashboard               do not install FlowFuse Dashboard 2 (first run) nor deploy a sample's dashboard tab
+// On the first run npm start installs FlowFuse Dashboard 2 (@flowfuse/node-red-dashboard) into its user directory,
+// as the palette manager would (the palette itself does not depend on it), and a deployed home, city or health
+// sample comes with its dashboard tab (flows/dashboard/); the banner prints the dashboard's address.
 //   IOT_AI_USER_DIR (default .node-red-user)   PORT (default 1880)   MQTT_PORT (default 1883)   MQTT_URL
 'use strict';
 const fs = require('fs');
@@ -21,6 +25,7 @@ const userDir = process.env.IOT_AI_USER_DIR ? path.resolve(process.env.IOT_AI_US
 const port = Number(process.env.PORT || 1880);
 const args = process.argv.slice(2);
 const FLOWS = { home: 'smart-home.json', city: 'smart-city.json', health: 'health.json', retrain: 'live-retrain.json' };
+const { DASHBOARD_PACKAGE, hasDashboard, ensureDashboard } = require('./dashboard');
 /** The one mqtt-broker config every example shares (scripts/flows.js), and the per-example ones it replaced. */
 const SHARED_BROKER_ID = 'iot-ai-local-broker';
 const OLD_BROKER_IDS = new Set(['home-broker', 'city-broker', 'health-broker', 'retrain-broker', 'z2m-broker']);
@@ -34,9 +39,10 @@ function fail(message) {
   process.exit(1);
 }
 
-const USAGE = `usage: npm start [-- --sample | --flow ${Object.keys(FLOWS).join('|')}]`;
+const USAGE = `usage: npm start [-- --sample | --flow ${Object.keys(FLOWS).join('|')}] [--no-dashboard]`;
 let flowName = 'home';
 let sampleAsked = false;
+let withDashboard = true;
 for (let i = 0; i < args.length; i++) {
   const arg = args[i];
   if (arg === '--sample') sampleAsked = true;
@@ -44,6 +50,8 @@ for (let i = 0; i < args.length; i++) {
     flowName = arg === '--flow' ? args[++i] : arg.slice('--flow='.length);
     if (!FLOWS[flowName]) fail(`--flow must be one of ${Object.keys(FLOWS).join(', ')}\n${USAGE}`);
     sampleAsked = true;
+  } else if (arg === '--no-dashboard') {
+    withDashboard = false;
   } else if (arg === '--keep') {
     // Keeping your flows is the default now; --keep stays accepted so old habits still work.
   } else fail(`unknown option ${JSON.stringify(arg)}\n${USAGE}`);
@@ -142,8 +150,25 @@ function pointBrokersHere(flow) {
   return changed;
 }
 
+/** The sample, and its dashboard tab when Dashboard 2 is here (its config nodes shared, as the examples share them). */
 function sampleFlow() {
-  return JSON.parse(fs.readFileSync(path.join(root, 'flows', FLOWS[flowName]), 'utf8'));
+  const flow = JSON.parse(fs.readFileSync(path.join(root, 'flows', FLOWS[flowName]), 'utf8'));
+  const dashboardFile = path.join(root, 'flows', 'dashboard', FLOWS[flowName]);
+  if (!withDashboard || !hasDashboard(userDir) || !fs.existsSync(dashboardFile)) return flow;
+  const ids = new Set(flow.map((n) => n.id));
+  return [...flow, ...JSON.parse(fs.readFileSync(dashboardFile, 'utf8')).filter((n) => !ids.has(n.id))];
+}
+
+/** The dashboard pages of the running flows (ui-base path + ui-page path), for the banner. */
+async function dashboardPages() {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/flows`, { headers: { 'Node-RED-API-Version': 'v1' } });
+    const flows = await res.json();
+    const bases = new Map(flows.filter((n) => n.type === 'ui-base').map((n) => [n.id, n.path || '/dashboard']));
+    return flows.filter((n) => n.type === 'ui-page' && bases.has(n.ui)).map((n) => `http://127.0.0.1:${port}${bases.get(n.ui)}${n.path || ''}`);
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -284,6 +309,13 @@ async function main() {
 
   fs.mkdirSync(userDir, { recursive: true });
   installPalette();
+  if (withDashboard && !hasDashboard(userDir)) {
+    console.log(`start: installing FlowFuse Dashboard 2 (${DASHBOARD_PACKAGE.name}@${DASHBOARD_PACKAGE.version}) into ${userDir} for the dashboard examples (once; --no-dashboard skips it)`);
+    const installed = ensureDashboard(userDir);
+    if (!installed.ok) console.warn(`start: no dashboard: ${installed.message}`);
+    // npm keeps only what the user directory's package.json lists: the palette's link goes back in.
+    installPalette();
+  }
   const flowFile = path.join(userDir, 'flows.json');
   const flows = prepareFlows(flowFile);
   console.log(`start: ${flows.message}`);
@@ -322,7 +354,10 @@ async function main() {
     if (deploys === 1) {
       void runningTabs().then((tabs) => {
         const what = flows.deployed ? `the ${FLOWS[flows.deployed]} sample` : 'your flows (kept)';
-        console.log(`\n  Node-RED editor: http://127.0.0.1:${port}/   running: ${what}: ${tabs}   MQTT broker: ${broker.label}\n  Ctrl-C stops everything.\n`);
+        void dashboardPages().then((pages) => {
+          const dashboard = pages.length > 0 ? `\n  Dashboard: ${pages.join('  ')}` : '';
+          console.log(`\n  Node-RED editor: http://127.0.0.1:${port}/   running: ${what}: ${tabs}   MQTT broker: ${broker.label}${dashboard}\n  Ctrl-C stops everything.\n`);
+        });
       });
       // One live summary for the whole run, however often flows are deployed (quiet while nothing is counted).
       if (!summaryStarted) {

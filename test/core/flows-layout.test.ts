@@ -18,6 +18,8 @@ interface Box {
 
 const root = path.resolve(__dirname, '..', '..');
 const FLOW_FILES = fs.readdirSync(path.join(root, 'flows')).filter((f) => f.endsWith('.json'));
+/** The Dashboard 2 examples (scripts/dashboards.js), laid out by the same rules. */
+const DASHBOARD_FILES = fs.readdirSync(path.join(root, 'flows', 'dashboard')).filter((f) => f.endsWith('.json'));
 /** The workspace the issue measured on: a 1920 x 1080 screen at the editor's default zoom. */
 const SCREEN = { width: 1920, height: 1080 };
 /** Room kept between two boxes: a node border and a little air. */
@@ -56,7 +58,7 @@ describe('sample flows: layout (the boxes the editor draws)', () => {
     assert.ok(status.top > 15 && status.right > 50);
   });
 
-  for (const file of FLOW_FILES) {
+  for (const file of [...FLOW_FILES, ...DASHBOARD_FILES.map((f) => `dashboard/${f}`)]) {
     describe(file, () => {
       it('no two nodes\' boxes (labels, buttons and status rows included) intersect', () => {
         const overlaps: string[] = [];
@@ -78,7 +80,7 @@ describe('sample flows: layout (the boxes the editor draws)', () => {
         const nodes: Array<Record<string, any>> = JSON.parse(fs.readFileSync(path.join(root, 'flows', file), 'utf8'));
         for (const node of nodes) {
           if (node.type === 'tab') continue;
-          const config = ['mqtt-broker', 'ml-model'].includes(node.type);
+          const config = ['mqtt-broker', 'ml-model', 'ui-base', 'ui-page', 'ui-group', 'ui-theme'].includes(node.type);
           if (config) assert.ok(!('x' in node) && !('y' in node), `${node.type} ${node.id} has no x, y`);
           else assert.ok(Number.isFinite(node.x) && Number.isFinite(node.y), `${node.type} ${node.id} at (${node.x}, ${node.y})`);
         }
@@ -106,6 +108,20 @@ describe('sample flows: layout (the boxes the editor draws)', () => {
     try {
       execFileSync(process.execPath, [path.join(root, 'scripts', 'flows.js'), out]);
       for (const [file, text] of before) assert.equal(fs.readFileSync(path.join(out, file), 'utf8'), text, `${file} is what scripts/flows.js writes`);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('the generator writes what is checked in (flows/dashboard/ is regenerated from scripts/dashboards.js)', () => {
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+    const out = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'iot-ai-dashboards-'));
+    try {
+      execFileSync(process.execPath, [path.join(root, 'scripts', 'dashboards.js'), out]);
+      assert.deepEqual(fs.readdirSync(out).sort(), [...DASHBOARD_FILES].sort());
+      for (const file of DASHBOARD_FILES) {
+        assert.equal(fs.readFileSync(path.join(out, file), 'utf8'), fs.readFileSync(path.join(root, 'flows', 'dashboard', file), 'utf8'), `dashboard/${file} is what scripts/dashboards.js writes`);
+      }
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -54,6 +54,8 @@ export interface NodeRedOptions {
   userDir?: string;
   /** Skip installing the palette (start-up baselines). */
   withoutPalette?: boolean;
+  /** Runs on the user directory before Node-RED starts (e.g. links another node module into it). */
+  prepare?: (userDir: string) => void;
 }
 
 export class NodeRedProcess {
@@ -89,6 +91,7 @@ export class NodeRedProcess {
     };
     fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
     if (options.flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows));
+    options.prepare?.(userDir);
     await instance.spawn();
     return instance;
   }

@@ -54,9 +54,9 @@ export function settle(ms = 50): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The status a node shows last (the helper spies on Node.prototype.status). */
+/** The status a node shows last (the helper spies on Node.prototype.status: the calls of every node, so this one's). */
 export function lastStatus(node: HelperNode): Record<string, any> | undefined {
-  const calls = (node.status as any).getCalls?.() ?? [];
+  const calls = ((node.status as any).getCalls?.() ?? []).filter((call: { thisValue?: unknown }) => call.thisValue === undefined || call.thisValue === node);
   return calls.length ? calls[calls.length - 1].args[0] : undefined;
 }
 

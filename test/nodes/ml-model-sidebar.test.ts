@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { saveModel, type ModelFile } from '../../src/core/model';
 import { ModelArchive } from '../../src/core/model/file/archive';
-import { helper, collect, getNode, settle } from '../helpers/runtime';
+import { helper, collect, getNode, lastStatus, settle } from '../helpers/runtime';
 import { toyClassifier } from '../helpers/models';
 import mlModel = require('../../src/nodes/ml-model');
 import modelPredict = require('../../src/nodes/model-predict');
@@ -170,6 +170,28 @@ describe('ml-model: the IoT AI sidebar endpoints', function () {
     // And back again: the rollback can be undone.
     await helper.request().post('/iot-ai/models/deployed/cfg/rollback').send({ version: live.version }).expect(200);
     assert.equal((await deployed()).find((m) => m.id === 'cfg').model.version, live.version);
+  });
+
+  it('model-train\'s status follows a sidebar rollback: it names the version live now, not the one it last wrote', async () => {
+    await helper.load([mlModel, modelPredict, modelTrain], flow());
+    await loaded(live.version);
+    const trained = collect('trained');
+    // model-train's own rollback first: its status names the version it put live.
+    getNode('train').receive({ rollback: '1.0.0' });
+    await trained.next(1);
+    await loaded('1.0.0');
+    const statusSays = async (part: string) => {
+      const deadline = Date.now() + 10_000;
+      while (!String(lastStatus(getNode('train'))?.text).includes(part) && Date.now() < deadline) await settle(50);
+      return String(lastStatus(getNode('train'))?.text);
+    };
+    assert.match(await statusSays('v1.0.0'), /v1\.0\.0\b/);
+    // Then the sidebar puts the other version back: the status follows, with no training score it did not measure.
+    await helper.request().post('/iot-ai/models/deployed/cfg/rollback').send({ version: live.version }).expect(200);
+    const text = await statusSays(`v${live.version}`);
+    assert.match(text, new RegExp(`v${live.version.replace(/\./g, '\\.')}(?![.\\d])`), text);
+    assert.doesNotMatch(text, /v1\.0\.0\b/);
+    assert.doesNotMatch(text, /%\)/, 'no accuracy it did not measure');
   });
 
   it('a training that started before a sidebar rollback is refused when it ends, as after msg.rollback', async () => {

@@ -18,3 +18,14 @@ export function sampleSensors(scenario: ScenarioName): ReturnType<typeof ingestS
 export function sampleSensorNames(scenario: ScenarioName): string[] {
   return SCENARIO_MODELS[scenario].sensors.map((sensor) => sensor.name);
 }
+
+/**
+ * The simulator's truth field each sample prediction (and forecast) is scored against, by scenario and by the key
+ * its flow publishes it under (iot-ai/<scenario>/predictions/<key>): npm start's summary and the dashboards use it.
+ * Anomaly models answer anomaly/normal where the truth says true/false.
+ */
+export const SAMPLE_TRUTH: Readonly<Record<ScenarioName, Readonly<Record<string, string>>>> = {
+  home: { occupancy: 'occupancy' },
+  city: { congestion: 'congestion', air: 'airQuality' },
+  health: { activity: 'activity', heart: 'abnormal' },
+};

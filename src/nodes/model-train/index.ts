@@ -72,8 +72,9 @@ export = function register(RED: RED): void {
     const status = new StatusReporter(node, () => session.status());
     status.update();
 
-    // Anomaly mode: a warm-up that ended before the config loaded trains once it has; a restart adopts the model.
-    const unsubscribe = settings.task === 'anomaly' ? live.subscribe(() => session.liveModelChanged()) : undefined;
+    // The status follows the live version (a rollback from the sidebar); anomaly mode: a warm-up that ended before
+    // the config loaded trains once it has, and a restart adopts the model.
+    const unsubscribe = live.subscribe(() => session.liveModelChanged());
 
     node.on('input', (msg, _send, done) => {
       session.handle(msg).then(() => done(), (err: Error) => done(err));

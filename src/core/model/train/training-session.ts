@@ -208,8 +208,17 @@ export class TrainingSession {
     host.changed();
   }
 
-  /** The live model changed (loaded, reloaded): after a restart the node adopts it; a finished warm-up trains. */
+  /**
+   * The live model changed (loaded, reloaded, or rolled back from the editor's sidebar): the status names the version
+   * live now (with no training score: it did not measure that one). Anomaly mode: after a restart the node adopts it;
+   * a finished warm-up trains.
+   */
   liveModelChanged(): void {
+    const live = this.parts.live.model();
+    if (live !== undefined && this.lastTrained !== undefined && live.version !== this.lastTrained.version) {
+      this.lastTrained = { version: live.version };
+      this.parts.host.changed();
+    }
     if (!this.anomalyMode) return;
     this.adoptLiveModel();
     this.startDueAnomalyTraining(this.latestSource);
@@ -628,6 +637,7 @@ export class TrainingSession {
     const outcome = await this.parts.versions.rollback(typeof msg.rollback === 'string' ? msg.rollback : undefined);
     if (!outcome.ok) return this.parts.host.refuse(msg, { code: outcome.code, message: outcome.message });
     this.lastTrained = { version: outcome.model.version };
+    this.parts.host.changed();
     this.parts.host.send({ ...msg, payload: { rolledBack: { name: outcome.model.name, version: outcome.model.version }, ...(outcome.replaced !== undefined ? { replaced: outcome.replaced } : {}) } });
   }
 
