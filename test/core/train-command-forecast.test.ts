@@ -103,6 +103,8 @@ describe('iot-ai train --window --horizon (#16)', function () {
     assert.match(report, /<td>Persistence \(the last value before the window ended\)<\/td><td class="num">96<\/td><td class="num">\d+\.\d{4}<\/td><td class="num">\d+\.\d{4}<\/td><td class="num">0\.\d{4}<\/td>/);
     assert.match(report, /<td>24 hours earlier<\/td><td class="num">96<\/td>/);
     assert.match(report, /hold-out, the newest 96 rows/);
+    assert.match(report, /<p>Interval \[p10, p90\] calibrated \(split-conformal, margin -?\d+\.\d{4} from the older 48 held-out windows\) covers \d+\.\d% of the newer 48/);
+    assert.match(report, /<p>The forest learnt the change from co2\.last: each forecast is its value \+ the forest's output\.<\/p>/);
   });
 
   it('classification 30 min ahead: occupancy is labelled from the rows after each window, with accuracy against the references', async () => {
