@@ -478,7 +478,8 @@ function forecastSummary(metrics: ModelMetrics, leftOut: number, withoutBase: nu
   }
   const skill = metrics.skill;
   if (skill === undefined) {
-    lines.push('  no rows were held out (--test-fraction 0, or too few windows): no comparison with persistence, and the interval is the trees\' [p10, p90], uncalibrated');
+    const interval = metrics.task === 'regression' ? ', and the interval is the trees\' [p10, p90], uncalibrated' : '';
+    lines.push(`  no rows were held out (--test-fraction 0, or too few windows): no comparison with persistence${interval}`);
     return `${lines.join('\n')}\n`;
   }
   for (const line of forecastLines(skill, metrics)) lines.push(`  ${line}`);
