@@ -2,8 +2,10 @@
  * 11. Forecasts on real data (#16, docs/forecasting.md "Measured on real data"): the UCI Occupancy Detection data
  * (bench/data/occupancy-*.csv, minute readings of an office), through the code path a user runs: WINDOW.json, the
  * feature-window engine and the horizon labels (`horizonWindowExamples`), `iot-ai train --window --horizon`. Each
- * target and horizon: our forest, persistence (the last value before the window ended), the value 24 hours earlier
- * and scikit-learn's RandomForestRegressor / RandomForestClassifier on the same feature rows. Trained on
+ * target and horizon: our forest as the command writes it (CO2: the change from co2.last, and the level beside it),
+ * persistence (the last value before the window ended), the value 24 hours earlier, scikit-learn's
+ * RandomForestRegressor / RandomForestClassifier on the same feature rows and target, and the calibrated interval's
+ * coverage on the test week. Trained on
  * occupancy-train (4–10 February 2015), scored on occupancy-test (11–18 February): time-ordered, nothing shared.
  *
  *   node -r tsx/cjs bench/forecast-real.ts [--quick]      (or: npm run bench -- --only forecast-real)
@@ -235,9 +237,11 @@ async function forecastSection(options: BenchOptions): Promise<Section> {
       `through \`iot-ai train --window --horizon\`: sliding 30-minute windows every 5 minutes (mean, min, max, last, slope,`,
       `delta of each sensor, and the calendar), ${trees} trees, trained on occupancy-train (4–10 Feb 2015) and scored on`,
       'occupancy-test (11–18 Feb). CO2 is a regression (MAE, ppm, lower is better), occupancy a classification (accuracy).',
+      'CO2 as the command learns it by default: the change from co2.last, added back (the level, --change-from none, beside it).',
       'Baselines: persistence (the last value before the window ended) and scikit-learn\'s RandomForestRegressor /',
-      'RandomForestClassifier (defaults, same trees) on the same feature rows (`bench/sklearn_forecast.py`). The ratio',
-      'column is the skill score over persistence (above 0: better than "it stays as it is").',
+      'RandomForestClassifier (defaults, same trees) on the same feature rows and the same target (`bench/sklearn_forecast.py`).',
+      'The ratio column is the skill score over persistence (above 0: better than "it stays as it is"). The interval rows: the',
+      'change model trained with the newest 20 % of the training week held out (calibrated on its older half), on the test week.',
     ].join('\n'),
   );
   const python = (await findScikitLearn())?.python;
