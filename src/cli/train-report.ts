@@ -158,6 +158,18 @@ function metricsTable(metrics: ModelMetrics | AnomalyMetrics): string {
   return html;
 }
 
+/** The interval's coverage in a line (stdout and the report): calibrated or not, on which rows. */
+export function intervalLine(metrics: Pick<ModelMetrics, 'intervalCoverage' | 'interval'>): string | undefined {
+  const coverage = metrics.intervalCoverage;
+  if (coverage === undefined) return undefined;
+  const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;
+  const interval = metrics.interval;
+  if (interval?.method === 'cqr') {
+    return `interval [p10, p90] calibrated (split-conformal, margin ${(interval.margin ?? 0).toFixed(4)} from the older ${interval.calibrationRows} held-out windows) covers ${percent(coverage)} of the newer ${interval.coverageRows} (aim ${percent(interval.nominal)}; uncalibrated ${percent(interval.uncalibratedCoverage)})`;
+  }
+  return `interval [p10, p90] of the trees covers ${percent(coverage)} of the held-out values (aim 80.0%; too few held-out windows to calibrate it)`;
+}
+
 /** A forecast against persistence and 24 hours earlier, each on the held-out windows where it exists. */
 function forecastSection(metrics: ModelMetrics): string {
   const hours = (metrics.horizon as number) / 3_600_000;
@@ -182,7 +194,9 @@ function forecastSection(metrics: ModelMetrics): string {
     row('24 hours earlier', skill.dayBefore),
   ];
   let html = head + table(['Forecast', 'Windows', measure, `Model ${measure} on them`, 'Skill score'], rows, 1);
-  if (metrics.intervalCoverage !== undefined) html += `<p>The interval [p10, p90] of the trees' outputs covers ${number(metrics.intervalCoverage * 100, 1)}% of the held-out values.</p>`;
+  const interval = intervalLine(metrics);
+  if (interval !== undefined) html += `<p>${escapeHtml(interval.charAt(0).toUpperCase() + interval.slice(1))}.</p>`;
+  if (metrics.changeFrom !== undefined) html += `<p>The forest learnt the change from ${escapeHtml(metrics.changeFrom)}: each forecast is its value + the forest's output.</p>`;
   return html;
 }
 

@@ -32,7 +32,7 @@ import { CompiledForest } from '../core/model/forest/compiled-forest';
 import { explainerFor, meanAbsoluteShap } from '../core/model/forest/shap';
 import type { TreeForest } from '../core/model/forest/forest-format';
 import type { Criterion, ForestOptions, MaxFeatures, Task } from '../core/model/forest/trainer';
-import { renderTrainReport, TrainReportInput } from './train-report';
+import { intervalLine, renderTrainReport, TrainReportInput } from './train-report';
 import { type CliIO, parseFlags, readCommandLine, UsageError } from './args';
 import { readPropertiesFile } from './config-file';
 
@@ -101,6 +101,10 @@ Options:
                          row with t <= ts < t + H (windows without one are left out); the label column can be a
                          sensor in WINDOW.json too. The newest windows are held out (--test-fraction), and the
                          model is compared with persistence and with 24 hours earlier (docs/forecasting.md)
+  --change-from F        with --horizon, regression: learn the change from feature F (label − F) and add F's
+                         value back when predicting; default <label>.last when the label is also a windowed
+                         sensor (a forest averages training labels, so a level it has not seen is out of its
+                         reach; a change is not); none: learn the level. Windows without F are left out
   --trees N              trees in the forest (default 100)
   --max-depth N          deepest split level (default: unlimited)
   --min-samples-leaf N   least samples in a leaf (default 1; regression 5)
@@ -146,6 +150,8 @@ interface TrainArguments {
   window?: string;
   /** Forecasts: the horizon in ms. */
   horizon?: number;
+  /** Regression forecasts: the feature whose change is learnt, or `none` (the level); undefined: the default. */
+  changeFrom?: string;
   trees?: number;
   maxDepth?: number;
   minSamplesLeaf?: number;
@@ -161,11 +167,11 @@ interface TrainArguments {
 }
 
 const VALUE_FLAGS = [
-  'data', 'label', 'out', 'task', 'window', 'horizon', 'trees', 'max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion',
+  'data', 'label', 'out', 'task', 'window', 'horizon', 'change-from', 'trees', 'max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion',
   'seed', 'test-fraction', 'folds', 'ignore', 'name', 'version', 'method', 'contamination', 'threshold', 'sample-size',
 ];
 /** Options that only a random forest (classification or regression) takes, and only an anomaly model takes. */
-const FOREST_ONLY = ['max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion', 'folds'];
+const FOREST_ONLY = ['max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion', 'folds', 'change-from'];
 const ANOMALY_ONLY = ['method', 'contamination', 'threshold', 'sample-size'];
 
 function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
@@ -237,6 +243,12 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
   const folds = integer('folds', 2);
   if (folds !== undefined && testFraction !== undefined) throw new UsageError('use either --test-fraction or --folds');
   const horizon = horizonOf(flags.get('horizon'), { anomaly: isAnomaly, window: flags.has('window'), folds: folds !== undefined });
+  const changeFrom = single('change-from');
+  if (changeFrom !== undefined) {
+    if (horizon === undefined) throw new UsageError('--change-from needs --horizon: it makes a forecast learn the change from the window\'s value');
+    if (task === 'classification') throw new UsageError('--change-from applies to regression forecasts, not --task classification');
+    if (changeFrom.trim() === '') throw new UsageError('--change-from must name a feature (e.g. co2.last) or be none');
+  }
   const seedText = single('seed');
   const seed = seedText === undefined ? undefined : Number(seedText);
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${JSON.stringify(seedText)}`);
@@ -252,6 +264,7 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
     sampleSize: integer('sample-size', 2),
     window: single('window'),
     horizon,
+    changeFrom,
     trees: integer('trees', 1),
     maxDepth: integer('max-depth', 0),
     minSamplesLeaf: integer('min-samples-leaf', 1),
@@ -323,6 +336,8 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
   let trainingWindow: TrainingWindowConfig | undefined;
   let forecast: ForecastOptions | undefined;
   let leftOut = 0;
+  /** Change forecasts: windows left out for want of a value of the feature the change is added to. */
+  let withoutBase = 0;
   if (args.horizon !== undefined && options.forecastExamples !== undefined) {
     const read = await readPropertiesFile(args.window as string);
     if (!read.ok) return fail(read.error);
@@ -330,9 +345,21 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
     const windowed = options.forecastExamples({ table: parsed.table, windowConfig: read.config, label, ignore: args.ignore, horizon });
     if (!windowed.ok) return fail(`${args.data}: ${windowed.error}`);
     trainingWindow = trainingWindowOf(read.config);
-    forecast = { horizon, persistence: windowed.persistence, dayBefore: windowed.dayBefore };
     leftOut = windowed.unlabelled;
     result = examplesFromValues(windowed.featureNames, windowed.rows, windowed.labels, args.task);
+    const changeFrom = result.ok ? changeFeature(args, result.examples.task, windowed.featureNames) : { ok: true as const, feature: undefined };
+    if (!changeFrom.ok) return fail(changeFrom.error);
+    let { rows, labels, persistence, dayBefore } = windowed;
+    if (changeFrom.feature !== undefined) {
+      // A change needs the value it is added to: windows where that feature is missing are left out, and counted.
+      const f = windowed.featureNames.indexOf(changeFrom.feature);
+      const keep = rows.flatMap((row, i) => (Number.isFinite(row[f]) ? [i] : []));
+      withoutBase = rows.length - keep.length;
+      if (keep.length === 0) return fail(`${args.data}: no window has a value of ${changeFrom.feature} (--change-from) to add a change to`);
+      [rows, labels, persistence, dayBefore] = [keep.map((i) => rows[i]), keep.map((i) => labels[i]), keep.map((i) => persistence[i]), keep.map((i) => dayBefore[i])];
+      result = examplesFromValues(windowed.featureNames, rows, labels, 'regression');
+    }
+    forecast = { horizon, persistence, dayBefore, ...(changeFrom.feature !== undefined ? { changeFrom: changeFrom.feature } : {}) };
   } else if (args.window !== undefined && options.windowExamples !== undefined) {
     const windowed = await windowedExamples(args, options.windowExamples, { table: parsed.table, label, ignore: args.ignore });
     if (!windowed.ok) return fail(windowed.error);
@@ -394,7 +421,7 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
   );
   if ('error' in written) return fail(written.error);
   io.stdout.write(summary(examples, trained.metrics, trained.model.params?.nTrees as number));
-  if (forecast !== undefined) io.stdout.write(forecastSummary(trained.metrics, leftOut));
+  if (forecast !== undefined) io.stdout.write(forecastSummary(trained.metrics, leftOut, withoutBase));
   io.stdout.write(`Wrote ${args.out} and ${reportPathFor(args.out)}${written.note}\n`);
   return 0;
 }
@@ -424,20 +451,43 @@ function shapImportance(model: TrainReportInput['model'], examples: Examples, ev
   return { importances, rows: Math.min(rows.length, maxRows), of: evaluatedRows === null ? 'training' : 'evaluated' };
 }
 
+/**
+ * `--change-from` as it applies to this label: the feature a regression forecast learns the change from (the
+ * default `<label>.last` when the windows have it), none for the level, or an error a user can act on.
+ */
+function changeFeature(args: Pick<TrainArguments, 'changeFrom' | 'label'>, task: Task, featureNames: readonly string[]): { ok: true; feature: string | undefined } | { ok: false; error: string } {
+  const asked = args.changeFrom;
+  if (task !== 'regression') {
+    return asked === undefined || asked === 'none' ? { ok: true, feature: undefined } : { ok: false, error: `--change-from applies to regression forecasts; label ${JSON.stringify(args.label)} makes a classification` };
+  }
+  if (asked === 'none') return { ok: true, feature: undefined };
+  if (asked === undefined) {
+    const last = `${args.label}.last`;
+    return { ok: true, feature: featureNames.includes(last) ? last : undefined };
+  }
+  if (!featureNames.includes(asked)) return { ok: false, error: `--change-from ${asked} is not a feature of the windows (they have ${featureNames.join(', ')})` };
+  return { ok: true, feature: asked };
+}
+
 /** What --horizon adds on stdout: the model against persistence and 24 hours earlier, with skill scores. */
-function forecastSummary(metrics: ModelMetrics, leftOut: number): string {
+function forecastSummary(metrics: ModelMetrics, leftOut: number, withoutBase: number): string {
   const lines = [`Forecast ${formatDuration(metrics.horizon ?? 0)} ahead${leftOut > 0 ? ` (${leftOut === 1 ? '1 window without a row within the horizon was' : `${leftOut} windows without a row within the horizon were`} left out)` : ''}:`];
+  if (metrics.changeFrom !== undefined) {
+    const missing = withoutBase > 0 ? `; ${withoutBase === 1 ? '1 window without it was' : `${withoutBase} windows without it were`} left out` : '';
+    lines.push(`  learnt the change from ${metrics.changeFrom}: each forecast is ${metrics.changeFrom} + the forest's change (--change-from none learns the level)${missing}`);
+  }
   const skill = metrics.skill;
   if (skill === undefined) {
-    lines.push('  no rows were held out (--test-fraction 0, or too few windows): no comparison with persistence');
+    const interval = metrics.task === 'regression' ? ', and the interval is the trees\' [p10, p90], uncalibrated' : '';
+    lines.push(`  no rows were held out (--test-fraction 0, or too few windows): no comparison with persistence${interval}`);
     return `${lines.join('\n')}\n`;
   }
-  for (const line of forecastLines(skill, metrics.intervalCoverage)) lines.push(`  ${line}`);
+  for (const line of forecastLines(skill, metrics)) lines.push(`  ${line}`);
   return `${lines.join('\n')}\n`;
 }
 
 /** The comparison as lines of text (stdout; the report has its own table). */
-export function forecastLines(skill: ForecastSkill, coverage?: number): string[] {
+export function forecastLines(skill: ForecastSkill, metrics: Pick<ModelMetrics, 'intervalCoverage' | 'interval'> = {}): string[] {
   const regression = skill.task === 'regression';
   const measure = regression ? 'MAE' : 'accuracy';
   const f = (value: number | undefined): string => (value === undefined ? '–' : value.toFixed(4));
@@ -454,7 +504,8 @@ export function forecastLines(skill: ForecastSkill, coverage?: number): string[]
   };
   reference('persistence', skill.persistence);
   reference('24 hours earlier', skill.dayBefore);
-  if (coverage !== undefined) lines.push(`interval [p10, p90] covers ${(coverage * 100).toFixed(1)}% of the held-out values`);
+  const interval = intervalLine(metrics);
+  if (interval !== undefined) lines.push(interval);
   return lines;
 }
 

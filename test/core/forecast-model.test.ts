@@ -136,14 +136,29 @@ describe('trainModel with forecast options (#16)', () => {
     assert.ok(skill.persistence!.skill! > 0, 'the model beats a reference that is 2 off');
     assert.ok(Math.abs(skill.dayBefore!.mae! - 1) < 1e-9);
     assert.ok(skill.dayBefore!.rows > 30 && skill.dayBefore!.rows < 45, 'the rows with a day-before value');
-    // Coverage: recomputed from the written forest on the same held-out rows (the newest 75).
-    const forest = load(model).forest!;
-    let inside = 0;
-    for (let k = 0; k < 75; k++) {
+    // The interval: calibrated (CQR) on the older 37 held-out rows, its coverage measured on the newer 38, which the
+    // calibration did not see, with exactly the interval the written file gives.
+    const calibration = model.forecast!.interval!;
+    assert.deepEqual([calibration.method, calibration.quantiles, calibration.coverage, calibration.rows], ['cqr', [0.1, 0.9], 0.8, 37]);
+    const loaded = load(model);
+    const forest = loaded.forest!;
+    const scores = Array.from({ length: 37 }, (_, k) => {
       const { quantiles } = forest.predictRowWithQuantiles(Float64Array.from(data.rows[225 + k]), [0.1, 0.9]);
-      if (evaluated!.truth[k] >= quantiles[0] && evaluated!.truth[k] <= quantiles[1]) inside++;
+      return Math.max(quantiles[0] - evaluated!.truth[k], evaluated!.truth[k] - quantiles[1]);
+    }).sort((a, b) => a - b);
+    assert.equal(calibration.margin, scores[Math.ceil(38 * 0.8) - 1], 'the ⌈(n + 1)·0.8⌉-th smallest score of the calibration rows');
+    let inside = 0;
+    let insideRaw = 0;
+    for (let k = 37; k < 75; k++) {
+      const row = Float64Array.from(data.rows[225 + k]);
+      const [low, high] = loaded.predictVector(row).interval!;
+      assert.ok(Math.abs(low - (forest.predictRowWithQuantiles(row, [0.1]).quantiles[0] - calibration.margin)) < 1e-9, 'p10 − margin');
+      if (evaluated!.truth[k] >= low && evaluated!.truth[k] <= high) inside++;
+      const raw = forest.predictRowWithQuantiles(row, [0.1, 0.9]).quantiles;
+      if (evaluated!.truth[k] >= raw[0] && evaluated!.truth[k] <= raw[1]) insideRaw++;
     }
-    assert.equal(metrics.intervalCoverage, inside / 75);
+    assert.equal(metrics.intervalCoverage, inside / 38);
+    assert.deepEqual(metrics.interval, { method: 'cqr', nominal: 0.8, calibrationRows: 37, margin: calibration.margin, coverageRows: 38, uncalibratedCoverage: insideRaw / 38 });
     assert.ok(loadModel(model).ok, 'the file with horizon and the forecast metrics loads');
   });
 

@@ -79,12 +79,16 @@ describe('iot-ai train --window --horizon (#16)', function () {
     assert.match(result.stdout, /\n {2}model {13}MAE \d+\.\d{4} \(96 held-out windows\)\n/);
     assert.match(result.stdout, /\n {2}persistence {7}MAE \d+\.\d{4} \(model \d+\.\d{4} on the same 96 windows\), skill 0\.\d{4}\n/);
     assert.match(result.stdout, /\n {2}24 hours earlier {2}MAE \d+\.\d{4} \(model \d+\.\d{4} on the same 96 windows\), skill -?\d\.\d{4}\n/);
-    assert.match(result.stdout, /interval \[p10, p90\] covers \d+\.\d% of the held-out values/);
+    // co2 is a windowed sensor: by default the forest learns the change from co2.last and adds it back.
+    assert.match(result.stdout, /\n {2}learnt the change from co2\.last: each forecast is co2\.last \+ the forest's change \(--change-from none learns the level\)\n/);
+    assert.match(result.stdout, /\n {2}interval \[p10, p90\] calibrated \(split-conformal, margin -?\d+\.\d{4} from the older 48 held-out windows\) covers \d+\.\d% of the newer 48 \(aim 80\.0%; uncalibrated \d+\.\d%\)\n/);
 
     const loaded = loadModel(await readFile(out));
     assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
     const model = loaded.model.file;
     assert.equal(model.horizon, 3 * HOUR);
+    assert.equal(model.forecast?.changeFrom, 'co2.last');
+    assert.equal(model.forecast?.interval?.rows, 48);
     assert.deepEqual(model.featureNames, ['co2.mean', 'co2.last', 'temp.mean', 'temp.last', 'calendar.hourSin', 'calendar.hourCos', 'calendar.weekdaySin', 'calendar.weekdayCos']);
     const metrics = model.metrics as Record<string, any>;
     assert.equal(metrics.split, 'newest');
@@ -99,6 +103,8 @@ describe('iot-ai train --window --horizon (#16)', function () {
     assert.match(report, /<td>Persistence \(the last value before the window ended\)<\/td><td class="num">96<\/td><td class="num">\d+\.\d{4}<\/td><td class="num">\d+\.\d{4}<\/td><td class="num">0\.\d{4}<\/td>/);
     assert.match(report, /<td>24 hours earlier<\/td><td class="num">96<\/td>/);
     assert.match(report, /hold-out, the newest 96 rows/);
+    assert.match(report, /<p>Interval \[p10, p90\] calibrated \(split-conformal, margin -?\d+\.\d{4} from the older 48 held-out windows\) covers \d+\.\d% of the newer 48/);
+    assert.match(report, /<p>The forest learnt the change from co2\.last: each forecast is its value \+ the forest's output\.<\/p>/);
   });
 
   it('classification 30 min ahead: occupancy is labelled from the rows after each window, with accuracy against the references', async () => {
@@ -148,8 +154,71 @@ describe('iot-ai train --window --horizon (#16)', function () {
     const out = path.join(directory, 'all.json');
     const result = await iotAi(['train', '--data', data, '--window', window, '--label', 'co2', '--horizon', '3600s', '--test-fraction', '0', '--out', out, '--trees', '5']);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /Forecast 1 h \(3600000 ms\) ahead .*:\n {2}no rows were held out \(--test-fraction 0, or too few windows\): no comparison with persistence/);
+    assert.match(result.stdout, /Forecast 1 h \(3600000 ms\) ahead .*:\n {2}learnt the change from co2\.last.*\n {2}no rows were held out \(--test-fraction 0, or too few windows\): no comparison with persistence, and the interval is the trees' \[p10, p90\], uncalibrated/);
     const loaded = loadModel(await readFile(out));
     assert.ok(loaded.ok && loaded.model.file.horizon === HOUR);
+    assert.deepEqual(loaded.model.file.forecast, { changeFrom: 'co2.last' }, 'nothing held out: nothing to calibrate on');
+  });
+
+  it('--change-from: none learns the level, a named feature is the base, and the forecast adds the window\'s value back', async () => {
+    const level = path.join(directory, 'level.json');
+    const none = await iotAi(['train', '--data', data, '--window', window, '--label', 'co2', '--horizon', '30min', '--change-from', 'none', '--out', level, '--trees', '10']);
+    assert.equal(none.code, 0, none.stderr);
+    assert.doesNotMatch(none.stdout, /learnt the change/);
+    const levelModel = loadModel(await readFile(level));
+    assert.ok(levelModel.ok);
+    assert.equal(levelModel.model.file.forecast?.changeFrom, undefined);
+    assert.equal((levelModel.model.file.metrics as Record<string, unknown>).changeFrom, undefined);
+
+    const change = path.join(directory, 'change.json');
+    const named = await iotAi(['train', '--data', data, '--window', window, '--label', 'co2', '--horizon', '30min', '--change-from', 'co2.mean', '--out', change, '--trees', '10']);
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(named.stdout, /learnt the change from co2\.mean: each forecast is co2\.mean \+ the forest's change/);
+    const loaded = loadModel(await readFile(change));
+    assert.ok(loaded.ok);
+    const model = loaded.model;
+    assert.equal(model.file.forecast?.changeFrom, 'co2.mean');
+    assert.equal((model.file.metrics as Record<string, unknown>).changeFrom, 'co2.mean');
+    // The forest holds changes (small), the forecast is co2.mean + the change: move co2.mean and the forecast moves with it.
+    const features = { 'co2.mean': 600, 'co2.last': 610, 'temp.mean': 20, 'temp.last': 20, 'calendar.hourSin': 1, 'calendar.hourCos': 0, 'calendar.weekdaySin': 0, 'calendar.weekdayCos': 1 };
+    const first = model.predict(features);
+    assert.ok(first.ok);
+    const row = Float64Array.from(model.featureNames, (name) => (features as Record<string, number>)[name]);
+    const { prediction, quantiles } = model.forest!.predictRowWithQuantiles(row, [0.1, 0.9]);
+    assert.ok(Math.abs(first.prediction.value! - (600 + prediction.value)) < 1e-9, `${first.prediction.value} = 600 + ${prediction.value}`);
+    const margin = model.file.forecast!.interval!.margin;
+    assert.deepEqual(first.prediction.interval, [600 + quantiles[0] - margin, 600 + quantiles[1] + margin], 'the calibrated interval moves with the base too');
+  });
+
+  it('--change-from: windows without the feature are left out and counted; a bad feature, a classification or no --horizon say why', async () => {
+    // co2 silent from 10:00 to 11:00 on the second day: the four 15-minute windows there have no co2.last. Two of them
+    // (ending 10:15 and 10:30) have no co2 row within 30 min either (left out for that); the other two go for want of a base.
+    const gap = readings().split('\n').map((line) => {
+      const [device, ts, co2, ...rest] = line.split(',');
+      const t = Number(ts);
+      return t >= T0 + 34 * HOUR && t < T0 + 35 * HOUR ? [device, ts, '', ...rest].join(',') : line;
+    }).join('\n');
+    await writeFile(data, gap);
+    const out = path.join(directory, 'gap.json');
+    const result = await iotAi(['train', '--data', data, '--window', window, '--label', 'co2', '--horizon', '30min', '--out', out, '--trees', '5']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /ahead \(4 windows without a row within the horizon were left out\):\n/);
+    assert.match(result.stdout, /learnt the change from co2\.last: .*; 2 windows without it were left out\n/);
+
+    const unknown = await iotAi(['train', '--data', data, '--window', window, '--label', 'co2', '--horizon', '30min', '--change-from', 'co2.max', '--out', out]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /--change-from co2\.max is not a feature of the windows \(they have co2\.mean, co2\.last, /);
+    const classes = await iotAi(['train', '--data', data, '--window', window, '--label', 'occupancy', '--horizon', '30min', '--change-from', 'co2.last', '--out', out]);
+    assert.equal(classes.code, 1);
+    assert.match(classes.stderr, /--change-from applies to regression forecasts; label "occupancy" makes a classification/);
+    const explicit = await iotAi(['train', '--data', data, '--window', window, '--label', 'occupancy', '--task', 'classification', '--horizon', '30min', '--change-from', 'co2.last', '--out', out]);
+    assert.equal(explicit.code, 2);
+    assert.match(explicit.stderr, /--change-from applies to regression forecasts, not --task classification/);
+    const noHorizon = await iotAi(['train', '--data', data, '--window', window, '--label', 'co2', '--change-from', 'co2.last', '--out', out]);
+    assert.equal(noHorizon.code, 2);
+    assert.match(noHorizon.stderr, /--change-from needs --horizon/);
+    const anomaly = await iotAi(['train', '--task', 'anomaly', '--data', data, '--window', window, '--change-from', 'co2.last', '--out', out]);
+    assert.equal(anomaly.code, 2);
+    assert.match(anomaly.stderr, /--change-from does not apply to --task anomaly/);
   });
 });

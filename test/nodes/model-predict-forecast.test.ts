@@ -1,13 +1,14 @@
 /**
  * A forecast model in the real runtime (#16): feature-window (with `calendar`) → model-predict with a model file that
  * keeps `horizon`. The prediction carries `horizon`, `at` = the window's end + horizon, and `interval` = [p10, p90] of
- * the trees' outputs; a model without horizon carries none of them, as before.
+ * the trees' outputs (calibrated, and moved with the window's value for a change forecast); a model without horizon
+ * carries none of them, as before.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { examplesFromValues, labelByHorizon, saveModel, trainModel, type ModelFile } from '../../src/core/model';
+import { CompiledForest, examplesFromValues, labelByHorizon, saveModel, trainModel, type ModelFile, type TreeForest } from '../../src/core/model';
 import { labelRowsOf, parseWindowConfig, windowRows, type WideRow } from '../../src/core/window';
 import { helper, harness, collect, getNode, settle, lastStatus } from '../helpers/runtime';
 import featureWindow = require('../../src/nodes/feature-window');
@@ -31,6 +32,14 @@ function readings(days: number): WideRow[] {
 
 /** Trained the way `iot-ai train --window --horizon` will: the node's windows, labelled 30 min ahead from `temp`. */
 async function forecastModel(): Promise<ModelFile> {
+  return (await trainedForecast()).model;
+}
+
+/**
+ * The node's windows over three days, labelled 30 min ahead from `temp`; `change`: the forest learns the change from
+ * `temp.last` (forecast.changeFrom) with the newest 100 windows held out, so the file's interval is calibrated too.
+ */
+async function trainedForecast(change = false): Promise<{ model: ModelFile }> {
   const parsed = parseWindowConfig(WINDOW);
   if (!parsed.ok) throw new Error(parsed.error);
   const wide = readings(3);
@@ -39,8 +48,12 @@ async function forecastModel(): Promise<ModelFile> {
   const rows = labelled.map((w) => Float64Array.from(windowed.featureNames, (name) => w.features[name]));
   const examples = examplesFromValues(windowed.featureNames, rows, labelled.map((w) => String(w.label)), 'regression');
   if (!examples.ok) throw new Error(JSON.stringify(examples.error));
+  if (change) {
+    const { model } = await trainModel(examples.examples, { name: 'room-change', version: '1', createdAt: new Date(0), forest: { nTrees: 20, seed: 5 }, holdoutNewest: 100, forecast: { horizon: HORIZON, changeFrom: 'temp.last' } });
+    return { model };
+  }
   const { model } = await trainModel(examples.examples, { name: 'room-forecast', version: '1', createdAt: new Date(0), forest: { nTrees: 20, seed: 5 }, testFraction: 0.2 });
-  return { ...model, horizon: HORIZON };
+  return { model: { ...model, horizon: HORIZON } };
 }
 
 describe('model-predict with a forecast model (#16)', function () {
@@ -107,6 +120,43 @@ describe('model-predict with a forecast model (#16)', function () {
     const [batch] = await collect('out1').next(1, 10_000);
     assert.deepEqual(batch.payload.map((p: any) => p.prediction.at), [1000 + HORIZON, 5000 + HORIZON, undefined]);
     assert.ok(batch.payload.every((p: any) => p.prediction.horizon === HORIZON && p.prediction.interval.length === 2));
+  });
+
+  it('a change forecast (forecast.changeFrom temp.last): value and calibrated interval move with the window\'s temp.last, explanations add up, a missing temp.last is refused', async () => {
+    const { model: changeFile } = await trainedForecast(true);
+    assert.equal(changeFile.forecast?.changeFrom, 'temp.last');
+    const margin = changeFile.forecast!.interval!.margin;
+    await saveModel(modelPath, changeFile);
+    const flowNodes = flow() as Array<Record<string, unknown>>;
+    Object.assign(flowNodes.find((n) => n.id === 'n1')!, { explain: 6, missing: 'allow' });
+    await helper.load([featureWindow, mlModel, modelPredict], flowNodes);
+    await loaded('room-change');
+    const forest = new CompiledForest(changeFile.forest as TreeForest);
+    const features = { 'temp.mean': 21.2, 'temp.last': 21.5, 'calendar.hourSin': 0.5, 'calendar.hourCos': 0.8660254, 'calendar.weekdaySin': 0, 'calendar.weekdayCos': 1 };
+    const out1 = collect('out1');
+    const out2 = collect('out2');
+    for (const last of [21.5, 35]) getNode('n1').receive({ payload: { deviceId: 'room', end: 60_000, features: { ...features, 'temp.last': last } } });
+    const messages = await out1.next(2, 10_000);
+    for (const [k, last] of [21.5, 35].entries()) {
+      const { prediction } = messages[k].payload;
+      // The forest's own output is a change; the node adds the window's temp.last to it and to its calibrated interval.
+      const row = Float64Array.from(changeFile.featureNames, (name) => (name === 'temp.last' ? last : (features as Record<string, number>)[name]));
+      const { prediction: change, quantiles } = forest.predictRowWithQuantiles(row, [0.1, 0.9]);
+      assert.ok(Math.abs(prediction.value - (last + change.value)) < 1e-9, `${prediction.value} = ${last} + ${change.value}`);
+      assert.ok(Math.abs(prediction.interval[0] - (last + quantiles[0] - margin)) < 1e-9 && Math.abs(prediction.interval[1] - (last + quantiles[1] + margin)) < 1e-9, JSON.stringify(prediction.interval));
+      assert.equal(prediction.at, 60_000 + HORIZON);
+      const { explanation } = prediction;
+      assert.deepEqual(explanation.changeFrom, { feature: 'temp.last', value: last });
+      const sum = explanation.contributions.reduce((total: number, c: { contribution: number }) => total + c.contribution, explanation.base);
+      assert.ok(Math.abs(sum - prediction.value) < 1e-6, `base + contributions ${sum} = value ${prediction.value}`);
+    }
+    assert.ok(messages[1].payload.prediction.value > 30, 'a temp.last never seen in training is followed');
+
+    const { 'temp.last': _dropped, ...withoutBase } = features;
+    getNode('n1').receive({ payload: { deviceId: 'room', end: 60_000, features: withoutBase } });
+    const [rejected] = await out2.next(1, 10_000);
+    assert.deepEqual({ code: rejected.error.code, path: rejected.error.path }, { code: 'features', path: '/features/temp.last' });
+    assert.match(rejected.error.message, /feature "temp\.last" is missing: this forecast is the change from its value/);
   });
 
   it('the same model without horizon (a file written before forecasts) predicts as before: no horizon, at or interval', async () => {

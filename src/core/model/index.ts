@@ -17,6 +17,7 @@ export * from '../util/rng';
 export * from './file/schema';
 export * from './file/store';
 export * from './train/train-model';
+export * from './train/conformal';
 export * from './forest/trainer';
 export * from './data/collector';
 export * from './monitor/anomaly';

@@ -12,6 +12,7 @@ import type { Task } from '../forest/trainer';
 import { describeFeatureValue, featureVector } from '../data/vector';
 import { pointer, unescapePointerToken } from '../../util/pointer';
 import { explainerFor, topContributions, type Explanation, type ForestExplainer } from '../forest/shap';
+import { widen } from '../train/conformal';
 
 export type Label = string | number;
 
@@ -56,10 +57,40 @@ export interface ModelFile {
    * [end, end + horizon). Absent: a model of the present, as before.
    */
   horizon?: number;
+  /**
+   * Regression forecasts (#16): what the forest's output is added to, and how its interval is calibrated
+   * (docs/model-format.md#forecasts). Absent: the forest forecasts the level, with the trees' [p10, p90].
+   */
+  forecast?: ForecastSettings;
 }
 
 /** Forecast intervals: the 10th and 90th percentile of the trees' outputs. */
 export const FORECAST_INTERVAL = [0.1, 0.9] as const;
+/** The coverage FORECAST_INTERVAL aims at: 80 % of the truths inside. */
+export const FORECAST_COVERAGE = FORECAST_INTERVAL[1] - FORECAST_INTERVAL[0];
+
+export interface ForecastSettings {
+  /**
+   * A feature (e.g. `co2.last`): the forest learnt the change `label − feature` and a prediction adds the window's
+   * value of that feature back. Absent: the forest learnt the level.
+   */
+  changeFrom?: string;
+  /** The interval's split-conformal calibration (conformal.ts); absent: the trees' [p10, p90] as they are. */
+  interval?: IntervalCalibration;
+}
+
+export interface IntervalCalibration {
+  /** Conformalized quantile regression (Romano et al. 2019) on the trees' quantiles. */
+  method: 'cqr';
+  /** The quantiles of the trees' outputs that are widened (FORECAST_INTERVAL). */
+  quantiles: [number, number];
+  /** The coverage aimed at (0.8). */
+  coverage: number;
+  /** Added to each side: [low − margin, high + margin] (negative: narrowed). In the label's unit. */
+  margin: number;
+  /** Held-out rows it was learnt on. */
+  rows: number;
+}
 
 /**
  * The window a model was trained with: feature-window properties in the node's own units (`size` 60 with `unit`
@@ -223,13 +254,26 @@ function checkModelSemantics(model: ModelFile): string | null {
   if (model.labels?.some((label) => label === UNCOPYABLE_LABEL)) {
     return `label "${UNCOPYABLE_LABEL}" cannot key prediction.probabilities: Node-RED's copy of a message for a second wire drops that key; rename the class`;
   }
-  const problem = checkForest(model, nFeatures, nClasses) ?? checkDeviceParts(model);
+  const problem = checkForest(model, nFeatures, nClasses) ?? checkDeviceParts(model) ?? checkForecast(model);
   if (problem !== null) return problem;
   if (model.importances !== undefined) {
     const unknown = Object.keys(model.importances).find((name) => !model.featureNames.includes(name));
     if (unknown !== undefined) return `importances names ${JSON.stringify(unknown)}, which is not in featureNames`;
   }
   return model.sketch === undefined ? null : checkFeatureSketch(model.sketch, model.featureNames);
+}
+
+/** `forecast` belongs to a regression forecast, names one of its features, and widens a real interval. */
+function checkForecast(model: ModelFile): string | null {
+  const forecast = model.forecast;
+  if (forecast === undefined) return null;
+  if (model.task !== 'regression' || model.horizon === undefined) return `"forecast" belongs to a regression forecast (task regression with a horizon), not ${model.task === 'regression' ? 'a regression model without horizon' : `a ${model.task} model`}`;
+  if (forecast.changeFrom !== undefined && !model.featureNames.includes(forecast.changeFrom)) {
+    return `forecast.changeFrom names ${JSON.stringify(forecast.changeFrom)}, which is not in featureNames`;
+  }
+  const quantiles = forecast.interval?.quantiles;
+  if (quantiles !== undefined && !(quantiles[0] < quantiles[1])) return `forecast.interval.quantiles must be [low, high] with low < high (got [${quantiles.join(', ')}])`;
+  return null;
 }
 
 /** The forest, and for anomaly models the `anomaly` block, fit the task and the features. */
@@ -327,7 +371,10 @@ export interface Prediction {
   likelihood?: number;
   /** The features that were missing (model-predict `missing: allow`), in the model's order; absent when none was. */
   missing?: string[];
-  /** Regression forecasts (a model with `horizon`): the 10th and 90th percentile of the trees' outputs. */
+  /**
+   * Regression forecasts (a model with `horizon`): the 10th and 90th percentile of the trees' outputs, widened by the
+   * file's conformal calibration when it has one (`forecast.interval`), moved with the value of a change forecast.
+   */
   interval?: [number, number];
   /** Forecasts: the model's horizon (ms). */
   horizon?: number;
@@ -409,6 +456,8 @@ export class LoadedModel {
   private readonly devices = new Map<string, AnomalyPart>();
   /** Classification: the labels as the keys of `probabilities`, made once. */
   private readonly labelKeys: string[];
+  /** A change forecast (`forecast.changeFrom`): the feature its output is added to and its place in the vector. */
+  readonly changeFrom: { feature: string; index: number } | undefined;
   /** Explainers made on first use, by anomaly part ('' for the shared forest). */
   private readonly explainers = new Map<string, { ok: true; explainer: ForestExplainer } | { ok: false; reason: string }>();
 
@@ -431,6 +480,10 @@ export class LoadedModel {
       this.devices.set(deviceId, { settings: part.anomaly, forest, sketch: part.sketch });
     }
     this.row = new Float64Array(file.featureNames.length);
+    const changeFrom = file.task === 'regression' && file.horizon !== undefined ? file.forecast?.changeFrom : undefined;
+    const index = changeFrom === undefined ? -1 : file.featureNames.indexOf(changeFrom);
+    if (changeFrom !== undefined && index < 0) throw new Error(`forecast.changeFrom names ${JSON.stringify(changeFrom)}, which is not in featureNames`);
+    this.changeFrom = changeFrom === undefined ? undefined : { feature: changeFrom, index };
   }
 
   /** Most tree nodes one prediction visits, whichever part scores it (0 for robust-z only). */
@@ -517,6 +570,11 @@ export class LoadedModel {
     const allowMissing = options.missing === 'allow' && this.file.task !== 'anomaly';
     const vector = readFeatureVector(this.file.featureNames, features, this.row, allowMissing);
     if (!vector.ok) return vector;
+    const changeFrom = this.changeFrom;
+    if (changeFrom !== undefined && Number.isNaN(vector.row[changeFrom.index])) {
+      // Missing features are allowed, but this one is what the forecast is added to: there is nothing to add to.
+      return { ok: false, error: { code: 'features', message: `feature "${changeFrom.feature}" is missing: this forecast is the change from its value`, path: pointer(changeFrom.feature) } };
+    }
     const prediction = this.predictVector(vector.row, options);
     if (vector.missing !== undefined) prediction.missing = vector.missing;
     if (options.explain !== undefined && options.explain > 0) {
@@ -550,8 +608,12 @@ export class LoadedModel {
     }
     const horizon = this.file.horizon;
     if (horizon !== undefined && this.file.task === 'regression') {
-      const { prediction, quantiles } = (this.forest as CompiledForest).predictRowWithQuantiles(row, FORECAST_INTERVAL);
-      return { value: prediction.value, spread: prediction.spread, interval: [quantiles[0], quantiles[1]], confidence: 1, ...forecastTime(horizon, options.end), model };
+      const calibration = this.file.forecast?.interval;
+      const { prediction, quantiles } = (this.forest as CompiledForest).predictRowWithQuantiles(row, calibration?.quantiles ?? FORECAST_INTERVAL);
+      // A change forecast: the forest's output, its quantiles and so the interval all move by the window's value.
+      const base = this.changeFrom === undefined ? 0 : row[this.changeFrom.index];
+      const interval = calibration === undefined ? quantiles : widen(quantiles[0], quantiles[1], calibration.margin);
+      return { value: base + prediction.value, spread: prediction.spread, interval: [base + interval[0], base + interval[1]], confidence: 1, ...forecastTime(horizon, options.end), model };
     }
     const result = (this.forest as CompiledForest).predictRow(row);
     if (result.task === 'regression') {
@@ -582,7 +644,12 @@ export class LoadedModel {
         : this.file.task === 'classification'
           ? explainer.explainer.shapValues(row, (this.file.labels as Label[]).indexOf(prediction.label as Label))
           : explainer.explainer.shapValues(row);
-    return topContributions(shap, this.file.featureNames, row, k);
+    const explanation = topContributions(shap, this.file.featureNames, row, k);
+    const changeFrom = this.changeFrom;
+    if (changeFrom === undefined || this.file.task !== 'regression' || this.file.horizon === undefined) return explanation;
+    // The contributions explain the change; the value it is added to joins the base, so base + contributions = value.
+    const value = row[changeFrom.index];
+    return { ...explanation, base: explanation.base + value, changeFrom: { feature: changeFrom.feature, value } };
   }
 
   /** Why predictions of `deviceId` (anomaly models: its part) cannot be explained, or null when they can. */

@@ -40,6 +40,24 @@ export const modelFileSchema = {
     description: { type: 'string' },
     // Forecast models: how far ahead the label lies, in ms (docs/model-format.md#forecasts).
     horizon: { type: 'number', exclusiveMinimum: 0 },
+    // Regression forecasts: the change learnt from a feature, and the interval's calibration (docs/model-format.md#forecasts).
+    forecast: {
+      type: 'object',
+      properties: {
+        changeFrom: { type: 'string', minLength: 1 },
+        interval: {
+          type: 'object',
+          required: ['method', 'quantiles', 'coverage', 'margin', 'rows'],
+          properties: {
+            method: { const: 'cqr' },
+            quantiles: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number', minimum: 0, maximum: 1 } },
+            coverage: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+            margin: { type: 'number' },
+            rows: { type: 'integer', minimum: 1 },
+          },
+        },
+      },
+    },
     // The feature-window properties the training windows were computed with (docs/model-format.md#the-training-window).
     window: {
       type: 'object',

@@ -38,6 +38,11 @@ export interface Contribution {
 export interface Explanation {
   base: number;
   contributions: Contribution[];
+  /**
+   * A change forecast (model file `forecast.changeFrom`): the feature whose value the forest's change is added to,
+   * and that value, which `base` includes (base = the forest's expected change + value).
+   */
+  changeFrom?: { feature: string; value: number };
 }
 
 /** Every feature's SHAP value, in the forest's feature order, and the base they start from. */

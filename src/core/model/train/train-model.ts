@@ -16,7 +16,8 @@ import {
   regressionSkill,
   trainTestSplit,
 } from './metrics';
-import { FORECAST_INTERVAL, type ModelFile } from '../file/model-file';
+import { FORECAST_COVERAGE, FORECAST_INTERVAL, type ForecastSettings, type ModelFile } from '../file/model-file';
+import { conformalMargin, conformityScores, widen } from './conformal';
 import { MODEL_FORMAT } from '../file/schema';
 import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from '../monitor/sketch';
 import { ForestOptions, ForestTrainer, OobEstimate, ProgressCallback, TrainedForest } from '../forest/trainer';
@@ -56,6 +57,12 @@ export interface ForecastOptions {
   horizon: number;
   persistence?: ArrayLike<string | number | boolean | undefined>;
   dayBefore?: ArrayLike<string | number | boolean | undefined>;
+  /**
+   * Regression: a feature (e.g. `co2.last`) whose value every example has; the forest learns the change
+   * `label − value` and the file's `forecast.changeFrom` makes each prediction add the value back. Labels and every
+   * metric stay in the level. Examples without a finite value are refused (the caller leaves them out).
+   */
+  changeFrom?: string;
 }
 
 export type Evaluation = 'holdout' | 'cross-validation' | 'out-of-bag';
@@ -75,9 +82,30 @@ export type ModelMetrics = (ClassificationMetrics | RegressionMetrics | { task: 
   horizon?: number;
   /** Forecast models, on the evaluated rows: the model against persistence and the day before (docs/forecasting.md). */
   skill?: ForecastSkill;
-  /** Regression forecasts, on the evaluated rows: the share of true values inside [p10, p90] of the trees' outputs. */
+  /**
+   * Regression forecasts: the share of true values inside the interval model-predict gives. Calibrated (see
+   * `interval`): on the newer half of the held-out rows, which the calibration did not see; otherwise on every
+   * evaluated row, of the trees' [p10, p90] as they are.
+   */
   intervalCoverage?: number;
+  /** Regression forecasts: how the interval was made and measured (docs/forecasting.md#a-calibrated-interval). */
+  interval?: IntervalMetrics;
+  /** A change forecast: the feature the forest's change is added to. */
+  changeFrom?: string;
 };
+
+export interface IntervalMetrics {
+  /** `cqr`: calibrated on the older half of the held-out rows; `trees`: the trees' [p10, p90] (too few held-out rows). */
+  method: 'cqr' | 'trees';
+  /** The coverage aimed at (0.8). */
+  nominal: number;
+  /** cqr: rows the margin was learnt on, the margin, and the rows `intervalCoverage` was measured on. */
+  calibrationRows?: number;
+  margin?: number;
+  coverageRows: number;
+  /** The trees' [p10, p90] on the same rows, uncalibrated: what the calibration changed. */
+  uncalibratedCoverage: number;
+}
 
 export interface TrainModelResult {
   model: ModelFile;
@@ -119,12 +147,16 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     splits = [];
     evaluation = 'out-of-bag';
   }
+  const forecast = options.forecast;
+  // A change forecast: the forest learns label − base; predictions (and so every metric) add the base back.
+  const base = changeBase(examples, forecast);
+  const learnt = base === undefined ? target : Float64Array.from(target, (value, i) => value - base[i]);
   const forestsToTrain = evaluation === 'cross-validation' ? splits.length + 1 : 1;
   const totalTrees = forestsToTrain * nTrees;
   let treesBefore = 0;
   const train = async (indices: Int32Array | null): Promise<TrainedForest> => {
     const subset = indices === null ? rows : Array.from(indices, (i) => rows[i]);
-    const subsetTarget = indices === null ? target : Float64Array.from(indices, (i) => target[i]);
+    const subsetTarget = indices === null ? learnt : Float64Array.from(indices, (i) => learnt[i]);
     const trainer = new ForestTrainer({ rows: subset, target: subsetTarget }, forestOptions);
     while (!trainer.done) {
       trainer.step();
@@ -134,7 +166,6 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     treesBefore += trainer.treesTotal;
     return trainer.result();
   };
-  const forecast = options.forecast;
   // Regression forecasts: each evaluated row's interval, for its coverage (indexed as the predictions are).
   const interval = forecast !== undefined && !isClassification ? { low: new Float64Array(rows.length), high: new Float64Array(rows.length) } : undefined;
   const predictAll = (forest: CompiledForest, indices: Int32Array, into: Float64Array, at: Int32Array | null): void => {
@@ -142,15 +173,16 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     indices.forEach((rowIndex, k) => {
       const row = rows[rowIndex];
       const slot = at === null ? k : at[k];
+      const added = base === undefined ? 0 : base[rowIndex];
       if (interval !== undefined) {
         const { prediction, quantiles } = forest.predictRowWithQuantiles(row, FORECAST_INTERVAL);
-        into[slot] = prediction.value;
-        interval.low[slot] = quantiles[0];
-        interval.high[slot] = quantiles[1];
+        into[slot] = added + prediction.value;
+        interval.low[slot] = added + quantiles[0];
+        interval.high[slot] = added + quantiles[1];
         return;
       }
       const prediction = isClassification ? null : forest.predictRow(row);
-      into[slot] = prediction === null ? forest.predictClass(row) : prediction.task === 'regression' ? prediction.value : NaN;
+      into[slot] = prediction === null ? forest.predictClass(row) : prediction.task === 'regression' ? added + prediction.value : NaN;
     });
   };
   const score = (truth: Float64Array, predicted: Float64Array): ClassificationMetrics | RegressionMetrics =>
@@ -201,7 +233,18 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     ...(evaluation === 'cross-validation' ? { folds, foldScores } : {}),
     ...(trained.oob !== null ? { oob: trained.oob } : {}),
     trainRows,
-    ...(forecast !== undefined ? forecastMetrics(forecast, evaluated, evaluatedRows, interval, isClassification ? (examples.labels ?? []) : undefined) : {}),
+    ...(forecast !== undefined ? forecastMetrics(forecast, evaluated, evaluatedRows, isClassification ? (examples.labels ?? []) : undefined) : {}),
+  };
+  // Regression forecasts: the interval, calibrated on held-out rows when there are enough.
+  const calibrated = interval !== undefined && evaluated !== null ? calibrateInterval(evaluated.truth, interval, evaluation === 'holdout') : undefined;
+  if (calibrated !== undefined) {
+    metrics.intervalCoverage = calibrated.metrics.method === 'cqr' ? calibrated.coverage : calibrated.metrics.uncalibratedCoverage;
+    metrics.interval = calibrated.metrics;
+  }
+  if (forecast?.changeFrom !== undefined && !isClassification) metrics.changeFrom = forecast.changeFrom;
+  const forecastSettings: ForecastSettings = {
+    ...(forecast?.changeFrom !== undefined && !isClassification ? { changeFrom: forecast.changeFrom } : {}),
+    ...(calibrated?.file !== undefined ? { interval: calibrated.file } : {}),
   };
   const importances: Record<string, number> = {};
   examples.featureNames.forEach((name, f) => (importances[name] = trained.importances[f]));
@@ -220,6 +263,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     sketch: buildFeatureSketch(examples.featureNames, rows, options.sketchBins ?? DEFAULT_SKETCH_BINS),
     forest: trained.forest,
     ...(forecast !== undefined ? { horizon: forecast.horizon } : {}),
+    ...(Object.keys(forecastSettings).length > 0 ? { forecast: forecastSettings } : {}),
   };
   return { model, metrics, evaluated, evaluatedRows, importances: trained.importances };
 }
@@ -229,10 +273,9 @@ function forecastMetrics(
   forecast: ForecastOptions,
   evaluated: TrainModelResult['evaluated'],
   evaluatedRows: Int32Array | null,
-  interval: { low: Float64Array; high: Float64Array } | undefined,
   /** Classification: the label of each class index; regression: undefined. */
   labels: ReadonlyArray<string | number> | undefined,
-): Pick<ModelMetrics, 'horizon' | 'skill' | 'intervalCoverage'> {
+): Pick<ModelMetrics, 'horizon' | 'skill'> {
   if (!(forecast.horizon > 0) || !Number.isFinite(forecast.horizon)) throw new RangeError(`horizon must be a number of ms above 0 (got ${forecast.horizon})`);
   if (evaluated === null || evaluatedRows === null) return { horizon: forecast.horizon };
   const pick = (values: ForecastOptions['persistence']): Array<string | number | boolean | undefined> | undefined => (values === undefined ? undefined : Array.from(evaluatedRows, (i) => values[i]));
@@ -246,6 +289,48 @@ function forecastMetrics(
   }
   const number = (value: string | number | boolean | undefined): number => (typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN);
   const skill = regressionSkill(truth, predicted, { persistence: persistence?.map(number), dayBefore: dayBefore?.map(number) });
-  const coverage = interval === undefined ? undefined : intervalCoverage(truth, interval.low.subarray(0, truth.length), interval.high.subarray(0, truth.length));
-  return { horizon: forecast.horizon, skill, ...(coverage === undefined ? {} : { intervalCoverage: coverage }) };
+  return { horizon: forecast.horizon, skill };
+}
+
+/** Each example's value of `forecast.changeFrom` (regression only), or undefined when the forest learns the level. */
+function changeBase(examples: Examples, forecast: ForecastOptions | undefined): Float64Array | undefined {
+  const feature = forecast?.changeFrom;
+  if (feature === undefined || examples.task !== 'regression') return undefined;
+  const f = examples.featureNames.indexOf(feature);
+  if (f < 0) throw new RangeError(`changeFrom names ${JSON.stringify(feature)}, which is not a feature`);
+  const base = Float64Array.from(examples.rows, (row) => row[f]);
+  const missing = base.findIndex((value) => !Number.isFinite(value));
+  if (missing >= 0) throw new RangeError(`example ${missing} has no value of ${feature}, which a change forecast adds its change to: leave such examples out`);
+  return base;
+}
+
+/**
+ * The interval of a regression forecast (conformal.ts): with held-out rows enough for both halves, the older half
+ * (the rows in the order given: the oldest first for a newest hold-out) learns the CQR margin and the newer half,
+ * unseen by it, measures the coverage of exactly the interval the file will give. Otherwise the trees' [p10, p90],
+ * measured on every evaluated row. `interval` holds each evaluated row's [p10, p90], indexed as `truth`.
+ */
+function calibrateInterval(
+  truth: Float64Array,
+  interval: { low: Float64Array; high: Float64Array },
+  heldOut: boolean,
+): { metrics: IntervalMetrics; coverage: number; file?: NonNullable<ForecastSettings['interval']> } {
+  const n = truth.length;
+  const low = interval.low.subarray(0, n);
+  const high = interval.high.subarray(0, n);
+  const calibrationRows = Math.floor(n / 2);
+  const margin = heldOut ? conformalMargin(conformityScores(truth.subarray(0, calibrationRows), low.subarray(0, calibrationRows), high.subarray(0, calibrationRows)), FORECAST_COVERAGE) : null;
+  if (margin === null || n - calibrationRows < 1) {
+    const coverage = intervalCoverage(truth, low, high);
+    return { metrics: { method: 'trees', nominal: FORECAST_COVERAGE, coverageRows: n, uncalibratedCoverage: coverage }, coverage };
+  }
+  const check = { truth: truth.subarray(calibrationRows), low: new Float64Array(n - calibrationRows), high: new Float64Array(n - calibrationRows) };
+  for (let i = calibrationRows; i < n; i++) [check.low[i - calibrationRows], check.high[i - calibrationRows]] = widen(low[i], high[i], margin);
+  const coverage = intervalCoverage(check.truth, check.low, check.high);
+  const uncalibrated = intervalCoverage(check.truth, low.subarray(calibrationRows), high.subarray(calibrationRows));
+  return {
+    metrics: { method: 'cqr', nominal: FORECAST_COVERAGE, calibrationRows, margin, coverageRows: n - calibrationRows, uncalibratedCoverage: uncalibrated },
+    coverage,
+    file: { method: 'cqr', quantiles: [FORECAST_INTERVAL[0], FORECAST_INTERVAL[1]], coverage: FORECAST_COVERAGE, margin, rows: calibrationRows },
+  };
 }
