@@ -134,7 +134,7 @@ describe(`browser: the dashboard examples on ${DASHBOARD_PACKAGE.name}`, functio
         assert.match(text, /[a-zA-Z]+\.(mean|std|min|max|slope) [+-]\d/, 'an explanation names a feature and its signed contribution');
         await page.waitForTimeout(1500);
         fs.mkdirSync(path.join(root, '.scratch'), { recursive: true });
-        await page.screenshot({ path: path.join(root, '.scratch', `dashboard-${c.file.replace(/\.json$/, '')}.png`), fullPage: true });
+        await page.screenshot({ path: path.join(root, '.scratch', `dashboard-${c.file.replace(/\.json$/, '')}.jpg`), fullPage: true, type: 'jpeg', quality: 70 });
       } finally {
         await page.close();
       }

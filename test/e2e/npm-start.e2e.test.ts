@@ -143,7 +143,16 @@ describe('e2e: npm start', function () {
       started = await npmStart(userDir);
       const { port, mqttPort, output } = started;
       assert.match(output(), /start: first run: deployed the smart-home sample \(flows\/smart-home\.json\)/);
-      assert.match(output(), /running: the smart-home\.json sample: "IoT AI: smart home" {3}MQTT broker: embedded aedes on mqtt:\/\/127\.0\.0\.1:\d+/);
+      // Dashboard 2 installed into the user directory (first run), the sample deployed with its dashboard tab, and
+      // the banner gives the page, which serves.
+      assert.match(output(), /start: installing FlowFuse Dashboard 2 \(@flowfuse\/node-red-dashboard@1\.31\.0\) into /);
+      assert.ok(fs.existsSync(path.join(userDir, 'node_modules', '@flowfuse', 'node-red-dashboard', 'package.json')), 'Dashboard 2 is in the user directory');
+      assert.equal(JSON.parse(fs.readFileSync(path.join(userDir, 'package.json'), 'utf8')).dependencies['@flowfuse/node-red-dashboard'], '^1.31.0', 'listed as the palette manager lists what it installs');
+      assert.match(output(), /running: the smart-home\.json sample: "IoT AI: smart home", "IoT AI dashboard: smart home" {3}MQTT broker: embedded aedes on mqtt:\/\/127\.0\.0\.1:\d+/);
+      assert.match(output(), new RegExp(`\\n  Dashboard: http://127\\.0\\.0\\.1:${port}/dashboard/home\\n`));
+      const page = await fetch(`http://127.0.0.1:${port}/dashboard/home`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<div id="app"/);
       const sets = (await (await fetch(`http://127.0.0.1:${port}/nodes`, { headers: { accept: 'application/json' } })).json()) as Array<{ module: string; types: string[] }>;
       assert.ok(sets.some((s) => s.module === '@iot-ai/node-red-iot-ai' && s.types.includes('sensor-ingest')));
       const client = await mqttClient(`mqtt://127.0.0.1:${mqttPort}`);
@@ -163,12 +172,12 @@ describe('e2e: npm start', function () {
         const withCity = importExample(sample, 'smart-city.json');
         assert.equal(withCity.filter((n) => n.type === 'mqtt-broker').length, 1, 'one "local broker" entry after the import');
         await deploy(port, withCity);
-        await until('the deploy line naming both tabs', () => /deployed from the editor; running: "IoT AI: smart home", "IoT AI: smart city"/.test(output()), 30000, output);
+        await until('the deploy line naming the tabs', () => /deployed from the editor; running: "IoT AI: smart home", "IoT AI dashboard: smart home", "IoT AI: smart city"/.test(output()), 30000, output);
         await client.waitFor(() => client.received.some((m) => m.topic.startsWith('city/')), 30000, 'the imported smart-city example publishing on npm start\'s broker');
         await client.waitFor(() => client.received.some((m) => m.topic.startsWith('iot-ai/city/predictions/')), 120000, 'smart-city predictions on npm start\'s broker');
 
         // Deploy 2: the sample's tab deleted; deploy 3: the same again.
-        const cityOnly = withCity.filter((n) => n.z !== 'home-tab' && n.id !== 'home-tab' && !String(n.id).startsWith('home-'));
+        const cityOnly = withCity.filter((n) => !['home-tab', 'dash-home-tab'].includes(String(n.z)) && !/^(dash-)?home-/.test(String(n.id)));
         await deploy(port, cityOnly);
         await until('the deploy line naming the city tab alone', () => /deployed from the editor; running: "IoT AI: smart city"\n/.test(output()), 30000, output);
         await deploy(port, cityOnly);
@@ -202,11 +211,15 @@ describe('e2e: npm start', function () {
     fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(mine));
     let started: Started | undefined;
     try {
-      for (const [args, signal] of [[[], 'SIGTERM'], [['--keep'], 'SIGHUP']] as Array<[string[], NodeJS.Signals]>) {
+      for (const [args, signal, first] of [[['--no-dashboard'], 'SIGTERM', true], [['--keep'], 'SIGHUP', false]] as Array<[string[], NodeJS.Signals, boolean]>) {
         started = await npmStart(userDir, args);
         // The shared broker config is added once (examples imported later reuse it), and said so.
         const added = /added the examples' shared "local broker" config \(iot-ai-local-broker\)/.test(started.output());
-        assert.equal(added, args.length === 0, started.output());
+        assert.equal(added, first, started.output());
+        // --no-dashboard: no Dashboard 2 installed; without it, the first run installs it (your flows stay as they are).
+        assert.equal(/start: installing FlowFuse Dashboard 2/.test(started.output()), !first, started.output());
+        assert.equal(fs.existsSync(path.join(userDir, 'node_modules', '@flowfuse', 'node-red-dashboard')), !first);
+        assert.doesNotMatch(started.output(), /Dashboard: http/, 'your flows have no dashboard page');
         assert.match(started.output(), /start: kept your flows in .*flows\.json \(npm start -- --sample deploys the smart-home sample instead/);
         assert.match(started.output(), /running: your flows \(kept\): "my flow" {3}MQTT broker/);
         const flows = await getFlows(started.port);
@@ -218,7 +231,8 @@ describe('e2e: npm start', function () {
       const backup = /your previous flows are saved in (\S+flows-before-sample-[^\s]+\.json)/.exec(started.output());
       assert.ok(backup, started.output());
       assert.deepEqual(JSON.parse(fs.readFileSync(backup[1], 'utf8')).map((n: { id: string }) => n.id).sort(), ['iot-ai-local-broker', 'my-inject', 'my-tab']);
-      assert.match(started.output(), /running: the smart-city\.json sample: "IoT AI: smart city"/);
+      assert.match(started.output(), /running: the smart-city\.json sample: "IoT AI: smart city", "IoT AI dashboard: smart city"/);
+      assert.match(started.output(), /\n  Dashboard: http:\/\/127\.0\.0\.1:\d+\/dashboard\/city\n/);
       await stopWith(started, 'SIGINT', userDir);
 
       // start.js killed outright (no handler runs): its Node-RED notices and stops; both ports are freed.
