@@ -6,7 +6,7 @@
  */
 import type { ModelFile } from '../core/model/file/model-file';
 import type { AnomalyMetrics, TrainAnomalyResult } from '../core/model/train/train-anomaly';
-import type { ModelMetrics } from '../core/model/train/train-model';
+import { leakageWarning, type ModelMetrics } from '../core/model/train/train-model';
 import type { ReferenceComparison } from '../core/model/train/metrics';
 
 export interface TrainReportInput {
@@ -53,6 +53,8 @@ export function renderTrainReport(input: TrainReportInput): string {
   );
   sections.push('<h2>Metrics</h2>');
   sections.push(metricsTable(metrics));
+  const leakage = metrics.task === 'anomaly' ? undefined : leakageWarning(metrics);
+  if (leakage !== undefined) sections.push(`<p class="warning"><strong>Warning:</strong> ${escapeHtml(leakage)}.</p>`);
   if (metrics.task !== 'anomaly' && metrics.horizon !== undefined) sections.push(forecastSection(metrics));
   if (metrics.task === 'classification' && 'confusion' in metrics) {
     sections.push('<h2>Confusion matrix</h2><p class="note">Rows: actual class. Columns: predicted class. Shade: share of the actual class.</p>');
@@ -85,6 +87,7 @@ table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 td, th { padding: 0.25rem 0.75rem; border-bottom: 1px solid #e5e7eb; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #6b7280; margin: 0; }
+.warning { background: #fff7e6; border-left: 4px solid #d97706; padding: 0.5em 0.8em; }
 svg text { font: 12px system-ui, sans-serif; fill: #1f2937; }
 </style>
 </head>
@@ -101,8 +104,13 @@ function describeEvaluation(metrics: ModelMetrics | AnomalyMetrics): string {
     const where = metrics.evaluation === 'holdout' ? `hold-out, ${metrics.rows} rows (${Math.round((metrics.testFraction ?? 0) * 100)}%)` : `training rows, ${metrics.rows}`;
     return `${where} against ground truth`;
   }
-  if (metrics.evaluation === 'holdout') return `hold-out, ${metrics.split === 'newest' ? 'the newest ' : ''}${metrics.rows} rows (${Math.round((metrics.testFraction ?? 0) * 100)}%)`;
-  if (metrics.evaluation === 'cross-validation') return `${metrics.folds}-fold cross-validation, ${metrics.rows} rows`;
+  const how = metrics.split === 'time'
+    ? metrics.evaluation === 'cross-validation' ? '; contiguous time blocks per device' : "; the newest of each device's time line"
+    : metrics.split === 'random' ? (metrics.evaluation === 'cross-validation' ? '; random folds' : '; a random share') : '';
+  const gap = metrics.split === 'time' && (metrics.gap ?? 0) > 0 ? `, ${metrics.gapRows} rows within ${metrics.gap} ms of the cut left out` : '';
+  const refit = metrics.refit === true ? `; the saved model was then trained again on all ${metrics.trainRows} rows` : '';
+  if (metrics.evaluation === 'holdout') return `hold-out, ${metrics.split === 'newest' ? 'the newest ' : ''}${metrics.rows} rows (${Math.round((metrics.testFraction ?? 0) * 100)}%${how}${gap})${refit}`;
+  if (metrics.evaluation === 'cross-validation') return `${metrics.folds}-fold cross-validation, ${metrics.rows} rows${how === '' ? '' : ` (${how.slice(2)}${gap})`}`;
   return 'out-of-bag only';
 }
 

@@ -25,7 +25,9 @@ import { writeFileAtomic } from '../core/model/file/store';
 import type { TrainingWindowConfig } from '../core/model/file/model-file';
 import { trainingWindowOf } from '../core/model/file/training-window';
 import { AnomalyData, anomalyDataFromTable, AnomalyMetrics, trainAnomalyModel } from '../core/model/train/train-anomaly';
-import { ModelMetrics, trainModel, type ForecastOptions } from '../core/model/train/train-model';
+import { leakageWarning, ModelMetrics, trainModel, type ForecastOptions } from '../core/model/train/train-model';
+import type { TimeLine } from '../core/model/train/time-split';
+import { normaliseTimestamp } from '../core/ingest/timestamps';
 import { parseHorizon } from '../core/model/data/horizon';
 import type { ForecastSkill, ReferenceComparison } from '../core/model/train/metrics';
 import { CompiledForest } from '../core/model/forest/compiled-forest';
@@ -47,7 +49,16 @@ export type WindowExamplesHook = (input: {
   label: string;
   ignore: readonly string[];
 }) =>
-  | { ok: true; featureNames: string[]; rows: Float64Array[]; labels: string[] }
+  | {
+      ok: true;
+      featureNames: string[];
+      rows: Float64Array[];
+      labels: string[];
+      /** Each example's window end and device, and the largest window span (ms): the time-ordered split's line. */
+      time?: number[];
+      device?: string[];
+      gap?: number;
+    }
   | { ok: false; error: string };
 
 /**
@@ -115,6 +126,13 @@ Options:
   --seed N               random seed (default 1); the same seed and data give the same model
   --test-fraction F      share of rows held out for the metrics (default 0.2; 0: out-of-bag only)
   --folds K              k-fold cross-validation instead of a hold-out (the model then uses all rows)
+  --split time|random    how rows are held out. time (the default when rows carry time: --window, or a ts
+                         column): the newest share of each device's time line, the training rows ending one
+                         window size before it (folds: contiguous time blocks); a random split of overlapping,
+                         time-correlated rows reports a score users will not see, and the command says so when
+                         it would have scored far higher. random: a random share, as for rows without time
+  --no-refit             keep the model that was measured (trained on the rows not held out); by default the
+                         saved model is trained again on every row, with the held-out metrics kept in the file
   --ignore A,B           columns that are not features
   --name NAME            model name (default: the output file's name)
   --version V            model version (default 1.0.0; when MODEL.json is a file model-train keeps versions
@@ -161,6 +179,10 @@ interface TrainArguments {
   seed?: number;
   testFraction?: number;
   folds?: number;
+  /** Default: time when the rows carry time. */
+  split?: 'time' | 'random';
+  /** Default true (not with --horizon: forecasts keep the model the hold-out measured). */
+  refit: boolean;
   ignore: string[];
   name?: string;
   version?: string;
@@ -168,14 +190,14 @@ interface TrainArguments {
 
 const VALUE_FLAGS = [
   'data', 'label', 'out', 'task', 'window', 'horizon', 'change-from', 'trees', 'max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion',
-  'seed', 'test-fraction', 'folds', 'ignore', 'name', 'version', 'method', 'contamination', 'threshold', 'sample-size',
+  'seed', 'test-fraction', 'folds', 'split', 'ignore', 'name', 'version', 'method', 'contamination', 'threshold', 'sample-size',
 ];
 /** Options that only a random forest (classification or regression) takes, and only an anomaly model takes. */
-const FOREST_ONLY = ['max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion', 'folds', 'change-from'];
+const FOREST_ONLY = ['max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion', 'folds', 'change-from', 'split', 'no-refit'];
 const ANOMALY_ONLY = ['method', 'contamination', 'threshold', 'sample-size'];
 
 function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
-  const flags = parseFlags(argv, { values: VALUE_FLAGS, repeatable: ['ignore'] });
+  const flags = parseFlags(argv, { values: VALUE_FLAGS, switches: ['no-refit'], repeatable: ['ignore'] });
   if (flags === 'help') return 'help';
   const single = (flag: string): string | undefined => flags.get(flag);
   const integer = (flag: string, min: number): number | undefined => {
@@ -274,10 +296,20 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
     seed,
     testFraction,
     folds,
+    split: splitOf(single('split'), flags.has('horizon')),
+    refit: !flags.switch('no-refit'),
     ignore: flags.list('ignore'),
     name: single('name'),
     version: single('version'),
   };
+}
+
+/** `--split`: time or random; forecasts are always tested on their newest windows. */
+function splitOf(text: string | undefined, forecast: boolean): 'time' | 'random' | undefined {
+  if (text === undefined) return undefined;
+  if (text !== 'time' && text !== 'random') throw new UsageError(`--split must be time or random, got ${JSON.stringify(text)}`);
+  if (forecast) throw new UsageError('--split does not apply to --horizon: a forecast is always tested on the newest windows');
+  return text;
 }
 
 /** `--horizon H` in ms, or undefined when not given; a UsageError where it cannot apply. */
@@ -333,6 +365,8 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
   const label = args.label as string;
 
   let result: ExamplesResult;
+  /** The examples' time (and device), for the time-ordered split; undefined when the rows carry none. */
+  let timeLine: TimeLine | undefined;
   let trainingWindow: TrainingWindowConfig | undefined;
   let forecast: ForecastOptions | undefined;
   let leftOut = 0;
@@ -365,8 +399,10 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
     if (!windowed.ok) return fail(windowed.error);
     trainingWindow = windowed.trainingWindow;
     result = examplesFromValues(windowed.featureNames, windowed.rows, windowed.labels, args.task);
+    if (windowed.time !== undefined) timeLine = { time: windowed.time, device: windowed.device, gap: windowed.gap ?? 0 };
   } else {
     result = examplesFromTable(parsed.table, { label, ignore: args.ignore, task: args.task });
+    timeLine = tableTimeLine(parsed.table);
   }
   if (!result.ok) {
     const error = result.error;
@@ -383,6 +419,10 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
   if (args.folds !== undefined && args.folds > examples.rows.length) {
     return fail(`--folds ${args.folds} is more than the ${examples.rows.length} examples`);
   }
+  if (args.split === 'time' && timeLine === undefined && forecast === undefined) {
+    return fail(`--split time needs rows that carry time: --window, or a ts column (epoch seconds, epoch ms or ISO 8601) in every row`);
+  }
+  const timeOrdered = forecast === undefined && timeLine !== undefined && args.split !== 'random';
 
   const forest: Omit<ForestOptions, 'task' | 'nClasses'> = {
     nTrees: args.trees,
@@ -404,7 +444,12 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
       // Forecasts hold out the newest windows: neighbours overlap, and a random share would test on the past's future.
       ...(forecast !== undefined
         ? { forecast, holdoutNewest: Math.round((args.testFraction ?? 0.2) * examples.rows.length) }
-        : { testFraction: args.testFraction, folds: args.folds }),
+        : {
+            testFraction: args.testFraction,
+            folds: args.folds,
+            refit: args.refit,
+            ...(timeOrdered ? { timeLine, compareRandomSplit: true } : { split: 'random' as const }),
+          }),
       dataHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
       onProgress: progress,
     });
@@ -421,6 +466,8 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
   );
   if ('error' in written) return fail(written.error);
   io.stdout.write(summary(examples, trained.metrics, trained.model.params?.nTrees as number));
+  const leakage = leakageWarning(trained.metrics);
+  if (leakage !== undefined) io.stdout.write(`Warning: ${leakage}.\n`);
   if (forecast !== undefined) io.stdout.write(forecastSummary(trained.metrics, leftOut, withoutBase));
   io.stdout.write(`Wrote ${args.out} and ${reportPathFor(args.out)}${written.note}\n`);
   return 0;
@@ -664,8 +711,9 @@ function summary(examples: Examples, metrics: ModelMetrics, nTrees: number): str
     `Trained a ${examples.task} forest: ${nTrees} trees, ${examples.featureNames.length} features${classes}, ${metrics.trainRows} training rows.`,
   );
   const f = (value: number): string => value.toFixed(4);
-  if (metrics.evaluation === 'holdout') lines.push(`Held-out metrics (${metrics.split === 'newest' ? 'the newest ' : ''}${metrics.rows} rows):`);
-  else if (metrics.evaluation === 'cross-validation') lines.push(`${metrics.folds}-fold cross-validation (${metrics.rows} rows, out-of-fold):`);
+  if (metrics.refit === true) lines.push(`The saved model was trained again on all ${metrics.trainRows} rows after the hold-out measured it (${metrics.heldOutTrainRows} training rows); --no-refit keeps the measured one.`);
+  if (metrics.evaluation === 'holdout') lines.push(`Held-out metrics (${metrics.split === 'newest' ? 'the newest ' : ''}${metrics.rows} rows${splitText(metrics)}):`);
+  else if (metrics.evaluation === 'cross-validation') lines.push(`${metrics.folds}-fold cross-validation (${metrics.rows} rows, out-of-fold${splitText(metrics)}):`);
   else lines.push('No rows held out: the out-of-bag estimate is the only measure.');
   if ('accuracy' in metrics) {
     lines.push(`  accuracy  ${f(metrics.accuracy)}`, `  macro F1  ${f(metrics.macroF1)}`);
@@ -680,4 +728,31 @@ function summary(examples: Examples, metrics: ModelMetrics, nTrees: number): str
   if (metrics.oob?.accuracy !== undefined) lines.push(`Out-of-bag accuracy: ${f(metrics.oob.accuracy)} (${metrics.oob.rows} rows)`);
   if (metrics.oob?.r2 !== undefined) lines.push(`Out-of-bag R²: ${f(metrics.oob.r2)} (${metrics.oob.rows} rows)`);
   return `${lines.join('\n')}\n`;
+}
+
+/** How the rows were held out, for the metrics line. */
+function splitText(metrics: ModelMetrics): string {
+  if (metrics.split === 'time') {
+    const gap = metrics.gap !== undefined && metrics.gap > 0 ? `, ${metrics.gapRows} rows within ${metrics.gap} ms of the cut left out` : '';
+    return metrics.evaluation === 'cross-validation' ? `; contiguous time blocks per device${gap}` : `; the newest of each device's time line${gap}`;
+  }
+  if (metrics.split === 'random') return metrics.evaluation === 'cross-validation' ? '; random folds' : '; a random share';
+  return '';
+}
+
+/**
+ * The rows' time line when every row has a readable `ts` (epoch seconds, epoch ms or ISO 8601, as sensor-ingest
+ * reads it), with its `deviceId` when there is that column; undefined otherwise.
+ */
+function tableTimeLine(table: CsvTable): TimeLine | undefined {
+  const tsColumn = table.header.indexOf('ts');
+  if (tsColumn === -1 || table.rows.length === 0) return undefined;
+  const deviceColumn = table.header.indexOf('deviceId');
+  const time: number[] = [];
+  for (const record of table.rows) {
+    const ts = normaliseTimestamp(record[tsColumn].trim());
+    if (ts === undefined) return undefined;
+    time.push(ts);
+  }
+  return { time, ...(deviceColumn >= 0 ? { device: table.rows.map((record) => record[deviceColumn].trim()) } : {}), gap: 0 };
 }

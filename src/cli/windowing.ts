@@ -61,6 +61,11 @@ export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label,
   const { featureNames, rows } = result.windowed;
   const examples: Float64Array[] = [];
   const labels: string[] = [];
+  // Each example's end and device, and the longest window: the time-ordered split keeps a window's span between
+  // training and test rows, so no training window shares readings with a test window.
+  const time: number[] = [];
+  const device: string[] = [];
+  let gap = 0;
   for (const row of rows) {
     if (row.label === undefined && !unlabelled) continue;
     // As a prediction reads the window (featureVector): nothing is filled in, a missing feature (a sensor silent
@@ -69,6 +74,9 @@ export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label,
     if (!vector.ok || (vector.missing !== undefined && unlabelled)) continue;
     examples.push(vector.row);
     labels.push(unlabelled ? '' : String(row.label));
+    time.push(row.end);
+    device.push(row.deviceId);
+    gap = Math.max(gap, row.end - row.start);
   }
   if (examples.length === 0) {
     return {
@@ -78,7 +86,7 @@ export const windowExamples: WindowExamplesHook = ({ table, windowConfig, label,
         : 'no window has a label: check --label, the window size and the sensors',
     };
   }
-  return { ok: true, featureNames, rows: examples, labels };
+  return { ok: true, featureNames, rows: examples, labels, time, device, gap };
 };
 
 /** Forecast examples: {@link horizonWindowExamples}'s answer, as `iot-ai train --horizon` takes them. */

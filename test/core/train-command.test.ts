@@ -43,10 +43,13 @@ describe('iot-ai train (runTrain)', function () {
     const out = path.join(directory, 'rooms-model.json');
     const result = await train(['--data', data, '--label', 'state', '--out', out, '--trees', '40', '--seed', '3']);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /Trained a classification forest: 40 trees, 3 features, 4 classes, 192 training rows\./);
-    assert.match(result.stdout, /Held-out metrics \(48 rows\):\n {2}accuracy {2}0\.\d{4}/);
+    // The rows carry time (ts, deviceId): held out on each device's newest rows, then the saved model refit on all.
+    assert.match(result.stdout, /Trained a classification forest: 40 trees, 3 features, 4 classes, 240 training rows\./);
+    assert.match(result.stdout, /trained again on all 240 rows after the hold-out measured it \(192 training rows\)/);
+    assert.match(result.stdout, /Held-out metrics \(48 rows; the newest of each device's time line\):\n {2}accuracy {2}0\.\d{4}/);
     assert.match(result.stdout, /Out-of-bag accuracy: 0\.\d{4}/);
-    assert.match(result.stderr, /training: 40\/40 trees/);
+    // The measured forest, the refit and the random split it is compared with.
+    assert.match(result.stderr, /training: 120\/120 trees/);
 
     const loaded = loadModel(await readFile(out));
     assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
@@ -58,6 +61,8 @@ describe('iot-ai train (runTrain)', function () {
     assert.equal(model.createdAt, '2024-06-01T08:30:00.000Z');
     assert.equal(model.dataHash, `sha256:${createHash('sha256').update(await readFile(data)).digest('hex')}`);
     assert.equal(model.metrics.evaluation, 'holdout');
+    assert.deepEqual([model.metrics.split, model.metrics.refit, model.metrics.heldOutTrainRows, model.metrics.trainRows], ['time', true, 192, 240]);
+    assert.ok((model.metrics.randomSplit as { accuracy: number }).accuracy > 0.5, 'the random split it was compared with');
     assert.ok((model.metrics.accuracy as number) > 0.75, `accuracy ${model.metrics.accuracy}`);
     assert.equal(model.params?.seed, 3);
     const prediction = loaded.model.predict({ temp: 28, hum: 40, light: 700 });
@@ -71,6 +76,46 @@ describe('iot-ai train (runTrain)', function () {
     assert.deepEqual((await readdir(directory)).sort(), ['rooms-model.json', 'rooms-model.report.html', 'rooms.csv']);
   });
 
+  it('rows with time: --no-refit keeps the measured model, --split random the old random share; a leakage a random split hides is said (#21)', async () => {
+    const data = path.join(directory, 'rooms.csv');
+    await copyFile(path.join(FIXTURES, 'rooms.csv'), data);
+    const out = path.join(directory, 'm.json');
+    const kept = await train(['--data', data, '--label', 'state', '--out', out, '--trees', '10', '--no-refit']);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.match(kept.stdout, /192 training rows\./);
+    assert.doesNotMatch(kept.stdout, /trained again/);
+    let model = loadModel(await readFile(out));
+    assert.ok(model.ok);
+    assert.deepEqual([model.model.file.metrics.split, model.model.file.metrics.refit, model.model.file.metrics.trainRows], ['time', undefined, 192]);
+
+    const random = await train(['--data', data, '--label', 'state', '--out', out, '--trees', '10', '--split', 'random']);
+    assert.equal(random.code, 0, random.stderr);
+    assert.match(random.stdout, /Held-out metrics \(48 rows; a random share\)/);
+    model = loadModel(await readFile(out));
+    assert.ok(model.ok);
+    assert.deepEqual([model.model.file.metrics.split, model.model.file.metrics.randomSplit], ['random', undefined]);
+
+    assert.equal((await train(['--data', data, '--label', 'state', '--out', out, '--split', 'sideways'])).code, 2);
+    assert.equal((await train(['--data', data, '--label', 'state', '--out', out, '--task', 'anomaly', '--no-refit'])).code, 2);
+    // A CSV without a ts column cannot be split in time when asked to.
+    const plain = path.join(directory, 'plain.csv');
+    await writeFile(plain, ['a,y', ...Array.from({ length: 40 }, (_, i) => `${i},${i % 2 ? 'p' : 'q'}`)].join('\n'));
+    const noTime = await train(['--data', plain, '--label', 'y', '--out', out, '--split', 'time']);
+    assert.equal(noTime.code, 1);
+    assert.match(noTime.stderr, /--split time needs rows that carry time/);
+
+    // A slow signal whose label is a regime: a random split scores near 1, the newest rows do not; the command warns.
+    const slow = path.join(directory, 'slow.csv');
+    const rows = Array.from({ length: 600 }, (_, i) => `dev-1,${1717236000000 + i * 60000},${(i + Math.sin(i * 7.3) * 0.4).toFixed(3)},${Math.floor(i / 50) % 2 ? 'odd' : 'even'}`);
+    await writeFile(slow, ['deviceId,ts,x,regime', ...rows].join('\n'));
+    const leaky = await train(['--data', slow, '--label', 'regime', '--out', out, '--trees', '20']);
+    assert.equal(leaky.code, 0, leaky.stderr);
+    assert.match(leaky.stdout, /Warning: a random split would have reported accuracy [01]\.\d{4}, \d+\.\d points above this time-ordered 0\.\d{4}: rows close in time are near copies/);
+    const report = await readFile(reportPathFor(out), 'utf8');
+    assert.match(report, /<p class="warning"><strong>Warning:<\/strong> a random split would have reported accuracy/);
+    assert.match(report, /hold-out, 120 rows \(20%; the newest of each device&#39;s time line\); the saved model was then trained again on all 600 rows/);
+  });
+
   it('detects regression, takes --folds, --ignore, --name and --version', async () => {
     const { rows, target } = regressionData(300, 4, { nFeatures: 3 });
     const csv = ['a,b,c,junk,power', ...rows.map((row, i) => `${row[0]},${row[1]},${row[2]},${i % 7},${target[i]}`)].join('\n');
@@ -80,7 +125,8 @@ describe('iot-ai train (runTrain)', function () {
     const result = await train(['--data', data, '--label=power', '--out', out, '--folds', '3', '--trees', '10', '--ignore', 'junk', '--name', 'Power', '--version', '0.3.1']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Trained a regression forest: 10 trees, 3 features, 300 training rows\./);
-    assert.match(result.stdout, /3-fold cross-validation \(300 rows, out-of-fold\):\n {2}MAE {3}\d/);
+    // No ts column: random folds, as before.
+    assert.match(result.stdout, /3-fold cross-validation \(300 rows, out-of-fold; random folds\):\n {2}MAE {3}\d/);
     assert.match(result.stderr, /training: 40\/40 trees/);
     const loaded = loadModel(await readFile(out));
     assert.ok(loaded.ok);

@@ -18,6 +18,7 @@ import {
 } from './metrics';
 import { FORECAST_COVERAGE, FORECAST_INTERVAL, type ForecastSettings, type ModelFile } from '../file/model-file';
 import { conformalMargin, conformityScores, widen } from './conformal';
+import { timeFolds, timeHoldout, type TimeLine } from './time-split';
 import { MODEL_FORMAT } from '../file/schema';
 import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from '../monitor/sketch';
 import { ForestOptions, ForestTrainer, OobEstimate, ProgressCallback, TrainedForest } from '../forest/trainer';
@@ -38,6 +39,24 @@ export interface TrainModelOptions {
    * everything (out-of-bag only). model-train's promotion gate scores the candidate and the live model on them.
    */
   holdoutNewest?: number;
+  /**
+   * Each example's time (and device, and the window size as `gap`): the hold-out and the folds are then time-ordered
+   * per device (time-split.ts) unless `split` is `random`. Not used with `holdoutNewest` (already time-ordered).
+   */
+  timeLine?: TimeLine;
+  /** `random`: the old random hold-out / folds even when the examples carry time. Default: `time` with a timeLine. */
+  split?: 'time' | 'random';
+  /**
+   * After a hold-out, train the saved model again on every row (the held-out metrics stay in the file, of the model
+   * that did not see those rows). Not with `holdoutNewest` (model-train's gate, forecasts: the model scored is the
+   * model written). Default false.
+   */
+  refit?: boolean;
+  /**
+   * With a time-ordered hold-out or folds: also score a random split of the same size (one more forest), kept as
+   * `metrics.randomSplit`, so a leakage a random split would hide can be named (`leakageWarning`).
+   */
+  compareRandomSplit?: boolean;
   /** `sha256:<hex>` of the training data. */
   dataHash?: string;
   /** Quantile bins per feature in the drift sketch of all the examples (default 10). */
@@ -70,8 +89,21 @@ export type Evaluation = 'holdout' | 'cross-validation' | 'out-of-bag';
 export type ModelMetrics = (ClassificationMetrics | RegressionMetrics | { task: 'classification' | 'regression'; rows: 0 }) & {
   evaluation: Evaluation;
   testFraction?: number;
-  /** `newest`: the held-out rows are the last ones (time order, model-train), not a random share. */
-  split?: 'newest';
+  /**
+   * `newest`: the held-out rows are the last ones (time order: model-train, forecasts); `time`: the newest share of
+   * each device's time line (folds: contiguous time blocks), `gap` ms apart from the training rows; `random`: a
+   * random share (rows without time, or `--split random`).
+   */
+  split?: 'newest' | 'time' | 'random';
+  /** Time split: the ms kept between training and test rows (the window size), and the rows it left out. */
+  gap?: number;
+  gapRows?: number;
+  /** The saved model was trained again on every row after the hold-out measured it (`trainRows` counts them all). */
+  refit?: boolean;
+  /** With `refit`: the rows the measured model trained on. */
+  heldOutTrainRows?: number;
+  /** A random split of the same examples, scored for comparison (`leakageWarning`). */
+  randomSplit?: { rows: number; accuracy?: number; r2?: number; mae?: number };
   folds?: number;
   /** Cross-validation: accuracy (classification) or R² (regression) of each fold. */
   foldScores?: number[];
@@ -128,11 +160,13 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
   const folds = options.folds;
   const newest = folds === undefined ? options.holdoutNewest : undefined;
   let testFraction = folds === undefined ? (options.testFraction ?? 0.2) : 0;
+  const timeLine = newest === undefined && options.split !== 'random' ? options.timeLine : undefined;
+  if (timeLine !== undefined && timeLine.time.length !== rows.length) throw new RangeError('timeLine must have one time per example');
 
-  let splits: Array<{ train: Int32Array; test: Int32Array }>;
+  let splits: Array<{ train: Int32Array; test: Int32Array; gapped?: number }>;
   let evaluation: Evaluation;
   if (folds !== undefined) {
-    splits = kFoldSplits(rows.length, folds, { seed, strata });
+    splits = timeLine !== undefined ? timeFolds(timeLine, folds) : kFoldSplits(rows.length, folds, { seed, strata });
     evaluation = 'cross-validation';
   } else if (newest !== undefined) {
     const k = Math.max(0, Math.min(Math.floor(newest), rows.length - 1));
@@ -140,7 +174,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     splits = k > 0 ? [{ train: Int32Array.from({ length: rows.length - k }, (_, i) => i), test: Int32Array.from({ length: k }, (_, i) => rows.length - k + i) }] : [];
     evaluation = splits.length > 0 ? 'holdout' : 'out-of-bag';
   } else if (testFraction > 0) {
-    const split = trainTestSplit(rows.length, testFraction, { seed, strata });
+    const split = timeLine !== undefined ? timeHoldout(timeLine, testFraction) : trainTestSplit(rows.length, testFraction, { seed, strata });
     splits = split.test.length > 0 && split.train.length > 0 ? [split] : [];
     evaluation = splits.length > 0 ? 'holdout' : 'out-of-bag';
   } else {
@@ -151,7 +185,9 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
   // A change forecast: the forest learns label − base; predictions (and so every metric) add the base back.
   const base = changeBase(examples, forecast);
   const learnt = base === undefined ? target : Float64Array.from(target, (value, i) => value - base[i]);
-  const forestsToTrain = evaluation === 'cross-validation' ? splits.length + 1 : 1;
+  const refit = options.refit === true && evaluation === 'holdout' && newest === undefined;
+  const compareRandom = options.compareRandomSplit === true && timeLine !== undefined && evaluation !== 'out-of-bag';
+  const forestsToTrain = (evaluation === 'cross-validation' ? splits.length + 1 : 1) + (refit ? 1 : 0) + (compareRandom ? 1 : 0);
   const totalTrees = forestsToTrain * nTrees;
   let treesBefore = 0;
   const train = async (indices: Int32Array | null): Promise<TrainedForest> => {
@@ -205,6 +241,8 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     measured = score(truth, predicted);
     evaluated = { truth, predicted };
     evaluatedRows = test;
+    // The saved model learns from every row; the metrics above stay those of the model that did not see the test rows.
+    if (refit) trained = await train(null);
   } else if (evaluation === 'cross-validation') {
     // Out-of-fold predictions: every row is predicted by the one fold model that did not train on it.
     const predicted = new Float64Array(rows.length);
@@ -224,15 +262,33 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
   } else {
     trained = await train(null);
   }
+  let randomSplit: ModelMetrics['randomSplit'];
+  if (compareRandom) {
+    // What a random share of the same size would have reported: the measure of leakage across time.
+    const share = evaluation === 'cross-validation' ? 1 / (folds as number) : testFraction;
+    const random = trainTestSplit(rows.length, share, { seed, strata });
+    if (random.train.length > 0 && random.test.length > 0) {
+      const randomForest = new CompiledForest((await train(random.train)).forest);
+      const predicted = new Float64Array(random.test.length);
+      predictAll(randomForest, random.test, predicted, null);
+      const scored = score(Float64Array.from(random.test, (i) => target[i]), predicted);
+      randomSplit = scored.task === 'classification' ? { rows: random.test.length, accuracy: scored.accuracy } : { rows: random.test.length, r2: scored.r2, mae: scored.mae };
+    }
+  }
+  const timeSplit = timeLine !== undefined && evaluation !== 'out-of-bag';
+  const gapRows = splits.reduce((sum, split) => sum + (split.gapped ?? 0), 0);
 
   const metrics: ModelMetrics = {
     ...(measured ?? { task, rows: 0 }),
     evaluation,
     ...(evaluation === 'holdout' ? { testFraction } : {}),
     ...(evaluation === 'holdout' && newest !== undefined ? { split: 'newest' as const } : {}),
+    ...(timeSplit ? { split: 'time' as const, gap: timeLine.gap ?? 0, gapRows } : newest === undefined && evaluation !== 'out-of-bag' ? { split: 'random' as const } : {}),
+    ...(refit ? { refit: true, heldOutTrainRows: trainRows } : {}),
+    ...(randomSplit !== undefined ? { randomSplit } : {}),
     ...(evaluation === 'cross-validation' ? { folds, foldScores } : {}),
     ...(trained.oob !== null ? { oob: trained.oob } : {}),
-    trainRows,
+    trainRows: refit ? rows.length : trainRows,
     ...(forecast !== undefined ? forecastMetrics(forecast, evaluated, evaluatedRows, isClassification ? (examples.labels ?? []) : undefined) : {}),
   };
   // Regression forecasts: the interval, calibrated on held-out rows when there are enough.
@@ -257,7 +313,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     featureNames: examples.featureNames.slice(),
     ...(isClassification ? { labels: (examples.labels ?? []).slice() } : {}),
     metrics: metrics as unknown as Record<string, unknown>,
-    params: { ...trained.params, ...(evaluation === 'holdout' ? { testFraction } : {}), ...(folds !== undefined ? { folds } : {}) },
+    params: { ...trained.params, ...(evaluation === 'holdout' ? { testFraction } : {}), ...(folds !== undefined ? { folds } : {}), ...(refit ? { refit: true } : {}) },
     ...(options.dataHash !== undefined ? { dataHash: options.dataHash } : {}),
     importances,
     sketch: buildFeatureSketch(examples.featureNames, rows, options.sketchBins ?? DEFAULT_SKETCH_BINS),
@@ -333,4 +389,22 @@ function calibrateInterval(
     coverage,
     file: { method: 'cqr', quantiles: [FORECAST_INTERVAL[0], FORECAST_INTERVAL[1]], coverage: FORECAST_COVERAGE, margin, rows: calibrationRows },
   };
+}
+
+/**
+ * A warning when a random split of the same examples scored far higher than the time-ordered one: rows close in
+ * time were on both sides (overlapping windows, slow signals), so a random split reports a score users will not see.
+ * Far: 3 points of accuracy, 0.05 of R². Undefined when there is no comparison or no such gap.
+ */
+export function leakageWarning(metrics: ModelMetrics): string | undefined {
+  const random = metrics.randomSplit;
+  if (random === undefined || metrics.split !== 'time') return undefined;
+  const cause = 'rows close in time are near copies of each other (overlapping windows, slowly changing signals), so a random split tests the model on its training rows\' neighbours: expect the time-ordered score';
+  if ('accuracy' in metrics && random.accuracy !== undefined && random.accuracy - metrics.accuracy >= 0.03) {
+    return `a random split would have reported accuracy ${random.accuracy.toFixed(4)}, ${((random.accuracy - metrics.accuracy) * 100).toFixed(1)} points above this time-ordered ${metrics.accuracy.toFixed(4)}: ${cause}`;
+  }
+  if ('r2' in metrics && random.r2 !== undefined && random.r2 - metrics.r2 >= 0.05) {
+    return `a random split would have reported R² ${random.r2.toFixed(4)}, ${(random.r2 - metrics.r2).toFixed(3)} above this time-ordered ${metrics.r2.toFixed(4)}: ${cause}`;
+  }
+  return undefined;
 }
