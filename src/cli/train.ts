@@ -123,6 +123,9 @@ Options:
                          variance drop for regression; default 0): 0.01, as ml-cart, prunes splits on label noise
   --max-features M       features tried per split: sqrt, log2, third, all, a count or a fraction
   --criterion C          gini (default) or entropy, classification only
+  --max-bins N           value bins per feature the trainer cuts (2..65535, default 255; bins hold about the
+                         same number of rows, a value many rows share gets its own). Above 256, bins take two
+                         bytes a row and feature: finer splits on features with many distinct values
   --seed N               random seed (default 1); the same seed and data give the same model
   --test-fraction F      share of rows held out for the metrics (default 0.2; 0: out-of-bag only)
   --folds K              k-fold cross-validation instead of a hold-out (the model then uses all rows)
@@ -176,6 +179,7 @@ interface TrainArguments {
   minGain?: number;
   maxFeatures?: MaxFeatures;
   criterion?: Criterion;
+  maxBins?: number;
   seed?: number;
   testFraction?: number;
   folds?: number;
@@ -189,11 +193,11 @@ interface TrainArguments {
 }
 
 const VALUE_FLAGS = [
-  'data', 'label', 'out', 'task', 'window', 'horizon', 'change-from', 'trees', 'max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion',
+  'data', 'label', 'out', 'task', 'window', 'horizon', 'change-from', 'trees', 'max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion', 'max-bins',
   'seed', 'test-fraction', 'folds', 'split', 'ignore', 'name', 'version', 'method', 'contamination', 'threshold', 'sample-size',
 ];
 /** Options that only a random forest (classification or regression) takes, and only an anomaly model takes. */
-const FOREST_ONLY = ['max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion', 'folds', 'change-from', 'split', 'no-refit'];
+const FOREST_ONLY = ['max-depth', 'min-samples-leaf', 'min-gain', 'max-features', 'criterion', 'max-bins', 'folds', 'change-from', 'split', 'no-refit'];
 const ANOMALY_ONLY = ['method', 'contamination', 'threshold', 'sample-size'];
 
 function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
@@ -293,6 +297,7 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
     minGain,
     maxFeatures,
     criterion,
+    maxBins: maxBinsOf(integer('max-bins', 2)),
     seed,
     testFraction,
     folds,
@@ -302,6 +307,12 @@ function parseArguments(argv: readonly string[]): TrainArguments | 'help' {
     name: single('name'),
     version: single('version'),
   };
+}
+
+/** `--max-bins`: 2..65,535 value bins per feature. */
+function maxBinsOf(value: number | undefined): number | undefined {
+  if (value !== undefined && value > 65535) throw new UsageError(`--max-bins must be an integer in [2, 65535], got ${value}`);
+  return value;
 }
 
 /** `--split`: time or random; forecasts are always tested on their newest windows. */
@@ -431,6 +442,7 @@ export async function runTrain(argv: string[], io: CliIO, options: TrainCommandO
     minGain: args.minGain,
     maxFeatures: args.maxFeatures,
     criterion: examples.task === 'classification' ? args.criterion : undefined,
+    maxBins: args.maxBins,
     seed: args.seed,
   };
   const progress = progressReporter(io.stderr);

@@ -552,6 +552,61 @@ describe('model/binning', () => {
     );
   });
 
+  it('uses every bin it may (#21.2): min(distinct values, maxBins) bins, none empty, a heavy value alone in its bin', () => {
+    fc.assert(
+      fc.property(
+        // Skewed values with many repeats, as sensors give (a reading rounded to its resolution).
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: -300, max: 300 }), fc.constant(0)), { minLength: 1, maxLength: 600 }),
+        fc.integer({ min: 2, max: 300 }),
+        (values, maxBins) => {
+          const edges = quantileEdges(values, maxBins);
+          const distinct = new Set(values).size;
+          assert.equal(edges.length, Math.min(distinct, maxBins), 'every bin it may use');
+          const perBin = new Array<number>(edges.length).fill(0);
+          for (const x of values) perBin[binOf(edges, x)]++;
+          assert.ok(perBin.every((count) => count > 0), 'no empty bin');
+          // A value held by more rows than an even share is never binned with a neighbour.
+          const share = values.length / maxBins;
+          const counts = new Map<number, number>();
+          for (const x of values) counts.set(x, (counts.get(x) ?? 0) + 1);
+          for (const [value, count] of counts) {
+            if (distinct <= maxBins || count < 2 * share) continue;
+            const bin = binOf(edges, value);
+            assert.equal(perBin[bin], count, `the heavy value ${value} (${count} rows) has its bin to itself`);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the issue\'s case: a temperature of 265 distinct values, most rows on a few, gets 255 bins (the old cut gave it 15)', () => {
+    // A room held at 21.0–21.6 °C most of the time, the rest spread over 15–35 °C in steps of 0.1.
+    const values: number[] = [];
+    for (let i = 0; i < 8000; i++) values.push(21 + (i % 7) / 10);
+    for (let k = 0; k < 265; k++) values.push(15 + k * 0.076);
+    const edges = quantileEdges(values, 255);
+    assert.equal(new Set(values).size >= 255, true);
+    assert.equal(edges.length, 255);
+  });
+
+  it('more than 256 bins (--max-bins up to 65,535) bins into 16 bits and splits between every distinct value', () => {
+    // y = x on 2,000 distinct x: one tree on every row (no bootstrap) fits exactly only if each value has its bin.
+    const n = 2000;
+    const rows = Array.from({ length: n }, (_, i) => [i * 0.37]);
+    const target = Array.from({ length: n }, (_, i) => i);
+    const fit = (maxBins: number) => {
+      const forest = trainForest({ rows, target }, { task: 'regression', nTrees: 1, bootstrap: false, maxFeatures: 'all', minSamplesLeaf: 1, maxBins, seed: 1 });
+      const compiled = new CompiledForest(forest.forest);
+      let error = 0;
+      for (let i = 0; i < n; i++) error += Math.abs((compiled.predictRow(Float64Array.of(rows[i][0])) as { value: number }).value - target[i]);
+      return error / n;
+    };
+    assert.ok(fit(255) > 1, `255 bins: about 8 rows a bin, so an error of a few: ${fit(255)}`);
+    assert.equal(fit(4000), 0, '4,000 bins: every value its own bin, an exact fit');
+    assert.throws(() => trainForest({ rows, target }, { task: 'regression', maxBins: 65536 }), /maxBins must be an integer in \[2, 65535\]/);
+  });
+
   it('spreads many distinct values evenly over the bins', () => {
     const values = Array.from({ length: 10000 }, (_, i) => i);
     const edges = quantileEdges(values, 10);

@@ -96,6 +96,13 @@ describe('iot-ai train (runTrain)', function () {
     assert.deepEqual([model.model.file.metrics.split, model.model.file.metrics.randomSplit], ['random', undefined]);
 
     assert.equal((await train(['--data', data, '--label', 'state', '--out', out, '--split', 'sideways'])).code, 2);
+    // --max-bins: recorded in the model's params; 2..65,535.
+    const fine = await train(['--data', data, '--label', 'state', '--out', out, '--trees', '5', '--max-bins', '1000']);
+    assert.equal(fine.code, 0, fine.stderr);
+    model = loadModel(await readFile(out));
+    assert.ok(model.ok);
+    assert.equal(model.model.file.params?.maxBins, 1000);
+    for (const bad of ['1', '65536', 'many']) assert.equal((await train(['--data', data, '--label', 'state', '--out', out, '--max-bins', bad])).code, 2, bad);
     assert.equal((await train(['--data', data, '--label', 'state', '--out', out, '--task', 'anomaly', '--no-refit'])).code, 2);
     // A CSV without a ts column cannot be split in time when asked to.
     const plain = path.join(directory, 'plain.csv');

@@ -52,7 +52,10 @@ export interface ForestOptions {
   criterion?: Criterion;
   /** Draw each tree's rows with replacement (default true); false trains every tree on all rows. */
   bootstrap?: boolean;
-  /** Histogram bins per feature, 2..256. Default 255. */
+  /**
+   * Value bins per feature, 2..65,535 (a feature with missing values gets one more). Default 255: one byte per
+   * row and feature; above 256 in all, two.
+   */
   maxBins?: number;
   /** Default 1. The same seed and data always give the same forest. */
   seed?: number;
@@ -144,8 +147,8 @@ export function resolveForestOptions(options: ForestOptions, nFeatures: number, 
   if (maxDepth !== null && !(Number.isInteger(maxDepth) && maxDepth >= 0)) {
     throw new RangeError(`maxDepth must be an integer >= 0, got ${maxDepth}`);
   }
-  if (!(Number.isInteger(resolved.maxBins) && resolved.maxBins >= 2 && resolved.maxBins <= MAX_BINS)) {
-    throw new RangeError(`maxBins must be an integer in [2, ${MAX_BINS}], got ${resolved.maxBins}`);
+  if (!(Number.isInteger(resolved.maxBins) && resolved.maxBins >= 2 && resolved.maxBins <= MAX_BINS - 1)) {
+    throw new RangeError(`maxBins must be an integer in [2, ${MAX_BINS - 1}], got ${resolved.maxBins}`);
   }
   if (!Number.isFinite(resolved.seed)) throw new RangeError(`seed must be a number, got ${resolved.seed}`);
   if (isClassification && !(Number.isInteger(nClasses) && nClasses >= 1)) {
@@ -231,6 +234,8 @@ export class ForestTrainer extends TreeByTreeTrainer {
   private readonly weight: Float64Array;
   private readonly rowIndex: Int32Array;
   private readonly sortKeys: Int32Array;
+  /** The most histogram entries of any feature (its value bins and missing bin): a histogram's length / stride. */
+  private readonly widestFeature: number;
   private readonly compactHist: Float64Array;
   private readonly compactBins: Int32Array;
   private readonly scanLeft: Float64Array;
@@ -308,6 +313,7 @@ export class ForestTrainer extends TreeByTreeTrainer {
     this.binned = binColumns(columns, this.params.maxBins);
     this.missingBin = this.binned.missingBin;
     this.nBins = Int32Array.from(this.binned.edges, (edges, f) => edges.length + (this.missingBin[f] >= 0 ? 1 : 0));
+    this.widestFeature = this.nBins.reduce((most, bins) => Math.max(most, bins), 1);
 
     this.classOf = new Int32Array(this.isClassification ? nRows : 0);
     this.centredTarget = new Float64Array(this.isClassification ? 0 : nRows);
@@ -636,7 +642,7 @@ export class ForestTrainer extends TreeByTreeTrainer {
   }
 
   private acquireHistogram(): Float64Array {
-    return this.histPool.pop() ?? new Float64Array(MAX_BINS * this.stride);
+    return this.histPool.pop() ?? new Float64Array(this.widestFeature * this.stride);
   }
 
   private releaseHistograms(node: PendingNode): void {
@@ -685,7 +691,8 @@ export class ForestTrainer extends TreeByTreeTrainer {
     const offset = f * this.nRows;
     // Insertion sort: the keys are few, and a native sort of a fresh subarray costs more than it saves.
     for (let i = 0; i < count; i++) {
-      const key = (bins[offset + this.rowIndex[start + i]] << 16) | i;
+      // The bin (up to 65,535) above the row's place in the node (below SORT_PATH_MAX_ROWS = 64: 6 bits).
+      const key = (bins[offset + this.rowIndex[start + i]] << 6) | i;
       let j = i - 1;
       while (j >= 0 && keys[j] > key) {
         keys[j + 1] = keys[j];
@@ -700,14 +707,14 @@ export class ForestTrainer extends TreeByTreeTrainer {
     let at = -stride;
     for (let i = 0; i < count; i++) {
       const key = keys[i];
-      const bin = key >>> 16;
+      const bin = key >>> 6;
       if (bin !== lastBin) {
         lastBin = bin;
         this.compactBins[groups++] = bin;
         at += stride;
         for (let k = 0; k < stride; k++) hist[at + k] = 0;
       }
-      const r = this.rowIndex[start + (key & 0xffff)];
+      const r = this.rowIndex[start + (key & 63)];
       const w = this.weight[r];
       hist[at] += w;
       if (this.isClassification) hist[at + 1 + this.classOf[r]] += w;
