@@ -319,6 +319,20 @@ export class WindowEngine {
     return this.takeEvents();
   }
 
+  /**
+   * Window an array of readings that arrived together (one message: sensor-ingest's `batch` output), each exactly
+   * as `add` would take it, in order, so the result is what the readings sent one by one would give. A reject of a
+   * reading says its place in the array (`index`).
+   */
+  addAll(readings: readonly unknown[], arrivalMs: number): WindowEvent[] {
+    const all: WindowEvent[] = [];
+    for (let i = 0; i < readings.length; i++) {
+      const events = this.add(readings[i] as CanonicalReading, arrivalMs);
+      for (const event of events) all.push(event.kind === 'reject' && event.reading === readings[i] ? { ...event, index: i } : event);
+    }
+    return all;
+  }
+
   /** Emit the open windows of one device, or of all, now (`msg.flush`, close without persist). */
   flush(deviceId?: string): readonly WindowEvent[] {
     if (deviceId !== undefined) {

@@ -1,6 +1,6 @@
 import { INGEST_DEFAULTS, Ingestor, parseIngestConfig, type RawIngestConfig } from '../../core/ingest';
 import { createClock } from '../../core/util/clock';
-import { rejectMessage, sendEach } from '../shared/messages';
+import { batchMessage, rejectMessage, sendEach } from '../shared/messages';
 import type { Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { migrateConfig } from '../shared/migrations';
@@ -36,16 +36,17 @@ export = function register(RED: RED): void {
       counts.ok += readings.length;
       counts.rejected += rejects.length;
       if (ingestor.config.output === 'batch') {
-        // One message for the whole input: the readings as an array (feature-window takes it as it is).
-        if (readings.length > 0) send([{ ...msg, topic: msg.topic, payload: readings }, null]);
+        // One message for the whole input: the readings as an array (feature-window takes it as it is), topic
+        // the deviceId they share (shared/messages.ts, batchMessage).
+        if (readings.length > 0) send([batchMessage(msg, readings), null]);
       } else {
-      // One message per reading, each in its own send() call (shared/messages.ts, sendEach): no deep copies.
-      const good: NodeMessage[] = new Array(readings.length);
-      for (let i = 0; i < readings.length; i++) {
-        const reading = readings[i];
-        good[i] = { ...msg, topic: reading.deviceId + '/' + reading.sensor, payload: reading };
-      }
-      sendEach(send, 0, good, msg, RED.util.cloneMessage);
+        // One message per reading, each in its own send() call (shared/messages.ts, sendEach): no deep copies.
+        const good: NodeMessage[] = new Array(readings.length);
+        for (let i = 0; i < readings.length; i++) {
+          const reading = readings[i];
+          good[i] = { ...msg, topic: reading.deviceId + '/' + reading.sensor, payload: reading };
+        }
+        sendEach(send, 0, good, msg, RED.util.cloneMessage);
       }
       if (rejects.length > 0) {
         // Text and Buffers are shared between messages for free; an object payload Node-RED deep-copies for each.
