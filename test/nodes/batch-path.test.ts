@@ -33,7 +33,7 @@ describe('the batch path in the runtime (issue 19)', function () {
     getNode('n1').receive({ topic: 'sensors/kitchen', payload: JSON.stringify(pack) });
     const [batch] = await out1.next(1);
     assert.equal(batch.topic, 'kitchen', 'the deviceId all its readings share');
-    assert.deepEqual(batch.payload.map((r: { sensor: string; value: number }) => [r.deviceId, r.sensor, r.value]), [['kitchen', 'temp', 21], ['kitchen', 'co2', 600]]);
+    assert.deepEqual(batch.payload.map((r: { deviceId: string; sensor: string; value: number }) => [r.deviceId, r.sensor, r.value]), [['kitchen', 'temp', 21], ['kitchen', 'co2', 600]]);
     const [bad] = await out2.next(1);
     assert.equal(bad.error.code, 'type');
     assert.equal(bad.error.path, '/2/v');
