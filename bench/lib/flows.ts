@@ -48,13 +48,17 @@ function chain(label: string, stages: FlowNode[], extra: FlowNode[] = []): objec
   ];
 }
 
-/** The pipeline, or its first `stages` stages (the last one kept sends its output 1 to the sink). */
-export function paletteFlow(modelPath: string, stages = 4): object[] {
+/**
+ * The pipeline, or its first `stages` stages (the last one kept sends its output 1 to the sink). `batch`: the
+ * batch path (issue 19): sensor-ingest and feature-window with `output: batch`, one message per device payload.
+ */
+export function paletteFlow(modelPath: string, stages = 4, options: { batch?: boolean } = {}): object[] {
+  const output = options.batch ? { output: 'batch' } : {};
   return chain(
-    'ours',
+    options.batch ? 'batch' : 'ours',
     [
-      { id: 'ingest', type: 'sensor-ingest', format: 'json', outputs: 2 },
-      { id: 'window', type: 'feature-window', ...WINDOW_PROPS, outputs: 2 },
+      { id: 'ingest', type: 'sensor-ingest', format: 'json', ...output, outputs: 2 },
+      { id: 'window', type: 'feature-window', ...WINDOW_PROPS, ...output, outputs: 2 },
       { id: 'predict', type: 'model-predict', model: MODEL_CONFIG, outputs: 2 },
       {
         id: 'actuate',
