@@ -5,15 +5,125 @@
  * (the default, `each`), (a) four core change nodes and (b) the same job in four function nodes, in alternating rounds.
  * Latency: both pipelines offered the same rate, half of the per-reading pipeline's measured maximum.
  */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { Fleet, SENSORS } from './lib/data';
-import { changeChainFlow, functionFlow, MODEL_CONFIG, paletteFlow } from './lib/flows';
+import { Fleet, SENSORS, type DeviceMessages } from './lib/data';
+import { changeChainFlow, functionFlow, MODEL_CONFIG, MQTT_BROKER, paletteFlow, REJECTS, SINK } from './lib/flows';
 import { count, figure, format, progress, runSection, Section, type BenchOptions } from './lib/report';
-import { EmbeddedNodeRed } from './lib/runtime';
+import { EmbeddedNodeRed, now } from './lib/runtime';
 import { alternate, ratios, spread } from './lib/timing';
 import { latency, throughput, trainComfortModel, windowsOf, type PipelineVariant } from './pipeline';
 
 const DEVICES = 1000;
+const MOSQUITTO = '/usr/sbin/mosquitto';
+/** A broker-fed run that gets nothing at its sink for this long lost messages: stop with what is known. */
+const STALL_SECONDS = 30;
+
+interface Broker {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Debian's mosquitto on a free loopback port, queues unbounded (a slow subscriber gets every message). */
+async function startMosquitto(): Promise<Broker> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address() as net.AddressInfo;
+      server.close(() => resolve(free));
+    });
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-bench-mosquitto-'));
+  const conf = path.join(dir, 'mosquitto.conf');
+  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n`);
+  const child = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error('mosquitto did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    close: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The device fleet as an MQTT client process of its own (bench/lib/publisher.js). */
+async function startPublisher(url: string, messages: DeviceMessages): Promise<{ go(): Promise<void>; close(): Promise<void> }> {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-bench-fleet-')), 'messages.json');
+  fs.writeFileSync(file, JSON.stringify({ topics: messages.topics.map((t) => `bench/${t}`), payloads: messages.payloads }));
+  const child: ChildProcess = fork(path.join(__dirname, 'lib', 'publisher.js'), [url, file], { stdio: 'inherit' });
+  const waitFor = (kind: string) => new Promise<void>((resolve) => {
+    const listener = (message: { kind: string }) => {
+      if (message.kind !== kind) return;
+      child.off('message', listener);
+      resolve();
+    };
+    child.on('message', listener);
+  });
+  await waitFor('ready');
+  return {
+    go: () => {
+      const published = waitFor('published');
+      child.send({ kind: 'go' });
+      return published;
+    },
+    close: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ kind: 'exit' });
+      await exited;
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Readings/s of one broker-fed run: the flow deployed afresh and subscribed, then the publisher sends every device
+ * message; timed from its start to the last expected arrival at the sink.
+ */
+async function throughputViaBroker(red: EmbeddedNodeRed, variant: PipelineVariant, publisher: { go(): Promise<void> }, messages: DeviceMessages, expected: number): Promise<number> {
+  await red.deploy([]);
+  await red.deploy(variant.flow, () => (variant.ready?.() ?? true) && red.node<{ connected?: boolean }>(MQTT_BROKER)?.connected === true);
+  // The subscription goes out on connect; its acknowledgement is a round trip later.
+  await new Promise((r) => setTimeout(r, 500));
+  let arrived = 0;
+  let lastArrival = now();
+  let finish!: (at: number) => void;
+  let fail!: (err: Error) => void;
+  const finished = new Promise<number>((resolve, reject) => ((finish = resolve), (fail = reject)));
+  red.onArrival(REJECTS, (msg) => fail(new Error(`${variant.name}: a message reached the rejects sink: ${JSON.stringify(msg.error ?? msg).slice(0, 300)}`)));
+  red.onArrival(SINK, () => {
+    lastArrival = now();
+    if (++arrived === expected) finish(lastArrival);
+  });
+  const watchdog = setInterval(() => {
+    if (now() - lastArrival > STALL_SECONDS) fail(new Error(`${variant.name}: ${arrived} of ${expected} messages arrived, then none for ${STALL_SECONDS} s`));
+  }, 1000);
+  try {
+    const started = now();
+    lastArrival = started;
+    await publisher.go();
+    return messages.readings / ((await finished) - started);
+  } finally {
+    clearInterval(watchdog);
+  }
+}
 
 async function batchSection(options: BenchOptions): Promise<Section> {
   const seconds = options.quick ? 20 : 60;
@@ -33,6 +143,11 @@ async function batchSection(options: BenchOptions): Promise<Section> {
       `\`function\` nodes, ${rounds} alternating rounds after a warm-up, each run on a fresh deployment.`,
       'Latency: a paced driver offers both pipelines the same rate, half of the per-reading pipeline\'s median maximum;',
       'from when the reading that closed a window was due to when its command reaches the sink.',
+      'Through a broker (the figure users get in production): a client process publishes the same device messages (QoS 0,',
+      'as fast as its connection takes them) to Debian\'s mosquitto on loopback, and a core `mqtt in` (text payloads) feeds',
+      'the batch pipeline, or the four change nodes; each run from the first publish to the last arrival at the sink. The',
+      'change nodes fed by the in-process driver run in the same rounds: what the broker path adds to them per device',
+      'message is the broker\'s share.',
     ].join('\n'),
   );
 
@@ -93,9 +208,50 @@ async function batchSection(options: BenchOptions): Promise<Section> {
       );
       if (percentile === 'p99') section.goal('batch p99 latency at half the maximum vs the per-reading path', '≤ 1.0×', figure(ratio, 'ratio'), ratio.median <= 1);
     }
+    if (fs.existsSync(MOSQUITTO)) await brokerRows(section, red, options, modelPath, messages, windows.count);
+    else section.note(`the broker-fed rows need Debian's mosquitto (${MOSQUITTO}: apt-get install -y mosquitto); not measured`);
     return section;
   } finally {
     await red.stop();
+  }
+}
+
+/**
+ * The same workload through a real broker: an MQTT client process publishes one JSON message per device and second
+ * to Debian's mosquitto, and a core `mqtt in` feeds the batch pipeline, or four change nodes; the change nodes fed
+ * by the in-process driver in the same rounds give the broker's share.
+ */
+async function brokerRows(section: Section, red: EmbeddedNodeRed, options: BenchOptions, modelPath: string, messages: DeviceMessages, windows: number): Promise<void> {
+  const rounds = options.quick ? 2 : 5;
+  const broker = await startMosquitto();
+  const publisher = await startPublisher(`mqtt://127.0.0.1:${broker.port}`, messages);
+  try {
+    const ready = () => red.node<{ state(): { model?: unknown } }>(MODEL_CONFIG)?.state().model !== undefined;
+    const batchMqtt: PipelineVariant = { name: 'batchMqtt', flow: paletteFlow(modelPath, 4, { batch: true, brokerPort: broker.port }), ready };
+    const changeMqtt: PipelineVariant = { name: 'changeMqtt', flow: changeChainFlow({ brokerPort: broker.port }) };
+    const changeDriver: PipelineVariant = { name: 'changeDriver', flow: changeChainFlow() };
+    progress(`through mosquitto: ${count(messages.payloads.length)} MQTT messages per run from a publisher process, ${rounds} rounds`);
+    const rates = await alternate(
+      [
+        { name: batchMqtt.name, measure: () => throughputViaBroker(red, batchMqtt, publisher, messages, windows) },
+        { name: changeMqtt.name, measure: () => throughputViaBroker(red, changeMqtt, publisher, messages, messages.payloads.length) },
+        { name: changeDriver.name, measure: () => throughput(red, changeDriver, messages, messages.payloads.length) },
+      ],
+      { rounds },
+    );
+    const readings = (samples: number[]) => `${figure(spread(samples), 'rate')} readings`;
+    const vsChange = ratios(rates.batchMqtt, rates.changeMqtt);
+    section.row('through mosquitto (mqtt in, one JSON message per device and second from a client process): the batch pipeline vs four change nodes fed the same way', readings(rates.batchMqtt), readings(rates.changeMqtt), figure(vsChange, 'ratio'));
+    const perMessage = (rate: number) => SENSORS.length / rate;
+    // The broker's share: what the broker path (client, mosquitto, mqtt in) adds per device message to the change
+    // nodes, against the batch pipeline's whole time per device message through the broker, round by round.
+    const brokerTime = rates.changeMqtt.map((rate, round) => perMessage(rate) - perMessage(rates.changeDriver[round]));
+    const share = brokerTime.map((time, round) => time / perMessage(rates.batchMqtt[round]));
+    section.row('  the broker path (client, mosquitto, mqtt in) per device message: change nodes through mosquitto less change nodes fed in process', figure(spread(brokerTime), 'seconds'), figure(spread(rates.changeDriver.map(perMessage)), 'seconds'));
+    section.row('  the broker\'s share of the batch pipeline\'s time per device message through mosquitto', `${(spread(share).median * 100).toFixed(0)} % (${(spread(share).min * 100).toFixed(0)}–${(spread(share).max * 100).toFixed(0)})`);
+  } finally {
+    await publisher.close();
+    await broker.close();
   }
 }
 
