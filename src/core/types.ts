@@ -26,4 +26,6 @@ export type Result<T, E = string> = { ok: true; value: T } | { ok: false; error:
  * feature-window, actuator-command's outcomes). Commands always go one by one.
  */
 export const OUTPUT_MODES = ['each', 'batch'] as const;
+/** Most readings one message may carry as an array (feature-window windows each in turn while the flow waits). */
+export const MAX_READINGS_PER_MESSAGE = 10_000;
 export type OutputMode = (typeof OUTPUT_MODES)[number];

@@ -51,6 +51,18 @@ describe('the batch path in the runtime (issue 19)', function () {
     assert.equal(caught.messages.length, 0);
   });
 
+  it('sensor-ingest batch: a payload of more readings than feature-window takes in one message goes as several, in order', async () => {
+    await helper.load(sensorIngest, harness('sensor-ingest', { format: 'json', output: 'batch' }));
+    const out1 = collect('out1');
+    const fields: Record<string, unknown> = { deviceId: 'big', ts: Date.now() };
+    for (let i = 0; i < 10_001; i++) fields[`f${i}`] = i;
+    getNode('n1').receive({ payload: JSON.stringify(fields) });
+    const [first, second] = await out1.next(2, 10000);
+    assert.deepEqual([first.payload.length, second.payload.length], [10_000, 1]);
+    assert.deepEqual([first.payload[0].sensor, second.payload[0].sensor], ['f0', 'f10000']);
+    assert.equal(second.topic, 'big');
+  });
+
   it('feature-window: an array of readings gives the windows and rejects of the same readings one by one; batch sends them as one message', async () => {
     const props = { window: 'tumbling', size: 10, unit: 's', lateness: 1000, features: ['mean', 'count'] };
     await helper.load(featureWindow, [

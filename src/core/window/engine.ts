@@ -29,8 +29,7 @@ const MAX_EPOCH_MS = 8.64e15;
 const MAX_ABS_VALUE = 1e50;
 /** Longest deviceId or sensor name kept as state: every device and sensor name is held in memory. */
 export const MAX_NAME_LENGTH = 1024;
-/** Most readings one message may carry as an array (each is windowed in turn while the flow waits). */
-export const MAX_READINGS_PER_MESSAGE = 10_000;
+export { MAX_READINGS_PER_MESSAGE } from '../types';
 /** Most sensors one device may have (with `sensors` empty, every new name would otherwise add state). */
 export const MAX_SENSORS_PER_DEVICE = 256;
 

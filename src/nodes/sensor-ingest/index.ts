@@ -1,5 +1,6 @@
 import { INGEST_DEFAULTS, Ingestor, parseIngestConfig, type RawIngestConfig } from '../../core/ingest';
 import { createClock } from '../../core/util/clock';
+import { MAX_READINGS_PER_MESSAGE } from '../../core/types';
 import { batchMessage, rejectMessage, sendEach } from '../shared/messages';
 import type { Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
@@ -37,8 +38,12 @@ export = function register(RED: RED): void {
       counts.rejected += rejects.length;
       if (ingestor.config.output === 'batch') {
         // One message for the whole input: the readings as an array (feature-window takes it as it is), topic
-        // the deviceId they share (shared/messages.ts, batchMessage).
-        if (readings.length > 0) send([batchMessage(msg, readings), null]);
+        // the deviceId they share (shared/messages.ts, batchMessage). A payload of more readings than feature-window
+        // takes in one message (a JSON object of many fields) goes in several, in order.
+        for (let start = 0; start < readings.length; start += MAX_READINGS_PER_MESSAGE) {
+          const part = start === 0 && readings.length <= MAX_READINGS_PER_MESSAGE ? readings : readings.slice(start, start + MAX_READINGS_PER_MESSAGE);
+          send([batchMessage(msg, part), null]);
+        }
       } else {
         // One message per reading, each in its own send() call (shared/messages.ts, sendEach): no deep copies.
         const good: NodeMessage[] = new Array(readings.length);
