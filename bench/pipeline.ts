@@ -23,14 +23,14 @@ const BATCH = 250;
 /** A run that gets no message at its sink for this long has lost messages: stop with what is known. */
 const STALL_SECONDS = 60;
 
-interface PipelineVariant {
+export interface PipelineVariant {
   name: string;
   flow: object[];
   ready?: () => boolean;
 }
 
 /** The windows a workload closes: how many, and for each device the driver message that closes each, in order. */
-interface Windows {
+export interface Windows {
   count: number;
   triggers: Map<string, number[]>;
 }
@@ -59,7 +59,7 @@ export async function trainComfortModel(file: string): Promise<ModelFile> {
 }
 
 /** Which driver message closes each window, found by running the window engine over the same readings. */
-function windowsOf(messages: DeviceMessages): Windows {
+export function windowsOf(messages: DeviceMessages): Windows {
   const engine = new WindowEngine(windowConfig());
   const triggers = new Map<string, number[]>();
   let windows = 0;
@@ -106,20 +106,20 @@ async function prepareRun(red: EmbeddedNodeRed, variant: PipelineVariant, expect
 }
 
 /** Readings/s of one run: everything sent as fast as the runtime takes it, until the sink has `expected` messages. */
-async function throughput(red: EmbeddedNodeRed, variant: PipelineVariant, messages: DeviceMessages, expected: number): Promise<number> {
+export async function throughput(red: EmbeddedNodeRed, variant: PipelineVariant, messages: DeviceMessages, expected: number): Promise<number> {
   const run = await prepareRun(red, variant, expected, () => undefined);
   const started = now();
   await driveFlat((i) => run.send({ topic: messages.topics[i], payload: messages.payloads[i] }), messages.payloads.length, BATCH);
   return messages.readings / ((await run.finished) - started);
 }
 
-interface Latency {
+export interface Latency {
   p50: number;
   p99: number;
 }
 
 /** Latency of each command at a paced `messagesPerSecond`: from when its window's closing reading was due to arrival. */
-async function latency(red: EmbeddedNodeRed, variant: PipelineVariant, messages: DeviceMessages, windows: Windows, messagesPerSecond: number): Promise<Latency> {
+export async function latency(red: EmbeddedNodeRed, variant: PipelineVariant, messages: DeviceMessages, windows: Windows, messagesPerSecond: number): Promise<Latency> {
   const seen = new Map<string, number>();
   const latencies = new Float64Array(windows.count);
   let startedAt = 0;

@@ -25,8 +25,27 @@ const MIN_CONFIDENCE = 0;
 
 type FlowNode = Record<string, unknown>;
 
-/** A tab with the driver, the stages in a chain, the sinks and a Catch node. */
-function chain(label: string, stages: FlowNode[], extra: FlowNode[] = []): object[] {
+/** MQTT topic the bench's publisher sends device messages on (`bench/sensors/<deviceId>`) and `mqtt in` reads. */
+export const MQTT_TOPIC = 'bench/sensors/+';
+/** The `mqtt-broker` config node of a flow fed through a broker. */
+export const MQTT_BROKER = 'bench-broker';
+
+/** Where a chain's messages come from: the in-process `bench-driver`, or a core `mqtt in` on a broker's port. */
+export interface Source {
+  brokerPort?: number;
+}
+
+/** The chain's first node: the driver, or an `mqtt in` (text payloads, as the driver sends) with its broker. */
+function sourceNodes(tab: string, first: string, source: Source): FlowNode[] {
+  if (source.brokerPort === undefined) return [{ id: DRIVER, type: 'bench-driver', wires: [[first]] }];
+  return [
+    { id: DRIVER, type: 'mqtt in', name: MQTT_TOPIC, topic: MQTT_TOPIC, qos: '0', datatype: 'utf8', broker: MQTT_BROKER, nl: false, rap: true, rh: 0, inputs: 0, wires: [[first]] },
+    { id: MQTT_BROKER, type: 'mqtt-broker', name: 'bench broker', broker: '127.0.0.1', port: String(source.brokerPort), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
+  ].map((node) => (node.type === 'mqtt-broker' ? node : { z: tab, x: 100, y: 100, ...node }));
+}
+
+/** A tab with the driver (or an mqtt in), the stages in a chain, the sinks and a Catch node. */
+function chain(label: string, stages: FlowNode[], extra: FlowNode[] = [], source: Source = {}): object[] {
   const tab = `tab-${label}`;
   const ids = stages.map((stage) => stage.id as string);
   const at = (node: FlowNode, i: number): FlowNode => ({ z: tab, x: 100 + 150 * i, y: 100, ...node });
@@ -39,7 +58,7 @@ function chain(label: string, stages: FlowNode[], extra: FlowNode[] = []): objec
   });
   return [
     { id: tab, type: 'tab', label },
-    at({ id: DRIVER, type: 'bench-driver', wires: [[ids[0]]] }, 0),
+    ...sourceNodes(tab, ids[0], source),
     ...wired,
     at({ id: SINK, type: 'bench-sink', wires: [] }, stages.length + 1),
     at({ id: REJECTS, type: 'bench-sink', wires: [] }, stages.length + 2),
@@ -48,13 +67,17 @@ function chain(label: string, stages: FlowNode[], extra: FlowNode[] = []): objec
   ];
 }
 
-/** The pipeline, or its first `stages` stages (the last one kept sends its output 1 to the sink). */
-export function paletteFlow(modelPath: string, stages = 4): object[] {
+/**
+ * The pipeline, or its first `stages` stages (the last one kept sends its output 1 to the sink). `batch`: the
+ * batch path (issue 19): sensor-ingest and feature-window with `output: batch`, one message per device payload.
+ */
+export function paletteFlow(modelPath: string, stages = 4, options: { batch?: boolean } & Source = {}): object[] {
+  const output = options.batch ? { output: 'batch' } : {};
   return chain(
-    'ours',
+    options.batch ? 'batch' : 'ours',
     [
-      { id: 'ingest', type: 'sensor-ingest', format: 'json', outputs: 2 },
-      { id: 'window', type: 'feature-window', ...WINDOW_PROPS, outputs: 2 },
+      { id: 'ingest', type: 'sensor-ingest', format: 'json', ...output, outputs: 2 },
+      { id: 'window', type: 'feature-window', ...WINDOW_PROPS, ...output, outputs: 2 },
       { id: 'predict', type: 'model-predict', model: MODEL_CONFIG, outputs: 2 },
       {
         id: 'actuate',
@@ -68,13 +91,16 @@ export function paletteFlow(modelPath: string, stages = 4): object[] {
       },
     ].slice(0, stages),
     [{ id: MODEL_CONFIG, type: 'ml-model', path: modelPath, watch: false }],
+    options,
   );
 }
 
-export function changeChainFlow(): object[] {
+export function changeChainFlow(source: Source = {}): object[] {
   return chain(
     'change',
     [1, 2, 3, 4].map((hop) => ({ id: `change${hop}`, type: 'change', rules: [{ t: 'set', p: 'hop', pt: 'msg', to: String(hop), tot: 'num' }] })),
+    [],
+    source,
   );
 }
 

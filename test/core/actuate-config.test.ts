@@ -32,6 +32,7 @@ describe('actuate config', () => {
     assert.equal(config.onChangeOnly, false);
     assert.equal(config.maxPending, 1000);
     assert.equal(config.maxDevices, 10000);
+    assert.equal(config.output, 'each', 'a flow saved without output sends one outcome per message');
     assert.equal(config.limits, undefined);
     assert.equal(config.validateCommand, undefined);
   });
@@ -103,6 +104,7 @@ describe('actuate config', () => {
     assert.match(parseError({ rules, topic: 'home/#' }), /topic must not contain MQTT wildcards/);
     assert.match(parseError({ rules, ack: 'mqtt' }), /ack must be one of none, payload, mqtt5, state/);
     assert.match(parseError({ rules, limitMode: 'cut' }), /limitMode must be one of clamp, refuse/);
+    assert.match(parseError({ rules, output: 'bulk' }), /output must be one of each, batch/);
     assert.match(parseError({ rules, cooldown: -1 }), /cooldown must be at least 0/);
     assert.match(parseError({ rules, minConfidence: 2 }), /minConfidence must be at most 1/);
     assert.match(parseError({ rules, ackTimeout: 0 }), /ackTimeout must be at least 1/);

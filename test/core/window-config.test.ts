@@ -34,6 +34,7 @@ describe('parseWindowConfig', () => {
       maxKeys: 10_000,
       maxReadings: 100_000,
       persist: '',
+      output: 'each',
     });
   });
 
@@ -68,6 +69,7 @@ describe('parseWindowConfig', () => {
     ['unknown unit', { unit: 'h' }, /unit must be one of ms, s, min, count/],
     ['unknown time', { time: 'processing' }, /time must be one of event, arrival/],
     ['unknown fill', { fill: 'linear' }, /fill must be one of none, previous, zero/],
+    ['unknown output', { output: 'bulk' }, /output must be one of each, batch \(got "bulk"\)/],
     ['size not a number', { size: 'ten' }, /size must be a number \(got "ten"\)/],
     ['size zero', { size: 0 }, /size must be greater than 0 \(got 0\)/],
     ['size negative text', { size: '-5' }, /size must be greater than 0/],

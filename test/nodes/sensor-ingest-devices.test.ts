@@ -55,7 +55,7 @@ describe('sensor-ingest with device profiles: real payloads come out as the read
     const [msg] = await out1.next(1);
     await settle(30);
     assert.equal(out1.messages.length, 1);
-    assert.equal(msg.topic, fixture.topic);
+    assert.equal(msg.topic, fixture.readings[0].deviceId, 'the deviceId all the readings share');
     assert.deepEqual(msg.payload.map((r: { sensor: string }) => r.sensor), fixture.readings.map((r) => r.sensor));
     getNode('n1').receive({ topic: 'tele/plug/SENSOR', payload: '{"Time":"2099-01-01T00:00:00","SI7021":{"Temperature":20}}' });
     const [bad] = await out2.next(1);

@@ -7,6 +7,7 @@ import { depthOf, isPlainObject, quoted, readJsonProperty } from './json';
 import { brokenJsonObject, readTextCommand } from './template';
 import { PROFILE_NAMES, PROFILES, type DeviceProfile, type ProfileName } from './profiles';
 import { forbiddenInTopic } from './topic';
+import { OUTPUT_MODES, type OutputMode } from '../types';
 import type { AckMode, ActuatorRule, CommandTemplate, JsonObject, JsonValue, LimitMode, Limits, Range } from './types';
 import { linearRegExp, linearUniqueItems } from '../util/schema-engine';
 
@@ -38,6 +39,8 @@ export interface ActuatorConfig {
   maxPending: number;
   /** Bound on devices with remembered state (latches, cooldown, last command, override). */
   maxDevices: number;
+  /** Outcomes: `each` one message per outcome; `batch` the outcomes of one input (or one timer run) as one message. */
+  output: OutputMode;
 }
 
 /** The node's properties as saved in a flow; editor fields may hold numbers as strings and JSON as text. */
@@ -59,6 +62,7 @@ export interface RawActuatorConfig {
   replyTopic?: unknown;
   maxPending?: unknown;
   maxDevices?: unknown;
+  output?: unknown;
 }
 
 /** `warnings`: settings of an older flow that were changed to fit a bound (the node warns once at deploy). */
@@ -156,6 +160,7 @@ function readConfig(raw: RawActuatorConfig): ActuatorConfig {
       max: 1000000,
       integer: true,
     }),
+    output: readChoice<OutputMode>(raw.output, 'output', OUTPUT_MODES, 'each'),
   };
 }
 

@@ -214,8 +214,19 @@ export class ActuatorEngine {
     // A prediction is a prediction whatever else it carries: a sensor's MQTT 5 correlation data travels with it
     // through ingest, window and predict, and must not make it pass for a reply.
     if (looksLikePrediction(payload) || (Array.isArray(payload) && payload.some(looksLikePrediction))) {
-      for (const item of Array.isArray(payload) ? payload : [payload]) {
-        this.handlePrediction(readPrediction(item), now, out);
+      if (!Array.isArray(payload)) {
+        this.handlePrediction(readPrediction(payload), now, out);
+        return out;
+      }
+      // An array (model-predict's batch): each prediction exactly as if it came alone, in order; a refused one
+      // says its place (`error.path`), the others go on.
+      for (let i = 0; i < payload.length; i++) {
+        const from = out.length;
+        this.handlePrediction(readPrediction(payload[i]), now, out);
+        for (let k = from; k < out.length; k++) {
+          const effect = out[k];
+          if (effect.kind === 'outcome' && effect.error !== undefined && effect.payload.status === 'refused') effect.error = { ...effect.error, path: `/${i}` };
+        }
       }
       return out;
     }

@@ -68,7 +68,8 @@ export interface CommandEffect {
 export interface OutcomeEffect {
   kind: 'outcome';
   payload: Outcome;
-  error?: { code: string; message: string };
+  /** For bad input; `path` (`/<index>`) names the bad prediction of an array. */
+  error?: { code: string; message: string; path?: string };
 }
 
 export type WarnCode = 'late-reply' | 'bad-reply' | 'reply-topic' | 'own-command' | 'override-dropped' | 'topic-refused';

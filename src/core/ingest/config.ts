@@ -7,6 +7,7 @@ import { senmlUnitOf } from './units';
 import { INGEST_PROFILES, PROFILE_SETTINGS, type IngestProfileName, type ProfileSettings } from './profiles';
 import { isTimeZone } from './timestamps';
 import { type ConfigResult, configError } from '../util/config';
+import { OUTPUT_MODES, type OutputMode } from '../types';
 
 export type IngestFormat = 'auto' | 'senml' | 'json' | 'value';
 
@@ -47,7 +48,8 @@ export interface IngestConfig {
   /** IANA time zone for ISO times without an offset. */
   timeZone: string;
   lwm2mNames: boolean;
-  output: 'each' | 'batch';
+  /** `each`: one message per reading; `batch`: one message per input, the array of its readings. */
+  output: OutputMode;
 }
 
 /** Words a device sends for a state, read as booleans whatever their case (docs/nodes/sensor-ingest.md). */
@@ -259,8 +261,8 @@ export function parseIngestConfig(raw: RawIngestConfig): ConfigResult<IngestConf
   }
   const timeZone = typeof raw.timeZone === 'string' && raw.timeZone.trim() !== '' ? raw.timeZone.trim() : 'UTC';
   if (!isTimeZone(timeZone)) return configError(`timeZone "${timeZone}" is not an IANA time zone name (such as Europe/Berlin or UTC)`);
-  const output = raw.output === undefined || raw.output === '' ? 'each' : raw.output;
-  if (output !== 'each' && output !== 'batch') return configError(`output must be each or batch, got ${JSON.stringify(raw.output)}`);
+  const output = (raw.output === undefined || raw.output === null || raw.output === '' ? 'each' : raw.output) as OutputMode;
+  if (!OUTPUT_MODES.includes(output)) return configError(`output must be one of ${OUTPUT_MODES.join(', ')}, got ${JSON.stringify(raw.output)}`);
   const valuesField = pick('valuesField');
 
   const field = (value: unknown, fallback: string) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback);

@@ -82,8 +82,25 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 
 /** Turns any sensor payload into canonical readings and rejects (docs/nodes/sensor-ingest.md). */
+/** Most names remembered as passing the name policy; past it the memory starts afresh (a bound, not an LRU). */
+const MAX_CHECKED_NAMES = 4096;
+
 export class Ingestor {
+  /** Device ids and sensor names that passed the name policy: the same few come in every payload. */
+  private readonly checkedNames = new Set<string>();
+
   constructor(readonly config: IngestConfig) {}
+
+  /** `nameProblem` under the node's policy, remembering the names that pass. */
+  private namePolicyProblem(name: string): string | undefined {
+    if (this.checkedNames.has(name)) return undefined;
+    const problem = nameProblem(name, this.config.namePolicy);
+    if (problem === undefined) {
+      if (this.checkedNames.size >= MAX_CHECKED_NAMES) this.checkedNames.clear();
+      this.checkedNames.add(name);
+    }
+    return problem;
+  }
 
   ingest(payload: unknown, topic: string | undefined, nowMs: number): IngestResult {
     const result: IngestResult = { readings: [], rejects: [] };
@@ -379,16 +396,15 @@ export class Ingestor {
     const sharedUnit = typeof values.unit === 'string' && values.unit !== '' ? values.unit : undefined;
     const prefix = captures.prefix ? captures.prefix + '.' : '';
     // Paths to skip: the device and time fields wherever they sit.
-    const skip = new Set<string>();
-    if (idAt) skip.add(base + idAt.pointer);
-    if (tsAt) skip.add(base + tsAt.pointer);
+    const skipId = idAt ? base + idAt.pointer : undefined;
+    const skipTs = tsAt ? base + tsAt.pointer : undefined;
     const walk: WalkState = { found: 0, arrays: [], tooDeep: undefined };
     const visit = (object: Record<string, unknown>, at: string, path: string, depth: number): void => {
       for (const key in object) {
         if (!own(object, key)) continue;
         if (depth === 0 && (key === 'unit' || key === 'units' || key === 'sensor')) continue;
         const keyAt = at + pointer(key);
-        if (skip.has(keyAt)) continue;
+        if (keyAt === skipId || keyAt === skipTs) continue;
         const name = path + key;
         let value = object[key];
         if (this.isExcluded(prefix + name, !isObject(value))) continue;
@@ -590,12 +606,12 @@ export class Ingestor {
 
   /** The checks every reading passes, whatever its format: names, value type, time, unit, range. */
   private finish(candidate: Candidate, nowMs: number, result: IngestResult): void {
-    const idProblem = nameProblem(candidate.deviceId, this.config.namePolicy);
+    const idProblem = this.namePolicyProblem(candidate.deviceId);
     if (idProblem !== undefined) {
       addReject(result, 'device-id', `deviceId ${idProblem}`, idPathOf(candidate));
       return;
     }
-    const sensorProblem = nameProblem(candidate.sensor, this.config.namePolicy);
+    const sensorProblem = this.namePolicyProblem(candidate.sensor);
     if (sensorProblem !== undefined) {
       addReject(result, 'sensor-name', `sensor name ${sensorProblem}`, sensorPathOf(candidate));
       return;

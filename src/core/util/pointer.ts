@@ -2,7 +2,9 @@
 
 /** One reference token: `~` becomes `~0` and `/` becomes `~1` (in that order, so `~1` in a name stays itself). */
 export function escapePointerToken(token: string | number): string {
-  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+  const text = String(token);
+  // Most names need no escape: no regular expression runs for them (ingest builds a pointer per field).
+  return text.includes('~') || text.includes('/') ? text.replace(/~/g, '~0').replace(/\//g, '~1') : text;
 }
 
 /** The reference token back to the name (`~1` first, so `~01` is `~1`, not `/`). */
@@ -12,5 +14,7 @@ export function unescapePointerToken(token: string): string {
 
 /** The pointer of a path of names and indexes, each escaped: pointer('a/b', 0) is '/a~1b/0'; no segments is ''. */
 export function pointer(...segments: Array<string | number>): string {
-  return segments.map((s) => '/' + escapePointerToken(s)).join('');
+  let out = '';
+  for (const segment of segments) out += '/' + escapePointerToken(segment);
+  return out;
 }

@@ -1,4 +1,5 @@
 import type { ConfigResult } from '../util/config';
+import { OUTPUT_MODES, type OutputMode } from '../types';
 import { CALENDAR_FEATURE, isTimeZone } from './calendar';
 import { FEATURE_NAMES, type FeatureName, isFeatureName } from './features';
 
@@ -49,6 +50,8 @@ export interface WindowConfig {
   readonly maxReadings: number;
   /** Context store for `persist`; empty: off. Used by the node, not the engine. */
   readonly persist: string;
+  /** `each`: one message per window; `batch`: the windows one input closed as one message. Used by the node. */
+  readonly output: OutputMode;
 }
 
 export type WindowConfigResult = ConfigResult<WindowConfig>;
@@ -76,6 +79,7 @@ export function parseWindowConfig(raw: unknown): WindowConfigResult {
   const unit = read.choice('unit', WINDOW_UNITS, 's');
   const time = read.choice('time', TIME_MODES, 'event');
   const fill = read.choice('fill', FILL_MODES, 'none');
+  const output = read.choice('output', OUTPUT_MODES, 'each');
   const byCount = unit === 'count';
   const scale = MS_PER_UNIT[unit];
 
@@ -132,6 +136,7 @@ export function parseWindowConfig(raw: unknown): WindowConfigResult {
       maxKeys,
       maxReadings,
       persist,
+      output,
     },
   };
 }

@@ -29,8 +29,7 @@ const MAX_EPOCH_MS = 8.64e15;
 const MAX_ABS_VALUE = 1e50;
 /** Longest deviceId or sensor name kept as state: every device and sensor name is held in memory. */
 export const MAX_NAME_LENGTH = 1024;
-/** Most readings one message may carry as an array (each is windowed in turn while the flow waits). */
-export const MAX_READINGS_PER_MESSAGE = 10_000;
+export { MAX_READINGS_PER_MESSAGE } from '../types';
 /** Most sensors one device may have (with `sensors` empty, every new name would otherwise add state). */
 export const MAX_SENSORS_PER_DEVICE = 256;
 
@@ -317,6 +316,20 @@ export class WindowEngine {
       if (!this.hasOpenWindows(device)) this.markClosed(device);
     }
     return this.takeEvents();
+  }
+
+  /**
+   * Window an array of readings that arrived together (one message: sensor-ingest's `batch` output), each exactly
+   * as `add` would take it, in order, so the result is what the readings sent one by one would give. A reject of a
+   * reading says its place in the array (`index`).
+   */
+  addAll(readings: readonly unknown[], arrivalMs: number): WindowEvent[] {
+    const all: WindowEvent[] = [];
+    for (let i = 0; i < readings.length; i++) {
+      const events = this.add(readings[i] as CanonicalReading, arrivalMs);
+      for (const event of events) all.push(event.kind === 'reject' && event.reading === readings[i] ? { ...event, index: i } : event);
+    }
+    return all;
   }
 
   /** Emit the open windows of one device, or of all, now (`msg.flush`, close without persist). */

@@ -46,6 +46,8 @@ export interface WindowReject {
   reading?: CanonicalReading;
   /** The rejected window (`min-count`). */
   window?: WindowPayload;
+  /** The rejected reading's place in an array of readings (`addAll`): its JSON Pointer is `/<index>`. */
+  index?: number;
 }
 
 export type WindowEvent = WindowOutput | WindowReject;

@@ -163,7 +163,8 @@
             ackTimeout: { value: CORE.ackTimeout, validate: V.number({ min: CORE.minAckTimeout }) },
             retries: { value: 0, validate: V.number({ integer: true, min: 0, max: CORE.maxRetries }) },
             replyTopic: { value: CORE.replyTopic, validate: validTopic },
-            persist: { value: "" }
+            persist: { value: "" },
+            output: { value: "each", validate: V.choice(CORE.outputs) }
         },
         inputs: 1,
         outputs: 2,

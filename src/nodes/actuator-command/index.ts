@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ActuatorEngine, parseActuatorConfig, type ActuatorEffect, type RawActuatorConfig } from '../../core/actuate';
+import type { Outcome, OutcomeEffect } from '../../core/actuate/types';
 import { PersistedState, sendBoth } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { migrateConfig } from '../shared/migrations';
 import { readNodeConfig } from '../shared/config';
+import { batchMessage } from '../shared/messages';
 
 const STATE_KEY = 'actuatorCommandState';
 /** Outcomes that end a command: lost by a `kill -9`, the command would be retried (or ended) again after it. */
@@ -61,9 +63,12 @@ export = function register(RED: RED): void {
     let notBefore = 0;
     const state = new PersistedState(node, persist, STATE_KEY, () => engine!.snapshot());
 
+    // Commands always go one message each: a device receives exactly what it would from single predictions.
+    // Outcomes: one message each, or (`output: batch`) the outcomes of one input or timer run as one message.
     const emit = (send: SendFn, effects: ActuatorEffect[]) => {
       const commands: NodeMessage[] = [];
       const outcomes: NodeMessage[] = [];
+      const batched: Array<Outcome & { error?: OutcomeEffect['error'] }> = [];
       for (const effect of effects) {
         if (effect.kind === 'command') {
           const msg: NodeMessage = { topic: effect.topic, payload: effect.payload, command: effect.command };
@@ -72,6 +77,11 @@ export = function register(RED: RED): void {
           if (effect.retry !== undefined) msg.retry = effect.retry;
           commands.push(msg);
         } else if (effect.kind === 'outcome') {
+          if (config.output === 'batch') {
+            // In a batch each refused outcome carries its own error (with the prediction's `/<index>`).
+            batched.push(effect.error ? { ...effect.payload, error: effect.error } : effect.payload);
+            continue;
+          }
           const msg: NodeMessage = { topic: effect.payload.deviceId ?? undefined, payload: effect.payload };
           if (effect.error) msg.error = effect.error;
           outcomes.push(msg);
@@ -79,6 +89,7 @@ export = function register(RED: RED): void {
           node.warn(effect.message);
         }
       }
+      if (batched.length > 0) outcomes.push(batchMessage({}, batched));
       sendBoth(send, commands, outcomes);
     };
 

@@ -52,7 +52,8 @@
             } },
             fill: { value: "none", validate: V.choice(CORE.fillModes) },
             maxKeys: { value: CORE.maxKeys, validate: V.number({ integer: true, min: 1, max: CORE.limits.maxKeys }) },
-            persist: { value: "" }
+            persist: { value: "" },
+            output: { value: "each", validate: V.choice(CORE.outputs) }
         },
         inputs: 1,
         outputs: 2,

@@ -5,9 +5,10 @@ import {
   WindowEngine,
   WindowStateSlices,
   type WindowEvent,
+  type WindowPayload,
 } from '../../core/window';
 import { createClock, type Clock } from '../../core/util/clock';
-import { rejectMessage, sendEach } from '../shared/messages';
+import { batchMessage, rejectMessage, sendEach } from '../shared/messages';
 import { SlicedPersistedState } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
@@ -51,16 +52,25 @@ export = function register(RED: RED): void {
     const slices = new WindowStateSlices();
     const state = new SlicedPersistedState(node, config.persist, STATE_KEY, slices);
 
-    // Windows go out one send() call each (a window payload is made fresh, so it needs no deep copy); rejects
-    // carry the input's reading and go in one call, which copies each after the first.
+    // `each`: windows go out one send() call each (a window payload is made fresh, so it needs no deep copy);
+    // `batch`: the windows of one input as one message, their payloads in order. Rejects carry the input's reading
+    // and go in one call, which copies each after the first.
     const emit = (send: SendFn, events: readonly WindowEvent[], source: NodeMessage) => {
       if (events.length === 0) return;
+      const batch = config.output === 'batch';
       const windows: NodeMessage[] = [];
+      const payloads: WindowPayload[] = [];
       const rejects: NodeMessage[] = [];
       for (const event of events) {
-        if (event.kind === 'window') windows.push({ ...source, topic: event.payload.deviceId, payload: event.payload });
-        else rejects.push({ ...source, payload: event.reading ?? event.window, error: { code: event.code, message: event.message } });
+        if (event.kind === 'window') {
+          if (batch) payloads.push(event.payload);
+          else windows.push({ ...source, topic: event.payload.deviceId, payload: event.payload });
+        } else {
+          const error = event.index === undefined ? { code: event.code, message: event.message } : { code: event.code, message: event.message, path: `/${event.index}` };
+          rejects.push({ ...source, payload: event.reading ?? event.window, error });
+        }
       }
+      if (payloads.length > 0) send([batchMessage(source, payloads), null]);
       sendEach(send, 0, windows, source, RED.util.cloneMessage);
       if (rejects.length > 0) send([null, rejects]);
     };
@@ -108,9 +118,8 @@ export = function register(RED: RED): void {
             send([null, rejectMessage(msg, { code: 'too-large', message })]);
             return done();
           }
-          const all: WindowEvent[] = [];
-          for (const reading of readings) all.push(...engine!.add(reading as never, now));
-          events = all;
+          // Each reading as if it came alone, in order (core WindowEngine.addAll); a reject says its `/<index>`.
+          events = engine!.addAll(readings, now);
         }
         emit(send, events, msg);
         stateChanged();

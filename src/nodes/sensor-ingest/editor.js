@@ -95,7 +95,7 @@
                 try { new Intl.DateTimeFormat("en-US", { timeZone: v.trim() }); return true; } catch (e) { return say(this, "sensor-ingest.validation.timeZone"); }
             } },
             lwm2mNames: { value: false },
-            output: { value: "each", validate: V.choice(["each", "batch"]) },
+            output: { value: "each", validate: V.choice(CORE.outputs) },
             schema: {
                 value: "",
                 validate: function (v, opt) {

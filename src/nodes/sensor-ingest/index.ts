@@ -1,6 +1,7 @@
 import { INGEST_DEFAULTS, Ingestor, parseIngestConfig, type RawIngestConfig } from '../../core/ingest';
 import { createClock } from '../../core/util/clock';
-import { rejectMessage, sendEach } from '../shared/messages';
+import { MAX_READINGS_PER_MESSAGE } from '../../core/types';
+import { batchMessage, rejectMessage, sendEach } from '../shared/messages';
 import type { Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { migrateConfig } from '../shared/migrations';
@@ -36,16 +37,21 @@ export = function register(RED: RED): void {
       counts.ok += readings.length;
       counts.rejected += rejects.length;
       if (ingestor.config.output === 'batch') {
-        // One message for the whole input: the readings as an array (feature-window takes it as it is).
-        if (readings.length > 0) send([{ ...msg, topic: msg.topic, payload: readings }, null]);
+        // One message for the whole input: the readings as an array (feature-window takes it as it is), topic
+        // the deviceId they share (shared/messages.ts, batchMessage). A payload of more readings than feature-window
+        // takes in one message (a JSON object of many fields) goes in several, in order.
+        for (let start = 0; start < readings.length; start += MAX_READINGS_PER_MESSAGE) {
+          const part = start === 0 && readings.length <= MAX_READINGS_PER_MESSAGE ? readings : readings.slice(start, start + MAX_READINGS_PER_MESSAGE);
+          send([batchMessage(msg, part), null]);
+        }
       } else {
-      // One message per reading, each in its own send() call (shared/messages.ts, sendEach): no deep copies.
-      const good: NodeMessage[] = new Array(readings.length);
-      for (let i = 0; i < readings.length; i++) {
-        const reading = readings[i];
-        good[i] = { ...msg, topic: reading.deviceId + '/' + reading.sensor, payload: reading };
-      }
-      sendEach(send, 0, good, msg, RED.util.cloneMessage);
+        // One message per reading, each in its own send() call (shared/messages.ts, sendEach): no deep copies.
+        const good: NodeMessage[] = new Array(readings.length);
+        for (let i = 0; i < readings.length; i++) {
+          const reading = readings[i];
+          good[i] = { ...msg, topic: reading.deviceId + '/' + reading.sensor, payload: reading };
+        }
+        sendEach(send, 0, good, msg, RED.util.cloneMessage);
       }
       if (rejects.length > 0) {
         // Text and Buffers are shared between messages for free; an object payload Node-RED deep-copies for each.

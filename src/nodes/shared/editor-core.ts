@@ -19,6 +19,7 @@ import { DRIFT_SCOPES, MISSING_MODES, PREDICT_NUMBERS } from '../../core/model/m
 import { SIM_BUDGET, SIM_LIMITS } from '../../core/sim/config';
 import { SCENARIO_MODELS, SIM_DEFAULTS } from '../../core/sim/scenario';
 import { ALL_SIM_FORMATS, SCENARIOS } from '../../core/sim/types';
+import { OUTPUT_MODES } from '../../core/types';
 import { DEFAULT_FEATURES, DEFAULT_MAX_JUMP, DEFAULT_MAX_KEYS, FILL_MODES, TIME_MODES, WINDOW_KINDS, WINDOW_LIMITS, WINDOW_UNITS } from '../../core/window/config';
 import { FEATURE_NAMES } from '../../core/window/features';
 import { CALENDAR_FEATURE } from '../../core/window/calendar';
@@ -40,6 +41,7 @@ export function editorCore() {
       maxJump: DEFAULT_MAX_JUMP,
       maxKeys: DEFAULT_MAX_KEYS,
       limits: { ...WINDOW_LIMITS },
+      outputs: [...OUTPUT_MODES],
     },
     anomaly: {
       methods: [...DETECTOR_METHODS],
@@ -94,6 +96,7 @@ export function editorCore() {
       maxPayloadBytesLimit: INGEST_DEFAULTS.maxPayloadBytesLimit,
       maxRecords: INGEST_DEFAULTS.maxRecords,
       maxRecordsLimit: INGEST_DEFAULTS.maxRecordsLimit,
+      outputs: [...OUTPUT_MODES],
     },
     actuate: {
       ackModes: [...ACK_MODES],
@@ -103,6 +106,7 @@ export function editorCore() {
       ackTimeout: ACTUATOR_DEFAULTS.ackTimeout,
       minAckTimeout: ACTUATOR_DEFAULTS.minAckTimeout,
       maxRetries: ACTUATOR_DEFAULTS.maxRetries,
+      outputs: [...OUTPUT_MODES],
       /** What choosing a device profile fills in (the dialog adds example rules of its own). */
       profiles: Object.fromEntries(
         PROFILE_NAMES.map((name) => [name, { topic: ACTUATOR_PROFILES[name].topic, ack: ACTUATOR_PROFILES[name].ack, replyTopic: ACTUATOR_PROFILES[name].replyTopic }]),

@@ -45,3 +45,14 @@ export function sharesObjects(msg: NodeMessage): boolean {
   }
   return false;
 }
+
+/**
+ * The `batch` output of a pipeline node (issue 19): what one input produced as one message, `payload` the array of
+ * the payloads (readings, windows or outcomes) in order, `topic` the deviceId they all share or else the input's.
+ */
+export function batchMessage(source: NodeMessage, payloads: ReadonlyArray<{ deviceId?: unknown }>): NodeMessage {
+  const first = payloads.length > 0 ? payloads[0].deviceId : undefined;
+  let shared = typeof first === 'string' && first !== '';
+  for (let i = 1; shared && i < payloads.length; i++) shared = payloads[i].deviceId === first;
+  return { ...source, topic: shared ? (first as string) : source.topic, payload: payloads };
+}

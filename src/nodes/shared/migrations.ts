@@ -16,6 +16,7 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unkn
   'feature-window': {
     name: '', window: 'tumbling', size: 60, slide: 10, gap: 30, unit: 's', time: 'event', lateness: 0, maxJump: 10000, idleTimeout: 0,
     sensors: '', features: ['mean', 'std', 'min', 'max', 'last', 'count'], timeZone: 'UTC', minCount: 0, fill: 'none', maxKeys: 10000, persist: '',
+    output: 'each',
   },
   'ml-model': { name: '', bundled: '', path: '', watch: true },
   'model-predict': {
@@ -36,6 +37,7 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unkn
     name: '', profile: 'generic', rules: [{ label: 'on', command: { state: 'ON' } }, { label: 'off', command: { state: 'OFF' } }],
     topic: '{deviceId}/set', hysteresis: 0, minConfidence: 0, cooldown: 0, onChangeOnly: true, allowMissing: false, limits: '',
     limitMode: 'clamp', commandSchema: '', ack: 'none', ackTimeout: 5000, retries: 0, replyTopic: '{topic}/reply', persist: '',
+    output: 'each',
   },
   'sensor-sim': {
     name: '', scenario: 'home', devices: 3, interval: 5000, seed: 1, speed: 1, format: 'senml', startTime: '', autostart: true, faults: true,
