@@ -7,6 +7,7 @@
 import type { ModelFile } from '../core/model/file/model-file';
 import type { AnomalyMetrics, TrainAnomalyResult } from '../core/model/train/train-anomaly';
 import { leakageWarning, type ModelMetrics } from '../core/model/train/train-model';
+import type { TuneResult } from '../core/model/train/tune';
 import type { ReferenceComparison } from '../core/model/train/metrics';
 
 export interface TrainReportInput {
@@ -53,6 +54,7 @@ export function renderTrainReport(input: TrainReportInput): string {
   );
   sections.push('<h2>Metrics</h2>');
   sections.push(metricsTable(metrics));
+  if (metrics.task !== 'anomaly' && metrics.tuning !== undefined) sections.push(tuningSection(metrics.tuning));
   const leakage = metrics.task === 'anomaly' ? undefined : leakageWarning(metrics);
   if (leakage !== undefined) sections.push(`<p class="warning"><strong>Warning:</strong> ${escapeHtml(leakage)}.</p>`);
   if (metrics.task !== 'anomaly' && metrics.horizon !== undefined) sections.push(forecastSection(metrics));
@@ -344,4 +346,28 @@ ${bars.join('')}
 
 function shorten(text: string, max = 18): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** `--tune` in one line: what was chosen, and why (its validation score against the defaults'). */
+export function tuningLine(tuning: TuneResult): string {
+  const score = (value: number) => (Number.isFinite(value) ? value.toFixed(4) : 'n/a');
+  const chosen = `minGain ${tuning.chosen.minGain}, minSamplesLeaf ${tuning.chosen.minSamplesLeaf}, maxFeatures ${tuning.chosen.maxFeatures}`;
+  const where = `the ${tuning.split === 'time' ? 'newest' : 'random'} ${tuning.validationRows} of the training rows`;
+  const tried = `${tuning.trials.length} of ${tuning.candidates} candidates in ${tuning.spentSeconds.toFixed(1)} s${tuning.trials.length < tuning.candidates ? ` (the ${tuning.budgetSeconds} s budget ran out)` : ''}`;
+  const chosenTrial = tuning.trials.find((t) => t.minGain === tuning.chosen.minGain && t.minSamplesLeaf === tuning.chosen.minSamplesLeaf && t.maxFeatures === tuning.chosen.maxFeatures);
+  const defaults = tuning.trials[0];
+  const why = !Number.isFinite(tuning.chosenScore)
+    ? 'too few training rows to validate on: the defaults'
+    : chosenTrial === defaults
+      ? `the defaults: no simpler candidate came within one standard error of the best ${tuning.metric} on ${where} (defaults ${score(tuning.defaultScore)})`
+      : `${tuning.metric} ${score(tuning.chosenScore)} on ${where} against ${score(tuning.defaultScore)} for the defaults; the fewest tree nodes (${chosenTrial?.nodes} against ${defaults.nodes}) of the candidates within one standard error of the best`;
+  const fixed = tuning.fixed.length > 0 ? `; kept as given: ${tuning.fixed.join(', ')}` : '';
+  return `Tuned: ${chosen} (${why}; ${tried}${fixed}).`;
+}
+
+function tuningSection(tuning: TuneResult): string {
+  const rows = tuning.trials
+    .map((t) => ({ t, chosen: t.minGain === tuning.chosen.minGain && t.minSamplesLeaf === tuning.chosen.minSamplesLeaf && t.maxFeatures === tuning.chosen.maxFeatures }))
+    .map(({ t, chosen }) => [String(t.minGain), String(t.minSamplesLeaf), String(t.maxFeatures), Number.isFinite(t.score) ? t.score.toFixed(4) : 'n/a', String(t.nodes), t.seconds.toFixed(2), chosen ? 'chosen' : '']);
+  return `<h2>Tuning</h2><p class="note">${escapeHtml(tuningLine(tuning))} Each candidate: a forest of up to 30 trees on the other training rows; the held-out rows were not used. The rule: of the candidates within one standard error of the lowest validation loss, the fewest tree nodes (CART's one-standard-error rule).</p>${table(['minGain', 'minSamplesLeaf', 'maxFeatures', tuning.metric, 'nodes', 'seconds', ''], rows, 3)}`;
 }

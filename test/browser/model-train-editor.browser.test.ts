@@ -70,9 +70,26 @@ describe('browser: model-train editor fields per task', function () {
     assert.deepEqual(saved, { promote: 'manual', maxMemory: 64, invalid: [] });
   });
 
+  it('offers Tune for labelled tasks, off for a new node, hidden for anomaly, and saves it (#21.3)', async () => {
+    const { page } = session.editor;
+    const trainId = await dragFromPalette(page, 'model-train', 300, 560);
+    await openNode(page, trainId);
+    assert.equal(await page.isChecked('#node-input-tune'), false, 'off by default');
+    const label = await page.textContent('label[for="node-input-tune"]');
+    assert.match(label ?? '', /Tune/);
+    assert.doesNotMatch(await page.locator('#node-input-tune').locator('..').innerText(), /model-train\./, 'translated');
+    await page.selectOption('#node-input-task', 'anomaly');
+    assert.equal(await page.isVisible('#node-input-tune'), false, 'anomaly baselines are not tuned');
+    await page.selectOption('#node-input-task', 'regression');
+    await page.check('#node-input-tune');
+    await closeDialog(page);
+    assert.equal(await page.evaluate((id) => (window as any).RED.nodes.node(id).tune, trainId), true);
+  });
+
   it('opens a node saved before the gate (no promote) with better selected', async () => {
     const { page } = session.editor;
     await openNode(page, 'old-train');
+    assert.equal(await page.isChecked('#node-input-tune'), false, 'a node saved before tune: off');
     assert.equal(await page.inputValue('#node-input-promote'), 'better');
     // A property the saved node lacks shows the default the runtime uses, not a blank field (issue 18, item 9).
     assert.equal(await page.inputValue('#node-input-num-maxMemory'), '128', 'the 128 MiB default');

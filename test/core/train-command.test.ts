@@ -103,6 +103,20 @@ describe('iot-ai train (runTrain)', function () {
     assert.ok(model.ok);
     assert.equal(model.model.file.params?.maxBins, 1000);
     for (const bad of ['1', '65536', 'many']) assert.equal((await train(['--data', data, '--label', 'state', '--out', out, '--max-bins', bad])).code, 2, bad);
+
+    // --tune: the choice and why on stdout and in the report; given settings kept; a budget needs --tune.
+    const tuned = await train(['--data', data, '--label', 'state', '--out', out, '--trees', '10', '--tune', '--min-gain', '0']);
+    assert.equal(tuned.code, 0, tuned.stderr);
+    assert.match(tuned.stdout, /Tuned: minGain 0, minSamplesLeaf \d+, maxFeatures \w+ \(.*on the newest \d+ of the training rows.*; 9 of 9 candidates in [\d.]+ s; kept as given: minGain\)\./);
+    model = loadModel(await readFile(out));
+    assert.ok(model.ok);
+    const tuning = model.model.file.metrics.tuning as { trials: Array<{ minGain: number }>; chosen: { minSamplesLeaf: number } };
+    assert.ok(tuning.trials.every((t) => t.minGain === 0));
+    assert.equal(model.model.file.params?.minSamplesLeaf, tuning.chosen.minSamplesLeaf);
+    assert.match(await readFile(reportPathFor(out), 'utf8'), /<h2>Tuning<\/h2>.*one-standard-error rule/s);
+    assert.equal((await train(['--data', data, '--label', 'state', '--out', out, '--tune-budget', '5'])).code, 2);
+    assert.equal((await train(['--data', data, '--label', 'state', '--out', out, '--tune', '--tune-budget', '0'])).code, 2);
+    assert.equal((await train(['--data', data, '--label', 'state', '--out', out, '--tune', '--min-gain', '0', '--min-samples-leaf', '1', '--max-features', 'all'])).code, 2);
     assert.equal((await train(['--data', data, '--label', 'state', '--out', out, '--task', 'anomaly', '--no-refit'])).code, 2);
     // A CSV without a ts column cannot be split in time when asked to.
     const plain = path.join(directory, 'plain.csv');

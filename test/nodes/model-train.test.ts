@@ -70,6 +70,34 @@ describe('model-train node', function () {
     assert.deepEqual([back.payload.prediction.label, back.payload.prediction.model.version], ['hot', '1.0.0']);
   });
 
+  it('tune: each training chooses how finely its trees split by validation, and the model file says what and why (#21.3)', async () => {
+    await helper.load([mlModel, modelPredict, modelTrain], flow({ tune: true }));
+    const out1 = collect('out1');
+    const n1 = getNode('n1');
+    for (let i = 0; i < 120; i++) n1.receive(window(i));
+    n1.receive({ train: true });
+    const [trained] = await out1.next(1, 60000);
+    const tuning = trained.payload.metrics.tuning;
+    assert.ok(tuning, 'the trained model reports its tuning');
+    assert.equal(tuning.candidates, 27);
+    assert.ok(tuning.trials.length >= 1 && tuning.trials.length <= 27);
+    assert.deepEqual([tuning.trials[0].minGain, tuning.trials[0].minSamplesLeaf, tuning.trials[0].maxFeatures], [0, 1, 'sqrt'], 'the defaults first');
+    // Validated on the training windows only: the held-out newest 24 (0.2 of 120) are the gate's.
+    assert.equal(tuning.trainRows + tuning.validationRows, 96);
+    const onDisk = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
+    assert.deepEqual([onDisk.params.minGain, onDisk.params.minSamplesLeaf], [tuning.chosen.minGain, tuning.chosen.minSamplesLeaf], 'trained with the choice');
+  });
+
+  it('a model-train saved before tune existed trains as before, without tuning', async () => {
+    await helper.load([mlModel, modelPredict, modelTrain], flow());
+    const out1 = collect('out1');
+    const n1 = getNode('n1');
+    for (let i = 0; i < 80; i++) n1.receive(window(i));
+    n1.receive({ train: true });
+    const [trained] = await out1.next(1, 30000);
+    assert.equal(trained.payload.metrics.tuning, undefined);
+  });
+
   it('joins label events to windows by time, trains every N samples, and exports a CSV into the export folder', async () => {
     await helper.load([mlModel, modelPredict, modelTrain], flow({ every: 30 }));
     const out1 = collect('out1');

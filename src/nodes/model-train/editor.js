@@ -21,6 +21,7 @@
             } },
             maxMemory: { value: N.maxMemory.default, validate: num("maxMemory") },
             promote: { value: "better", validate: V.choice(CORE.promote) },
+            tune: { value: false },
             trees: { value: N.trees.default, validate: num("trees") },
             maxDepth: { value: "", validate: num("maxDepth") }, // blank: no limit (0)
             seed: { value: N.seed.default, validate: num("seed") },

@@ -49,6 +49,8 @@ export interface TrainSettings {
   horizon: number | undefined;
   /** Live forecasts: the sensor whose future value labels a window ('' : label events only). */
   target: string;
+  /** Labelled tasks: choose minGain, minSamplesLeaf and maxFeatures by validation at each training (tune.ts). */
+  tune: boolean;
 }
 
 /** `horizon` and `target`: blank horizon is off; a target needs a horizon; the name is a sensor name. */
@@ -162,6 +164,8 @@ export function parseTrainConfig(def: Record<string, unknown>): ConfigResult<Tra
     threshold: value(anomalyNumbers.threshold, undefined),
     horizon: forecast.horizon,
     target: forecast.target,
+    // Absent in flows saved before #21: off (each training as before).
+    tune: def.tune === true || def.tune === 'true',
   };
   if (anomaly && settings.maxSamples < settings.warmup) return { ok: false, error: `maxSamples (${settings.maxSamples}) must be at least warmup (${settings.warmup})` };
   if (anomaly && settings.adaptAfter > 0 && settings.adaptAfter < ANOMALY_MIN_ROWS) {

@@ -19,6 +19,7 @@ import {
 import { FORECAST_COVERAGE, FORECAST_INTERVAL, type ForecastSettings, type ModelFile } from '../file/model-file';
 import { conformalMargin, conformityScores, widen } from './conformal';
 import { timeFolds, timeHoldout, type TimeLine } from './time-split';
+import { tuneForest, type TuneResult, type TuneSettings } from './tune';
 import { MODEL_FORMAT } from '../file/schema';
 import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from '../monitor/sketch';
 import { ForestOptions, ForestTrainer, OobEstimate, ProgressCallback, TrainedForest } from '../forest/trainer';
@@ -57,6 +58,11 @@ export interface TrainModelOptions {
    * `metrics.randomSplit`, so a leakage a random split would hide can be named (`leakageWarning`).
    */
   compareRandomSplit?: boolean;
+  /**
+   * Choose minGain, minSamplesLeaf and maxFeatures by validation on the training rows (tune.ts) within a budget,
+   * before the model is trained; `fixed` names settings given explicitly (kept, not tuned).
+   */
+  tune?: { budgetSeconds: number; fixed?: ReadonlyArray<keyof TuneSettings>; now?: () => number };
   /** `sha256:<hex>` of the training data. */
   dataHash?: string;
   /** Quantile bins per feature in the drift sketch of all the examples (default 10). */
@@ -102,6 +108,8 @@ export type ModelMetrics = (ClassificationMetrics | RegressionMetrics | { task: 
   refit?: boolean;
   /** With `refit`: the rows the measured model trained on. */
   heldOutTrainRows?: number;
+  /** What tuning tried and chose (tune.ts), when asked for. */
+  tuning?: TuneResult;
   /** A random split of the same examples, scored for comparison (`leakageWarning`). */
   randomSplit?: { rows: number; accuracy?: number; r2?: number; mae?: number };
   folds?: number;
@@ -180,6 +188,14 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
   } else {
     splits = [];
     evaluation = 'out-of-bag';
+  }
+  // Tuning: on the rows the (first) model trains on, never on the rows it is tested on.
+  let tuning: TuneResult | undefined;
+  if (options.tune !== undefined) {
+    const tuneRows = evaluation === 'holdout' ? splits[0].train : evaluation === 'cross-validation' ? splits[0].train : Int32Array.from({ length: rows.length }, (_, i) => i);
+    const line = options.timeLine !== undefined && options.split !== 'random' ? options.timeLine : newest !== undefined ? { time: Array.from({ length: rows.length }, (_, i) => i) } : undefined;
+    tuning = await tuneForest(examples, tuneRows, { forest: forestOptions, fixed: options.tune.fixed, timeLine: line, budgetSeconds: options.tune.budgetSeconds, now: options.tune.now, pause: options.pause });
+    Object.assign(forestOptions, tuning.chosen);
   }
   const forecast = options.forecast;
   // A change forecast: the forest learns label − base; predictions (and so every metric) add the base back.
@@ -286,6 +302,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     ...(timeSplit ? { split: 'time' as const, gap: timeLine.gap ?? 0, gapRows } : newest === undefined && evaluation !== 'out-of-bag' ? { split: 'random' as const } : {}),
     ...(refit ? { refit: true, heldOutTrainRows: trainRows } : {}),
     ...(randomSplit !== undefined ? { randomSplit } : {}),
+    ...(tuning !== undefined ? { tuning } : {}),
     ...(evaluation === 'cross-validation' ? { folds, foldScores } : {}),
     ...(trained.oob !== null ? { oob: trained.oob } : {}),
     trainRows: refit ? rows.length : trainRows,

@@ -29,6 +29,7 @@ import { checkLabelCounts, countLabels, decidePromotion, PromotionGate, type Kep
 import { ANOMALY_MIN_ROWS } from './train-anomaly';
 import type { TrainSettings } from './train-config';
 import { deviceModelFile, isOwnAnomalyModel, sameNames, type AnomalyJob, type TrainedPart, type TrainJob, type WorkerMessage } from './training-job';
+import { TRAIN_TUNE_BUDGET_S } from './tune';
 
 /** The fewest labelled windows a classification or regression model is trained on. */
 export const MIN_LABELLED = 10;
@@ -398,6 +399,8 @@ export class TrainingSession {
         createdAt: now.toISOString(),
         holdoutNewest: plan.heldOut,
         forest: { nTrees: trees, seed, ...(maxDepth > 0 ? { maxDepth } : {}) },
+        // Tuning validates on the newest of the training windows (never the held-out ones the gate scores on).
+        ...(this.settings.tune ? { tune: { budgetSeconds: TRAIN_TUNE_BUDGET_S } } : {}),
         // Live forecasts: the file keeps the horizon; the metrics score the model against persistence.
         ...(this.settings.horizon !== undefined && this.forecast !== undefined
           ? { forecast: { horizon: this.settings.horizon, persistence: collected.map((example) => example.persistence) } }
