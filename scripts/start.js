@@ -262,7 +262,7 @@ async function summary(broker) {
     const scored = describeForecasts(forecasts.results());
     const held = forecasts.pending();
     const ahead = scored ? ` · forecasts ${scored}` : held > 0 ? ` · forecasts ${held} held until due` : '';
-    const line = `${rate.toFixed(1)} readings/s · ${stats.rejects} rejected · ${stats.predictions} predictions · accuracy ${accuracy} · commands ${stats.sent} sent, ${stats.acked} acked, ${stats.failed} failed${ahead}`;
+    const line = `${rate.toFixed(1)} readings/s · ${stats.rejects} rejected · ${stats.predictions} predictions · accuracy ${accuracy} · commands ${stats.sent} sent, ${stats.acked} acked, ${stats.failed} failed` + ahead;
     if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K${line}`);
     else console.log(line);
   }, every);

@@ -34,13 +34,18 @@ interface Run {
 }
 
 /**
- * Measured on the project's 2-CPU build machine (7 December 2026), this test's runs: home occupancy 30 min
- * skill 0.000 (0 scored); city congestion 15 min 0.000, air quality 3 h 0.000; health heart rate 30 min 0.000.
+ * Measured on the project's 2-CPU build machine (7 December 2026), these runs (Wednesday 05:00 UTC onwards, simulated):
+ *   home occupancy 30 min:   accuracy 0.7564, persistence 0.7550 on 747 forecasts: skill 0.005
+ *   city congestion 15 min:  accuracy 0.9087, persistence 0.7998 on 964: skill 0.544
+ *   city air quality 3 h:    accuracy 0.9967, persistence 0.1283 on 304: skill 0.996
+ *   health heart rate 30 min: MAE 16.94, persistence 20.73 (beat/min) on 600: skill 0.183
+ * The floors sit below with margin. Occupancy 30 minutes ahead only ties persistence (the held-out days of
+ * `npm run models` say the same: skill 0.014); its floor says it is no worse by more than 0.1.
  */
 const RUNS: Run[] = [
-  { file: 'smart-home.json', scenario: 'home', simulated: 3 * HOUR, floors: { occupancy: { skill: -1, scored: 1, horizon: 30 * MIN } } },
-  { file: 'smart-city.json', scenario: 'city', simulated: 4.25 * HOUR, floors: { congestion: { skill: -1, scored: 1, horizon: 15 * MIN }, air: { skill: -1, scored: 1, horizon: 3 * HOUR } } },
-  { file: 'health.json', scenario: 'health', simulated: 3 * HOUR, floors: { 'heart-rate': { skill: -1, scored: 1, horizon: 30 * MIN } } },
+  { file: 'smart-home.json', scenario: 'home', simulated: 3 * HOUR, floors: { occupancy: { skill: -0.1, scored: 500, horizon: 30 * MIN } } },
+  { file: 'smart-city.json', scenario: 'city', simulated: 4.25 * HOUR, floors: { congestion: { skill: 0.3, scored: 600, horizon: 15 * MIN }, air: { skill: 0.7, scored: 200, horizon: 3 * HOUR } } },
+  { file: 'health.json', scenario: 'health', simulated: 3 * HOUR, floors: { 'heart-rate': { skill: 0.08, scored: 400, horizon: 30 * MIN } } },
 ];
 
 /** The sample flow as a user imports it, its broker the test's and its devices SPEED× faster from START. */
@@ -110,7 +115,7 @@ describe('e2e: the sample flows forecast, and beat "it stays as it is" by a stat
         const deadline = Date.now() + 300000;
         const done = () => clock.size > 0 && [...clock.values()].every((ts) => ts >= START + run.simulated);
         while (!done()) {
-          assert.ok(Date.now() < deadline, `simulated time reached ${new Date(Math.min(...clock.values())).toISOString()} in 300 s`);
+          if (Date.now() > deadline) assert.fail(`simulated time reached ${clock.size > 0 ? new Date(Math.min(...clock.values())).toISOString() : 'nothing'} in 300 s`);
           await new Promise((r) => setTimeout(r, 500));
         }
       } finally {
@@ -131,6 +136,9 @@ describe('e2e: the sample flows forecast, and beat "it stays as it is" by a stat
         assert.ok(r.compared >= floor.scored, `${key}: ${r.compared} forecasts scored beside persistence, at least ${floor.scored}`);
         assert.ok(r.skill !== null && r.skill >= floor.skill, `${key}: skill over persistence ${r.skill} ≥ ${floor.skill}`);
       }
+      // What each flow does with its forecasts: commands acknowledged, none refused by the devices.
+      if (run.scenario === 'home') assert.ok((outcomes.get('preheat acked') ?? 0) >= 1 && !outcomes.has('preheat nacked'), JSON.stringify([...outcomes]));
+      if (run.scenario === 'city') assert.ok((outcomes.get('plan-ahead acked') ?? 0) >= 1 && !outcomes.has('plan-ahead nacked') && earlyAlerts >= 1, `${JSON.stringify([...outcomes])}, ${earlyAlerts} early alerts`);
       assert.equal(tally.dropped, 0);
       assert.deepEqual(red.errors(), []);
     });
