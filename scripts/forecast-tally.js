@@ -9,7 +9,7 @@
 // - Truth messages carry no time: each is stamped with the time of its device's latest reading (the simulator
 //   publishes a reading, then its truth).
 // - Bounded: at most `maxDevices` devices, `maxHistory` truths and `maxPending` held forecasts per device; what a
-//   bound drops is counted (`dropped`).
+//   bound drops is counted (`dropped`), as is what a device's clock going back (a redeployed simulator) drops.
 'use strict';
 
 /** Which truth field each forecast key is scored against (the key itself when not listed). */
@@ -64,8 +64,7 @@ class ForecastTally {
   reading(scenario, deviceId, body) {
     const ts = readingTime(body);
     if (ts === undefined) return;
-    const device = this.device(`${scenario}/${deviceId}`, true);
-    if (device.clock === undefined || ts > device.clock) device.clock = ts;
+    this.device(`${scenario}/${deviceId}`, true).clock = ts;
   }
 
   /** The truth on <scenario>/<device>/truth, at the device's clock; scores the held forecasts it reaches. */
@@ -74,7 +73,13 @@ class ForecastTally {
     if (device === undefined || device.clock === undefined || truth === null || typeof truth !== 'object') return;
     const ts = device.clock;
     const last = device.history[device.history.length - 1];
-    if (last !== undefined && ts < last.ts) return;
+    if (last !== undefined && ts < last.ts) {
+      // The device's clock went back (a simulator redeployed from its start time): what was held is of another
+      // timeline, dropped and counted.
+      this.dropped += device.pending.length;
+      device.pending = [];
+      device.history = [];
+    }
     if (device.pending.length > 0) {
       const due = [];
       const keep = [];

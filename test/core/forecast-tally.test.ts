@@ -97,6 +97,17 @@ describe('forecast tally (npm start summary, forecast e2e)', () => {
     );
   });
 
+  it('a device whose clock goes back (a simulator redeployed from its start time) starts over: its held forecasts are dropped and counted', () => {
+    const tally = new ForecastTally();
+    feed(tally, 0, 10, () => ({ occupancy: 'empty' }), [{ sent: T0 + 5 * MIN, body: occupancy('empty', T0 + 5 * MIN) }]);
+    assert.equal(tally.pending(), 1);
+    // Back to T0: the forecast for 06:35 must not be scored against the new timeline's truths.
+    feed(tally, 0, 40, () => ({ occupancy: 'occupied' }), [{ sent: T0 + MIN, body: occupancy('occupied', T0) }]);
+    assert.equal(tally.dropped, 1);
+    const r = tally.results()['home/occupancy'];
+    assert.deepEqual([r.forecasts, r.scored, r.score], [2, 1, 1]);
+  });
+
   it('ignores what is not a forecast (no at or horizon) and truths of a device with no reading yet', () => {
     const tally = new ForecastTally();
     tally.forecast('home', 'occupancy', { deviceId: 'kitchen-1', prediction: { label: 'empty' } });
