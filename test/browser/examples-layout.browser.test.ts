@@ -39,8 +39,8 @@ describe('browser: the examples as drawn in the editor do not overlap', function
     const state = { brokerImported: false };
     for (const example of EXAMPLES) {
       const expected = JSON.parse(fs.readFileSync(path.join(root, 'flows', `${example}.json`), 'utf8'));
-      const { id } = await importExample(page, example, expected, state);
-      tabs.push({ example, id });
+      const imported = await importExample(page, example, expected, state);
+      for (const id of imported.tabs) tabs.push({ example, id });
     }
     await deploy(page);
     // The statuses the nodes show once their first windows have gone through (a window every 10 s).

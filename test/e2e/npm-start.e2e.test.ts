@@ -143,7 +143,7 @@ describe('e2e: npm start', function () {
       started = await npmStart(userDir);
       const { port, mqttPort, output } = started;
       assert.match(output(), /start: first run: deployed the smart-home sample \(flows\/smart-home\.json\)/);
-      assert.match(output(), /running: the smart-home\.json sample: "IoT AI: smart home" {3}MQTT broker: embedded aedes on mqtt:\/\/127\.0\.0\.1:\d+/);
+      assert.match(output(), /running: the smart-home\.json sample: "IoT AI: smart home", "IoT AI: smart home forecasts" {3}MQTT broker: embedded aedes on mqtt:\/\/127\.0\.0\.1:\d+/);
       const sets = (await (await fetch(`http://127.0.0.1:${port}/nodes`, { headers: { accept: 'application/json' } })).json()) as Array<{ module: string; types: string[] }>;
       assert.ok(sets.some((s) => s.module === '@iot-ai/node-red-iot-ai' && s.types.includes('sensor-ingest')));
       const client = await mqttClient(`mqtt://127.0.0.1:${mqttPort}`);
@@ -163,16 +163,16 @@ describe('e2e: npm start', function () {
         const withCity = importExample(sample, 'smart-city.json');
         assert.equal(withCity.filter((n) => n.type === 'mqtt-broker').length, 1, 'one "local broker" entry after the import');
         await deploy(port, withCity);
-        await until('the deploy line naming both tabs', () => /deployed from the editor; running: "IoT AI: smart home", "IoT AI: smart city"/.test(output()), 30000, output);
+        await until('the deploy line naming both tabs', () => /deployed from the editor; running: "IoT AI: smart home", "IoT AI: smart home forecasts", "IoT AI: smart city", "IoT AI: smart city forecasts"/.test(output()), 30000, output);
         await client.waitFor(() => client.received.some((m) => m.topic.startsWith('city/')), 30000, 'the imported smart-city example publishing on npm start\'s broker');
         await client.waitFor(() => client.received.some((m) => m.topic.startsWith('iot-ai/city/predictions/')), 120000, 'smart-city predictions on npm start\'s broker');
 
         // Deploy 2: the sample's tab deleted; deploy 3: the same again.
         const cityOnly = withCity.filter((n) => n.z !== 'home-tab' && n.id !== 'home-tab' && !String(n.id).startsWith('home-'));
         await deploy(port, cityOnly);
-        await until('the deploy line naming the city tab alone', () => /deployed from the editor; running: "IoT AI: smart city"\n/.test(output()), 30000, output);
+        await until('the deploy line naming the city tab alone', () => /deployed from the editor; running: "IoT AI: smart city", "IoT AI: smart city forecasts"\n/.test(output()), 30000, output);
         await deploy(port, cityOnly);
-        await until('the third deploy line', () => (output().match(/deployed from the editor; running: "IoT AI: smart city"\n/g) ?? []).length >= 2, 30000, output);
+        await until('the third deploy line', () => (output().match(/deployed from the editor; running: "IoT AI: smart city", "IoT AI: smart city forecasts"\n/g) ?? []).length >= 2, 30000, output);
         assert.equal((output().match(/Node-RED editor: http/g) ?? []).length, 1, 'the banner is printed once; deploys get their own line');
 
         // One subscriber: one summary line every 2 s, so at most 9 in 14 s (four subscribers would print ~28).
