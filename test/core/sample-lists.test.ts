@@ -74,6 +74,37 @@ describe('sample sensors and features: one source (src/core/sim/samples.ts)', ()
     }
   });
 
+  it('issue 16: each pipeline sample\'s forecasts tab publishes every forecast model\'s output as it is on iot-ai/<scenario>/forecasts/<key> (the topic dashboards subscribe to)', () => {
+    const expected: Record<string, Record<string, [string, number]>> = {
+      'smart-home.json': { occupancy: ['home-occupancy-30min', 30 * 60000] },
+      'smart-city.json': { congestion: ['city-congestion-15min', 15 * 60000], air: ['city-air-quality-3h', 3 * 3600000] },
+      'health.json': { 'heart-rate': ['health-heart-rate-30min', 30 * 60000] },
+    };
+    for (const [file, keys] of Object.entries(expected)) {
+      const nodes = JSON.parse(fs.readFileSync(path.join(root, 'flows', file), 'utf8')) as Array<FlowNode & Record<string, any>>;
+      const byId = new Map(nodes.map((n) => [n.id, n]));
+      const scenario = file === 'health.json' ? 'health' : file === 'smart-home.json' ? 'home' : 'city';
+      const published: Record<string, [string, number]> = {};
+      for (const predict of nodes.filter((n) => n.type === 'model-predict' && String(n.z).endsWith('-fc-tab'))) {
+        const model = byId.get(predict.model)!;
+        const modelFile = JSON.parse(fs.readFileSync(path.join(root, 'models', `${model.bundled}.json`), 'utf8'));
+        // Wired straight from the predict node's first output: the payload as model-predict gives it.
+        for (const out of (predict.wires[0] as string[]).map((id) => byId.get(id)!).filter((n) => n.type === 'mqtt out' && /\/forecasts\//.test(n.topic))) {
+          const match = new RegExp(`^iot-ai/${scenario}/forecasts/([a-z-]+)$`).exec(out.topic);
+          assert.ok(match, out.topic);
+          published[match[1]] = [model.bundled, modelFile.horizon];
+        }
+        // Fed by the forecast window, which is the window the model was trained on.
+        const window = nodes.find((n) => n.type === 'feature-window' && (n.wires[0] as string[]).includes(predict.id))!;
+        for (const key of ['window', 'size', 'slide', 'unit', 'sensors', 'features'] as const) {
+          const value = key === 'sensors' ? String(window.sensors).split(',').map((x) => x.trim()) : window[key];
+          assert.deepEqual(value, modelFile.window[key], `${model.bundled}: ${key}`);
+        }
+      }
+      assert.deepEqual(published, keys, file);
+    }
+  });
+
   it('scripts/flows.js and scripts/build-models.js read them from core, with no copy of their own', () => {
     for (const script of ['flows.js', 'build-models.js']) {
       const text = fs.readFileSync(path.join(root, 'scripts', script), 'utf8');
