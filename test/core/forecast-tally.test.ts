@@ -5,7 +5,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ForecastTally, readingTime, describeForecasts } = require('../../scripts/forecast-tally.js');
 
 const MIN = 60000;

@@ -13,7 +13,6 @@ import * as mqtt from 'mqtt';
 import { NodeRedProcess } from '../helpers/nodered-process';
 import { startAedes, type Broker } from '../helpers/broker';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ForecastTally } = require('../../scripts/forecast-tally.js');
 
 const root = path.resolve(__dirname, '..', '..');
