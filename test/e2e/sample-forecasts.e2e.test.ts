@@ -35,13 +35,13 @@ interface Run {
 /**
  * Measured on the project's 2-CPU build machine (7 December 2026), these runs (Wednesday 05:00 UTC onwards, simulated):
  *   home occupancy 30 min (05:00–10:00): accuracy 0.8625 / 0.8220, persistence 0.8543 / 0.8368 on about 1345
- *     forecasts: skill 0.056 / −0.091 in two runs (05:00–08:00: 0.005 and −0.093). The rooms obey the flow's
+ *     forecasts: skill 0.056 / −0.091 / −0.100 in three runs (05:00–08:00: 0.005 and −0.093). The rooms obey the flow's
  *     commands, sent on the wall clock's timing, so what the simulator does and the figures differ from run to run.
  *   city congestion 15 min:  accuracy 0.9087 / 0.9148, persistence 0.7998 / 0.8015 on 964: skill 0.544 / 0.571
  *   city air quality 3 h:    accuracy 0.9967, persistence 0.128 on 304: skill 0.996 (twice)
  *   health heart rate 30 min: MAE 16.94, persistence 20.73 (beat/min) on 600: skill 0.183 (twice)
- * The floors sit below with margin. Occupancy 30 minutes ahead only ties persistence (the held-out days of
- * `npm run models` say the same: skill 0.014); its floor says it is not much worse.
+ * The floors sit below with margin. Occupancy 30 minutes ahead does not beat persistence (the held-out days of
+ * `npm run models`: skill 0.014); its floor says it is not much worse.
  */
 const RUNS: Run[] = [
   { file: 'smart-home.json', scenario: 'home', simulated: 5 * HOUR, floors: { occupancy: { skill: -0.25, scored: 1000, horizon: 30 * MIN } } },
