@@ -16,7 +16,7 @@ if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js')) || !fs.existsSync(
   if (build.status !== 0) process.exit(1);
 }
 // The sensors and features of the samples: src/core/sim/samples.ts, which scripts/flows.js reads too.
-const { SAMPLE_FEATURES, sampleSensorNames } = require(path.join(root, 'dist', 'core', 'sim'));
+const { FORECAST_FEATURES, SAMPLE_FEATURES, sampleSensorNames } = require(path.join(root, 'dist', 'core', 'sim'));
 /** The window every sample flow uses: sliding 60 s every 10 s; models train on the same features (tumbling). */
 const FEATURES = [...SAMPLE_FEATURES];
 const SENSORS = { home: sampleSensorNames('home'), city: sampleSensorNames('city'), health: sampleSensorNames('health') };
@@ -28,6 +28,24 @@ const MODELS = [
   { name: 'city-air-quality', scenario: 'city', label: 'truth.airQuality', sensors: SENSORS.city, devices: 8, seed: 12 },
   { name: 'health-activity', scenario: 'health', label: 'truth.activity', sensors: SENSORS.health, devices: 10, seed: 13 },
   { name: 'health-abnormal', scenario: 'health', label: 'truth.abnormal', sensors: SENSORS.health, devices: 30, seed: 14 },
+];
+
+/**
+ * Forecast models (docs/forecasting.md#in-the-sample-flows): each window is labelled by what its device reported
+ * `horizon` later (`iot-ai train --horizon`), so no person labels anything. The window is the sample flows' forecast
+ * window (scripts/flows.js forecastWindow): sliding 10 min every minute, the sample features and `calendar` (UTC, the
+ * simulator's clock), as the rhythms a forecast can learn are daily. Two weeks of simulated time (weekdays and two
+ * weekends; the newest fifth, held out, is the second Friday to Sunday), small forests (models/ stays small).
+ */
+const FORECAST_WINDOW = (sensors) => ({ window: 'sliding', size: 10, slide: 1, unit: 'min', sensors, features: [...FORECAST_FEATURES], fill: 'previous' });
+const FORECAST_DAYS = 14;
+const FORECASTS = [
+  { name: 'home-occupancy-30min', scenario: 'home', label: 'truth.occupancy', task: 'classification', horizon: '30min', sensors: SENSORS.home, devices: 10, seed: 21 },
+  { name: 'city-congestion-15min', scenario: 'city', label: 'truth.congestion', task: 'classification', horizon: '15min', sensors: SENSORS.city, devices: 8, seed: 22 },
+  { name: 'city-air-quality-3h', scenario: 'city', label: 'truth.airQuality', task: 'classification', horizon: '3h', sensors: SENSORS.city, devices: 8, seed: 22 },
+  // The caregiver's forecast: the wearer's heart rate 30 minutes ahead, learnt from the heart-rate sensor itself
+  // (a sensor and the target at once), so a rise (a resting rate creeping up, a run coming) shows before it happens.
+  { name: 'health-heart-rate-30min', scenario: 'health', label: 'heartRate', task: 'regression', horizon: '30min', sensors: SENSORS.health, devices: 10, seed: 23 },
 ];
 
 /**
@@ -70,11 +88,11 @@ function run(args) {
 
 fs.mkdirSync(work, { recursive: true });
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-function simulated(model) {
+function simulated(model, days = 2) {
   const anomalies = model.anomalies ? ['--anomalies', String(model.anomalies)] : [];
-  const csv = path.join(work, `${model.scenario}-${model.devices}-${model.seed}${model.anomalies ? `-a${model.anomalies}` : ''}.csv`);
+  const csv = path.join(work, `${model.scenario}-${model.devices}-${model.seed}${model.anomalies ? `-a${model.anomalies}` : ''}${days !== 2 ? `-${days}d` : ''}.csv`);
   if (!fs.existsSync(csv)) {
-    run(['simulate', '--scenario', model.scenario, '--csv', csv, '--devices', String(model.devices), '--seed', String(model.seed), '--duration', String(2 * 86400), ...anomalies]);
+    run(['simulate', '--scenario', model.scenario, '--csv', csv, '--devices', String(model.devices), '--seed', String(model.seed), '--duration', String(days * 86400), ...anomalies]);
   }
   return csv;
 }
@@ -88,6 +106,24 @@ for (const model of MODELS.filter((m) => !only || m.name === only)) {
     '--trees', '40', '--max-depth', '12', '--min-samples-leaf', '3', '--seed', String(model.seed),
   ]);
   markGenerated(path.join(root, 'models', `${model.name}.json`));
+}
+
+// Forecast models: `iot-ai train --window --horizon`; its stdout compares each with persistence and 24 hours earlier,
+// and the model's metrics.skill keeps the figures (printed again here, one line per model).
+for (const model of FORECASTS.filter((m) => !only || m.name === only)) {
+  const csv = simulated(model, FORECAST_DAYS);
+  const windowFile = path.join(work, `${model.name}.window.json`);
+  fs.writeFileSync(windowFile, JSON.stringify(FORECAST_WINDOW(model.sensors)));
+  const out = path.join(root, 'models', `${model.name}.json`);
+  run([
+    'train', '--data', csv, '--window', windowFile, '--label', model.label, '--task', model.task, '--horizon', model.horizon,
+    '--out', out, '--name', model.name, '--version', '1.0.0',
+    '--trees', '25', '--max-depth', '8', '--min-samples-leaf', '5', '--seed', String(model.seed),
+  ]);
+  markGenerated(out);
+  const skill = JSON.parse(fs.readFileSync(out, 'utf8')).metrics.skill;
+  const score = (s) => (skill.task === 'regression' ? `MAE ${s.modelMae.toFixed(3)} vs ${s.mae.toFixed(3)}` : `accuracy ${s.modelAccuracy?.toFixed(4)} vs ${s.accuracy?.toFixed(4)}`);
+  console.log(`build-models: ${model.name}: skill over persistence ${skill.persistence?.skill?.toFixed(3)} (${score(skill.persistence)}), over 24 h earlier ${skill.dayBefore?.skill?.toFixed(3)}`);
 }
 
 // Anomaly models: window the readings, keep the windows the flow would send to the model, and learn without the

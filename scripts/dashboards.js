@@ -26,6 +26,8 @@ const { sampleSensors, SAMPLE_TRUTH } = require(path.join(root, 'dist', 'core', 
 
 /** The Dashboard 2 release the examples were made with (npm start installs it; scripts/dashboard.js). */
 const { DASHBOARD_PACKAGE } = require('./dashboard');
+/** The truth field each sample forecast is scored against (shared with npm start's summary). */
+const { FORECAST_TRUTH_OF } = require('./forecast-tally');
 
 /** Shared by every dashboard example (same ids): importing several gives one dashboard with a page each. */
 const BASE = { id: 'iot-ai-dashboard-base', type: 'ui-base', name: 'IoT AI', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, headerContent: 'page', navigationStyle: 'default', titleBarStyle: 'default', showReconnectNotification: true, notificationDisplayTime: 1, showDisconnectNotification: true, allowInstall: false };
@@ -47,7 +49,7 @@ const SCENARIOS = {
   health: {
     label: 'health', page: 'Health', path: '/health', order: 3, flow: 'health.json',
     charts: ['heartRate', 'accel', 'skinTemp'],
-    predictions: ['activity', 'heart'], commands: ['heart'], forecasts: ['heart'], alarms: true,
+    predictions: ['activity', 'heart'], commands: ['heart'], forecasts: ['heart-rate'], alarms: true,
   },
 };
 
@@ -281,7 +283,7 @@ function dashboard(scenario) {
   if (s.forecasts.length) {
     const forecasts = group('forecasts', 'Forecasts, and how they turned out', 6);
     mqttIn('forecasts-in', `iot-ai/${scenario}/forecasts/+`, [id('forecasts')], 0, row);
-    const truthOfForecast = Object.fromEntries(s.forecasts.map((key) => [key, SAMPLE_TRUTH[scenario][key] ?? key]));
+    const truthOfForecast = Object.fromEntries(s.forecasts.map((key) => [key, FORECAST_TRUTH_OF[key] ?? key]));
     fn('forecasts', 'score forecasts when due', code(scoreForecasts, { TRUTH_OF: truthOfForecast }), 2, [[id('forecast-table')], [id('forecast-score')]], 2, row);
     table('forecast-table', 'Latest forecast per device', forecasts, 3, row);
     chart('forecast-score', 'Forecasts that came true (%), or error', forecasts, 3, row + 1, { width: 6, height: 4 });

@@ -17,7 +17,7 @@ if (!fs.existsSync(path.join(root, 'dist', 'core', 'sim', 'samples.js'))) {
   const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(1);
 }
-const { SAMPLE_FEATURES, sampleSensors } = require(path.join(root, 'dist', 'core', 'sim'));
+const { FORECAST_FEATURES, SAMPLE_FEATURES, sampleSensors } = require(path.join(root, 'dist', 'core', 'sim'));
 const FEATURES = [...SAMPLE_FEATURES];
 const SENSORS = { home: sampleSensors('home'), city: sampleSensors('city'), health: sampleSensors('health') };
 
@@ -91,7 +91,7 @@ function predictAndAct(f, key, model, row, actuator, gate) {
   return 3;
 }
 
-function pipelineFlow({ prefix, scenario, label, info, comment, devicesCount, models, sim = {}, more, alarms, showRejects = false }) {
+function pipelineFlow({ prefix, scenario, label, info, comment, devicesCount, models, sim = {}, more, alarms, showRejects = false, forecasts }) {
   const f = flow(prefix, label, info);
   f.scenario = scenario;
   f.add({ id: f.id('comment'), type: 'comment', name: comment, info, x: IN, y: 0, wires: [] });
@@ -107,7 +107,8 @@ function pipelineFlow({ prefix, scenario, label, info, comment, devicesCount, mo
   f.debug('debug-errors', 'model errors', 'error', GATE, row + 1);
   if (alarms) below += streamingAlarms(f, below, alarms);
   if (more) more(f, below);
-  return placeOnGrid(f.nodes, new Map(f.nodes.map((n) => [n.id, n])));
+  const placed = placeOnGrid(f.nodes, new Map(f.nodes.map((n) => [n.id, n])));
+  return forecasts ? [...placed, ...forecastTab(prefix, scenario, label, forecasts)] : placed;
 }
 
 /**
@@ -156,6 +157,106 @@ function citySensorCheck(f, row) {
   f.debug('debug-sensor-anomalies', 'sensor anomalies', 'payload', ACT, row + 2);
 }
 
+/**
+ * The forecast window of the samples: sliding 10 minutes every minute (a forecast a minute per device), the sample
+ * features and `calendar` (hour and weekday of the window's end, UTC: the simulator's clock). The bundled forecast
+ * models (scripts/build-models.js FORECASTS) are trained on exactly this window.
+ */
+function forecastWindow(f, scenario, x, y, wires) {
+  return f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 10, slide: 1, unit: 'min', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS[scenario].map((s) => s.name).join(', '), features: [...FORECAST_FEATURES], timeZone: 'UTC', minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x, y, wires: [wires, []] });
+}
+
+/** Grid columns of a forecast tab. */
+const FC = { IN: 0, INGEST: 1, WIN: 2, PRED: 3, PUB: 4, ACT: 5, OUT: 6 };
+
+/**
+ * A second tab of a sample flow: the same devices' readings (its own mqtt in and sensor-ingest, so the forecasts
+ * need nothing of the first tab but the broker) → the forecast window → one model-predict per bundled forecast
+ * model, each prediction published as it is (prediction.horizon, .at and, for a regression, .interval) on
+ * iot-ai/<scenario>/forecasts/<key>; then what the scenario does with it (`act(f, row, predictWires)` returns the
+ * wires of the predict node beside the publication and the rows it took, from row + 2 on, columns PUB to OUT).
+ */
+function forecastTab(prefix, scenario, label, { comment, info, forecasts }) {
+  const f = flow(`${prefix}-fc`, `${label} forecasts`, info);
+  f.scenario = scenario;
+  f.add({ id: f.id('comment'), type: 'comment', name: comment, info, x: FC.IN, y: 0, wires: [] });
+  f.mqttIn('readings', `${scenario}/+/sensors`, [f.id('ingest')], FC.IN, 1, 'auto-detect');
+  // Rejects are counted by the first tab's ingest (the same payloads): none of its own to report here.
+  f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: `${scenario}/{deviceId}/sensors`, deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS[scenario], convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, x: FC.INGEST, y: 1, wires: [[f.id('window')], []] });
+  forecastWindow(f, scenario, FC.WIN, 1, forecasts.map((fc) => f.id(`predict-${fc.key}`)));
+  f.add({ id: f.id('errors'), type: 'debug', name: 'forecast errors', active: false, tosidebar: true, console: false, tostatus: false, complete: 'error', targetType: 'msg', x: FC.WIN, y: 2, wires: [] });
+  let row = 1;
+  for (const fc of forecasts) {
+    const modelId = f.config({ id: f.id(`model-${fc.key}`), type: 'ml-model', z: f.id('tab'), name: fc.model, bundled: fc.model, path: '', watch: true });
+    const taken = fc.act ? fc.act(f, row + 2) : { wires: [], rows: 0 };
+    f.add({ id: f.id(`predict-${fc.key}`), type: 'model-predict', name: fc.model, model: modelId, property: 'payload.features', x: FC.PRED, y: row, wires: [[f.id(`forecasts-${fc.key}`), f.id(`watch-${fc.key}`), ...taken.wires], [f.id('errors')]] });
+    f.mqttOut(`forecasts-${fc.key}`, `iot-ai/${scenario}/forecasts/${fc.key}`, FC.PUB, row, `${fc.key} forecasts`);
+    f.watch(`watch-${fc.key}`, `latest ${fc.key} forecast`, 'payload.prediction', fc.status, FC.PUB, row + 1);
+    row += 2 + taken.rows;
+  }
+  const nodes = f.nodes.filter((n) => n.type !== 'mqtt-broker');
+  return placeOnGrid(nodes, new Map(nodes.map((n) => [n.id, n])));
+}
+
+/** "kitchen-1: occupied at 18:30 (0.8)": a classification forecast under its node, with the time it is for (UTC). */
+const FORECAST_LABEL = 'payload.deviceId & ": " & $string(payload.prediction.label) & " at " & $fromMillis(payload.prediction.at, "[H01]:[m01]") & " (" & $string($round(payload.prediction.confidence, 2)) & ")"';
+
+/** An actuator-command of a forecast tab at (ACT, row), acks on its own reply topic, outcomes published; rows row..row+1. */
+function forecastActuator(f, key, row, actuator) {
+  f.add({ id: f.id(`act-${key}`), type: 'actuator-command', name: actuator.name, topic: `${f.scenario}/{deviceId}/set`, hysteresis: 0, minConfidence: actuator.minConfidence ?? 0.6, cooldown: actuator.cooldown, onChangeOnly: true, limits: actuator.limits ?? '', limitMode: 'clamp', commandSchema: '', ack: 'payload', ackTimeout: 5000, retries: 2, replyTopic: `{topic}/reply/${key}`, persist: '', rules: actuator.rules, x: FC.ACT, y: row, wires: [[f.id(`commands-${key}`)], [f.id(`outcomes-${key}`), f.id(`watch-outcomes-${key}`)]] });
+  f.mqttOut(`commands-${key}`, '', FC.OUT, row, `${key} commands`);
+  f.mqttIn(`replies-${key}`, `${f.scenario}/+/set/reply/${key}`, [f.id(`act-${key}`)], FC.PUB, row + 1);
+  f.mqttOut(`outcomes-${key}`, `iot-ai/${f.scenario}/outcomes/${key}`, FC.OUT, row + 1, `${key} outcomes`);
+  f.watch(`watch-outcomes-${key}`, `latest ${key} outcome`, 'payload', 'payload.deviceId & ": " & payload.status', FC.ACT, row + 1);
+}
+
+/**
+ * Smart home: occupancy 30 minutes ahead preheats an empty room before people arrive (setpoint 21 °C) and lets an
+ * empty room cool (17 °C) when nobody is expected; while the room is occupied now the first tab's actuator is in
+ * charge ("hold": no rule, no command). "Now" is the first tab's occupancy prediction, read back from MQTT.
+ */
+function homePreheat(f, row) {
+  f.add({ id: f.id('now'), type: 'mqtt in', name: 'occupancy now', topic: 'iot-ai/home/predictions/occupancy', qos: '1', datatype: 'json', broker: 'iot-ai-local-broker', nl: false, rap: true, rh: 0, inputs: 0, x: FC.IN, y: row, wires: [[f.id('remember-now')]] });
+  f.change('remember-now', 'remember', [{ t: 'set', p: 'occupancyNow', pt: 'flow', to: "$merge([$exists($flowContext('occupancyNow')) ? $flowContext('occupancyNow') : {}, { payload.deviceId: payload.prediction.label }])", tot: 'jsonata' }], [], FC.INGEST, row);
+  f.change('decide-preheat', 'preheat or cool?', [
+    { t: 'set', p: 'payload.prediction.label', pt: 'msg', to: "$lookup($flowContext('occupancyNow'), payload.deviceId) = 'occupied' ? 'hold' : payload.prediction.label = 'occupied' ? 'preheat' : 'cool'", tot: 'jsonata' },
+  ], [f.id('act-preheat')], FC.PUB, row);
+  forecastActuator(f, 'preheat', row, { name: 'preheat ahead', cooldown: 300000, limits: '{"setpoint":{"min":16,"max":24}}', rules: [{ label: 'preheat', command: { setpoint: 21 } }, { label: 'cool', command: { setpoint: 17 } }] });
+  return { wires: [f.id('decide-preheat')], rows: 2 };
+}
+
+/** Smart city: heavy congestion 15 minutes ahead switches the signal plan to rush before the queue; free traffic ahead back to normal. */
+function cityPlanAhead(f, row) {
+  forecastActuator(f, 'plan-ahead', row, { name: 'signal plan ahead', cooldown: 300000, rules: [{ label: 'heavy', command: { plan: 'rush' } }, { label: 'free', command: { plan: 'normal' } }] });
+  return { wires: [f.id('act-plan-ahead')], rows: 2 };
+}
+
+/** Smart city: poor air 3 hours ahead raises an early alert, once per junction each time the forecast turns poor. */
+function cityEarlyAlert(f, row) {
+  f.add({ id: f.id('air-changes'), type: 'rbe', name: 'forecast changed', func: 'rbe', gap: '', start: '', inout: 'out', septopics: true, property: 'payload.prediction.label', topi: 'topic', x: FC.PUB, y: row, wires: [[f.id('air-poor')]] });
+  f.add({ id: f.id('air-poor'), type: 'switch', name: 'poor in 3 h?', property: 'payload.prediction.label', propertyType: 'msg', rules: [{ t: 'eq', v: 'poor', vt: 'str' }], checkall: 'true', repair: false, outputs: 1, x: FC.ACT, y: row, wires: [[f.id('early-alert')]] });
+  f.change('early-alert', 'early alert', [{ t: 'set', p: 'payload', pt: 'msg', to: '{ "deviceId": payload.deviceId, "airQuality": payload.prediction.label, "at": payload.prediction.at, "horizon": payload.prediction.horizon, "confidence": payload.prediction.confidence }', tot: 'jsonata' }], [f.id('early-alerts'), f.id('debug-early-alerts')], FC.OUT, row);
+  f.mqttOut('early-alerts', 'iot-ai/city/early-alerts', FC.OUT, row + 1, 'early alerts');
+  f.debug('debug-early-alerts', 'early air alerts', 'payload', FC.ACT, row + 1, true);
+  return { wires: [f.id('air-changes')], rows: 2 };
+}
+
+/**
+ * Health: the caregiver's forecast, heart rate 30 minutes ahead with its interval. A heads-up when a wearer at rest
+ * now (accel.std < 1.2) is forecast 15 beat/min or more above their heart rate now, once per rise.
+ */
+function healthHeadsUp(f, row) {
+  f.change('rising', 'rising at rest?', [{ t: 'set', p: 'rising', pt: 'msg', to: 'payload.features."accel.std" < 1.2 and payload.prediction.value >= payload.features."heartRate.mean" + 15', tot: 'jsonata' }], [f.id('rising-changes')], FC.PUB, row);
+  f.add({ id: f.id('rising-changes'), type: 'rbe', name: 'changes only', func: 'rbe', gap: '', start: '', inout: 'out', septopics: true, property: 'rising', topi: 'topic', x: FC.ACT, y: row, wires: [[f.id('rising-only')]] });
+  f.add({ id: f.id('rising-only'), type: 'switch', name: 'rising?', property: 'rising', propertyType: 'msg', rules: [{ t: 'true' }], checkall: 'true', repair: false, outputs: 1, x: FC.OUT, y: row, wires: [[f.id('heads-up'), f.id('debug-heads-up')]] });
+  f.mqttOut('heads-up', 'iot-ai/health/heads-up', FC.OUT, row + 1, 'caregiver heads-up');
+  f.debug('debug-heads-up', 'heart rate rising', 'payload', FC.ACT, row + 1, true);
+  return { wires: [f.id('rising')], rows: 2 };
+}
+
+/** "wearable-1: 72 [65–80] at 14:35": a regression forecast with its interval and the time it is for (UTC). */
+const FORECAST_VALUE = 'payload.deviceId & ": " & $string($round(payload.prediction.value)) & " [" & $string($round(payload.prediction.interval[0])) & "–" & $string($round(payload.prediction.interval[1])) & "] at " & $fromMillis(payload.prediction.at, "[H01]:[m01]")';
+
 /** live-retrain's first training: after this many windows (2 minutes of its 5 rooms), not `every` (300). */
 const FIRST_TRAINING = 60;
 
@@ -166,6 +267,11 @@ const FLOWS = {
     showRejects: true,
     comment: 'Smart home: room sensors → occupancy → lights and heating setback',
     info: 'Rooms report temperature, humidity, light, CO2 and motion (SenML over MQTT). sensor-ingest validates them (broken payloads leave on its second output), feature-window computes 60 s windows every 10 s per room, model-predict runs the bundled home-occupancy forest, and actuator-command switches the light and the heating setpoint (setback to 17 °C when empty), once per change, never more often than every 30 s, with the setpoint kept within 16–24 °C. Devices acknowledge each command on its reply topic; outcomes are published on iot-ai/home/outcomes/occupancy.',
+    forecasts: {
+      comment: 'Forecasts: occupancy 30 minutes ahead → preheat an empty room before people come, let it cool when nobody will',
+      info: 'The same rooms\' readings (its own mqtt in and sensor-ingest) in 10-minute windows every minute, with the time of day and weekday (calendar, UTC), into the bundled home-occupancy-30min forecast: a forest learnt with iot-ai train --horizon 30min from two simulated weeks, each window labelled by the room\'s occupancy 30 minutes after it (no person labelled anything). Each forecast is published as model-predict gives it on iot-ai/home/forecasts/occupancy (prediction.at: when it is for). While a room is empty now (the first tab\'s occupancy prediction, read back from iot-ai/home/predictions/occupancy), a forecast of occupied preheats it (setpoint 21 °C) and a forecast of empty lets it cool (17 °C); while it is occupied now the first tab\'s actuator is in charge. Setpoint within 16–24 °C, at most one new command per room every 5 minutes, acknowledged on its own reply topic.',
+      forecasts: [{ key: 'occupancy', model: 'home-occupancy-30min', status: FORECAST_LABEL, act: homePreheat }],
+    },
     models: [{ key: 'occupancy', model: 'home-occupancy', actuator: { name: 'lights and heating', cooldown: 30000, limits: '{"setpoint":{"min":16,"max":24}}', rules: [{ label: 'occupied', command: { light: 'ON', setpoint: 21 } }, { label: 'empty', command: { light: 'OFF', setpoint: 17 } }] } }],
   }),
   'smart-city.json': pipelineFlow({
@@ -174,6 +280,14 @@ const FLOWS = {
     info: 'Intersections report vehicle counts, mean speed, PM2.5 and NO2; now and then an air-quality sensor sticks or drifts (the simulator injects faults on 2 % of device time and says so in its truth). Two bundled forests, learnt from labels, predict congestion (free/moderate/heavy) and air quality (good/moderate/poor) from the same 60 s windows. One actuator switches the signal timing plan (rush when heavy), the other raises an air-quality alert when poor; each has its own reply topic, so their acknowledgements never cross. The sensor check below learns without labels: each junction\'s own air-quality baseline after a warm-up, flagging windows that do not fit it, beside a flat-line rule for stuck sensors.',
     sim: { anomalies: 0.02 },
     more: citySensorCheck,
+    forecasts: {
+      comment: 'Forecasts: congestion 15 minutes ahead → signal plan before the queue; air quality 3 hours ahead → early alert',
+      info: 'The same junctions\' readings (its own mqtt in and sensor-ingest) in 10-minute windows every minute, with the time of day and weekday (calendar, UTC), into two bundled forecasts learnt with iot-ai train --horizon from two simulated weeks, each window labelled by what the junction reported later (no person labelled anything): city-congestion-15min and city-air-quality-3h. Each forecast is published as model-predict gives it on iot-ai/city/forecasts/congestion and iot-ai/city/forecasts/air (prediction.at: when it is for). Heavy traffic forecast 15 minutes ahead switches the junction to the rush plan before the queue forms, free traffic ahead back to normal (at most one new command per junction every 5 minutes, acknowledged on its own reply topic; the first tab\'s signal plan still follows the traffic of now). Poor air forecast 3 hours ahead raises one early alert on iot-ai/city/early-alerts each time a junction\'s forecast turns poor.',
+      forecasts: [
+        { key: 'congestion', model: 'city-congestion-15min', status: FORECAST_LABEL, act: cityPlanAhead },
+        { key: 'air', model: 'city-air-quality-3h', status: FORECAST_LABEL, act: cityEarlyAlert },
+      ],
+    },
     alarms: { name: 'junction unusual', features: 'vehicles.mean, speed.mean, pm25.mean, no2.mean', info: 'anomaly-detect learns each junction\'s own traffic and air quality as the windows flow (a forecast of the next window per feature, its error calibrated against the junction\'s own history; a new level becomes normal after about 360 windows, an hour) and raises one alarm per unusual episode, at most one every 30 windows (5 minutes) per junction. Alarms go to iot-ai/city/alarms. Give it a persistent context store (Keep state in) to keep what it learnt across restarts.' },
     models: [
       { key: 'congestion', model: 'city-congestion', actuator: { name: 'signal plan', cooldown: 60000, rules: [{ label: 'heavy', command: { plan: 'rush' } }, { label: 'moderate', command: { plan: 'normal' } }, { label: 'free', command: { plan: 'normal' } }] } },
@@ -184,6 +298,11 @@ const FLOWS = {
     prefix: 'health', scenario: 'health', label: 'IoT AI: health', devicesCount: 4,
     comment: 'Health: wearables → activity (learnt from labels) and abnormal heart rate at rest (learnt without) → caregiver alert',
     info: 'Wrist wearables report heart rate, accelerometer magnitude and skin temperature. A bundled forest, learnt from labelled data, tells rest, walk and run apart (published, shown in the debug sidebar). Nobody labels a heartbeat as abnormal, so the alert comes from an anomaly model learnt without labels: the "at rest?" switch passes only windows with little movement (accel.std < 1.2) and ten heart-rate readings or more (of twelve) (a wearer\'s first windows after a deploy hold one or two: warm-up, not alarms), and health-heart-anomaly scores how unusual their heart rate is against what it learnt from weeks of resting wearers (robust z-scores, 0.5 % contamination). An anomaly sends a caregiver alert — never more than once every 2 minutes per wearer, whatever the model says. Both predict nodes also watch for drift: their status turns to a yellow ring naming the features whose live distribution left the training one.',
+    forecasts: {
+      comment: 'Forecasts: each wearer\'s heart rate 30 minutes ahead, for the caregiver; a heads-up when it rises at rest',
+      info: 'The same wearables\' readings (its own mqtt in and sensor-ingest) in 10-minute windows every minute, with the time of day and weekday (calendar, UTC), into the bundled health-heart-rate-30min forecast: a regression learnt with iot-ai train --horizon 30min from two simulated weeks, each window labelled by the heart rate the wearable itself read 30 minutes later (the sensor is the label: nobody labelled anything). What a caregiver wants to know ahead is whether a wearer\'s heart rate is going up (a resting rate creeping up, a night that is not restful, exertion coming), with how sure the forecast is: each forecast is published as model-predict gives it on iot-ai/health/forecasts/heart-rate, with prediction.at (when it is for) and prediction.interval (the 10th to 90th percentile of the trees). A wearer at rest now (accel.std < 1.2) whose heart rate is forecast 15 beat/min or more above its mean of the last 10 minutes gets one heads-up on iot-ai/health/heads-up per rise.',
+      forecasts: [{ key: 'heart-rate', model: 'health-heart-rate-30min', status: FORECAST_VALUE, act: healthHeadsUp }],
+    },
     models: [
       { key: 'activity', model: 'health-activity' },
       { key: 'heart', model: 'health-heart-anomaly', gate: { name: `at rest? (${FULL_WINDOW}+ readings)`, property: 'payload.features."accel.std" < 1.2 and payload.counts.heartRate >= ' + FULL_WINDOW, propertyType: 'jsonata', rule: { t: 'true' } }, actuator: { name: 'caregiver alert', cooldown: 120000, minConfidence: 0.6, rules: [{ label: 'anomaly', command: { alert: 'caregiver', level: 2 } }, { label: 'normal', command: { alert: 'none', level: 0 } }] } },

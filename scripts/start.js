@@ -19,6 +19,7 @@ const fs = require('fs');
 const net = require('net');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
+const { ForecastTally, describeForecasts } = require('./forecast-tally');
 
 const root = path.resolve(__dirname, '..');
 const userDir = process.env.IOT_AI_USER_DIR ? path.resolve(process.env.IOT_AI_USER_DIR) : path.join(root, '.node-red-user');
@@ -231,12 +232,15 @@ function readingsIn(body) {
 /**
  * Watches the broker: readings/s, predictions, accuracy against the simulator's truth, commands acked; every
  * scenario's topics, so whichever sample or example is deployed is counted. One subscriber for the whole run.
+ * Forecasts (iot-ai/<scenario>/forecasts/<key>) are held until the time they are for and scored against the truth
+ * then, beside persistence (scripts/forecast-tally.js, bounded).
  */
 async function summary(broker) {
   const mqtt = require('mqtt');
   const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 1000, clientId: `iot-ai-npm-start-summary-${process.pid}` });
-  await client.subscribeAsync(['+/+/sensors', '+/+/truth', 'iot-ai/+/predictions/+', 'iot-ai/+/outcomes/+', 'iot-ai/+/rejects']);
+  await client.subscribeAsync(['+/+/sensors', '+/+/truth', 'iot-ai/+/predictions/+', 'iot-ai/+/forecasts/+', 'iot-ai/+/outcomes/+', 'iot-ai/+/rejects']);
   const truth = new Map();
+  const forecasts = new ForecastTally();
   const stats = { readings: 0, rejects: 0, predictions: 0, scored: 0, correct: 0, sent: 0, acked: 0, failed: 0 };
   client.on('message', (topic, payload) => {
     let body;
@@ -246,9 +250,14 @@ async function summary(broker) {
       body = undefined;
     }
     const parts = topic.split('/');
-    if (parts[0] !== 'iot-ai' && parts[2] === 'sensors') stats.readings += readingsIn(body);
-    else if (parts[0] !== 'iot-ai' && parts[2] === 'truth' && body) truth.set(`${parts[0]}/${parts[1]}`, body);
-    else if (parts[0] !== 'iot-ai') return;
+    if (parts[0] !== 'iot-ai' && parts[2] === 'sensors') {
+      stats.readings += readingsIn(body);
+      forecasts.reading(parts[0], parts[1], body);
+    } else if (parts[0] !== 'iot-ai' && parts[2] === 'truth' && body) {
+      truth.set(`${parts[0]}/${parts[1]}`, body);
+      forecasts.truth(parts[0], parts[1], body);
+    } else if (parts[0] !== 'iot-ai') return;
+    else if (parts[2] === 'forecasts' && body?.prediction) forecasts.forecast(parts[1], parts[3], body);
     else if (parts[2] === 'rejects') stats.rejects++;
     else if (parts[2] === 'predictions' && body?.prediction) {
       stats.predictions++;
@@ -273,7 +282,12 @@ async function summary(broker) {
     // Quiet until something is counted: flows of your own on other topics get no line of zeros every 2 s.
     if (stats.readings + stats.predictions + stats.rejects + stats.sent === 0) return;
     const accuracy = stats.scored ? `${((100 * stats.correct) / stats.scored).toFixed(1)}%` : '–';
-    const line = `${rate.toFixed(1)} readings/s · ${stats.rejects} rejected · ${stats.predictions} predictions · accuracy ${accuracy} · commands ${stats.sent} sent, ${stats.acked} acked, ${stats.failed} failed`;
+    // Forecasts: each key's accuracy (MAE) against the truth at the time it was for, beside persistence's; until the
+    // first is due, how many are held.
+    const scored = describeForecasts(forecasts.results());
+    const held = forecasts.pending();
+    const ahead = scored ? ` · forecasts ${scored}` : held > 0 ? ` · forecasts ${held} held until due` : '';
+    const line = `${rate.toFixed(1)} readings/s · ${stats.rejects} rejected · ${stats.predictions} predictions · accuracy ${accuracy} · commands ${stats.sent} sent, ${stats.acked} acked, ${stats.failed} failed` + ahead;
     if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K${line}`);
     else console.log(line);
   }, every);

@@ -95,7 +95,7 @@ describe('iot-ai simulate --csv', function () {
     assert.equal(result.code, 0);
     const parsed = parseCsv(result.stdout);
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.table.header, ['deviceId', 'ts', 'heartRate', 'accel', 'skinTemp', 'truth.activity', 'truth.abnormal']);
+    assert.deepEqual(parsed.table.header, ['deviceId', 'ts', 'heartRate', 'accel', 'skinTemp', 'truth.activity', 'truth.abnormal', 'truth.heartRate']);
     assert.ok(parsed.table.rows.length >= 11 && parsed.table.rows.length <= 12);
     assert.match(result.stderr, /Wrote \d+ rows of 1 health device/);
   });

@@ -51,10 +51,13 @@ describe('README: what npm start and the iot-ai command show', () => {
   });
 
   it('shows the summary line in start.js\'s format, at the rate of readings (sensor values) the default sample makes', () => {
-    const line = /```\n([\d.]+ readings\/s · \d+ rejected · \d+ predictions · accuracy [\d.]+% · commands \d+ sent, \d+ acked, \d+ failed)\n```/.exec(readme);
+    const line = /```\n([\d.]+ readings\/s · \d+ rejected · \d+ predictions · accuracy [\d.]+% · commands \d+ sent, \d+ acked, \d+ failed)( · forecasts \d+ held until due)?\n/.exec(readme);
     assert.ok(line, 'the README shows a summary line in the format start.js prints');
     const start = fs.readFileSync(path.join(root, 'scripts', 'start.js'), 'utf8');
-    assert.ok(start.includes('`${rate.toFixed(1)} readings/s · ${stats.rejects} rejected · ${stats.predictions} predictions · accuracy ${accuracy} · commands ${stats.sent} sent, ${stats.acked} acked, ${stats.failed} failed`'), 'start.js prints that format');
+    assert.ok(start.includes('`${rate.toFixed(1)} readings/s · ${stats.rejects} rejected · ${stats.predictions} predictions · accuracy ${accuracy} · commands ${stats.sent} sent, ${stats.acked} acked, ${stats.failed} failed` + ahead'), 'start.js prints that format');
+    // Issue 16: then the forecasts, held until the time they are for (as 90 s after a first start), later scored.
+    assert.ok(start.includes("` · forecasts ${held} held until due`") && start.includes('` · forecasts ${scored}`'), 'start.js adds the forecasts');
+    if (line[2] !== undefined) assert.match(readme, /```\n[^\n]* · forecasts occupancy [\d.]+% \(persistence [\d.]+%\) of \d+\n```/, 'and the README shows a scored one too');
     // The default sample (npm start with no flags): its devices × sensors per report ÷ interval.
     const home = flow('smart-home.json');
     const sim = home.find((n) => n.type === 'sensor-sim')!;

@@ -76,7 +76,7 @@ export async function dragFromPalette(page: Page, type: string, x: number, y: nu
  * The examples share one broker config (issue 18.4): once it is in the workspace (`state.brokerImported`), the editor
  * says some nodes already exist and "Import copy" reuses it. Returns the new tab's id and the nodes on it.
  */
-export async function importExample(page: Page, example: string, flow: Array<Record<string, any>>, state: { brokerImported: boolean }): Promise<{ id: string; nodes: number }> {
+export async function importExample(page: Page, example: string, flow: Array<Record<string, any>>, state: { brokerImported: boolean }): Promise<{ id: string; nodes: number; tabs: string[] }> {
   await page.click('#red-ui-header-button-sidemenu');
   await page.click('#menu-item-import');
   await page.click('a[href="#red-ui-clipboard-dialog-import-tab-examples"]');
@@ -94,21 +94,28 @@ export async function importExample(page: Page, example: string, flow: Array<Rec
     }
     state.brokerImported = true;
   }
-  const label = flow.find((n) => n.type === 'tab')!.label;
-  // The new tab appears just after the dialog closes: wait for it and its nodes.
+  // An example may hold more than one tab (the samples' forecasts tab): wait for each and its nodes.
+  const labels = flow.filter((n) => n.type === 'tab').map((n) => n.label as string);
   const found = await page.waitForFunction(
-    (tabLabel) => {
-      let tab: any;
-      (window as any).RED.nodes.eachWorkspace((ws: any) => {
-        if (ws.label === tabLabel) tab = ws;
-      });
-      const nodes = tab ? (window as any).RED.nodes.filterNodes({ z: tab.id }).length : 0;
-      return nodes > 0 ? { id: tab.id as string, nodes } : false;
+    (tabLabels) => {
+      const tabs: Array<{ id: string; nodes: number }> = [];
+      for (const tabLabel of tabLabels) {
+        let tab: any;
+        (window as any).RED.nodes.eachWorkspace((ws: any) => {
+          if (ws.label === tabLabel) tab = ws;
+        });
+        const nodes = tab ? (window as any).RED.nodes.filterNodes({ z: tab.id }).length : 0;
+        if (nodes === 0) return false;
+        tabs.push({ id: tab.id as string, nodes });
+      }
+      return tabs;
     },
-    label,
+    labels,
     { timeout: 30_000 },
   );
-  return (await found.jsonValue()) as { id: string; nodes: number };
+  const tabs = (await found.jsonValue()) as Array<{ id: string; nodes: number }>;
+  // The first tab's id; the nodes of all its tabs; every tab's id.
+  return { id: tabs[0].id, nodes: tabs.reduce((sum, t) => sum + t.nodes, 0), tabs: tabs.map((t) => t.id) };
 }
 
 /** Drags a wire from a node's output port to another node's input port. */

@@ -184,7 +184,8 @@ class Wearable extends SteppedDevice implements SimDevice {
   }
 
   truth(): Truth {
-    return { activity: this.activity, abnormal: this.abnormal() };
+    // heartRate: the true heart rate (no sensor noise, artefact or fault), what a heart-rate forecast is scored against.
+    return { activity: this.activity, abnormal: this.abnormal(), heartRate: roundTo(this.heartRate, 1) };
   }
 
   /** An injected episode of tachycardia, as a natural one (125–165 beat/min, 3–15 minutes), only at rest. */
@@ -233,7 +234,7 @@ class Wearable extends SteppedDevice implements SimDevice {
 export const HEALTH: ScenarioModel = {
   name: 'health',
   sensors: HEALTH_SENSORS,
-  truthNames: ['activity', 'abnormal'],
+  truthNames: ['activity', 'abnormal', 'heartRate'],
   commandFields: ['alert', 'level'],
   deviceId: (index) => `wearable-${index + 1}`,
   createDevice: (context) => new Wearable(context),

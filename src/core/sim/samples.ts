@@ -9,6 +9,12 @@ import type { ScenarioName } from './types';
 /** The features every sample window computes of each sensor (the bundled models are trained on them). */
 export const SAMPLE_FEATURES = ['mean', 'std', 'min', 'max', 'slope'] as const;
 
+/**
+ * The features of the sample flows' forecast window: the sample features and `calendar` (hour and weekday of the
+ * window's end, UTC, as the simulator's rhythms run in UTC). The bundled forecast models are trained on them.
+ */
+export const FORECAST_FEATURES = [...SAMPLE_FEATURES, 'calendar'] as const;
+
 /** A scenario's sensors as the sample flows' sensor-ingest lists them (`{ name, unit?, min, max }`). */
 export function sampleSensors(scenario: ScenarioName): ReturnType<typeof ingestSensors> {
   return ingestSensors(scenario);
