@@ -57,7 +57,8 @@ function devices(f, scenario, devicesCount, row, sim = {}) {
 /** The pipeline up to the window: MQTT in → sensor-ingest → feature-window; rejects published for counting. Rows row..row+2. */
 function ingestAndWindow(f, scenario, row, windowWires, moreWindows = [], showRejects = false) {
   f.mqttIn('readings', `${scenario}/+/sensors`, [f.id('ingest')], IN, row, 'auto-detect');
-  f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: `${scenario}/{deviceId}/sensors`, deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS[scenario], convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, x: DEV, y: row, wires: [[f.id('window'), ...moreWindows], [f.id('reject-error')]] });
+  // One message per device payload (a SenML pack of 4–5 readings) into the window: the batch path (docs/batch.md).
+  f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: `${scenario}/{deviceId}/sensors`, deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS[scenario], convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, output: 'batch', x: DEV, y: row, wires: [[f.id('window'), ...moreWindows], [f.id('reject-error')]] });
   f.change('reject-error', 'msg.error', [{ t: 'set', p: 'payload', pt: 'msg', to: '{"error": error, "topic": topic}', tot: 'jsonata' }], [f.id('rejects'), f.id('debug-rejects')], DEV, row + 1);
   f.mqttOut('rejects', `iot-ai/${scenario}/rejects`, WIN, row + 1, 'rejects');
   f.debug('debug-rejects', 'rejects', 'payload', WIN, row + 2, showRejects);
@@ -182,7 +183,7 @@ function forecastTab(prefix, scenario, label, { comment, info, forecasts }) {
   f.add({ id: f.id('comment'), type: 'comment', name: comment, info, x: FC.IN, y: 0, wires: [] });
   f.mqttIn('readings', `${scenario}/+/sensors`, [f.id('ingest')], FC.IN, 1, 'auto-detect');
   // Rejects are counted by the first tab's ingest (the same payloads): none of its own to report here.
-  f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: `${scenario}/{deviceId}/sensors`, deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS[scenario], convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, x: FC.INGEST, y: 1, wires: [[f.id('window')], []] });
+  f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: `${scenario}/{deviceId}/sensors`, deviceIdField: 'deviceId', tsField: 'ts', schema: '', sensors: SENSORS[scenario], convertUnits: true, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000, output: 'batch', x: FC.INGEST, y: 1, wires: [[f.id('window')], []] });
   forecastWindow(f, scenario, FC.WIN, 1, forecasts.map((fc) => f.id(`predict-${fc.key}`)));
   f.add({ id: f.id('errors'), type: 'debug', name: 'forecast errors', active: false, tosidebar: true, console: false, tostatus: false, complete: 'error', targetType: 'msg', x: FC.WIN, y: 2, wires: [] });
   let row = 1;

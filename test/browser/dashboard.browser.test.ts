@@ -95,12 +95,12 @@ describe(`browser: the dashboard examples on ${DASHBOARD_PACKAGE.name}`, functio
   });
 
   const CASES = [
-    { file: 'smart-home.json', page: '/dashboard/home', devices: 5, sensors: ['temperature', 'co2', 'light'], models: ['occupancy'], commands: true, forecasts: false },
-    { file: 'smart-city.json', page: '/dashboard/city', devices: 4, sensors: ['vehicles', 'speed', 'pm25'], models: ['congestion', 'air'], commands: true, forecasts: false },
-    { file: 'health.json', page: '/dashboard/health', devices: 4, sensors: ['heartRate', 'accel', 'skinTemp'], models: ['activity'], commands: false, forecasts: false },
+    { file: 'smart-home.json', page: '/dashboard/home', devices: 5, sensors: ['temperature', 'co2', 'light'], models: ['occupancy'], commands: true, forecasts: true },
+    { file: 'smart-city.json', page: '/dashboard/city', devices: 4, sensors: ['vehicles', 'speed', 'pm25'], models: ['congestion', 'air'], commands: true, forecasts: true },
+    { file: 'health.json', page: '/dashboard/health', devices: 4, sensors: ['heartRate', 'accel', 'skinTemp'], models: ['activity'], commands: false, forecasts: true },
   ];
   for (const c of CASES) {
-    it(`${c.file}: the dashboard page fills with live sensor charts, predictions against truth, explanations${c.commands ? ' and commands' : ''}`, async () => {
+    it(`${c.file}: the dashboard page fills with live sensor charts, predictions against truth, explanations, forecasts${c.commands ? ' and commands' : ''}`, async () => {
       const flow = demo(c.file, broker.port);
       await red.deploy(flow);
       const prefix = flow.find((n) => n.type === 'ui-page').id.replace(/-page$/, '');
