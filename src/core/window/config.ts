@@ -5,6 +5,7 @@ import { FEATURE_NAMES, type FeatureName, isFeatureName } from './features';
 import { isPowerOfTwo } from './fft';
 import {
   type Band,
+  BAND_EDGE_PATTERN,
   DEFAULT_BANDS,
   DEFAULT_FFT_COEFFICIENTS,
   DEFAULT_SPECTRAL_POINTS,
@@ -290,7 +291,7 @@ export function readBands(raw: unknown, errors: string[]): Band[] {
   const bands: Band[] = [];
   const edge = (value: unknown): number | undefined => {
     const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-    return /^\d{1,6}(\.\d{1,3})?$/.test(text) ? Number(text) : undefined;
+    return new RegExp(BAND_EDGE_PATTERN).test(text) ? Number(text) : undefined;
   };
   for (const item of items) {
     const pair = typeof item === 'string' ? item.split('-') : Array.isArray(item) ? item : undefined;

@@ -184,6 +184,10 @@ export const DEFAULT_BANDS: readonly Band[] = [
   { low: 3, high: 8 },
   { low: 8, high: 25 },
 ];
+/** The default bands as the node's `bands` text. */
+export const DEFAULT_BANDS_TEXT = DEFAULT_BANDS.map((band) => `${band.low}-${band.high}`).join(', ');
+/** One band edge as `bands` text takes it: a plain decimal, at most 6 digits and 3 decimals (it goes into names). */
+export const BAND_EDGE_PATTERN = '^\\d{1,6}(\\.\\d{1,3})?$';
 export const DEFAULT_SPECTRAL_POINTS = 64;
 export const DEFAULT_FFT_COEFFICIENTS = 4;
 export const SPECTRAL_LIMITS = { minPoints: 8, maxPoints: 4096, maxBands: 16, maxCoefficients: 32 } as const;
