@@ -356,6 +356,28 @@ describe('spectral features: in the window engine', () => {
     assert.deepEqual(later[0].filled, ['accel.domFreq']);
   });
 
+  it('is paid only when selected: no spectrum without a spectral feature, one per window and sensor with several', () => {
+    const original = WindowSample.prototype.spectrum;
+    let computed = 0;
+    let asked = 0;
+    WindowSample.prototype.spectrum = function (this: WindowSample, points: number) {
+      asked++;
+      if (!(this as unknown as { spectra?: Map<number, unknown> }).spectra?.has(points)) computed++;
+      return original.call(this, points);
+    };
+    try {
+      const moments = windowsOf(new WindowEngine(config({ ...props, features: 'mean,median,std' })), sineReadings('d1', 2));
+      assert.equal(moments.length, 2);
+      assert.equal(asked, 0, 'moment features never resample nor transform');
+      const spectral = windowsOf(new WindowEngine(config(props)), sineReadings('d1', 2));
+      assert.equal(spectral.length, 2);
+      assert.equal(asked, 2 * 9, 'each of the 9 spectral outputs reads the spectrum');
+      assert.equal(computed, 2, 'which is computed once per window');
+    } finally {
+      WindowSample.prototype.spectrum = original;
+    }
+  });
+
   it('windowRows (iot-ai train --window) names the spectral columns the same way', () => {
     const rows = sineReadings('d1', 2).map((r) => ({ deviceId: r.deviceId, ts: r.ts, accel: r.value }));
     const out = windowRows(rows, config(props));
