@@ -56,6 +56,12 @@ describe('config migrations (old saved flows)', function () {
       assert.deepEqual(JSON.parse(JSON.stringify(helpers.defaults.PROFILE_KEYS)), PROFILE_KEYS);
     });
 
+    it("the ml-model dialog's \"configure a feature-window\" carries a model's spectral settings (#21.5)", () => {
+      const { helpers } = editorDefinitions();
+      const props = helpers.models.windowProperties({ window: 'tumbling', size: 5, unit: 's', features: ['mean', 'bandEnergy'], bands: '0-1, 1-3', spectralPoints: 256, fftCoefficients: 8 });
+      assert.deepEqual(JSON.parse(JSON.stringify(props)), { window: 'tumbling', size: 5, unit: 's', features: ['mean', 'bandEnergy'], bands: '0-1, 1-3', spectralPoints: 256, fftCoefficients: 8 });
+    });
+
     it('has one migration per node type, to version 1, so far', () => {
       for (const type of TYPES) assert.deepEqual(MIGRATIONS[type].map((m) => m.to), [1], type);
     });
