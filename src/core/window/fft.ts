@@ -1,9 +1,9 @@
 /**
  * A short in-place radix-2 FFT (iterative Cooley–Tukey, decimation in time), for the spectral window features.
  *
- * Our own rather than a dependency: the windows are small (a few hundred points at most), one transform of a
- * power-of-two length is all we need, and the npm FFT packages are either unmaintained or bring far more than
- * these 60 lines (the package installs from the palette manager and must stay pure JavaScript and small). It is
+ * Our own rather than a dependency (npm has fft.js, fft-js, ml-fft): the windows are small (at most 4,096 points),
+ * one transform of a power-of-two length is all we need, and these lines cost less than a dependency's updates and
+ * supply chain in a palette that installs from the palette manager and must stay pure JavaScript and small. It is
  * checked against numpy's FFT (test/fixtures/window/spectral-numpy.json, test/core/window-spectral.test.ts).
  */
 
