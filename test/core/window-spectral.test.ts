@@ -378,6 +378,23 @@ describe('spectral features: in the window engine', () => {
     }
   });
 
+  it('a saved state restores and continues bit for bit (event-time panes, arrival-time and count windows), and is refused under other bands', () => {
+    for (const extra of [{}, { time: 'arrival', size: 1, unit: 'min' }, { size: 100, unit: 'count' }]) {
+      const cfg = config({ ...props, ...extra });
+      const readings = sineReadings('d1', 2);
+      const arrival = (r: { ts: number }) => r.ts;
+      const original = new WindowEngine(cfg);
+      const firstHalf = readings.slice(0, 130).flatMap((r) => [...original.add(r, arrival(r))]);
+      const restored = WindowEngine.restore(cfg, JSON.parse(JSON.stringify(original.snapshot())));
+      const rest = (engine: WindowEngine) => [...readings.slice(130).flatMap((r) => [...engine.add(r, arrival(r))]), ...engine.flush()];
+      const expected = rest(original);
+      assert.deepStrictEqual(rest(restored), expected, JSON.stringify(extra));
+      assert.ok([...firstHalf, ...expected].some((e) => e.kind === 'window' && e.payload.features['accel.domFreq'] > 0));
+      const other = config({ ...props, ...extra, bands: '0-2, 2-25' });
+      assert.throws(() => WindowEngine.restore(other, JSON.parse(JSON.stringify(original.snapshot()))));
+    }
+  });
+
   it('windowRows (iot-ai train --window) names the spectral columns the same way', () => {
     const rows = sineReadings('d1', 2).map((r) => ({ deviceId: r.deviceId, ts: r.ts, accel: r.value }));
     const out = windowRows(rows, config(props));
