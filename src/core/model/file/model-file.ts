@@ -110,6 +110,10 @@ export interface TrainingWindowConfig {
   fill?: 'none' | 'previous' | 'zero';
   /** IANA zone of the `calendar` features (feature-window `timeZone`). */
   timeZone?: string;
+  /** Spectral features' settings (feature-window `bands` as text, `spectralPoints`, `fftCoefficients`). */
+  bands?: string;
+  spectralPoints?: number;
+  fftCoefficients?: number;
 }
 
 /** One device's own anomaly baseline (model-train with scope `device`). */
