@@ -56,6 +56,7 @@ export interface ShapValues {
 export function explainUnavailable(forest: AnyForest | undefined): string | null {
   if (forest === undefined) return 'the model has no trees to explain';
   if (!isTreeForest(forest)) return 'an imported ml-random-forest model records no training rows per node (covers): explanations need a model trained by this package';
+  if (forest.boost !== undefined) return 'explanations of boosted (imported gradient-boosting) models are not supported yet; its covers are kept in the file for when they are';
   for (const tree of forest.trees) {
     if (tree.cover === undefined) return 'the model file records no training rows per node (covers); it was written before explanations existed: train it again to explain its predictions';
   }
