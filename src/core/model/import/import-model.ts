@@ -7,7 +7,7 @@
  * XGBoost's binary UBJSON form, and the formats that come later (ONNX, LightGBM).
  */
 import { MODEL_FORMAT } from '../file/schema';
-import { Label, ModelFile, parseModelFile } from '../file/model-file';
+import { Label, LoadedModel, loadModel, ModelFile, parseModelFile } from '../file/model-file';
 import { convertXgboost, looksLikeXgboostJson } from './xgboost';
 
 export interface ImportOptions {
@@ -116,4 +116,32 @@ function fromXgboost(data: unknown, options: ImportOptions): ImportResult {
   };
   const parsed = parseModelFile(file);
   return parsed.ok ? { ok: true, model: parsed.model, converted: true } : { ok: false, error: `the converted model was refused: ${parsed.error}` };
+}
+
+/** Whether `bytes` should go through {@link importModel}: not one of our own model files (which have a `format`). */
+function needsImport(bytes: Uint8Array, fileName: string | undefined): boolean {
+  const lower = (fileName ?? '').toLowerCase();
+  if (isPickle(bytes, fileName) || lower.endsWith('.onnx') || lower.endsWith('.ubj')) return true;
+  let data: unknown;
+  try {
+    data = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return /^\s*tree\r?\nversion=/.test(new TextDecoder().decode(bytes.subarray(0, 64)));
+  }
+  return looksLikeXgboostJson(data);
+}
+
+/**
+ * What ml-model's `path` loads: our own model file as loadModel reads it (with its refusals), or a model of another
+ * library converted at load (importModel) with `featureNames` from the config when the file names none. Never throws.
+ */
+export function loadAnyModel(input: Uint8Array, options: ImportOptions = {}): { ok: true; model: LoadedModel; converted: boolean } | { ok: false; error: string } {
+  if (!needsImport(input, options.fileName)) {
+    const loaded = loadModel(input);
+    return loaded.ok ? { ...loaded, converted: false } : loaded;
+  }
+  const imported = importModel(input, options);
+  if (!imported.ok) return imported;
+  const loaded = loadModel(imported.model);
+  return loaded.ok ? { ...loaded, converted: imported.converted } : loaded;
 }
