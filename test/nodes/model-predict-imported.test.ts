@@ -103,6 +103,16 @@ describe('model-predict with an imported XGBoost model (issue #28)', function ()
     assert.ok(getNode('cfg').state().model === undefined, 'no model');
   });
 
+  it('the editor\'s model view (GET /iot-ai/models/file) shows an XGBoost file as it converts, and why one cannot', async () => {
+    await helper.load([mlModel, modelPredict], flow({ path: 'multi-softprob.model.json' }));
+    const res = await helper.request().get('/iot-ai/models/file').query({ path: 'multi-softprob.model.json' }).expect(200);
+    assert.equal(res.body.task, 'classification');
+    assert.deepEqual(res.body.featureNames, ['temperature', 'humidity', 'light', 'humidityRatio']);
+    assert.deepEqual(res.body.labels, [0, 1, 2]);
+    const unnamed = await helper.request().get('/iot-ai/models/file').query({ path: 'binary-logistic.model.json' }).expect(422);
+    assert.match(unnamed.body.error, /does not name its 5 inputs/);
+  });
+
   it('a config saved before featureNames existed gets an empty one', () => {
     assert.equal((migrateConfig({ id: 'm', type: 'ml-model', version: 1 } as never) as Record<string, unknown>).featureNames, '');
   });

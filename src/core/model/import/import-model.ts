@@ -119,7 +119,7 @@ function fromXgboost(data: unknown, options: ImportOptions): ImportResult {
 }
 
 /** Whether `bytes` should go through {@link importModel}: not one of our own model files (which have a `format`). */
-function needsImport(bytes: Uint8Array, fileName: string | undefined): boolean {
+export function needsImport(bytes: Uint8Array, fileName: string | undefined): boolean {
   const lower = (fileName ?? '').toLowerCase();
   if (isPickle(bytes, fileName) || lower.endsWith('.onnx') || lower.endsWith('.ubj')) return true;
   let data: unknown;
