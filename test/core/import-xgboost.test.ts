@@ -397,3 +397,109 @@ describe('XGBoost import (#28): refusals by name', () => {
     assert.match(ubj.error, /UBJSON/);
   });
 });
+
+/** XGBoost's own prediction rule, written from its documentation: float32(x) < c goes left, NaN takes default_left, sums in float32. */
+function xgboostReference(model: XgbJson, row: number[]): number[] {
+  const param = model.learner.learner_model_param;
+  const outputs = Math.max(1, Number(param.num_class));
+  const margins = new Array<number>(outputs).fill(Math.fround(Number(param.base_score)));
+  model.learner.gradient_booster.model.trees.forEach((tree, t) => {
+    let node = 0;
+    while (tree.left_children[node] !== -1) {
+      const x = row[tree.split_indices[node]];
+      const left = Number.isNaN(x) ? tree.default_left[node] === 1 : Math.fround(x) < Math.fround(tree.split_conditions[node]);
+      node = left ? tree.left_children[node] : tree.right_children[node];
+    }
+    const k = model.learner.gradient_booster.model.tree_info[t];
+    margins[k] = Math.fround(margins[k] + Math.fround(tree.split_conditions[node]));
+  });
+  return margins;
+}
+
+interface XgbTree { left_children: number[]; right_children: number[]; split_indices: number[]; split_conditions: number[]; default_left: number[]; sum_hessian: number[]; split_type: number[]; tree_param: Record<string, string> }
+interface XgbJson { learner: { learner_model_param: Record<string, string>; objective: { name: string }; feature_names: string[]; feature_types: string[]; gradient_booster: { name: string; model: { trees: XgbTree[]; tree_info: number[] } } }; version: number[] }
+
+/** A random XGBoost tree in its JSON layout (breadth-first ids as XGBoost numbers them), thresholds any float32. */
+function randomXgbTree(nFeatures: number): fc.Arbitrary<XgbTree> {
+  return fc
+    .record({
+      shape: fc.array(fc.boolean(), { minLength: 1, maxLength: 15 }),
+      thresholds: fc.array(fc.oneof(fc.float({ noNaN: true, noDefaultInfinity: true, min: -4, max: 4 }), fc.integer({ min: -4, max: 4 }).map((k) => Math.fround(k / 3))), { minLength: 32, maxLength: 32 }),
+      features: fc.array(fc.integer({ min: 0, max: nFeatures - 1 }), { minLength: 32, maxLength: 32 }),
+      defaults: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 32, maxLength: 32 }),
+      leaves: fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -2, max: 2 }), { minLength: 32, maxLength: 32 }),
+    })
+    .map(({ shape, thresholds, features, defaults, leaves }) => {
+      const tree: XgbTree = { left_children: [], right_children: [], split_indices: [], split_conditions: [], default_left: [], sum_hessian: [], split_type: [], tree_param: { num_feature: String(nFeatures), size_leaf_vector: '0' } };
+      // Grow breadth-first: shape[i] says whether node i splits (while there is room for its children).
+      const queue = [0];
+      let count = 1;
+      for (let q = 0; q < queue.length; q++) {
+        const i = queue[q];
+        const splits = q < shape.length && shape[q] && count + 2 <= 31;
+        tree.split_type[i] = 0;
+        tree.sum_hessian[i] = 1;
+        if (splits) {
+          tree.left_children[i] = count;
+          tree.right_children[i] = count + 1;
+          tree.split_indices[i] = features[i];
+          tree.split_conditions[i] = Math.fround(thresholds[i]);
+          tree.default_left[i] = defaults[i];
+          queue.push(count, count + 1);
+          count += 2;
+        } else {
+          tree.left_children[i] = -1;
+          tree.right_children[i] = -1;
+          tree.split_indices[i] = 0;
+          tree.split_conditions[i] = Math.fround(leaves[i]);
+          tree.default_left[i] = 0;
+        }
+      }
+      return tree;
+    });
+}
+
+describe('XGBoost import (#28): random XGBoost models against its own prediction rule', () => {
+  it('property: converted random models give the float32 margins XGBoost\'s rule gives, on rows at, around and half-way to the thresholds, and missing', () => {
+    const nFeatures = 3;
+    const arb = fc
+      .record({
+        objective: fc.constantFrom('reg:squarederror', 'multi:softprob'),
+        trees: fc.array(randomXgbTree(nFeatures), { minLength: 1, maxLength: 8 }),
+        baseScore: fc.float({ min: -2, max: 2, noNaN: true }),
+        seeds: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 5 })), { minLength: nFeatures, maxLength: nFeatures }),
+      })
+      .chain((m) => fc.record({ m: fc.constant(m), treeInfo: fc.array(fc.integer({ min: 0, max: m.objective === 'multi:softprob' ? 2 : 0 }), { minLength: m.trees.length, maxLength: m.trees.length }) }));
+    fc.assert(
+      fc.property(arb, ({ m, treeInfo }) => {
+        const multi = m.objective === 'multi:softprob';
+        const json: XgbJson = {
+          version: [1, 7, 4],
+          learner: {
+            learner_model_param: { base_score: String(m.baseScore), num_class: multi ? '3' : '0', num_feature: String(nFeatures), num_target: '1' },
+            objective: { name: m.objective },
+            feature_names: ['a', 'b', 'c'],
+            feature_types: [],
+            gradient_booster: { name: 'gbtree', model: { trees: m.trees, tree_info: treeInfo } },
+          },
+        };
+        const imported = importModel(JSON.stringify(json));
+        assert.ok(imported.ok, imported.ok ? '' : imported.error);
+        const forest = new CompiledForest(imported.model.forest as TreeForest);
+        // Rows built from the thresholds themselves: at c, the float32 below, half-way between, and missing.
+        const thresholds = m.trees.flatMap((tree) => tree.split_conditions.filter((_, i) => tree.left_children[i] !== -1));
+        const pick = (seed: number, way: number): number => {
+          if (thresholds.length === 0 || way === 5) return NaN;
+          const c = Math.fround(thresholds[seed % thresholds.length]);
+          const below = previousFloat32(c);
+          return [c, below, (below + c) / 2, c + 1e-9, c - 1e-9][way];
+        };
+        const row = m.seeds.map(([seed, , way]) => pick(seed, way));
+        const theirs = xgboostReference(json, row);
+        const ours = forest.boostedMargins(Float64Array.from(row));
+        theirs.forEach((margin, k) => assert.equal(ours[k], margin, `margin ${k}`));
+      }),
+      { numRuns: runs(300, 5000) },
+    );
+  });
+});
