@@ -360,6 +360,21 @@ describe('XGBoost import (#28): refusals by name', () => {
     linear.learner.gradient_booster = { name: 'gblinear', model: { weights: [] } };
     refused(linear, /booster "gblinear" is a linear model/);
   });
+  it('reads base_score written as a list, as later XGBoost versions write it ("[5E-1]", one per class)', () => {
+    const { model: plain } = fixture('multi-softprob');
+    const listed = JSON.parse(readFileSync(path.join(FIXTURES, 'multi-softprob.model.json'), 'utf8'));
+    listed.learner.learner_model_param.base_score = '[5E-1]';
+    const one = importModel(JSON.stringify(listed));
+    assert.ok(one.ok);
+    assert.deepEqual((one.model.forest as TreeForest).boost?.base, (plain.forest as TreeForest).boost?.base);
+    listed.learner.learner_model_param.base_score = '[1E-1, 2E-1, 3E-1]';
+    const perClass = importModel(JSON.stringify(listed));
+    assert.ok(perClass.ok);
+    assert.deepEqual((perClass.model.forest as TreeForest).boost?.base, [0.1, 0.2, 0.3].map(Math.fround));
+    listed.learner.learner_model_param.base_score = '[1E-1, 2E-1]';
+    refused(listed, /base_score has 2 entries for 3 outputs/);
+  });
+
   it('refuses other objectives by name', () => {
     const poisson = raw();
     poisson.learner.objective = { name: 'count:poisson' };

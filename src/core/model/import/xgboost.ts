@@ -104,16 +104,18 @@ function convert(data: unknown): ConvertedForest {
 
   const trees = rawTrees.map((raw, t) => convertTree(raw, t, nFeatures));
 
-  const baseScore = Math.fround(numberOf(param.base_score));
-  if (!Number.isFinite(baseScore)) throw new ImportError('learner_model_param.base_score is not a number');
+  const baseScores = baseScoresOf(param.base_score, outputs);
   const logistic = objective === 'reg:logistic' || objective === 'binary:logistic';
-  if (logistic && !(baseScore > 0 && baseScore < 1)) throw new ImportError(`base_score ${baseScore} must lie in (0, 1) for objective "${objective}"`);
-  // XGBoost's ProbToMargin, in float32 as it computes it: −log(1 / p − 1).
-  const baseMargin = logistic ? Math.fround(-Math.log(Math.fround(Math.fround(1 / baseScore) - 1))) : baseScore;
+  const baseMargins = baseScores.map((baseScore) => {
+    if (!logistic) return baseScore;
+    if (!(baseScore > 0 && baseScore < 1)) throw new ImportError(`base_score ${baseScore} must lie in (0, 1) for objective "${objective}"`);
+    // XGBoost's ProbToMargin, in float32 as it computes it: −log(1 / p − 1).
+    return Math.fround(-Math.log(Math.fround(Math.fround(1 / baseScore) - 1)));
+  });
   // XGBoost sums and links in float32: so does the converted forest (BoostSpec.float32).
   const boost: BoostSpec = multi
-    ? { link: 'softmax', base: new Array<number>(nClasses).fill(baseMargin), treeClass: treeInfo, float32: true }
-    : { link: logistic ? 'logistic' : 'identity', base: [baseMargin], float32: true };
+    ? { link: 'softmax', base: baseMargins, treeClass: treeInfo, float32: true }
+    : { link: logistic ? 'logistic' : 'identity', base: baseMargins, float32: true };
 
   const names = Array.isArray(learner.feature_names) && learner.feature_names.length > 0 ? learner.feature_names : null;
   if (names !== null && (names.length !== nFeatures || !names.every((n) => typeof n === 'string' && n !== ''))) {
@@ -135,6 +137,20 @@ function convert(data: unknown): ConvertedForest {
       ...(Number.isInteger(bestIteration) ? { bestIteration } : {}),
     },
   };
+}
+
+/**
+ * `base_score` as float32, one per output: XGBoost 1.x and 2.0 write one number as a string ("5E-1"); later
+ * versions may write a list ("[5E-1]", or one per class), which is read the same way.
+ */
+function baseScoresOf(raw: unknown, outputs: number): number[] {
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  const list = typeof text === 'string' && text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1).split(',') : Array.isArray(text) ? text : [text];
+  const scores = list.map((item) => Math.fround(numberOf(typeof item === 'string' ? item.trim() : item)));
+  if (scores.length === 0 || !scores.every(Number.isFinite)) throw new ImportError(`learner_model_param.base_score ${JSON.stringify(raw)} is not a number`);
+  if (scores.length === 1) return new Array<number>(outputs).fill(scores[0]);
+  if (scores.length !== outputs) throw new ImportError(`learner_model_param.base_score has ${scores.length} entries for ${outputs} outputs`);
+  return scores;
 }
 
 function convertTree(raw: unknown, t: number, nFeatures: number): Tree {
