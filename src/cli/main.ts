@@ -16,6 +16,10 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Subcommand }> =
     summary: 'simulated home, city or health devices on an MQTT broker, or readings with their truth to a CSV',
     load: () => (require('./simulate') as typeof import('./simulate')).runSimulate,
   },
+  import: {
+    summary: 'convert a model trained elsewhere (XGBoost JSON) into a model file, exactly; --check proves it',
+    load: () => (require('./import') as typeof import('./import')).runImport,
+  },
   window: {
     summary: 'window a CSV of readings into feature rows, as the feature-window node does',
     load: () => (require('./windowing') as typeof import('./windowing')).runWindow,

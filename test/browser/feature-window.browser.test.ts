@@ -85,4 +85,41 @@ describe('browser: feature-window in the editor', function () {
     await closeDialog(page);
     assert.deepEqual(await read(), { timeZone: 'Mars/Olympus', calendar: true, valid: false });
   });
+
+  it('spectral features (#21.5): their settings show when one is checked, numbers are saved as numbers, a bad band or point count is marked and the node invalid', async () => {
+    const { page } = session.editor;
+    const id = await dragFromPalette(page, 'feature-window', 400, 420);
+    await openNode(page, id);
+    assert.equal(await page.isVisible('#node-input-bands'), false, 'hidden while no spectral feature is checked');
+    assert.equal(await page.isVisible('#iot-ai-window-feature-domFreq'), true);
+    await page.check('#iot-ai-window-feature-bandEnergy');
+    assert.equal(await page.isVisible('#node-input-bands'), true);
+    assert.equal(await page.isVisible('#node-input-num-spectralPoints'), true);
+    assert.equal(await page.inputValue('#node-input-bands'), '0-0.5, 0.5-3, 3-8, 8-25', 'the default bands, from core');
+    assert.equal(await page.inputValue('#node-input-num-spectralPoints'), '64');
+    assert.equal(await page.inputValue('#node-input-num-fftCoefficients'), '4');
+    await page.check('#iot-ai-window-feature-domFreq');
+    await page.fill('#node-input-bands', '0-1, 1-3.5');
+    await page.fill('#node-input-num-spectralPoints', '128');
+    await page.fill('#node-input-num-fftCoefficients', '6');
+    await closeDialog(page);
+    const read = () =>
+      page.evaluate((nodeId) => {
+        const n = (window as any).RED.nodes.node(nodeId);
+        return { bands: n.bands, spectralPoints: n.spectralPoints, fftCoefficients: n.fftCoefficients, spectral: n.features.filter((f: string) => ['domFreq', 'bandEnergy'].includes(f)), valid: n.valid };
+      }, id);
+    assert.deepEqual(await read(), { bands: '0-1, 1-3.5', spectralPoints: 128, fftCoefficients: 6, spectral: ['domFreq', 'bandEnergy'], valid: true });
+
+    await openNode(page, id);
+    await page.fill('#node-input-bands', '3-1');
+    await page.locator('#node-input-bands').dispatchEvent('change');
+    await page.waitForFunction(() => (window as any).$('#node-input-bands').hasClass('input-error'), undefined, { timeout: 10000 });
+    await page.fill('#node-input-bands', '0-1, 1-3.5');
+    await page.locator('#node-input-bands').dispatchEvent('change');
+    await page.fill('#node-input-num-spectralPoints', '100');
+    await page.locator('#node-input-num-spectralPoints').dispatchEvent('change');
+    await page.waitForFunction(() => (window as any).$('#node-input-num-spectralPoints').hasClass('input-error'), undefined, { timeout: 10000 });
+    await closeDialog(page);
+    assert.equal((await read()).valid, false, 'a point count that is not a power of two makes the node invalid');
+  });
 });

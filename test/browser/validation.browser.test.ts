@@ -153,6 +153,17 @@ describe('browser: every field validates as it is typed, with its reason (#18.8)
     assert.ok(features.error && /at least one feature/.test(String(features.reason)), JSON.stringify(features));
     await page.check('#iot-ai-window-feature-mean');
     assert.equal((await marked(page, '#iot-ai-window-features')).error, false);
+    // Spectral settings (#21.5), shown once a spectral feature is checked, judged by core's rules.
+    await page.check('#iot-ai-window-feature-domFreq');
+    await expectInvalid(page, '#node-input-bands', '0-1, 3-1', /Band "3-1" must read low-high in Hz/);
+    await expectInvalid(page, '#node-input-bands', '0.12345-1', /at most 3 decimals/);
+    await expectValid(page, '#node-input-bands', '0-1, 1-3.5');
+    await expectInvalid(page, '#node-input-num-spectralPoints', '100', /power of two from 8 to 4096/);
+    await expectValid(page, '#node-input-num-spectralPoints', '16');
+    await expectInvalid(page, '#node-input-num-fftCoefficients', '8', /from 1 to 7/);
+    await expectValid(page, '#node-input-num-fftCoefficients', '4');
+    await expectValid(page, '#node-input-num-spectralPoints', '64');
+    await page.uncheck('#iot-ai-window-feature-domFreq');
     await page.selectOption('#node-input-unit', 'count');
     await expectInvalid(page, '#node-input-num-size', '2.5', /whole numbers of readings/);
     await page.selectOption('#node-input-window', 'session');

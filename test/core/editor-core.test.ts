@@ -10,6 +10,7 @@ import { SIM_BUDGET, SIM_LIMITS } from '../../src/core/sim';
 import { ALL_SIM_FORMATS, SCENARIOS } from '../../src/core/sim/types';
 import { DEFAULT_FEATURES, FEATURE_NAMES, FILL_MODES, TIME_MODES, WINDOW_KINDS, WINDOW_UNITS } from '../../src/core/window';
 import { CALENDAR_FEATURE } from '../../src/core/window/calendar';
+import { BAND_EDGE_PATTERN, DEFAULT_BANDS_TEXT, SPECTRAL_FEATURE_NAMES, SPECTRAL_LIMITS } from '../../src/core/window/spectral';
 import { TRAIN_NUMBERS, TRAIN_SCOPES, TRAIN_TASKS, TRAIN_UPDATES } from '../../src/core/model/train/train-config';
 import { DRIFT_SCOPES, MISSING_MODES, PREDICT_NUMBERS } from '../../src/core/model/monitor/predict-session';
 import { EDITOR_CORE_HEADER, editorCore, editorCoreScript } from '../../src/nodes/shared/editor-core';
@@ -38,7 +39,8 @@ describe('editor core tables (IotAiEditor.core)', () => {
 
   it('its lists are core\'s own', () => {
     const core = editorCore();
-    assert.deepEqual(core.window.features, [...FEATURE_NAMES, CALENDAR_FEATURE], 'per-sensor features, then calendar');
+    assert.deepEqual(core.window.features, [...FEATURE_NAMES, ...SPECTRAL_FEATURE_NAMES, CALENDAR_FEATURE], 'per-sensor features, spectral ones, then calendar');
+    assert.deepEqual(core.window.spectral, { features: [...SPECTRAL_FEATURE_NAMES], bands: DEFAULT_BANDS_TEXT, bandEdgePattern: BAND_EDGE_PATTERN, points: 64, coefficients: 4, limits: { ...SPECTRAL_LIMITS } });
     assert.deepEqual(core.window.defaultFeatures, [...DEFAULT_FEATURES]);
     assert.deepEqual([core.window.kinds, core.window.units, core.window.timeModes, core.window.fillModes], [[...WINDOW_KINDS], [...WINDOW_UNITS], [...TIME_MODES], [...FILL_MODES]]);
     assert.deepEqual(core.anomaly.methods, [...DETECTOR_METHODS]);

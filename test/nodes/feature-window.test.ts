@@ -192,6 +192,37 @@ describe('feature-window node', function () {
     assert.match(error.error.message, /slide is required/);
   });
 
+  it('spectral features (#21.5): a 3 Hz vibration sent as one batch of readings gives domFreq 3 Hz and its power in its band', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 2, unit: 's', features: ['std', 'domFreq', 'spectralEntropy', 'bandEnergy', 'fftMag'], bands: '0-2, 2-4, 4-25', spectralPoints: '128', fftCoefficients: 2 }));
+    const out1 = collect('out1');
+    const n1 = getNode('n1');
+    // 50 Hz for 4 s: two windows of 100 readings (2 Hz bins of 0.5 Hz), in one message as sensor-ingest's batch output.
+    const readings = Array.from({ length: 200 }, (_, i) => ({ deviceId: 'pump', sensor: 'vib', value: 0.5 + 2 * Math.sin((2 * Math.PI * 3 * i) / 50), ts: T0 + i * 20 }));
+    n1.receive({ payload: readings });
+    n1.receive({ flush: true });
+    const windows = await out1.next(2);
+    for (const { payload } of windows) {
+      assert.deepEqual(Object.keys(payload.features), ['vib.std', 'vib.domFreq', 'vib.spectralEntropy', 'vib.band0to2Hz', 'vib.band2to4Hz', 'vib.band4to25Hz', 'vib.fftMag1', 'vib.fftMag2']);
+      const f = payload.features;
+      assert.ok(Math.abs(f['vib.domFreq'] - 3) <= 0.51, `domFreq ${f['vib.domFreq']}`);
+      const total = f['vib.band0to2Hz'] + f['vib.band2to4Hz'] + f['vib.band4to25Hz'];
+      assert.ok(f['vib.band2to4Hz'] > 0.9 * total, JSON.stringify(f));
+      assert.ok(Math.abs(total - f['vib.std'] ** 2) < 0.1 * total, 'the bands add up to about the variance');
+      assert.ok(f['vib.spectralEntropy'] >= 0 && f['vib.spectralEntropy'] < 0.5);
+    }
+  });
+
+  it('a bad spectral setting is a configuration fault naming it', async () => {
+    await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 2, unit: 's', features: ['domFreq'], bands: '4-2', spectralPoints: 100 }));
+    const n1 = getNode('n1');
+    assert.equal(lastStatus(n1)?.fill, 'red');
+    const caught = collect('caught');
+    n1.receive(reading('a', 'x', 1, T0));
+    const [error] = await caught.next(1);
+    assert.match(error.error.message, /band "4-2"/);
+    assert.match(error.error.message, /spectralPoints must be a power of two/);
+  });
+
   it('counts windows and late readings in the status', async () => {
     await helper.load(featureWindow, harness('feature-window', { window: 'tumbling', size: 1, unit: 's', features: ['count'] }));
     const n1 = getNode('n1');

@@ -6,6 +6,7 @@ import { currentVersion, LEGACY_VALUES, migrateConfig, MIGRATIONS, NODE_DEFAULTS
 import fc from 'fast-check';
 import { runs } from '../helpers/fuzz';
 import { parseTrainConfig } from '../../src/core/model/train/train-config';
+import { parseWindowConfig } from '../../src/core/window';
 import { helper, harness, collect, getNode, settle } from '../helpers/runtime';
 import actuatorCommand = require('../../src/nodes/actuator-command');
 import featureWindow = require('../../src/nodes/feature-window');
@@ -53,6 +54,12 @@ describe('config migrations (old saved flows)', function () {
       const { helpers } = editorDefinitions();
       assert.deepEqual(JSON.parse(JSON.stringify(helpers.defaults.LEGACY)), LEGACY_VALUES);
       assert.deepEqual(JSON.parse(JSON.stringify(helpers.defaults.PROFILE_KEYS)), PROFILE_KEYS);
+    });
+
+    it("the ml-model dialog's \"configure a feature-window\" carries a model's spectral settings (#21.5)", () => {
+      const { helpers } = editorDefinitions();
+      const props = helpers.models.windowProperties({ window: 'tumbling', size: 5, unit: 's', features: ['mean', 'bandEnergy'], bands: '0-1, 1-3', spectralPoints: 256, fftCoefficients: 8 });
+      assert.deepEqual(JSON.parse(JSON.stringify(props)), { window: 'tumbling', size: 5, unit: 's', features: ['mean', 'bandEnergy'], bands: '0-1, 1-3', spectralPoints: 256, fftCoefficients: 8 });
     });
 
     it('has one migration per node type, to version 1, so far', () => {
@@ -124,6 +131,15 @@ describe('config migrations (old saved flows)', function () {
     assert.equal(old.horizon, '');
     const parsed = parseTrainConfig(old);
     assert.ok(parsed.ok && parsed.config.horizon === undefined && parsed.config.target === '', JSON.stringify(parsed));
+  });
+
+  it('feature-window saved before spectral features (#21.5): default bands, 64 points, 4 coefficients, and the same windows as before', () => {
+    const old = migrate({ id: 'w', type: 'feature-window', version: 1, window: 'tumbling', size: 10, unit: 's', features: ['mean', 'std'] });
+    assert.deepEqual([old.bands, old.spectralPoints, old.fftCoefficients], ['0-0.5, 0.5-3, 3-8, 8-25', 64, 4]);
+    const before = parseWindowConfig({ window: 'tumbling', size: 10, unit: 's', features: ['mean', 'std'] });
+    const after = parseWindowConfig(old);
+    assert.ok(before.ok && after.ok);
+    assert.deepEqual(after.config, before.config, 'no spectral feature selected: nothing changes');
   });
 
   it('does not change the config it is given, and copies default lists', () => {

@@ -2,6 +2,18 @@ import type { ConfigResult } from '../util/config';
 import { OUTPUT_MODES, type OutputMode } from '../types';
 import { CALENDAR_FEATURE, isTimeZone } from './calendar';
 import { FEATURE_NAMES, type FeatureName, isFeatureName } from './features';
+import { isPowerOfTwo } from './fft';
+import {
+  type Band,
+  BAND_EDGE_PATTERN,
+  DEFAULT_BANDS,
+  DEFAULT_FFT_COEFFICIENTS,
+  DEFAULT_SPECTRAL_POINTS,
+  isSpectralFeatureName,
+  SPECTRAL_FEATURE_NAMES,
+  SPECTRAL_LIMITS,
+  type SpectralFeatureName,
+} from './spectral';
 
 export const WINDOW_KINDS = ['tumbling', 'sliding', 'session'] as const;
 export const WINDOW_UNITS = ['ms', 's', 'min', 'count'] as const;
@@ -35,8 +47,16 @@ export interface WindowConfig {
   readonly idleTimeout: number;
   /** Selected sensors; empty: all. */
   readonly sensors: readonly string[];
-  /** Per-sensor features (`calendar` is not one of them: see `calendar`). */
+  /** Per-sensor features (`calendar` is not one of them: see `calendar`; nor the spectral ones: see `spectral`). */
   readonly features: readonly FeatureName[];
+  /** Per-sensor spectral features, output after `features` (src/core/window/spectral.ts). */
+  readonly spectral: readonly SpectralFeatureName[];
+  /** Frequency bands of `bandEnergy`, Hz. */
+  readonly bands: readonly Band[];
+  /** Points each window is resampled to for the spectral features (a power of two). */
+  readonly spectralPoints: number;
+  /** How many FFT coefficient magnitudes `fftMag` gives. */
+  readonly fftCoefficients: number;
   /** `calendar` was among the features: each window also gets `calendar.*` of its `end` in `timeZone`. */
   readonly calendar: boolean;
   /** IANA time zone of the calendar features (default `UTC`). */
@@ -103,10 +123,16 @@ export function parseWindowConfig(raw: unknown): WindowConfigResult {
 
   const sensors = read.list('sensors');
   const featureList = read.list('features');
-  const unknown = featureList.filter((name) => !isFeatureName(name) && name !== CALENDAR_FEATURE);
+  const unknown = featureList.filter((name) => !isFeatureName(name) && !isSpectralFeatureName(name) && name !== CALENDAR_FEATURE);
   if (unknown.length > 0) {
-    errors.push(`unknown feature${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${[...FEATURE_NAMES, CALENDAR_FEATURE].join(', ')})`);
+    errors.push(`unknown feature${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${[...FEATURE_NAMES, ...SPECTRAL_FEATURE_NAMES, CALENDAR_FEATURE].join(', ')})`);
   }
+  const spectral = featureList.filter(isSpectralFeatureName);
+  const spectralPoints = read.number('spectralPoints', { default: DEFAULT_SPECTRAL_POINTS, integer: true, min: SPECTRAL_LIMITS.minPoints, max: SPECTRAL_LIMITS.maxPoints });
+  if (!isPowerOfTwo(spectralPoints)) errors.push(`spectralPoints must be a power of two (8, 16, 32, ... 4096) (got ${describe(props.spectralPoints)})`);
+  const coefficientCap = Math.min(SPECTRAL_LIMITS.maxCoefficients, spectralPoints / 2 - 1);
+  const fftCoefficients = read.number('fftCoefficients', { default: DEFAULT_FFT_COEFFICIENTS, integer: true, min: 1, max: Math.max(1, Math.floor(coefficientCap)) });
+  const bands = readBands(props.bands, errors);
   // The defaults only when no feature is named: `calendar` alone gives the calendar features and no sensor's.
   const features = featureList.length > 0 ? (featureList.filter(isFeatureName) as FeatureName[]) : [...DEFAULT_FEATURES];
   const calendar = featureList.includes(CALENDAR_FEATURE);
@@ -129,6 +155,10 @@ export function parseWindowConfig(raw: unknown): WindowConfigResult {
       idleTimeout,
       sensors,
       features,
+      spectral,
+      bands,
+      spectralPoints,
+      fftCoefficients,
       calendar,
       timeZone,
       minCount,
@@ -144,7 +174,11 @@ export function parseWindowConfig(raw: unknown): WindowConfigResult {
 /** The settings a saved engine state depends on; a snapshot is only valid for an equal fingerprint. */
 export function windowStateFingerprint(config: WindowConfig): string {
   const { window, unit, size, slide, gap, time, lateness, sensors, features } = config;
-  return JSON.stringify({ window, unit, size, slide, gap, time, lateness, sensors, features });
+  // Spectral settings shape the outputs (fill: previous keeps them) and the state kept: named only when selected,
+  // so a state saved before spectral features existed still matches.
+  if (config.spectral.length === 0) return JSON.stringify({ window, unit, size, slide, gap, time, lateness, sensors, features });
+  const { spectral, bands, spectralPoints, fftCoefficients } = config;
+  return JSON.stringify({ window, unit, size, slide, gap, time, lateness, sensors, features, spectral, bands, spectralPoints, fftCoefficients });
 }
 
 interface NumberRule {
@@ -241,6 +275,37 @@ function readMinCount(raw: unknown, errors: string[]): WindowConfig['minCount'] 
     return none;
   }
   return { all: n, bySensor: {} };
+}
+
+/**
+ * `bands`: `"0-0.5, 0.5-3, 3-8"` (Hz, low-high), or an array of such strings or of [low, high] pairs; blank: the
+ * default bands. Edges are plain decimals (they become part of feature names: `band0p5to3Hz`).
+ */
+export function readBands(raw: unknown, errors: string[]): Band[] {
+  if (isBlank(raw)) return DEFAULT_BANDS.map((band) => ({ ...band }));
+  const items: unknown[] | undefined = typeof raw === 'string' ? raw.split(/[,;\s]+/).filter((item) => item !== '') : Array.isArray(raw) ? raw : undefined;
+  if (items === undefined || items.length === 0) {
+    errors.push(`bands must be a list of low-high ranges in Hz such as "0-0.5, 0.5-3, 3-8" (got ${describe(raw)})`);
+    return DEFAULT_BANDS.map((band) => ({ ...band }));
+  }
+  const bands: Band[] = [];
+  const edge = (value: unknown): number | undefined => {
+    const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+    return new RegExp(BAND_EDGE_PATTERN).test(text) ? Number(text) : undefined;
+  };
+  for (const item of items) {
+    const pair = typeof item === 'string' ? item.split('-') : Array.isArray(item) ? item : undefined;
+    const low = pair?.length === 2 ? edge(pair[0]) : undefined;
+    const high = pair?.length === 2 ? edge(pair[1]) : undefined;
+    if (low === undefined || high === undefined || !(high > low)) {
+      errors.push(`band ${describe(item)} must read low-high in Hz, 0 ≤ low < high, at most 3 decimals (e.g. "0.5-3")`);
+      continue;
+    }
+    if (bands.some((band) => band.low === low && band.high === high)) continue;
+    bands.push({ low, high });
+  }
+  if (bands.length > SPECTRAL_LIMITS.maxBands) errors.push(`at most ${SPECTRAL_LIMITS.maxBands} bands (got ${bands.length})`);
+  return bands;
 }
 
 /** `timeZone`: an IANA name this runtime knows; blank is UTC. */

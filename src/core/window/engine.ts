@@ -1,6 +1,7 @@
 import { windowStateFingerprint, type WindowConfig } from './config';
 import { writeCalendarFeatures } from './calendar';
-import { FEATURES, WindowSample, type Feature } from './features';
+import { FEATURES, WindowSample } from './features';
+import { spectralKeys, spectralOutputs } from './spectral';
 import { RecencyLink, RecencyList } from '../util/recency';
 import { PaneSeries, paneLayout, type PaneLayout } from './panes';
 import { SensorSeries, type WindowSeries } from './series';
@@ -210,7 +211,8 @@ export class WindowEngine {
   /** Set while an eviction closes a device's windows. */
   private evicting = false;
   private readonly placement: Placement;
-  private readonly features: readonly Feature[];
+  /** The moment features, then the spectral features' outputs: one per output name of a sensor. */
+  private readonly features: ReadonlyArray<{ compute(sample: WindowSample): number }>;
   private readonly selectedSensors: ReadonlySet<string> | undefined;
   private readonly minCounts: ReadonlyMap<string, number>;
   private readonly sample = new WindowSample();
@@ -234,9 +236,12 @@ export class WindowEngine {
   ) {
     this.maxBuffered = options.maxBuffered ?? MAX_BUFFERED_READINGS;
     this.placement = config.window === 'session' ? 'session' : config.unit === 'count' ? 'count' : 'time';
-    this.features = config.features.map((name) => FEATURES[name]);
-    const aligned = this.placement !== 'session' && !options.keepReadings;
-    const values = this.features.some((feature) => feature.reads === 'values');
+    const spectral = spectralOutputs(config);
+    this.features = [...config.features.map((name) => FEATURES[name]), ...spectral];
+    // Spectral features resample on the readings' ts: panes keep positions, which are the ts in event time only.
+    const tsArePositions = this.placement === 'time' && config.time === 'event';
+    const aligned = this.placement !== 'session' && !options.keepReadings && (spectral.length === 0 || tsArePositions);
+    const values = spectral.length > 0 || config.features.some((name) => FEATURES[name].reads === 'values');
     this.panes = aligned ? paneLayout(config.size, config.slide, { timestamps: this.placement === 'count', values }) : undefined;
     this.selectedSensors = config.sensors.length > 0 ? new Set(config.sensors) : undefined;
     this.minCounts = new Map(Object.entries(config.minCount.bySensor));
@@ -835,7 +840,7 @@ export class WindowEngine {
   private addSeries(device: DeviceState, sensor: string): WindowSeries {
     let names = this.sensorNames.get(sensor);
     if (names === undefined) {
-      names = { name: sensor, keys: this.config.features.map((feature) => `${sensor}.${feature}`) };
+      names = { name: sensor, keys: sensorFeatureKeys(sensor, this.config) };
       if (this.sensorNames.size < MAX_SHARED_SENSOR_NAMES) this.sensorNames.set(sensor, names);
     }
     const { maxReadings } = this.config;
@@ -1008,4 +1013,9 @@ function readingValueProblem({ deviceId, sensor, value }: CanonicalReading): str
 
 function floorBucket(id: string): number {
   return deviceHash(id) % FLOOR_BUCKETS;
+}
+
+/** `<sensor>.<feature>` output names of one sensor: its moment features, then its spectral features' outputs. */
+export function sensorFeatureKeys(sensor: string, config: WindowConfig): string[] {
+  return [...config.features, ...spectralKeys(config)].map((key) => `${sensor}.${key}`);
 }

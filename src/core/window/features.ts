@@ -7,6 +7,8 @@
  * window and are paid for only when selected.
  */
 
+import { spectrumOf, type Spectrum } from './spectral';
+
 export const FEATURE_NAMES = [
   'mean',
   'std',
@@ -162,12 +164,17 @@ export class WindowSample {
   private sortedView: Float64Array | undefined;
   private moments: CentralMoments | undefined;
   private sortBuffer: Float64Array = EMPTY_VALUES;
+  private timeSource: Float64Array | undefined;
+  private timeFrom = 0;
+  private spectra: Map<number, Spectrum | undefined> | undefined;
 
   /** Point the sample at `source[from, to)`; the caller has filled `summary` for the same readings. */
   load(source: Float64Array, from: number, to: number): this {
     this.source = source;
     this.from = from;
     this.to = to;
+    this.timeSource = undefined;
+    this.spectra?.clear();
     this.firstValue = to > from ? source[from] : 0;
     this.lastValue = to > from ? source[to - 1] : 0;
     this.view = undefined;
@@ -187,15 +194,41 @@ export class WindowSample {
     return this;
   }
 
+  /**
+   * The readings' timestamps (ms), at `source[from, from + count)` in the same order as the values: what the
+   * spectral features resample on. Call after {@link load}.
+   */
+  loadTimes(source: Float64Array, from: number): this {
+    this.timeSource = source;
+    this.timeFrom = from;
+    return this;
+  }
+
   /** A self-contained sample of the given values (and their timestamps in ms, default 0, 1000, 2000, ...). */
   static of(values: ArrayLike<number>, timestamps?: ArrayLike<number>): WindowSample {
     const sample = new WindowSample();
     const copy = Float64Array.from(values);
+    const times = new Float64Array(copy.length);
     const base = timestamps && timestamps.length > 0 ? timestamps[0] : 0;
     for (let i = 0; i < copy.length; i++) {
-      sample.summary.add(copy[i], timestamps ? timestamps[i] - base : i * 1000);
+      times[i] = timestamps ? timestamps[i] : i * 1000;
+      sample.summary.add(copy[i], times[i] - base);
     }
-    return sample.load(copy, 0, copy.length);
+    return sample.load(copy, 0, copy.length).loadTimes(times, 0);
+  }
+
+  /** The readings' timestamps in window order (a view: do not modify); empty when the caller gave none. */
+  times(): Float64Array {
+    return this.timeSource === undefined ? EMPTY_VALUES : this.timeSource.subarray(this.timeFrom, this.timeFrom + this.count);
+  }
+
+  /** The window's spectrum resampled to `points` (src/core/window/spectral.ts), computed once per window and size. */
+  spectrum(points: number): Spectrum | undefined {
+    const spectra = (this.spectra ??= new Map());
+    if (spectra.has(points)) return spectra.get(points);
+    const spectrum = spectrumOf(this.times(), this.values(), points);
+    spectra.set(points, spectrum);
+    return spectrum;
   }
 
   get count(): number {

@@ -11,7 +11,21 @@ export {
   FILL_MODES,
 } from './config';
 export type { WindowConfig, WindowConfigResult, WindowKind, WindowUnit, TimeMode, FillMode } from './config';
-export { WindowEngine, MAX_NAME_LENGTH, MAX_READINGS_PER_MESSAGE, MAX_SENSORS_PER_DEVICE } from './engine';
+export { WindowEngine, MAX_NAME_LENGTH, MAX_READINGS_PER_MESSAGE, MAX_SENSORS_PER_DEVICE, sensorFeatureKeys } from './engine';
+export {
+  bandKey,
+  DEFAULT_BANDS,
+  DEFAULT_FFT_COEFFICIENTS,
+  DEFAULT_SPECTRAL_POINTS,
+  SPECTRAL_FEATURE_NAMES,
+  SPECTRAL_LIMITS,
+  spectralFeatureOfKey,
+  spectralKeys,
+  spectrumOf,
+  resample,
+} from './spectral';
+export type { Band, Spectrum, SpectralFeatureName } from './spectral';
+export { fft } from './fft';
 export { FEATURES, FEATURE_NAMES, isFeatureName, percentileOfSorted, Summary, WindowSample } from './features';
 export type { Feature, FeatureName } from './features';
 export { labelRowsOf, windowRows } from './rows';

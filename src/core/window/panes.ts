@@ -181,7 +181,8 @@ export class PaneSeries implements WindowSeries {
     this.summarize(sample.summary);
     if (this.keepsValues) {
       const from = this.readings.length / 2 + this.readingsHead;
-      sample.load(this.readings, from, from + this.aggregatedCount);
+      // Positions are the readings' ts in event time, the only pane series spectral features read times from.
+      sample.load(this.readings, from, from + this.aggregatedCount).loadTimes(this.readings, this.readingsHead);
       return;
     }
     const panes = this.panes;

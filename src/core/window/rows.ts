@@ -1,6 +1,6 @@
 import { CALENDAR_KEYS } from './calendar';
 import type { WindowConfig } from './config';
-import { WindowEngine } from './engine';
+import { sensorFeatureKeys, WindowEngine } from './engine';
 import type { RejectCode, WindowPayload } from './types';
 import { normaliseTimestamp } from '../ingest/timestamps';
 
@@ -86,7 +86,7 @@ export function windowRows(
   for (const list of labels.values()) list.sort((a, b) => a.ts - b.ts || a.index - b.index);
   const endInclusive = config.window === 'session' || config.unit === 'count';
   return {
-    featureNames: [...sensors.flatMap((sensor) => config.features.map((feature) => `${sensor}.${feature}`)), ...(config.calendar ? CALENDAR_KEYS : [])],
+    featureNames: [...sensors.flatMap((sensor) => sensorFeatureKeys(sensor, config)), ...(config.calendar ? CALENDAR_KEYS : [])],
     rows: windows.map(({ deviceId, start, end, features }) => {
       const label = latestLabel(labels.get(deviceId), start, end, endInclusive);
       return label === undefined ? { deviceId, start, end, features } : { deviceId, start, end, features, label };

@@ -100,7 +100,7 @@ export class SensorSeries implements WindowSeries {
 
   loadSample(sample: WindowSample): void {
     this.summarize(sample.summary);
-    sample.load(this.values, this.head, this.aggregatedEnd);
+    sample.load(this.values, this.head, this.aggregatedEnd).loadTimes(this.timestamps, this.head);
   }
 
   /** Insert in position order; false when the series already holds `maxReadings` readings. */

@@ -1,6 +1,15 @@
 (function () {
-    var NUMBER_FIELDS = ["size", "slide", "gap", "lateness", "maxJump", "idleTimeout", "maxKeys"];
+    var NUMBER_FIELDS = ["size", "slide", "gap", "lateness", "maxJump", "idleTimeout", "maxKeys", "spectralPoints", "fftCoefficients"];
     var CORE = IotAiEditor.core.window; // from src/core/window (the build writes it)
+    var SPECTRAL = CORE.spectral;
+    var EDGE = new RegExp(SPECTRAL.bandEdgePattern);
+    /** Whether the node (or the dialog, while open) has a spectral feature selected: only then are its settings shown. */
+    function hasSpectral(node) {
+        var features = $("#iot-ai-window-features").length > 0 && $("#iot-ai-window-features input").length > 0
+            ? $("#iot-ai-window-features input:checked").map(function () { return $(this).val(); }).get()
+            : node.features;
+        return Array.isArray(features) && features.some(function (f) { return SPECTRAL.features.indexOf(f) !== -1; });
+    }
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var positive = V.number({ blank: false, above: 0 });
@@ -53,7 +62,31 @@
             fill: { value: "none", validate: V.choice(CORE.fillModes) },
             maxKeys: { value: CORE.maxKeys, validate: V.number({ integer: true, min: 1, max: CORE.limits.maxKeys }) },
             persist: { value: "" },
-            output: { value: "each", validate: V.choice(CORE.outputs) }
+            output: { value: "each", validate: V.choice(CORE.outputs) },
+            bands: { value: SPECTRAL.bands, validate: function (v, opt) { // as core's readBands: "low-high, ..." in Hz
+                if (v === undefined || String(v).trim() === "") { return true; } // blank: the default bands
+                var items = String(v).split(/[,;\s]+/).filter(function (item) { return item !== ""; });
+                for (var i = 0; i < items.length; i++) {
+                    var pair = items[i].split("-");
+                    if (pair.length !== 2 || !EDGE.test(pair[0]) || !EDGE.test(pair[1]) || !(Number(pair[1]) > Number(pair[0]))) {
+                        return say(this, "feature-window.validation.band", { band: items[i] });
+                    }
+                }
+                return items.length <= SPECTRAL.limits.maxBands ? true : say(this, "feature-window.validation.bands", { max: SPECTRAL.limits.maxBands });
+            } },
+            spectralPoints: { value: SPECTRAL.points, validate: function (v, opt) {
+                if (v === "" || v === undefined) { return true; } // blank: the default
+                var n = Number(v);
+                var ok = Number.isInteger(n) && n >= SPECTRAL.limits.minPoints && n <= SPECTRAL.limits.maxPoints && (n & (n - 1)) === 0;
+                return ok ? true : say(this, "feature-window.validation.spectralPoints", { min: SPECTRAL.limits.minPoints, max: SPECTRAL.limits.maxPoints });
+            } },
+            fftCoefficients: { value: SPECTRAL.coefficients, validate: function (v, opt) {
+                if (v === "" || v === undefined) { return true; }
+                var points = Number(this.spectralPoints) || SPECTRAL.points;
+                var max = Math.max(1, Math.min(SPECTRAL.limits.maxCoefficients, points / 2 - 1));
+                var n = Number(v);
+                return Number.isInteger(n) && n >= 1 && n <= max ? true : say(this, "feature-window.validation.fftCoefficients", { max: max });
+            } }
         },
         inputs: 1,
         outputs: 2,
@@ -87,8 +120,10 @@
                 $(".iot-ai-window-time").toggle(unit !== "count");
                 $(".iot-ai-window-event").toggle(unit !== "count" && $("#node-input-time").val() === "event");
                 $(".iot-ai-unit-label").text(unit === "count" ? node._("feature-window.unit.readings") : unit);
+                $(".iot-ai-window-spectral").toggle(hasSpectral(node));
             }
             $("#node-input-window, #node-input-unit, #node-input-time").on("change", refresh);
+            box.on("change", "input", refresh);
             refresh();
             IotAiEditor.validation.live(node, {
                 read: { features: function () { return $("#iot-ai-window-features input:checked").map(function () { return $(this).val(); }).get(); } },

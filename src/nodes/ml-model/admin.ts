@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { modelSummary, parseModelFile, type ModelSummary } from '../../core/model';
 import { MODEL_BOUNDS } from '../../core/model/file/bounds';
+import { importModel, needsImport } from '../../core/model/import/import-model';
 import type { RED } from '../shared/red';
 import { registerSidebarEndpoints } from './sidebar';
 import { bundledModels, resolveModelPath, type MlModelNode } from './source';
@@ -84,7 +85,9 @@ async function summaryOfFile(file: string, shown: string): Promise<Answer> {
     const stat = await fs.promises.stat(file);
     if (!stat.isFile()) return { status: 404, body: { error: `${shown} is not a file` } };
     if (stat.size > MODEL_BOUNDS.maxModelBytes) return { status: 413, body: { error: `${shown} is larger than a model file may be` } };
-    const parsed = parseModelFile(await fs.promises.readFile(file));
+    const bytes = await fs.promises.readFile(file);
+    // A model of another library (XGBoost's JSON) is shown as it converts (docs/import.md); its errors name no file content.
+    const parsed = needsImport(bytes, file) ? importModel(bytes, { fileName: file }) : parseModelFile(bytes);
     // JSON.parse's message quotes the text near the fault: any file of the user directory could be named, so not that.
     if (!parsed.ok) return { status: 422, body: { error: `${shown} is not a model file this palette reads${parsed.error.startsWith('model file is not valid JSON') ? ' (not valid JSON)' : `: ${parsed.error}`}` } };
     return { status: 200, body: modelSummary(parsed.model) };

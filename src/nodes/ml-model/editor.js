@@ -108,7 +108,9 @@
                 var blank = function (x) { return typeof x !== "string" || x.trim() === ""; };
                 return !blank(v) || !blank(this.bundled) ? true : say(this, "ml-model.validation.path");
             } },
-            watch: { value: true }
+            watch: { value: true },
+            // An imported model file that does not name its inputs (docs/import.md): "a, b, c" in the model's order.
+            featureNames: { value: "" }
         },
         paletteLabel: "ml model",
         label: function () { return this.name || this.bundled || this.path || "ml model"; },

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, type ModelFile } from '../../core/model';
+import { type ModelFile } from '../../core/model';
+import { loadAnyModel } from '../../core/model/import/import-model';
 import { ModelHome } from '../../core/model/file/model-home';
 import type { Node, NodeDef, RED } from '../shared/red';
 import { registerModelEndpoints } from './admin';
@@ -23,6 +24,10 @@ export = function register(RED: RED): void {
     // A bad path is no model: each user (model-predict, model-train) shows the error and refuses its messages.
     const resolved = source.ok ? source.config : undefined;
     const pathError = source.ok ? '' : source.error;
+    // Imported models (#28): the inputs of a file that does not name them, in the model's order ("a, b, c").
+    const importFeatureNames = typeof def.featureNames === 'string' ? def.featureNames.split(',').map((name) => name.trim()).filter((name) => name !== '') : [];
+    // One createdAt per deploy for a converted file, so reloading the same file gives the same model.
+    const importedAt = new Date().toISOString();
     const listeners = new Set<(state: ModelState) => void>();
     let current: ModelState = { source: resolved === undefined ? '' : resolved.file };
     let watcher: fs.FSWatcher | undefined;
@@ -49,7 +54,9 @@ export = function register(RED: RED): void {
         if (text.length === 0) return fail(`cannot read ${resolved.file} nor its seed ${resolved.seed}`);
       }
       if (closed) return;
-      const loaded = loadModel(text);
+      // A model of another library (XGBoost's JSON) is converted here, exactly (docs/import.md); its version and
+      // name come from the file's name unless it is imported with iot-ai import first.
+      const loaded = loadAnyModel(text, { fileName: resolved.file, featureNames: importFeatureNames, createdAt: importedAt });
       if (!loaded.ok) return fail(`${path.basename(resolved.file)}: ${loaded.error}`);
       if (current.model && current.model.version !== loaded.model.version) {
         node.log(RED._('ml-model.log.switched', { name: loaded.model.name, from: current.model.version, to: loaded.model.version }));

@@ -22,6 +22,7 @@ import { ALL_SIM_FORMATS, SCENARIOS } from '../../core/sim/types';
 import { OUTPUT_MODES } from '../../core/types';
 import { DEFAULT_FEATURES, DEFAULT_MAX_JUMP, DEFAULT_MAX_KEYS, FILL_MODES, TIME_MODES, WINDOW_KINDS, WINDOW_LIMITS, WINDOW_UNITS } from '../../core/window/config';
 import { FEATURE_NAMES } from '../../core/window/features';
+import { BAND_EDGE_PATTERN, DEFAULT_BANDS_TEXT, DEFAULT_FFT_COEFFICIENTS, DEFAULT_SPECTRAL_POINTS, SPECTRAL_FEATURE_NAMES, SPECTRAL_LIMITS } from '../../core/window/spectral';
 import { CALENDAR_FEATURE } from '../../core/window/calendar';
 
 /** How many device ids of each scenario the sensor-sim dialog previews. */
@@ -31,8 +32,17 @@ const PREVIEW_IDS = 3;
 export function editorCore() {
   return {
     window: {
-      /** Per-sensor features, then `calendar` (once per window: hour and weekday as sin/cos in `timeZone`). */
-      features: [...FEATURE_NAMES, CALENDAR_FEATURE],
+      /** Per-sensor features, the spectral ones, then `calendar` (once per window: hour and weekday as sin/cos in `timeZone`). */
+      features: [...FEATURE_NAMES, ...SPECTRAL_FEATURE_NAMES, CALENDAR_FEATURE],
+      /** The spectral features (src/core/window/spectral.ts): their settings' defaults and bounds. */
+      spectral: {
+        features: [...SPECTRAL_FEATURE_NAMES],
+        bands: DEFAULT_BANDS_TEXT,
+        bandEdgePattern: BAND_EDGE_PATTERN,
+        points: DEFAULT_SPECTRAL_POINTS,
+        coefficients: DEFAULT_FFT_COEFFICIENTS,
+        limits: { ...SPECTRAL_LIMITS },
+      },
       defaultFeatures: [...DEFAULT_FEATURES],
       kinds: [...WINDOW_KINDS],
       units: [...WINDOW_UNITS],

@@ -310,7 +310,7 @@ window.IotAiEditor.models = window.IotAiEditor.models || {
     /** The feature-window properties of a training window (what "configure a feature-window" sets). */
     windowProperties: function (window) {
         var props = {};
-        ["window", "size", "slide", "gap", "unit", "time", "lateness", "minCount", "fill", "timeZone"].forEach(function (key) {
+        ["window", "size", "slide", "gap", "unit", "time", "lateness", "minCount", "fill", "timeZone", "bands", "spectralPoints", "fftCoefficients"].forEach(function (key) {
             if (window[key] !== undefined) { props[key] = window[key]; }
         });
         if (window.sensors) { props.sensors = window.sensors.join(","); }

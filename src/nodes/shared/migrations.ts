@@ -16,9 +16,9 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unkn
   'feature-window': {
     name: '', window: 'tumbling', size: 60, slide: 10, gap: 30, unit: 's', time: 'event', lateness: 0, maxJump: 10000, idleTimeout: 0,
     sensors: '', features: ['mean', 'std', 'min', 'max', 'last', 'count'], timeZone: 'UTC', minCount: 0, fill: 'none', maxKeys: 10000, persist: '',
-    output: 'each',
+    output: 'each', bands: '0-0.5, 0.5-3, 3-8, 8-25', spectralPoints: 64, fftCoefficients: 4,
   },
-  'ml-model': { name: '', bundled: '', path: '', watch: true },
+  'ml-model': { name: '', bundled: '', path: '', watch: true, featureNames: '' },
   'model-predict': {
     name: '', model: '', property: 'payload.features', threshold: '', likelihood: false, likelihoodThreshold: 0.9999, missing: 'reject', drift: true, driftThreshold: 0.2, driftWindow: 500,
     driftScope: 'model', driftOutput: false, outputs: 2,

@@ -5,7 +5,7 @@
 import { ANOMALY_LABEL, anomalyConfidence, AnomalySettings, checkAnomalySettings, isAnomalous, NORMAL_LABEL, robustScore } from '../monitor/anomaly';
 import { CompiledForest, compileForest } from '../forest/compiled-forest';
 import { MODEL_BOUNDS, modelTooLarge } from './bounds';
-import { AnyForest, checkMlRandomForest, checkTreeForest, isPathLengthForest, isTreeForest, TreeForest } from '../forest/forest-format';
+import { AnyForest, checkMlRandomForest, checkTreeForest, isBoostedForest, isPathLengthForest, isTreeForest, TreeForest } from '../forest/forest-format';
 import { describeSchemaError, MODEL_FORMAT, modelFileValidator } from './schema';
 import { checkFeatureSketch, FeatureSketch } from '../monitor/sketch';
 import type { Task } from '../forest/trainer';
@@ -62,6 +62,21 @@ export interface ModelFile {
    * (docs/model-format.md#forecasts). Absent: the forest forecasts the level, with the trees' [p10, p90].
    */
   forecast?: ForecastSettings;
+  /**
+   * Imported models (#28, `iot-ai import`): where the trees came from, e.g. `{ library: "xgboost", libraryVersion:
+   * "1.7.4", objective: "binary:logistic", trees: 20 }`. Informative only.
+   */
+  source?: ModelSource;
+}
+
+/** Where an imported model came from (docs/model-format.md#boosted-forests). */
+export interface ModelSource {
+  library: string;
+  libraryVersion?: string;
+  objective?: string;
+  trees?: number;
+  bestIteration?: number;
+  [other: string]: unknown;
 }
 
 /** Forecast intervals: the 10th and 90th percentile of the trees' outputs. */
@@ -110,6 +125,10 @@ export interface TrainingWindowConfig {
   fill?: 'none' | 'previous' | 'zero';
   /** IANA zone of the `calendar` features (feature-window `timeZone`). */
   timeZone?: string;
+  /** Spectral features' settings (feature-window `bands` as text, `spectralPoints`, `fftCoefficients`). */
+  bands?: string;
+  spectralPoints?: number;
+  fftCoefficients?: number;
 }
 
 /** One device's own anomaly baseline (model-train with scope `device`). */
@@ -299,6 +318,9 @@ function checkForest(model: ModelFile, nFeatures: number, nClasses: number): str
     return `an isolation forest (output "path-length") belongs to an anomaly model, not a ${model.task} model`;
   }
   if (forest === undefined) return null;
+  if (isBoostedForest(forest) && model.horizon !== undefined) {
+    return 'a boosted forest cannot forecast with "horizon": its trees add up to one value, they give no interval';
+  }
   if (isTreeForest(forest)) {
     if (forest.nFeatures !== nFeatures) {
       return `featureNames has ${nFeatures} names but the forest uses ${forest.nFeatures} features`;
@@ -460,6 +482,10 @@ export class LoadedModel {
   readonly changeFrom: { feature: string; index: number } | undefined;
   /** Explainers made on first use, by anomaly part ('' for the shared forest). */
   private readonly explainers = new Map<string, { ok: true; explainer: ForestExplainer } | { ok: false; reason: string }>();
+  /** A gradient-boosted forest (imported): its trees add up rather than vote. */
+  get boosted(): boolean {
+    return isBoostedForest(this.file.forest);
+  }
 
   constructor(readonly file: ModelFile) {
     this.forest =
@@ -617,6 +643,8 @@ export class LoadedModel {
     }
     const result = (this.forest as CompiledForest).predictRow(row);
     if (result.task === 'regression') {
+      // A boosted forest's trees add up to one value: there is no spread among them to report.
+      if (this.boosted) return { value: result.value, confidence: 1, model };
       return { value: result.value, spread: result.spread, confidence: 1, model };
     }
     const keys = this.labelKeys;

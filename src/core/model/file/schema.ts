@@ -38,6 +38,8 @@ export const modelFileSchema = {
     dataHash: { type: 'string', pattern: '^(sha256:)?[0-9a-f]{64}$' },
     importances: { type: 'object', additionalProperties: { type: 'number' } },
     description: { type: 'string' },
+    // Imported models: where the trees came from (docs/model-format.md#boosted-forests).
+    source: { type: 'object', required: ['library'], properties: { library: { type: 'string', minLength: 1 } } },
     // Forecast models: how far ahead the label lies, in ms (docs/model-format.md#forecasts).
     horizon: { type: 'number', exclusiveMinimum: 0 },
     // Regression forecasts: the change learnt from a feature, and the interval's calibration (docs/model-format.md#forecasts).
@@ -70,6 +72,9 @@ export const modelFileSchema = {
         sensors: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1 } },
         features: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1 } },
         timeZone: { type: 'string', minLength: 1 },
+        bands: { type: 'string', minLength: 1, maxLength: 1000 },
+        spectralPoints: { type: 'integer', minimum: 8, maximum: 4096 },
+        fftCoefficients: { type: 'integer', minimum: 1, maximum: 32 },
       },
     },
     anomaly: { $ref: '#/$defs/anomaly' },
@@ -173,6 +178,17 @@ export const modelFileSchema = {
         nClasses: { type: 'integer', minimum: 0 },
         output: { const: 'path-length' },
         sampleSize: { type: 'integer', minimum: 2 },
+        // Boosted forests (docs/model-format.md#boosted-forests): leaves are additive scores summed per output.
+        boost: {
+          type: 'object',
+          required: ['link', 'base'],
+          properties: {
+            link: { enum: ['identity', 'logistic', 'softmax'] },
+            base: { type: 'array', minItems: 1, items: { type: 'number' } },
+            treeClass: integerArray,
+            float32: { type: 'boolean' },
+          },
+        },
         trees: {
           type: 'array',
           minItems: 1,

@@ -5,6 +5,7 @@
  */
 import { CALENDAR_FEATURE, CALENDAR_KEYS } from '../../window/calendar';
 import { isFeatureName } from '../../window/features';
+import { spectralFeatureOfKey } from '../../window/spectral';
 import { isTimeZone } from '../../ingest/timestamps';
 import type { ModelFile, TrainingWindowConfig } from './model-file';
 
@@ -48,6 +49,10 @@ export function trainingWindowOf(config: unknown): TrainingWindowConfig | undefi
     minCount: typeof raw.minCount === 'string' && raw.minCount.trim() !== '' ? raw.minCount.trim() : nonNegative(raw.minCount),
     fill: oneOf(raw.fill, FILLS),
     timeZone: typeof raw.timeZone === 'string' && isTimeZone(raw.timeZone.trim()) ? raw.timeZone.trim() : undefined,
+    // The spectral settings (feature-window `bands`, `spectralPoints`, `fftCoefficients`), as the node takes them.
+    bands: typeof raw.bands === 'string' && raw.bands.trim() !== '' ? raw.bands.trim() : Array.isArray(raw.bands) && raw.bands.length > 0 ? raw.bands.map(String).join(', ') : undefined,
+    spectralPoints: positive(raw.spectralPoints),
+    fftCoefficients: positive(raw.fftCoefficients),
   };
   for (const key of Object.keys(out) as Array<keyof TrainingWindowConfig>) if (out[key] === undefined) delete out[key];
   return Object.keys(out).length > 0 ? out : undefined;
@@ -68,12 +73,17 @@ export function windowFromFeatureNames(names: readonly string[]): TrainingWindow
     const dot = name.lastIndexOf('.');
     if (dot <= 0) return undefined;
     const sensor = name.slice(0, dot);
-    const feature = name.slice(dot + 1);
-    if (!isFeatureName(feature)) return undefined;
+    const feature = featureOfKey(name.slice(dot + 1));
+    if (feature === undefined) return undefined;
     if (!sensors.includes(sensor)) sensors.push(sensor);
     if (!features.includes(feature)) features.push(feature);
   }
   return sensors.length > 0 || features.length > 0 ? { sensors, features } : undefined;
+}
+
+/** The feature-window feature an output name after `<sensor>.` comes from (`band0to1Hz`: `bandEnergy`), or undefined. */
+function featureOfKey(key: string): string | undefined {
+  return isFeatureName(key) ? key : spectralFeatureOfKey(key);
 }
 
 /** `calendar.hourSin` and its three siblings: the window's own features, of no sensor. */
@@ -137,7 +147,8 @@ export function carriedTrainingWindow(featureNames: readonly string[], previous:
       if (isCalendarKey(name)) return kept.features!.includes(CALENDAR_FEATURE);
       const dot = name.lastIndexOf('.');
       const sensor = name.slice(0, dot);
-      return dot > 0 && kept.features!.includes(name.slice(dot + 1)) && (kept.sensors === undefined || kept.sensors.length === 0 || kept.sensors.includes(sensor));
+      const feature = featureOfKey(name.slice(dot + 1));
+      return dot > 0 && feature !== undefined && kept.features!.includes(feature) && (kept.sensors === undefined || kept.sensors.length === 0 || kept.sensors.includes(sensor));
     });
     if (covers) return kept;
   }

@@ -28,7 +28,7 @@
  * values left (`missingLeft`, learnt in training) walks a row that has a NaN with a third, plain walk that reads
  * each split's direction; rows without NaN, and forests without such splits, never pay for it.
  */
-import { AnyForest, isPathLengthForest, isTreeForest, TreeForest } from './forest-format';
+import { AnyForest, BoostLink, boostOutputs, isPathLengthForest, isTreeForest, TreeForest } from './forest-format';
 import { isolationScore } from './isolation-forest';
 import { ForestShape, mlRandomForestToTrees } from './ml-random-forest';
 import type { Task } from './trainer';
@@ -83,7 +83,7 @@ export type ForestPrediction =
   | {
       task: 'regression';
       value: number;
-      /** Population standard deviation of the trees' outputs. */
+      /** Population standard deviation of the trees' outputs (0 for a boosted forest, whose trees are not votes). */
       spread: number;
       confidence: 1;
     };
@@ -123,6 +123,13 @@ export class CompiledForest {
   private readonly leaves: Int32Array;
   private readonly outputs: Float64Array;
   private readonly rowBuffer: Float64Array;
+  /** Boosted forests (forest-format.ts BoostSpec): the link, the base margin per output, each tree's output. */
+  readonly boostLink: BoostLink | null;
+  private readonly boostBase: Float64Array;
+  private readonly boostTreeClass: Int32Array;
+  private readonly margins: Float64Array;
+  /** Boosted forests: sums and links in float32, rounding after every step (XGBoost's arithmetic). */
+  private readonly float32: boolean;
 
   constructor(forest: TreeForest, options: CompileOptions = {}) {
     this.task = forest.nClasses > 0 ? 'classification' : 'regression';
@@ -132,6 +139,23 @@ export class CompiledForest {
     this.tieBreak = options.tieBreak ?? 'lowest-index';
     this.aggregate = options.aggregate ?? 'mean';
     this.sampleSize = isPathLengthForest(forest) ? (forest.sampleSize ?? null) : null;
+    const boost = forest.boost;
+    this.boostLink = boost?.link ?? null;
+    const outputs = boost === undefined ? 0 : boostOutputs(forest);
+    this.boostBase = Float64Array.from(boost?.base ?? []);
+    if (this.boostBase.length !== outputs || !this.boostBase.every(Number.isFinite)) throw new Error(`a boosted forest needs ${outputs} finite base margin(s)`);
+    this.boostTreeClass = new Int32Array(this.nTrees);
+    if (boost?.treeClass !== undefined) {
+      if (boost.treeClass.length !== this.nTrees) throw new Error(`boost.treeClass has ${boost.treeClass.length} entries for ${this.nTrees} trees`);
+      boost.treeClass.forEach((k, t) => {
+        if (!(Number.isInteger(k) && k >= 0 && k < outputs)) throw new Error(`boost.treeClass[${t}] is ${k}, not an output in [0, ${outputs})`);
+        this.boostTreeClass[t] = k;
+      });
+    }
+    this.margins = new Float64Array(Math.max(outputs, 1));
+    this.float32 = boost?.float32 === true;
+    // A boosted classifier's leaves are scores, not classes: they vote for class 0, a count nobody reads.
+    const leafClasses = this.nClasses > 0 && boost === undefined;
     let capacity = 0;
     let largestTree = 0;
     for (const tree of forest.trees) {
@@ -173,12 +197,12 @@ export class CompiledForest {
         const left = tree.left[original];
         if (left === -1) {
           const value = tree.value[original];
-          if (this.nClasses > 0 && !(Number.isInteger(value) && value >= 0 && value < this.nClasses)) {
+          if (leafClasses && !(Number.isInteger(value) && value >= 0 && value < this.nClasses)) {
             throw new Error(`tree ${t}: leaf ${original} holds ${value}, not a class index in [0, ${this.nClasses})`);
           }
           // A leaf that is not finite would make every prediction through it Infinity or NaN (issue #14.16).
           if (!Number.isFinite(value)) throw new Error(`tree ${t}: leaf ${original} holds ${value}, not a finite number`);
-          this.splitFeature[slot] = nFeatures + (this.nClasses > 0 ? value : 0);
+          this.splitFeature[slot] = nFeatures + (leafClasses ? value : 0);
           this.rightChild[slot] = slot;
           this.thresholdOrValue[slot] = value;
           treeDepth[t] = Math.max(treeDepth[t], depth);
@@ -377,6 +401,7 @@ export class CompiledForest {
   /** Counts the trees' votes for `row` into `votes` (length nClasses) and returns the winning class. */
   countVotes(row: Float64Array, votes: Int32Array = this.votes): number {
     this.requireClassification('countVotes');
+    if (this.boostLink !== null) throw new Error('countVotes needs a forest of votes, not a boosted one');
     this.checkRow(row);
     if (this.needsMissingWalk(row)) {
       this.missingWalk(row);
@@ -402,6 +427,7 @@ export class CompiledForest {
   predictClass(row: Float64Array): number {
     this.requireClassification('predictClass');
     this.checkRow(row);
+    if (this.boostLink !== null) return this.boostedClass(this.boostedMargins(row));
     if (this.walk === 'lockstep' || this.needsMissingWalk(row)) return this.countVotes(row);
     const walked = this.branchingWalk(row, (this.nTrees >> 1) + 1);
     if (walked < this.nTrees) return this.splitFeature[this.leaves[walked - 1]] - this.nFeatures;
@@ -441,6 +467,7 @@ export class CompiledForest {
 
   /** Predicts one row of nFeatures values (in the model's feature order). */
   predictRow(row: Float64Array): ForestPrediction {
+    if (this.boostLink !== null) return this.predictBoosted(row);
     if (this.task === 'classification') {
       const winner = this.countVotes(row);
       const probabilities: number[] = new Array<number>(this.nClasses);
@@ -464,6 +491,7 @@ export class CompiledForest {
    */
   predictRowWithQuantiles(row: Float64Array, fractions: readonly number[]): { prediction: Extract<ForestPrediction, { task: 'regression' }>; quantiles: number[] } {
     if (this.task !== 'regression') throw new Error('predictRowWithQuantiles needs a regression forest');
+    if (this.boostLink !== null) throw new Error('a boosted forest has no quantiles: its trees add up, they are not votes');
     for (const fraction of fractions) if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`a quantile fraction must be in [0, 1] (got ${fraction})`);
     const prediction = this.predictRow(row) as Extract<ForestPrediction, { task: 'regression' }>;
     // predictRow left every tree's output in this.outputs (maybe sorted already, for the median).
@@ -476,6 +504,58 @@ export class CompiledForest {
       return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
     });
     return { prediction, quantiles };
+  }
+
+  /**
+   * Boosted forests: the margin of each output for `row` (base + the leaves of that output's trees, summed in tree
+   * order) into `out` (length: the outputs) and returns it. The same walks as every forest (treeOutputs).
+   */
+  boostedMargins(row: Float64Array, out: Float64Array = this.margins): Float64Array {
+    if (this.boostLink === null) throw new Error('boostedMargins needs a boosted forest');
+    const outputs = this.treeOutputs(row);
+    out.set(this.boostBase);
+    const treeClass = this.boostTreeClass;
+    if (this.float32) for (let t = 0; t < this.nTrees; t++) out[treeClass[t]] = Math.fround(out[treeClass[t]] + outputs[t]);
+    else for (let t = 0; t < this.nTrees; t++) out[treeClass[t]] += outputs[t];
+    return out;
+  }
+
+  /** The class a boosted classifier answers for its margins: logistic, class 1 when p > 0.5 (margin > 0); softmax, the first largest margin. */
+  private boostedClass(margins: Float64Array): number {
+    if (this.boostLink === 'logistic') return this.logistic(margins[0]) > 0.5 ? 1 : 0;
+    let best = 0;
+    for (let k = 1; k < margins.length; k++) if (margins[k] > margins[best]) best = k;
+    return best;
+  }
+
+  /** The logistic link, in float32 steps (1.0f / (1.0f + expf(−x))) when the forest says so. */
+  private logistic(x: number): number {
+    if (!this.float32) return logistic(x);
+    return Math.fround(1 / Math.fround(1 + Math.fround(Math.exp(-x))));
+  }
+
+  private predictBoosted(row: Float64Array): ForestPrediction {
+    const margins = this.boostedMargins(row);
+    if (this.task === 'regression') {
+      const value = this.boostLink === 'logistic' ? this.logistic(margins[0]) : margins[0];
+      return { task: 'regression', value, spread: 0, confidence: 1 };
+    }
+    const classIndex = this.boostedClass(margins);
+    let probabilities: number[];
+    const round = this.float32 ? Math.fround : (x: number): number => x;
+    if (this.boostLink === 'logistic') {
+      const p = this.logistic(margins[0]);
+      probabilities = [round(1 - p), p];
+    } else {
+      // Softmax shifted by the largest margin, so no exponential overflows (XGBoost's order of operations).
+      let most = margins[0];
+      for (let k = 1; k < margins.length; k++) most = Math.max(most, margins[k]);
+      let sum = 0;
+      probabilities = new Array<number>(margins.length);
+      for (let k = 0; k < margins.length; k++) sum = round(sum + (probabilities[k] = round(Math.exp(round(margins[k] - most)))));
+      for (let k = 0; k < margins.length; k++) probabilities[k] = round(probabilities[k] / sum);
+    }
+    return { task: 'classification', classIndex, confidence: probabilities[classIndex], probabilities };
   }
 
   /** Isolation forests: the mean over the trees of the path length of the leaf `row` reaches. */
@@ -512,6 +592,11 @@ export class CompiledForest {
   private checkRow(row: Float64Array): void {
     if (row.length < this.nFeatures) throw new RangeError(`a row has ${row.length} values, the forest needs ${this.nFeatures}`);
   }
+}
+
+/** 1 / (1 + e^−x), the logistic link. */
+export function logistic(x: number): number {
+  return 1 / (1 + Math.exp(-x));
 }
 
 /**

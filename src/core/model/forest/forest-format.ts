@@ -24,6 +24,12 @@
  * is the class with most votes (ties: the lowest class index). Regression: the mean of the trees' outputs, with
  * the population standard deviation of those outputs as `spread`.
  *
+ * A **boosted** forest (gradient boosting, imported from XGBoost: src/core/model/import/) is the same form with
+ * `boost: { link, base, treeClass? }`: its leaves hold additive scores (any finite number, not class indices), the
+ * margin of output k is `base[k]` + the sum of the leaves reached in the trees of output k (`treeClass[t]`, else
+ * 0), and the link turns margins into the prediction: `identity` (regression value), `logistic` (regression value
+ * or, with two classes, the probability of class 1) or `softmax` (one output per class). See {@link BoostSpec}.
+ *
  * An isolation forest (anomaly models, isolation-forest.ts) is the same form with `nClasses: 0`,
  * `output: "path-length"` and `sampleSize` ψ: each leaf's value is the path length it stands for (its depth
  * plus c(rows left in it)), and the anomaly score is 2^(−mean path length / c(ψ)).
@@ -95,6 +101,30 @@ export abstract class TreeByTreeTrainer {
 /** What the leaves of an isolation forest hold. */
 export const PATH_LENGTH_OUTPUT = 'path-length';
 
+/** How a boosted forest's margins become a prediction. */
+export type BoostLink = 'identity' | 'logistic' | 'softmax';
+
+/**
+ * What a gradient-boosted forest adds to the package's own form (docs/model-format.md#boosted-forests):
+ * - `link`: `identity` (regression: value = margin), `logistic` (regression: value = 1 / (1 + e^−margin);
+ *   classification with 2 classes: the probability of class 1), `softmax` (classification: one margin per class);
+ * - `base`: the margin every prediction starts from, one per output (softmax: nClasses, else 1);
+ * - `treeClass` (softmax only, one per tree): the output each tree adds to;
+ * - `float32` (optional): sum the margins and apply the link in float32, rounding after every step, as XGBoost
+ *   does (its predictions are float32), so a probability near 0 or 1 and its complement match its digits.
+ */
+export interface BoostSpec {
+  link: BoostLink;
+  base: number[];
+  treeClass?: number[];
+  float32?: boolean;
+}
+
+/** The outputs (margins) a boosted forest sums into: one per class under softmax, else one. */
+export function boostOutputs(forest: TreeForest): number {
+  return forest.boost?.link === 'softmax' ? forest.nClasses : 1;
+}
+
 /** The package's own forest form. */
 export interface TreeForest {
   kind: typeof TREES_KIND;
@@ -105,7 +135,13 @@ export interface TreeForest {
   output?: typeof PATH_LENGTH_OUTPUT;
   /** Isolation forests only: ψ, the rows each tree was grown on (normalises the mean path length). */
   sampleSize?: number;
+  /** Boosted forests only: leaves hold additive scores, summed per output from `base` and passed through `link`. */
+  boost?: BoostSpec;
   trees: Tree[];
+}
+
+export function isBoostedForest(forest: AnyForest | undefined): boolean {
+  return forest !== undefined && isTreeForest(forest) && forest.boost !== undefined;
 }
 
 export function isPathLengthForest(forest: TreeForest): boolean {
@@ -161,6 +197,11 @@ export function checkTreeForest(forest: TreeForest): string | null {
   } else if (forest.sampleSize !== undefined) {
     return 'forest.sampleSize belongs to an isolation forest (output "path-length")';
   }
+  const boost = forest.boost;
+  if (boost !== undefined) {
+    const problem = checkBoost(forest, boost);
+    if (problem !== null) return problem;
+  }
   let reached = new Uint8Array(0);
   for (let t = 0; t < forest.trees.length; t++) {
     const tree = forest.trees[t];
@@ -197,7 +238,7 @@ export function checkTreeForest(forest: TreeForest): string | null {
         const value = tree.value[node];
         if (!Number.isFinite(value)) return `${at}: leaf value must be a finite number`;
         if (pathLengths && value < 0) return `${at}: a path length must be >= 0, found ${value}`;
-        if (nClasses > 0 && !(Number.isInteger(value) && value >= 0 && value < nClasses)) {
+        if (nClasses > 0 && boost === undefined && !(Number.isInteger(value) && value >= 0 && value < nClasses)) {
           return `${at}: leaf value ${value} is not a class index in [0, ${nClasses})`;
         }
         continue;
@@ -217,6 +258,24 @@ export function checkTreeForest(forest: TreeForest): string | null {
     }
   }
   return null;
+}
+
+/** A boosted forest's link fits its task, its base one margin per output, its treeClass one output per tree. */
+function checkBoost(forest: TreeForest, boost: BoostSpec): string | null {
+  const { nClasses } = forest;
+  if (forest.output !== undefined) return 'an isolation forest (output "path-length") cannot be boosted';
+  if (!['identity', 'logistic', 'softmax'].includes(boost.link)) return `forest.boost.link must be "identity", "logistic" or "softmax"`;
+  if (nClasses === 0 && boost.link === 'softmax') return 'forest.boost.link "softmax" needs classes (nClasses >= 2); a regression forest links by "identity" or "logistic"';
+  if (nClasses === 1) return 'a boosted classification forest needs at least 2 classes';
+  if (nClasses > 0 && boost.link === 'identity') return 'forest.boost.link "identity" belongs to regression; a boosted classifier links by "logistic" (2 classes) or "softmax"';
+  if (nClasses > 2 && boost.link === 'logistic') return `forest.boost.link "logistic" gives the probability of class 1 of 2 classes, but the forest has ${nClasses}: use "softmax"`;
+  const outputs = boostOutputs(forest);
+  if (boost.base.length !== outputs) return `forest.boost.base has ${boost.base.length} entries but the forest has ${outputs} output${outputs === 1 ? '' : 's'}`;
+  if (!boost.base.every(Number.isFinite)) return 'forest.boost.base must hold finite numbers';
+  if (boost.treeClass === undefined) return outputs === 1 ? null : 'forest.boost.treeClass (the class of each tree) is required with link "softmax"';
+  if (boost.treeClass.length !== forest.trees.length) return `forest.boost.treeClass has ${boost.treeClass.length} entries but there are ${forest.trees.length} trees`;
+  const bad = boost.treeClass.findIndex((k) => !(Number.isInteger(k) && k >= 0 && k < outputs));
+  return bad === -1 ? null : `forest.boost.treeClass[${bad}] is ${boost.treeClass[bad]}, not an output in [0, ${outputs})`;
 }
 
 /**

@@ -62,7 +62,16 @@ export function explainUnavailable(forest: AnyForest | undefined): string | null
   for (const tree of forest.trees) {
     if (treeDepth(tree) > MAX_EXPLAIN_DEPTH) return `a tree is deeper than ${MAX_EXPLAIN_DEPTH} levels: too deep to explain`;
   }
+  if (forest.boost !== undefined && forest.boost.link !== 'identity') {
+    return `explanations of a boosted model with link "${forest.boost.link}" are not offered yet: its SHAP values are of the margin (log-odds), not of the probability`;
+  }
   return null;
+}
+
+/** Why TreeSHAP cannot walk `forest` at all (no covers, too deep), or null; a boosted forest's margin always can. */
+function cannotWalk(forest: TreeForest): string | null {
+  const reason = explainUnavailable({ ...forest, boost: undefined });
+  return reason;
 }
 
 /**
@@ -185,13 +194,19 @@ export class ForestExplainer {
   private phi: Float64Array;
   /** Classification: the class whose votes are explained; −1 for a leaf's own value. */
   private votedClass = -1;
+  /** Boosted forests: the output each tree adds to, and per output base + Σ of its trees' expected leaf values. */
+  private readonly treeOutput: Int32Array | null;
+  private readonly expectedMargin: Float64Array;
 
   constructor(forest: TreeForest) {
-    const reason = explainUnavailable(forest);
+    const reason = cannotWalk(forest);
     if (reason !== null) throw new Error(reason);
     this.nFeatures = forest.nFeatures;
     this.nClasses = forest.nClasses;
     this.isolation = isPathLengthForest(forest);
+    const boost = forest.boost;
+    this.treeOutput = boost === undefined ? null : Int32Array.from(forest.trees, (_, t) => boost.treeClass?.[t] ?? 0);
+    this.expectedMargin = Float64Array.from(boost?.base ?? []);
     this.sampleSize = forest.sampleSize ?? 0;
     this.trees = forest.trees.map(flatten);
     this.tree = this.trees[0];
@@ -200,7 +215,8 @@ export class ForestExplainer {
     let expected = 0;
     let visits = 0;
     this.expectedVote = new Float64Array(Math.max(1, this.nClasses));
-    for (const tree of forest.trees) {
+    for (let t = 0; t < forest.trees.length; t++) {
+      const tree = forest.trees[t];
       const depth = treeDepth(tree);
       deepest = Math.max(deepest, depth);
       visits += tree.feature.length * (Math.min(depth, this.nFeatures) + 1);
@@ -210,7 +226,8 @@ export class ForestExplainer {
         const chance = pending.pop() as number;
         const node = pending.pop() as number;
         if (tree.left[node] === -1) {
-          if (this.nClasses > 0) this.expectedVote[tree.value[node]] += chance;
+          if (this.treeOutput !== null) this.expectedMargin[this.treeOutput[t]] += chance * tree.value[node];
+          else if (this.nClasses > 0) this.expectedVote[tree.value[node]] += chance;
           else expected += chance * tree.value[node];
           continue;
         }
@@ -219,7 +236,7 @@ export class ForestExplainer {
       }
     }
     this.visitsPerRow = visits;
-    this.classMasks = this.nClasses > 0 && this.nClasses <= 31 ? forest.trees.map(classMaskOf) : null;
+    this.classMasks = this.nClasses > 0 && this.nClasses <= 31 && boost === undefined ? forest.trees.map(classMaskOf) : null;
     const nTrees = forest.trees.length;
     this.expectedValue = expected / nTrees;
     for (let c = 0; c < this.expectedVote.length; c++) this.expectedVote[c] /= nTrees;
@@ -239,6 +256,7 @@ export class ForestExplainer {
    */
   shapValues(row: ArrayLike<number>, classIndex = -1): ShapValues {
     if (row.length < this.nFeatures) throw new RangeError(`a row has ${row.length} values, the forest needs ${this.nFeatures}`);
+    if (this.treeOutput !== null) return this.marginValues(row, this.expectedMargin.length > 1 ? classIndex : 0);
     if (this.nClasses > 0 && !(Number.isInteger(classIndex) && classIndex >= 0 && classIndex < this.nClasses)) {
       throw new RangeError(`classIndex ${classIndex} is not a class of this forest`);
     }
@@ -255,6 +273,27 @@ export class ForestExplainer {
     for (let f = 0; f < this.nFeatures; f++) this.phi[f] /= nTrees;
     const base = this.nClasses > 0 ? this.expectedVote[classIndex] : this.expectedValue;
     return { base, values: this.phi };
+  }
+
+  /**
+   * Boosted forests: the SHAP values of output `output`'s margin (base + the leaves of its trees; XGBoost's
+   * `pred_contribs`): its trees' SHAP values summed, not averaged, and base = the base margin + their expected
+   * values. For a regression forest with link identity that margin is the predicted value.
+   */
+  marginValues(row: ArrayLike<number>, output: number): ShapValues {
+    const treeOutput = this.treeOutput;
+    if (treeOutput === null) throw new Error('marginValues needs a boosted forest');
+    if (!(Number.isInteger(output) && output >= 0 && output < this.expectedMargin.length)) throw new RangeError(`output ${output} is not an output of this forest`);
+    this.row = Float64Array.from({ length: this.nFeatures }, (_, f) => row[f]);
+    this.votedClass = -1;
+    this.classMask = null;
+    this.phi = new Float64Array(this.nFeatures);
+    for (let t = 0; t < this.trees.length; t++) {
+      if (treeOutput[t] !== output) continue;
+      this.tree = this.trees[t];
+      this.walk(0, 0, 0, 1, 1, -1);
+    }
+    return { base: this.expectedMargin[output], values: this.phi };
   }
 
   /**

@@ -1,0 +1,119 @@
+/**
+ * Issue #28 in the real Node-RED runtime: an ml-model whose `path` is XGBoost's own JSON model converts it at load,
+ * and model-predict gives XGBoost's predictions (missing values included, with `missing: allow`); a file that does
+ * not name its inputs takes them from `featureNames`; a pickle is refused at deploy.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseCsv } from '../../src/core/model/data/csv';
+import { helper, harness, collect, getNode, settle, lastStatus } from '../helpers/runtime';
+import { migrateConfig } from '../../src/nodes/shared/migrations';
+import mlModel = require('../../src/nodes/ml-model');
+import modelPredict = require('../../src/nodes/model-predict');
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'import', 'xgboost');
+
+function table(file: string) {
+  const parsed = parseCsv(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return parsed.table;
+}
+
+describe('model-predict with an imported XGBoost model (issue #28)', function () {
+  this.timeout(40_000);
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-byom-'));
+    for (const name of ['multi-softprob', 'binary-logistic']) fs.copyFileSync(path.join(FIXTURES, `${name}.model.json`), path.join(dir, `${name}.model.json`));
+    helper.settings({ userDir: dir });
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const flow = (model: Record<string, unknown>) => [...harness('model-predict', { model: 'cfg', missing: 'allow' }, 2), { id: 'cfg', type: 'ml-model', watch: false, ...model }];
+
+  async function statusMatching(pattern: RegExp): Promise<string> {
+    const n1 = getNode('n1');
+    for (let i = 0; i < 200 && !pattern.test(lastStatus(n1)?.text ?? ''); i++) await settle(20);
+    return lastStatus(n1)?.text ?? '';
+  }
+
+  async function stateError(pattern: RegExp): Promise<string> {
+    const cfg = getNode('cfg');
+    for (let i = 0; i < 200 && !pattern.test(cfg.state().error ?? ''); i++) await settle(20);
+    return cfg.state().error ?? '';
+  }
+
+  it('predicts what XGBoost predicts, row for row, including rows with missing sensors', async () => {
+    await helper.load([mlModel, modelPredict], flow({ path: 'multi-softprob.model.json' }));
+    await statusMatching(/multi-softprob/);
+    const data = table('multi-softprob.data.csv');
+    const expected = table('multi-softprob.expected.csv');
+    const out1 = collect('out1');
+    const rows = data.rows.slice(0, 60);
+    rows.forEach((row) => {
+      const features: Record<string, number | null> = {};
+      data.header.forEach((name, f) => (features[name] = row[f] === '' ? null : Number(row[f])));
+      getNode('n1').receive({ payload: { deviceId: 'room', features } });
+    });
+    const messages = await out1.next(rows.length);
+    let withMissing = 0;
+    messages.forEach((msg, r) => {
+      const prediction = msg.payload.prediction;
+      assert.equal(prediction.label, Number(expected.rows[r][0]), `row ${r}`);
+      for (const k of [0, 1, 2]) {
+        const theirs = Number(expected.rows[r][1 + k]);
+        assert.ok(Math.abs(prediction.probabilities[k] - theirs) <= 1e-6 * theirs + 1e-12, `row ${r} p(${k}) ${prediction.probabilities[k]} vs ${theirs}`);
+      }
+      assert.deepEqual(prediction.model, { name: 'multi-softprob', version: '1' });
+      if (prediction.missing !== undefined) withMissing++;
+    });
+    assert.ok(withMissing > 5, `rows with missing sensors were predicted (${withMissing})`);
+  });
+
+  it('a file without input names takes them from featureNames; without them it is refused at deploy', async () => {
+    await helper.load([mlModel, modelPredict], flow({ path: 'binary-logistic.model.json' }));
+    assert.match(await statusMatching(/name its/), /name its/);
+    assert.match(await stateError(/name its/), /binary-logistic\.model\.json: the model does not name its 5 inputs: give their names .*ml-model's featureNames/);
+    await helper.unload();
+    await helper.load([mlModel, modelPredict], flow({ path: 'binary-logistic.model.json', featureNames: 'temperature, humidity, light, co2, humidityRatio' }));
+    await statusMatching(/binary-logistic/);
+    const data = table('binary-logistic.data.csv');
+    const expected = table('binary-logistic.expected.csv');
+    const out1 = collect('out1');
+    const features: Record<string, number> = {};
+    data.header.forEach((name, f) => (features[name] = Number(data.rows[45][f])));
+    getNode('n1').receive({ payload: { deviceId: 'room', features } });
+    const [msg] = await out1.next(1);
+    assert.equal(msg.payload.prediction.label, Number(expected.rows[45][0]));
+    assert.ok(Math.abs(msg.payload.prediction.probabilities['1'] - Number(expected.rows[45][2])) <= 1e-6 * Number(expected.rows[45][2]));
+  });
+
+  it('refuses a pickle at deploy with how to export instead', async () => {
+    fs.writeFileSync(path.join(dir, 'model.pkl'), Buffer.from([0x80, 0x04, 0x95, 0, 0]));
+    await helper.load([mlModel, modelPredict], flow({ path: 'model.pkl' }));
+    assert.match(await stateError(/pickle/), /model\.pkl: a pickle \(\.pkl\/\.joblib\) is never loaded: .*ONNX/);
+    assert.ok(getNode('cfg').state().model === undefined, 'no model');
+  });
+
+  it('the editor\'s model view (GET /iot-ai/models/file) shows an XGBoost file as it converts, and why one cannot', async () => {
+    await helper.load([mlModel, modelPredict], flow({ path: 'multi-softprob.model.json' }));
+    const res = await helper.request().get('/iot-ai/models/file').query({ path: 'multi-softprob.model.json' }).expect(200);
+    assert.equal(res.body.task, 'classification');
+    assert.deepEqual(res.body.featureNames, ['temperature', 'humidity', 'light', 'humidityRatio']);
+    assert.deepEqual(res.body.labels, [0, 1, 2]);
+    const unnamed = await helper.request().get('/iot-ai/models/file').query({ path: 'binary-logistic.model.json' }).expect(422);
+    assert.match(unnamed.body.error, /does not name its 5 inputs/);
+  });
+
+  it('a config saved before featureNames existed gets an empty one', () => {
+    assert.equal((migrateConfig({ id: 'm', type: 'ml-model', version: 1 } as never) as Record<string, unknown>).featureNames, '');
+  });
+});
