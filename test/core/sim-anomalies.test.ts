@@ -64,6 +64,24 @@ async function csv(argv: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr };
 }
 
+/**
+ * Truth fields added after these hashes were taken, each by a later feature that left everything else as it was:
+ * health's `heartRate` (the true rate, for the sample heart-rate forecast, #16). Removed before hashing.
+ */
+const LATER_TRUTH = ['heartRate'];
+function withoutLaterTruth(reading: SimReading): SimReading {
+  const truth = { ...reading.truth };
+  for (const name of LATER_TRUTH) delete (truth as Record<string, unknown>)[name];
+  return { ...reading, truth };
+}
+function csvWithoutLaterTruth(text: string): string {
+  const lines = text.split('\n');
+  const header = lines[0].split(',');
+  const drop = new Set(LATER_TRUTH.map((name) => header.indexOf(`truth.${name}`)).filter((i) => i >= 0));
+  if (drop.size === 0) return text;
+  return lines.map((line) => (line === '' ? line : line.split(',').filter((_, i) => !drop.has(i)).join(','))).join('\n');
+}
+
 /** Contiguous runs of readings of one device whose truth has the same anomaly kind and sensor (not `none`). */
 function episodes(readings: SimReading[], deviceId: string): Array<{ kind: string; sensor: string; readings: SimReading[] }> {
   const found: Array<{ kind: string; sensor: string; readings: SimReading[] }> = [];
@@ -93,14 +111,14 @@ describe('core/sim: injected anomalies', function () {
           const options = { devices: 4, seed: 7, interval: 5000, format, faults, startTime: START };
           for (const extra of [{}, { anomalies: 0 }]) {
             const readings = createScenario(scenario, { ...options, ...extra }).advanceTo(START + 6 * HOUR - 1);
-            assert.equal(sha256(JSON.stringify(readings)), BEFORE[key], `${key} ${JSON.stringify(extra)}`);
+            assert.equal(sha256(JSON.stringify(readings.map(withoutLaterTruth))), BEFORE[key], `${key} ${JSON.stringify(extra)}`);
           }
         }
       }
       for (const extra of [[], ['--anomalies', '0']]) {
         const out = await csv(['--scenario', scenario, '--csv', '-', '--devices', '3', '--duration', '7200', '--seed', '3', ...extra]);
         assert.equal(out.code, 0, out.stderr);
-        assert.equal(sha256(out.stdout), BEFORE[`csv/${scenario}`], `csv ${scenario} ${extra.join(' ')}`);
+        assert.equal(sha256(csvWithoutLaterTruth(out.stdout)), BEFORE[`csv/${scenario}`], `csv ${scenario} ${extra.join(' ')}`);
       }
     }
   });
