@@ -30,8 +30,6 @@ const { DASHBOARD_PACKAGE, hasDashboard, ensureDashboard } = require('./dashboar
 /** The one mqtt-broker config every example shares (scripts/flows.js), and the per-example ones it replaced. */
 const SHARED_BROKER_ID = 'iot-ai-local-broker';
 const OLD_BROKER_IDS = new Set(['home-broker', 'city-broker', 'health-broker', 'retrain-broker', 'z2m-broker']);
-/** Which truth field each prediction topic is scored against. */
-const TRUTH_OF = { occupancy: 'occupancy', congestion: 'congestion', air: 'airQuality', activity: 'activity', heart: 'abnormal' };
 /** Anomaly models answer anomaly/normal; the simulator's truth says true/false. */
 const asTruth = (label) => (label === 'anomaly' ? 'true' : label === 'normal' ? 'false' : String(label));
 
@@ -236,6 +234,8 @@ function readingsIn(body) {
  * then, beside persistence (scripts/forecast-tally.js, bounded).
  */
 async function summary(broker) {
+  // Which truth field each prediction topic is scored against: core's table (built by now), shared with the dashboards.
+  const { SAMPLE_TRUTH } = require(path.join(root, 'dist', 'core', 'sim'));
   const mqtt = require('mqtt');
   const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 1000, clientId: `iot-ai-npm-start-summary-${process.pid}` });
   await client.subscribeAsync(['+/+/sensors', '+/+/truth', 'iot-ai/+/predictions/+', 'iot-ai/+/forecasts/+', 'iot-ai/+/outcomes/+', 'iot-ai/+/rejects']);
@@ -261,7 +261,7 @@ async function summary(broker) {
     else if (parts[2] === 'rejects') stats.rejects++;
     else if (parts[2] === 'predictions' && body?.prediction) {
       stats.predictions++;
-      const expected = truth.get(`${parts[1]}/${body.deviceId}`)?.[TRUTH_OF[parts[3]]];
+      const expected = truth.get(`${parts[1]}/${body.deviceId}`)?.[SAMPLE_TRUTH[parts[1]]?.[parts[3]]];
       if (expected !== undefined) {
         stats.scored++;
         if (String(expected) === asTruth(body.prediction.label)) stats.correct++;
