@@ -12,8 +12,9 @@
 //   bound drops is counted (`dropped`), as is what a device's clock going back (a redeployed simulator) drops.
 'use strict';
 
-/** Which truth field each forecast key is scored against (the key itself when not listed). */
-const FORECAST_TRUTH_OF = { occupancy: 'occupancy', congestion: 'congestion', air: 'airQuality', 'heart-rate': 'heartRate' };
+const path = require('path');
+/** Which truth field each forecast key is scored against (the key itself when not listed): core's table. */
+const { FORECAST_TRUTH: FORECAST_TRUTH_OF } = require(path.join(__dirname, '..', 'dist', 'core', 'sim'));
 
 /** The time (epoch ms) of a device payload: SenML `bt` (+ `t`, seconds), or a flat JSON `ts`; undefined if none. */
 function readingTime(body) {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NodeRedProcess } from '../helpers/nodered-process';
 import { startAedes, startMosquitto, mqttClient, type Broker } from '../helpers/broker';
+import { SAMPLE_TRUTH } from '../../src/core/sim';
 
 const root = path.resolve(__dirname, '..', '..');
 /** Simulated time runs this much faster in these tests, from a fixed past morning (a weekday rush hour). */
@@ -57,7 +58,7 @@ function watch(client: Client, scenario: string) {
     } else if (parts[2] === 'sensor-anomalies') tally.sensorAnomalies++;
     else if (parts[2] === 'predictions') {
       const key = parts[3];
-      const field = { occupancy: 'occupancy', congestion: 'congestion', air: 'airQuality', activity: 'activity', heart: 'abnormal' }[key]!;
+      const field = (SAMPLE_TRUTH as Readonly<Record<string, Readonly<Record<string, string>>>>)[scenario][key];
       const expected = truth.get(body.deviceId)?.[field];
       const entry = tally.predictions.get(key) ?? { scored: 0, correct: 0 };
       if (expected !== undefined) {

@@ -22,4 +22,4 @@ export type {
   Truth,
   TruthValue,
 } from './types';
-export { FORECAST_FEATURES, SAMPLE_FEATURES, SAMPLE_TRUTH, sampleSensors, sampleSensorNames } from './samples';
+export { FORECAST_FEATURES, FORECAST_TRUTH, SAMPLE_FEATURES, SAMPLE_TRUTH, sampleSensors, sampleSensorNames } from './samples';

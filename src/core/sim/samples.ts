@@ -35,3 +35,14 @@ export const SAMPLE_TRUTH: Readonly<Record<ScenarioName, Readonly<Record<string,
   city: { congestion: 'congestion', air: 'airQuality' },
   health: { activity: 'activity', heart: 'abnormal' },
 };
+
+/**
+ * The simulator's truth field each sample forecast is scored against, by the key its flow publishes it under
+ * (iot-ai/<scenario>/forecasts/<key>): npm start's summary, the forecast tally and the dashboards use it.
+ */
+export const FORECAST_TRUTH: Readonly<Record<string, string>> = {
+  occupancy: 'occupancy',
+  congestion: 'congestion',
+  air: 'airQuality',
+  'heart-rate': 'heartRate',
+};
