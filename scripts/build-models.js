@@ -163,3 +163,31 @@ function keepWindow(file, window) {
   if (!parsed.ok) throw new Error(`${file}: ${parsed.error}`);
   fs.writeFileSync(file, serializeModel({ ...parsed.model, window: trainingWindowOf(window) }));
 }
+
+/**
+ * The "bring your own model" sample (docs/import.md): an XGBoost model trained outside the palette, as a user would
+ * in a notebook (scripts/xgboost-home.py, Debian's python3-xgboost), on the home scenario's windows from
+ * `iot-ai window`, and shipped as XGBoost's own JSON: ml-model converts it at load. Its check files (a slice of the
+ * held-out windows and XGBoost's probabilities of them) go to test/fixtures/import/xgboost-home/, where a test proves
+ * the conversion exact. Skipped, with a line, where python3-xgboost is missing.
+ */
+const XGBOOST_MODELS = [{ name: 'home-occupancy-xgboost', scenario: 'home', label: 'truth.occupancy', sensors: SENSORS.home, devices: 10, seed: 11 }];
+for (const model of XGBOOST_MODELS.filter((m) => !only || m.name === only)) {
+  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  if (spawnSync(python, ['-c', 'import xgboost']).status !== 0) {
+    console.log(`build-models: ${model.name} skipped: it needs python3 with xgboost (apt-get install -y python3-xgboost)`);
+    continue;
+  }
+  const csv = simulated(model);
+  const windowFile = path.join(work, `${model.name}.window.json`);
+  fs.writeFileSync(windowFile, JSON.stringify(windowFor(model.sensors)));
+  const windowsCsv = path.join(work, `${model.name}.windows.csv`);
+  run(['window', '--data', csv, '--window', windowFile, '--out', windowsCsv, '--label', model.label]);
+  const fixtures = path.join(root, 'test', 'fixtures', 'import', 'xgboost-home');
+  fs.mkdirSync(fixtures, { recursive: true });
+  const trained = spawnSync(python, [path.join(__dirname, 'xgboost-home.py'), windowsCsv, path.join(root, 'models', `${model.name}.json`), path.join(fixtures, 'data.csv'), path.join(fixtures, 'expected.csv')], { stdio: 'inherit' });
+  if (trained.status !== 0) {
+    console.error(`build-models: ${model.name}: scripts/xgboost-home.py failed`);
+    process.exit(1);
+  }
+}

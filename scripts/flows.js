@@ -359,6 +359,27 @@ const FLOWS = {
     const nodes = f.nodes.filter((n) => n.type !== 'mqtt-broker');
     return placeOnGrid(nodes, new Map(nodes.map((n) => [n.id, n])));
   })(),
+  // Bring your own model (issue 28): XGBoost's own JSON file, trained outside the palette, converted at load.
+  'home-xgboost.json': (() => {
+    const f = flow('xgb', 'IoT AI: your own XGBoost model', 'The smart home\'s rooms classified by an XGBoost model trained in Python, converted exactly when ml-model loads it.');
+    f.add({ id: f.id('comment'), type: 'comment', name: 'Bring your own model: an XGBoost model trained in Python drives the lights', info: 'The model is XGBoost\'s own file (booster.save_model("model.json")), trained outside the palette by scripts/xgboost-home.py on the home scenario\'s windows as iot-ai window writes them, and bundled as home-occupancy-xgboost. ml-model converts it when it loads it, exactly (its predictions equal XGBoost\'s to 1e-6), with its classes named by Labels (empty, occupied: XGBoost numbers them 0, 1). To use yours: choose "a model file" in the ml-model config, give its path (relative to the Node-RED user directory), its Inputs if the file does not name them, and its Labels. model-predict feeds it the window\'s features by name, and actuator-command keeps its limits and cooldown whatever the model says. docs/import.md has the export lines for XGBoost, scikit-learn (ONNX) and LightGBM.', x: 0, y: 0, wires: [] });
+    f.add({ id: f.id('sim'), type: 'sensor-sim', name: 'home devices', scenario: 'home', devices: 3, interval: 5000, seed: 5, speed: 1, format: 'senml', startTime: '', autostart: true, faults: false, x: 0, y: 1, wires: [[f.id('route')]] });
+    // The rooms send their readings and, after a command, their new state (as Zigbee2MQTT or Tasmota devices do):
+    // readings go to the pipeline, states to a debug (a state is not a reading of the room's time line).
+    f.add({ id: f.id('route'), type: 'switch', name: 'readings or state?', property: 'topic', propertyType: 'msg', rules: [{ t: 'regex', v: '/sensors$', vt: 'str', case: false }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2, x: 1, y: 1, wires: [[f.id('ingest')], [f.id('debug-states')]] });
+    f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: 'home/{deviceId}/sensors', schema: '', sensors: SENSORS.home, convertUnits: true, output: 'batch', x: 2, y: 1, wires: [[f.id('window')], [f.id('debug-rejects')]] });
+    f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS.home.map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 3, y: 1, wires: [[f.id('predict')], []] });
+    const model = f.config({ id: f.id('model'), type: 'ml-model', z: f.id('tab'), name: 'occupancy (XGBoost)', bundled: 'home-occupancy-xgboost', path: '', watch: false, featureNames: '', labels: 'empty, occupied' });
+    f.add({ id: f.id('predict'), type: 'model-predict', name: 'XGBoost occupancy', model, property: 'payload.features', drift: false, x: 4, y: 1, wires: [[f.id('act'), f.id('debug-predictions')], [f.id('debug-errors')]] });
+    f.add({ id: f.id('act'), type: 'actuator-command', name: 'lights', topic: 'home/{deviceId}/set', hysteresis: 0, minConfidence: 0.6, cooldown: 30000, onChangeOnly: true, limits: '', limitMode: 'clamp', commandSchema: '', ack: 'none', persist: '', rules: [{ label: 'occupied', command: { light: 'ON' } }, { label: 'empty', command: { light: 'OFF' } }], x: 5, y: 1, wires: [[f.id('sim'), f.id('debug-commands')], []] });
+    f.watch('debug-predictions', 'latest occupancy', 'payload.prediction', LATEST_LABEL, 5, 2);
+    f.debug('debug-commands', 'commands', 'true', 6, 1, true);
+    f.debug('debug-states', 'room states', 'payload', 2, 2);
+    f.debug('debug-rejects', 'rejects', 'error', 3, 2);
+    f.debug('debug-errors', 'model errors', 'error', 4, 3);
+    const nodes = f.nodes.filter((n) => n.type !== 'mqtt-broker');
+    return placeOnGrid(nodes, new Map(nodes.map((n) => [n.id, n])));
+  })(),
 };
 
 // `node scripts/flows.js [dir]`: flows/ by default (the layout test writes to a scratch folder and compares).

@@ -97,6 +97,32 @@ describe('XGBoost import (#28): parity with XGBoost 1.7.4 on UCI Occupancy', () 
     });
   }
 
+  it('the bundled sample (models/home-occupancy-xgboost.json, XGBoost\'s own file) predicts what XGBoost predicted for 200 held-out windows', () => {
+    const dir = path.join(__dirname, '..', 'fixtures', 'import', 'xgboost-home');
+    const read = (file: string) => {
+      const parsed = parseCsv(readFileSync(path.join(dir, file), 'utf8'));
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      return parsed.table;
+    };
+    const data = read('data.csv');
+    const expected = read('expected.csv');
+    const imported = importModel(readFileSync(path.join(__dirname, '..', '..', 'models', 'home-occupancy-xgboost.json')), { labels: ['empty', 'occupied'] });
+    assert.ok(imported.ok, imported.ok ? '' : imported.error);
+    assert.deepEqual(imported.model.featureNames, data.header, 'the file names its inputs, in the order of the check rows');
+    const loaded = loadModel(imported.model);
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
+    const labels = new Set<string>();
+    data.rows.forEach((row, r) => {
+      const prediction = loaded.model.predictVector(Float64Array.from(row, Number));
+      const [empty, occupied] = expected.rows[r].map(Number);
+      close((prediction.probabilities as Record<string, number>).empty, empty, `row ${r} p(empty)`);
+      close((prediction.probabilities as Record<string, number>).occupied, occupied, `row ${r} p(occupied)`);
+      assert.equal(prediction.label, occupied > empty ? 'occupied' : 'empty', `row ${r}`);
+      labels.add(String(prediction.label));
+    });
+    assert.deepEqual([...labels].sort(), ['empty', 'occupied'], 'both classes among the checked windows');
+  });
+
   it('names the features from the file, or from the user when the file has none', () => {
     assert.deepEqual(fixture('multi-softprob').model.featureNames, ['temperature', 'humidity', 'light', 'humidityRatio']);
     const unnamed = importModel(readFileSync(path.join(FIXTURES, 'binary-logistic.model.json')), { fileName: 'binary-logistic.model.json' });

@@ -96,6 +96,29 @@ describe('model-predict with an imported XGBoost model (issue #28)', function ()
     assert.ok(Math.abs(msg.payload.prediction.probabilities['1'] - Number(expected.rows[45][2])) <= 1e-6 * Number(expected.rows[45][2]));
   });
 
+  it('labels names the classes of an imported classifier (the prediction, its probabilities); a wrong count is refused at deploy', async () => {
+    await helper.load([mlModel, modelPredict], flow({ path: 'multi-softprob.model.json', labels: 'cold, comfortable, hot' }));
+    await statusMatching(/multi-softprob/);
+    const data = table('multi-softprob.data.csv');
+    const expected = table('multi-softprob.expected.csv');
+    const out1 = collect('out1');
+    const row = data.rows.findIndex((r) => r.every((cell) => cell !== ''));
+    const features: Record<string, number> = {};
+    data.header.forEach((name, f) => (features[name] = Number(data.rows[row][f])));
+    getNode('n1').receive({ payload: { deviceId: 'room', features } });
+    const [msg] = await out1.next(1);
+    const names = ['cold', 'comfortable', 'hot'];
+    assert.equal(msg.payload.prediction.label, names[Number(expected.rows[row][0])]);
+    assert.deepEqual(Object.keys(msg.payload.prediction.probabilities).sort(), [...names].sort());
+    names.forEach((name, k) => {
+      const theirs = Number(expected.rows[row][1 + k]);
+      assert.ok(Math.abs(msg.payload.prediction.probabilities[name] - theirs) <= 1e-6 * theirs + 1e-12, `p(${name})`);
+    });
+    await helper.unload();
+    await helper.load([mlModel, modelPredict], flow({ path: 'multi-softprob.model.json', labels: 'cold, hot' }));
+    assert.match(await stateError(/labels/), /multi-softprob\.model\.json: 2 labels given but the model has 3 classes/);
+  });
+
   it('refuses a pickle at deploy with how to export instead', async () => {
     fs.writeFileSync(path.join(dir, 'model.pkl'), Buffer.from([0x80, 0x04, 0x95, 0, 0]));
     await helper.load([mlModel, modelPredict], flow({ path: 'model.pkl' }));
@@ -113,7 +136,8 @@ describe('model-predict with an imported XGBoost model (issue #28)', function ()
     assert.match(unnamed.body.error, /does not name its 5 inputs/);
   });
 
-  it('a config saved before featureNames existed gets an empty one', () => {
+  it('a config saved before featureNames and labels existed gets empty ones', () => {
     assert.equal((migrateConfig({ id: 'm', type: 'ml-model', version: 1 } as never) as Record<string, unknown>).featureNames, '');
+    assert.equal((migrateConfig({ id: 'm', type: 'ml-model', version: 1 } as never) as Record<string, unknown>).labels, '', 'nor labels');
   });
 });

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel, saveModel } from '../../src/core/model';
+import { needsImport } from '../../src/core/model/import/import-model';
 import { helper, harness, collect, getNode, lastStatus } from '../helpers/runtime';
 import { toyClassifier } from '../helpers/models';
 import mlModel = require('../../src/nodes/ml-model');
@@ -172,6 +173,8 @@ describe('a model and its window (ml-model endpoints, model-predict hints, model
 
   it('every bundled model keeps the window it was trained with, and that window computes each of its features', () => {
     for (const file of fs.readdirSync(path.join(root, 'models')).filter((f) => f.endsWith('.json'))) {
+      // The "bring your own model" sample is XGBoost's own file, converted at load: it has no window of ours.
+      if (needsImport(fs.readFileSync(path.join(root, 'models', file)), file)) continue;
       const loaded = loadModel(fs.readFileSync(path.join(root, 'models', file)));
       assert.ok(loaded.ok, file);
       const { window, featureNames } = loaded.model.file;

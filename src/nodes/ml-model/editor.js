@@ -110,7 +110,9 @@
             } },
             watch: { value: true },
             // An imported model file that does not name its inputs (docs/import.md): "a, b, c" in the model's order.
-            featureNames: { value: "" }
+            featureNames: { value: "" },
+            // ... and the labels of its classes 0, 1, … ("empty, occupied"); empty: the classes keep their numbers.
+            labels: { value: "" }
         },
         paletteLabel: "ml model",
         label: function () { return this.name || this.bundled || this.path || "ml model"; },

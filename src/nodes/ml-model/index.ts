@@ -25,7 +25,10 @@ export = function register(RED: RED): void {
     const resolved = source.ok ? source.config : undefined;
     const pathError = source.ok ? '' : source.error;
     // Imported models (#28): the inputs of a file that does not name them, in the model's order ("a, b, c").
-    const importFeatureNames = typeof def.featureNames === 'string' ? def.featureNames.split(',').map((name) => name.trim()).filter((name) => name !== '') : [];
+    const list = (value: unknown) => (typeof value === 'string' ? value.split(',').map((name) => name.trim()).filter((name) => name !== '') : []);
+    const importFeatureNames = list(def.featureNames);
+    // ... and the label of its class 0, 1, … ("empty, occupied"); without it the classes are named 0, 1, ….
+    const importLabels = list(def.labels);
     // One createdAt per deploy for a converted file, so reloading the same file gives the same model.
     const importedAt = new Date().toISOString();
     const listeners = new Set<(state: ModelState) => void>();
@@ -56,7 +59,7 @@ export = function register(RED: RED): void {
       if (closed) return;
       // A model of another library (XGBoost's JSON) is converted here, exactly (docs/import.md); its version and
       // name come from the file's name unless it is imported with iot-ai import first.
-      const loaded = loadAnyModel(text, { fileName: resolved.file, featureNames: importFeatureNames, createdAt: importedAt });
+      const loaded = loadAnyModel(text, { fileName: resolved.file, featureNames: importFeatureNames, labels: importLabels, createdAt: importedAt });
       if (!loaded.ok) return fail(`${path.basename(resolved.file)}: ${loaded.error}`);
       if (current.model && current.model.version !== loaded.model.version) {
         node.log(RED._('ml-model.log.switched', { name: loaded.model.name, from: current.model.version, to: loaded.model.version }));

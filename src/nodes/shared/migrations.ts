@@ -18,7 +18,7 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unkn
     sensors: '', features: ['mean', 'std', 'min', 'max', 'last', 'count'], timeZone: 'UTC', minCount: 0, fill: 'none', maxKeys: 10000, persist: '',
     output: 'each', bands: '0-0.5, 0.5-3, 3-8, 8-25', spectralPoints: 64, fftCoefficients: 4,
   },
-  'ml-model': { name: '', bundled: '', path: '', watch: true, featureNames: '' },
+  'ml-model': { name: '', bundled: '', path: '', watch: true, featureNames: '', labels: '' },
   'model-predict': {
     name: '', model: '', property: 'payload.features', threshold: '', likelihood: false, likelihoodThreshold: 0.9999, missing: 'reject', drift: true, driftThreshold: 0.2, driftWindow: 500,
     driftScope: 'model', driftOutput: false, outputs: 2,
