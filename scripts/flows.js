@@ -373,9 +373,10 @@ const FLOWS = {
     f.add({ id: f.id('predict'), type: 'model-predict', name: 'XGBoost occupancy', model, property: 'payload.features', drift: false, x: 4, y: 1, wires: [[f.id('act'), f.id('debug-predictions')], [f.id('debug-errors')]] });
     f.add({ id: f.id('act'), type: 'actuator-command', name: 'lights', topic: 'home/{deviceId}/set', hysteresis: 0, minConfidence: 0.6, cooldown: 30000, onChangeOnly: true, limits: '', limitMode: 'clamp', commandSchema: '', ack: 'none', persist: '', rules: [{ label: 'occupied', command: { light: 'ON' } }, { label: 'empty', command: { light: 'OFF' } }], x: 5, y: 1, wires: [[f.id('sim'), f.id('debug-commands')], []] });
     f.watch('debug-predictions', 'latest occupancy', 'payload.prediction', LATEST_LABEL, 5, 2);
-    f.debug('debug-commands', 'commands', 'true', 6, 1, true);
+    f.debug('debug-commands', 'commands', 'true', 6, 1);
     f.debug('debug-states', 'room states', 'payload', 2, 2);
-    f.debug('debug-rejects', 'rejects', 'error', 3, 2);
+    // Rejects are rare (the simulated rooms send no faults): the one debug on in the sidebar.
+    f.debug('debug-rejects', 'rejects', 'error', 3, 2, true);
     f.debug('debug-errors', 'model errors', 'error', 4, 3);
     const nodes = f.nodes.filter((n) => n.type !== 'mqtt-broker');
     return placeOnGrid(nodes, new Map(nodes.map((n) => [n.id, n])));

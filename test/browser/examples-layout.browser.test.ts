@@ -8,12 +8,13 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { editorSession, deploy, importExample, type EditorSession } from '../helpers/browser';
+import { sampleFlowNames } from '../helpers/flows';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const layout = require('../../scripts/layout.js') as { nodeBox(node: Record<string, any>, byId: Map<string, Record<string, any>>): { width: number } };
 
 const root = path.resolve(__dirname, '..', '..');
-const EXAMPLES = ['smart-home', 'smart-city', 'health', 'live-retrain', 'home-zigbee2mqtt'];
+const EXAMPLES = sampleFlowNames();
 
 interface Drawn {
   id: string;

@@ -2,9 +2,10 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { editorSession, deploy, importExample, type EditorSession } from '../helpers/browser';
+import { sampleFlowNames } from '../helpers/flows';
 
 const root = path.resolve(__dirname, '..', '..');
-const EXAMPLES = ['smart-home', 'smart-city', 'health', 'live-retrain', 'home-zigbee2mqtt'];
+const EXAMPLES = sampleFlowNames();
 
 describe('browser: the sample flows in Import › Examples', function () {
   let session: EditorSession;

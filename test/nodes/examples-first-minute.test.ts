@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { helper } from '../helpers/runtime';
+import { sampleFlowNames } from '../helpers/flows';
 import { startAedes, type Broker } from '../helpers/broker';
 import actuatorCommand = require('../../src/nodes/actuator-command');
 import anomalyDetect = require('../../src/nodes/anomaly-detect');
@@ -22,7 +23,7 @@ import sensorSim = require('../../src/nodes/sensor-sim');
 const runtime = process.env.NODE_RED_PATH ? path.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red');
 const coreNode = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [runtime] }));
 const root = path.resolve(__dirname, '..', '..');
-const EXAMPLES = ['smart-home', 'smart-city', 'health', 'live-retrain', 'home-zigbee2mqtt'];
+const EXAMPLES = sampleFlowNames();
 /** The first windows of every device (a window every 10 s), at the wall clock as after a deploy. */
 const RUN_MS = 45_000;
 /** A fixed weekday morning for the simulated devices, so the run is the same every time. */
