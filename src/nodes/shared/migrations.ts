@@ -42,7 +42,7 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unkn
   },
   'sensor-sim': {
     name: '', scenario: 'home', devices: 3, interval: 5000, seed: 1, speed: 1, format: 'senml', startTime: '', autostart: true, faults: true,
-    anomalies: 0,
+    anomalies: 0, people: false,
   },
 };
 
