@@ -3,7 +3,7 @@
 // (node --expose-gc -r tsx/cjs bench/<module>.ts), prints each section's table and a final table of goals, and
 // writes docs/benchmarks.md with the machine the figures came from.
 //   --quick          smaller workloads and fewer rounds (under a minute); prints only, unless --write
-//   --only a,b       run some modules: pipeline, batch, window, forest, bins, explain, forecast-real, anomaly, streaming, memory, startup; prints only, unless --write
+//   --only a,b       run some modules: pipeline, batch, window, forest, bins, explain, forecast-real, anomaly, streaming, memory, startup, learning-people; prints only, unless --write
 //   --write          write docs/benchmarks.md even for a quick or partial run
 // Benchmarks are never tests: a goal not met is reported, not failed. The exit code is 1 only when a section
 // could not run.
@@ -14,7 +14,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..');
-const MODULES = ['pipeline', 'batch', 'window', 'forest', 'bins', 'explain', 'forecast-real', 'anomaly', 'streaming', 'memory', 'startup'];
+const MODULES = ['pipeline', 'batch', 'window', 'forest', 'bins', 'explain', 'forecast-real', 'anomaly', 'streaming', 'memory', 'startup', 'learning-people'];
 const DOC = path.join(root, 'docs', 'benchmarks.md');
 
 function parseArgs(argv) {
@@ -128,7 +128,7 @@ function writeDoc(results, info, options, totalSeconds) {
     'npm ci',
     'npm run bench                  # everything, under 10 minutes on 2 cores; rewrites docs/benchmarks.md',
     'npm run bench -- --quick       # smaller workloads, under a minute; prints only',
-    'npm run bench -- --only forest # some modules: pipeline, batch, window, forest, bins, explain, forecast-real, anomaly, streaming, memory, startup',
+    'npm run bench -- --only forest # some modules: pipeline, batch, window, forest, bins, explain, forecast-real, anomaly, streaming, memory, startup, learning-people',
     '```',
     '',
     '`bench/run.js` builds first when `dist/` is missing or older than `src/`, then runs each module of `bench/` in its own',

@@ -420,11 +420,11 @@ describe('core/sim: config', () => {
   it('reads node properties, numbers as numeric strings too, with defaults', () => {
     assert.deepEqual(parseSimConfig({}), {
       ok: true,
-      config: { scenario: 'home', devices: 3, interval: 5000, seed: 1, speed: 1, format: 'senml', autostart: true, faults: true, anomalies: 0 },
+      config: { scenario: 'home', devices: 3, interval: 5000, seed: 1, speed: 1, format: 'senml', autostart: true, faults: true, anomalies: 0, people: false },
     });
     const parsed = parseSimConfig({ scenario: 'city', devices: '7', interval: '250', seed: '-3', speed: '0.5', format: 'json', autostart: false, startTime: '2024-06-03T08:00', faults: 'false' });
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.config, { scenario: 'city', devices: 7, interval: 250, seed: -3, speed: 0.5, format: 'json', autostart: false, startTime: START + 8 * HOUR, faults: false, anomalies: 0 });
+    assert.deepEqual(parsed.config, { scenario: 'city', devices: 7, interval: 250, seed: -3, speed: 0.5, format: 'json', autostart: false, startTime: START + 8 * HOUR, faults: false, anomalies: 0, people: false });
     const epoch = parseSimConfig({ startTime: String(START) });
     assert.ok(epoch.ok && epoch.config.startTime === START);
   });

@@ -39,6 +39,11 @@ export interface ActuatorConfig {
   maxPending: number;
   /** Bound on devices with remembered state (latches, cooldown, last command, override). */
   maxDevices: number;
+  /**
+   * ms after an automatic command during which a person's contrary state, override or "that was wrong" counts as
+   * a correction of it (output 3); 0: corrections are not looked for.
+   */
+  correctionWindow: number;
   /** Outcomes: `each` one message per outcome; `batch` the outcomes of one input (or one timer run) as one message. */
   output: OutputMode;
 }
@@ -63,6 +68,7 @@ export interface RawActuatorConfig {
   maxPending?: unknown;
   maxDevices?: unknown;
   output?: unknown;
+  correctionWindow?: unknown;
 }
 
 /** `warnings`: settings of an older flow that were changed to fit a bound (the node warns once at deploy). */
@@ -78,6 +84,8 @@ export const ACTUATOR_DEFAULTS = {
   retries: 0,
   maxPending: 1000,
   maxDevices: 10000,
+  /** 15 minutes: long enough for someone to walk to a switch or a thermostat, short enough to be about that command. */
+  correctionWindow: 15 * 60 * 1000,
   maxRules: 1000,
   maxRetries: 10,
   /**
@@ -161,6 +169,7 @@ function readConfig(raw: RawActuatorConfig): ActuatorConfig {
       integer: true,
     }),
     output: readChoice<OutputMode>(raw.output, 'output', OUTPUT_MODES, 'each'),
+    correctionWindow: readNumber(raw.correctionWindow, 'correctionWindow', ACTUATOR_DEFAULTS.correctionWindow, { min: 0, max: 7 * 24 * 3600 * 1000 }),
   };
 }
 

@@ -11,8 +11,18 @@ import {
   readPrediction,
   readReply,
   readStateReport,
+  readWrong,
   type PredictionInput,
 } from './input';
+import {
+  BARE_FIELD,
+  contradictions,
+  readCorrectionTs,
+  wrongWithoutChoice,
+  type AutomaticCommand,
+  type CorrectionSource,
+  type FeedbackEvent,
+} from './corrections';
 import { cloneJson, isPlainObject, quoted, stableStringify } from './json';
 import { applyLimits, jsonExactNumbers } from './limits';
 import { matchRule, type Prediction } from './rules';
@@ -78,6 +88,8 @@ interface DeviceState {
   overrideUntil?: number;
   /** At most one command per device waits for its ack. */
   pendingCorrelationId?: string;
+  /** The last automatic command sent, while a person may still correct it (corrections.ts). */
+  automatic?: AutomaticCommand;
 }
 
 interface PendingCommand {
@@ -116,7 +128,12 @@ interface PendingCommand {
   endDetail?: TimeoutDetail;
 }
 
-export type SnapshotDevice = Omit<DeviceState, 'latches' | 'pendingCorrelationId'> & { id: string; latches: string[] };
+export type SnapshotDevice = Omit<DeviceState, 'latches' | 'pendingCorrelationId' | 'automatic'> & {
+  id: string;
+  latches: string[];
+  automatic?: SnapshotAutomatic;
+};
+export type SnapshotAutomatic = Omit<AutomaticCommand, 'seen' | 'corrected'> & { seen: string[]; corrected: string[] };
 export type SnapshotPending = Omit<PendingCommand, 'confirmed' | 'endDetail' | 'stateTopics' | 'expected'> & {
   confirmed: string[];
 };
@@ -183,6 +200,7 @@ export class ActuatorEngine {
     nacked: 0,
     timeouts: 0,
     warnings: 0,
+    corrections: 0,
   };
 
   constructor(
@@ -199,6 +217,11 @@ export class ActuatorEngine {
     const out: ActuatorEffect[] = [];
     if (!isPlainObject(input)) {
       this.refuse(out, null, 'bad-input', 'the message is not an object');
+      return out;
+    }
+    // A "that was wrong" message is only that, whatever its payload says.
+    if (input.wrong !== undefined && input.wrong !== null && input.wrong !== false) {
+      this.handleWrong(input.wrong, now, out);
       return out;
     }
     // An override message is only an override, whatever its payload says.
@@ -258,10 +281,12 @@ export class ActuatorEngine {
       return out;
     }
     if (this.config.ack === 'state') {
-      this.handleStateReport(payload, input.topic, out);
+      this.handleStateReport(payload, input.topic, now, out);
       return out;
     }
-    this.refuse(out, null, 'bad-input', 'the message is not a prediction, a reply or an override');
+    // Other ack modes: a state report of a device with a recent automatic command is looked at for corrections.
+    if (this.stateCorrections(payload, input.topic, now, out)) return out;
+    this.refuse(out, null, 'bad-input', 'the message is not a prediction, a reply, an override or a state report');
     return out;
   }
 
@@ -317,6 +342,7 @@ export class ActuatorEngine {
         ...(device.lastSentAt !== undefined && { lastSentAt: device.lastSentAt }),
         ...(device.lastCommandKey !== undefined && { lastCommandKey: device.lastCommandKey }),
         ...(device.overrideUntil !== undefined && { overrideUntil: device.overrideUntil }),
+        ...(device.automatic !== undefined && { automatic: snapshotAutomatic(device.automatic) }),
       })),
       pending: [...this.pending.values()].map(({ endDetail: _ending, stateTopics: _topics, expected: _expected, ...p }) => ({
         ...p,
@@ -362,6 +388,8 @@ export class ActuatorEngine {
       if (isFiniteNumber(raw.lastSentAt)) device.lastSentAt = raw.lastSentAt;
       if (typeof raw.lastCommandKey === 'string') device.lastCommandKey = raw.lastCommandKey;
       if (isFiniteNumber(raw.overrideUntil) && raw.overrideUntil > now) device.overrideUntil = raw.overrideUntil;
+      const automatic = readSnapshotAutomatic(raw.automatic);
+      if (automatic) device.automatic = automatic;
       engine.devices.set(id, device);
     }
     const rulesUnchanged = snapshot.rulesKey === rulesKeyOf(config.rules);
@@ -559,6 +587,7 @@ export class ActuatorEngine {
     if (config.ack === 'mqtt5') pending.responseTopic = next.replyTopic;
     device.lastSentAt = now;
     device.lastCommandKey = next.commandKey;
+    device.automatic = { commandId: correlationId, ts: now, topic: next.topic, command, acked: false, seen: new Set(), corrected: new Set() };
     this.holdUnknownTo(this.topicCooldowns.sent(next.topic, now));
     if (config.ack !== 'none') {
       this.remember(pending);
@@ -692,23 +721,128 @@ export class ActuatorEngine {
     if (Object.keys(pending.expected).every((name) => pending!.confirmed.has(name))) this.finish(pending, 'acked', 'state', out);
   }
 
-  private handleStateReport(payload: unknown, topic: unknown, out: ActuatorEffect[]): void {
+  private handleStateReport(payload: unknown, topic: unknown, now: number, out: ActuatorEffect[]): void {
     if (isPlainObject(payload) && Object.keys(payload).length > MAX_ITEMS_PER_MESSAGE) {
       return this.refuse(out, null, 'too-large', `a state report with more than ${MAX_ITEMS_PER_MESSAGE} fields`);
     }
     const convention = this.config.profile.state;
-    if (convention) return this.handleProfileState(convention, payload, topic, out);
+    if (convention) {
+      this.handleProfileState(convention, payload, topic, out);
+      this.stateCorrections(payload, topic, now, out);
+      return;
+    }
     const state = readStateReport(payload);
     if (!state) {
       return this.refuse(out, null, 'bad-input', 'the message is not a prediction, a reply, an override or a state');
     }
     const pending =
       state.deviceId !== undefined ? this.pendingOfDevice(state.deviceId) : this.pendingOfTopic(topic);
-    // Devices report their state all the time: a report nobody waits for is not an error.
-    if (!pending) return;
     // Our own command looped back (e.g. an `mqtt in` on `home/#`) is not the device's word.
-    if (topic === pending.topic) return;
-    if (confirmState(pending.command, state.report, pending.confirmed)) this.finish(pending, 'acked', 'state', out);
+    if (pending && topic !== pending.topic && confirmState(pending.command, state.report, pending.confirmed)) this.finish(pending, 'acked', 'state', out);
+    // Devices report their state all the time: a report nobody waits for is not an error; it may be a correction.
+    this.stateCorrections(payload, topic, now, out);
+  }
+
+  /**
+   * A state report against the device's last automatic command: fields reported equal mark it taken; a field
+   * reported different after that, within correctionWindow, is a correction (one event per field, once). A report
+   * on the command's own topic is our own command looped back. Returns whether the report named such a device.
+   */
+  private stateCorrections(payload: unknown, topic: unknown, now: number, out: ActuatorEffect[]): boolean {
+    const found = this.automaticOfReport(payload, topic);
+    if (!found) return false;
+    const { deviceId, automatic, reported } = found;
+    if (topic === automatic.topic || !this.correctable(automatic, now)) return true;
+    const convention = this.config.profile.state;
+    const ts = (isPlainObject(payload) ? readCorrectionTs(payload.ts) : undefined) ?? now;
+    const context = { deviceId, automatic, rules: this.config.rules, ts, source: 'state' as const };
+    if (!convention) {
+      this.emitFeedback(out, contradictions(context, reported, true));
+      return true;
+    }
+    // A profile compares the fields as the device writes them (Tasmota's POWER1 is POWER, ON is on).
+    const expected = convention.expected(automatic.topic, automatic.command);
+    const byKey = new Map<string, unknown>();
+    for (const [name, value] of Object.entries(reported)) byKey.set(convention.fieldKey(name), value);
+    const chosen: Record<string, unknown> = {};
+    for (const name of Object.keys(expected)) {
+      const key = convention.fieldKey(name);
+      if (byKey.has(key)) chosen[name] = byKey.get(key);
+    }
+    this.emitFeedback(out, contradictions({ ...context, commanded: expected }, chosen, true, (a, b) => convention.same(a, b as JsonValue)));
+    return true;
+  }
+
+  /** The device a state report names (payload.deviceId, else a segment of the topic) if it has an automatic command, with the fields reported. */
+  private automaticOfReport(payload: unknown, topic: unknown): { deviceId: string; automatic: AutomaticCommand; reported: Record<string, unknown> } | undefined {
+    if (this.config.correctionWindow <= 0) return undefined;
+    if (isPlainObject(payload) && Object.keys(payload).length > MAX_ITEMS_PER_MESSAGE) return undefined;
+    const convention = this.config.profile.state;
+    const named = isPlainObject(payload) ? readDeviceId(payload.deviceId) : undefined;
+    const deviceId = named ?? this.deviceOfTopic(topic);
+    const automatic = deviceId === undefined ? undefined : this.devices.get(deviceId)?.automatic;
+    if (deviceId === undefined || automatic === undefined) return undefined;
+    if (isPlainObject(payload) && named !== undefined) {
+      const reading = typeof payload.sensor === 'string' && 'value' in payload;
+      return { deviceId, automatic, reported: reading ? { [payload.sensor as string]: payload.value } : payload };
+    }
+    if (convention) {
+      // Only on the command's state topics, read the profile's way.
+      if (typeof topic !== 'string' || !convention.stateTopics(automatic.topic).includes(topic)) return undefined;
+      const reported = convention.reported(topic, payload);
+      return reported ? { deviceId, automatic, reported } : undefined;
+    }
+    const state = readStateReport(payload);
+    if (!state) return undefined;
+    const report = state.report;
+    const reported = report.kind === 'object' ? report.fields : report.kind === 'reading' ? { [report.sensor]: report.value } : { [BARE_FIELD]: report.value };
+    // A bare value confirms or corrects a bare command only.
+    if (report.kind === 'scalar' && isPlainObject(automatic.command)) return undefined;
+    return { deviceId, automatic, reported };
+  }
+
+  /** The device with an automatic command that a run of the topic's segments names (`stat/lamp1/RESULT`, `zigbee2mqtt/lamp1`). */
+  private deviceOfTopic(topic: unknown): string | undefined {
+    if (typeof topic !== 'string' || topic === '' || topic.length > 65535) return undefined;
+    const segments = topic.split('/').slice(0, 16);
+    let best: string | undefined;
+    for (let from = 0; from < segments.length; from++) {
+      for (let to = from + 1; to <= segments.length; to++) {
+        const id = segments.slice(from, to).join('/');
+        if (this.devices.get(id)?.automatic !== undefined && (best === undefined || id.length > best.length)) best = id;
+      }
+    }
+    return best;
+  }
+
+  /** Whether a correction of `automatic` still counts at `now`. */
+  private correctable(automatic: AutomaticCommand, now: number): boolean {
+    return this.config.correctionWindow > 0 && now - automatic.ts <= this.config.correctionWindow;
+  }
+
+  private emitFeedback(out: ActuatorEffect[], events: FeedbackEvent[]): void {
+    for (const event of events) {
+      this.counts.corrections += 1;
+      out.push({ kind: 'feedback', payload: event });
+    }
+  }
+
+  /** The person's choice against the device's last automatic command (an override's `command`, a `wrong`'s `chosen`). */
+  private choiceCorrections(deviceId: string, source: CorrectionSource, chosen: Record<string, unknown> | undefined, ts: number | undefined, now: number, out: ActuatorEffect[], commandId?: string): void {
+    const automatic = this.devices.get(deviceId)?.automatic;
+    const unmatched = (why: string) => this.warn(out, 'correction-unmatched', `ignored a correction (${source}) of ${quoted(deviceId)}: ${why}`);
+    if (this.config.correctionWindow <= 0) return;
+    if (!automatic) return unmatched('no automatic command of it is remembered');
+    if (commandId !== undefined && commandId !== automatic.commandId) return unmatched(`${quoted(commandId)} is not its last automatic command (${automatic.commandId})`);
+    if (!this.correctable(automatic, now)) return unmatched(`its last automatic command is older than correctionWindow (${this.config.correctionWindow} ms)`);
+    const context = { deviceId, automatic, rules: this.config.rules, ts: ts ?? now, source };
+    this.emitFeedback(out, chosen === undefined ? wrongWithoutChoice(context) : contradictions(context, chosen, false));
+  }
+
+  private handleWrong(raw: unknown, now: number, out: ActuatorEffect[]): void {
+    const wrong = readWrong(raw);
+    if (!wrong.ok) return this.refuse(out, null, 'bad-input', wrong.message);
+    this.choiceCorrections(wrong.deviceId, 'wrong', wrong.chosen, wrong.ts, now, out, wrong.commandId);
   }
 
   private pendingOfDevice(deviceId: string): PendingCommand | undefined {
@@ -733,6 +867,9 @@ export class ActuatorEngine {
     const override = readOverride(raw);
     if (!override.ok) return this.refuse(out, null, 'bad-input', override.message);
     const { deviceId, until } = override;
+    // The values the person chose correct the last automatic command (before the pause ends what is pending).
+    if (override.chosen !== undefined) this.choiceCorrections(deviceId, 'override', override.chosen, override.ts, now, out);
+    if (!override.pause) return;
     if (until === undefined || until <= now) {
       const device = this.devices.get(deviceId);
       if (device) delete device.overrideUntil;
@@ -786,6 +923,7 @@ export class ActuatorEngine {
     this.forget(pending);
     const device = this.devices.get(pending.deviceId);
     if (device?.pendingCorrelationId === pending.correlationId) delete device.pendingCorrelationId;
+    if (status === 'acked' && device?.automatic?.commandId === pending.correlationId) device.automatic.acked = true;
     // A command the device did not take may be sent again, even with onChangeOnly.
     if (status !== 'acked' && device?.lastCommandKey === pending.commandKey) delete device.lastCommandKey;
     if (pending.replyToken !== undefined) {
@@ -825,7 +963,8 @@ function hasMemory(device: DeviceState): boolean {
     device.latches.size > 0 ||
     device.lastSentAt !== undefined ||
     device.overrideUntil !== undefined ||
-    device.pendingCorrelationId !== undefined
+    device.pendingCorrelationId !== undefined ||
+    device.automatic !== undefined
   );
 }
 
@@ -835,6 +974,18 @@ function isOverridden(device: DeviceState, now: number): boolean {
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
+}
+
+function snapshotAutomatic(automatic: AutomaticCommand): SnapshotAutomatic {
+  return { ...automatic, command: cloneJson(automatic.command), seen: [...automatic.seen], corrected: [...automatic.corrected] };
+}
+
+function readSnapshotAutomatic(raw: unknown): AutomaticCommand | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  const { commandId, ts, topic, command, acked } = raw;
+  if (typeof commandId !== 'string' || commandId === '' || !isFiniteNumber(ts) || typeof topic !== 'string' || command === undefined) return undefined;
+  const names = (list: unknown) => new Set(Array.isArray(list) ? list.filter((name): name is string => typeof name === 'string') : []);
+  return { commandId, ts, topic, command: command as JsonValue, acked: acked === true, seen: names(raw.seen), corrected: names(raw.corrected) };
 }
 
 function readSnapshotPending(raw: unknown): PendingCommand | undefined {

@@ -11,3 +11,5 @@ export type {
 export { ACTUATOR_DEFAULTS, parseActuatorConfig } from './config';
 export type { ActuatorConfig, ActuatorConfigResult, CommandValidator, RawActuatorConfig } from './config';
 export type * from './types';
+export { BARE_FIELD, labelForChoice } from './corrections';
+export type { AutomaticCommand, CorrectionSource, FeedbackEvent } from './corrections';

@@ -3,6 +3,7 @@ import { isPlainObject } from './json';
 import { explanationText, type Prediction } from './rules';
 import type { StateReport } from './state-match';
 import { normaliseTimestamp } from '../ingest/timestamps';
+import { readChoice, readCorrectionTs } from './corrections';
 
 const INPUT_BOUNDS = {
   maxDeviceIdLength: 1024,
@@ -18,7 +19,14 @@ export type PredictionInput =
   | { ok: true; deviceId: string; prediction: Prediction }
   | { ok: false; deviceId: string | null; detail: 'bad-input' | 'bad-value'; message: string };
 
-export type OverrideInput = { ok: true; deviceId: string; until: number | undefined } | { ok: false; message: string };
+/**
+ * `msg.override = { deviceId, until?, command?, ts? }`: `pause` says whether to set (`until` a time) or end (`until`
+ * null, 0 or false) the pause; without `until` (only with `command`) the pause is left as it is. `chosen`: the
+ * values the person chose (a correction).
+ */
+export type OverrideInput =
+  | { ok: true; deviceId: string; pause: boolean; until: number | undefined; chosen?: Record<string, unknown>; ts?: number }
+  | { ok: false; message: string };
 
 export interface ReplyInput {
   ok: boolean;
@@ -127,17 +135,29 @@ function bad(deviceId: string | null, detail: 'bad-input' | 'bad-value', message
   return { ok: false, deviceId, detail, message };
 }
 
-/** `msg.override = { deviceId, until }`; `until` null, 0 or false ends an override. */
+/** `msg.override = { deviceId, until?, command?, ts? }`; `until` null, 0 or false ends an override. */
 export function readOverride(raw: unknown): OverrideInput {
-  if (!isPlainObject(raw)) return { ok: false, message: 'msg.override must be { deviceId, until }' };
+  if (!isPlainObject(raw)) return { ok: false, message: 'msg.override must be { deviceId, until, command? }' };
   const deviceId = readDeviceId(raw.deviceId);
   if (deviceId === undefined) return { ok: false, message: 'msg.override.deviceId must be a non-empty string' };
-  if (raw.until === null || raw.until === 0 || raw.until === false) return { ok: true, deviceId, until: undefined };
+  const extra: { chosen?: Record<string, unknown>; ts?: number } = {};
+  if (raw.command !== undefined && raw.command !== null) {
+    const chosen = readChoice(raw.command, 'msg.override.command');
+    if (!chosen.ok) return chosen;
+    extra.chosen = chosen.fields;
+  }
+  if (raw.ts !== undefined && raw.ts !== null) {
+    const ts = readCorrectionTs(raw.ts);
+    if (ts === undefined) return { ok: false, message: 'msg.override.ts must be epoch milliseconds (or an ISO 8601 date)' };
+    extra.ts = ts;
+  }
+  if (raw.until === undefined && extra.chosen !== undefined) return { ok: true, deviceId, pause: false, until: undefined, ...extra };
+  if (raw.until === null || raw.until === 0 || raw.until === false) return { ok: true, deviceId, pause: true, until: undefined, ...extra };
   const until = readEpochMs(raw.until);
   if (until === undefined) {
     return { ok: false, message: 'msg.override.until must be epoch milliseconds (or an ISO 8601 date)' };
   }
-  return { ok: true, deviceId, until };
+  return { ok: true, deviceId, pause: true, until, ...extra };
 }
 
 function readEpochMs(raw: unknown): number | undefined {
@@ -160,4 +180,32 @@ export function readStateReport(payload: unknown): { deviceId?: string; report: 
   }
   if (['string', 'number', 'boolean'].includes(typeof payload)) return { report: { kind: 'scalar', value: payload } };
   return undefined;
+}
+
+/** `msg.wrong = { deviceId, commandId?, chosen?, ts? }`. */
+export type WrongInput =
+  | { ok: true; deviceId: string; commandId?: string; chosen?: Record<string, unknown>; ts?: number }
+  | { ok: false; message: string };
+
+export function readWrong(raw: unknown): WrongInput {
+  if (raw === true) return { ok: false, message: 'msg.wrong must be { deviceId, commandId?, chosen? }: name the device' };
+  if (!isPlainObject(raw)) return { ok: false, message: 'msg.wrong must be { deviceId, commandId?, chosen? }' };
+  const deviceId = readDeviceId(raw.deviceId);
+  if (deviceId === undefined) return { ok: false, message: 'msg.wrong.deviceId must be a non-empty string' };
+  const out: { ok: true; deviceId: string; commandId?: string; chosen?: Record<string, unknown>; ts?: number } = { ok: true, deviceId };
+  if (raw.commandId !== undefined && raw.commandId !== null) {
+    if (typeof raw.commandId !== 'string' || raw.commandId === '' || raw.commandId.length > 1024) return { ok: false, message: 'msg.wrong.commandId must be a command id (msg.command.correlationId)' };
+    out.commandId = raw.commandId;
+  }
+  if (raw.chosen !== undefined && raw.chosen !== null) {
+    const chosen = readChoice(raw.chosen, 'msg.wrong.chosen');
+    if (!chosen.ok) return chosen;
+    out.chosen = chosen.fields;
+  }
+  if (raw.ts !== undefined && raw.ts !== null) {
+    const ts = readCorrectionTs(raw.ts);
+    if (ts === undefined) return { ok: false, message: 'msg.wrong.ts must be epoch milliseconds (or an ISO 8601 date)' };
+    out.ts = ts;
+  }
+  return out;
 }

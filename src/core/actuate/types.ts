@@ -1,4 +1,5 @@
 /** Shapes shared by the actuator core and the `actuator-command` glue. */
+import type { FeedbackEvent } from './corrections';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
@@ -72,7 +73,7 @@ export interface OutcomeEffect {
   error?: { code: string; message: string; path?: string };
 }
 
-export type WarnCode = 'late-reply' | 'bad-reply' | 'reply-topic' | 'own-command' | 'override-dropped' | 'topic-refused';
+export type WarnCode = 'late-reply' | 'bad-reply' | 'reply-topic' | 'own-command' | 'override-dropped' | 'topic-refused' | 'correction-unmatched';
 
 /** For `node.warn`: `code` is stable (an i18n key suffix), `message` a readable English default. */
 export interface WarnEffect {
@@ -81,7 +82,13 @@ export interface WarnEffect {
   message: string;
 }
 
-export type ActuatorEffect = CommandEffect | OutcomeEffect | WarnEffect;
+/** A message for output 3 ("feedback"): one correction of an automatic command (corrections.ts). */
+export interface FeedbackEffect {
+  kind: 'feedback';
+  payload: FeedbackEvent;
+}
+
+export type ActuatorEffect = CommandEffect | OutcomeEffect | WarnEffect | FeedbackEffect;
 
 export interface ActuatorStats {
   predictions: number;
@@ -93,6 +100,8 @@ export interface ActuatorStats {
   nacked: number;
   timeouts: number;
   warnings: number;
+  /** Feedback events (corrections of automatic commands) sent on output 3. */
+  corrections: number;
   /** Commands waiting for their final outcome right now. */
   pending: number;
 }

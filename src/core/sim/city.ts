@@ -23,6 +23,7 @@ import {
   uniform,
   valueNoise,
 } from './signals';
+import { Corrections, type Dislike, type PersonAct } from './people';
 import type { DeviceState, SensorDef, Truth } from './types';
 
 export const CITY_SENSORS: readonly SensorDef[] = [
@@ -48,6 +49,9 @@ function demandShare(hour: number, weekend: boolean): number {
   return 0.05 + 0.45 * bump(hour, 13, 4) + 0.75 * bump(hour, 8, 0.9) + 0.8 * bump(hour, 17.5, 1.1);
 }
 
+/** People on: how likely the operator is to undo an automatic plan or alert they judge wrong, each time. */
+export const OPERATOR_CHANCE = 0.7;
+
 class Intersection extends SteppedDevice implements SimDevice {
   private readonly capacity: number;
   private readonly demandScale: number;
@@ -67,6 +71,8 @@ class Intersection extends SteppedDevice implements SimDevice {
   private no2Offset: number;
   private readonly pmDriftPerHour: number;
   private readonly no2DriftPerHour: number;
+  /** People on: the traffic operator's corrections of automatic plans and alerts. */
+  private readonly operator?: Corrections;
 
   constructor(context: DeviceContext) {
     super(context, MINUTE);
@@ -82,6 +88,7 @@ class Intersection extends SteppedDevice implements SimDevice {
     this.no2DriftPerHour = (1.5 * normal(rng)) / 24;
     this.load = this.targetLoad(context.startTime);
     this.flowForAir = this.flow();
+    if (context.people) this.operator = new Corrections(context.people);
   }
 
   private demand(ts: number): number {
@@ -119,6 +126,36 @@ class Intersection extends SteppedDevice implements SimDevice {
     this.flowForAir = relax(this.flowForAir, this.flow(), dt, 15 * MINUTE);
     this.pmOffset = clamp(this.pmOffset + (this.pmDriftPerHour * dt) / HOUR, -4, 4);
     this.no2Offset = clamp(this.no2Offset + (this.no2DriftPerHour * dt) / HOUR, -10, 10);
+    if (this.operator) this.review(ts);
+  }
+
+  /** People on: the operator ends an air alert while the air is good, and a rush or event plan on free roads. */
+  private review(ts: number): void {
+    const operator = this.operator as Corrections;
+    const truth = this.truth();
+    const person = 'operator';
+    if (operator.automated('alert')) {
+      const dislike: Dislike | undefined =
+        this.alert && truth.airQuality === 'good' ? { person, cause: 'false-alarm', chosen: false, chance: OPERATOR_CHANCE, delay: 'alert' } : undefined;
+      const act = operator.consider('alert', this.alert, dislike, ts);
+      if (act) {
+        this.alert = false;
+        act.state = this.state();
+      }
+    }
+    if (operator.automated('plan')) {
+      const dislike: Dislike | undefined =
+        this.plan !== 'normal' && truth.congestion === 'free' ? { person, cause: 'plan-unneeded', chosen: 'normal', chance: OPERATOR_CHANCE, delay: 'alert' } : undefined;
+      const act = operator.consider('plan', this.plan, dislike, ts);
+      if (act) {
+        this.plan = 'normal';
+        act.state = this.state();
+      }
+    }
+  }
+
+  takeActs(): PersonAct[] {
+    return this.operator ? this.operator.take() : [];
   }
 
   /** Mean speed at this load, km/h (a BPR-style curve), and how the signal plan changes it. */
@@ -178,6 +215,10 @@ class Intersection extends SteppedDevice implements SimDevice {
       alert = readBoolean(fields.alert);
       if (alert === undefined) return { ok: false, detail: `alert must be true or false, got ${JSON.stringify(fields.alert)}` };
     }
+    this.operator?.commanded({
+      ...(plan !== undefined ? { plan: plan !== this.plan } : {}),
+      ...(alert !== undefined ? { alert: alert !== this.alert } : {}),
+    });
     if (plan !== undefined) this.plan = plan;
     if (alert !== undefined) this.alert = alert;
     return { ok: true };

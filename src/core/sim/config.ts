@@ -21,6 +21,8 @@ export interface SimConfig {
   faults: boolean;
   /** Expected share of device time with an injected sensor fault, with its truth (0: off). */
   anomalies: number;
+  /** People who correct automatic commands they dislike (their acts come out as state reports). */
+  people: boolean;
 }
 
 /** The raw properties, as saved in a flow (numeric strings and blanks from editor fields are accepted). */
@@ -35,6 +37,7 @@ export interface RawSimConfig {
   startTime?: unknown;
   faults?: unknown;
   anomalies?: unknown;
+  people?: unknown;
 }
 
 export const SIM_LIMITS = { devices: 1000, minInterval: 10, maxInterval: 24 * 60 * 60 * 1000, maxSpeed: 10000 };
@@ -118,6 +121,7 @@ export function parseSimConfig(raw: RawSimConfig, options: ParseSimOptions = {})
     autostart: toBoolean(raw.autostart, true),
     faults: toBoolean(raw.faults, true),
     anomalies,
+    people: toBoolean(raw.people, SIM_DEFAULTS.people),
   };
   if (startTime !== undefined) config.startTime = startTime;
   return { ok: true, config };

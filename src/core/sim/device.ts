@@ -1,3 +1,4 @@
+import type { PersonAct } from './people';
 import type { Random } from './signals';
 import type { DeviceState, ScenarioName, SensorDef, Truth } from './types';
 
@@ -14,6 +15,8 @@ export interface DeviceContext {
   startTime: number;
   /** Milliseconds between two readings. */
   interval: number;
+  /** The `people` option: the device's own stream for its people's reactions (people.ts); absent: no people. */
+  people?: Random;
 }
 
 export type CommandCheck = { ok: true } | { ok: false; detail: string };
@@ -35,6 +38,10 @@ export interface SimDevice {
    * `rng` (the anomaly stream); returns its end, or undefined when not at rest.
    */
   startEpisode?(rng: Random): number | undefined;
+  /** People on: what people did to the device since the last call (each one a state report). */
+  takeActs?(): PersonAct[];
+  /** People on: the hidden state a benchmark scores (true air temperature, preference, running meters...). */
+  inspect?(): Record<string, number | string | boolean>;
 }
 
 /** A scenario: its sensors, its truth, its device names and how to build a device. */

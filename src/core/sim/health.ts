@@ -2,8 +2,12 @@
  * The health scenario: one wrist wearable per person. People sleep at night, rest and walk by day and go for a
  * run on some days; the heart rate follows the effort with a lag, the accelerometer shows the motion and the skin
  * cools with sweat. Rarely, a resting wearer has an episode of tachycardia (the `abnormal` truth). A caregiver
- * alert makes the wearer stop and, from level 2, gets help that ends an episode.
+ * alert makes the wearer stop and, from level 2, gets help that ends an episode. With `people` on, the ward's
+ * clinician dismisses a caregiver alert raised while the heart is fine (a correction: `false-alarm`).
  */
+
+/** People on: how likely the clinician is to dismiss a false alarm each time they see one. */
+export const CLINICIAN_DISMISS_CHANCE = 0.8;
 import { readNumber, type CommandCheck, SteppedDevice, type DeviceContext, type ScenarioModel, type SimDevice } from './device';
 import {
   HOUR,
@@ -21,6 +25,7 @@ import {
   valueNoise,
   type Random,
 } from './signals';
+import { Corrections, type PersonAct } from './people';
 import type { DeviceState, SensorDef, Truth } from './types';
 
 export const HEALTH_SENSORS: readonly SensorDef[] = [
@@ -60,6 +65,8 @@ class Wearable extends SteppedDevice implements SimDevice {
   private restUntil = -Infinity;
   /** A run lasts until then, and is followed by a walk to cool down. */
   private runUntil = -Infinity;
+  /** People on: the clinician who looks after this wearer, and who set the alert last. */
+  private readonly clinician?: { name: string; corrections: Corrections };
 
   constructor(context: DeviceContext) {
     super(context, 30 * SECOND);
@@ -76,6 +83,8 @@ class Wearable extends SteppedDevice implements SimDevice {
     this.asleep = this.sleepHour(this.localHour(context.startTime));
     this.heartRate = this.targetHeartRate();
     this.skin = this.skinBase;
+    // Three clinicians on the ward, each with their own patients.
+    if (context.people) this.clinician = { name: `clinician-${1 + (context.index % 3)}`, corrections: new Corrections(context.people) };
   }
 
   private localHour(ts: number): number {
@@ -160,6 +169,20 @@ class Wearable extends SteppedDevice implements SimDevice {
       this.skinBase + (this.asleep ? 0.8 : 0) + (this.activity === 'walk' ? -0.3 : this.activity === 'run' ? -1.2 : 0) + 0.6 * ambient;
     this.skin = relax(this.skin, skinTarget, dt, 6 * MINUTE);
     this.skinOffset = clamp(this.skinOffset + (this.skinDriftPerHour * dt) / HOUR, -0.6, 0.6);
+    if (this.clinician?.corrections.automated('alert')) {
+      const falseAlarm = this.alert === 'caregiver' && !this.abnormal();
+      const dislike = falseAlarm ? { person: this.clinician.name, cause: 'false-alarm' as const, chosen: 'none', chance: CLINICIAN_DISMISS_CHANCE, delay: 'alert' as const } : undefined;
+      const act = this.clinician.corrections.consider('alert', this.alert, dislike, ts);
+      if (act) {
+        this.alert = 'none';
+        this.alertLevel = 0;
+        act.state = this.state();
+      }
+    }
+  }
+
+  takeActs(): PersonAct[] {
+    return this.clinician ? this.clinician.corrections.take() : [];
   }
 
   measure(): Record<string, number | boolean> {
@@ -214,6 +237,7 @@ class Wearable extends SteppedDevice implements SimDevice {
     }
     const nextAlert = alert ?? (level === undefined ? this.alert : level > 0 ? 'caregiver' : 'none');
     const nextLevel = nextAlert === 'none' ? 0 : (level ?? Math.max(1, this.alertLevel));
+    this.clinician?.corrections.commanded({ alert: nextAlert !== this.alert });
     this.alert = nextAlert;
     this.alertLevel = nextLevel;
     if (nextAlert === 'caregiver') {

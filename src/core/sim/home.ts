@@ -2,6 +2,8 @@
  * The home scenario: one multi-sensor per room. People come and go on a daily schedule with randomness; being
  * there raises CO2 (breathing), light (they switch lamps on when it is dark), motion and, slightly, temperature
  * and humidity. Lights and the HVAC setpoint obey commands, so an automation changes what the room measures.
+ * With `people` on, each room's occupant has the household's hidden preferences (people.ts) and corrects automatic
+ * lights and setpoints they dislike.
  */
 import { readNumber, readOnOff, type CommandCheck, SteppedDevice, type DeviceContext, type ScenarioModel, type SimDevice } from './device';
 import {
@@ -20,7 +22,9 @@ import {
   roundTo,
   uniform,
   valueNoise,
+  type Random,
 } from './signals';
+import { Corrections, household, preferredTemperature, roundHalf, type Dislike, type Person, type PersonAct } from './people';
 import type { DeviceState, SensorDef, Truth } from './types';
 
 const ROOM_TYPES = ['living', 'kitchen', 'bedroom', 'office', 'bath'] as const;
@@ -96,6 +100,12 @@ class HomeRoom extends SteppedDevice implements SimDevice {
   private co2: number;
   private tempOffset: number;
   private co2Offset: number;
+  /** People on: the household, the room's own reaction stream, and who set each field last. */
+  private readonly people?: { persons: Person[]; rng: Random; corrections: Corrections };
+  /** The occupant whose wishes count (the one who would touch the switch or the dial). */
+  private lead: Person | undefined;
+  /** Running meters for a benchmark (never drawn from a stream, so they change nothing). */
+  private readonly meters = { occupiedMs: 0, comfortErrorMs: 0, hvacEffort: 0, lampMs: 0, lampEmptyMs: 0 };
 
   constructor(context: DeviceContext) {
     super(context, 5 * MINUTE);
@@ -107,6 +117,7 @@ class HomeRoom extends SteppedDevice implements SimDevice {
     this.windowLux = uniform(rng, ...room.window);
     this.lampLux = uniform(rng, ...room.lamp);
     this.dwell = room.dwell;
+    if (context.people) this.people = { persons: household(context.seed), rng: context.people, corrections: new Corrections(context.people) };
     this.scheduleShift = 0.5 * normal(rng);
     this.tempDriftPerHour = (0.06 * normal(rng)) / 24;
     this.co2DriftPerHour = (8 * normal(rng)) / 24;
@@ -133,6 +144,64 @@ class HomeRoom extends SteppedDevice implements SimDevice {
     const rng = this.rng;
     this.occupants = 1 + (rng.next() < 0.3 ? 1 : 0) + (this.type === 'living' && rng.next() < 0.2 ? 1 : 0);
     this.asleep = sleeping(this.type, this.localHour(ts));
+    if (this.people) this.lead = this.people.persons[this.people.rng.int(this.people.persons.length)];
+  }
+
+  /** The preferred temperature of the room's lead occupant now (undefined: nobody there, or people off). */
+  private preferred(hour: number): number | undefined {
+    if (this.occupants === 0 || this.lead === undefined) return undefined;
+    return preferredTemperature(this.lead, this.type, hour, this.asleep);
+  }
+
+  /** People on: the lead occupant's corrections of the automatic light and setpoint they dislike. */
+  private react(ts: number, hour: number): void {
+    const corrections = (this.people as { corrections: Corrections }).corrections;
+    const person = this.occupants > 0 ? this.lead : undefined;
+    let light: Dislike | undefined;
+    let setpoint: Dislike | undefined;
+    if (person) {
+      const lux = this.indoorDaylight(ts);
+      const who = person.name;
+      if (this.light === 'ON' && (this.asleep || lux > person.brightLux)) {
+        // Asleep, a lamp is switched off by almost anyone who cares at all; in daylight many let it be.
+        light = { person: who, cause: 'light-unwanted', chosen: 'OFF', chance: this.asleep ? person.chance : 0.6 * person.chance, delay: 'light' };
+      } else if (this.light === 'OFF' && !this.asleep && lux < person.darkLux) {
+        light = { person: who, cause: 'too-dark', chosen: 'ON', chance: person.chance, delay: 'light' };
+      }
+      // They feel the air, then look at the dial: a setpoint already at their wish is left to do its work.
+      const preferred = preferredTemperature(person, this.type, hour, this.asleep);
+      const chosen = roundHalf(preferred);
+      if (this.temperature < preferred - person.tolerance && this.setpoint < preferred - 0.25) {
+        setpoint = { person: who, cause: 'too-cold', chosen, chance: person.chance, delay: 'temperature' };
+      } else if (this.temperature > preferred + person.tolerance && this.setpoint > preferred + 0.25) {
+        setpoint = { person: who, cause: 'too-warm', chosen, chance: person.chance, delay: 'temperature' };
+      }
+    }
+    if (corrections.automated('light')) {
+      const act = corrections.consider('light', this.light, light, ts);
+      if (act) {
+        this.light = act.chosen as 'ON' | 'OFF';
+        act.state = this.state();
+      }
+    }
+    if (corrections.automated('setpoint')) {
+      const act = corrections.consider('setpoint', this.setpoint, setpoint, ts);
+      if (act) {
+        this.setpoint = act.chosen as number;
+        act.state = this.state();
+      }
+    }
+  }
+
+  /** Somebody leaving switches the lamp off; a lamp the automation switched on is left to the automation. */
+  private leaveLight(ts: number, person: Person | undefined): void {
+    const corrections = this.people?.corrections;
+    if (!corrections?.automated('light')) {
+      this.light = 'OFF';
+    } else if (!corrections.automatic('light')) {
+      this.light = 'OFF';
+      corrections.manual({ ts, person: person?.name ?? 'someone', field: 'light', automatic: 'ON', chosen: 'OFF', action: 'leaving', state: this.state() });
+    }
   }
 
   protected step(dt: number, ts: number): void {
@@ -142,10 +211,12 @@ class HomeRoom extends SteppedDevice implements SimDevice {
     const wasOccupied = this.occupants > 0;
     if (wasOccupied) {
       if (happens(rng, (1 - p) / this.dwell, dt)) {
+        const person = this.lead;
         this.occupants = 0;
         this.asleep = false;
+        this.lead = undefined;
         // Most people switch the light off when they leave; some forget.
-        if (this.light === 'ON' && rng.next() < 0.7) this.light = 'OFF';
+        if (this.light === 'ON' && rng.next() < 0.7) this.leaveLight(ts, person);
       }
     } else if (happens(rng, p / this.dwell, dt)) {
       this.arrive(ts);
@@ -153,7 +224,8 @@ class HomeRoom extends SteppedDevice implements SimDevice {
     if (this.occupants > 0) this.asleep = sleeping(this.type, hour);
 
     const dark = this.indoorDaylight(ts) < DARK_LUX;
-    if (this.occupants > 0) {
+    // A lamp under automation is the automation's (or, after an override, the person's until the next command).
+    if (this.occupants > 0 && !this.people?.corrections.automated('light')) {
       if (this.asleep) {
         if (this.light === 'ON' && happens(rng, 1 / (5 * MINUTE), dt)) this.light = 'OFF';
       } else if (dark && this.light === 'OFF') {
@@ -170,7 +242,10 @@ class HomeRoom extends SteppedDevice implements SimDevice {
     const a = 1 / HVAC_TAU_H;
     const b = 1 / LOSS_TAU_H;
     const equilibrium = (a * this.setpoint + b * outdoor + gainPerHour) / (a + b);
+    const before = this.temperature;
     this.temperature = relax(this.temperature, equilibrium, dt, HOUR / (a + b));
+    if (this.people) this.react(ts, hour);
+    this.meter(dt, (before + this.temperature) / 2, hour);
 
     // Humidity: breath, showers and cooking add moisture; it airs out over about twenty minutes.
     let moistureTarget = 42 + 10 * (valueNoise(this.seed, 12, ts, 36 * HOUR) - 0.5) + 2.5 * this.occupants;
@@ -185,6 +260,48 @@ class HomeRoom extends SteppedDevice implements SimDevice {
     // Slow sensor drift.
     this.tempOffset = clamp(this.tempOffset + (this.tempDriftPerHour * dt) / HOUR, -0.8, 0.8);
     this.co2Offset = clamp(this.co2Offset + (this.co2DriftPerHour * dt) / HOUR, -60, 60);
+  }
+
+  /** HVAC effort (∫ |setpoint − air| / τ dt: the heat it pumps, in kelvin), lamp hours, comfort error while occupied. */
+  private meter(dt: number, air: number, hour: number): void {
+    const meters = this.meters;
+    meters.hvacEffort += (Math.abs(this.setpoint - air) * dt) / HOUR / HVAC_TAU_H;
+    if (this.light === 'ON') {
+      meters.lampMs += dt;
+      if (this.occupants === 0) meters.lampEmptyMs += dt;
+    }
+    if (this.occupants > 0) {
+      meters.occupiedMs += dt;
+      const preferred = this.preferred(hour);
+      if (preferred !== undefined) meters.comfortErrorMs += Math.abs(air - preferred) * dt;
+    }
+  }
+
+  takeActs(): PersonAct[] {
+    return this.people ? this.people.corrections.take() : [];
+  }
+
+  inspect(): Record<string, number | string | boolean> {
+    const hour = this.localHour(this.time);
+    const preferred = this.preferred(hour);
+    const { occupiedMs, comfortErrorMs, hvacEffort, lampMs, lampEmptyMs } = this.meters;
+    return {
+      room: this.type,
+      hour,
+      temperature: this.temperature,
+      setpoint: this.setpoint,
+      light: this.light,
+      occupants: this.occupants,
+      asleep: this.asleep,
+      daylight: this.indoorDaylight(this.time),
+      person: this.occupants > 0 ? (this.lead?.name ?? '') : '',
+      ...(preferred !== undefined ? { preferred } : {}),
+      occupiedHours: occupiedMs / HOUR,
+      comfortErrorHours: comfortErrorMs / HOUR,
+      hvacEffort,
+      lampHours: lampMs / HOUR,
+      lampEmptyHours: lampEmptyMs / HOUR,
+    };
   }
 
   measure(): Record<string, number | boolean> {
@@ -220,11 +337,17 @@ class HomeRoom extends SteppedDevice implements SimDevice {
         return { ok: false, detail: `setpoint must be a number from ${SETPOINT_RANGE.min} to ${SETPOINT_RANGE.max} (Cel), got ${JSON.stringify(fields.setpoint)}` };
       }
     }
+    const changed: Record<string, boolean> = {};
     if (light !== undefined) {
+      changed.light = light !== this.light;
       this.light = light;
       if (light === 'OFF') this.lightOffCommandAt = this.time;
     }
-    if (setpoint !== undefined) this.setpoint = setpoint;
+    if (setpoint !== undefined) {
+      changed.setpoint = setpoint !== this.setpoint;
+      this.setpoint = setpoint;
+    }
+    this.people?.corrections.commanded(changed);
     return { ok: true };
   }
 

@@ -19,7 +19,10 @@ export type {
   SimPayload,
   SimReading,
   SimReply,
+  SimStateReport,
   Truth,
   TruthValue,
 } from './types';
 export { FORECAST_FEATURES, FORECAST_TRUTH, SAMPLE_FEATURES, SAMPLE_TRUTH, sampleSensors, sampleSensorNames } from './samples';
+export { OVERRIDE_CAUSES, PEOPLE_DELAYS, RETHINK_MS, household, preferredTemperature } from './people';
+export type { OverrideCause, Person, PersonAct } from './people';

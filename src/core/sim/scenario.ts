@@ -4,6 +4,7 @@ import type { ScenarioModel, SimDevice } from './device';
 import { HEALTH } from './health';
 import { HOME } from './home';
 import { encodePayload, malformedPayload, sensorTopic } from './payloads';
+import { PEOPLE_KEY, actTruth } from './people';
 import { MINUTE, Random, hash32, happens, uniform } from './signals';
 import {
   MALFORMED_KINDS,
@@ -17,6 +18,7 @@ import {
   type SimFormat,
   type SimReading,
   type SimReply,
+  type SimStateReport,
 } from './types';
 
 export const SCENARIO_MODELS: Record<ScenarioName, ScenarioModel> = { home: HOME, city: CITY, health: HEALTH };
@@ -37,6 +39,8 @@ export const SIM_DEFAULTS = {
   maxCatchUp: 1000,
   /** Expected share of device time with an injected sensor fault (spike, stuck, drift; health: tachycardia): off. */
   anomalies: 0,
+  /** People who correct automatic commands they dislike (people.ts): off, so the streams stay as they were. */
+  people: false,
 };
 
 export interface ScenarioOptions {
@@ -61,6 +65,12 @@ export interface ScenarioOptions {
    * drifts (health: also tachycardia at rest), with `anomaly`, `anomalyKind` and `anomalySensor` in the truth.
    */
   anomalies?: number;
+  /**
+   * People with hidden, seeded preferences who correct automatic commands they dislike, after a delay and not every
+   * time (home: occupants; city: an operator; health: a clinician). Their acts come out of `takeStateReports`.
+   * Without commands the readings are the same as without people.
+   */
+  people?: boolean;
 }
 
 /** What one `step` of a simulator on the clock may do (the node's SIM_BUDGET). */
@@ -114,12 +124,15 @@ export class Simulation {
   readonly origin: number;
   /** Expected share of device time with an injected anomaly (0: off). */
   readonly anomalies: number;
+  readonly people: boolean;
   private readonly model: ScenarioModel;
   private readonly slots: Slot[];
   private readonly byId = new Map<string, Slot>();
   private readonly malformedRate: number;
   private readonly dropoutRate: number;
   private readonly outageRate: number;
+  /** State reports of people's acts, made while readings were; `takeStateReports` hands them out. */
+  private reports: SimStateReport[] = [];
   /** Readings `step` skipped instead of making them up late (a blocked event loop, a jump of the clock). */
   skipped = 0;
 
@@ -148,6 +161,7 @@ export class Simulation {
     const anomalies = options.anomalies ?? SIM_DEFAULTS.anomalies;
     if (!(anomalies >= 0 && anomalies <= MAX_ANOMALY_SHARE)) throw new RangeError(`anomalies must be a share from 0 to ${MAX_ANOMALY_SHARE}, got ${anomalies}`);
     this.anomalies = anomalies;
+    this.people = options.people ?? SIM_DEFAULTS.people;
 
     this.scenario = scenario;
     this.model = SCENARIO_MODELS[scenario];
@@ -162,7 +176,9 @@ export class Simulation {
       const id = this.model.deviceId(index);
       // Devices are not in step: each reports at its own offset within the interval.
       const phase = Math.floor(faultRng.next() * this.interval);
-      const device = this.model.createDevice({ id, index, seed: worldSeed, rng, startTime: this.startTime, interval: this.interval });
+      // People draw from a stream of their own, so they never move the readings' draws.
+      const people = this.people ? new Random(hash32(worldSeed, PEOPLE_KEY), 1 + index) : undefined;
+      const device = this.model.createDevice({ id, index, seed: worldSeed, rng, startTime: this.startTime, interval: this.interval, people });
       const slot: Slot = { device, index, faultRng, nextTs: this.startTime + phase, offlineUntil: -Infinity };
       if (anomalies > 0) {
         // A stream apart from the device's and the faults', so turning anomalies on changes nothing else.
@@ -262,12 +278,15 @@ export class Simulation {
     const skipped = Math.floor((simMs - slot.nextTs) / this.interval) + 1;
     slot.nextTs += skipped * this.interval;
     slot.device.evolve(slot.nextTs - this.interval);
+    // What people did meanwhile is not reported late either.
+    slot.device.takeActs?.();
     return skipped;
   }
 
   private read(slot: Slot, ts: number): SimReading {
     const { device, faultRng } = slot;
     device.evolve(ts);
+    if (this.people) this.collectActs(device);
     let truth = device.truth();
     const measured = device.measure();
     const topic = sensorTopic(this.format, deviceTopics(this.scenario, device.id).sensors, device.id);
@@ -292,6 +311,31 @@ export class Simulation {
       return { deviceId: device.id, ts, topic, payload, values, truth, malformed: kind };
     }
     return { deviceId: device.id, ts, topic, payload: encodePayload(this.format, device.id, ts, this.sensors, values), values, truth };
+  }
+
+  private collectActs(device: SimDevice): void {
+    const acts = device.takeActs?.() ?? [];
+    if (acts.length === 0) return;
+    const topic = deviceTopics(this.scenario, device.id).state;
+    for (const act of acts) {
+      this.reports.push({ deviceId: device.id, ts: act.ts, topic, payload: { deviceId: device.id, ...(act.state ?? device.state()) }, truth: actTruth(act) });
+    }
+  }
+
+  /**
+   * People on: the state reports of what people did to the devices (an override of an automatic command, with
+   * `truth.override = { person, cause, field, automatic, chosen, delay }`, or an ordinary act, `truth.manual`), since
+   * the last call, in time order. A device reports its whole state, as after a command.
+   */
+  takeStateReports(): SimStateReport[] {
+    const reports = this.reports;
+    this.reports = [];
+    return reports.sort((a, b) => a.ts - b.ts);
+  }
+
+  /** People on: a device's hidden state and meters (home: air temperature, preference, comfort and energy meters). */
+  inspect(deviceId: string): Record<string, number | string | boolean> | undefined {
+    return this.byId.get(deviceId)?.device.inspect?.();
   }
 
   /** Topic of a device's commands: `<scenario>/<deviceId>/set`. */

@@ -68,6 +68,19 @@ export interface SimReading {
   malformed?: MalformedKind;
 }
 
+/** A device's own report of its new state after a person changed it (the `people` option). */
+export interface SimStateReport {
+  deviceId: string;
+  /** Simulated time of the act, epoch ms. */
+  ts: number;
+  /** `<scenario>/<deviceId>/state`. */
+  topic: string;
+  /** The device's whole actuator state, as after a command. */
+  payload: { deviceId: string } & DeviceState;
+  /** `{ override: { person, cause, field, automatic, chosen, delay } }` or `{ manual: { person, action, field, before, chosen } }`. */
+  truth: Record<string, Record<string, TruthValue>>;
+}
+
 /** MQTT v5 request/response properties of a command (what the core `mqtt in` node puts on msg). */
 export interface CommandMeta {
   responseTopic?: string;

@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["hysteresis", "minConfidence", "cooldown", "ackTimeout", "retries"];
+    var NUMBER_FIELDS = ["hysteresis", "minConfidence", "cooldown", "ackTimeout", "retries", "correctionWindow"];
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var CORE = IotAiEditor.core.actuate; // from src/core/actuate (the build writes it)
@@ -164,15 +164,16 @@
             retries: { value: 0, validate: V.number({ integer: true, min: 0, max: CORE.maxRetries }) },
             replyTopic: { value: CORE.replyTopic, validate: validTopic },
             persist: { value: "" },
-            output: { value: "each", validate: V.choice(CORE.outputs) }
+            output: { value: "each", validate: V.choice(CORE.outputs) },
+            correctionWindow: { value: CORE.correctionWindow, validate: V.number({ min: 0, max: 604800000 }) }
         },
         inputs: 1,
-        outputs: 2,
+        outputs: 3,
         icon: "iot-ai-actuator.svg",
         align: "right",
         paletteLabel: "actuator",
         label: function () { return this.name || "actuator command"; },
-        outputLabels: function (i) { return this._(i === 0 ? "actuator-command.outputs.commands" : "actuator-command.outputs.outcomes"); },
+        outputLabels: function (i) { return this._(["actuator-command.outputs.commands", "actuator-command.outputs.outcomes", "actuator-command.outputs.feedback"][i]); },
         oneditprepare: function () {
             var node = this;
             // The dialog's own Done button: found once, as the JSON editor opened from a rule has one by the same id.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ActuatorEngine, parseActuatorConfig, type ActuatorEffect, type RawActuatorConfig } from '../../core/actuate';
 import type { Outcome, OutcomeEffect } from '../../core/actuate/types';
-import { PersistedState, sendBoth } from '../shared/persist';
+import { PersistedState } from '../shared/persist';
 import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { migrateConfig } from '../shared/migrations';
@@ -23,7 +23,7 @@ const NO_RULE_LABELS = 5;
 /** Immediate outcomes: one per prediction. */
 const PREDICTION_OUTCOMES = new Set(['sent', 'suppressed', 'refused']);
 
-/** Node-RED glue for actuator-command: predictions, replies and overrides in; commands and outcomes out. */
+/** Node-RED glue for actuator-command: predictions, replies, states, overrides and corrections in; commands, outcomes and feedback out. */
 export = function register(RED: RED): void {
   function ActuatorCommandNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
@@ -50,6 +50,7 @@ export = function register(RED: RED): void {
           [stats.refused, RED._('actuator-command.status.refused')],
           [stats.nacked, RED._('actuator-command.status.nacked')],
           [stats.timeouts, RED._('actuator-command.status.timeout')],
+          [stats.corrections, RED._('actuator-command.status.corrected')],
         ]),
       };
     });
@@ -68,6 +69,7 @@ export = function register(RED: RED): void {
     const emit = (send: SendFn, effects: ActuatorEffect[]) => {
       const commands: NodeMessage[] = [];
       const outcomes: NodeMessage[] = [];
+      const feedback: NodeMessage[] = [];
       const batched: Array<Outcome & { error?: OutcomeEffect['error'] }> = [];
       for (const effect of effects) {
         if (effect.kind === 'command') {
@@ -85,12 +87,16 @@ export = function register(RED: RED): void {
           const msg: NodeMessage = { topic: effect.payload.deviceId ?? undefined, payload: effect.payload };
           if (effect.error) msg.error = effect.error;
           outcomes.push(msg);
+        } else if (effect.kind === 'feedback') {
+          // Output 3: one message per correction, ready for model-train (docs/nodes/actuator-command.md, Corrections).
+          feedback.push({ topic: effect.payload.deviceId, payload: effect.payload });
         } else {
           node.warn(effect.message);
         }
       }
       if (batched.length > 0) outcomes.push(batchMessage({}, batched));
-      sendBoth(send, commands, outcomes);
+      // Flows saved with two outputs wired keep working: nothing is sent on an output that has no wires.
+      if (commands.length > 0 || outcomes.length > 0 || feedback.length > 0) send([commands, outcomes, feedback]);
     };
 
     const stateChanged = (effects: ActuatorEffect[] = []) => {

@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter", "horizon"];
+    var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter", "horizon", "feedbackLookback", "feedbackWeight", "feedbackCap"];
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var CORE = IotAiEditor.core.train; // from src/core/model (the build writes it)
@@ -22,6 +22,10 @@
             maxMemory: { value: N.maxMemory.default, validate: num("maxMemory") },
             promote: { value: "better", validate: V.choice(CORE.promote) },
             tune: { value: false },
+            feedbackLookback: { value: N.feedbackLookback.default, validate: num("feedbackLookback") },
+            feedbackWeight: { value: N.feedbackWeight.default, validate: num("feedbackWeight") },
+            feedbackCap: { value: N.feedbackCap.default, validate: num("feedbackCap") },
+            feedbackField: { value: "" },
             trees: { value: N.trees.default, validate: num("trees") },
             maxDepth: { value: "", validate: num("maxDepth") }, // blank: no limit (0)
             seed: { value: N.seed.default, validate: num("seed") },

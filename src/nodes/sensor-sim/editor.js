@@ -52,7 +52,8 @@
             startTime: { value: "", validate: validStart },
             autostart: { value: true },
             faults: { value: true },
-            anomalies: { value: 0, validate: VALIDATORS.anomalies }
+            anomalies: { value: 0, validate: VALIDATORS.anomalies },
+            people: { value: false }
         },
         inputs: 1,
         outputs: 1,

@@ -46,6 +46,7 @@ export = function register(RED: RED): void {
       origin,
       faults: config.faults,
       anomalies: config.anomalies,
+      people: config.people,
     });
     let timer: NodeJS.Timeout | undefined;
 
@@ -58,6 +59,8 @@ export = function register(RED: RED): void {
         messages.push(msg);
       }
       counts.readings += messages.length;
+      // People on: what they did to the devices, as the devices report it (the cause in msg.truth).
+      for (const report of sim.people ? sim.takeStateReports() : []) messages.push({ topic: report.topic, payload: report.payload, truth: report.truth });
       if (messages.length > 0) node.send([messages]);
       status.update();
     };

@@ -116,6 +116,7 @@ export function editorCore() {
       ackTimeout: ACTUATOR_DEFAULTS.ackTimeout,
       minAckTimeout: ACTUATOR_DEFAULTS.minAckTimeout,
       maxRetries: ACTUATOR_DEFAULTS.maxRetries,
+      correctionWindow: ACTUATOR_DEFAULTS.correctionWindow,
       outputs: [...OUTPUT_MODES],
       /** What choosing a device profile fills in (the dialog adds example rules of its own). */
       profiles: Object.fromEntries(

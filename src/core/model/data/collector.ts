@@ -19,6 +19,8 @@ export interface CollectedExample extends FeatureRecord {
   seq: number;
   /** Forecasts: the target's latest value known when the window closed (the persistence reference), if any. */
   persistence?: LabelValue;
+  /** Labelled by a person's correction (a feedback event): how many times it counts in training (model/train/feedback.ts). */
+  weight?: number;
 }
 
 interface StoredExample extends CollectedExample {
@@ -40,6 +42,18 @@ interface LabelEvent {
   start: number;
   /** Inclusive; equal to start for a point event. */
   end: number;
+  /** Feedback look-backs: labels the windows whose end lies in [start, end] (not by their middle), with this weight. */
+  byEnd?: { weight: number };
+}
+
+/** A label for a device's windows by time (model-train's label events, and feedback look-backs). */
+export interface LabelSpan {
+  deviceId: string;
+  label: LabelValue;
+  start: number;
+  end: number;
+  /** Label the windows whose end lies in [start, end], each counting `weight` times in training. */
+  byEnd?: { weight: number };
 }
 
 export interface CollectorOptions {
@@ -142,7 +156,7 @@ export class TrainingCollector {
     }
     const known = this.labelFor(deviceId, start, end);
     if (known !== undefined) {
-      this.push({ deviceId, start, end, features: numeric, label: known });
+      this.push({ deviceId, start, end, features: numeric, label: known.label, ...weightOf(known) });
       return { ok: true, labelled: 1 };
     }
     this.waiting.push({ deviceId, start, end, features: numeric, bytes: estimateExampleBytes(featureCount, deviceId) });
@@ -168,7 +182,13 @@ export class TrainingCollector {
     if (start === undefined || end === undefined || end < start) {
       return { ok: false, code: 'label', message: 'a label event needs ts, or start and end (epoch ms, start ≤ end)' };
     }
-    const labelEvent: LabelEvent = { label: event.label, start, end };
+    return this.addLabelSpan({ deviceId, label: event.label, start, end });
+  }
+
+  /** A label for a device's windows by time, checked by the caller: labels its waiting windows, and later ones too. */
+  addLabelSpan(span: LabelSpan): AddResult {
+    const { deviceId } = span;
+    const labelEvent: LabelEvent = { label: span.label, start: span.start, end: span.end, ...(span.byEnd ? { byEnd: span.byEnd } : {}) };
     // Made the most recent, so the quietest device goes first.
     const list = this.labelEvents.getOrCreate(deviceId, () => []);
     list.push(labelEvent);
@@ -179,7 +199,7 @@ export class TrainingCollector {
       if (window.deviceId === deviceId && covers(labelEvent, window.start, window.end)) {
         this.waiting.splice(i, 1);
         this.waitingBytes -= window.bytes;
-        this.push({ deviceId: window.deviceId, start: window.start, end: window.end, features: window.features, label: labelEvent.label });
+        this.push({ deviceId: window.deviceId, start: window.start, end: window.end, features: window.features, label: labelEvent.label, ...weightOf(labelEvent) });
         labelled++;
       } else i++;
     }
@@ -241,10 +261,10 @@ export class TrainingCollector {
   }
 
   /** The latest label event of the device that covers the window. */
-  private labelFor(deviceId: string, start: number, end: number): LabelValue | undefined {
+  private labelFor(deviceId: string, start: number, end: number): LabelEvent | undefined {
     const list = this.labelEvents.peek(deviceId);
     if (!list) return undefined;
-    for (let i = list.length - 1; i >= 0; i--) if (covers(list[i], start, end)) return list[i].label;
+    for (let i = list.length - 1; i >= 0; i--) if (covers(list[i], start, end)) return list[i];
     return undefined;
   }
 }
@@ -306,9 +326,15 @@ function readDeviceId(raw: unknown): string {
  * lies inside it (a window straddling the interval's edge goes with the side it mostly lies on).
  */
 function covers(event: LabelEvent, start: number, end: number): boolean {
+  if (event.byEnd) return end >= event.start && end <= event.end;
   if (event.start === event.end) return event.start >= start && event.start <= end;
   const middle = (start + end) / 2;
   return middle >= event.start && middle <= event.end;
+}
+
+/** The weight a label event gives the windows it labels (only feedback look-backs have one). */
+function weightOf(event: LabelEvent): { weight?: number } {
+  return event.byEnd ? { weight: event.byEnd.weight } : {};
 }
 
 /** The key of the shared baseline in an AnomalyCollector (device scope uses deviceIds). */

@@ -11,6 +11,7 @@ import { MAX_DEVICE_PARTS } from '../file/schema';
 import { ANOMALY_METHODS, type AnomalyMethod } from '../monitor/anomaly';
 import { PROMOTE_MODES, type PromoteMode } from './promotion';
 import { ANOMALY_MIN_ROWS } from './train-anomaly';
+import { FEEDBACK_DEFAULTS } from './feedback';
 
 export const TRAIN_TASKS = ['classification', 'regression', 'anomaly'] as const;
 export type TrainTask = (typeof TRAIN_TASKS)[number];
@@ -51,6 +52,11 @@ export interface TrainSettings {
   target: string;
   /** Labelled tasks: choose minGain, minSamplesLeaf and maxFeatures by validation at each training (tune.ts). */
   tune: boolean;
+  /** Feedback events (actuator-command output 3) as labels: look-back (ms), weight, cap per device and day, field (feedback.ts). */
+  feedbackLookback: number;
+  feedbackWeight: number;
+  feedbackCap: number;
+  feedbackField: string;
 }
 
 /** `horizon` and `target`: blank horizon is off; a target needs a horizon; the name is a sensor name. */
@@ -102,6 +108,10 @@ export const TRAIN_NUMBERS = {
   threshold: { default: undefined, bounds: { min: 0, max: 1 } },
   // Absent in flows saved before #25: 100 (a lasting change is adopted; 0 is the old way, flagged for good).
   adaptAfter: { default: 100, bounds: { min: 0, integer: true } },
+  // Absent in flows saved before #29: feedback events were refused then; these defaults take them.
+  feedbackLookback: { default: FEEDBACK_DEFAULTS.lookback, bounds: { min: 0, max: 7 * 24 * 3600 * 1000 } },
+  feedbackWeight: { default: FEEDBACK_DEFAULTS.weight, bounds: { min: 1, max: 100, integer: true } },
+  feedbackCap: { default: FEEDBACK_DEFAULTS.cap, bounds: { min: 1, max: 100000, integer: true } },
 } as const;
 
 /** The settings of a saved (and migrated) model-train config, or the first thing wrong with it. */
@@ -116,6 +126,9 @@ export function parseTrainConfig(def: Record<string, unknown>): ConfigResult<Tra
     testFraction: read('testFraction'),
     keepVersions: read('keepVersions'),
     maxMemory: read('maxMemory'),
+    feedbackLookback: read('feedbackLookback'),
+    feedbackWeight: read('feedbackWeight'),
+    feedbackCap: read('feedbackCap'),
   };
   const anomalyNumbers = {
     warmup: read('warmup'),
@@ -166,6 +179,10 @@ export function parseTrainConfig(def: Record<string, unknown>): ConfigResult<Tra
     target: forecast.target,
     // Absent in flows saved before #21: off (each training as before).
     tune: def.tune === true || def.tune === 'true',
+    feedbackLookback: value(numbers.feedbackLookback, FEEDBACK_DEFAULTS.lookback),
+    feedbackWeight: value(numbers.feedbackWeight, FEEDBACK_DEFAULTS.weight),
+    feedbackCap: value(numbers.feedbackCap, FEEDBACK_DEFAULTS.cap),
+    feedbackField: typeof def.feedbackField === 'string' ? def.feedbackField.trim().slice(0, 1024) : '',
   };
   if (anomaly && settings.maxSamples < settings.warmup) return { ok: false, error: `maxSamples (${settings.maxSamples}) must be at least warmup (${settings.warmup})` };
   if (anomaly && settings.adaptAfter > 0 && settings.adaptAfter < ANOMALY_MIN_ROWS) {

@@ -30,6 +30,7 @@ import { ANOMALY_MIN_ROWS } from './train-anomaly';
 import type { TrainSettings } from './train-config';
 import { deviceModelFile, isOwnAnomalyModel, sameNames, type AnomalyJob, type TrainedPart, type TrainJob, type WorkerMessage } from './training-job';
 import { TRAIN_TUNE_BUDGET_S } from './tune';
+import { FeedbackLabeller, isFeedbackEvent, weightedTrainingRows } from './feedback';
 
 /** The fewest labelled windows a classification or regression model is trained on. */
 export const MIN_LABELLED = 10;
@@ -76,7 +77,7 @@ export interface SessionHost {
 
 export type StatusWord =
   | 'samples' | 'dropped' | 'waiting' | 'training' | 'candidate' | 'warmup' | 'windows' | 'flagged' | 'devicesReady' | 'devicesWarming'
-  | 'held' | 'leftOut' | 'train' | 'live' | 'mae' | 'accuracy';
+  | 'held' | 'leftOut' | 'train' | 'live' | 'mae' | 'accuracy' | 'corrections' | 'capped';
 
 /** Live forecasts: the live model's error is scored over this many of the newest labelled windows. */
 export const LIVE_SCORE_WINDOWS = 100;
@@ -117,6 +118,8 @@ export class TrainingSession {
   /** Labelled tasks: which windows the live model learnt from, and the candidate kept for msg.promote. */
   private readonly gate = new PromotionGate<Candidate>();
   private readonly anomalies: AnomalyCollector;
+  /** Feedback events (actuator-command output 3) as labels, within their cap (feedback.ts). */
+  private readonly feedback: FeedbackLabeller;
   private readonly now: () => Date;
   private readonly label: (word: StatusWord) => string;
   /** Whether a model already live has been looked at for adoption (once, after the config has loaded). */
@@ -154,6 +157,8 @@ export class TrainingSession {
       maxDevices: settings.scope === 'device' ? settings.maxDevices : 1,
       adaptAfter: settings.adaptAfter,
     });
+    const feedback = { lookback: settings.feedbackLookback, weight: settings.feedbackWeight, cap: settings.feedbackCap, field: settings.feedbackField };
+    this.feedback = new FeedbackLabeller(feedback, settings.task === 'regression' ? 'regression' : 'classification');
     if (settings.task !== 'anomaly' && settings.horizon !== undefined) {
       this.forecast = new ForecastHolder({ horizon: settings.horizon, target: settings.target, maxBytes: settings.maxMemory * 1024 * 1024 });
     }
@@ -181,6 +186,10 @@ export class TrainingSession {
       return host.changed();
     }
     if (isSet(msg.export)) return this.exportWindows(msg);
+    if (record && isFeedbackEvent(record)) {
+      this.addFeedback(msg, record);
+      return host.changed();
+    }
     if (this.anomalyMode) {
       this.handleAnomaly(msg, record);
       return host.changed();
@@ -207,6 +216,27 @@ export class TrainingSession {
     // While a training runs, `every` waits for it to end (only msg.train is answered `busy`).
     if (trainNow || (every > 0 && this.collector.sinceTraining >= every && !this.run)) this.train(msg, !trainNow);
     host.changed();
+  }
+
+  /**
+   * A feedback event: within its device's daily cap, a label for the device's windows that end in the look-back
+   * before it (those waiting, and those still to come); over the cap, counted and ignored (a warning once per device
+   * and day). Anomaly models and live forecasts do not take them.
+   */
+  private addFeedback(msg: TrainMessage, record: Record<string, unknown>): void {
+    const { host } = this.parts;
+    if (this.anomalyMode || this.forecast !== undefined) {
+      return host.refuse(msg, { code: 'feedback', message: `feedback events label windows for classification and regression without a horizon, not for ${this.anomalyMode ? 'anomaly models' : 'live forecasts'}` });
+    }
+    const read = this.feedback.accept(record);
+    if (read.kind === 'bad') return host.refuse(msg, { code: 'feedback', message: read.message });
+    if (read.kind === 'ignored') {
+      if (read.firstCapped) host.warn(`${read.deviceId}: more than ${this.settings.feedbackCap} corrections today; further corrections of it are ignored until tomorrow (feedbackCap)`);
+      return;
+    }
+    this.collector.addLabelSpan(read.span);
+    const every = this.settings.every;
+    if (every > 0 && this.collector.sinceTraining >= every && !this.run) this.train(msg, true);
   }
 
   /**
@@ -248,6 +278,8 @@ export class TrainingSession {
           [this.collector.size, label('samples')],
           [this.collector.dropped, label('dropped')],
           [this.collector.waitingCount, label('waiting')],
+          [this.feedback.counts.taken, label('corrections')],
+          [this.feedback.counts.capped, label('capped')],
         ]);
     return {
       fill: this.failures > 0 ? 'yellow' : this.run ? 'blue' : 'green',
@@ -386,13 +418,15 @@ export class TrainingSession {
     // The newest windows, unseen by the live model, are held out: the gate scores both models on them.
     const plan = this.gate.plan(collected, this.settings.testFraction);
     const heldOut = records.slice(records.length - plan.heldOut);
+    // Windows labelled by corrections count feedbackWeight times (repeated; never in the held-out rows).
+    const rows = this.forecast === undefined ? weightedTrainingRows(collected, plan.heldOut, this.settings.maxSamples) : collected;
     const live = this.parts.live.model();
     const now = this.now();
     const { maxDepth, trees, seed } = this.settings;
     const job: TrainJob = {
       kind: 'forest',
       task,
-      records,
+      records: rows === collected ? records : rows.map(({ features, label }) => ({ features, label })),
       options: {
         name: this.modelName(live),
         version: nextVersion(live?.version, now),
