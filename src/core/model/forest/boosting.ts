@@ -418,9 +418,12 @@ export class BoostingTrainer {
       sumH += this.constantHessian ? 1 : this.hessian[gOffset + r];
     }
     const root = this.newNode(0, n, 0, sumG, sumH);
-    root.hist = this.acquireHistogram();
-    this.buildHistograms(root, k);
-    this.findSplitOrRelease(root);
+    if (this.splittable(root)) {
+      root.hist = this.acquireHistogram();
+      this.buildHistograms(root, k);
+      this.findSplit(root, null);
+      this.releaseUnless(root);
+    }
     const leaves: GrowNode[] = [root];
     const maxLeaves = params.maxLeafNodes ?? Infinity;
     let leafCount = 1;
@@ -526,16 +529,26 @@ export class BoostingTrainer {
     }
   }
 
-  /** Finds the node's best split over every feature (leaves node.feature at −1 when none may be made). */
-  private findSplit(node: GrowNode): void {
+  /** Whether a node may be split at all: rows for two leaves, and depth left. */
+  private splittable(node: GrowNode): boolean {
+    const params = this.params;
+    return node.end - node.start >= 2 * params.minSamplesLeaf && (params.maxDepth === null || node.depth < params.maxDepth);
+  }
+
+  /**
+   * Finds the node's best split over every feature (leaves node.feature at −1 when none may be made). With `sibling`,
+   * the node's histograms are still its parent's: each feature's is turned into the node's (parent − sibling) just
+   * before it is scanned, while it is in cache.
+   */
+  private findSplit(node: GrowNode, sibling: Float64Array | null): void {
     const params = this.params;
     node.feature = -1;
     const count = node.end - node.start;
     const minLeaf = params.minSamplesLeaf;
-    if (count < 2 * minLeaf || (params.maxDepth !== null && node.depth >= params.maxDepth)) return;
     const hist = node.hist!;
     const stride = this.stride;
     const constant = this.constantHessian;
+    const countAt = constant ? 1 : 2;
     const lambda = params.l2;
     const G = node.sumG;
     const H = node.sumH;
@@ -543,6 +556,10 @@ export class BoostingTrainer {
     let bestGain = 1e-12 * Math.max(1, Math.abs(parentScore));
     for (let f = 0; f < this.nFeatures; f++) {
       const at = this.featureOffset[f] * stride;
+      if (sibling !== null) {
+        const stop = this.featureOffset[f + 1] * stride;
+        for (let j = at; j < stop; j++) hist[j] -= sibling[j];
+      }
       const missing = this.missingBin[f];
       const valueBins = this.nBins[f] - (missing >= 0 ? 1 : 0);
       let missG = 0;
@@ -551,21 +568,50 @@ export class BoostingTrainer {
       if (missing >= 0) {
         const m = at + missing * stride;
         missG = hist[m];
-        missCount = constant ? hist[m + 1] : hist[m + 2];
+        missCount = hist[m + countAt];
         missH = constant ? missCount : hist[m + 1];
       }
       let lG = 0;
       let lH = 0;
       let lCount = 0;
+      if (missCount === 0) {
+        // Missing values go with the larger side later; only the value thresholds compete.
+        for (let b = 0; b < valueBins; b++) {
+          const j = at + b * stride;
+          const binCount = hist[j + countAt];
+          if (binCount === 0) continue;
+          lG += hist[j];
+          lH += constant ? binCount : hist[j + 1];
+          lCount += binCount;
+          const rCount = count - lCount;
+          if (rCount < minLeaf) break;
+          if (lCount < minLeaf) continue;
+          const rH = H - lH;
+          if (lH < MIN_HESSIAN || rH < MIN_HESSIAN) continue;
+          const rG = G - lG;
+          const gain = (lG * lG) / (lH + lambda) + (rG * rG) / (rH + lambda) - parentScore;
+          if (gain > bestGain) {
+            bestGain = gain;
+            node.feature = f;
+            node.thresholdBin = b;
+            node.missingLeft = lCount >= rCount;
+            node.gain = gain;
+            node.leftG = lG;
+            node.leftH = lH;
+            node.leftCount = lCount;
+          }
+        }
+        continue;
+      }
       for (let b = 0; b < valueBins; b++) {
         const j = at + b * stride;
-        const binCount = constant ? hist[j + 1] : hist[j + 2];
+        const binCount = hist[j + countAt];
         if (binCount === 0) continue;
         lG += hist[j];
         lH += constant ? binCount : hist[j + 1];
         lCount += binCount;
-        // Missing rows right (always, when the node has none), then left.
-        for (let side = 0; side < (missCount > 0 ? 2 : 1); side++) {
+        // Missing rows right, then left.
+        for (let side = 0; side < 2; side++) {
           const cG = side === 0 ? lG : lG + missG;
           const cH = side === 0 ? lH : lH + missH;
           const cCount = side === 0 ? lCount : lCount + missCount;
@@ -579,7 +625,7 @@ export class BoostingTrainer {
             bestGain = gain;
             node.feature = f;
             node.thresholdBin = b;
-            node.missingLeft = side === 1 || (missCount === 0 && cCount >= rCount);
+            node.missingLeft = side === 1;
             node.gain = gain;
             node.leftG = cG;
             node.leftH = cH;
@@ -595,11 +641,14 @@ export class BoostingTrainer {
     const at = this.featureOffset[f] * stride;
     const valueBins = this.nBins[f] - (this.missingBin[f] >= 0 ? 1 : 0);
     let next = node.thresholdBin + 1;
-    while (next < valueBins && hist[at + next * stride + (constant ? 1 : 2)] === 0) next++;
+    while (next < valueBins && hist[at + next * stride + countAt] === 0) next++;
     node.thresholdBin = next < valueBins ? (node.thresholdBin + next - 1) >> 1 : node.thresholdBin;
   }
 
-  /** Splits a leaf: partitions its rows, gives each child its histograms (one built, one by subtraction) and its best split. */
+  /**
+   * Splits a leaf: partitions its rows and gives each child that may split again its histograms (the smaller
+   * child's built from its rows, the larger's by subtraction from the parent's) and its best split.
+   */
   private split(node: GrowNode, k: number): [GrowNode, GrowNode] {
     const f = node.feature;
     const id = node.id;
@@ -614,22 +663,30 @@ export class BoostingTrainer {
     this.left[id] = leftChild.id;
     this.right[id] = rightChild.id;
     const [small, large] = mid - node.start <= node.end - mid ? [leftChild, rightChild] : [rightChild, leftChild];
-    small.hist = this.acquireHistogram();
-    this.buildHistograms(small, k);
     const parentHist = node.hist!;
-    const smallHist = small.hist;
-    for (let j = 0; j < parentHist.length; j++) parentHist[j] -= smallHist[j];
-    large.hist = parentHist;
     node.hist = null;
-    this.findSplitOrRelease(leftChild);
-    this.findSplitOrRelease(rightChild);
+    const smallSplits = this.splittable(small);
+    if (this.splittable(large)) {
+      small.hist = this.acquireHistogram();
+      this.buildHistograms(small, k);
+      large.hist = parentHist;
+      this.findSplit(large, small.hist);
+      this.releaseUnless(large);
+      if (smallSplits) this.findSplit(small, null);
+      this.releaseUnless(small, smallSplits);
+    } else if (smallSplits) {
+      // The larger child will stay a leaf: the parent's buffer takes the smaller child's histograms.
+      small.hist = parentHist;
+      this.buildHistograms(small, k);
+      this.findSplit(small, null);
+      this.releaseUnless(small);
+    } else this.histPool.push(parentHist);
     return [leftChild, rightChild];
   }
 
-  /** findSplit, then the node's histograms go back to the pool when it will stay a leaf. */
-  private findSplitOrRelease(node: GrowNode): void {
-    this.findSplit(node);
-    if (node.feature < 0 && node.hist !== null) {
+  /** The node's histograms go back to the pool when it will stay a leaf (or `keep` is false). */
+  private releaseUnless(node: GrowNode, keep = true): void {
+    if ((!keep || node.feature < 0) && node.hist !== null) {
       this.histPool.push(node.hist);
       node.hist = null;
     }

@@ -26,9 +26,8 @@ import { ForestOptions, ForestTrainer, OobEstimate, ProgressCallback } from '../
 import { BoostingTrainer, type BoostingOptions } from '../forest/boosting';
 import type { TreeForest } from '../forest/forest-format';
 
-/** The learners: a random forest (votes of deep trees on bootstrap samples) or histogram gradient boosting. */
-export const MODEL_KINDS = ['forest', 'boosting'] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
+import { MODEL_KINDS, type ModelKind } from './train-config';
+export { MODEL_KINDS, type ModelKind };
 
 /** Boosting's settings, with early stopping: `auto` (the default) is on from EARLY_STOPPING_ROWS training rows, as scikit-learn's. */
 export type BoostingSettings = Omit<BoostingOptions, 'task' | 'nClasses'> & { earlyStopping?: 'auto' | 'on' | 'off' };
