@@ -18,7 +18,7 @@
  * constant-hessian losses (squared, absolute) keep no hessian at all; nothing is allocated per row.
  */
 import { binColumns, BinnedMatrix, MAX_BINS } from './binning';
-import { BoostSpec, TREES_KIND, Tree, TreeForest } from './forest-format';
+import { BoostSpec, doubled, TREES_KIND, Tree, TreeForest } from './forest-format';
 import type { Task, TrainingData } from './trainer';
 
 /** Regression losses: squared error (the mean) or absolute error (the median, robust to outliers). */
@@ -460,18 +460,13 @@ export class BoostingTrainer {
   private newNode(start: number, end: number, depth: number, sumG: number, sumH: number): GrowNode {
     const id = this.nodeCount++;
     if (id === this.feature.length) {
-      const grow = <T extends Int32Array | Float64Array>(old: T): T => {
-        const bigger = new (old.constructor as { new (length: number): T })(old.length * 2);
-        bigger.set(old);
-        return bigger;
-      };
-      this.feature = grow(this.feature);
-      this.threshold = grow(this.threshold);
-      this.left = grow(this.left);
-      this.right = grow(this.right);
-      this.value = grow(this.value);
-      this.missingLeftOf = grow(this.missingLeftOf);
-      this.cover = grow(this.cover);
+      this.feature = doubled(this.feature);
+      this.threshold = doubled(this.threshold);
+      this.left = doubled(this.left);
+      this.right = doubled(this.right);
+      this.value = doubled(this.value);
+      this.missingLeftOf = doubled(this.missingLeftOf);
+      this.cover = doubled(this.cover);
     }
     this.feature[id] = -1;
     this.threshold[id] = 0;
