@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { BoostingTrainer, trainBoosting } from '../../src/core/model/forest/boosting';
 import { CompiledForest } from '../../src/core/model/forest/compiled-forest';
 import { ForestExplainer } from '../../src/core/model/forest/shap';
+import type { TreeForest } from '../../src/core/model/forest/forest-format';
 import type { Examples } from '../../src/core/model/data/dataset';
 import { loadModel } from '../../src/core/model/file/model-file';
 import { modelFileValidator } from '../../src/core/model/file/schema';
@@ -209,9 +210,9 @@ describe('gradient boosting (#21.4)', function () {
     const refit = await trainModel(examples, { ...options, refit: true });
     assert.equal(refit.model.params?.iterations, iterations, 'the refit grows the count early stopping chose');
     assert.equal(refit.model.params?.earlyStopping, undefined);
-    assert.equal(refit.model.forest?.trees.length, iterations);
+    assert.equal((refit.model.forest as TreeForest).trees.length, iterations);
     assert.equal(refit.metrics.trainRows, 1200);
-    assert.deepEqual(refit.metrics.mae, measured.metrics.mae, 'the same held-out measure');
+    assert.deepEqual((refit.metrics as { mae?: number }).mae, (measured.metrics as { mae?: number }).mae, 'the same held-out measure');
   });
 
   it('refuses what boosting cannot do: tuning, forecasts; model-train refuses learner boosting with tune or a horizon', async () => {
