@@ -46,10 +46,10 @@ export interface ProcessResult {
 }
 
 /** Runs a command to its end; `seconds` is the whole process, spawn to exit. */
-export function runProcess(command: string, args: readonly string[], cwd = ROOT): Promise<ProcessResult> {
+export function runProcess(command: string, args: readonly string[], cwd = ROOT, env?: NodeJS.ProcessEnv): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(env !== undefined ? { env } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

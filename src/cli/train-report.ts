@@ -46,7 +46,9 @@ export function renderTrainReport(input: TrainReportInput): string {
         ['Features', String(model.featureNames.length)],
         ...(model.labels ? [['Classes', model.labels.map(String).join(', ')]] : []),
         ...(model.anomaly ? [['Method', model.anomaly.method]] : []),
-        ...(model.anomaly?.method !== 'robust-z' ? [['Trees', String(model.params?.nTrees ?? '–')]] : []),
+        ...(model.params?.model === 'boosting'
+          ? [['Model', `gradient boosting, ${boostingText(model.params)}`]]
+          : model.anomaly?.method !== 'robust-z' ? [['Trees', String(model.params?.nTrees ?? '–')]] : []),
         ['Training rows', String(metrics.trainRows)],
         ['Evaluation', describeEvaluation(metrics)],
       ],
@@ -370,4 +372,12 @@ function tuningSection(tuning: TuneResult): string {
     .map((t) => ({ t, chosen: t.minGain === tuning.chosen.minGain && t.minSamplesLeaf === tuning.chosen.minSamplesLeaf && t.maxFeatures === tuning.chosen.maxFeatures }))
     .map(({ t, chosen }) => [String(t.minGain), String(t.minSamplesLeaf), String(t.maxFeatures), Number.isFinite(t.score) ? t.score.toFixed(4) : 'n/a', String(t.nodes), t.seconds.toFixed(2), chosen ? 'chosen' : '']);
   return `<h2>Tuning</h2><p class="note">${escapeHtml(tuningLine(tuning))} Each candidate: a forest of up to 30 trees on the other training rows; the held-out rows were not used. The rule: of the candidates within one standard error of the lowest validation loss, the fewest tree nodes (CART's one-standard-error rule).</p>${table(['minGain', 'minSamplesLeaf', 'maxFeatures', tuning.metric, 'nodes', 'seconds', ''], rows, 3)}`;
+}
+
+/** Boosting's iterations, and what early stopping did: "34 iterations (early stopping: the best of 44 on 1,800 validation rows)". */
+export function boostingText(params: Record<string, unknown>): string {
+  const stopping = params.earlyStopping as { grown: number; validationRows: number } | undefined;
+  const iterations = `${params.iterations as number} iteration${params.iterations === 1 ? '' : 's'} of at most ${params.maxIter as number}`;
+  if (stopping !== undefined) return `${iterations} (early stopping: the best of ${stopping.grown} grown, by the loss on ${stopping.validationRows} validation rows set apart from the training rows)`;
+  return params.iterations !== params.maxIter ? `${iterations} (the count early stopping chose before the refit)` : iterations;
 }

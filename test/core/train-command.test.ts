@@ -341,4 +341,39 @@ describe('iot-ai train (runTrain)', function () {
     assert.deepEqual(loaded.model.sketch?.features.map((f) => f.name), ['temp', 'hum', 'light']);
     assert.equal(loaded.model.sketch?.rows, 240);
   });
+
+  it('--model boosting: gradient-boosted trees in the boosted-forest form, refit with the held-out metrics kept; its flags checked (#21.4)', async () => {
+    const data = path.join(directory, 'rooms.csv');
+    await copyFile(path.join(FIXTURES, 'rooms.csv'), data);
+    const out = path.join(directory, 'boosted.json');
+    const result = await train(['--data', data, '--label', 'state', '--out', out, '--model', 'boosting', '--max-iter', '40', '--learning-rate', '0.2', '--min-samples-leaf', '5', '--l2', '1']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Trained a classification gradient-boosted model: 40 iterations of at most 40, 3 features, 4 classes, 240 training rows\./);
+    assert.match(result.stdout, /Held-out metrics \(48 rows; the newest of each device's time line\):\n {2}accuracy {2}[01]\.\d{4}/);
+    assert.doesNotMatch(result.stdout, /Out-of-bag/);
+    assert.match(result.stderr, /training: 120\/120 iterations/);
+    const loaded = loadModel(await readFile(out));
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
+    const model = loaded.model.file;
+    assert.equal(model.forest && 'boost' in model.forest && model.forest.boost?.link, 'softmax');
+    assert.deepEqual([model.params?.model, model.params?.learningRate, model.params?.minSamplesLeaf, model.params?.l2, model.params?.refit], ['boosting', 0.2, 5, 1, true]);
+    assert.match(await readFile(reportPathFor(out), 'utf8'), /gradient boosting, 40 iterations of at most 40/);
+
+    const usage = async (args: string[], message: RegExp): Promise<void> => {
+      const refused = await train(['--data', data, '--label', 'state', '--out', out, ...args]);
+      assert.equal(refused.code, 2, args.join(' '));
+      assert.match(refused.stderr, message);
+    };
+    await usage(['--model', 'boosting', '--trees', '10'], /--trees does not apply to --model boosting \(boosting: --max-iter\)/);
+    await usage(['--model', 'boosting', '--tune'], /--tune does not apply to --model boosting/);
+    await usage(['--learning-rate', '0.1'], /--learning-rate needs --model boosting/);
+    await usage(['--model', 'gbm'], /--model must be forest or boosting/);
+    await usage(['--model', 'boosting', '--learning-rate', '0'], /--learning-rate must be a number in \(0, 10\]/);
+    await usage(['--model', 'boosting', '--loss', 'huber'], /--loss must be squared or absolute/);
+    await usage(['--model', 'boosting', '--early-stopping', 'maybe'], /--early-stopping must be auto, on or off/);
+    await usage(['--task', 'anomaly', '--model', 'boosting'], /--model does not apply to --task anomaly/);
+    const classification = await train(['--data', data, '--label', 'state', '--out', out, '--model', 'boosting', '--loss', 'absolute']);
+    assert.equal(classification.code, 1);
+    assert.match(classification.stderr, /--loss applies to regression/);
+  });
 });

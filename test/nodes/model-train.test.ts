@@ -88,6 +88,33 @@ describe('model-train node', function () {
     assert.deepEqual([onDisk.params.minGain, onDisk.params.minSamplesLeaf], [tuning.chosen.minGain, tuning.chosen.minSamplesLeaf], 'trained with the choice');
   });
 
+  it('learner boosting: trains gradient-boosted trees, and model-predict answers with their probabilities (#21.4)', async () => {
+    await helper.load([mlModel, modelPredict, modelTrain], flow({ learner: 'boosting' }));
+    const out1 = collect('out1');
+    const predicted = collect('predicted');
+    const n1 = getNode('n1');
+    for (let i = 0; i < 120; i++) n1.receive(window(i));
+    n1.receive({ train: true });
+    const [trained] = await out1.next(1, 30000);
+    assert.ok(trained.payload.metrics.accuracy > 0.9, `held-out accuracy ${trained.payload.metrics.accuracy}`);
+    const onDisk = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
+    assert.equal(onDisk.params.model, 'boosting');
+    assert.equal(onDisk.forest.boost.link, 'logistic', 'two classes: one margin through the logistic');
+    assert.ok(onDisk.forest.trees.length >= 1 && onDisk.forest.trees.length <= 100);
+    assert.ok(onDisk.forest.trees[0].cover.length > 0, 'covers written (TreeSHAP)');
+    for (const [temp, label] of [[40, 'cold'], [12, 'hot']] as const) {
+      getNode('p1').receive({ payload: { features: { 'temp.mean': temp, 'noise.mean': 0 } } });
+    }
+    const answers = await predicted.next(2);
+    for (const [k, label] of (['cold', 'hot'] as const).entries()) {
+      const prediction = answers[k].payload.prediction;
+      assert.equal(prediction.label, label);
+      assert.equal(prediction.model.version, '1.0.1');
+      assert.ok(Math.abs(prediction.probabilities.hot + prediction.probabilities.cold - 1) < 1e-9);
+      assert.ok(prediction.confidence > 0.5 && prediction.confidence < 1, `a probability, not a vote: ${prediction.confidence}`);
+    }
+  });
+
   it('a model-train saved before tune existed trains as before, without tuning', async () => {
     await helper.load([mlModel, modelPredict, modelTrain], flow());
     const out1 = collect('out1');

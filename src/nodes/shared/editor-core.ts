@@ -14,7 +14,7 @@ import { INGEST_PROFILES, PROFILE_SETTINGS } from '../../core/ingest/profiles';
 import { ANOMALY_METHODS } from '../../core/model/monitor/anomaly';
 import { HORIZON_PATTERN } from '../../core/model/data/horizon';
 import { PROMOTE_MODES } from '../../core/model/train/promotion';
-import { TRAIN_NUMBERS, TRAIN_SCOPES, TRAIN_TASKS, TRAIN_UPDATES } from '../../core/model/train/train-config';
+import { TRAIN_NUMBERS, TRAIN_SCOPES, MODEL_KINDS, TRAIN_TASKS, TRAIN_UPDATES } from '../../core/model/train/train-config';
 import { DRIFT_SCOPES, MISSING_MODES, PREDICT_NUMBERS } from '../../core/model/monitor/predict-session';
 import { SIM_BUDGET, SIM_LIMITS } from '../../core/sim/config';
 import { SCENARIO_MODELS, SIM_DEFAULTS } from '../../core/sim/scenario';
@@ -77,6 +77,8 @@ export function editorCore() {
       updates: [...TRAIN_UPDATES],
       scopes: [...TRAIN_SCOPES],
       promote: [...PROMOTE_MODES],
+      /** model-train's learners (the config property `learner`): forest first, the default. */
+      learners: [...MODEL_KINDS],
       /** model-train's anomaly methods: auto, then the core's. */
       anomalyMethods: ['auto', ...ANOMALY_METHODS],
       /** What a horizon may be (core/model/data/horizon.ts parseHorizon): ms, or a number with s, min or h. */

@@ -32,7 +32,7 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unkn
     name: '', model: '', modelName: '', task: 'classification', every: 0, maxSamples: 10000, maxMemory: 128, promote: 'better', trees: 50,
     maxDepth: '', seed: 1, testFraction: 0.2, keepVersions: 5, exportPath: 'training-data.csv', warmup: 100, update: 'frozen', adaptAfter: 100,
     scope: 'shared', maxDevices: 100, method: 'auto', contamination: 0.01, threshold: '', target: '', horizon: '',
-    tune: false, feedbackLookback: 600000, feedbackWeight: 1, feedbackCap: 20, feedbackField: '',
+    tune: false, feedbackLookback: 600000, feedbackWeight: 1, feedbackCap: 20, feedbackField: '', learner: 'forest',
   },
   'actuator-command': {
     name: '', profile: 'generic', rules: [{ label: 'on', command: { state: 'ON' } }, { label: 'off', command: { state: 'OFF' } }],

@@ -78,6 +78,13 @@ export function addTreeNode(tree: Tree): number {
   return tree.feature.length - 1;
 }
 
+/** A typed array of twice the length holding `old`'s values first: the trainers' node arrays grow by it. */
+export function doubled<T extends Int32Array | Float64Array>(old: T): T {
+  const bigger = new (old.constructor as { new (length: number): T })(old.length * 2);
+  bigger.set(old);
+  return bigger;
+}
+
 /** Progress of a trainer that grows `params.nTrees` trees, one a `step()`, so callers can report or yield between. */
 export abstract class TreeByTreeTrainer {
   abstract readonly params: { readonly nTrees: number };

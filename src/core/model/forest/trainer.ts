@@ -14,7 +14,7 @@
  *   row.
  */
 import { binColumns, BinnedMatrix, MAX_BINS } from './binning';
-import { TREES_KIND, Tree, TreeByTreeTrainer, TreeForest } from './forest-format';
+import { doubled, TREES_KIND, Tree, TreeByTreeTrainer, TreeForest } from './forest-format';
 import { Random } from '../../util/rng';
 
 export type Task = 'classification' | 'regression';
@@ -435,19 +435,14 @@ export class ForestTrainer extends TreeByTreeTrainer {
   private addNode(): number {
     const id = this.nodeCount++;
     if (id === this.feature.length) {
-      const grow = <T extends Int32Array | Float64Array>(old: T): T => {
-        const bigger = new (old.constructor as { new (length: number): T })(old.length * 2);
-        bigger.set(old);
-        return bigger;
-      };
-      this.feature = grow(this.feature);
-      this.threshold = grow(this.threshold);
-      this.left = grow(this.left);
-      this.right = grow(this.right);
-      this.value = grow(this.value);
-      this.splitBin = grow(this.splitBin);
-      this.missingLeft = grow(this.missingLeft);
-      this.cover = grow(this.cover);
+      this.feature = doubled(this.feature);
+      this.threshold = doubled(this.threshold);
+      this.left = doubled(this.left);
+      this.right = doubled(this.right);
+      this.value = doubled(this.value);
+      this.splitBin = doubled(this.splitBin);
+      this.missingLeft = doubled(this.missingLeft);
+      this.cover = doubled(this.cover);
     }
     this.feature[id] = -1;
     this.threshold[id] = 0;

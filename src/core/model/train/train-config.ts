@@ -14,6 +14,9 @@ import { ANOMALY_MIN_ROWS } from './train-anomaly';
 import { FEEDBACK_DEFAULTS } from './feedback';
 
 export const TRAIN_TASKS = ['classification', 'regression', 'anomaly'] as const;
+/** The learners: a random forest (votes of deep trees on bootstrap samples) or histogram gradient boosting. */
+export const MODEL_KINDS = ['forest', 'boosting'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
 export type TrainTask = (typeof TRAIN_TASKS)[number];
 /** How an anomaly baseline follows the data (`update`), and whose it is (`scope`); the first is the default. */
 export const TRAIN_UPDATES = ['frozen', 'rolling'] as const;
@@ -57,6 +60,12 @@ export interface TrainSettings {
   feedbackWeight: number;
   feedbackCap: number;
   feedbackField: string;
+  /**
+   * Labelled tasks: `forest` (a random forest of `trees` trees) or `boosting` (gradient-boosted trees: up to 100
+   * iterations, early stopping on the newest training windows from 10,000 of them). The config property is
+   * `learner`, as `model` names the node's ml-model config.
+   */
+  learner: ModelKind;
 }
 
 /** `horizon` and `target`: blank horizon is off; a target needs a horizon; the name is a sensor name. */
@@ -144,6 +153,8 @@ export function parseTrainConfig(def: Record<string, unknown>): ConfigResult<Tra
     method: readChoice<AnomalyMethod | 'auto'>(def.method, 'method', ['auto', ...ANOMALY_METHODS]),
     // Absent in flows saved before the gate: `better` (a worse retrain no longer goes live; `always` is the old way).
     promote: readChoice<PromoteMode>(def.promote, 'promote', PROMOTE_MODES),
+    // Absent in flows saved before #21.4: forest.
+    learner: readChoice<ModelKind>(def.learner, 'learner', MODEL_KINDS),
   };
   const anomaly = 'value' in choices.task && choices.task.value === 'anomaly';
   // Forecast settings are checked only in the labelled tasks (anomaly mode ignores them).
@@ -183,7 +194,12 @@ export function parseTrainConfig(def: Record<string, unknown>): ConfigResult<Tra
     feedbackWeight: value(numbers.feedbackWeight, FEEDBACK_DEFAULTS.weight),
     feedbackCap: value(numbers.feedbackCap, FEEDBACK_DEFAULTS.cap),
     feedbackField: typeof def.feedbackField === 'string' ? def.feedbackField.trim().slice(0, 1024) : '',
+    learner: value(choices.learner, 'forest'),
   };
+  if (!anomaly && settings.learner === 'boosting') {
+    if (settings.tune) return { ok: false, error: 'tune chooses the random forest\'s settings: it does not apply to learner boosting' };
+    if (settings.horizon !== undefined) return { ok: false, error: 'a forecast (horizon) needs the random forest\'s interval: use learner forest' };
+  }
   if (anomaly && settings.maxSamples < settings.warmup) return { ok: false, error: `maxSamples (${settings.maxSamples}) must be at least warmup (${settings.warmup})` };
   if (anomaly && settings.adaptAfter > 0 && settings.adaptAfter < ANOMALY_MIN_ROWS) {
     return { ok: false, error: `adaptAfter must be 0 (never) or at least ${ANOMALY_MIN_ROWS} windows, got ${settings.adaptAfter}` };

@@ -22,7 +22,27 @@ import { timeFolds, timeHoldout, type TimeLine } from './time-split';
 import { tuneForest, type TuneResult, type TuneSettings } from './tune';
 import { MODEL_FORMAT } from '../file/schema';
 import { buildFeatureSketch, DEFAULT_SKETCH_BINS } from '../monitor/sketch';
-import { ForestOptions, ForestTrainer, OobEstimate, ProgressCallback, TrainedForest } from '../forest/trainer';
+import { ForestOptions, ForestTrainer, OobEstimate, ProgressCallback } from '../forest/trainer';
+import { BoostingTrainer, type BoostingOptions } from '../forest/boosting';
+import type { TreeForest } from '../forest/forest-format';
+
+import { MODEL_KINDS, type ModelKind } from './train-config';
+export { MODEL_KINDS, type ModelKind };
+
+/** Boosting's settings, with early stopping: `auto` (the default) is on from EARLY_STOPPING_ROWS training rows, as scikit-learn's. */
+export type BoostingSettings = Omit<BoostingOptions, 'task' | 'nClasses'> & { earlyStopping?: 'auto' | 'on' | 'off' };
+/** Early stopping `auto` turns on from this many training rows (scikit-learn's HistGradientBoosting: above 10,000). */
+export const EARLY_STOPPING_ROWS = 10_000;
+/** The share of a model's training rows early stopping watches (the newest of each device's, with time), as scikit-learn's. */
+export const EARLY_STOPPING_VALIDATION = 0.1;
+
+/** What training one model gives, forest or boosting. */
+interface TrainedTrees {
+  forest: TreeForest;
+  importances: number[];
+  oob: OobEstimate | null;
+  params: Record<string, unknown>;
+}
 
 export interface TrainModelOptions {
   name: string;
@@ -31,6 +51,9 @@ export interface TrainModelOptions {
   /** Comes from the caller's clock. */
   createdAt: Date;
   forest?: Omit<ForestOptions, 'task' | 'nClasses'>;
+  /** `forest` (the default) or `boosting` (then `boosting` holds its settings and `forest` is not read). */
+  model?: ModelKind;
+  boosting?: BoostingSettings;
   /** Share of rows held out for testing (default 0.2); 0 trains on everything and reports out-of-bag only. */
   testFraction?: number;
   /** k-fold cross-validation instead of a hold-out; the model is then trained on all rows. */
@@ -201,14 +224,23 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
   // A change forecast: the forest learns label − base; predictions (and so every metric) add the base back.
   const base = changeBase(examples, forecast);
   const learnt = base === undefined ? target : Float64Array.from(target, (value, i) => value - base[i]);
+  const boosting = options.model === 'boosting';
+  if (boosting && options.tune !== undefined) throw new RangeError('tuning chooses the random forest\'s settings: it does not apply to boosting');
+  if (boosting && forecast !== undefined) throw new RangeError('a forecast needs the forest\'s interval: boosting does not give one');
   const refit = options.refit === true && evaluation === 'holdout' && newest === undefined;
   const compareRandom = options.compareRandomSplit === true && timeLine !== undefined && evaluation !== 'out-of-bag';
   const forestsToTrain = (evaluation === 'cross-validation' ? splits.length + 1 : 1) + (refit ? 1 : 0) + (compareRandom ? 1 : 0);
-  const totalTrees = forestsToTrain * nTrees;
+  const perModel = boosting ? (options.boosting?.maxIter ?? 100) : nTrees;
+  const totalTrees = forestsToTrain * perModel;
   let treesBefore = 0;
-  const train = async (indices: Int32Array | null): Promise<TrainedForest> => {
+  // Early stopping's validation rows: the newest of each device's training rows when the rows carry time (model-train:
+  // the newest), else a random (stratified) share.
+  const stoppingLine = options.timeLine !== undefined && options.split !== 'random' ? options.timeLine : newest !== undefined ? { time: Array.from({ length: rows.length }, (_, i) => i) } : undefined;
+  /** Trains on `indices` (null: every row); `iterations` fixes boosting's count (a refit after early stopping). */
+  const train = async (indices: Int32Array | null, iterations?: number): Promise<TrainedTrees> => {
     const subset = indices === null ? rows : Array.from(indices, (i) => rows[i]);
     const subsetTarget = indices === null ? learnt : Float64Array.from(indices, (i) => learnt[i]);
+    if (boosting) return trainBoosted(indices, subset, subsetTarget, iterations);
     const trainer = new ForestTrainer({ rows: subset, target: subsetTarget }, forestOptions);
     while (!trainer.done) {
       trainer.step();
@@ -216,7 +248,36 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
       if (options.pause !== undefined) await options.pause();
     }
     treesBefore += trainer.treesTotal;
-    return trainer.result();
+    const result = trainer.result();
+    return { ...result, params: { ...result.params } };
+  };
+  const trainBoosted = async (indices: Int32Array | null, subset: ReadonlyArray<ArrayLike<number>>, subsetTarget: Float64Array, iterations?: number): Promise<TrainedTrees> => {
+    const { earlyStopping = 'auto', ...settings } = options.boosting ?? {};
+    const stopping = iterations === undefined && (earlyStopping === 'on' || (earlyStopping === 'auto' && subset.length >= EARLY_STOPPING_ROWS));
+    let data: ConstructorParameters<typeof BoostingTrainer>[0] = { rows: subset, target: subsetTarget };
+    if (stopping) {
+      const at = indices ?? Int32Array.from({ length: rows.length }, (_, i) => i);
+      const inner = stoppingLine !== undefined
+        ? timeHoldout({ time: Array.from(at, (i) => stoppingLine.time[i]), ...(stoppingLine.device !== undefined ? { device: Array.from(at, (i) => (stoppingLine.device as ArrayLike<string>)[i]) } : {}), gap: stoppingLine.gap ?? 0 }, EARLY_STOPPING_VALIDATION)
+        : trainTestSplit(subset.length, EARLY_STOPPING_VALIDATION, { seed, strata: isClassification ? subsetTarget : undefined });
+      if (inner.train.length > 0 && inner.test.length > 0) {
+        data = {
+          rows: Array.from(inner.train, (i) => subset[i]),
+          target: Float64Array.from(inner.train, (i) => subsetTarget[i]),
+          validation: { rows: Array.from(inner.test, (i) => subset[i]), target: Float64Array.from(inner.test, (i) => subsetTarget[i]) },
+        };
+      }
+    }
+    const trainer = new BoostingTrainer(data, { ...settings, ...(iterations !== undefined ? { maxIter: iterations } : {}), task, nClasses });
+    while (!trainer.done) {
+      trainer.step();
+      options.onProgress?.(treesBefore + trainer.iterationsDone, totalTrees);
+      if (options.pause !== undefined) await options.pause();
+    }
+    // A model stopped early counts as all its iterations (progress then reaches the total).
+    treesBefore += perModel;
+    const result = trainer.result();
+    return { forest: result.forest, importances: result.importances, oob: null, params: { ...result.params, ...(iterations !== undefined ? { maxIter: perModel, iterations } : {}) } };
   };
   // Regression forecasts: each evaluated row's interval, for its coverage (indexed as the predictions are).
   const interval = forecast !== undefined && !isClassification ? { low: new Float64Array(rows.length), high: new Float64Array(rows.length) } : undefined;
@@ -240,7 +301,7 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
   const score = (truth: Float64Array, predicted: Float64Array): ClassificationMetrics | RegressionMetrics =>
     isClassification ? classificationMetrics(truth, predicted, examples.labels ?? []) : regressionMetrics(truth, predicted);
 
-  let trained: TrainedForest;
+  let trained: TrainedTrees;
   let measured: ClassificationMetrics | RegressionMetrics | null = null;
   let evaluated: TrainModelResult['evaluated'] = null;
   const foldScores: number[] = [];
@@ -258,7 +319,8 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     evaluated = { truth, predicted };
     evaluatedRows = test;
     // The saved model learns from every row; the metrics above stay those of the model that did not see the test rows.
-    if (refit) trained = await train(null);
+    // Boosting stopped early refits with the iterations it chose (the rows it watched are training rows now).
+    if (refit) trained = await train(null, stoppedAt(trained));
   } else if (evaluation === 'cross-validation') {
     // Out-of-fold predictions: every row is predicted by the one fold model that did not train on it.
     const predicted = new Float64Array(rows.length);
@@ -339,6 +401,11 @@ export async function trainModel(examples: Examples, options: TrainModelOptions)
     ...(Object.keys(forecastSettings).length > 0 ? { forecast: forecastSettings } : {}),
   };
   return { model, metrics, evaluated, evaluatedRows, importances: trained.importances };
+}
+
+/** The iterations a boosted model kept when early stopping chose them; undefined otherwise. */
+function stoppedAt(trained: TrainedTrees): number | undefined {
+  return trained.params.earlyStopping !== undefined ? (trained.params.iterations as number) : undefined;
 }
 
 /** A forecast's horizon, and on the evaluated rows its skill over the references and its intervals' coverage. */

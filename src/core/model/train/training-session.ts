@@ -433,6 +433,7 @@ export class TrainingSession {
         createdAt: now.toISOString(),
         holdoutNewest: plan.heldOut,
         forest: { nTrees: trees, seed, ...(maxDepth > 0 ? { maxDepth } : {}) },
+        ...(this.settings.learner === 'boosting' ? { model: 'boosting' as const, boosting: { ...(maxDepth > 0 ? { maxDepth } : {}) } } : {}),
         // Tuning validates on the newest of the training windows (never the held-out ones the gate scores on).
         ...(this.settings.tune ? { tune: { budgetSeconds: TRAIN_TUNE_BUDGET_S } } : {}),
         // Live forecasts: the file keeps the horizon; the metrics score the model against persistence.
@@ -514,7 +515,7 @@ export class TrainingSession {
    */
   private runJob(job: TrainJob, source: TrainMessage, onResult: (message: WorkerMessage) => Promise<void>, onFailure: () => void = () => undefined): void {
     const { host } = this.parts;
-    this.progress = { done: 0, total: job.kind === 'forest' ? this.settings.trees : job.baselines.length };
+    this.progress = { done: 0, total: job.kind === 'forest' ? (job.options.model === 'boosting' ? (job.options.boosting?.maxIter ?? 100) : this.settings.trees) : job.baselines.length };
     host.changed();
     let settled = false;
     let answered = false;
