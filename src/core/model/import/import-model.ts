@@ -67,7 +67,7 @@ export function importModel(input: Uint8Array | string, options: ImportOptions =
   try {
     data = JSON.parse(text) as unknown;
   } catch (err) {
-    return { ok: false, error: `not a model this package can import: not JSON (${(err as Error).message}); supported: XGBoost's JSON model (save_model("model.json")) and iot-ai model files` };
+    return { ok: false, error: `not a model this package can import: not JSON (${(err as Error).message}); supported: XGBoost's JSON model (save_model("model.json")), ONNX tree ensembles (.onnx) and iot-ai model files` };
   }
   if (data !== null && typeof data === 'object' && (data as { format?: unknown }).format === MODEL_FORMAT) {
     const parsed = parseModelFile(data);
@@ -77,7 +77,7 @@ export function importModel(input: Uint8Array | string, options: ImportOptions =
   if (data !== null && typeof data === 'object' && 'tree_info' in data && 'feature_names' in data) {
     return { ok: false, error: 'LightGBM JSON dumps (dump_model) are not supported yet (issue #28 brings them next)' };
   }
-  return { ok: false, error: 'not a model this package can import: supported are XGBoost\'s JSON model (save_model("model.json")) and iot-ai model files' };
+  return { ok: false, error: 'not a model this package can import: supported are XGBoost\'s JSON model (save_model("model.json")), ONNX tree ensembles (.onnx) and iot-ai model files' };
 }
 
 /** A converted forest as a model file: its inputs and labels from the options or the file, named and dated. */
