@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import Pbf from 'pbf';
-import { parseCsv } from '../../src/core/model/data/csv';
+import { parseCsv, type CsvTable } from '../../src/core/model/data/csv';
 import { loadModel } from '../../src/core/model/file/model-file';
 import { checkPredictions } from '../../src/core/model/import/check';
 import { importModel, loadAnyModel } from '../../src/core/model/import/import-model';
@@ -21,7 +21,7 @@ import { runs } from '../helpers/fuzz';
 const ONNX = path.join(__dirname, '..', 'fixtures', 'import', 'onnx');
 const XGB = path.join(__dirname, '..', 'fixtures', 'import', 'xgboost');
 
-function table(file: string): { header: string[]; rows: string[][] } {
+function table(file: string): CsvTable {
   const parsed = parseCsv(readFileSync(file, 'utf8'));
   if (!parsed.ok) throw new Error(parsed.error.message);
   return parsed.table;
@@ -111,21 +111,26 @@ describe('ONNX import (#28): parity with scikit-learn 1.2.1 and XGBoost 1.7.4 on
 interface Attribute { name: string; s?: string; i?: number; floats?: number[]; ints?: number[]; strings?: string[] }
 interface NodeSpec { op: string; domain?: string; inputs: string[]; outputs: string[]; attributes?: Attribute[] }
 
+/** pbf's writeMessage with a typed callback. */
+function msg(pbf: Pbf, tag: number, write: (p: Pbf) => void): void {
+  pbf.writeMessage(tag, (_: unknown, p?: Pbf) => write(p as Pbf), null);
+}
+
 function writeOnnx(nodes: NodeSpec[], options: { inputType?: number; width?: number; mlOpset?: number } = {}): Uint8Array {
   const pbf = new Pbf();
   pbf.writeVarintField(1, 8);
   pbf.writeStringField(2, 'test');
-  pbf.writeMessage(8, (_: unknown, p: Pbf) => { p.writeStringField(1, ''); p.writeVarintField(2, 15); }, null);
-  pbf.writeMessage(8, (_: unknown, p: Pbf) => { p.writeStringField(1, 'ai.onnx.ml'); p.writeVarintField(2, options.mlOpset ?? 1); }, null);
-  pbf.writeMessage(7, (_: unknown, graph: Pbf) => {
+  msg(pbf, 8, (p) => { p.writeStringField(1, ''); p.writeVarintField(2, 15); });
+  msg(pbf, 8, (p) => { p.writeStringField(1, 'ai.onnx.ml'); p.writeVarintField(2, options.mlOpset ?? 1); });
+  msg(pbf, 7, (graph) => {
     for (const node of nodes) {
-      graph.writeMessage(1, (__: unknown, p: Pbf) => {
+      msg(graph, 1, (p) => {
         for (const input of node.inputs) p.writeStringField(1, input);
         for (const output of node.outputs) p.writeStringField(2, output);
         p.writeStringField(4, node.op);
         if (node.domain !== undefined) p.writeStringField(7, node.domain);
         for (const a of node.attributes ?? []) {
-          p.writeMessage(5, (___: unknown, q: Pbf) => {
+          msg(p, 5, (q) => {
             q.writeStringField(1, a.name);
             if (a.s !== undefined) { q.writeVarintField(20, 3); q.writeBytesField(4, Buffer.from(a.s)); }
             if (a.i !== undefined) { q.writeVarintField(20, 2); q.writeVarintField(3, a.i); }
@@ -133,21 +138,21 @@ function writeOnnx(nodes: NodeSpec[], options: { inputType?: number; width?: num
             if (a.ints !== undefined) { q.writeVarintField(20, 7); q.writePackedVarint(8, a.ints); }
             for (const s of a.strings ?? []) q.writeBytesField(9, Buffer.from(s));
             if (a.strings !== undefined) q.writeVarintField(20, 8);
-          }, null);
+          });
         }
-      }, null);
+      });
     }
-    graph.writeMessage(11, (__: unknown, p: Pbf) => {
+    msg(graph, 11, (p) => {
       p.writeStringField(1, 'X');
-      p.writeMessage(2, (___: unknown, type: Pbf) => type.writeMessage(1, (____: unknown, tensor: Pbf) => {
+      msg(p, 2, (type) => msg(type, 1, (tensor) => {
         tensor.writeVarintField(1, options.inputType ?? 1);
-        tensor.writeMessage(2, (_____: unknown, shape: Pbf) => {
-          shape.writeMessage(1, (______: unknown, dim: Pbf) => dim.writeStringField(2, 'N'), null);
-          shape.writeMessage(1, (______: unknown, dim: Pbf) => dim.writeVarintField(1, options.width ?? 3), null);
-        }, null);
-      }, null), null);
-    }, null);
-  }, null);
+        msg(tensor, 2, (shape) => {
+          msg(shape, 1, (dim) => dim.writeStringField(2, 'N'));
+          msg(shape, 1, (dim) => dim.writeVarintField(1, options.width ?? 3));
+        });
+      }));
+    });
+  });
   return pbf.finish();
 }
 
