@@ -14,7 +14,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..');
-const MODULES = ['pipeline', 'batch', 'window', 'forest', 'bins', 'explain', 'forecast-real', 'anomaly', 'streaming', 'memory', 'startup', 'learning-people'];
+const MODULES = ['pipeline', 'batch', 'window', 'forest', 'bins', 'explain', 'imported', 'forecast-real', 'anomaly', 'streaming', 'memory', 'startup', 'learning-people'];
 const DOC = path.join(root, 'docs', 'benchmarks.md');
 
 function parseArgs(argv) {

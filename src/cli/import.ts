@@ -1,5 +1,5 @@
 /**
- * `iot-ai import FILE --out MODEL.json`: a model trained elsewhere (XGBoost's JSON model today) converted to the
+ * `iot-ai import FILE --out MODEL.json`: a model trained elsewhere (XGBoost's JSON model, ONNX tree ensembles) converted to the
  * package's own model file, and with `--check DATA.csv --expect EXPECTED.csv` proven against the source library's
  * own predictions. See docs/import.md.
  */
@@ -15,8 +15,9 @@ export const IMPORT_USAGE = `Usage: iot-ai import FILE --out MODEL.json [options
 
 Converts a model trained elsewhere into this package's model file (docs/import.md), exactly: the converted
 model predicts what the library predicts. Read today: XGBoost's JSON model (booster.save_model("model.json"))
-with objective reg:squarederror, reg:logistic, binary:logistic, multi:softprob or multi:softmax. A pickle
-(.pkl, .joblib) is never loaded.
+with objective reg:squarederror, reg:logistic, binary:logistic, multi:softprob or multi:softmax; ONNX files
+holding a TreeEnsembleClassifier or TreeEnsembleRegressor (scikit-learn forests and gradient boosting through
+skl2onnx, XGBoost and LightGBM through onnxmltools). A pickle (.pkl, .joblib) is never loaded.
 
 Options:
   --out MODEL.json        where to write the model file (required)
@@ -78,8 +79,11 @@ async function readTable(file: string): Promise<{ ok: true; table: CsvTable } | 
 
 function describe(model: ModelFile): string {
   const source = model.source;
-  const from = source === undefined ? 'an iot-ai model file' : `${source.library}${source.libraryVersion ? ` ${source.libraryVersion}` : ''}${source.objective ? ` ${source.objective}` : ''}`;
-  const trees = model.forest !== undefined && 'trees' in model.forest ? `${model.forest.trees.length} trees, ` : '';
+  const producer = typeof source?.producer === 'string' ? ` (${source.producer})` : '';
+  const from = source === undefined ? 'an iot-ai model file' : `${source.library}${source.libraryVersion ? ` ${source.libraryVersion}` : ''}${producer}${source.objective ? ` ${source.objective}` : ''}`;
+  // The file's own tree count (an ONNX tree that scores several classes becomes one tree of ours per class).
+  const count = typeof source?.trees === 'number' ? source.trees : model.forest !== undefined && 'trees' in model.forest ? model.forest.trees.length : null;
+  const trees = count === null ? '' : `${count} trees, `;
   const labels = model.labels === undefined ? '' : `, labels ${model.labels.join(', ')}`;
   return `${from}: ${model.task}, ${trees}${model.featureNames.length} features (${model.featureNames.join(', ')})${labels}`;
 }

@@ -87,6 +87,19 @@ describe('iot-ai import', () => {
     assert.match(pickle.out.stderr, /never loaded.*ONNX/);
   });
 
+  it('converts an ONNX tree ensemble (scikit-learn ExtraTrees, string labels) and --check proves it against predict_proba', async () => {
+    const onnx = (file: string) => path.join(FIXTURES, '..', 'onnx', file);
+    const out = path.join(dir, 'air.json');
+    const { out: text, io: cliIo } = io();
+    const code = await runImport([onnx('et-strings.onnx'), '--features', 'temperature,humidity,light,humidityRatio', '--check', onnx('et-strings.data.csv'), '--expect', onnx('et-strings.expected.csv'), '--out', out], cliIo);
+    assert.equal(code, 0, text.stderr);
+    assert.match(text.stdout, /onnx \(skl2onnx 1\.14\.0\) TreeEnsembleClassifier NONE: classification, 8 trees, 4 features \(temperature, humidity, light, humidityRatio\), labels high, low, mid/);
+    assert.match(text.stdout, /0 of 1332 values beyond 1e-6 relative\n  labels identical on all 444 rows/);
+    const loaded = loadModel(fs.readFileSync(out));
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
+    assert.deepEqual(loaded.model.file.labels, ['high', 'low', 'mid']);
+  });
+
   it('a bad command line exits 2 with a pointer to --help; --help prints the usage', async () => {
     for (const argv of [[], ['--out', 'x.json'], [fixture('reg-squarederror.model.json')], [fixture('reg-squarederror.model.json'), '--out', 'x.json', '--check', 'd.csv'], [fixture('reg-squarederror.model.json'), '--out', 'x.json', '--tolerance', 'tiny']]) {
       const { out, io: cliIo } = io();

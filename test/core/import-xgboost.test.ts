@@ -346,7 +346,8 @@ describe('boosted forests (#28): the model file refuses what does not fit', () =
     ['softmax without treeClass', (m) => delete m.forest.boost?.treeClass, /treeClass .* is required with link "softmax"/],
     ['a base per class missing', (m) => m.forest.boost?.base.pop(), /base has 2 entries but the forest has 3 outputs/],
     ['logistic over 3 classes', (m) => Object.assign(m.forest.boost as object, { link: 'logistic', base: [0] }), /"logistic" gives the probability of class 1 of 2 classes/],
-    ['identity for a classifier', (m) => Object.assign(m.forest.boost as object, { link: 'identity', base: [0] }), /"identity" belongs to regression/],
+    ['identity over 3 classes without a class per tree', (m) => Object.assign(m.forest.boost as object, { link: 'identity', base: [0], treeClass: undefined }), /"identity" without treeClass gives the probability of class 1 of 2 classes/],
+    ['average with an output that has no trees', (m) => Object.assign(m.forest.boost as object, { average: true, treeClass: (m.forest.boost?.treeClass as number[]).map(() => 0) }), /output 1 has no trees to average/],
     ['an unknown link', (m) => Object.assign(m.forest.boost as object, { link: 'probit' }), /boost\/link must be equal to one of the allowed values/],
     ['a tree class out of range', (m) => ((m.forest.boost?.treeClass as number[])[4] = 3), /treeClass\[4\] is 3, not an output in \[0, 3\)/],
     ['a horizon', (m) => Object.assign(m, { horizon: 60000 }), /boosted forest cannot forecast/],
@@ -426,13 +427,10 @@ describe('XGBoost import (#28): refusals by name', () => {
     assert.ok(!bytes.ok);
     assert.match(bytes.error, /never loaded/);
   });
-  it('refuses what is not yet supported by name: ONNX, LightGBM, XGBoost UBJSON', () => {
+  it('refuses XGBoost UBJSON and unreadable ONNX by name', () => {
     const onnx = importModel(new Uint8Array([8, 7]), { fileName: 'model.onnx' });
     assert.ok(!onnx.ok);
-    assert.match(onnx.error, /ONNX models are not supported yet/);
-    const lightgbm = importModel('tree\nversion=v3\nnum_class=1\n', { fileName: 'model.txt' });
-    assert.ok(!lightgbm.ok);
-    assert.match(lightgbm.error, /LightGBM text models are not supported yet/);
+    assert.match(onnx.error, /ONNX model: not a readable ONNX file/);
     const ubj = importModel(new Uint8Array([0x7b, 0x4c, 0, 0]), { fileName: 'model.ubj' });
     assert.ok(!ubj.ok);
     assert.match(ubj.error, /UBJSON/);

@@ -119,6 +119,32 @@ describe('model-predict with an imported XGBoost model (issue #28)', function ()
     assert.match(await stateError(/labels/), /multi-softprob\.model\.json: 2 labels given but the model has 3 classes/);
   });
 
+  it('an ONNX tree ensemble (scikit-learn ExtraTrees, string labels) predicts what predict_proba gives', async () => {
+    const onnxDir = path.join(FIXTURES, '..', 'onnx');
+    fs.copyFileSync(path.join(onnxDir, 'et-strings.onnx'), path.join(dir, 'air.onnx'));
+    await helper.load([mlModel, modelPredict], flow({ path: 'air.onnx', featureNames: 'temperature, humidity, light, humidityRatio' }));
+    await statusMatching(/air/);
+    const parsed = (file: string) => {
+      const result = parseCsv(fs.readFileSync(path.join(onnxDir, file), 'utf8'));
+      if (!result.ok) throw new Error(result.error.message);
+      return result.table;
+    };
+    const data = parsed('et-strings.data.csv');
+    const expected = parsed('et-strings.expected.csv');
+    const out1 = collect('out1');
+    const rows = data.rows.slice(0, 40);
+    rows.forEach((row) => getNode('n1').receive({ payload: { deviceId: 'room', features: Object.fromEntries(data.header.map((name, f) => [name, Number(row[f])])) } }));
+    const messages = await out1.next(rows.length);
+    messages.forEach((msg, r) => {
+      const prediction = msg.payload.prediction;
+      assert.equal(prediction.label, expected.rows[r][0], `row ${r}`);
+      expected.header.slice(1).forEach((label, k) => {
+        const theirs = Number(expected.rows[r][1 + k]);
+        assert.ok(Math.abs(prediction.probabilities[label] - theirs) <= 1e-6 * theirs + 1e-12, `row ${r} p(${label})`);
+      });
+    });
+  });
+
   it('refuses a pickle at deploy with how to export instead', async () => {
     fs.writeFileSync(path.join(dir, 'model.pkl'), Buffer.from([0x80, 0x04, 0x95, 0, 0]));
     await helper.load([mlModel, modelPredict], flow({ path: 'model.pkl' }));

@@ -186,6 +186,7 @@ export const modelFileSchema = {
             link: { enum: ['identity', 'logistic', 'softmax'] },
             base: { type: 'array', minItems: 1, items: { type: 'number' } },
             treeClass: integerArray,
+            average: { type: 'boolean' },
             float32: { type: 'boolean' },
           },
         },

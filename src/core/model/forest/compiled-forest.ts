@@ -130,6 +130,8 @@ export class CompiledForest {
   private readonly margins: Float64Array;
   /** Boosted forests: sums and links in float32, rounding after every step (XGBoost's arithmetic). */
   private readonly float32: boolean;
+  /** Boosted forests with `average`: how many trees each output's leaves are averaged over (else null: summed). */
+  private readonly treesPerOutput: Float64Array | null;
 
   constructor(forest: TreeForest, options: CompileOptions = {}) {
     this.task = forest.nClasses > 0 ? 'classification' : 'regression';
@@ -154,6 +156,11 @@ export class CompiledForest {
     }
     this.margins = new Float64Array(Math.max(outputs, 1));
     this.float32 = boost?.float32 === true;
+    this.treesPerOutput = null;
+    if (boost?.average === true) {
+      this.treesPerOutput = new Float64Array(Math.max(outputs, 1));
+      for (let t = 0; t < this.nTrees; t++) this.treesPerOutput[this.boostTreeClass[t]]++;
+    }
     // A boosted classifier's leaves are scores, not classes: they vote for class 0, a count nobody reads.
     const leafClasses = this.nClasses > 0 && boost === undefined;
     let capacity = 0;
@@ -513,16 +520,28 @@ export class CompiledForest {
   boostedMargins(row: Float64Array, out: Float64Array = this.margins): Float64Array {
     if (this.boostLink === null) throw new Error('boostedMargins needs a boosted forest');
     const outputs = this.treeOutputs(row);
-    out.set(this.boostBase);
     const treeClass = this.boostTreeClass;
+    const counts = this.treesPerOutput;
+    if (counts !== null) {
+      // A forest's mean, as scikit-learn computes it: the sum in tree order, divided by the trees, then the base.
+      out.fill(0);
+      for (let t = 0; t < this.nTrees; t++) out[treeClass[t]] += outputs[t];
+      for (let k = 0; k < out.length; k++) out[k] = this.boostBase[k] + out[k] / counts[k];
+      return out;
+    }
+    out.set(this.boostBase);
     if (this.float32) for (let t = 0; t < this.nTrees; t++) out[treeClass[t]] = Math.fround(out[treeClass[t]] + outputs[t]);
     else for (let t = 0; t < this.nTrees; t++) out[treeClass[t]] += outputs[t];
     return out;
   }
 
-  /** The class a boosted classifier answers for its margins: logistic, class 1 when p > 0.5 (margin > 0); softmax, the first largest margin. */
+  /**
+   * The class a boosted classifier answers for its margins: logistic, class 1 when p > 0.5 (margin > 0); identity
+   * with one output, class 1 when its probability is above class 0's; else the first largest margin.
+   */
   private boostedClass(margins: Float64Array): number {
     if (this.boostLink === 'logistic') return this.logistic(margins[0]) > 0.5 ? 1 : 0;
+    if (margins.length === 1) return margins[0] > 1 - margins[0] ? 1 : 0;
     let best = 0;
     for (let k = 1; k < margins.length; k++) if (margins[k] > margins[best]) best = k;
     return best;
@@ -546,6 +565,9 @@ export class CompiledForest {
     if (this.boostLink === 'logistic') {
       const p = this.logistic(margins[0]);
       probabilities = [round(1 - p), p];
+    } else if (this.boostLink === 'identity') {
+      // The margins are the probabilities (a forest's averaged leaf fractions): one per class, or class 1's of 2.
+      probabilities = margins.length === 1 ? [round(1 - margins[0]), margins[0]] : Array.from(margins);
     } else {
       // Softmax shifted by the largest margin, so no exponential overflows (XGBoost's order of operations).
       let most = margins[0];

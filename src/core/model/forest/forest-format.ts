@@ -24,11 +24,12 @@
  * is the class with most votes (ties: the lowest class index). Regression: the mean of the trees' outputs, with
  * the population standard deviation of those outputs as `spread`.
  *
- * A **boosted** forest (gradient boosting, imported from XGBoost: src/core/model/import/) is the same form with
- * `boost: { link, base, treeClass? }`: its leaves hold additive scores (any finite number, not class indices), the
- * margin of output k is `base[k]` + the sum of the leaves reached in the trees of output k (`treeClass[t]`, else
- * 0), and the link turns margins into the prediction: `identity` (regression value), `logistic` (regression value
- * or, with two classes, the probability of class 1) or `softmax` (one output per class). See {@link BoostSpec}.
+ * A **boosted** forest (gradient boosting, and the forests imported from ONNX: src/core/model/import/) is the same
+ * form with `boost: { link, base, treeClass?, average? }`: its leaves hold additive scores (any finite number, not
+ * class indices), the margin of output k is `base[k]` + the sum (or, with `average`, the mean) of the leaves reached
+ * in the trees of output k (`treeClass[t]`, else 0), and the link turns margins into the prediction: `identity`
+ * (regression value; a classifier's probabilities as they are), `logistic` (regression value or, with two classes,
+ * the probability of class 1) or `softmax` (one output per class). See {@link BoostSpec}.
  *
  * An isolation forest (anomaly models, isolation-forest.ts) is the same form with `nClasses: 0`,
  * `output: "path-length"` and `sampleSize` ψ: each leaf's value is the path length it stands for (its depth
@@ -113,10 +114,14 @@ export type BoostLink = 'identity' | 'logistic' | 'softmax';
 
 /**
  * What a gradient-boosted forest adds to the package's own form (docs/model-format.md#boosted-forests):
- * - `link`: `identity` (regression: value = margin), `logistic` (regression: value = 1 / (1 + e^−margin);
+ * - `link`: `identity` (regression: value = margin; classification: the margins are the probabilities, one per
+ *   class with `treeClass`, else class 1's of 2), `logistic` (regression: value = 1 / (1 + e^−margin);
  *   classification with 2 classes: the probability of class 1), `softmax` (classification: one margin per class);
- * - `base`: the margin every prediction starts from, one per output (softmax: nClasses, else 1);
- * - `treeClass` (softmax only, one per tree): the output each tree adds to;
+ * - `base`: the margin every prediction starts from, one per output (see {@link boostOutputs});
+ * - `treeClass` (one per tree; required with softmax and with identity over more than 2 classes): the output each
+ *   tree adds to;
+ * - `average` (optional): each output's leaves are averaged over its trees instead of summed (a forest's mean, as
+ *   scikit-learn's RandomForest and ExtraTrees predict), then `base` is added;
  * - `float32` (optional): sum the margins and apply the link in float32, rounding after every step, as XGBoost
  *   does (its predictions are float32), so a probability near 0 or 1 and its complement match its digits.
  */
@@ -124,12 +129,19 @@ export interface BoostSpec {
   link: BoostLink;
   base: number[];
   treeClass?: number[];
+  average?: boolean;
   float32?: boolean;
 }
 
-/** The outputs (margins) a boosted forest sums into: one per class under softmax, else one. */
+/**
+ * The outputs (margins) a boosted forest sums into: one per class under softmax, and under identity in a classifier
+ * with `treeClass`; else one (a regression value, or class 1's probability of 2 classes).
+ */
 export function boostOutputs(forest: TreeForest): number {
-  return forest.boost?.link === 'softmax' ? forest.nClasses : 1;
+  const boost = forest.boost;
+  if (boost === undefined) return 1;
+  const perClass = boost.link === 'softmax' || (boost.link === 'identity' && forest.nClasses > 0 && boost.treeClass !== undefined);
+  return perClass ? forest.nClasses : 1;
 }
 
 /** The package's own forest form. */
@@ -274,15 +286,18 @@ function checkBoost(forest: TreeForest, boost: BoostSpec): string | null {
   if (!['identity', 'logistic', 'softmax'].includes(boost.link)) return `forest.boost.link must be "identity", "logistic" or "softmax"`;
   if (nClasses === 0 && boost.link === 'softmax') return 'forest.boost.link "softmax" needs classes (nClasses >= 2); a regression forest links by "identity" or "logistic"';
   if (nClasses === 1) return 'a boosted classification forest needs at least 2 classes';
-  if (nClasses > 0 && boost.link === 'identity') return 'forest.boost.link "identity" belongs to regression; a boosted classifier links by "logistic" (2 classes) or "softmax"';
+  if (nClasses > 2 && boost.link === 'identity' && boost.treeClass === undefined) return `forest.boost.link "identity" without treeClass gives the probability of class 1 of 2 classes, but the forest has ${nClasses}: give each tree's class in treeClass`;
   if (nClasses > 2 && boost.link === 'logistic') return `forest.boost.link "logistic" gives the probability of class 1 of 2 classes, but the forest has ${nClasses}: use "softmax"`;
   const outputs = boostOutputs(forest);
   if (boost.base.length !== outputs) return `forest.boost.base has ${boost.base.length} entries but the forest has ${outputs} output${outputs === 1 ? '' : 's'}`;
   if (!boost.base.every(Number.isFinite)) return 'forest.boost.base must hold finite numbers';
+  if (boost.average !== undefined && typeof boost.average !== 'boolean') return 'forest.boost.average must be true or false';
   if (boost.treeClass === undefined) return outputs === 1 ? null : 'forest.boost.treeClass (the class of each tree) is required with link "softmax"';
   if (boost.treeClass.length !== forest.trees.length) return `forest.boost.treeClass has ${boost.treeClass.length} entries but there are ${forest.trees.length} trees`;
   const bad = boost.treeClass.findIndex((k) => !(Number.isInteger(k) && k >= 0 && k < outputs));
-  return bad === -1 ? null : `forest.boost.treeClass[${bad}] is ${boost.treeClass[bad]}, not an output in [0, ${outputs})`;
+  if (bad !== -1) return `forest.boost.treeClass[${bad}] is ${boost.treeClass[bad]}, not an output in [0, ${outputs})`;
+  const treeless = Array.from({ length: outputs }, (_, k) => k).find((k) => !(boost.treeClass as number[]).includes(k));
+  return boost.average === true && treeless !== undefined ? `forest.boost.average: output ${treeless} has no trees to average` : null;
 }
 
 /**

@@ -57,10 +57,15 @@ export function explainUnavailable(forest: AnyForest | undefined): string | null
   if (forest === undefined) return 'the model has no trees to explain';
   if (!isTreeForest(forest)) return 'an imported ml-random-forest model records no training rows per node (covers): explanations need a model trained by this package';
   for (const tree of forest.trees) {
+    if (tree.cover === undefined && forest.boost !== undefined) return 'the imported model\'s file records no training rows per node (covers): explanations need them (XGBoost\'s JSON model has them; ONNX files do not)';
     if (tree.cover === undefined) return 'the model file records no training rows per node (covers); it was written before explanations existed: train it again to explain its predictions';
   }
   for (const tree of forest.trees) {
     if (treeDepth(tree) > MAX_EXPLAIN_DEPTH) return `a tree is deeper than ${MAX_EXPLAIN_DEPTH} levels: too deep to explain`;
+  }
+  if (forest.boost?.average === true) return 'explanations of an averaged imported forest are not offered yet';
+  if (forest.boost !== undefined && forest.nClasses > 0 && forest.boost.link === 'identity') {
+    return 'explanations of an imported classifier whose leaves hold class fractions are not offered yet';
   }
   if (forest.boost !== undefined && forest.boost.link !== 'identity') {
     return `explanations of a boosted model with link "${forest.boost.link}" are not offered yet: its SHAP values are of the margin (log-odds), not of the probability`;

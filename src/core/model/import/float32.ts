@@ -47,3 +47,20 @@ export function float32LessThanAsDoubleLessEqual(c: number): number {
   const midpoint = below === -Infinity ? -FLOAT32_OVERFLOW : (below + threshold) / 2;
   return Math.fround(midpoint) < threshold ? midpoint : previousDouble(midpoint);
 }
+
+/** The smallest float32 above the float32 `c` (+Infinity above the largest). */
+export function nextFloat32(c: number): number {
+  return -previousFloat32(-c);
+}
+
+/**
+ * The double T with `x <= T` ⟺ `Math.fround(x) <= c` for every double x (ONNX's BRANCH_LEQ on a float32 input):
+ * float32(x) <= c is float32(x) < the next float32 up; above the largest float32 it is every x that does not
+ * round to +Infinity.
+ */
+export function float32LessEqualAsDoubleLessEqual(c: number): number {
+  const threshold = Math.fround(c);
+  if (!Number.isFinite(threshold)) throw new RangeError(`threshold ${c} is not a finite float32`);
+  const above = nextFloat32(threshold);
+  return above === Infinity ? previousDouble(FLOAT32_OVERFLOW) : float32LessThanAsDoubleLessEqual(above);
+}

@@ -3,11 +3,14 @@
  * predicts on the compiled fast path like a forest trained here. Used by `iot-ai import` and by ml-model's `path`
  * (a file that is not already one of ours is converted at load).
  *
- * Read today: XGBoost's own JSON model (xgboost.ts). Refused by name: pickles (never unpickled: export to ONNX),
- * XGBoost's binary UBJSON form, and the formats that come later (ONNX, LightGBM).
+ * Read: XGBoost's own JSON model (xgboost.ts), ONNX tree ensembles (onnx.ts). Refused by name: pickles (never
+ * unpickled: export to ONNX), XGBoost's binary UBJSON form, and what each importer does not support.
  */
 import { MODEL_FORMAT } from '../file/schema';
 import { Label, LoadedModel, loadModel, ModelFile, parseModelFile } from '../file/model-file';
+import type { ConvertResult } from './converted';
+import { convertOnnx } from './onnx';
+import { looksLikeOnnx } from './onnx-proto';
 import { convertXgboost, looksLikeXgboostJson } from './xgboost';
 
 export interface ImportOptions {
@@ -54,7 +57,7 @@ export function importModel(input: Uint8Array | string, options: ImportOptions =
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
   if (isPickle(bytes, options.fileName)) return { ok: false, error: PICKLE_REFUSAL };
   const lower = (options.fileName ?? '').toLowerCase();
-  if (lower.endsWith('.onnx')) return { ok: false, error: 'ONNX models are not supported yet (issue #28 brings them next); XGBoost models can be saved with save_model("model.json")' };
+  if (lower.endsWith('.onnx') || looksLikeOnnx(bytes)) return fromConverted(convertOnnx(bytes), options);
   if (lower.endsWith('.ubj') || (bytes.length > 1 && bytes[0] === 0x7b && bytes[1] === 0x4c)) {
     return { ok: false, error: 'this is XGBoost\'s binary (UBJSON) model: save it as JSON instead, booster.save_model("model.json")' };
   }
@@ -64,23 +67,23 @@ export function importModel(input: Uint8Array | string, options: ImportOptions =
   try {
     data = JSON.parse(text) as unknown;
   } catch (err) {
-    return { ok: false, error: `not a model this package can import: not JSON (${(err as Error).message}); supported: XGBoost's JSON model (save_model("model.json")) and iot-ai model files` };
+    return { ok: false, error: `not a model this package can import: not JSON (${(err as Error).message}); supported: XGBoost's JSON model (save_model("model.json")), ONNX tree ensembles (.onnx) and iot-ai model files` };
   }
   if (data !== null && typeof data === 'object' && (data as { format?: unknown }).format === MODEL_FORMAT) {
     const parsed = parseModelFile(data);
     return parsed.ok ? { ok: true, model: parsed.model, converted: false } : parsed;
   }
-  if (looksLikeXgboostJson(data)) return fromXgboost(data, options);
+  if (looksLikeXgboostJson(data)) return fromConverted(convertXgboost(data), options);
   if (data !== null && typeof data === 'object' && 'tree_info' in data && 'feature_names' in data) {
     return { ok: false, error: 'LightGBM JSON dumps (dump_model) are not supported yet (issue #28 brings them next)' };
   }
-  return { ok: false, error: 'not a model this package can import: supported are XGBoost\'s JSON model (save_model("model.json")) and iot-ai model files' };
+  return { ok: false, error: 'not a model this package can import: supported are XGBoost\'s JSON model (save_model("model.json")), ONNX tree ensembles (.onnx) and iot-ai model files' };
 }
 
-function fromXgboost(data: unknown, options: ImportOptions): ImportResult {
-  const result = convertXgboost(data);
+/** A converted forest as a model file: its inputs and labels from the options or the file, named and dated. */
+function fromConverted(result: ConvertResult, options: ImportOptions): ImportResult {
   if (!result.ok) return result;
-  const { converted } = { converted: result.converted };
+  const { converted } = result;
   const nFeatures = converted.forest.nFeatures;
   let featureNames: string[];
   if (options.featureNames !== undefined && options.featureNames.length > 0) {
@@ -99,7 +102,7 @@ function fromXgboost(data: unknown, options: ImportOptions): ImportResult {
       if (options.labels.length !== converted.nClasses) return { ok: false, error: `${options.labels.length} labels given but the model has ${converted.nClasses} classes` };
       labels = [...options.labels];
     } else {
-      labels = Array.from({ length: converted.nClasses }, (_, k) => k);
+      labels = converted.labels ?? Array.from({ length: converted.nClasses }, (_, k) => k);
     }
   }
   const file = {
@@ -121,7 +124,7 @@ function fromXgboost(data: unknown, options: ImportOptions): ImportResult {
 /** Whether `bytes` should go through {@link importModel}: not one of our own model files (which have a `format`). */
 export function needsImport(bytes: Uint8Array, fileName: string | undefined): boolean {
   const lower = (fileName ?? '').toLowerCase();
-  if (isPickle(bytes, fileName) || lower.endsWith('.onnx') || lower.endsWith('.ubj')) return true;
+  if (isPickle(bytes, fileName) || lower.endsWith('.onnx') || lower.endsWith('.ubj') || looksLikeOnnx(bytes)) return true;
   let data: unknown;
   try {
     data = JSON.parse(new TextDecoder().decode(bytes));

@@ -14,30 +14,14 @@
  */
 import { BoostSpec, Tree, TREES_KIND, TreeForest } from '../forest/forest-format';
 import { float32LessThanAsDoubleLessEqual } from './float32';
+import { ConvertedForest, ConvertResult, converting, ImportError, isObject } from './converted';
 
 export const XGBOOST_OBJECTIVES = ['reg:squarederror', 'reg:logistic', 'binary:logistic', 'multi:softprob', 'multi:softmax'] as const;
 export type XgboostObjective = (typeof XGBOOST_OBJECTIVES)[number];
 
-/** What the converted model is, before the importer names it and adds its metadata. */
-export interface ConvertedForest {
-  task: 'classification' | 'regression';
-  forest: TreeForest;
-  /** The input names the file records (XGBoost's `feature_names`), or null when it records none. */
-  featureNames: string[] | null;
-  /** Classification: how many classes (labels 0 … n−1 unless the user names them). */
-  nClasses: number;
-  source: { library: 'xgboost'; libraryVersion?: string; objective: XgboostObjective; trees: number; bestIteration?: number };
-}
-
-export type ConvertResult = { ok: true; converted: ConvertedForest } | { ok: false; error: string };
-
 /** Whether parsed JSON looks like an XGBoost model (it has a `learner`). */
 export function looksLikeXgboostJson(data: unknown): boolean {
   return isObject(data) && isObject(data.learner);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** XGBoost writes numbers of its parameters as strings ("5E-1"); JSON numbers are taken too. */
@@ -54,16 +38,9 @@ function numbers(value: unknown, where: string): number[] {
   });
 }
 
-class ImportError extends Error {}
-
 /** Converts parsed XGBoost JSON. Never throws. */
 export function convertXgboost(data: unknown): ConvertResult {
-  try {
-    return { ok: true, converted: convert(data) };
-  } catch (err) {
-    if (err instanceof ImportError) return { ok: false, error: `XGBoost model: ${err.message}` };
-    return { ok: false, error: `XGBoost model could not be read: ${(err as Error).message}` };
-  }
+  return converting('XGBoost model', () => convert(data));
 }
 
 function convert(data: unknown): ConvertedForest {

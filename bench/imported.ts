@@ -1,0 +1,87 @@
+/**
+ * 14. Imported models (#28): rows/s of `LoadedModel.predict(features)` for models converted from XGBoost's JSON
+ * and from ONNX tree ensembles (test/fixtures/import/), against a forest of our own trainer of the same size
+ * (trees and depth) on the same UCI Occupancy rows, measured alternately in the same run.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseCsv } from '../src/core/model/data/csv';
+import { LoadedModel, type ModelFile } from '../src/core/model/file/model-file';
+import { trainForest } from '../src/core/model/forest/trainer';
+import { importModel } from '../src/core/model/import/import-model';
+import { count, figure, progress, runSection, Section, type BenchOptions } from './lib/report';
+import { alternate, ratios, spread, timeSync } from './lib/timing';
+
+const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures', 'import');
+
+interface Case {
+  title: string;
+  file: string;
+  data: string;
+  /** Our own forest of the same size. */
+  nTrees: number;
+  maxDepth: number;
+}
+
+const CASES: Case[] = [
+  { title: 'XGBoost JSON binary:logistic (20 trees, depth 4)', file: 'xgboost/binary-logistic.model.json', data: 'xgboost/binary-logistic.data.csv', nTrees: 20, maxDepth: 4 },
+  { title: 'ONNX scikit-learn RandomForestClassifier (10 trees, depth 7)', file: 'onnx/rf-binary.onnx', data: 'onnx/rf-binary.data.csv', nTrees: 10, maxDepth: 7 },
+  { title: 'ONNX scikit-learn GradientBoostingClassifier, 3 classes (45 trees, depth 3)', file: 'onnx/gb-multiclass.onnx', data: 'onnx/gb-multiclass.data.csv', nTrees: 45, maxDepth: 3 },
+];
+
+async function importedSection(options: BenchOptions): Promise<Section> {
+  const rounds = options.quick ? 2 : 3;
+  const passes = options.quick ? 20 : 100;
+  const section = new Section(
+    'imported',
+    '14. Imported models (`iot-ai import`, ml-model `path`)',
+    [
+      'Rows/s of `LoadedModel.predict(features)` as model-predict calls it, for models converted from other libraries',
+      '(the test fixtures of test/fixtures/import/, on their own UCI Occupancy rows), against a classifier of our own',
+      'trainer with the same number of trees and depth trained on those rows (baseline). Ratio: imported ÷ ours.',
+      'Measured alternately in the same run.',
+    ].join('\n'),
+  );
+  for (const c of CASES) {
+    const parsed = parseCsv(readFileSync(path.join(FIXTURES, c.data), 'utf8'));
+    if (!parsed.ok) throw new Error(`${c.data}: ${parsed.error.message}`);
+    const { header, rows } = parsed.table;
+    const imported = importModel(readFileSync(path.join(FIXTURES, c.file)), { fileName: path.basename(c.file), featureNames: header });
+    if (!imported.ok) throw new Error(`${c.file}: ${imported.error}`);
+    const theirs = new LoadedModel(imported.model);
+    const numeric = rows.map((row) => Float64Array.from(row, (cell) => (cell === '' ? NaN : Number(cell))));
+    // Our forest learns the imported model's own labels on the same rows (missing cells as they are).
+    const target = Float64Array.from(numeric, (row) => (theirs.forest?.predictRow(row) as { classIndex?: number } | undefined)?.classIndex ?? 0);
+    const nClasses = imported.model.labels?.length ?? 2;
+    const { forest } = trainForest({ rows: numeric, target }, { task: 'classification', nClasses, nTrees: c.nTrees, maxDepth: c.maxDepth, seed: 1 });
+    const file: ModelFile = {
+      format: 'iot-ai/random-forest@1', task: 'classification', name: 'ours', version: '1', createdAt: new Date(0).toISOString(),
+      featureNames: header, labels: imported.model.labels, metrics: {}, forest,
+    };
+    const ours = new LoadedModel(file);
+    // Complete rows only: model-predict refuses a missing feature unless `missing: allow`.
+    const objects = numeric.filter((row) => row.every(Number.isFinite)).map((row) => Object.fromEntries(header.map((name, f) => [name, row[f]])));
+    progress(`imported: ${c.title}: ${count(objects.length)} rows × ${passes} passes, ${rounds} rounds`);
+    let checksum = 0;
+    const rate = (model: LoadedModel) => () => {
+      const timed = timeSync(() => {
+        let sum = 0;
+        for (let pass = 0; pass < passes; pass++) {
+          for (const features of objects) {
+            const result = model.predict(features);
+            sum += result.ok ? result.prediction.confidence : 0;
+          }
+        }
+        return sum;
+      });
+      checksum += timed.result;
+      return (objects.length * passes) / timed.seconds;
+    };
+    const rates = await alternate([{ name: 'imported', measure: rate(theirs) }, { name: 'ours', measure: rate(ours) }], { rounds });
+    if (!Number.isFinite(checksum)) throw new Error('bad checksum');
+    section.row(c.title, `${figure(spread(rates.imported), 'rate')} rows`, `${figure(spread(rates.ours), 'rate')} rows`, figure(ratios(rates.imported, rates.ours), 'ratio'));
+  }
+  return section;
+}
+
+if (require.main === module) runSection(importedSection);
