@@ -154,8 +154,8 @@ describe('actuator-command output 3 → model-train: the flow learns from correc
     assert.deepEqual(labels, ['hot', 'cold']);
   });
 
-  it('one person flipping a switch 100 times in a day: only feedbackCap corrections count, and the gate keeps the house model', async () => {
-    await load({ feedbackCap: 5, feedbackWeight: 3, promote: 'better' });
+  async function flips(cap: number): Promise<{ status: string; promotion: Record<string, any>; warnings: string[] }> {
+    await load({ feedbackCap: cap, feedbackWeight: 3, promote: 'better' });
     const [trained, refused] = ['trained', 'refused'].map(collect);
     const train = getNode('train');
     const truth = (temp: number) => (temp > 25 ? 'hot' : 'cold');
@@ -174,13 +174,25 @@ describe('actuator-command output 3 → model-train: the flow learns from correc
     for (let i = 80; i < 140; i++) train.receive(houseWindow(i));
     await settle(700); // the status shows changes at most every 500 ms
     const status = String(lastStatus(train)?.text);
-    assert.match(status, /5 model-train\.status\.corrections · 95 model-train\.status\.capped/);
+    const warnings = ((train.warn as any).getCalls?.() ?? []).filter((c: any) => c.thisValue === train).map((c: any) => String(c.args[0]));
     train.receive({ train: true });
     await Promise.race([trained.next(1, 60_000), refused.next(1, 60_000)]);
     const result = trained.messages[0] ?? refused.messages[0];
-    // Within the cap the house model holds: promoted only when no worse on the house's newest windows.
-    const { promotion } = result.payload;
+    return { status, promotion: result.payload.promotion, warnings };
+  }
+
+  it('one person flipping a switch 100 times in a day: only feedbackCap corrections count (said once), and the house model holds', async () => {
+    const { status, promotion, warnings } = await flips(5);
+    assert.match(status, /5 model-train\.status\.corrections · 95 model-train\.status\.capped/);
+    assert.equal(warnings.filter((w) => /more than 5 corrections today/.test(w)).length, 1);
+    // Promoted only when no worse on the house's newest windows.
     assert.ok(!promotion.promoted || promotion.candidate >= promotion.live - promotion.tolerance, JSON.stringify(promotion));
     assert.ok(promotion.candidate >= 0.9, `the house is still predicted right: ${JSON.stringify(promotion)}`);
+  });
+
+  it('without the cap the same flips would make a worse model, and the promotion gate keeps it out', async () => {
+    const { promotion } = await flips(1000);
+    assert.equal(promotion.promoted, false, JSON.stringify(promotion));
+    assert.equal(promotion.reason, 'worse');
   });
 });
