@@ -64,7 +64,12 @@ export function sameFieldValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   const primitive = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v);
   if (primitive(a) && primitive(b)) return String(a) === String(b);
-  return JSON.stringify(a) === JSON.stringify(b);
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    // A value JSON cannot hold (a BigInt, a cycle) is never a state equal to a command.
+    return false;
+  }
 }
 
 /**
