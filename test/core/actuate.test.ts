@@ -548,6 +548,7 @@ describe('actuate engine', () => {
         nacked: 0,
         timeouts: 1,
         warnings: 0,
+        corrections: 0,
         pending: 0,
       });
     });

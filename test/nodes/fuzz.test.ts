@@ -431,7 +431,10 @@ describe('fuzz: every node takes hostile input in the Node-RED runtime', functio
       const reply = fc.record({ $correlation: fc.nat(), ok: mostly(fc.boolean()), detail: hostileValue }, { requiredKeys: ['$correlation'] });
       const state = fc.record({ deviceId: mostly(device), state: mostly(fc.constantFrom('ON', 'OFF')), setpoint: hostileValue, sensor: mostly(fc.constant('state')), value: hostileValue }, { requiredKeys: [] });
       const payload = fc.oneof({ weight: 4, arbitrary: predictionPayload }, { weight: 1, arbitrary: fc.array(predictionPayload, { maxLength: 10 }) }, { weight: 2, arbitrary: reply }, { weight: 1, arbitrary: state }, { weight: 2, arbitrary: hostileTopLevel });
-      const messages = hostileMessage(payload, { extra: { override: fc.record({ deviceId: mostly(device), until: mostly(fc.constant(Date.now() + 1000)) }, { requiredKeys: [] }), correlationData: hostileValue } });
+      // Overrides with the values a person chose, and "that was wrong" messages (#29), from anyone.
+      const override = fc.record({ deviceId: mostly(device), until: mostly(fc.constant(Date.now() + 1000)), command: hostileValue, ts: hostileValue }, { requiredKeys: [] });
+      const wrong = fc.record({ deviceId: mostly(device), commandId: hostileValue, chosen: hostileValue, ts: hostileValue }, { requiredKeys: [] });
+      const messages = hostileMessage(payload, { extra: { override, wrong, correlationData: hostileValue } });
       reports[`actuator-command (ack ${ack})`] = await fuzzNode({
         modules: [actuatorCommand],
         flow: harness('actuator-command', {

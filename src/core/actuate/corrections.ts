@@ -64,21 +64,26 @@ export function sameFieldValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   const primitive = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v);
   if (primitive(a) && primitive(b)) return String(a) === String(b);
-  return JSON.stringify(a) === JSON.stringify(b);
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    // A value JSON cannot hold (a BigInt, a cycle) is never a state equal to a command.
+    return false;
+  }
 }
 
 /**
  * The label of the one rule that sends `chosen` in `field` (a fixed value equal to it, or exactly `"{label}"`,
  * which gives `chosen` itself as the label); undefined when none or several labels do.
  */
-export function labelForChoice(rules: readonly ActuatorRule[], field: string, chosen: JsonValue): string | undefined {
+export function labelForChoice(rules: readonly ActuatorRule[], field: string, chosen: JsonValue, same: (chosen: unknown, sent: unknown) => boolean = sameFieldValue): string | undefined {
   if (chosen === null || typeof chosen === 'object') return undefined;
   const labels = new Set<string>();
   for (const rule of rules) {
     const sent = commandFields(rule.command as JsonValue)[field];
     if (sent === undefined) continue;
     if (sent === '{label}') labels.add(String(chosen));
-    else if (rule.label !== undefined && typeof sent !== 'object' && !(typeof sent === 'string' && sent.includes('{')) && sameFieldValue(sent, chosen)) labels.add(rule.label);
+    else if (rule.label !== undefined && typeof sent !== 'object' && !(typeof sent === 'string' && sent.includes('{')) && same(chosen, sent)) labels.add(rule.label);
   }
   return labels.size === 1 ? [...labels][0] : undefined;
 }
@@ -112,7 +117,7 @@ export function contradictions(ctx: CorrectionContext, chosen: Record<string, un
     const json = toJsonValue(value);
     if (json === undefined) continue;
     automatic.corrected.add(field);
-    events.push(feedbackEvent(ctx, field, commanded, json));
+    events.push(feedbackEvent(ctx, field, commanded, json, same));
   }
   return events;
 }
@@ -128,9 +133,9 @@ export function wrongWithoutChoice(ctx: CorrectionContext): FeedbackEvent[] {
   return events;
 }
 
-function feedbackEvent(ctx: CorrectionContext, field: string, automatic: JsonValue, chosen: JsonValue): FeedbackEvent {
+function feedbackEvent(ctx: CorrectionContext, field: string, automatic: JsonValue, chosen: JsonValue, same?: (chosen: unknown, sent: unknown) => boolean): FeedbackEvent {
   const event: FeedbackEvent = { deviceId: ctx.deviceId, ts: ctx.ts, field, automatic: structuredClone(automatic), chosen, commandId: ctx.automatic.commandId, source: ctx.source };
-  const label = labelForChoice(ctx.rules, field, chosen);
+  const label = labelForChoice(ctx.rules, field, chosen, same);
   if (label !== undefined) event.label = label;
   return event;
 }
