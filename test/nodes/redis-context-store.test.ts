@@ -4,7 +4,6 @@
  * feature-window that resumes its open windows in a new runtime that shares only Redis.
  */
 import { strict as assert } from 'node:assert';
-import { promisify } from 'node:util';
 import { redisContextStore, type RedisContextStore } from '../../src/redis/context-store';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { freePort } from '../helpers/nodered-process';
@@ -15,7 +14,7 @@ function callApi(store: RedisContextStore) {
   return {
     get: (scope: string, key: string | string[]) =>
       new Promise<unknown[]>((resolve, reject) => store.get(scope, key, (err, ...values) => (err ? reject(err) : resolve(values)))),
-    set: (scope: string, key: string | string[], value: unknown) => promisify(store.set.bind(store))(scope, key as string, value),
+    set: (scope: string, key: string | string[], value: unknown) => new Promise<void>((resolve, reject) => store.set(scope, key, value, (err) => (err ? reject(err) : resolve()))),
     keys: (scope: string) => new Promise<unknown>((resolve, reject) => store.keys(scope, (err, names) => (err ? reject(err) : resolve(names)))),
   };
 }
