@@ -31,9 +31,11 @@ function run(command, commandArgs, options = {}) {
   if (result.status !== 0) fail(`${command} ${commandArgs.join(' ')} failed`);
 }
 
-// Debian packages the tiers need: mosquitto (a real MQTT v5 broker) and Chromium (the editor tests).
+// Debian packages the tiers need: mosquitto (a real MQTT v5 broker), redis-server (the Redis context store and
+// shard leases) and Chromium (the editor tests).
 const needs = [];
 if (tiers.some((t) => t === 'nodes' || t === 'e2e' || t === 'browser')) needs.push({ pkg: 'mosquitto', file: '/usr/sbin/mosquitto' });
+if (tiers.some((t) => t === 'nodes' || t === 'e2e')) needs.push({ pkg: 'redis-server', file: '/usr/bin/redis-server' });
 if (tiers.includes('browser')) needs.push({ pkg: 'chromium', file: '/usr/bin/chromium' });
 const missing = needs.filter((n) => !fs.existsSync(n.file)).map((n) => n.pkg);
 if (missing.length > 0) {

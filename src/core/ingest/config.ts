@@ -8,6 +8,7 @@ import { INGEST_PROFILES, PROFILE_SETTINGS, type IngestProfileName, type Profile
 import { isTimeZone } from './timestamps';
 import { type ConfigResult, configError } from '../util/config';
 import { OUTPUT_MODES, type OutputMode } from '../types';
+import { parseShardRouting, type ShardRouting } from '../scale/shard';
 
 export type IngestFormat = 'auto' | 'senml' | 'json' | 'value';
 
@@ -50,6 +51,8 @@ export interface IngestConfig {
   lwm2mNames: boolean;
   /** `each`: one message per reading; `batch`: one message per input, the array of its readings. */
   output: OutputMode;
+  /** Shard routing (`shards` > 0): each reading's topic names the shard of its device (docs/scale-out.md). */
+  sharding?: ShardRouting;
 }
 
 /** Words a device sends for a state, read as booleans whatever their case (docs/nodes/sensor-ingest.md). */
@@ -83,6 +86,8 @@ export interface RawIngestConfig {
   timeZone?: unknown;
   lwm2mNames?: unknown;
   output?: unknown;
+  shards?: unknown;
+  shardTopic?: unknown;
 }
 
 export const INGEST_DEFAULTS = {
@@ -264,6 +269,10 @@ export function parseIngestConfig(raw: RawIngestConfig): ConfigResult<IngestConf
   const output = (raw.output === undefined || raw.output === null || raw.output === '' ? 'each' : raw.output) as OutputMode;
   if (!OUTPUT_MODES.includes(output)) return configError(`output must be one of ${OUTPUT_MODES.join(', ')}, got ${JSON.stringify(raw.output)}`);
   const valuesField = pick('valuesField');
+  const sharding = parseShardRouting(raw.shards, raw.shardTopic);
+  if (!sharding.ok) return configError(sharding.error);
+  // A shard topic carries the deviceId: the text policy would let a wildcard or a control character into it.
+  if (sharding.config && namePolicy === 'text') return configError('shards need namePolicy topic or level: the deviceId goes into the shard topic');
 
   const field = (value: unknown, fallback: string) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback);
   return {
@@ -290,6 +299,7 @@ export function parseIngestConfig(raw: RawIngestConfig): ConfigResult<IngestConf
       timeZone,
       lwm2mNames: toBoolean(pick('lwm2mNames'), false),
       output,
+      sharding: sharding.config,
     },
   };
 }

@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["maxFutureMs", "maxPayloadBytes", "maxRecords"];
+    var NUMBER_FIELDS = ["maxFutureMs", "maxPayloadBytes", "maxRecords", "shards"];
     var CORE = IotAiEditor.core.ingest; // from src/core/ingest (the build writes it)
     // What each device profile fills in: src/core/ingest/profiles.ts PROFILE_SETTINGS.
     var PROFILES = CORE.profiles;
@@ -96,6 +96,17 @@
             } },
             lwm2mNames: { value: false },
             output: { value: "each", validate: V.choice(CORE.outputs) },
+            shards: { value: 0, validate: V.number({ integer: true, min: 0, max: CORE.maxShards }) },
+            shardTopic: { value: CORE.shardTopic, validate: function (v, opt) {
+                if (!(Number(this.shards) > 0) || v === undefined || v === "") { return true; }
+                var names = String(v).match(/\{[^{}]*\}/g) || [];
+                for (var i = 0; i < names.length; i++) {
+                    if (["{shard}", "{deviceId}", "{sensor}"].indexOf(names[i]) === -1) { return say(this, "sensor-ingest.validation.shardPlaceholder", { name: names[i] }); }
+                }
+                if (String(v).indexOf("{shard}") === -1) { return say(this, "sensor-ingest.validation.shardTopic"); }
+                if (/[+#]/.test(String(v).replace(/\{[^{}]*\}/g, ""))) { return say(this, "sensor-ingest.validation.shardWildcard"); }
+                return true;
+            } },
             schema: {
                 value: "",
                 validate: function (v, opt) {
@@ -141,6 +152,9 @@
                 sortable: true
             });
             (node.sensors || []).forEach(function (s) { $("#node-input-sensors-container").editableList("addItem", s); });
+            $("#node-input-num-shards").on("change keyup", function () {
+                $(".node-input-shardTopic-row").toggle(Number($(this).val()) > 0);
+            }).trigger("change");
             $("#node-input-format").on("change", function () {
                 $("#node-input-topicPattern").trigger("change");
             });

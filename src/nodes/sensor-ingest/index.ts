@@ -6,6 +6,7 @@ import type { Node, NodeDef, NodeMessage, RED } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { migrateConfig } from '../shared/migrations';
 import { readNodeConfig } from '../shared/config';
+import { routeByShard, shardOf, shardTopic } from '../../core/scale/shard';
 
 /** Node-RED glue for sensor-ingest: config in, core Ingestor, readings to output 1, rejects to output 2. */
 export = function register(RED: RED): void {
@@ -36,7 +37,15 @@ export = function register(RED: RED): void {
       const { readings, rejects } = ingestor.ingest(msg.payload, typeof msg.topic === 'string' ? msg.topic : undefined, clock.now());
       counts.ok += readings.length;
       counts.rejected += rejects.length;
-      if (ingestor.config.output === 'batch') {
+      const sharding = ingestor.config.sharding;
+      if (sharding && ingestor.config.output === 'batch') {
+        // One message per shard topic (per device with the default topic), so each goes to its shard's worker.
+        for (const group of routeByShard(readings, sharding)) {
+          for (let start = 0; start < group.readings.length; start += MAX_READINGS_PER_MESSAGE) {
+            send([{ ...msg, topic: group.topic, shard: group.shard, payload: group.readings.slice(start, start + MAX_READINGS_PER_MESSAGE) }, null]);
+          }
+        }
+      } else if (ingestor.config.output === 'batch') {
         // One message for the whole input: the readings as an array (feature-window takes it as it is), topic
         // the deviceId they share (shared/messages.ts, batchMessage). A payload of more readings than feature-window
         // takes in one message (a JSON object of many fields) goes in several, in order.
@@ -49,7 +58,10 @@ export = function register(RED: RED): void {
         const good: NodeMessage[] = new Array(readings.length);
         for (let i = 0; i < readings.length; i++) {
           const reading = readings[i];
-          good[i] = { ...msg, topic: reading.deviceId + '/' + reading.sensor, payload: reading };
+          if (sharding) {
+            const shard = shardOf(reading.deviceId, sharding.shards);
+            good[i] = { ...msg, topic: shardTopic(sharding.topic, shard, reading.deviceId, reading.sensor), shard, payload: reading };
+          } else good[i] = { ...msg, topic: reading.deviceId + '/' + reading.sensor, payload: reading };
         }
         sendEach(send, 0, good, msg, RED.util.cloneMessage);
       }

@@ -11,6 +11,7 @@ import { DETECTOR_METHODS } from '../../core/anomaly/detectors';
 import { INGEST_DEFAULTS, INGEST_FORMATS } from '../../core/ingest/config';
 import { NAME_POLICIES } from '../../core/ingest/names';
 import { INGEST_PROFILES, PROFILE_SETTINGS } from '../../core/ingest/profiles';
+import { DEFAULT_SHARD_TOPIC, MAX_SHARDS } from '../../core/scale/shard';
 import { ANOMALY_METHODS } from '../../core/model/monitor/anomaly';
 import { HORIZON_PATTERN } from '../../core/model/data/horizon';
 import { PROMOTE_MODES } from '../../core/model/train/promotion';
@@ -109,6 +110,8 @@ export function editorCore() {
       maxRecords: INGEST_DEFAULTS.maxRecords,
       maxRecordsLimit: INGEST_DEFAULTS.maxRecordsLimit,
       outputs: [...OUTPUT_MODES],
+      maxShards: MAX_SHARDS,
+      shardTopic: DEFAULT_SHARD_TOPIC,
     },
     actuate: {
       ackModes: [...ACK_MODES],

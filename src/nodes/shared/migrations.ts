@@ -12,6 +12,7 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unkn
     name: '', profile: 'generic', format: 'auto', topicPattern: '', deviceIdField: 'deviceId', tsField: 'ts', namePolicy: 'topic',
     deviceFrom: 'payload', valuesField: '', include: '', exclude: '', units: '', stateWords: '', timeZone: '', lwm2mNames: false,
     output: 'each', schema: '', sensors: [], convertUnits: false, maxFutureMs: 300000, maxPayloadBytes: 1048576, maxRecords: 10000,
+    shards: 0, shardTopic: 'iot/shard/{shard}/{deviceId}',
   },
   'feature-window': {
     name: '', window: 'tumbling', size: 60, slide: 10, gap: 30, unit: 's', time: 'event', lateness: 0, maxJump: 10000, idleTimeout: 0,
