@@ -25,7 +25,7 @@
             feedbackWeight: { value: N.feedbackWeight.default, validate: num("feedbackWeight") },
             feedbackCap: { value: N.feedbackCap.default, validate: num("feedbackCap") },
             feedbackField: { value: "" },
-            tune: { value: false, validate: function (v) { return !(v === true || v === "true") || this.learner !== "boosting" ? true : say(this, "model-train.validation.tuneBoosting"); } },
+            tune: { value: false, validate: function (v, opt) { return !(v === true || v === "true") || this.learner !== "boosting" ? true : say(this, "model-train.validation.tuneBoosting"); } },
             learner: { value: CORE.learners[0], validate: V.choice(CORE.learners) },
             trees: { value: N.trees.default, validate: num("trees") },
             maxDepth: { value: "", validate: num("maxDepth") }, // blank: no limit (0)
