@@ -181,7 +181,7 @@ describe('XGBoost import (#28): parity with XGBoost 1.7.4 on UCI Occupancy', () 
     });
   }
 
-  it('model-predict explains a boosted regression (base + contributions = value) and says why it does not explain a boosted classifier', () => {
+  it('model-predict explains a boosted regression (base + contributions = value)', () => {
     const { model, rows } = fixture('reg-squarederror');
     const loaded = loadModel(model);
     assert.ok(loaded.ok);
@@ -191,8 +191,44 @@ describe('XGBoost import (#28): parity with XGBoost 1.7.4 on UCI Occupancy', () 
     assert.equal(explanation.contributions.length, 4);
     const sum = explanation.base + explanation.contributions.reduce((a, c) => a + c.contribution, 0);
     assert.ok(Math.abs(sum - (prediction.value as number)) <= 1e-5 * Math.abs(prediction.value as number), `${sum} vs ${prediction.value}`);
-    assert.match(explainUnavailable(fixture('binary-logistic').model.forest) as string, /link "logistic" are not offered yet: its SHAP values are of the margin/);
-    assert.match(explainUnavailable(fixture('multi-softprob').model.forest) as string, /link "softmax" are not offered yet/);
+  });
+
+  it('model-predict explains a boosted classifier in log-odds (logistic) or its class margin (softmax), as XGBoost\'s pred_contribs', () => {
+    for (const name of ['binary-logistic', 'multi-softprob']) {
+      const { model, rows } = fixture(name);
+      assert.equal(explainUnavailable(model.forest), null, name);
+      const loaded = loadModel(model);
+      assert.ok(loaded.ok);
+      const contribs = csv(`${name}.contribs.csv`);
+      const nFeatures = model.featureNames.length;
+      const labels = model.labels as number[];
+      const seen = new Set<number>();
+      for (let r = 0; r < 40; r++) {
+        const prediction = loaded.model.predictVector(rows[r]);
+        const explanation = loaded.model.explainVector(rows[r], prediction, nFeatures) as NonNullable<Prediction['explanation']>;
+        const k = labels.indexOf(prediction.label as number);
+        seen.add(k);
+        const p = (prediction.probabilities as Record<string, number>)[String(prediction.label)];
+        const sum = explanation.base + explanation.contributions.reduce((a, c) => a + c.contribution, 0);
+        if (name === 'binary-logistic') {
+          assert.equal(explanation.scale, 'log-odds');
+          // base + contributions = ln(p / (1 − p)) of the predicted label (float32 probabilities: a few 1e-7).
+          assert.ok(Math.abs(sum - Math.log(p / (1 - p))) <= 1e-5 * Math.max(1, Math.abs(sum)), `${name} row ${r}: ${sum} vs log-odds ${Math.log(p / (1 - p))}`);
+        } else {
+          assert.equal(explanation.scale, 'margin');
+        }
+        // Each contribution is XGBoost's own for that feature: class 1's for logistic (negated for class 0), the class's for softmax.
+        const output = name === 'binary-logistic' ? 0 : k;
+        const sign = name === 'binary-logistic' && k === 0 ? -1 : 1;
+        const cells = contribs.rows[r].slice(output * (nFeatures + 1), (output + 1) * (nFeatures + 1)).map(Number);
+        for (const c of explanation.contributions) {
+          const theirs = sign * cells[model.featureNames.indexOf(c.feature)];
+          assert.ok(Math.abs(c.contribution - theirs) <= 1e-5 * Math.max(1, Math.abs(theirs)), `${name} row ${r} ${c.feature}: ${c.contribution} vs ${theirs}`);
+        }
+        assert.ok(Math.abs(explanation.base - sign * cells[nFeatures]) <= 1e-5 * Math.max(1, Math.abs(cells[nFeatures])), `${name} row ${r} base`);
+      }
+      assert.ok(seen.size >= 2, `${name}: explanations of more than one class (${[...seen]})`);
+    }
   });
 });
 

@@ -673,6 +673,8 @@ export class LoadedModel {
           ? explainer.explainer.shapValues(row, (this.file.labels as Label[]).indexOf(prediction.label as Label))
           : explainer.explainer.shapValues(row);
     const explanation = topContributions(shap, this.file.featureNames, row, k);
+    const link = this.file.task === 'classification' && this.file.forest !== undefined && 'boost' in this.file.forest ? this.file.forest.boost?.link : undefined;
+    if (link === 'logistic' || link === 'softmax') return { ...explanation, scale: link === 'logistic' ? 'log-odds' : 'margin' };
     const changeFrom = this.changeFrom;
     if (changeFrom === undefined || this.file.task !== 'regression' || this.file.horizon === undefined) return explanation;
     // The contributions explain the change; the value it is added to joins the base, so base + contributions = value.

@@ -43,6 +43,12 @@ export interface Explanation {
    * and that value, which `base` includes (base = the forest's expected change + value).
    */
   changeFrom?: { feature: string; value: number };
+  /**
+   * A boosted classifier: what base + contributions add up to, when it is not the prediction's own confidence.
+   * `log-odds` (link logistic): ln(p / (1 − p)) of the predicted label; `margin` (link softmax): the predicted class's
+   * score before the softmax. Both are XGBoost's `pred_contribs`, as SHAP explains such models.
+   */
+  scale?: 'log-odds' | 'margin';
 }
 
 /** Every feature's SHAP value, in the forest's feature order, and the base they start from. */
@@ -66,9 +72,6 @@ export function explainUnavailable(forest: AnyForest | undefined): string | null
   if (forest.boost?.average === true) return 'explanations of an averaged imported forest are not offered yet';
   if (forest.boost !== undefined && forest.nClasses > 0 && forest.boost.link === 'identity') {
     return 'explanations of an imported classifier whose leaves hold class fractions are not offered yet';
-  }
-  if (forest.boost !== undefined && forest.boost.link !== 'identity') {
-    return `explanations of a boosted model with link "${forest.boost.link}" are not offered yet: its SHAP values are of the margin (log-odds), not of the probability`;
   }
   return null;
 }
@@ -261,7 +264,12 @@ export class ForestExplainer {
    */
   shapValues(row: ArrayLike<number>, classIndex = -1): ShapValues {
     if (row.length < this.nFeatures) throw new RangeError(`a row has ${row.length} values, the forest needs ${this.nFeatures}`);
-    if (this.treeOutput !== null) return this.marginValues(row, this.expectedMargin.length > 1 ? classIndex : 0);
+    if (this.treeOutput !== null) {
+      if (this.expectedMargin.length > 1 || this.nClasses === 0) return this.marginValues(row, this.expectedMargin.length > 1 ? classIndex : 0);
+      // Link logistic: one margin, class 1's log-odds; class 0's are its negative.
+      const margin = this.marginValues(row, 0);
+      return classIndex === 0 ? { base: -margin.base, values: margin.values.map((v) => -v) } : margin;
+    }
     if (this.nClasses > 0 && !(Number.isInteger(classIndex) && classIndex >= 0 && classIndex < this.nClasses)) {
       throw new RangeError(`classIndex ${classIndex} is not a class of this forest`);
     }
