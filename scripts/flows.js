@@ -298,6 +298,7 @@ function homeLearns() {
   f.add({ id: f.id('new-day'), type: 'switch', name: 'a new day?', property: 'newDay', propertyType: 'msg', rules: [{ t: 'true' }], checkall: 'true', repair: false, outputs: 1, x: 2, y: 3, wires: [[f.id('tally')]] });
   f.change('tally', "the day's overrides", [
     { t: 'set', p: 'payload', pt: 'msg', to: '{ "day": yesterday.day, "commands": yesterday.commands, "overrides": yesterday.overrides, "share": yesterday.commands > 0 ? $round(yesterday.overrides / yesterday.commands, 3) : 0 }', tot: 'jsonata' },
+    { t: 'set', p: 'topic', pt: 'msg', to: 'iot-ai/home/overrides', tot: 'str' },
     { t: 'delete', p: 'yesterday', pt: 'msg' },
   ], [f.id('overrides-out'), f.id('debug-overrides'), f.id('nightly')], 3, 3);
   f.mqttOut('overrides-out', 'iot-ai/home/overrides', 4, 3, 'overrides per day');
