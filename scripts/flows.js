@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes the sample flows in flows/ (smart-home, smart-city, health, live-retrain, home-zigbee2mqtt) from one description, so
+// Writes the sample flows in flows/ (smart-home, smart-city, health, live-retrain, home-zigbee2mqtt, home-xgboost, home-learns) from one description, so
 // the four stay consistent: simulated devices → MQTT → sensor-ingest → feature-window → model-predict →
 // actuator-command → MQTT, acks wired back. `node scripts/flows.js` after changing this file.
 // Nodes are placed on a grid (x = column, y = row; scripts/layout.js turns them into pixels from the labels' widths),
@@ -261,6 +261,59 @@ const FORECAST_VALUE = 'payload.deviceId & ": " & $string($round(payload.predict
 /** live-retrain's first training: after this many windows (2 minutes of its 5 rooms), not `every` (300). */
 const FIRST_TRAINING = 60;
 
+/** Lamp corrections a day per room that model-train takes as labels (the rest are counted and ignored). */
+const CORRECTIONS_CAP = 20;
+
+/**
+ * The home that learns (issue 29): rooms with people (sensor-sim `people`) → windows → a lamp model seeded by the
+ * generic home-occupancy forest → lamp commands back to the rooms; the people's corrections (state reports against
+ * the last automatic command) come back on actuator-command's output 3 as feedback events, which model-train takes
+ * as labels; at the first window of each new day (the windows' own time, UTC) the day's overrides are published and
+ * model-train retrains through its promotion gate.
+ */
+function homeLearns() {
+  const f = flow('learn', 'IoT AI: the home that learns', 'Lamps driven by a generic model that learns from the corrections of the people at home, every night.');
+  f.add({ id: f.id('comment'), type: 'comment', name: 'The home that learns: the household\'s corrections of the lamps become labels, and the model is retrained every night', info: 'No broker needed for the loop (only the day\'s tally is published on MQTT). sensor-sim simulates five rooms with People on: a household with hidden, seeded preferences who switch off a lamp the automation switched on while they sleep or in daylight, and switch on one it left off in the dark, after a realistic delay and not every time (docs/learning-from-people.md). Readings go to sensor-ingest → feature-window → model-predict, whose model (lamps (learnt): models/home-lamps.json in the Node-RED user directory) starts as the generic bundled home-occupancy forest: occupied → lamp on, empty → lamp off. actuator-command "lamps" switches them (once per change, at most every minute per room) and reads the rooms\' state reports ("readings or state?" routes them back): a lamp a person set against its last automatic command, within 12 hours, is a correction, sent on output 3 as a feedback event. model-train takes each as a label for that room\'s windows of the 10 minutes before it (light switched off: label empty, "no lamp wanted here now"; switched on: occupied), weighted 3, at most ' + CORRECTIONS_CAP + ' a room and day.\n\nEvery night: at the first window of a new day (the windows\' own time, UTC; at the simulator\'s speed 1, midnight UTC) "which day?" closes the day\'s tally, publishes it on iot-ai/home/overrides as { day, commands, overrides, share } and debugs it ("overrides per day"), and sends msg.train: model-train retrains on the corrections collected so far and the promotion gate lets the new model go live only when it does no worse than the live one on the newest corrected windows (it keeps up to 7 versions: msg.rollback goes back). "retrain now" does it at once. The status under "overrides today" counts today\'s commands and corrections. The model\'s labels keep the seed\'s names: after learning, "occupied" means "a lamp is wanted here now".', x: 0, y: 0, wires: [] });
+  f.add({ id: f.id('sim'), type: 'sensor-sim', name: 'home with people', scenario: 'home', devices: 5, interval: 5000, seed: 7, speed: 1, format: 'senml', startTime: '', autostart: true, faults: false, anomalies: 0, people: true, x: 0, y: 1, wires: [[f.id('route')]] });
+  // Readings go to the pipeline; state reports (after a command, or a person at the switch) to the actuator, which sees corrections in them.
+  f.add({ id: f.id('route'), type: 'switch', name: 'readings or state?', property: 'topic', propertyType: 'msg', rules: [{ t: 'regex', v: '/sensors$', vt: 'str', case: false }, { t: 'regex', v: '/state$', vt: 'str', case: false }], checkall: 'false', repair: false, outputs: 2, x: 1, y: 1, wires: [[f.id('ingest')], [f.id('act')]] });
+  f.add({ id: f.id('ingest'), type: 'sensor-ingest', name: '', format: 'auto', topicPattern: 'home/{deviceId}/sensors', schema: '', sensors: SENSORS.home, convertUnits: true, output: 'batch', x: 2, y: 1, wires: [[f.id('window')], [f.id('debug-errors')]] });
+  f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS.home.map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 3, y: 1, wires: [[f.id('predict'), f.id('learn'), f.id('which-day')], []] });
+  const model = f.config({ id: f.id('model'), type: 'ml-model', z: f.id('tab'), name: 'lamps (learnt)', bundled: 'home-occupancy', path: 'models/home-lamps.json', watch: true });
+  f.add({ id: f.id('predict'), type: 'model-predict', name: 'lamp wanted?', model, property: 'payload.features', drift: false, x: 4, y: 1, wires: [[f.id('act'), f.id('watch-predictions')], [f.id('debug-errors')]] });
+  f.add({ id: f.id('act'), type: 'actuator-command', name: 'lamps', topic: 'home/{deviceId}/set', hysteresis: 0, minConfidence: 0.6, cooldown: 60000, onChangeOnly: true, limits: '', limitMode: 'clamp', commandSchema: '', ack: 'state', ackTimeout: 10000, retries: 0, persist: '', correctionWindow: 12 * 3600 * 1000, rules: [{ label: 'occupied', command: { light: 'ON' } }, { label: 'empty', command: { light: 'OFF' } }], x: 5, y: 1, wires: [[f.id('sim'), f.id('count-command')], [f.id('watch-outcomes')], [f.id('learn'), f.id('count-override')]] });
+  f.add({ id: f.id('learn'), type: 'model-train', name: 'learn from corrections', model, modelName: 'home-lamps', task: 'classification', every: 0, maxSamples: 5000, maxMemory: 128, trees: 30, maxDepth: 12, seed: 1, testFraction: 0.2, keepVersions: 7, promote: 'better', feedbackLookback: 600000, feedbackWeight: 3, feedbackCap: CORRECTIONS_CAP, feedbackField: 'light', exportPath: 'home-lamps.csv', x: 6, y: 1, wires: [[f.id('debug-retrain')], [f.id('debug-retrain')]] });
+  // One debug on for the nightly retrain, promoted (output 1) or kept by the gate (output 2): once a day.
+  f.debug('debug-retrain', 'nightly retrain', 'true', 6, 2, true);
+  f.watch('watch-predictions', 'latest prediction', 'payload.prediction', LATEST_LABEL, 4, 2);
+  f.watch('watch-outcomes', 'latest lamp outcome', 'payload', 'payload.deviceId & ": " & payload.status', 6, 3);
+  f.debug('debug-errors', 'errors', 'error', 3, 2);
+  // The day's tally in flow context (`today`), by the windows' time: a new day closes yesterday's.
+  f.change('which-day', 'which day?', [
+    { t: 'set', p: 'day', pt: 'msg', to: '$substring($fromMillis(payload.end), 0, 10)', tot: 'jsonata' },
+    { t: 'set', p: 'yesterday', pt: 'msg', to: "$flowContext('today')", tot: 'jsonata' },
+    { t: 'set', p: 'newDay', pt: 'msg', to: '$exists(yesterday) and day > yesterday.day', tot: 'jsonata' },
+    { t: 'set', p: 'today', pt: 'flow', to: '$exists(yesterday) and day <= yesterday.day ? yesterday : { "day": day, "commands": 0, "overrides": 0 }', tot: 'jsonata' },
+  ], [f.id('new-day')], 1, 3);
+  f.add({ id: f.id('new-day'), type: 'switch', name: 'a new day?', property: 'newDay', propertyType: 'msg', rules: [{ t: 'true' }], checkall: 'true', repair: false, outputs: 1, x: 2, y: 3, wires: [[f.id('tally')]] });
+  f.change('tally', "the day's overrides", [
+    { t: 'set', p: 'payload', pt: 'msg', to: '{ "day": yesterday.day, "commands": yesterday.commands, "overrides": yesterday.overrides, "share": yesterday.commands > 0 ? $round(yesterday.overrides / yesterday.commands, 3) : 0 }', tot: 'jsonata' },
+    { t: 'set', p: 'topic', pt: 'msg', to: 'iot-ai/home/overrides', tot: 'str' },
+    { t: 'delete', p: 'yesterday', pt: 'msg' },
+  ], [f.id('overrides-out'), f.id('debug-overrides'), f.id('nightly')], 3, 3);
+  f.mqttOut('overrides-out', 'iot-ai/home/overrides', 4, 3, 'overrides per day');
+  // The second debug on: one message a day.
+  f.debug('debug-overrides', 'overrides per day', 'payload', 4, 4, true);
+  f.change('nightly', 'msg.train', [{ t: 'set', p: 'train', pt: 'msg', to: 'true', tot: 'bool' }, { t: 'delete', p: 'payload', pt: 'msg' }], [f.id('learn')], 5, 3);
+  f.add({ id: f.id('train-now'), type: 'inject', name: 'retrain now', props: [{ p: 'train', v: 'true', vt: 'bool' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 5, y: 4, wires: [[f.id('learn')]] });
+  // Today's counts (a correction of a lamp is an override of its automatic command), shown under "overrides today".
+  const count = (field) => `$merge([$flowContext('today'), { "${field}": $flowContext('today').${field} + 1 }])`;
+  f.change('count-command', 'count a command', [{ t: 'set', p: 'today', pt: 'flow', to: count('commands'), tot: 'jsonata' }, { t: 'set', p: 'payload', pt: 'msg', to: "$flowContext('today')", tot: 'jsonata' }], [f.id('watch-today')], 6, 4);
+  f.change('count-override', 'count an override', [{ t: 'set', p: 'today', pt: 'flow', to: count('overrides'), tot: 'jsonata' }, { t: 'set', p: 'payload', pt: 'msg', to: "$flowContext('today')", tot: 'jsonata' }], [f.id('watch-today')], 6, 5);
+  f.watch('watch-today', 'overrides today', 'payload', 'payload.day & ": " & $string(payload.overrides) & " overrides of " & $string(payload.commands) & " commands"', 6, 6);
+  return placeOnGrid(f.nodes, new Map(f.nodes.map((n) => [n.id, n])));
+}
+
 const FLOWS = {
   'smart-home.json': pipelineFlow({
     prefix: 'home', scenario: 'home', label: 'IoT AI: smart home', devicesCount: 5,
@@ -381,6 +434,8 @@ const FLOWS = {
     const nodes = f.nodes.filter((n) => n.type !== 'mqtt-broker');
     return placeOnGrid(nodes, new Map(nodes.map((n) => [n.id, n])));
   })(),
+  // The home that learns (issue 29): a generic model, corrected by the simulated household, retrained every night.
+  'home-learns.json': homeLearns(),
 };
 
 // `node scripts/flows.js [dir]`: flows/ by default (the layout test writes to a scratch folder and compares).

@@ -96,6 +96,7 @@ describe('core/sim: people who correct the automation (#29)', function () {
       assert.ok(people.has(String(o.person)), String(o.person));
       assert.equal(topic, `home/${deviceId}/state`);
       assert.equal(payload[o.field as string], o.chosen, 'the report holds the chosen value');
+      assert.equal(payload.ts, ts, 'the report carries when the person acted (simulated time)');
       // The value undone is what the last command before it set.
       const before = (sent.get(deviceId) ?? []).filter((s) => s.ts <= ts && String(o.field) in s.command).at(-1);
       assert.equal(before?.command[o.field as string], o.automatic);

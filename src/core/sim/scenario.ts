@@ -318,14 +318,15 @@ export class Simulation {
     if (acts.length === 0) return;
     const topic = deviceTopics(this.scenario, device.id).state;
     for (const act of acts) {
-      this.reports.push({ deviceId: device.id, ts: act.ts, topic, payload: { deviceId: device.id, ...(act.state ?? device.state()) }, truth: actTruth(act) });
+      this.reports.push({ deviceId: device.id, ts: act.ts, topic, payload: { deviceId: device.id, ...(act.state ?? device.state()), ts: act.ts }, truth: actTruth(act) });
     }
   }
 
   /**
    * People on: the state reports of what people did to the devices (an override of an automatic command, with
    * `truth.override = { person, cause, field, automatic, chosen, delay }`, or an ordinary act, `truth.manual`), since
-   * the last call, in time order. A device reports its whole state, as after a command.
+   * the last call, in time order. A device reports its whole state, as after a command, with `ts`: when the person
+   * acted (simulated epoch ms), which actuator-command takes as the correction's time.
    */
   takeStateReports(): SimStateReport[] {
     const reports = this.reports;
