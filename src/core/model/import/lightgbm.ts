@@ -106,7 +106,7 @@ function numberOf(text: string): number {
 
 function integerOf(text: string | undefined, where: string): number {
   const n = text === undefined ? NaN : numberOf(text);
-  if (!Number.isInteger(n)) throw new ImportError(`${where} is not an integer (${JSON.stringify(text)})`);
+  if (!Number.isInteger(n)) throw new ImportError(`${where} is not an integer`);
   return n;
 }
 
@@ -237,7 +237,7 @@ function treeFromDump(info: unknown, where: string): RawTree {
       if (node.decision_type === '==') {
         type |= CATEGORICAL_MASK;
         const cats = String(node.threshold).split('||').map((c) => numberOf(c));
-        if (!cats.every((c) => Number.isInteger(c) && c >= 0 && c < 2 ** 31)) throw new ImportError(`${where}: categorical threshold ${JSON.stringify(node.threshold)} is not a list of categories a||b||…`);
+        if (!cats.every((c) => Number.isInteger(c) && c >= 0 && c < 2 ** 31)) throw new ImportError(`${where}: a categorical threshold is not a list of categories a||b||…`);
         const words = new Array<number>(Math.floor(Math.max(...cats) / 32) + 1).fill(0);
         for (const c of cats) words[c >>> 5] = (words[c >>> 5] | (1 << (c & 31))) >>> 0;
         tree.threshold.push(tree.catBoundaries.length - 1);
@@ -267,7 +267,9 @@ function objectiveOf(text: string | null): { name: string; params: Map<string, s
   if (text === null || text.trim() === '') {
     throw new ImportError('the model records no objective (a custom objective): its raw scores have no known link; train with a built-in objective');
   }
-  const [name, ...rest] = text.trim().split(/\s+/);
+  const [whole, ...rest] = text.trim().split(/\s+/);
+  // Named back to the user: kept short (an error never echoes much of a file).
+  const name = whole.slice(0, 40);
   return { name, params: new Map(rest.map((p) => [p.split(':')[0], p.split(':')[1] ?? ''])) };
 }
 
