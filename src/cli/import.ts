@@ -1,5 +1,6 @@
 /**
- * `iot-ai import FILE --out MODEL.json`: a model trained elsewhere (XGBoost's JSON model, ONNX tree ensembles) converted to the
+ * `iot-ai import FILE --out MODEL.json`: a model trained elsewhere (XGBoost's JSON model, LightGBM's text model or JSON
+ * dump, ONNX tree ensembles) converted to the
  * package's own model file, and with `--check DATA.csv --expect EXPECTED.csv` proven against the source library's
  * own predictions. See docs/import.md.
  */
@@ -15,9 +16,11 @@ export const IMPORT_USAGE = `Usage: iot-ai import FILE --out MODEL.json [options
 
 Converts a model trained elsewhere into this package's model file (docs/import.md), exactly: the converted
 model predicts what the library predicts. Read today: XGBoost's JSON model (booster.save_model("model.json"))
-with objective reg:squarederror, reg:logistic, binary:logistic, multi:softprob or multi:softmax; ONNX files
-holding a TreeEnsembleClassifier or TreeEnsembleRegressor (scikit-learn forests and gradient boosting through
-skl2onnx, XGBoost and LightGBM through onnxmltools). A pickle (.pkl, .joblib) is never loaded.
+with objective reg:squarederror, reg:logistic, binary:logistic, multi:softprob or multi:softmax; LightGBM's
+text model (booster.save_model("model.txt")) or JSON dump (json.dump(booster.dump_model(), f)) with objective
+regression, regression_l1, huber, fair, quantile, mape, binary or multiclass (categorical splits included,
+linear_tree refused); ONNX files holding a TreeEnsembleClassifier or TreeEnsembleRegressor (scikit-learn
+forests and gradient boosting through skl2onnx, XGBoost and LightGBM through onnxmltools). A pickle (.pkl, .joblib) is never loaded.
 
 Options:
   --out MODEL.json        where to write the model file (required)

@@ -1,7 +1,8 @@
 /**
  * Issue #28 in the real Node-RED runtime: an ml-model whose `path` is XGBoost's own JSON model converts it at load,
  * and model-predict gives XGBoost's predictions (missing values included, with `missing: allow`); a file that does
- * not name its inputs takes them from `featureNames`; a pickle is refused at deploy.
+ * not name its inputs takes them from `featureNames`; LightGBM's text model and dump and ONNX files load the same
+ * way; a pickle is refused at deploy.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -141,6 +142,46 @@ describe('model-predict with an imported XGBoost model (issue #28)', function ()
       expected.header.slice(1).forEach((label, k) => {
         const theirs = Number(expected.rows[r][1 + k]);
         assert.ok(Math.abs(prediction.probabilities[label] - theirs) <= 1e-6 * theirs + 1e-12, `row ${r} p(${label})`);
+      });
+    });
+  });
+
+  it('LightGBM\'s text model (categorical splits, NaN and zeros) predicts what LightGBM predicts', async () => {
+    const lgbDir = path.join(FIXTURES, '..', 'lightgbm');
+    fs.copyFileSync(path.join(lgbDir, 'categorical.model.txt'), path.join(dir, 'usage.txt'));
+    const parsed = (file: string) => table(path.join('..', 'lightgbm', file));
+    await helper.load([mlModel, modelPredict], flow({ path: 'usage.txt' }));
+    await statusMatching(/usage/);
+    const data = parsed('categorical.data.csv');
+    const expected = parsed('categorical.expected.csv');
+    const out1 = collect('out1');
+    const rows = data.rows.slice(0, 40);
+    rows.forEach((row) => getNode('n1').receive({ payload: { deviceId: 'm', features: Object.fromEntries(data.header.map((name, f) => [name, row[f] === '' ? null : Number(row[f])])) } }));
+    const messages = await out1.next(rows.length);
+    messages.forEach((msg, r) => {
+      const theirs = Number(expected.rows[r][0]);
+      assert.ok(Math.abs(msg.payload.prediction.value - theirs) <= 1e-6 * Math.abs(theirs) + 1e-12, `row ${r}: ${msg.payload.prediction.value} vs ${theirs}`);
+    });
+  });
+
+  it('LightGBM\'s JSON dump (multiclass, named labels) predicts what LightGBM predicts', async () => {
+    const lgbDir = path.join(FIXTURES, '..', 'lightgbm');
+    const parsed = (file: string) => table(path.join('..', 'lightgbm', file));
+    fs.copyFileSync(path.join(lgbDir, 'multiclass.dump.json'), path.join(dir, 'species.json'));
+    const labels = ['a', 'b', 'c', 'd', 'e'];
+    await helper.load([mlModel, modelPredict], flow({ path: 'species.json', labels: labels.join(', ') }));
+    await statusMatching(/species v1/);
+    const mdata = parsed('multiclass.data.csv');
+    const mexpected = parsed('multiclass.expected.csv');
+    const mout = collect('out1');
+    const mrows = mdata.rows.slice(0, 40);
+    mrows.forEach((row) => getNode('n1').receive({ payload: { deviceId: 'm', features: Object.fromEntries(mdata.header.map((name, f) => [name, row[f] === '' ? null : Number(row[f])])) } }));
+    const mmessages = await mout.next(mrows.length);
+    mmessages.forEach((msg, r) => {
+      assert.equal(msg.payload.prediction.label, labels[Number(mexpected.rows[r][0])], `row ${r}`);
+      labels.forEach((label, k) => {
+        const theirs = Number(mexpected.rows[r][1 + k]);
+        assert.ok(Math.abs(msg.payload.prediction.probabilities[label] - theirs) <= 1e-6 * theirs + 1e-12, `row ${r} p(${label})`);
       });
     });
   });

@@ -3,12 +3,14 @@
  * predicts on the compiled fast path like a forest trained here. Used by `iot-ai import` and by ml-model's `path`
  * (a file that is not already one of ours is converted at load).
  *
- * Read: XGBoost's own JSON model (xgboost.ts), ONNX tree ensembles (onnx.ts). Refused by name: pickles (never
+ * Read: XGBoost's own JSON model (xgboost.ts), LightGBM's text model and JSON dump (lightgbm.ts), ONNX tree
+ * ensembles (onnx.ts), each recognised by its content. Refused by name: pickles (never
  * unpickled: export to ONNX), XGBoost's binary UBJSON form, and what each importer does not support.
  */
 import { MODEL_FORMAT } from '../file/schema';
 import { Label, LoadedModel, loadModel, ModelFile, parseModelFile } from '../file/model-file';
 import type { ConvertResult } from './converted';
+import { convertLightgbmDump, convertLightgbmText, looksLikeLightgbmDump, looksLikeLightgbmText } from './lightgbm';
 import { convertOnnx } from './onnx';
 import { looksLikeOnnx } from './onnx-proto';
 import { convertXgboost, looksLikeXgboostJson } from './xgboost';
@@ -30,12 +32,15 @@ export interface ImportOptions {
 
 export type ImportResult = { ok: true; model: ModelFile; converted: boolean } | { ok: false; error: string };
 
+const SUPPORTED =
+  'XGBoost\'s JSON model (save_model("model.json")), LightGBM\'s text model (save_model("model.txt")) or JSON dump (dump_model()), ONNX tree ensembles (.onnx) and iot-ai model files';
+
 const PICKLE_EXTENSIONS = ['.pkl', '.pickle', '.joblib', '.sav'];
 
 export const PICKLE_REFUSAL =
   'a pickle (.pkl/.joblib) is never loaded: unpickling runs code the file chooses. Export the model instead: ' +
-  'XGBoost with booster.save_model("model.json") (or model.get_booster().save_model("model.json")); scikit-learn ' +
-  'and LightGBM to ONNX with skl2onnx / onnxmltools (to_onnx(model, X[:1].astype("float32"))) — see docs/import.md';
+  'XGBoost with booster.save_model("model.json") (or model.get_booster().save_model("model.json")); LightGBM with ' +
+  'booster.save_model("model.txt") (or model.booster_.save_model("model.txt")); scikit-learn to ONNX with skl2onnx / onnxmltools (to_onnx(model, X[:1].astype("float32"))) — see docs/import.md';
 
 /** Whether `fileName` or the first bytes say this is a Python pickle. */
 function isPickle(bytes: Uint8Array, fileName: string | undefined): boolean {
@@ -62,22 +67,20 @@ export function importModel(input: Uint8Array | string, options: ImportOptions =
     return { ok: false, error: 'this is XGBoost\'s binary (UBJSON) model: save it as JSON instead, booster.save_model("model.json")' };
   }
   const text = typeof input === 'string' ? input : new TextDecoder().decode(bytes);
-  if (/^\s*tree\r?\nversion=/.test(text)) return { ok: false, error: 'LightGBM text models are not supported yet (issue #28 brings them next)' };
+  if (looksLikeLightgbmText(text)) return fromConverted(convertLightgbmText(text), options);
   let data: unknown;
   try {
     data = JSON.parse(text) as unknown;
   } catch (err) {
-    return { ok: false, error: `not a model this package can import: not JSON (${(err as Error).message}); supported: XGBoost's JSON model (save_model("model.json")), ONNX tree ensembles (.onnx) and iot-ai model files` };
+    return { ok: false, error: `not a model this package can import: not JSON (${(err as Error).message}); supported: ${SUPPORTED}` };
   }
   if (data !== null && typeof data === 'object' && (data as { format?: unknown }).format === MODEL_FORMAT) {
     const parsed = parseModelFile(data);
     return parsed.ok ? { ok: true, model: parsed.model, converted: false } : parsed;
   }
   if (looksLikeXgboostJson(data)) return fromConverted(convertXgboost(data), options);
-  if (data !== null && typeof data === 'object' && 'tree_info' in data && 'feature_names' in data) {
-    return { ok: false, error: 'LightGBM JSON dumps (dump_model) are not supported yet (issue #28 brings them next)' };
-  }
-  return { ok: false, error: 'not a model this package can import: supported are XGBoost\'s JSON model (save_model("model.json")), ONNX tree ensembles (.onnx) and iot-ai model files' };
+  if (looksLikeLightgbmDump(data)) return fromConverted(convertLightgbmDump(data), options);
+  return { ok: false, error: `not a model this package can import: supported are ${SUPPORTED}` };
 }
 
 /** A converted forest as a model file: its inputs and labels from the options or the file, named and dated. */
@@ -129,9 +132,9 @@ export function needsImport(bytes: Uint8Array, fileName: string | undefined): bo
   try {
     data = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    return /^\s*tree\r?\nversion=/.test(new TextDecoder().decode(bytes.subarray(0, 64)));
+    return looksLikeLightgbmText(new TextDecoder().decode(bytes.subarray(0, 64)));
   }
-  return looksLikeXgboostJson(data);
+  return looksLikeXgboostJson(data) || looksLikeLightgbmDump(data);
 }
 
 /**
