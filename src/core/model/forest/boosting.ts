@@ -435,7 +435,8 @@ export class BoostingTrainer {
       for (let i = 0; i < leaves.length; i++) if (leaves[i].feature >= 0 && (at < 0 || leaves[i].gain > leaves[at].gain)) at = i;
       if (at < 0) break;
       const node = leaves[at];
-      const [leftChild, rightChild] = this.split(node, k);
+      // The split that reaches the most leaves leaves two children that will not split: no histograms for them.
+      const [leftChild, rightChild] = this.split(node, k, leafCount + 1 < maxLeaves);
       leaves[at] = leftChild;
       leaves.push(rightChild);
       leafCount++;
@@ -634,7 +635,7 @@ export class BoostingTrainer {
    * Splits a leaf: partitions its rows and gives each child that may split again its histograms (the smaller
    * child's built from its rows, the larger's by subtraction from the parent's) and its best split.
    */
-  private split(node: GrowNode, k: number): [GrowNode, GrowNode] {
+  private split(node: GrowNode, k: number, childrenMaySplit: boolean): [GrowNode, GrowNode] {
     const f = node.feature;
     const id = node.id;
     this.feature[id] = f;
@@ -650,8 +651,8 @@ export class BoostingTrainer {
     const [small, large] = mid - node.start <= node.end - mid ? [leftChild, rightChild] : [rightChild, leftChild];
     const parentHist = node.hist!;
     node.hist = null;
-    const smallSplits = this.splittable(small);
-    if (this.splittable(large)) {
+    const smallSplits = childrenMaySplit && this.splittable(small);
+    if (childrenMaySplit && this.splittable(large)) {
       small.hist = this.acquireHistogram();
       this.buildHistograms(small, k);
       large.hist = parentHist;
