@@ -680,8 +680,9 @@ export class BoostingTrainer {
 
   /** Stable in-place partition of the node's rows (bin <= threshold bin, or missing going left, first); returns the first right row. */
   private partition(node: GrowNode, f: number): number {
-    const bins = this.bins;
-    const nFeatures = this.nFeatures;
+    // The column-major bins: the feature's column is one run of nRows values (the row-major copy would stride).
+    const column = this.binned.bins;
+    const offset = f * this.nRows;
     const rowIndex = this.rowIndex;
     const buffer = this.partitionBuffer;
     const missingBin = this.missingBin[f];
@@ -693,7 +694,7 @@ export class BoostingTrainer {
     const missingGoesLeft = missingLeft ? 1 : 0;
     for (let i = node.start; i < node.end; i++) {
       const r = rowIndex[i];
-      const bin = bins[r * nFeatures + f];
+      const bin = column[offset + r];
       const goLeft = bin === missingBin ? missingGoesLeft : bin <= thresholdBin ? 1 : 0;
       rowIndex[l] = r;
       buffer[rCount] = r;
