@@ -14,8 +14,14 @@
  *
  * How it stays fast: features binned once (one byte per row and feature); bins stored row-major (a row's
  * histogram updates read one run of bytes); histogram subtraction (the larger child's histograms are the
- * parent's minus the smaller child's); rows partitioned stably in place, so a node's rows stay in ascending order;
- * constant-hessian losses (squared, absolute) keep no hessian at all; nothing is allocated per row.
+ * parent's minus the smaller child's, subtracted bin by bin inside the split scan, so they are read once); the
+ * children of the split that reaches the most leaves get no histograms at all; rows partitioned stably in place, so
+ * a node's rows stay in ascending order; constant-hessian losses (squared, absolute) keep no hessian at all; nothing
+ * is allocated per row.
+ *
+ * Parity with scikit-learn 1.2.1 (test/fixtures/boosting): fed the same bins, the training losses agree to 1e-5
+ * (logistic, squared); under softmax scikit-learn also makes splits whose gain is float32 rounding noise (two leaves
+ * of one value), which the gain floor in findSplit refuses.
  */
 import { binColumns, BinnedMatrix, MAX_BINS } from './binning';
 import { BoostSpec, doubled, TREES_KIND, Tree, TreeForest } from './forest-format';
