@@ -14,8 +14,14 @@
  *
  * How it stays fast: features binned once (one byte per row and feature); bins stored row-major (a row's
  * histogram updates read one run of bytes); histogram subtraction (the larger child's histograms are the
- * parent's minus the smaller child's); rows partitioned stably in place, so a node's rows stay in ascending order;
- * constant-hessian losses (squared, absolute) keep no hessian at all; nothing is allocated per row.
+ * parent's minus the smaller child's, subtracted bin by bin inside the split scan, so they are read once); the
+ * children of the split that reaches the most leaves get no histograms at all; rows partitioned stably in place, so
+ * a node's rows stay in ascending order; constant-hessian losses (squared, absolute) keep no hessian at all; nothing
+ * is allocated per row.
+ *
+ * Parity with scikit-learn 1.2.1 (test/fixtures/boosting): fed the same bins, the training losses agree to 1e-5
+ * (logistic, squared); under softmax scikit-learn also makes splits whose gain is float32 rounding noise (two leaves
+ * of one value), which the gain floor in findSplit refuses.
  */
 import { binColumns, BinnedMatrix, MAX_BINS } from './binning';
 import { BoostSpec, doubled, TREES_KIND, Tree, TreeForest } from './forest-format';
@@ -186,6 +192,8 @@ export class BoostingTrainer {
   private readonly partitionBuffer: Int32Array;
   private readonly histPool: Float64Array[] = [];
   private readonly importance: Float64Array;
+  /** The best split found so far by findSplit's scans. */
+  private readonly best = new BestSplit();
   /** Validation rows, column-major raw values, their targets and margins. */
   private readonly validation: { nRows: number; columns: Float64Array; target: Float64Array; raw: Float64Array } | null;
   private readonly trees: Tree[] = [];
@@ -433,7 +441,8 @@ export class BoostingTrainer {
       for (let i = 0; i < leaves.length; i++) if (leaves[i].feature >= 0 && (at < 0 || leaves[i].gain > leaves[at].gain)) at = i;
       if (at < 0) break;
       const node = leaves[at];
-      const [leftChild, rightChild] = this.split(node, k);
+      // The split that reaches the most leaves leaves two children that will not split: no histograms for them.
+      const [leftChild, rightChild] = this.split(node, k, leafCount + 1 < maxLeaves);
       leaves[at] = leftChild;
       leaves.push(rightChild);
       leafCount++;
@@ -532,8 +541,8 @@ export class BoostingTrainer {
 
   /**
    * Finds the node's best split over every feature (leaves node.feature at −1 when none may be made). With `sibling`,
-   * the node's histograms are still its parent's: each feature's is turned into the node's (parent − sibling) just
-   * before it is scanned, while it is in cache.
+   * the node's histograms are still its parent's: each bin is turned into the node's (parent − sibling) as the scan
+   * reaches it, so a histogram is read once (the bins past where the scan stops are subtracted after it).
    */
   private findSplit(node: GrowNode, sibling: Float64Array | null): void {
     const params = this.params;
@@ -548,89 +557,39 @@ export class BoostingTrainer {
     const G = node.sumG;
     const H = node.sumH;
     const parentScore = (G * G) / (H + lambda);
-    let bestGain = 1e-12 * Math.max(1, Math.abs(parentScore));
+    const best = this.best;
+    best.gain = 1e-12 * Math.max(1, Math.abs(parentScore));
+    best.feature = -1;
     for (let f = 0; f < this.nFeatures; f++) {
       const at = this.featureOffset[f] * stride;
-      if (sibling !== null) {
-        const stop = this.featureOffset[f + 1] * stride;
-        for (let j = at; j < stop; j++) hist[j] -= sibling[j];
-      }
       const missing = this.missingBin[f];
       const valueBins = this.nBins[f] - (missing >= 0 ? 1 : 0);
-      let missG = 0;
-      let missH = 0;
       let missCount = 0;
       if (missing >= 0) {
         const m = at + missing * stride;
-        missG = hist[m];
+        if (sibling !== null) for (let j = m; j < m + stride; j++) hist[j] -= sibling[j];
         missCount = hist[m + countAt];
-        missH = constant ? missCount : hist[m + 1];
       }
-      let lG = 0;
-      let lH = 0;
-      let lCount = 0;
       if (missCount === 0) {
-        // Missing values go with the larger side later; only the value thresholds compete.
-        for (let b = 0; b < valueBins; b++) {
-          const j = at + b * stride;
-          const binCount = hist[j + countAt];
-          if (binCount === 0) continue;
-          lG += hist[j];
-          lH += constant ? binCount : hist[j + 1];
-          lCount += binCount;
-          const rCount = count - lCount;
-          if (rCount < minLeaf) break;
-          if (lCount < minLeaf) continue;
-          const rH = H - lH;
-          if (lH < MIN_HESSIAN || rH < MIN_HESSIAN) continue;
-          const rG = G - lG;
-          const gain = (lG * lG) / (lH + lambda) + (rG * rG) / (rH + lambda) - parentScore;
-          if (gain > bestGain) {
-            bestGain = gain;
-            node.feature = f;
-            node.thresholdBin = b;
-            node.missingLeft = lCount >= rCount;
-            node.gain = gain;
-            node.leftG = lG;
-            node.leftH = lH;
-            node.leftCount = lCount;
-          }
-        }
+        // Missing values go with the larger side later; only the value thresholds compete. The scan stops once
+        // fewer than minLeaf rows are right of the threshold.
+        const scanned = constant
+          ? scanConstant(hist, sibling, at, at + valueBins * 2, count, G, H, lambda, minLeaf, parentScore, f, best)
+          : scanHessian(hist, sibling, at, at + valueBins * 3, count, G, H, lambda, minLeaf, parentScore, f, best);
+        if (sibling !== null) for (let j = scanned; j < at + valueBins * stride; j++) hist[j] -= sibling[j];
         continue;
       }
-      for (let b = 0; b < valueBins; b++) {
-        const j = at + b * stride;
-        const binCount = hist[j + countAt];
-        if (binCount === 0) continue;
-        lG += hist[j];
-        lH += constant ? binCount : hist[j + 1];
-        lCount += binCount;
-        // Missing rows right, then left.
-        for (let side = 0; side < 2; side++) {
-          const cG = side === 0 ? lG : lG + missG;
-          const cH = side === 0 ? lH : lH + missH;
-          const cCount = side === 0 ? lCount : lCount + missCount;
-          const rCount = count - cCount;
-          if (cCount < minLeaf || rCount < minLeaf) continue;
-          const rH = H - cH;
-          if (cH < MIN_HESSIAN || rH < MIN_HESSIAN) continue;
-          const rG = G - cG;
-          const gain = (cG * cG) / (cH + lambda) + (rG * rG) / (rH + lambda) - parentScore;
-          if (gain > bestGain) {
-            bestGain = gain;
-            node.feature = f;
-            node.thresholdBin = b;
-            node.missingLeft = side === 1;
-            node.gain = gain;
-            node.leftG = cG;
-            node.leftH = cH;
-            node.leftCount = cCount;
-          }
-        }
-        if (count - lCount < minLeaf) break;
-      }
+      if (sibling !== null) for (let j = at; j < at + valueBins * stride; j++) hist[j] -= sibling[j];
+      this.scanWithMissing(hist, at, valueBins, count, G, H, parentScore, f);
     }
-    if (node.feature < 0) return;
+    if (best.feature < 0) return;
+    node.feature = best.feature;
+    node.thresholdBin = best.bin;
+    node.missingLeft = best.missingLeft;
+    node.gain = best.gain;
+    node.leftG = best.leftG;
+    node.leftH = best.leftH;
+    node.leftCount = best.leftCount;
     // The threshold: midway (in bins) to the next value bin the node has, as the forest writes it.
     const f = node.feature;
     const at = this.featureOffset[f] * stride;
@@ -640,11 +599,49 @@ export class BoostingTrainer {
     node.thresholdBin = next < valueBins ? (node.thresholdBin + next - 1) >> 1 : node.thresholdBin;
   }
 
+  /** The scan of a feature whose node has missing values: each threshold with the missing rows right, then left. */
+  private scanWithMissing(hist: Float64Array, at: number, valueBins: number, count: number, G: number, H: number, parentScore: number, f: number): void {
+    const stride = this.stride;
+    const constant = this.constantHessian;
+    const countAt = constant ? 1 : 2;
+    const minLeaf = this.params.minSamplesLeaf;
+    const lambda = this.params.l2;
+    const best = this.best;
+    const m = at + this.missingBin[f] * stride;
+    const missG = hist[m];
+    const missCount = hist[m + countAt];
+    const missH = constant ? missCount : hist[m + 1];
+    let lG = 0;
+    let lH = 0;
+    let lCount = 0;
+    for (let b = 0; b < valueBins; b++) {
+      const j = at + b * stride;
+      const binCount = hist[j + countAt];
+      if (binCount === 0) continue;
+      lG += hist[j];
+      lH += constant ? binCount : hist[j + 1];
+      lCount += binCount;
+      for (let side = 0; side < 2; side++) {
+        const cG = side === 0 ? lG : lG + missG;
+        const cH = side === 0 ? lH : lH + missH;
+        const cCount = side === 0 ? lCount : lCount + missCount;
+        const rCount = count - cCount;
+        if (cCount < minLeaf || rCount < minLeaf) continue;
+        const rH = H - cH;
+        if (cH < MIN_HESSIAN || rH < MIN_HESSIAN) continue;
+        const rG = G - cG;
+        const gain = (cG * cG) / (cH + lambda) + (rG * rG) / (rH + lambda) - parentScore;
+        if (gain > best.gain) best.set(f, b, side === 1, gain, cG, cH, cCount);
+      }
+      if (count - lCount < minLeaf) break;
+    }
+  }
+
   /**
    * Splits a leaf: partitions its rows and gives each child that may split again its histograms (the smaller
    * child's built from its rows, the larger's by subtraction from the parent's) and its best split.
    */
-  private split(node: GrowNode, k: number): [GrowNode, GrowNode] {
+  private split(node: GrowNode, k: number, childrenMaySplit: boolean): [GrowNode, GrowNode] {
     const f = node.feature;
     const id = node.id;
     this.feature[id] = f;
@@ -660,8 +657,8 @@ export class BoostingTrainer {
     const [small, large] = mid - node.start <= node.end - mid ? [leftChild, rightChild] : [rightChild, leftChild];
     const parentHist = node.hist!;
     node.hist = null;
-    const smallSplits = this.splittable(small);
-    if (this.splittable(large)) {
+    const smallSplits = childrenMaySplit && this.splittable(small);
+    if (childrenMaySplit && this.splittable(large)) {
       small.hist = this.acquireHistogram();
       this.buildHistograms(small, k);
       large.hist = parentHist;
@@ -689,8 +686,9 @@ export class BoostingTrainer {
 
   /** Stable in-place partition of the node's rows (bin <= threshold bin, or missing going left, first); returns the first right row. */
   private partition(node: GrowNode, f: number): number {
-    const bins = this.bins;
-    const nFeatures = this.nFeatures;
+    // The column-major bins: the feature's column is one run of nRows values (the row-major copy would stride).
+    const column = this.binned.bins;
+    const offset = f * this.nRows;
     const rowIndex = this.rowIndex;
     const buffer = this.partitionBuffer;
     const missingBin = this.missingBin[f];
@@ -702,7 +700,7 @@ export class BoostingTrainer {
     const missingGoesLeft = missingLeft ? 1 : 0;
     for (let i = node.start; i < node.end; i++) {
       const r = rowIndex[i];
-      const bin = bins[r * nFeatures + f];
+      const bin = column[offset + r];
       const goLeft = bin === missingBin ? missingGoesLeft : bin <= thresholdBin ? 1 : 0;
       rowIndex[l] = r;
       buffer[rCount] = r;
@@ -746,6 +744,99 @@ export class BoostingTrainer {
       v.raw[k * n + r] += value[node];
     }
   }
+}
+
+/** The best split of a node found so far (one object reused by every scan, so scans allocate nothing). */
+class BestSplit {
+  feature = -1;
+  bin = 0;
+  missingLeft = false;
+  gain = 0;
+  leftG = 0;
+  leftH = 0;
+  leftCount = 0;
+
+  set(feature: number, bin: number, missingLeft: boolean, gain: number, leftG: number, leftH: number, leftCount: number): void {
+    this.feature = feature;
+    this.bin = bin;
+    this.missingLeft = missingLeft;
+    this.gain = gain;
+    this.leftG = leftG;
+    this.leftH = leftH;
+    this.leftCount = leftCount;
+  }
+}
+
+/*
+ * The scans of one feature's value bins [from, to) (as indices into the histograms) for its best threshold, with no
+ * missing value at the node, one per histogram layout so that the hot loop has constant offsets: [g, count] when the
+ * hessian is constant (it is the count), [g, h, count] otherwise. With `sibling`, each bin is first turned into
+ * parent − sibling. A scan returns the index up to which bins are subtracted (where it stopped: fewer than minLeaf
+ * rows right of the threshold).
+ */
+function scanConstant(hist: Float64Array, sibling: Float64Array | null, from: number, to: number, count: number, G: number, H: number, lambda: number, minLeaf: number, parentScore: number, f: number, best: BestSplit): number {
+  let lG = 0;
+  let lCount = 0;
+  for (let j = from; j < to; j += 2) {
+    let binCount: number;
+    if (sibling !== null) {
+      binCount = hist[j + 1] = hist[j + 1] - sibling[j + 1];
+      if (binCount === 0) {
+        hist[j] = 0;
+        continue;
+      }
+      hist[j] -= sibling[j];
+    } else {
+      binCount = hist[j + 1];
+      if (binCount === 0) continue;
+    }
+    lG += hist[j];
+    lCount += binCount;
+    const rCount = count - lCount;
+    if (rCount < minLeaf) return j + 2;
+    if (lCount < minLeaf) continue;
+    const rH = H - lCount;
+    if (lCount < MIN_HESSIAN || rH < MIN_HESSIAN) continue;
+    const rG = G - lG;
+    const gain = (lG * lG) / (lCount + lambda) + (rG * rG) / (rH + lambda) - parentScore;
+    if (gain > best.gain) best.set(f, (j - from) >> 1, lCount >= rCount, gain, lG, lCount, lCount);
+  }
+  return to;
+}
+
+function scanHessian(hist: Float64Array, sibling: Float64Array | null, from: number, to: number, count: number, G: number, H: number, lambda: number, minLeaf: number, parentScore: number, f: number, best: BestSplit): number {
+  let lG = 0;
+  let lH = 0;
+  let lCount = 0;
+  for (let j = from; j < to; j += 3) {
+    let binCount: number;
+    if (sibling !== null) {
+      // A bin the node has no row in is exactly empty (no rounding residue of parent − sibling left in it).
+      binCount = hist[j + 2] = hist[j + 2] - sibling[j + 2];
+      if (binCount === 0) {
+        hist[j] = 0;
+        hist[j + 1] = 0;
+        continue;
+      }
+      hist[j] -= sibling[j];
+      hist[j + 1] -= sibling[j + 1];
+    } else {
+      binCount = hist[j + 2];
+      if (binCount === 0) continue;
+    }
+    lG += hist[j];
+    lH += hist[j + 1];
+    lCount += binCount;
+    const rCount = count - lCount;
+    if (rCount < minLeaf) return j + 3;
+    if (lCount < minLeaf) continue;
+    const rH = H - lH;
+    if (lH < MIN_HESSIAN || rH < MIN_HESSIAN) continue;
+    const rG = G - lG;
+    const gain = (lG * lG) / (lH + lambda) + (rG * rG) / (rH + lambda) - parentScore;
+    if (gain > best.gain) best.set(f, (j - from) / 3, lCount >= rCount, gain, lG, lH, lCount);
+  }
+  return to;
 }
 
 /** The binned matrix transposed to row-major order (same element type). */
