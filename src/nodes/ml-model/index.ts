@@ -83,7 +83,7 @@ export = function register(RED: RED): void {
       } catch (err) {
         return fail(`${base}: ${RED._('ml-model.errors.runtimeBroken', { error: (err as Error).message })}`);
       }
-      if (ort === undefined) return fail(`${base}: ${RED._('ml-model.errors.noRuntime', { command: installCommand(userDir) })}`);
+      if (ort === undefined) return fail(`${base}: ${RED._('ml-model.errors.noRuntime')}: ${installCommand(userDir)}`);
       const runtime = await RuntimeModel.load(ort, bytes, plan.plan, { name: base.replace(/\.onnx$/i, ''), version: '1' });
       if (closed) return void runtime.release().catch(() => undefined);
       const previous = current.runtime;
