@@ -97,6 +97,24 @@ describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)'
     assert.equal(bad.error.path, '/3/features/temperature');
   });
 
+  it('a batch that would hold the event loop past its budget runs in a worker thread, with the same answers', async () => {
+    await helper.load([mlModel, modelPredict], flow({ path: 'mlp-softmax.onnx' }));
+    await statusMatching(/mlp-softmax/);
+    const runtime = getNode('cfg').state().runtime;
+    const { rows, probabilities } = expected('mlp-softmax');
+    const copies = 100;
+    assert.ok(runtime.offLoop(rows.length * copies), `${rows.length * copies} rows at ${runtime.perRowMs} ms a row go off the loop`);
+    assert.ok(!runtime.offLoop(1), 'one row stays on the loop');
+    const out1 = collect('out1');
+    getNode('n1').receive({ payload: Array.from({ length: copies }, () => rows.map((row) => ({ features: featuresOf(row) }))).flat() });
+    const [msg] = await out1.next(1);
+    assert.equal(msg.payload.length, rows.length * copies);
+    msg.payload.forEach((item: { prediction: { probabilities: Record<string, number> } }, i: number) => {
+      const r = i % rows.length;
+      [0, 1, 2].forEach((k) => close(item.prediction.probabilities[k], (probabilities as number[][])[r][k], `row ${i} p(${k})`));
+    });
+  });
+
   it('logits (no Softmax at the end) become probabilities by softmax; one logit by the logistic', async () => {
     await helper.load([mlModel, modelPredict], flow({ path: 'mlp-logits.onnx' }));
     await statusMatching(/mlp-logits/);
@@ -164,7 +182,7 @@ describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)'
       assert.ok(getNode('cfg').state().runtime === undefined);
       const out2 = collect('out2');
       const errors: Error[] = [];
-      getNode('n1').on('call:error', (call: { args: [Error] }) => errors.push(call.args[0]));
+      (getNode('n1') as unknown as { on(event: string, listener: (call: { args: [Error] }) => void): void }).on('call:error', (call) => errors.push(call.args[0]));
       getNode('n1').receive({ payload: { features: featuresOf(expected('mlp-softmax').rows[0]) } });
       await settle(100);
       assert.equal(out2.messages.length, 0, 'not a data error');

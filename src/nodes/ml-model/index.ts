@@ -77,14 +77,14 @@ export = function register(RED: RED): void {
       const base = path.basename(file);
       const plan = planOnnxGraph(bytes, { featureSpec: typeof def.featureNames === 'string' ? def.featureNames : '', labels: importLabels });
       if (!plan.ok) return fail(`${base}: ${plan.error}`);
-      let ort;
+      let runtimeFound;
       try {
-        ort = requireOnnxRuntime(userDir);
+        runtimeFound = requireOnnxRuntime(userDir);
       } catch (err) {
         return fail(`${base}: ${RED._('ml-model.errors.runtimeBroken', { error: (err as Error).message })}`);
       }
-      if (ort === undefined) return fail(`${base}: ${RED._('ml-model.errors.noRuntime')}: ${installCommand(userDir)}`);
-      const runtime = await RuntimeModel.load(ort, bytes, plan.plan, { name: base.replace(/\.onnx$/i, ''), version: '1' });
+      if (runtimeFound === undefined) return fail(`${base}: ${RED._('ml-model.errors.noRuntime')}: ${installCommand(userDir)}`);
+      const runtime = await RuntimeModel.load(runtimeFound, bytes, plan.plan, { name: base.replace(/\.onnx$/i, ''), version: '1' });
       if (closed) return void runtime.release().catch(() => undefined);
       const previous = current.runtime;
       publish({ source: file, runtime });
