@@ -165,6 +165,27 @@ describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)'
     assert.match(await stateError(/not an input/), /maps features to "x", which is not an input of the graph \(input\)/);
   });
 
+  it('the editor\'s model view says what a file was detected as and what the dialog must ask for', async () => {
+    fs.copyFileSync(path.join(FIXTURES, '..', 'xgboost', 'binary-logistic.model.json'), path.join(dir, 'xgb.json'));
+    await helper.load([mlModel, modelPredict], flow({ path: 'mlp-softmax.onnx' }));
+    const view = (query: Record<string, string>) => helper.request().get('/iot-ai/models/file').query(query);
+    const graph = await view({ path: 'mlp-softmax.onnx' }).expect(200);
+    assert.deepEqual({ ...graph.body.detected, problem: undefined }, { kind: 'onnx-graph', task: 'classification', features: 4, inputs: 'input [batch, 4]', needs: ['featureNames', 'labels'], runtime: true, problem: undefined });
+    assert.match(graph.body.detected.problem, /does not name its features/);
+    const named = await view({ path: 'mlp-softmax.onnx', featureNames: FEATURES.join(', '), labels: 'cold, comfortable, hot' }).expect(200);
+    assert.deepEqual(named.body.featureNames, FEATURES);
+    assert.deepEqual(named.body.labels, ['cold', 'comfortable', 'hot']);
+    assert.equal(named.body.detected.problem, undefined);
+    const unnamed = await view({ path: 'xgb.json' }).expect(422);
+    assert.deepEqual(unnamed.body.detected, { kind: 'xgboost', task: 'classification', trees: 20, features: 5, labels: [0, 1], needs: ['featureNames', 'labels'] });
+    const converted = await view({ path: 'xgb.json', featureNames: 'a, b, c, d, e', labels: 'empty, occupied' }).expect(200);
+    assert.deepEqual(converted.body.featureNames, ['a', 'b', 'c', 'd', 'e']);
+    assert.deepEqual(converted.body.labels, ['empty', 'occupied']);
+    assert.equal(converted.body.detected.kind, 'xgboost');
+    const trees = await view({ path: 'image-input.onnx' }).expect(200);
+    assert.equal(trees.body.detected.inputs, 'image [1, 3, 8, 8]');
+  });
+
   it('without onnxruntime-node, says at deploy how to install it', async () => {
     // As if neither the user directory nor the palette had it (require's own cache is passed by, too).
     const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };

@@ -53,6 +53,18 @@ export const SESSION_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1, gra
 
 type Feeds = Record<string, { type: 'float32' | 'float64'; data: Float32Array | Float64Array; dims: number[] }>;
 
+/** Whether onnxruntime-node can be found (not loaded: the editor asks before a deploy would load it). */
+export function onnxRuntimeInstalled(userDir: string): boolean {
+  return [path.join(userDir, 'package.json'), __filename].some((from) => {
+    try {
+      createRequire(from).resolve('onnxruntime-node');
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** A loaded graph: the model of an ml-model whose file onnxruntime-node runs. */
 export class RuntimeModel {
   /** Milliseconds one row's run holds the event loop (the median of a few runs at load). */

@@ -222,3 +222,17 @@ function classProbabilities(scores: GraphPlan['scores'], width: number, nClasses
   const sum = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / sum);
 }
+
+/** What the editor shows of a graph before its features are named: its inputs, their width, and the task its outputs suggest. */
+export function describeOnnxGraph(bytes: Uint8Array): { inputs: string; features: number | null; task?: GraphPlan['task']; classes?: number } {
+  const model = readOnnxModel(bytes);
+  const inputs = model.inputs.filter((input) => !model.initializers.has(input.name));
+  const widths = inputs.map((input) => (input.shape === null ? null : input.shape[input.shape.length - 1]));
+  const features = widths.every((w) => typeof w === 'number') ? (widths as number[]).reduce((a, b) => a + b, 0) : null;
+  const outputs = outputPlan(model, undefined);
+  return {
+    inputs: inputs.map((input) => `${input.name} ${shapeText(input.shape)}`).join(', '),
+    features,
+    ...(typeof outputs === 'string' ? {} : { task: outputs.task, ...(outputs.labels === undefined ? {} : { classes: outputs.labels.length }) }),
+  };
+}
