@@ -29,6 +29,11 @@ def save(name, graph, expected):
         json.dump({'rows': ROWS.tolist(), **expected}, f)
 
 
+def scaling():
+    """(x - mean) / std, as the first nodes of every graph here."""
+    return [helper.make_node('Sub', ['input', 'mean'], ['centred']), helper.make_node('Div', ['centred', 'std'], ['scaled'])]
+
+
 def init(name, array):
     return numpy_helper.from_array(np.asarray(array, dtype=np.float32), name)
 
@@ -55,11 +60,7 @@ scaled = (ROWS - mean) / std
 # 1. A linear regression: value = ((x - mean) / std) · w + b.
 w = rng.normal(size=(N_FEATURES, 1)).astype(np.float32)
 b = np.float32(2.5)
-nodes = [
-    helper.make_node('Sub', ['input', 'mean'], ['centred']),
-    helper.make_node('Div', ['centred', 'std'], ['scaled']),
-    helper.make_node('Gemm', ['scaled', 'w', 'b'], ['value']),
-]
+nodes = scaling() + [helper.make_node('Gemm', ['scaled', 'w', 'b'], ['value'])]
 graph = helper.make_graph(nodes, 'linear', [x], [helper.make_tensor_value_info('value', TensorProto.FLOAT, ['batch', 1])],
                           [init('mean', mean), init('std', std), init('w', w), init('b', [b])])
 save('linear-regression', graph, {'task': 'regression', 'value': (scaled @ w + b)[:, 0].tolist()})
@@ -69,47 +70,33 @@ w1 = rng.normal(size=(N_FEATURES, 8)).astype(np.float32)
 b1 = rng.normal(size=8).astype(np.float32)
 w2 = rng.normal(size=(8, 3)).astype(np.float32)
 b2 = rng.normal(size=3).astype(np.float32)
-nodes = [
-    helper.make_node('Sub', ['input', 'mean'], ['centred']),
-    helper.make_node('Div', ['centred', 'std'], ['scaled']),
+mlp = scaling() + [
     helper.make_node('Gemm', ['scaled', 'w1', 'b1'], ['h']),
     helper.make_node('Relu', ['h'], ['a']),
     helper.make_node('Gemm', ['a', 'w2', 'b2'], ['logits']),
     helper.make_node('Softmax', ['logits'], ['probabilities'], axis=1),
 ]
-graph = helper.make_graph(nodes, 'mlp', [x], [helper.make_tensor_value_info('probabilities', TensorProto.FLOAT, ['batch', 3])],
+graph = helper.make_graph(mlp, 'mlp', [x], [helper.make_tensor_value_info('probabilities', TensorProto.FLOAT, ['batch', 3])],
                           [init('mean', mean), init('std', std), init('w1', w1), init('b1', b1), init('w2', w2), init('b2', b2)])
 hidden = np.maximum(scaled @ w1 + b1, 0).astype(np.float32)
 logits = (hidden @ w2 + b2).astype(np.float32)
 save('mlp-softmax', graph, {'task': 'classification', 'probabilities': softmax(logits).tolist()})
 
 # 3. The same MLP without its Softmax: logits out (turned into probabilities by softmax, documented).
-graph = helper.make_graph(nodes[:-1], 'mlp-logits', [x], [helper.make_tensor_value_info('logits', TensorProto.FLOAT, ['batch', 3])],
+graph = helper.make_graph(mlp[:-1], 'mlp-logits', [x], [helper.make_tensor_value_info('logits', TensorProto.FLOAT, ['batch', 3])],
                           [init('mean', mean), init('std', std), init('w1', w1), init('b1', b1), init('w2', w2), init('b2', b2)])
 save('mlp-logits', graph, {'task': 'classification', 'probabilities': softmax(logits).tolist()})
 
 # 4. A logistic regression with one logit (binary: the logistic of it is class 1's probability).
 wl = rng.normal(size=(N_FEATURES, 1)).astype(np.float32)
-nodes = [
-    helper.make_node('Sub', ['input', 'mean'], ['centred']),
-    helper.make_node('Div', ['centred', 'std'], ['scaled']),
-    helper.make_node('Gemm', ['scaled', 'w', 'b'], ['logit']),
-]
+nodes = scaling() + [helper.make_node('Gemm', ['scaled', 'w', 'b'], ['logit'])]
 graph = helper.make_graph(nodes, 'logistic', [x], [helper.make_tensor_value_info('logit', TensorProto.FLOAT, ['batch', 1])],
                           [init('mean', mean), init('std', std), init('w', wl), init('b', [0.1])])
 p1 = sigmoid(scaled @ wl + np.float32(0.1))[:, 0]
 save('binary-logit', graph, {'task': 'classification', 'probabilities': np.stack([1 - p1, p1], axis=1).tolist()})
 
 # 5. A classifier with a label tensor and a probability tensor (as skl2onnx lays them out with zipmap=False).
-nodes = [
-    helper.make_node('Sub', ['input', 'mean'], ['centred']),
-    helper.make_node('Div', ['centred', 'std'], ['scaled']),
-    helper.make_node('Gemm', ['scaled', 'w1', 'b1'], ['h']),
-    helper.make_node('Relu', ['h'], ['a']),
-    helper.make_node('Gemm', ['a', 'w2', 'b2'], ['logits']),
-    helper.make_node('Softmax', ['logits'], ['probabilities'], axis=1),
-    helper.make_node('ArgMax', ['probabilities'], ['label'], axis=1, keepdims=0),
-]
+nodes = mlp + [helper.make_node('ArgMax', ['probabilities'], ['label'], axis=1, keepdims=0)]
 graph = helper.make_graph(nodes, 'mlp-labelled', [x],
                           [helper.make_tensor_value_info('label', TensorProto.INT64, ['batch']),
                            helper.make_tensor_value_info('probabilities', TensorProto.FLOAT, ['batch', 3])],

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { helper, harness, collect, getNode, settle, lastStatus } from '../helpers/runtime';
+import { helper, harness, collect, getNode, settle, statusMatching, modelError } from '../helpers/runtime';
 import mlModel = require('../../src/nodes/ml-model');
 import modelPredict = require('../../src/nodes/model-predict');
 
@@ -46,16 +46,6 @@ describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)'
     ...harness('model-predict', { model: 'cfg', ...predict }, 2),
     { id: 'cfg', type: 'ml-model', watch: false, featureNames: FEATURES.join(', '), ...model },
   ];
-  async function statusMatching(pattern: RegExp): Promise<string> {
-    const n1 = getNode('n1');
-    for (let i = 0; i < 250 && !pattern.test(lastStatus(n1)?.text ?? ''); i++) await settle(20);
-    return lastStatus(n1)?.text ?? '';
-  }
-  async function stateError(pattern: RegExp): Promise<string> {
-    const cfg = getNode('cfg');
-    for (let i = 0; i < 250 && !pattern.test(cfg.state().error ?? ''); i++) await settle(20);
-    return cfg.state().error ?? '';
-  }
 
   it('a linear regression: value per message, in order, as numpy computes it', async () => {
     await helper.load([mlModel, modelPredict], flow({ path: 'linear-regression.onnx' }));
@@ -155,14 +145,14 @@ describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)'
 
   it('refuses at deploy what the graph cannot take: an image input, too few features, a mapping to no input', async () => {
     await helper.load([mlModel, modelPredict], flow({ path: 'image-input.onnx' }));
-    assert.match(await stateError(/shape/), /image-input\.onnx: the graph's input image has the shape \[1, 3, 8, 8\], which 4 features .* do not fit/);
+    assert.match(await modelError(/shape/), /image-input\.onnx: the graph's input image has the shape \[1, 3, 8, 8\], which 4 features .* do not fit/);
     assert.match(await statusMatching(/shape/), /shape/);
     await helper.unload();
     await helper.load([mlModel, modelPredict], flow({ path: 'linear-regression.onnx', featureNames: 'temperature, humidity' }));
-    assert.match(await stateError(/do not fit/), /input input has the shape \[batch, 4\], which 2 features/);
+    assert.match(await modelError(/do not fit/), /input input has the shape \[batch, 4\], which 2 features/);
     await helper.unload();
     await helper.load([mlModel, modelPredict], flow({ path: 'linear-regression.onnx', featureNames: 'x: a, b, c, d' }));
-    assert.match(await stateError(/not an input/), /maps features to "x", which is not an input of the graph \(input\)/);
+    assert.match(await modelError(/not an input/), /maps features to "x", which is not an input of the graph \(input\)/);
   });
 
   it('the editor\'s model view says what a file was detected as and what the dialog must ask for', async () => {
@@ -196,7 +186,7 @@ describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)'
     };
     try {
       await helper.load([mlModel, modelPredict], flow({ path: 'mlp-softmax.onnx' }));
-      const error = await stateError(/onnxruntime-node/);
+      const error = await modelError(/onnxruntime-node/);
       // The helper loads no message catalogue: the key stands for the sentence (locales/en-US).
       assert.match(error, /^mlp-softmax\.onnx: ml-model\.errors\.noRuntime: /);
       assert.ok(error.includes(`cd ${JSON.stringify(dir)} && ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`), error);
