@@ -105,6 +105,27 @@ describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)'
     });
   });
 
+  it('hot reload: a new graph written over the file is predicting within moments, without a redeploy', async () => {
+    fs.copyFileSync(path.join(FIXTURES, 'linear-regression.onnx'), path.join(dir, 'live.onnx'));
+    await helper.load([mlModel, modelPredict], flow({ path: 'live.onnx', watch: true }));
+    await statusMatching(/live v1/);
+    const first = getNode('cfg').state().runtime;
+    const linear = expected('linear-regression');
+    const out1 = collect('out1');
+    getNode('n1').receive({ payload: { features: featuresOf(linear.rows[0]) } });
+    close((await out1.next(1))[0].payload.prediction.value, (linear.value as number[])[0], 'before');
+    // Written as a model writer would: a new file renamed over the old one.
+    fs.copyFileSync(path.join(FIXTURES, 'binary-logit.onnx'), path.join(dir, 'live.tmp'));
+    fs.renameSync(path.join(dir, 'live.tmp'), path.join(dir, 'live.onnx'));
+    for (let i = 0; i < 250 && getNode('cfg').state().runtime === first; i++) await settle(20);
+    assert.notEqual(getNode('cfg').state().runtime, first, 'the new graph is live');
+    // Without labels, one logit column is a value (regression): the logit numpy's probability came from.
+    const [p0, p1] = (expected('binary-logit').probabilities as number[][])[0];
+    getNode('n1').receive({ payload: { features: featuresOf(linear.rows[0]) } });
+    const after = (await out1.next(2))[1].payload.prediction.value;
+    assert.ok(Math.abs(after - Math.log(p1 / p0)) <= 1e-4 * Math.max(1, Math.abs(after)), `after: ${after} vs ${Math.log(p1 / p0)}`);
+  });
+
   it('logits (no Softmax at the end) become probabilities by softmax; one logit by the logistic', async () => {
     await helper.load([mlModel, modelPredict], flow({ path: 'mlp-logits.onnx' }));
     await statusMatching(/mlp-logits/);

@@ -42,6 +42,9 @@ export = function register(RED: RED): void {
     let closed = false;
 
     const publish = (next: ModelState) => {
+      const replaced = current.runtime;
+      // A replaced ONNX session (a new file, or a model of ours now) goes once the runs already on it are done.
+      if (replaced !== undefined && next.runtime !== replaced) setTimeout(() => void replaced.release().catch(() => undefined), GRAPH_RELEASE_MS).unref();
       current = next;
       for (const listener of listeners) listener(current);
     };
@@ -86,10 +89,7 @@ export = function register(RED: RED): void {
       if (runtimeFound === undefined) return fail(`${base}: ${RED._('ml-model.errors.noRuntime')}: ${installCommand(userDir)}`);
       const runtime = await RuntimeModel.load(runtimeFound, bytes, plan.plan, { name: base.replace(/\.onnx$/i, ''), version: '1' });
       if (closed) return void runtime.release().catch(() => undefined);
-      const previous = current.runtime;
       publish({ source: file, runtime });
-      // A message already running on the previous session finishes there first.
-      if (previous !== undefined) setTimeout(() => void previous.release().catch(() => undefined), GRAPH_RELEASE_MS).unref();
     };
     // A bad or half-written file is refused; the last good model stays live.
     const fail = (error: string) => {
