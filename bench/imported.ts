@@ -6,10 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseCsv } from '../src/core/model/data/csv';
 import { LoadedModel, type ModelFile } from '../src/core/model/file/model-file';
 import { trainForest } from '../src/core/model/forest/trainer';
 import { importModel } from '../src/core/model/import/import-model';
+import { planOnnxGraph } from '../src/core/model/import/onnx-graph';
+import { requireOnnxRuntime, RuntimeModel, SESSION_OPTIONS } from '../src/nodes/ml-model/onnx-runtime';
 import { count, figure, progress, runSection, Section, type BenchOptions } from './lib/report';
 import { alternate, ratios, spread, timeSync } from './lib/timing';
 
@@ -88,7 +91,87 @@ async function importedSection(options: BenchOptions): Promise<Section> {
     if (!Number.isFinite(checksum)) throw new Error('bad checksum');
     section.row(c.title, `${figure(spread(rates.imported), 'rate')} rows`, `${figure(spread(rates.ours), 'rate')} rows`, figure(ratios(rates.imported, rates.ours), 'ratio'));
   }
+  await runtimeRows(section, options);
   return section;
+}
+
+/**
+ * Where onnxruntime-node is installed (a devDependency here): the same ONNX tree-ensemble file walked by our compiled
+ * trees and run by onnxruntime, one row a call as model-predict sends single messages; and how long the event loop
+ * waits while one runs (perf_hooks.monitorEventLoopDelay), to show whether a run would need to move off the loop.
+ */
+async function runtimeRows(section: Section, options: BenchOptions): Promise<void> {
+  const ort = requireOnnxRuntime(process.cwd());
+  if (ort === undefined) return section.note('onnxruntime-node is not installed: no runtime rows');
+  const rounds = options.quick ? 2 : 3;
+  const passes = options.quick ? 2 : 10;
+  const file = 'onnx/rf-regressor.onnx';
+  const parsed = parseCsv(readFileSync(path.join(FIXTURES, 'onnx/rf-regressor.data.csv'), 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  const { header, rows } = parsed.table;
+  const bytes = readFileSync(path.join(FIXTURES, file));
+  const imported = importModel(bytes, { fileName: 'rf-regressor.onnx', featureNames: header });
+  const plan = planOnnxGraph(bytes, { featureSpec: header.join(', ') });
+  if (!imported.ok || !plan.ok) throw new Error(`${file}: ${imported.ok ? (plan as { error: string }).error : imported.error}`);
+  const ours = new LoadedModel(imported.model);
+  // A regressor: a classifier exported by skl2onnx gives its probabilities as a ZipMap, which onnxruntime-node cannot return.
+  const runtime = await RuntimeModel.load(ort, bytes, plan.plan, { name: 'rf-regressor', version: '1' });
+  const vectors = rows.map((row) => Float64Array.from(row, Number)).filter((row) => row.every(Number.isFinite));
+  const objects = vectors.map((row) => Object.fromEntries(header.map((name, f) => [name, row[f]])));
+  progress(`imported: onnxruntime-node on ${file}: ${count(vectors.length)} rows × ${passes} passes, ${rounds} rounds`);
+  let checksum = 0;
+  const rates = await alternate(
+    [
+      {
+        name: 'runtime',
+        measure: async () => {
+          const start = process.hrtime.bigint();
+          for (let pass = 0; pass < passes; pass++) for (const row of vectors) checksum += (await runtime.predict([row]))[0].value as number;
+          return (vectors.length * passes) / (Number(process.hrtime.bigint() - start) / 1e9);
+        },
+      },
+      {
+        name: 'ours',
+        measure: () => {
+          const timed = timeSync(() => {
+            let sum = 0;
+            for (let pass = 0; pass < passes; pass++) for (const features of objects) sum += (ours.predict(features) as { ok: true; prediction: { value: number } }).prediction.value;
+            return sum;
+          });
+          checksum += timed.result;
+          return (vectors.length * passes) / timed.seconds;
+        },
+      },
+    ],
+    { rounds },
+  );
+  if (!Number.isFinite(checksum)) throw new Error('bad checksum');
+  section.row('Same ONNX file (scikit-learn RandomForestRegressor, 10 trees, depth 7): onnxruntime-node, one row a run (baseline: our tree walk)', `${figure(spread(rates.runtime), 'rate')} rows`, `${figure(spread(rates.ours), 'rate')} rows`, figure(ratios(rates.runtime, rates.ours), 'ratio'));
+  // Batches: one [rows, n] run. onnxruntime-node's run is one synchronous native call, so a long one holds the
+  // event loop; RuntimeModel sends a run over LOOP_BUDGET_MS (by the per-row time measured at load) to a worker.
+  const big = Array.from({ length: 5 }, () => vectors).flat();
+  const loopDelay = async (run: () => Promise<unknown>): Promise<{ seconds: number; max: number }> => {
+    const histogram = monitorEventLoopDelay({ resolution: 1 });
+    histogram.enable();
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < 10; i++) await run();
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    histogram.disable();
+    return { seconds, max: histogram.max / 1e6 };
+  };
+  const session = await ort.ort.InferenceSession.create(bytes, SESSION_OPTIONS);
+  const data = new Float32Array(big.length * header.length);
+  big.forEach((row, r) => data.set(row, r * header.length));
+  const tensor = new ort.ort.Tensor('float32', data, [big.length, header.length]);
+  const onLoop = await loopDelay(() => session.run({ [plan.plan.inputs[0].name]: tensor }));
+  await runtime.predict(big);
+  const offLoop = await loopDelay(() => runtime.predict(big));
+  await session.release();
+  const rate = (seconds: number) => `${figure(spread([(10 * big.length) / seconds]), 'rate')} rows`;
+  section.row(`onnxruntime-node, ${count(big.length)} rows a run on the event loop (longest event-loop wait ${onLoop.max.toFixed(1)} ms)`, rate(onLoop.seconds));
+  section.row(`... the same through RuntimeModel: ${runtime.offLoop(big.length) ? 'in its worker thread' : 'on the loop'} (longest wait ${offLoop.max.toFixed(1)} ms; one row ${runtime.perRowMs.toFixed(3)} ms)`, rate(offLoop.seconds));
+  await runtime.release();
 }
 
 if (require.main === module) runSection(importedSection);

@@ -2,14 +2,15 @@
  * `iot-ai import FILE --out MODEL.json`: a model trained elsewhere (XGBoost's JSON model, LightGBM's text model or JSON
  * dump, ONNX tree ensembles) converted to the
  * package's own model file, and with `--check DATA.csv --expect EXPECTED.csv` proven against the source library's
- * own predictions. See docs/import.md.
+ * own predictions, and with `--sketch TRAIN.csv` given the training rows' drift sketch. See docs/import.md.
  */
 import { readFile } from 'node:fs/promises';
 import { formatCsvProblem, parseCsv, type CsvTable } from '../core/model/data/csv';
-import { loadModel, type ModelFile } from '../core/model/file/model-file';
+import { loadModel, parseModelFile, type ModelFile } from '../core/model/file/model-file';
 import { serializeModel, writeFileAtomic } from '../core/model/file/store';
 import { checkPredictions, DEFAULT_TOLERANCE } from '../core/model/import/check';
 import { importModel } from '../core/model/import/import-model';
+import { sketchFromTable } from '../core/model/import/sketch-rows';
 import { type CliIO, parseFlags, readCommandLine, UsageError } from './args';
 
 export const IMPORT_USAGE = `Usage: iot-ai import FILE --out MODEL.json [options]
@@ -32,6 +33,8 @@ Options:
   --expect EXPECTED.csv   ... and the library's predictions of them, row for row: regression a "value"
                           column; classification a "label" column and/or one probability column per label
   --tolerance R           largest relative difference --check accepts (default ${DEFAULT_TOLERANCE})
+  --sketch TRAIN.csv      the model's training rows (a header naming the features; other columns ignored):
+                          their distribution goes into the model, so model-predict can watch for drift
 
 Exit codes: 0 converted (and checked), 1 the file cannot be converted or the check found a difference,
 2 a bad command line.
@@ -47,12 +50,13 @@ interface ImportArgs {
   check?: string;
   expect?: string;
   tolerance: number;
+  sketch?: string;
 }
 
 function parseImportArgs(argv: string[]): ImportArgs | 'help' {
   const file = argv.length > 0 && !argv[0].startsWith('-') ? argv[0] : undefined;
   const flags = parseFlags(file === undefined ? argv : argv.slice(1), {
-    values: ['out', 'features', 'labels', 'name', 'version', 'check', 'expect', 'tolerance'],
+    values: ['out', 'features', 'labels', 'name', 'version', 'check', 'expect', 'tolerance', 'sketch'],
     repeatable: ['features', 'labels'],
   });
   if (flags === 'help') return flags;
@@ -66,7 +70,8 @@ function parseImportArgs(argv: string[]): ImportArgs | 'help' {
   const name = flags.get('name');
   const version = flags.get('version');
   if (name === '' || version === '') throw new UsageError(`--${name === '' ? 'name' : 'version'} must not be empty`);
-  return { file, out: flags.required('out'), features: flags.list('features'), labels: flags.list('labels'), name, version, check, expect, tolerance };
+  const sketch = flags.get('sketch');
+  return { file, out: flags.required('out'), features: flags.list('features'), labels: flags.list('labels'), name, version, check, expect, tolerance, ...(sketch === undefined ? {} : { sketch }) };
 }
 
 async function readTable(file: string): Promise<{ ok: true; table: CsvTable } | { ok: false; error: string }> {
@@ -112,7 +117,17 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     ...(args.version === undefined ? {} : { version: args.version }),
   });
   if (!imported.ok) return fail(`${args.file}: ${imported.error}`);
-  const model = imported.model;
+  let model = imported.model;
+  if (args.sketch !== undefined) {
+    const train = await readTable(args.sketch);
+    if (!train.ok) return fail(train.error);
+    const sketched = sketchFromTable(model.featureNames, train.table);
+    if (!sketched.ok) return fail(`--sketch ${args.sketch}: ${sketched.error}`);
+    const parsed = parseModelFile({ ...model, sketch: sketched.sketch });
+    if (!parsed.ok) return fail(`--sketch ${args.sketch}: ${parsed.error}`);
+    model = parsed.model;
+    io.stdout.write(`drift sketch of ${sketched.sketch.rows} training rows from ${args.sketch}\n`);
+  }
   io.stdout.write(`${args.file}: ${describe(model)}\n`);
   let checkFailed = false;
   if (args.check !== undefined && args.expect !== undefined) {

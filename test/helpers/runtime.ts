@@ -60,6 +60,20 @@ export function lastStatus(node: HelperNode): Record<string, any> | undefined {
   return calls.length ? calls[calls.length - 1].args[0] : undefined;
 }
 
+/** Waits (up to 5 s) until node `id`'s last status text matches `pattern`; the text it ends with. */
+export async function statusMatching(pattern: RegExp, id = 'n1'): Promise<string> {
+  const node = getNode(id);
+  for (let i = 0; i < 250 && !pattern.test(lastStatus(node)?.text ?? ''); i++) await settle(20);
+  return lastStatus(node)?.text ?? '';
+}
+
+/** Waits (up to 5 s) until ml-model config `id`'s load error matches `pattern`; the error it ends with. */
+export async function modelError(pattern: RegExp, id = 'cfg'): Promise<string> {
+  const config = getNode(id);
+  for (let i = 0; i < 250 && !pattern.test(config.state().error ?? ''); i++) await settle(20);
+  return config.state().error ?? '';
+}
+
 /**
  * The standard harness: the node under test `n1` wired to helper nodes `out1` and `out2`, with a Catch node
  * (to `caught`) and a Complete node (to `completed`) scoped to it, proving done() and done(err).

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCsv } from '../../src/core/model/data/csv';
-import { helper, harness, collect, getNode, settle, lastStatus } from '../helpers/runtime';
+import { helper, harness, collect, getNode, statusMatching, modelError } from '../helpers/runtime';
 import { migrateConfig } from '../../src/nodes/shared/migrations';
 import mlModel = require('../../src/nodes/ml-model');
 import modelPredict = require('../../src/nodes/model-predict');
@@ -40,17 +40,7 @@ describe('model-predict with an imported XGBoost model (issue #28)', function ()
 
   const flow = (model: Record<string, unknown>) => [...harness('model-predict', { model: 'cfg', missing: 'allow' }, 2), { id: 'cfg', type: 'ml-model', watch: false, ...model }];
 
-  async function statusMatching(pattern: RegExp): Promise<string> {
-    const n1 = getNode('n1');
-    for (let i = 0; i < 200 && !pattern.test(lastStatus(n1)?.text ?? ''); i++) await settle(20);
-    return lastStatus(n1)?.text ?? '';
-  }
 
-  async function stateError(pattern: RegExp): Promise<string> {
-    const cfg = getNode('cfg');
-    for (let i = 0; i < 200 && !pattern.test(cfg.state().error ?? ''); i++) await settle(20);
-    return cfg.state().error ?? '';
-  }
 
   it('predicts what XGBoost predicts, row for row, including rows with missing sensors', async () => {
     await helper.load([mlModel, modelPredict], flow({ path: 'multi-softprob.model.json' }));
@@ -82,7 +72,7 @@ describe('model-predict with an imported XGBoost model (issue #28)', function ()
   it('a file without input names takes them from featureNames; without them it is refused at deploy', async () => {
     await helper.load([mlModel, modelPredict], flow({ path: 'binary-logistic.model.json' }));
     assert.match(await statusMatching(/name its/), /name its/);
-    assert.match(await stateError(/name its/), /binary-logistic\.model\.json: the model does not name its 5 inputs: give their names .*ml-model's featureNames/);
+    assert.match(await modelError(/name its/), /binary-logistic\.model\.json: the model does not name its 5 inputs: give their names .*ml-model's featureNames/);
     await helper.unload();
     await helper.load([mlModel, modelPredict], flow({ path: 'binary-logistic.model.json', featureNames: 'temperature, humidity, light, co2, humidityRatio' }));
     await statusMatching(/binary-logistic/);
@@ -117,7 +107,7 @@ describe('model-predict with an imported XGBoost model (issue #28)', function ()
     });
     await helper.unload();
     await helper.load([mlModel, modelPredict], flow({ path: 'multi-softprob.model.json', labels: 'cold, hot' }));
-    assert.match(await stateError(/labels/), /multi-softprob\.model\.json: 2 labels given but the model has 3 classes/);
+    assert.match(await modelError(/labels/), /multi-softprob\.model\.json: 2 labels given but the model has 3 classes/);
   });
 
   it('an ONNX tree ensemble (scikit-learn ExtraTrees, string labels) predicts what predict_proba gives', async () => {
@@ -189,7 +179,7 @@ describe('model-predict with an imported XGBoost model (issue #28)', function ()
   it('refuses a pickle at deploy with how to export instead', async () => {
     fs.writeFileSync(path.join(dir, 'model.pkl'), Buffer.from([0x80, 0x04, 0x95, 0, 0]));
     await helper.load([mlModel, modelPredict], flow({ path: 'model.pkl' }));
-    assert.match(await stateError(/pickle/), /model\.pkl: a pickle \(\.pkl\/\.joblib\) is never loaded: .*ONNX/);
+    assert.match(await modelError(/pickle/), /model\.pkl: a pickle \(\.pkl\/\.joblib\) is never loaded: .*ONNX/);
     assert.ok(getNode('cfg').state().model === undefined, 'no model');
   });
 

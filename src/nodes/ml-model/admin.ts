@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import { modelSummary, parseModelFile, type ModelSummary } from '../../core/model';
 import { MODEL_BOUNDS } from '../../core/model/file/bounds';
 import { importModel, needsImport } from '../../core/model/import/import-model';
+import { detectModel, type DetectedModel } from '../../core/model/import/detect';
+import { planOnnxGraph } from '../../core/model/import/onnx-graph';
+import { onnxRuntimeInstalled } from './onnx-runtime';
 import type { RED } from '../shared/red';
 import { registerSidebarEndpoints } from './sidebar';
 import { bundledModels, resolveModelPath, type MlModelNode } from './source';
@@ -15,7 +18,15 @@ interface Response {
   json(body: unknown): void;
   status(code: number): Response;
 }
-type Answer = { status: number; body: ModelSummary | { error: string } };
+/** The summary, with what the file was detected as (#28) where it is a file of the user directory. */
+type Answer = { status: number; body: (ModelSummary & { detected?: Detected }) | { error: string; detected?: Detected } };
+type Detected = DetectedModel & { runtime?: boolean; problem?: string };
+/** The config's Inputs and Labels as the dialog has them now (`a, b, c`), so the file shows as it will load. */
+interface ImportFields {
+  featureNames: string;
+  labels: string;
+}
+const listOf = (text: string) => text.split(',').map((name) => name.trim()).filter((name) => name !== '');
 
 /**
  * The editor's view of models (docs/nodes/ml-model.md#in-the-editor): a model's features, labels and training
@@ -47,7 +58,8 @@ export function registerModelEndpoints(RED: RED): void {
     if (relative === '' || relative.includes('\0')) return reply(res, { status: 400, body: { error: 'path is required' } });
     const inside = insideDirectory(userDir(), relative);
     if (inside === undefined) return reply(res, { status: 403, body: { error: 'only model files inside the Node-RED user directory are shown' } });
-    void summaryOfFile(inside, relative).then((answer) => reply(res, answer));
+    const field = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).slice(0, 100_000) : '');
+    void summaryOfFile(inside, relative, { featureNames: field('featureNames'), labels: field('labels') }, userDir()).then((answer) => reply(res, answer));
   });
 
   // A deployed ml-model config: its live model (a seed, an import or a retrained version included).
@@ -80,19 +92,40 @@ function insideDirectory(directory: string, relative: string): string | undefine
   return target.startsWith(root + path.sep) ? target : undefined;
 }
 
-async function summaryOfFile(file: string, shown: string): Promise<Answer> {
+async function summaryOfFile(file: string, shown: string, fields?: ImportFields, userDir?: string): Promise<Answer> {
   try {
     const stat = await fs.promises.stat(file);
     if (!stat.isFile()) return { status: 404, body: { error: `${shown} is not a file` } };
     if (stat.size > MODEL_BOUNDS.maxModelBytes) return { status: 413, body: { error: `${shown} is larger than a model file may be` } };
     const bytes = await fs.promises.readFile(file);
+    // What the file is (kind, task, trees, features, labels, what the dialog must ask for): user-directory files only.
+    const found = fields === undefined ? undefined : detectModel(bytes, file);
+    const detected: Detected | undefined = found?.ok ? found.detected : undefined;
+    if (detected?.kind === 'onnx-graph' && fields !== undefined) return graphSummary(bytes, shown, detected, fields, userDir ?? '');
+    const labels = fields === undefined ? [] : listOf(fields.labels);
+    const featureNames = fields === undefined ? [] : listOf(fields.featureNames);
     // A model of another library (XGBoost's JSON) is shown as it converts (docs/import.md); its errors name no file content.
-    const parsed = needsImport(bytes, file) ? importModel(bytes, { fileName: file }) : parseModelFile(bytes);
+    const parsed = needsImport(bytes, file) ? importModel(bytes, { fileName: file, featureNames, labels }) : parseModelFile(bytes);
     // JSON.parse's message quotes the text near the fault: any file of the user directory could be named, so not that.
-    if (!parsed.ok) return { status: 422, body: { error: `${shown} is not a model file this palette reads${parsed.error.startsWith('model file is not valid JSON') ? ' (not valid JSON)' : `: ${parsed.error}`}` } };
-    return { status: 200, body: modelSummary(parsed.model) };
+    if (!parsed.ok) return { status: 422, body: { error: `${shown} is not a model file this palette reads${parsed.error.startsWith('model file is not valid JSON') ? ' (not valid JSON)' : `: ${parsed.error}`}`, ...(detected === undefined ? {} : { detected }) } };
+    return { status: 200, body: { ...modelSummary(parsed.model), ...(detected === undefined ? {} : { detected }) } };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return { status: code === 'ENOENT' ? 404 : 500, body: { error: code === 'ENOENT' ? `${shown} does not exist (yet)` : `cannot read ${shown}` } };
   }
+}
+
+/** An ONNX graph (onnxruntime-node): its inputs and task as the config's Inputs and Labels plan them, whether the runtime is installed. */
+function graphSummary(bytes: Uint8Array, shown: string, detected: Detected, fields: ImportFields, userDir: string): Answer {
+  const plan = planOnnxGraph(bytes, { featureSpec: fields.featureNames, labels: listOf(fields.labels) });
+  const runtime = onnxRuntimeInstalled(userDir);
+  const summary: ModelSummary = {
+    name: path.basename(shown).replace(/\.onnx$/i, ''),
+    version: '1',
+    task: plan.ok ? plan.plan.task : ((detected.task ?? 'regression') as ModelSummary['task']),
+    createdAt: '',
+    featureNames: plan.ok ? plan.plan.featureNames : [],
+    ...(plan.ok && plan.plan.labels !== undefined ? { labels: plan.plan.labels } : {}),
+  };
+  return { status: 200, body: { ...summary, detected: { ...detected, runtime, ...(plan.ok ? {} : { problem: plan.error }) } } };
 }

@@ -2,11 +2,36 @@
     var say = IotAiEditor.say;
     var BUNDLED_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
     var SHOWN_FEATURES = 8;
+    /**
+     * What the file was detected as (#28): kind, task, trees, features, labels; for an ONNX graph its inputs and
+     * whether onnxruntime-node is installed; and what the dialog must still be given (Inputs, Labels).
+     */
+    function renderDetected(node, box, detected) {
+        if (!detected) { return; }
+        var parts = [node._("ml-model.kind." + detected.kind)];
+        if (detected.task) { parts.push(detected.task); }
+        if (detected.trees !== undefined) { parts.push(node._("ml-model.info.trees", { count: detected.trees })); }
+        if (detected.features !== null && detected.features !== undefined) { parts.push(node._("ml-model.info.featureCount", { count: detected.features })); }
+        $('<div class="iot-ai-model-detected">').text(node._("ml-model.info.detected") + parts.join(" · ")).appendTo(box);
+        if (detected.inputs) { $('<div class="iot-ai-model-inputs">').text(node._("ml-model.info.inputs") + detected.inputs).appendTo(box); }
+        if (detected.kind === "onnx-graph") {
+            $('<div class="iot-ai-model-runtime">').text(node._(detected.runtime ? "ml-model.info.runtime" : "ml-model.info.noRuntime")).appendTo(box);
+        }
+        var blank = function (id) { return $(id).val().trim() === ""; };
+        var asks = [];
+        if (detected.needs.indexOf("featureNames") >= 0 && blank("#node-config-input-featureNames")) { asks.push(node._("ml-model.info.needsFeatures", { count: detected.features === null ? "" : detected.features })); }
+        if (detected.needs.indexOf("labels") >= 0 && blank("#node-config-input-labels")) { asks.push(node._("ml-model.info.needsLabels")); }
+        $("#node-config-input-featureNames").toggleClass("input-error", detected.needs.indexOf("featureNames") >= 0 && blank("#node-config-input-featureNames"));
+        asks.forEach(function (text) { $('<div class="form-tips iot-ai-model-needs" style="margin: 4px 0;">').text(text).appendTo(box); });
+        if (detected.problem) { $('<div class="iot-ai-model-problem">').text(detected.problem).appendTo(box); }
+    }
+
     /** The model's name, features, labels and training window, as text in the dialog. */
     function renderSummary(node, box, summary) {
         box.empty();
         function row(parts) { var div = $("<div>").appendTo(box); parts.forEach(function (p) { div.append(p); }); return div; }
         row([$("<b>").text(node._("ml-model.info.model", { name: summary.name, version: summary.version, task: summary.task }))]);
+        renderDetected(node, box, summary.detected);
         var names = summary.featureNames || [];
         var list = $('<span class="iot-ai-model-features">').text(names.slice(0, SHOWN_FEATURES).join(", ") + (names.length > SHOWN_FEATURES ? ", …" : ""));
         var featuresRow = row([node._("ml-model.info.features", { count: names.length }), list]);
@@ -149,7 +174,8 @@
             var timer;
             function showModel() {
                 var fromBundled = source.val() === "bundled" || $("#node-config-input-seed").is(":checked");
-                var chosen = { bundled: fromBundled ? select.val() : "", path: source.val() === "file" ? $("#node-config-input-path").val().trim() : "" };
+                var chosen = { bundled: fromBundled ? select.val() : "", path: source.val() === "file" ? $("#node-config-input-path").val().trim() : "",
+                    featureNames: $("#node-config-input-featureNames").val(), labels: $("#node-config-input-labels").val() };
                 // The editor fires change on fields it validates: the same choice is not read again.
                 var key = JSON.stringify(chosen);
                 if (key === shownKey) { return; }
@@ -158,9 +184,13 @@
                 summary = null;
                 $("#iot-ai-model-configure-window").prop("disabled", true);
                 $("#iot-ai-model-summary").text(node._("ml-model.info.loading"));
-                IotAiEditor.models.summary(chosen, function (error, answer) {
+                IotAiEditor.models.summary(chosen, function (error, answer, refusal) {
                     if (ticket !== asked) { return; }
-                    if (error) { $("#iot-ai-model-summary").text(node._("ml-model.info.unavailable", { error: error })); return; }
+                    if (error) {
+                        $("#iot-ai-model-summary").text(node._("ml-model.info.unavailable", { error: error }));
+                        renderDetected(node, $("#iot-ai-model-summary"), refusal && refusal.detected);
+                        return;
+                    }
                     summary = answer;
                     renderSummary(node, $("#iot-ai-model-summary"), answer);
                     $("#iot-ai-model-configure-window").prop("disabled", !answer.window);
@@ -169,7 +199,7 @@
             source.on("change", showModel);
             select.on("change", showModel);
             $("#node-config-input-seed").on("change", showModel);
-            $("#node-config-input-path").on("input change", function () {
+            $("#node-config-input-path, #node-config-input-featureNames, #node-config-input-labels").on("input change", function () {
                 clearTimeout(timer);
                 timer = setTimeout(showModel, 400);
             });

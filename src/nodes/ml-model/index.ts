@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type ModelFile } from '../../core/model';
 import { loadAnyModel } from '../../core/model/import/import-model';
+import { onnxKind, planOnnxGraph } from '../../core/model/import/onnx-graph';
+import { installCommand, requireOnnxRuntime, RuntimeModel } from './onnx-runtime';
 import { ModelHome } from '../../core/model/file/model-home';
 import type { Node, NodeDef, RED } from '../shared/red';
 import { registerModelEndpoints } from './admin';
@@ -11,6 +13,8 @@ import { migrateConfig } from '../shared/migrations';
 const RELOAD_DEBOUNCE_MS = 150;
 /** How often a missing model folder is looked for (then watched). */
 const FOLDER_POLL_MS = 1000;
+/** How long a replaced ONNX runtime session lives on for the messages already running on it. */
+const GRAPH_RELEASE_MS = 10_000;
 
 /** The ml-model config node: one model file, loaded, checked, compiled, hot-reloaded; shared by its users. */
 export = function register(RED: RED): void {
@@ -38,6 +42,9 @@ export = function register(RED: RED): void {
     let closed = false;
 
     const publish = (next: ModelState) => {
+      const replaced = current.runtime;
+      // A replaced ONNX session (a new file, or a model of ours now) goes once the runs already on it are done.
+      if (replaced !== undefined && next.runtime !== replaced) setTimeout(() => void replaced.release().catch(() => undefined), GRAPH_RELEASE_MS).unref();
       current = next;
       for (const listener of listeners) listener(current);
     };
@@ -59,12 +66,30 @@ export = function register(RED: RED): void {
       if (closed) return;
       // A model of another library (XGBoost's JSON) is converted here, exactly (docs/import.md); its version and
       // name come from the file's name unless it is imported with iot-ai import first.
-      const loaded = loadAnyModel(text, { fileName: resolved.file, featureNames: importFeatureNames, labels: importLabels, createdAt: importedAt });
+      // Any other ONNX graph (a neural network; trees with a scaler before them) runs through onnxruntime-node.
+      const kind = onnxKind(text, resolved.file);
+      const loaded = kind === 'graph' ? undefined : loadAnyModel(text, { fileName: resolved.file, featureNames: importFeatureNames, labels: importLabels, createdAt: importedAt });
+      if (loaded === undefined || (!loaded.ok && kind === 'trees' && loaded.error.includes('beside its tree ensemble'))) return loadGraph(text, resolved.file);
       if (!loaded.ok) return fail(`${path.basename(resolved.file)}: ${loaded.error}`);
       if (current.model && current.model.version !== loaded.model.version) {
         node.log(RED._('ml-model.log.switched', { name: loaded.model.name, from: current.model.version, to: loaded.model.version }));
       }
       publish({ source: resolved.file, model: loaded.model });
+    };
+    const loadGraph = async (bytes: Uint8Array, file: string): Promise<void> => {
+      const base = path.basename(file);
+      const plan = planOnnxGraph(bytes, { featureSpec: typeof def.featureNames === 'string' ? def.featureNames : '', labels: importLabels });
+      if (!plan.ok) return fail(`${base}: ${plan.error}`);
+      let runtimeFound;
+      try {
+        runtimeFound = requireOnnxRuntime(userDir);
+      } catch (err) {
+        return fail(`${base}: ${RED._('ml-model.errors.runtimeBroken', { error: (err as Error).message })}`);
+      }
+      if (runtimeFound === undefined) return fail(`${base}: ${RED._('ml-model.errors.noRuntime')}: ${installCommand(userDir)}`);
+      const runtime = await RuntimeModel.load(runtimeFound, bytes, plan.plan, { name: base.replace(/\.onnx$/i, ''), version: '1' });
+      if (closed) return void runtime.release().catch(() => undefined);
+      publish({ source: file, runtime });
     };
     // A bad or half-written file is refused; the last good model stays live.
     const fail = (error: string) => {
@@ -145,6 +170,7 @@ export = function register(RED: RED): void {
 
     node.on('close', (_removed, done) => {
       closed = true;
+      void current.runtime?.release().catch(() => undefined);
       watcher?.close();
       if (folderPoll) clearInterval(folderPoll);
       if (reloadTimer) clearTimeout(reloadTimer);

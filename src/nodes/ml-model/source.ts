@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { LoadedModel, ModelFile } from '../../core/model';
 import type { ModelVersionKeeper } from '../../core/model/file/model-home';
 import type { Node } from '../shared/red';
+import type { RuntimeModel } from './onnx-runtime';
 import { type ConfigResult, configError } from '../../core/util/config';
 
 /** What a node using this config sees: the live model, or why there is none. */
@@ -15,6 +16,8 @@ export interface ModelSource {
 
 export interface ModelState {
   model?: LoadedModel;
+  /** An ONNX graph that onnxruntime-node runs (docs/import.md#any-other-onnx-model): model-predict only. */
+  runtime?: RuntimeModel;
   /** The last load problem (the previous good model, if any, stays live). */
   error?: string;
   source: string;

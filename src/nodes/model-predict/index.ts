@@ -1,11 +1,12 @@
-import { missingFeatureHint, parsePredictConfig, PredictSession, type DriftChange, type LoadedModel, type PredictOutcome } from '../../core/model';
+import { missingFeatureHint, parsePredictConfig, PredictSession, readFeatureVector, type DriftChange, type LoadedModel, type PredictOutcome } from '../../core/model';
+import type { RuntimeModel } from '../ml-model/onnx-runtime';
 import { pointer } from '../../core/util/pointer';
 import { MODEL_BOUNDS } from '../../core/model/file/bounds';
 import type { MlModelNode, ModelState } from '../ml-model/source';
 import type { MonitoredPredictNode as PredictNode } from '../ml-model/sidebar';
 import { nodeFault, rejectMessage, shorten } from '../shared/messages';
 import { sendBoth } from '../shared/persist';
-import type { DoneFn, Node, NodeDef, NodeMessage, RED } from '../shared/red';
+import type { DoneFn, Node, NodeDef, NodeMessage, RED, SendFn } from '../shared/red';
 import { StatusReporter, countsText } from '../shared/status';
 import { toBoolean } from '../../core/util/numbers';
 import { migrateConfig } from '../shared/migrations';
@@ -13,6 +14,8 @@ import { readNodeConfig } from '../shared/config';
 
 /** Most payloads one batch message may carry: each is predicted in turn while the flow waits. */
 const MAX_BATCH = 10_000;
+/** Messages that wait for an ONNX runtime model (docs/import.md#any-other-onnx-model); more leave on output 2, code `busy`. */
+const MAX_RUNTIME_QUEUE = 1000;
 /** Drifted feature names shown in the status before "+N". */
 const STATUS_FEATURES = 2;
 
@@ -64,7 +67,8 @@ export = function register(RED: RED): void {
 
     const status = new StatusReporter(node, () => {
       const live = model.model;
-      const version = live ? `${live.name} v${live.version}` : RED._('model-predict.status.noModel');
+      const named = live ?? model.runtime;
+      const version = named ? `${named.name} v${named.version}` : RED._('model-predict.status.noModel');
       const drifted = session.drifted() ?? { streams: 0, features: [] };
       let driftText = '';
       if (drifted.streams > 0) {
@@ -100,7 +104,11 @@ export = function register(RED: RED): void {
       unsubscribe = config.subscribe((state) => {
         model = state;
         // Still loading (the first moments after a deploy) is a wait, not a fault: grey, not red.
-        if (!state.model && state.error === undefined) status.showWaiting(RED._('model-predict.status.loading'));
+        if (state.runtime) {
+          if (session.config.explain > 0) node.warn(`${RED._('model-predict.errors.noExplanation')}: ${RED._('model-predict.errors.graphExplain')}`);
+          status.clearFault();
+          status.update();
+        } else if (!state.model && state.error === undefined) status.showWaiting(RED._('model-predict.status.loading'));
         else if (!state.model) status.showFault(shorten(state.error!));
         else {
           session.watch(state.model);
@@ -135,8 +143,61 @@ export = function register(RED: RED): void {
     // A forecast is for the window's end + the model's horizon (`prediction.at`).
     const endOf = (item: unknown): unknown => (item !== null && typeof item === 'object' ? (item as { end?: unknown }).end : undefined);
 
+    // An ONNX graph (onnxruntime-node): its runs are async, so messages queue and leave in the order they came.
+    let queue: Promise<void> = Promise.resolve();
+    let queued = 0;
+    function predictGraph(runtime: RuntimeModel, msg: NodeMessage, send: SendFn, done: DoneFn): void {
+      if (queued >= MAX_RUNTIME_QUEUE) {
+        counts.errors++;
+        send([null, rejectMessage(msg, { code: 'busy', message: `${queued} messages already wait for the model: at most ${MAX_RUNTIME_QUEUE} may` })]);
+        status.update();
+        return done();
+      }
+      queued++;
+      queue = queue
+        .then(() => runGraph(runtime, msg, send))
+        .then(() => done(), (err: Error) => done(err))
+        .finally(() => {
+          queued--;
+          status.update();
+        });
+    }
+    async function runGraph(runtime: RuntimeModel, msg: NodeMessage, send: SendFn): Promise<void> {
+      const allowMissing = session.config.missing === 'allow';
+      const vector = (features: unknown) => readFeatureVector(runtime.featureNames, features, new Float64Array(runtime.featureNames.length), allowMissing);
+      const batch = Array.isArray(msg.payload) && itemProperty !== undefined;
+      if (batch && (msg.payload as unknown[]).length > MAX_BATCH) {
+        counts.errors++;
+        return send([null, rejectMessage(msg, { code: 'too-large', message: `a batch of ${(msg.payload as unknown[]).length} payloads is over the ${MAX_BATCH}-payload limit` })]);
+      }
+      const items: unknown[] = batch ? (msg.payload as unknown[]) : [msg.payload];
+      const rows: Float64Array[] = [];
+      const good: Array<{ item: unknown; missing?: string[] }> = [];
+      const bad: NodeMessage[] = [];
+      items.forEach((item, index) => {
+        const features = batch ? (item !== null && typeof item === 'object' ? getProperty(item as object, itemProperty as string) : undefined) : getProperty(msg, property);
+        const read = vector(features);
+        if (read.ok) {
+          rows.push(read.row);
+          good.push({ item, ...(read.missing === undefined ? {} : { missing: read.missing }) });
+        } else bad.push(batch ? { ...msg, payload: item, error: { ...read.error, path: pointer(index) + featuresPointer + read.error.path } } : { ...msg, error: { ...read.error, path: featuresPointer + read.error.path } });
+      });
+      const predictions = await runtime.predict(rows);
+      const predicted = good.map(({ item, missing }, r) => {
+        const prediction = missing === undefined ? predictions[r] : { ...predictions[r], missing };
+        session.scoreTruth(runtime, prediction, batch ? labelOf(item) : (msg.label ?? labelOf(item)));
+        const payload = item !== null && typeof item === 'object' && !Array.isArray(item) ? item : {};
+        return { ...(payload as object), prediction };
+      });
+      counts.predictions += predicted.length;
+      counts.errors += bad.length;
+      if (batch) sendBoth(send, predicted.length > 0 ? [{ ...msg, payload: predicted }] : [], bad);
+      else send(predicted.length > 0 ? [{ ...msg, payload: predicted[0] }, null] : [null, bad[0]]);
+    }
+
     node.on('input', (msg: NodeMessage, send, done: DoneFn) => {
       if (!config) return nodeFault(node, done, RED._('model-predict.errors.noConfig'));
+      if (model.runtime) return predictGraph(model.runtime, msg, send, done);
       const live = model.model;
       if (!live) return nodeFault(node, done, `${RED._('model-predict.errors.noModel')}: ${model.error ?? RED._('model-predict.status.loading')}`);
       try {

@@ -282,12 +282,15 @@ window.IotAiEditor.models = window.IotAiEditor.models || {
         function get(url, fallback) {
             $.ajax({ url: url, dataType: "json", cache: false }).done(function (summary) { callback(null, summary); }).fail(function (xhr) {
                 if (fallback && xhr.status === 404) { return get(fallback); }
-                callback((xhr.responseJSON && xhr.responseJSON.error) || xhr.statusText || "error", null);
+                // The refusal's body may say what the file was detected as (kind, what it needs): the third argument.
+                callback((xhr.responseJSON && xhr.responseJSON.error) || xhr.statusText || "error", null, xhr.responseJSON || null);
             });
         }
         var bundledUrl = bundled ? "iot-ai/models/bundled/" + encodeURIComponent(bundled) : "";
+        // An imported file shows as it will load: with the dialog's Inputs and Labels.
+        var fields = ["featureNames", "labels"].map(function (name) { return config && config[name] ? "&" + name + "=" + encodeURIComponent(String(config[name])) : ""; }).join("");
         // A path with a bundled seed: the seed until the file exists.
-        if (file) { get("iot-ai/models/file?path=" + encodeURIComponent(file), bundledUrl); } else if (bundled) { get(bundledUrl); } else { callback("no model chosen", null); }
+        if (file) { get("iot-ai/models/file?path=" + encodeURIComponent(file) + fields, bundledUrl); } else if (bundled) { get(bundledUrl); } else { callback("no model chosen", null); }
     },
     /** Nodes of `type` found walking the wires from `node` (backwards when `upstream`), not past the first found. */
     around: function (node, type, upstream) {

@@ -11,6 +11,9 @@
 import type { LoadedModel, Prediction } from '../file/model-file';
 import { ANOMALY_LABEL, anomalyTruth } from './anomaly';
 
+/** What the figure needs of a model: our own, or an ONNX graph that onnxruntime-node runs. */
+export type ScoredModel = Pick<LoadedModel, 'task' | 'name' | 'version'>;
+
 /** Labelled predictions the figure is taken over (the latest ones). */
 export const LIVE_ACCURACY_WINDOW = 500;
 
@@ -28,14 +31,14 @@ export class LiveAccuracy {
   private readonly outcomes: Float64Array;
   private next = 0;
   private size = 0;
-  private model: LoadedModel | undefined;
+  private model: ScoredModel | undefined;
 
   constructor(readonly windowSize = LIVE_ACCURACY_WINDOW) {
     this.outcomes = new Float64Array(windowSize);
   }
 
   /** Counts one prediction of `live` against `truth`; false (nothing counted) when `truth` is no label for it. */
-  add(live: LoadedModel, prediction: Pick<Prediction, 'label' | 'value'>, truth: unknown): boolean {
+  add(live: ScoredModel, prediction: Pick<Prediction, 'label' | 'value'>, truth: unknown): boolean {
     const outcome = this.outcome(live, prediction, truth);
     if (outcome === undefined) return false;
     if (live !== this.model) {
@@ -58,7 +61,7 @@ export class LiveAccuracy {
   }
 
   /** 1 right / 0 wrong (labels), the absolute error (regression), or undefined when `truth` is no label. */
-  private outcome(live: LoadedModel, prediction: Pick<Prediction, 'label' | 'value'>, truth: unknown): number | undefined {
+  private outcome(live: ScoredModel, prediction: Pick<Prediction, 'label' | 'value'>, truth: unknown): number | undefined {
     if (truth === undefined || truth === null || (typeof truth === 'string' && truth.trim() === '')) return undefined;
     if (typeof truth !== 'string' && typeof truth !== 'number' && typeof truth !== 'boolean') return undefined;
     if (live.task === 'regression') {

@@ -13,7 +13,7 @@ import type { ConfigResult } from '../../util/config';
 import type { LoadedModel, PredictError, Prediction } from '../file/model-file';
 import { ANOMALY_LABEL, anomalyConfidence, NORMAL_LABEL } from './anomaly';
 import { DEFAULT_DRIFT_MAX_DEVICES, DriftMonitor, type DriftReport } from './drift';
-import { LiveAccuracy, type LiveAccuracySnapshot } from './live-accuracy';
+import { LiveAccuracy, type LiveAccuracySnapshot, type ScoredModel } from './live-accuracy';
 
 /** Devices whose score history the `likelihood` option keeps; the least recently seen is forgotten beyond it. */
 export const MAX_LIKELIHOOD_STREAMS = 10_000;
@@ -238,7 +238,7 @@ export class PredictSession {
    * Counts a prediction of `live` against the truth its message carried (`msg.label`, `payload.label`); false when
    * `truth` is no label for this model (nothing counted).
    */
-  scoreTruth(live: LoadedModel, prediction: Prediction, truth: unknown): boolean {
+  scoreTruth(live: ScoredModel, prediction: Prediction, truth: unknown): boolean {
     return this.truth.add(live, prediction, truth);
   }
 
