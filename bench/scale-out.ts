@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mqttClient, startMosquitto } from '../test/helpers/broker';
 import { startRedis } from '../test/helpers/redis';
 import { NodeRedProcess } from '../test/helpers/nodered-process';
-import { reading, routerFlow, singleFlow, startWorker, workerFlow } from '../test/helpers/scale-out';
+import { reading, routerFlow, singleFlow, startWorker, waitConnected, workerFlow } from '../test/helpers/scale-out';
 import { ROOT } from './lib/project';
 import { figure, progress, runSection, Section, type BenchOptions } from './lib/report';
 import { spread } from './lib/timing';
@@ -40,6 +40,7 @@ async function run(workers: number, devices: number, ticks: number): Promise<num
       reds.push(await NodeRedProcess.start({ flows: routerFlow(broker.port, workers) }));
       for (let i = 0; i < workers; i++) reds.push(await startWorker(redis.url, workers, 5000, workerFlow(broker.port)));
     }
+    await waitConnected(reds);
     const sink = await mqttClient(broker.url, { clientId: 'bench-sink' });
     await sink.client.subscribeAsync(topic, { qos: 1 });
     const publisher = await mqttClient(broker.url, { clientId: 'bench-devices' });

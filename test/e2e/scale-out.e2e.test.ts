@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { mqttClient, startMosquitto } from '../helpers/broker';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import type { NodeRedProcess } from '../helpers/nodered-process';
-import { ownedShard, reading, routerFlow, singleFlow, startWorker, T0, WINDOW_MS, workerFlow } from '../helpers/scale-out';
+import { ownedShard, reading, routerFlow, singleFlow, startWorker, T0, waitConnected, WINDOW_MS, workerFlow } from '../helpers/scale-out';
 import { NodeRedProcess as Red } from '../helpers/nodered-process';
 import { shardOf } from '../../src/core/scale/shard';
 
@@ -65,6 +65,7 @@ describe('e2e: scale-out, three shard workers and a standby against a single ins
     reds.push(standby);
     while (!standby.logs.some((l) => /waiting as a standby/.test(l))) await sleep(100);
 
+    await waitConnected([router, single, ...workers]);
     const sink = await mqttClient(broker.url, { clientId: 'scale-sink' });
     await sink.client.subscribeAsync(['out/windows', 'single/windows', 'out/cmd/#', 'single/cmd/#'], { qos: 1 });
     const devices = await mqttClient(broker.url, { clientId: 'scale-devices' });

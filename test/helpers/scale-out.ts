@@ -99,3 +99,9 @@ export function ownedShard(red: NodeRedProcess): number | undefined {
   const line = red.logs.find((l) => /owns shard \d+ of/.test(l));
   return line === undefined ? undefined : Number(/owns shard (\d+)/.exec(line)![1]);
 }
+
+/** "Started flows" comes before the broker connection: waits until each instance is connected, then a second for its subscriptions. */
+export async function waitConnected(reds: readonly NodeRedProcess[]): Promise<void> {
+  for (const red of reds) while (!red.logs.some((l) => /Connected to broker/.test(l))) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1000));
+}
