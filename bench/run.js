@@ -3,7 +3,7 @@
 // (node --expose-gc -r tsx/cjs bench/<module>.ts), prints each section's table and a final table of goals, and
 // writes docs/benchmarks.md with the machine the figures came from.
 //   --quick          smaller workloads and fewer rounds (under a minute); prints only, unless --write
-//   --only a,b       run some modules: pipeline, batch, window, forest, bins, explain, forecast-real, anomaly, streaming, memory, startup, learning-people; prints only, unless --write
+//   --only a,b       run some modules: pipeline, batch, window, forest, bins, explain, forecast-real, anomaly, streaming, memory, startup, learning-people, scale-out; prints only, unless --write
 //   --write          write docs/benchmarks.md even for a quick or partial run
 // Benchmarks are never tests: a goal not met is reported, not failed. The exit code is 1 only when a section
 // could not run.
@@ -14,7 +14,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..');
-const MODULES = ['pipeline', 'batch', 'window', 'forest', 'bins', 'explain', 'imported', 'forecast-real', 'anomaly', 'streaming', 'memory', 'startup', 'learning-people'];
+const MODULES = ['pipeline', 'batch', 'window', 'forest', 'bins', 'explain', 'imported', 'forecast-real', 'anomaly', 'streaming', 'memory', 'startup', 'learning-people', 'scale-out'];
 const DOC = path.join(root, 'docs', 'benchmarks.md');
 
 function parseArgs(argv) {

@@ -9,15 +9,23 @@
  * `<nodeId>:<flowId>`), one field per top-level key, its value as JSON. Access is asynchronous only (pass a
  * callback), as Redis cannot answer synchronously; one `set` of several keys is one MULTI transaction.
  */
+import * as os from 'node:os';
 import type Redis from 'ioredis';
 import { getAtPath, parseContextKey, setAtPath, type PathSegment } from '../core/scale/property-path';
 import { closeRedis, connectRedis, type RedisConnectionConfig } from './connect';
+import { parseShardClaim, ShardClaim, shardEnvironment, type ParsedShardClaim, type ShardClaimConfig } from './shard-claim';
 
 export interface RedisContextConfig extends RedisConnectionConfig {
   /** Key prefix (default `nodered`): instances sharing state use the same one; unrelated flows another. */
   prefix?: string;
   /** Delete the state of nodes no longer deployed, as Node-RED asks on each deploy (default true). */
   clean?: boolean;
+  /**
+   * Run as a shard worker (docs/scale-out.md › "Workers and failover"): open() waits until this process holds
+   * one of `count` shards by lease, then keys the state under `<prefix>:shard-<k>`, fences every write with the
+   * lease's token and exports IOT_AI_SHARD, IOT_AI_SHARD_TOPIC and IOT_AI_SHARD_CLIENT for the flows.
+   */
+  shard?: ShardClaimConfig;
 }
 
 type Callback = (err?: Error | null, ...values: unknown[]) => void;
@@ -38,14 +46,32 @@ function parseValue(scope: string, field: string, text: string | null): unknown 
   }
 }
 
+/** HSET/HDEL of a scope's fields only while ARGV[1] is still the shard's latest fencing token (KEYS[1]). */
+const FENCED_WRITE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED: this worker no longer owns the shard') end
+for i = 2, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+end
+return 1`;
+
 export class RedisContextStore {
   private client: Redis | undefined;
-  private readonly prefix: string;
+  private prefix: string;
+  private readonly shardConfig: ParsedShardClaim | undefined;
+  private claim: ShardClaim | undefined;
 
   constructor(private readonly config: RedisContextConfig = {}) {
     const prefix = config.prefix ?? 'nodered';
     if (typeof prefix !== 'string' || prefix === '' || /[*?[\]\\]/.test(prefix)) throw new Error('redis context store: prefix must be a non-empty string without * ? [ ] \\');
     this.prefix = prefix;
+    if (config.shard !== undefined) {
+      this.shardConfig = parseShardClaim(config.shard, `${os.hostname()}:${process.pid}`);
+    }
+  }
+
+  /** The shard this store's process owns (shard workers only), with its fencing token. */
+  get shard(): { shard: number; token: number } | undefined {
+    return this.claim?.lease;
   }
 
   private hash(scope: string): string {
@@ -59,10 +85,23 @@ export class RedisContextStore {
 
   async open(): Promise<void> {
     this.client = await connectRedis(this.config);
+    const shard = this.shardConfig;
+    if (!shard) return;
+    // Node-RED starts the flows only once every store is open: a standby waits here until a shard is free.
+    this.claim = new ShardClaim(this.client, shard, (lease, reason) => {
+      console.error(`[iot-ai redis] shard ${lease.shard} lost (${reason}): stopping this process so it cannot act on a shard another worker owns`);
+      setTimeout(() => process.exit(75), 100).unref();
+    });
+    const lease = await this.claim.claim(() => console.log(`[iot-ai redis] every one of the ${shard.count} shards is owned: waiting as a standby for one to be free`));
+    this.prefix = `${this.prefix}:shard-${lease.shard}`;
+    Object.assign(process.env, shardEnvironment(shard, lease.shard));
+    console.log(`[iot-ai redis] owns shard ${lease.shard} of ${shard.count} (fencing token ${lease.token}) as ${shard.owner}`);
   }
 
   async close(): Promise<void> {
     const client = this.client;
+    await this.claim?.release().catch(() => undefined);
+    this.claim = undefined;
     this.client = undefined;
     if (client) await closeRedis(client);
   }
@@ -117,6 +156,15 @@ export class RedisContextStore {
       const v = i < values.length ? values[i] : null;
       fieldValues.set(field, setAtPath(fieldValues.get(field), path.slice(1), v));
     });
+    if (this.claim) {
+      // A shard worker writes only while its lease's token is the shard's latest, checked by Redis in the write.
+      const lease = this.claim.lease;
+      if (!lease) throw new Error('this worker no longer owns its shard: state not written');
+      const args: string[] = [String(lease.token)];
+      for (const [field, v] of fieldValues) args.push(field, v === undefined ? '' : JSON.stringify(v));
+      await this.redis.eval(FENCED_WRITE, 2, `${this.shardConfig!.leasePrefix}:fence:${lease.shard}`, hash, ...args);
+      return;
+    }
     const multi = this.redis.multi();
     for (const [field, v] of fieldValues) {
       if (v === undefined) multi.hdel(hash, field);

@@ -29,14 +29,15 @@ export async function startAedes(): Promise<Broker> {
   };
 }
 
-export async function startMosquitto(): Promise<Broker & { stop(): Promise<void>; start(): Promise<void> }> {
+/** `extraConfig`: further mosquitto.conf lines (e.g. `max_queued_messages 0`). */
+export async function startMosquitto(extraConfig = ''): Promise<Broker & { stop(): Promise<void>; start(): Promise<void> }> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-mosquitto-'));
   // Started as root, mosquitto drops to its own user: it must be able to write its persistence file here, or
   // sessions and queued messages silently do not survive a restart.
   fs.chmodSync(dir, 0o777);
   const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\n`);
+  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\n${extraConfig}`);
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });

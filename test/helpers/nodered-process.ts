@@ -56,6 +56,8 @@ export interface NodeRedOptions {
   withoutPalette?: boolean;
   /** Runs on the user directory before Node-RED starts (e.g. links another node module into it). */
   prepare?: (userDir: string) => void;
+  /** false: return once the process runs, without waiting for its flows (a standby that waits for a shard). */
+  waitForFlows?: boolean;
 }
 
 export class NodeRedProcess {
@@ -92,11 +94,11 @@ export class NodeRedProcess {
     fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
     if (options.flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows));
     options.prepare?.(userDir);
-    await instance.spawn();
+    await instance.spawn(options.waitForFlows ?? true);
     return instance;
   }
 
-  private async spawn(): Promise<void> {
+  private async spawn(wait = true): Promise<void> {
     const redJs = path.join(nodeRedDir(), 'red.js');
     const child = spawn(process.execPath, [redJs, '-u', this.userDir, '-s', path.join(this.userDir, 'settings.js'), '-p', String(this.port)], {
       cwd: this.userDir,
@@ -108,7 +110,13 @@ export class NodeRedProcess {
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 60000;
+    if (wait) await this.started();
+  }
+
+  /** Waits until the flows have started and the admin API answers. */
+  async started(timeoutMs = 60000): Promise<void> {
+    const child = this.child!;
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`Node-RED exited with ${child.exitCode}:\n${this.logs.join('\n')}`);
       // "Server now running" comes before the flows start (and with them their http-in endpoints): wait for
@@ -124,7 +132,7 @@ export class NodeRedProcess {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`Node-RED did not start within 60 s:\n${this.logs.join('\n')}`);
+    throw new Error(`Node-RED did not start within ${timeoutMs / 1000} s:\n${this.logs.join('\n')}`);
   }
 
   /** Deploys flows as the editor does (full deployment) and waits for them to start. */

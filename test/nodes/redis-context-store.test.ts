@@ -170,4 +170,54 @@ describe('redis context store', function () {
       assert.equal(later.filter((m) => m.payload.deviceId === 'kitchen' && m.payload.start === T0).length, 1, 'the kitchen window came once');
     });
   });
+
+  describe('as a shard worker (shard: { count })', () => {
+    const saved = { ...process.env };
+    afterEach(() => {
+      for (const name of ['IOT_AI_SHARD', 'IOT_AI_SHARD_COUNT', 'IOT_AI_SHARD_TOPIC', 'IOT_AI_SHARD_CLIENT']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    });
+
+    it('claims a shard before opening, keys state under it and exports the shard for the flows', async () => {
+      const store = await open({ prefix: 'w', shard: { count: 1, leaseMs: 600, owner: 'A', clientId: 'worker-{shard}' } });
+      assert.deepEqual(store.shard, { shard: 0, token: 1 });
+      assert.equal(process.env.IOT_AI_SHARD, '0');
+      assert.equal(process.env.IOT_AI_SHARD_TOPIC, 'iot/shard/0/#');
+      assert.equal(process.env.IOT_AI_SHARD_CLIENT, 'worker-0');
+      await callApi(store).set('n1:f1', 'state', { open: 3 });
+      assert.equal(await redis.client.hget('w:shard-0:n1:f1', 'state'), '{"open":3}');
+      assert.equal(await redis.client.get('iot-ai:shards:lease:0'), 'A|1');
+    });
+
+    it('a standby waits in open() until the owner gives the shard back, then reads the owner\'s state', async () => {
+      const first = await open({ prefix: 'w', shard: { count: 1, leaseMs: 600, owner: 'A' } });
+      await callApi(first).set('n1:f1', 'state', { open: 3 });
+      const standby = redisContextStore({ url: redis.url, prefix: 'w', shard: { count: 1, leaseMs: 600, owner: 'B' } });
+      stores.push(standby);
+      let opened = false;
+      const opening = standby.open().then(() => (opened = true));
+      await new Promise((r) => setTimeout(r, 700));
+      assert.equal(opened, false, 'the standby waits while the shard is owned');
+      await first.close();
+      stores.splice(stores.indexOf(first), 1);
+      await opening;
+      assert.deepEqual(standby.shard, { shard: 0, token: 2 });
+      assert.deepEqual(await callApi(standby).get('n1:f1', 'state'), [{ open: 3 }]);
+    });
+
+    it('a write with a stale fencing token is refused by Redis', async () => {
+      const store = await open({ prefix: 'w', shard: { count: 2, leaseMs: 600, owner: 'A' } });
+      const { shard } = store.shard!;
+      await redis.client.incr(`iot-ai:shards:fence:${shard}`); // another worker claimed the shard since
+      await assert.rejects(callApi(store).set('n1:f1', 'state', 1), /FENCED/);
+      assert.equal(await redis.client.hget(`w:shard-${shard}:n1:f1`, 'state'), null);
+    });
+
+    it('refuses a shard config without a usable count or {shard} template', () => {
+      assert.throws(() => redisContextStore({ shard: { count: 0 } }), /shard.count/);
+      assert.throws(() => redisContextStore({ shard: { count: 4, topic: 'iot/all/#' } }), /\{shard\}/);
+    });
+  });
 });

@@ -101,7 +101,9 @@ export = function register(RED: RED): void {
 
     const stateChanged = (effects: ActuatorEffect[] = []) => {
       status.update();
-      state.changed(effects.some((effect) => effect.kind === 'outcome' && FINAL_STATUSES.has(effect.payload.status)));
+      // Urgent (saved within 50 ms): a command sent or a final outcome, which a kill -9 that forgot them would repeat
+      // (the same command sent again by this node or, in a scale-out, by the shard's next owner).
+      state.changed(effects.some((effect) => effect.kind === 'command' || (effect.kind === 'outcome' && FINAL_STATUSES.has(effect.payload.status))));
       armDeadline();
     };
 

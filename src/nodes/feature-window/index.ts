@@ -74,9 +74,10 @@ export = function register(RED: RED): void {
       sendEach(send, 0, windows, source, RED.util.cloneMessage);
       if (rejects.length > 0) send([null, rejects]);
     };
-    const stateChanged = () => {
+    // Urgent (saved within 50 ms) when a window went out: a kill -9 that forgot it would emit the window again.
+    const stateChanged = (events: readonly WindowEvent[] = []) => {
       status.update();
-      state.changed();
+      state.changed(events.some((event) => event.kind === 'window'));
     };
 
     const armIdleTimer = () => {
@@ -87,7 +88,7 @@ export = function register(RED: RED): void {
         idleTimer = undefined;
         const events = engine!.expireIdle(clock.now());
         emit((m) => node.send(m), events, {});
-        if (events.length > 0) stateChanged();
+        if (events.length > 0) stateChanged(events);
         armIdleTimer();
       }, Math.max(0, deadline - clock.now()) + 1);
     };
@@ -102,8 +103,9 @@ export = function register(RED: RED): void {
             return done();
           }
           if (control === 'reset') engine!.reset(target === true ? undefined : target);
-          else emit(send, engine!.flush(target === true ? undefined : target), msg);
-          stateChanged();
+          const flushed = control === 'reset' ? [] : engine!.flush(target === true ? undefined : target);
+          emit(send, flushed, msg);
+          stateChanged(flushed);
           return done();
         }
         const now = clock.now();
@@ -122,7 +124,7 @@ export = function register(RED: RED): void {
           events = engine!.addAll(readings, now);
         }
         emit(send, events, msg);
-        stateChanged();
+        stateChanged(events);
         armIdleTimer();
         done();
       } catch (err) {
