@@ -207,9 +207,9 @@ class Home {
   }
 
   private noteFeedback(event: FeedbackEvent): void {
-    // Silence is agreement only where somebody was there to disagree: the flow drops kept events of empty rooms
-    // (a lamp left on in an empty room is otherwise "kept" and learnt, and lights more empty rooms each night).
-    if (event.source === 'kept' && !this.occupied.get(event.deviceId)) return;
+    // Silence is agreement only where somebody was there to disagree: the flow drops a lamp kept on in a room that
+    // is empty by then (otherwise learnt as wanted, it lights more empty rooms each night); off in an empty room is kept.
+    if (event.source === 'kept' && event.field === 'light' && event.chosen === 'ON' && !this.occupied.get(event.deviceId)) return;
     if (event.source !== 'kept') this.day.feedback++;
     this.feedback.push(event);
   }
