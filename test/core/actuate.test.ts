@@ -549,6 +549,7 @@ describe('actuate engine', () => {
         timeouts: 1,
         warnings: 0,
         corrections: 0,
+        kept: 0,
         pending: 0,
       });
     });

@@ -53,7 +53,7 @@ describe('model-train feedback: corrections as labels (#29)', () => {
     assert.equal(reads.filter((r) => r.kind === 'label').length, 5);
     assert.equal(reads.filter((r) => r.kind === 'ignored' && r.reason === 'capped').length, 95);
     assert.equal(reads.filter((r) => r.kind === 'ignored' && r.firstCapped).length, 1);
-    assert.deepEqual(labeller.counts, { taken: 5, capped: 95, ignored: 0 });
+    assert.deepEqual(labeller.counts, { taken: 5, capped: 95, ignored: 0, kept: 0 });
     // Another device is not held back by this one; the next day is.
     assert.equal(labeller.accept(event({ deviceId: 'lamp2', commandId: 'x' })).kind, 'label');
     assert.equal(labeller.accept(event({ ts: T0 + DAY, commandId: 'next-day' })).kind, 'label');
@@ -105,5 +105,54 @@ describe('model-train feedback: corrections as labels (#29)', () => {
     // Room for two repeats: the newest correction gets them.
     assert.deepEqual(weightedTrainingRows(rows, 0, 6).map((r) => r.id), [0, 1, 2, 3, 3, 3]);
     assert.deepEqual(weightedTrainingRows(rows, 0, 2).map((r) => r.id), [0, 1, 2, 3]);
+  });
+
+  it('kept agreements: weak labels from `since` within the look-back, keptWeight, their own cap; keptWeight 0 ignores them', () => {
+    const settings = { ...FEEDBACK_DEFAULTS, cap: 2, keptWeight: 0.5 };
+    const labeller = new FeedbackLabeller(settings, 'classification');
+    const kept = (n: number, since?: number) => event({ commandId: `k${n}`, ts: T0 + n, source: 'kept', chosen: 'ON', label: 'on', ...(since !== undefined && { since }) });
+    assert.deepEqual(labeller.accept(kept(0, T0 - 60_000)), { kind: 'label', span: { deviceId: 'lamp1', label: 'on', start: T0 - 60_000, end: T0, byEnd: { weight: 0.5, weak: true } } });
+    assert.equal((labeller.accept(kept(1)) as { span: { start: number } }).span.start, T0 + 1 - FEEDBACK_DEFAULTS.lookback);
+    assert.deepEqual(labeller.accept(kept(2)), { kind: 'ignored', reason: 'capped', deviceId: 'lamp1' });
+    // Agreements never use up the corrections' cap.
+    assert.equal(labeller.accept(event({ commandId: 'c9', ts: T0 + 9 })).kind, 'label');
+    assert.deepEqual(labeller.counts, { taken: 1, capped: 0, ignored: 1, kept: 2 });
+    const off = new FeedbackLabeller({ ...settings, keptWeight: 0 }, 'classification');
+    assert.deepEqual(off.accept(kept(0)), { kind: 'ignored', reason: 'kept-off', deviceId: 'lamp1' });
+    assert.equal(new FeedbackLabeller(settings, 'classification').accept(event({ source: 'guess' })).kind, 'bad');
+  });
+
+  it('a correction relabels windows an agreement labelled, and wins over an agreement for windows still to come', () => {
+    const collector = new TrainingCollector({ maxSamples: 100, maxWaiting: 100 });
+    const windowAt = (end: number) => ({ deviceId: 'lamp1', start: end - 60_000, end, features: { x: end } });
+    for (let m = 1; m <= 5; m++) collector.addWindow(windowAt(T0 + m * 60_000), undefined);
+    collector.addLabelSpan({ deviceId: 'lamp1', label: 'on', start: T0, end: T0 + 10 * 60_000, byEnd: { weight: 0.5, weak: true } });
+    assert.deepEqual(collector.records().map((r) => [r.label, r.weight, r.weak]), Array(5).fill(['on', 0.5, true]));
+    collector.addLabelSpan({ deviceId: 'lamp1', label: 'off', start: T0 + 3 * 60_000, end: T0 + 8 * 60_000, byEnd: { weight: 3 } });
+    assert.deepEqual(collector.records().map((r) => r.label), ['on', 'on', 'off', 'off', 'off']);
+    assert.deepEqual(collector.records().map((r) => r.weight), [0.5, 0.5, 3, 3, 3]);
+    collector.addWindow(windowAt(T0 + 7 * 60_000), undefined);
+    collector.addWindow(windowAt(T0 + 9 * 60_000), undefined);
+    assert.deepEqual(collector.records().slice(5).map((r) => r.label), ['off', 'on']);
+  });
+
+  it('weightedTrainingRows: fractional weights are spread evenly (0.5: every second such row), held-out rows stay', () => {
+    const rows = Array.from({ length: 8 }, (_, id) => ({ id, weight: id < 6 ? 0.5 : 1 }));
+    assert.deepEqual(weightedTrainingRows(rows, 2, 100).map((r) => r.id), [1, 3, 5, 6, 7]);
+    assert.deepEqual(weightedTrainingRows([{ id: 0, weight: 0 }, { id: 1 }], 1, 100).map((r) => r.id), [1]);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(0.25, 0.5, 1, 2, 3), { maxLength: 200 }), fc.nat(20), (weights, heldOut) => {
+        const input = weights.map((weight, id) => ({ id, weight }));
+        const out = weightedTrainingRows(input, heldOut, 1e9);
+        const held = Math.min(heldOut, input.length);
+        assert.deepEqual(out.slice(out.length - held).map((r) => r.id), input.slice(input.length - held).map((r) => r.id));
+        // Each weight class counts its weight × its rows, to within one row.
+        for (const w of [0.25, 0.5, 1, 2, 3]) {
+          const n = input.slice(0, input.length - held).filter((r) => r.weight === w).length;
+          const got = out.slice(0, out.length - held).filter((r) => r.weight === w).length;
+          assert.ok(Math.abs(got - w * n) < 1, `${w}: ${got} vs ${w * n}`);
+        }
+      }),
+    );
   });
 });

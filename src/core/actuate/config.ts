@@ -44,6 +44,11 @@ export interface ActuatorConfig {
    * a correction of it (output 3); 0: corrections are not looked for.
    */
   correctionWindow: number;
+  /**
+   * ms after which an automatic command the device took and nobody corrected counts as kept: one feedback event per
+   * field with `source: "kept"` (weak agreement, corrections.ts); 0 (default): off. Needs correctionWindow > 0.
+   */
+  keptAfter: number;
   /** Outcomes: `each` one message per outcome; `batch` the outcomes of one input (or one timer run) as one message. */
   output: OutputMode;
 }
@@ -69,6 +74,7 @@ export interface RawActuatorConfig {
   maxDevices?: unknown;
   output?: unknown;
   correctionWindow?: unknown;
+  keptAfter?: unknown;
 }
 
 /** `warnings`: settings of an older flow that were changed to fit a bound (the node warns once at deploy). */
@@ -170,6 +176,7 @@ function readConfig(raw: RawActuatorConfig): ActuatorConfig {
     }),
     output: readChoice<OutputMode>(raw.output, 'output', OUTPUT_MODES, 'each'),
     correctionWindow: readNumber(raw.correctionWindow, 'correctionWindow', ACTUATOR_DEFAULTS.correctionWindow, { min: 0, max: 7 * 24 * 3600 * 1000 }),
+    keptAfter: readNumber(raw.keptAfter, 'keptAfter', 0, { min: 0, max: 7 * 24 * 3600 * 1000 }),
   };
 }
 

@@ -16,6 +16,8 @@ import { normaliseTimestamp } from '../ingest/timestamps';
 import type { ActuatorRule, JsonObject, JsonValue } from './types';
 
 export type CorrectionSource = 'state' | 'override' | 'wrong';
+/** Not a correction: an automatic command that stood `keptAfter` ms uncorrected (opt-in, weak agreement). */
+export const KEPT = 'kept';
 
 /** `msg.payload` of output 3 ("feedback"): one contradicted field of one automatic command. */
 export interface FeedbackEvent {
@@ -30,7 +32,9 @@ export interface FeedbackEvent {
   chosen: JsonValue;
   /** The automatic command's public id (`msg.command.correlationId`). */
   commandId: string;
-  source: CorrectionSource;
+  source: CorrectionSource | typeof KEPT;
+  /** `kept` only: when the command was sent (epoch ms); the windows since then are the ones it speaks for. */
+  since?: number;
   /** The rule label that sends `chosen` for this field, when exactly one rule does (for a classifier whose labels are not field values). */
   label?: string;
 }
@@ -52,6 +56,11 @@ export interface AutomaticCommand {
   seen: Set<string>;
   /** Fields already corrected: never a second event for them. */
   corrected: Set<string>;
+  /** `keptAfter` has passed (its kept events, if any, were sent). */
+  kept?: boolean;
+  /** The time of the prediction that made it (its window's end), and of the device's latest prediction since: the stream's own clock, which kept events are stamped in. */
+  at?: number;
+  lastAt?: number;
 }
 
 /** The fields a command sets, by name: an object's top-level fields, or `command` for a bare one. */
@@ -118,6 +127,29 @@ export function contradictions(ctx: CorrectionContext, chosen: Record<string, un
     if (json === undefined) continue;
     automatic.corrected.add(field);
     events.push(feedbackEvent(ctx, field, commanded, json, same));
+  }
+  return events;
+}
+
+/**
+ * The command stood: one `kept` event per field the device took (acked, or reported equal; any field with ack
+ * `none`) that nobody corrected, `chosen` equal to what the command set. Stamped `ts` = sent + keptAfter and `since`
+ * = sent; or, when the predictions carried their time, `since` = the deciding prediction's and `ts` = the device's
+ * latest prediction's (so they meet the windows of a replayed or sped-up stream).
+ */
+export function keptEvents(deviceId: string, automatic: AutomaticCommand, rules: readonly ActuatorRule[], due: number, taken: boolean): FeedbackEvent[] {
+  const events: FeedbackEvent[] = [];
+  automatic.kept = true;
+  // In the predictions' clock when they carry one (a replayed or sped-up stream): the windows since the command.
+  const since = automatic.at ?? automatic.ts;
+  const ts = automatic.at === undefined ? due : Math.max(automatic.at, automatic.lastAt ?? automatic.at);
+  for (const [field, commanded] of Object.entries(commandFields(automatic.command))) {
+    if (automatic.corrected.has(field) || !(taken || automatic.acked || automatic.seen.has(field))) continue;
+    const value = structuredClone(commanded);
+    const event: FeedbackEvent = { deviceId, ts, field, automatic: value, chosen: structuredClone(commanded), commandId: automatic.commandId, source: KEPT, since };
+    const label = labelForChoice(rules, field, commanded);
+    if (label !== undefined) event.label = label;
+    events.push(event);
   }
   return events;
 }

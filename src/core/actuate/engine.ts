@@ -17,6 +17,7 @@ import {
 import {
   BARE_FIELD,
   contradictions,
+  keptEvents,
   readCorrectionTs,
   wrongWithoutChoice,
   type AutomaticCommand,
@@ -150,6 +151,8 @@ interface NewCommand {
   replyTopic?: string;
   /** Of the `sent` outcome: the reason, plus what was clamped. */
   detail: string;
+  /** The prediction's own time (its window's end), when it carried one. */
+  at?: number;
 }
 
 type Counter = Exclude<keyof ActuatorStats, 'pending'>;
@@ -190,6 +193,8 @@ export class ActuatorEngine {
    */
   private evictedLastSentAt = -Infinity;
   private readonly topicCooldowns: TopicCooldowns;
+  /** `keptAfter`: when each device's last automatic command counts as kept, in the order they were sent. */
+  private readonly keptDue = new Map<string, number>();
   private readonly counts: Record<Counter, number> = {
     predictions: 0,
     sent: 0,
@@ -201,6 +206,7 @@ export class ActuatorEngine {
     timeouts: 0,
     warnings: 0,
     corrections: 0,
+    kept: 0,
   };
 
   constructor(
@@ -219,6 +225,8 @@ export class ActuatorEngine {
       this.refuse(out, null, 'bad-input', 'the message is not an object');
       return out;
     }
+    // Commands that stood keptAfter before this input are kept before it is read (a late correction is no correction of them).
+    this.keptRun(now, out);
     // A "that was wrong" message is only that, whatever its payload says.
     if (input.wrong !== undefined && input.wrong !== null && input.wrong !== false) {
       this.handleWrong(input.wrong, now, out);
@@ -293,6 +301,7 @@ export class ActuatorEngine {
   /** Ack timeouts: re-sends the commands whose attempt has run out, or gives them up (`timeout`). */
   tick(now: number): ActuatorEffect[] {
     const out: ActuatorEffect[] = [];
+    this.keptRun(now, out);
     // A bounded run: past maxPerTick commands the rest stay due, and nextDeadline() asks for another run at once.
     let budget: number = ACTUATOR_DEFAULTS.maxPerTick;
     // No copy of the map per run (finish() only deletes, which a Map's iteration allows).
@@ -321,6 +330,10 @@ export class ActuatorEngine {
   /** When `tick` next has work, or undefined while no command waits for an ack. */
   nextDeadline(): number | undefined {
     let next: number | undefined;
+    for (const due of this.keptDue.values()) {
+      next = due;
+      break;
+    }
     for (const pending of this.pending.values()) {
       if (next === undefined || pending.deadline < next) next = pending.deadline;
     }
@@ -391,7 +404,12 @@ export class ActuatorEngine {
       const automatic = readSnapshotAutomatic(raw.automatic);
       if (automatic) device.automatic = automatic;
       engine.devices.set(id, device);
+      if (automatic) engine.keptAt(id, automatic);
     }
+    // Kept events fall due in the order their commands were sent.
+    const due = [...engine.keptDue].sort((a, b) => a[1] - b[1]);
+    engine.keptDue.clear();
+    for (const [id, at] of due) engine.keptDue.set(id, at);
     const rulesUnchanged = snapshot.rulesKey === rulesKeyOf(config.rules);
     for (const raw of Array.isArray(snapshot.pending) ? snapshot.pending : []) {
       const pending = readSnapshotPending(raw);
@@ -449,6 +467,8 @@ export class ActuatorEngine {
     if (!input.ok) return this.refuse(out, input.deviceId, input.detail, input.message);
     const { deviceId, prediction } = input;
     const { config } = this;
+    const standing = this.devices.get(deviceId)?.automatic;
+    if (standing && input.at !== undefined && !standing.kept) standing.lastAt = Math.max(standing.lastAt ?? -Infinity, input.at);
     const { confidence } = prediction;
     // Before the rules, so hysteresis latches never move on a prediction made without some features.
     if (prediction.missing === true && !config.allowMissing) return this.suppress(out, deviceId, 'missing-features');
@@ -501,6 +521,7 @@ export class ActuatorEngine {
       detail: match.reason + clampNote,
     };
     if (built.replyTopic !== undefined) next.replyTopic = built.replyTopic;
+    if (input.at !== undefined) next.at = input.at;
     this.send(device, next, now, out);
   }
 
@@ -587,7 +608,8 @@ export class ActuatorEngine {
     if (config.ack === 'mqtt5') pending.responseTopic = next.replyTopic;
     device.lastSentAt = now;
     device.lastCommandKey = next.commandKey;
-    device.automatic = { commandId: correlationId, ts: now, topic: next.topic, command, acked: false, seen: new Set(), corrected: new Set() };
+    device.automatic = { commandId: correlationId, ts: now, topic: next.topic, command, acked: false, seen: new Set(), corrected: new Set(), ...(next.at !== undefined && { at: next.at }) };
+    this.keptAt(next.deviceId, device.automatic);
     this.holdUnknownTo(this.topicCooldowns.sent(next.topic, now));
     if (config.ack !== 'none') {
       this.remember(pending);
@@ -815,6 +837,25 @@ export class ActuatorEngine {
     return best;
   }
 
+  /** Schedules the kept events of a device's new automatic command (keptAfter on), replacing its earlier one's. */
+  private keptAt(deviceId: string, automatic: AutomaticCommand): void {
+    this.keptDue.delete(deviceId);
+    if (this.config.keptAfter <= 0 || this.config.correctionWindow <= 0 || automatic.kept) return;
+    this.keptDue.set(deviceId, automatic.ts + this.config.keptAfter);
+  }
+
+  /** The kept events due by `now`: commands still their device's last, `keptAfter` after they were sent (bounded per run). */
+  private keptRun(now: number, out: ActuatorEffect[]): void {
+    let budget: number = ACTUATOR_DEFAULTS.maxPerTick;
+    for (const [deviceId, due] of this.keptDue) {
+      if (due > now || budget-- === 0) break;
+      this.keptDue.delete(deviceId);
+      const automatic = this.devices.get(deviceId)?.automatic;
+      if (automatic === undefined || automatic.kept) continue;
+      this.emitFeedback(out, keptEvents(deviceId, automatic, this.config.rules, due, this.config.ack === 'none'));
+    }
+  }
+
   /** Whether a correction of `automatic` still counts at `now`. */
   private correctable(automatic: AutomaticCommand, now: number): boolean {
     return this.config.correctionWindow > 0 && now - automatic.ts <= this.config.correctionWindow;
@@ -822,7 +863,8 @@ export class ActuatorEngine {
 
   private emitFeedback(out: ActuatorEffect[], events: FeedbackEvent[]): void {
     for (const event of events) {
-      this.counts.corrections += 1;
+      if (event.source === 'kept') this.counts.kept += 1;
+      else this.counts.corrections += 1;
       out.push({ kind: 'feedback', payload: event });
     }
   }
@@ -909,6 +951,7 @@ export class ActuatorEngine {
       if (device.lastSentAt !== undefined && now - device.lastSentAt < this.config.cooldown) continue;
       if (device.lastSentAt !== undefined) this.evictedLastSentAt = Math.max(this.evictedLastSentAt, device.lastSentAt);
       this.devices.delete(id);
+      this.keptDue.delete(id);
       return true;
     }
     return false;
@@ -985,7 +1028,7 @@ function readSnapshotAutomatic(raw: unknown): AutomaticCommand | undefined {
   const { commandId, ts, topic, command, acked } = raw;
   if (typeof commandId !== 'string' || commandId === '' || !isFiniteNumber(ts) || typeof topic !== 'string' || command === undefined) return undefined;
   const names = (list: unknown) => new Set(Array.isArray(list) ? list.filter((name): name is string => typeof name === 'string') : []);
-  return { commandId, ts, topic, command: command as JsonValue, acked: acked === true, seen: names(raw.seen), corrected: names(raw.corrected) };
+  return { commandId, ts, topic, command: command as JsonValue, acked: acked === true, seen: names(raw.seen), corrected: names(raw.corrected), ...(raw.kept === true && { kept: true }), ...(isFiniteNumber(raw.at) && { at: raw.at }), ...(isFiniteNumber(raw.lastAt) && { lastAt: raw.lastAt }) };
 }
 
 function readSnapshotPending(raw: unknown): PendingCommand | undefined {

@@ -16,7 +16,8 @@ const INPUT_BOUNDS = {
 export const MAX_ITEMS_PER_MESSAGE = 10_000;
 
 export type PredictionInput =
-  | { ok: true; deviceId: string; prediction: Prediction }
+  /** `at`: the prediction's own time (its window's `end`, else `ts`), when it carries one. */
+  | { ok: true; deviceId: string; prediction: Prediction; at?: number }
   | { ok: false; deviceId: string | null; detail: 'bad-input' | 'bad-value'; message: string };
 
 /**
@@ -128,7 +129,8 @@ export function readPrediction(payload: unknown): PredictionInput {
   if (prediction.label === undefined && prediction.value === undefined) {
     return bad(deviceId, 'bad-input', 'the prediction has neither a label nor a value');
   }
-  return { ok: true, deviceId, prediction };
+  const at = [payload.end, payload.ts].find((t): t is number => typeof t === 'number' && Number.isFinite(t));
+  return at === undefined ? { ok: true, deviceId, prediction } : { ok: true, deviceId, prediction, at };
 }
 
 function bad(deviceId: string | null, detail: 'bad-input' | 'bad-value', message: string): PredictionInput {

@@ -102,6 +102,8 @@ export interface ActuatorStats {
   warnings: number;
   /** Feedback events (corrections of automatic commands) sent on output 3. */
   corrections: number;
+  /** Kept events (`keptAfter`: automatic commands that stood uncorrected) sent on output 3. */
+  kept: number;
   /** Commands waiting for their final outcome right now. */
   pending: number;
 }

@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["hysteresis", "minConfidence", "cooldown", "ackTimeout", "retries", "correctionWindow"];
+    var NUMBER_FIELDS = ["hysteresis", "minConfidence", "cooldown", "ackTimeout", "retries", "correctionWindow", "keptAfter"];
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var CORE = IotAiEditor.core.actuate; // from src/core/actuate (the build writes it)
@@ -165,7 +165,8 @@
             replyTopic: { value: CORE.replyTopic, validate: validTopic },
             persist: { value: "" },
             output: { value: "each", validate: V.choice(CORE.outputs) },
-            correctionWindow: { value: CORE.correctionWindow, validate: V.number({ min: 0, max: 604800000 }) }
+            correctionWindow: { value: CORE.correctionWindow, validate: V.number({ min: 0, max: 604800000 }) },
+            keptAfter: { value: 0, validate: V.number({ min: 0, max: 604800000 }) }
         },
         inputs: 1,
         outputs: 3,

@@ -51,6 +51,7 @@ export = function register(RED: RED): void {
           [stats.nacked, RED._('actuator-command.status.nacked')],
           [stats.timeouts, RED._('actuator-command.status.timeout')],
           [stats.corrections, RED._('actuator-command.status.corrected')],
+          [stats.kept, RED._('actuator-command.status.kept')],
         ]),
       };
     });

@@ -1,5 +1,5 @@
 (function () {
-    var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter", "horizon", "feedbackLookback", "feedbackWeight", "feedbackCap"];
+    var NUMBER_FIELDS = ["every", "maxSamples", "maxMemory", "trees", "maxDepth", "seed", "testFraction", "keepVersions", "warmup", "maxDevices", "contamination", "threshold", "adaptAfter", "horizon", "feedbackLookback", "feedbackWeight", "feedbackCap", "keptWeight"];
     var V = IotAiEditor.valid;
     var say = IotAiEditor.say;
     var CORE = IotAiEditor.core.train; // from src/core/model (the build writes it)
@@ -24,6 +24,7 @@
             feedbackLookback: { value: N.feedbackLookback.default, validate: num("feedbackLookback") },
             feedbackWeight: { value: N.feedbackWeight.default, validate: num("feedbackWeight") },
             feedbackCap: { value: N.feedbackCap.default, validate: num("feedbackCap") },
+            keptWeight: { value: N.keptWeight.default, validate: num("keptWeight") },
             feedbackField: { value: "" },
             tune: { value: false, validate: function (v, opt) { return !(v === true || v === "true") || this.learner !== "boosting" ? true : say(this, "model-train.validation.tuneBoosting"); } },
             learner: { value: CORE.learners[0], validate: V.choice(CORE.learners) },

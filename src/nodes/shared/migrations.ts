@@ -33,13 +33,13 @@ export const NODE_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unkn
     name: '', model: '', modelName: '', task: 'classification', every: 0, maxSamples: 10000, maxMemory: 128, promote: 'better', trees: 50,
     maxDepth: '', seed: 1, testFraction: 0.2, keepVersions: 5, exportPath: 'training-data.csv', warmup: 100, update: 'frozen', adaptAfter: 100,
     scope: 'shared', maxDevices: 100, method: 'auto', contamination: 0.01, threshold: '', target: '', horizon: '',
-    tune: false, feedbackLookback: 600000, feedbackWeight: 1, feedbackCap: 20, feedbackField: '', learner: 'forest',
+    tune: false, feedbackLookback: 600000, feedbackWeight: 1, feedbackCap: 20, feedbackField: '', keptWeight: 0.5, learner: 'forest',
   },
   'actuator-command': {
     name: '', profile: 'generic', rules: [{ label: 'on', command: { state: 'ON' } }, { label: 'off', command: { state: 'OFF' } }],
     topic: '{deviceId}/set', hysteresis: 0, minConfidence: 0, cooldown: 0, onChangeOnly: true, allowMissing: false, limits: '',
     limitMode: 'clamp', commandSchema: '', ack: 'none', ackTimeout: 5000, retries: 0, replyTopic: '{topic}/reply', persist: '',
-    output: 'each', correctionWindow: 900000,
+    output: 'each', correctionWindow: 900000, keptAfter: 0,
   },
   'sensor-sim': {
     name: '', scenario: 'home', devices: 3, interval: 5000, seed: 1, speed: 1, format: 'senml', startTime: '', autostart: true, faults: true,

@@ -21,6 +21,8 @@ export interface CollectedExample extends FeatureRecord {
   persistence?: LabelValue;
   /** Labelled by a person's correction (a feedback event): how many times it counts in training (model/train/feedback.ts). */
   weight?: number;
+  /** Labelled by a kept agreement (weak): a correction covering it later relabels it. */
+  weak?: true;
 }
 
 interface StoredExample extends CollectedExample {
@@ -43,7 +45,13 @@ interface LabelEvent {
   /** Inclusive; equal to start for a point event. */
   end: number;
   /** Feedback look-backs: labels the windows whose end lies in [start, end] (not by their middle), with this weight. */
-  byEnd?: { weight: number };
+  byEnd?: ByEnd;
+}
+
+/** A feedback look-back's label: the weight of each window it labels; `weak` (a kept agreement) gives way to a correction. */
+export interface ByEnd {
+  weight: number;
+  weak?: boolean;
 }
 
 /** A label for a device's windows by time (model-train's label events, and feedback look-backs). */
@@ -52,8 +60,11 @@ export interface LabelSpan {
   label: LabelValue;
   start: number;
   end: number;
-  /** Label the windows whose end lies in [start, end], each counting `weight` times in training. */
-  byEnd?: { weight: number };
+  /**
+   * Label the windows whose end lies in [start, end], each counting `weight` times in training. `weak`: a kept
+   * agreement, which a correction (a span without `weak`) covering the same windows later relabels.
+   */
+  byEnd?: ByEnd;
 }
 
 export interface CollectorOptions {
@@ -194,6 +205,17 @@ export class TrainingCollector {
     list.push(labelEvent);
     if (list.length > (this.options.maxLabelEvents ?? 100)) list.shift();
     let labelled = 0;
+    // A correction overrules the agreement labels of the windows it covers (a kept command later corrected).
+    if (span.byEnd && !span.byEnd.weak) {
+      for (const example of this.examples) {
+        if (example.weak && example.deviceId === deviceId && example.end !== undefined && covers(labelEvent, example.start ?? example.end, example.end)) {
+          example.label = labelEvent.label;
+          example.weight = span.byEnd.weight;
+          delete example.weak;
+          labelled++;
+        }
+      }
+    }
     for (let i = 0; i < this.waiting.length; ) {
       const window = this.waiting[i];
       if (window.deviceId === deviceId && covers(labelEvent, window.start, window.end)) {
@@ -264,8 +286,14 @@ export class TrainingCollector {
   private labelFor(deviceId: string, start: number, end: number): LabelEvent | undefined {
     const list = this.labelEvents.peek(deviceId);
     if (!list) return undefined;
-    for (let i = list.length - 1; i >= 0; i--) if (covers(list[i], start, end)) return list[i];
-    return undefined;
+    // The newest correction or label event first; a kept agreement only where none covers the window.
+    let weak: LabelEvent | undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (!covers(list[i], start, end)) continue;
+      if (!list[i].byEnd?.weak) return list[i];
+      weak ??= list[i];
+    }
+    return weak;
   }
 }
 
@@ -333,8 +361,9 @@ function covers(event: LabelEvent, start: number, end: number): boolean {
 }
 
 /** The weight a label event gives the windows it labels (only feedback look-backs have one). */
-function weightOf(event: LabelEvent): { weight?: number } {
-  return event.byEnd ? { weight: event.byEnd.weight } : {};
+function weightOf(event: LabelEvent): { weight?: number; weak?: true } {
+  if (!event.byEnd) return {};
+  return event.byEnd.weak ? { weight: event.byEnd.weight, weak: true } : { weight: event.byEnd.weight };
 }
 
 /** The key of the shared baseline in an AnomalyCollector (device scope uses deviceIds). */

@@ -60,6 +60,8 @@ export interface TrainSettings {
   feedbackWeight: number;
   feedbackCap: number;
   feedbackField: string;
+  /** Kept agreements (actuator-command `keptAfter`, source `kept`) as weak labels: their weight, 0 (ignored) to 100, fractions allowed. */
+  keptWeight: number;
   /**
    * Labelled tasks: `forest` (a random forest of `trees` trees) or `boosting` (gradient-boosted trees: up to 100
    * iterations, early stopping on the newest training windows from 10,000 of them). The config property is
@@ -121,6 +123,7 @@ export const TRAIN_NUMBERS = {
   feedbackLookback: { default: FEEDBACK_DEFAULTS.lookback, bounds: { min: 0, max: 7 * 24 * 3600 * 1000 } },
   feedbackWeight: { default: FEEDBACK_DEFAULTS.weight, bounds: { min: 1, max: 100, integer: true } },
   feedbackCap: { default: FEEDBACK_DEFAULTS.cap, bounds: { min: 1, max: 100000, integer: true } },
+  keptWeight: { default: FEEDBACK_DEFAULTS.keptWeight, bounds: { min: 0, max: 100 } },
 } as const;
 
 /** The settings of a saved (and migrated) model-train config, or the first thing wrong with it. */
@@ -138,6 +141,7 @@ export function parseTrainConfig(def: Record<string, unknown>): ConfigResult<Tra
     feedbackLookback: read('feedbackLookback'),
     feedbackWeight: read('feedbackWeight'),
     feedbackCap: read('feedbackCap'),
+    keptWeight: read('keptWeight'),
   };
   const anomalyNumbers = {
     warmup: read('warmup'),
@@ -194,6 +198,7 @@ export function parseTrainConfig(def: Record<string, unknown>): ConfigResult<Tra
     feedbackWeight: value(numbers.feedbackWeight, FEEDBACK_DEFAULTS.weight),
     feedbackCap: value(numbers.feedbackCap, FEEDBACK_DEFAULTS.cap),
     feedbackField: typeof def.feedbackField === 'string' ? def.feedbackField.trim().slice(0, 1024) : '',
+    keptWeight: value(numbers.keptWeight, FEEDBACK_DEFAULTS.keptWeight),
     learner: value(choices.learner, 'forest'),
   };
   if (!anomaly && settings.learner === 'boosting') {

@@ -77,7 +77,7 @@ export interface SessionHost {
 
 export type StatusWord =
   | 'samples' | 'dropped' | 'waiting' | 'training' | 'candidate' | 'warmup' | 'windows' | 'flagged' | 'devicesReady' | 'devicesWarming'
-  | 'held' | 'leftOut' | 'train' | 'live' | 'mae' | 'accuracy' | 'corrections' | 'capped';
+  | 'held' | 'leftOut' | 'train' | 'live' | 'mae' | 'accuracy' | 'corrections' | 'capped' | 'kept';
 
 /** Live forecasts: the live model's error is scored over this many of the newest labelled windows. */
 export const LIVE_SCORE_WINDOWS = 100;
@@ -157,7 +157,7 @@ export class TrainingSession {
       maxDevices: settings.scope === 'device' ? settings.maxDevices : 1,
       adaptAfter: settings.adaptAfter,
     });
-    const feedback = { lookback: settings.feedbackLookback, weight: settings.feedbackWeight, cap: settings.feedbackCap, field: settings.feedbackField };
+    const feedback = { lookback: settings.feedbackLookback, weight: settings.feedbackWeight, cap: settings.feedbackCap, field: settings.feedbackField, keptWeight: settings.keptWeight };
     this.feedback = new FeedbackLabeller(feedback, settings.task === 'regression' ? 'regression' : 'classification');
     if (settings.task !== 'anomaly' && settings.horizon !== undefined) {
       this.forecast = new ForecastHolder({ horizon: settings.horizon, target: settings.target, maxBytes: settings.maxMemory * 1024 * 1024 });
@@ -280,6 +280,7 @@ export class TrainingSession {
           [this.collector.waitingCount, label('waiting')],
           [this.feedback.counts.taken, label('corrections')],
           [this.feedback.counts.capped, label('capped')],
+          [this.feedback.counts.kept, label('kept')],
         ]);
     return {
       fill: this.failures > 0 ? 'yellow' : this.run ? 'blue' : 'green',
@@ -418,7 +419,7 @@ export class TrainingSession {
     // The newest windows, unseen by the live model, are held out: the gate scores both models on them.
     const plan = this.gate.plan(collected, this.settings.testFraction);
     const heldOut = records.slice(records.length - plan.heldOut);
-    // Windows labelled by corrections count feedbackWeight times (repeated; never in the held-out rows).
+    // Windows labelled by corrections count feedbackWeight times, by kept agreements keptWeight (repeated or thinned; never in the held-out rows).
     const rows = this.forecast === undefined ? weightedTrainingRows(collected, plan.heldOut, this.settings.maxSamples) : collected;
     const live = this.parts.live.model();
     const now = this.now();
