@@ -112,6 +112,35 @@ describe('LightGBM import (#28): parity with LightGBM\'s own prediction rules', 
   });
 });
 
+describe('LightGBM import (#28): a model file written by LightGBM itself (Treelite\'s test data)', () => {
+  it('toy_categorical: 30 trees with categorical splits predict what LightGBM predicted for 180 rows', () => {
+    const dir = path.join(__dirname, '..', 'fixtures', 'import', 'lightgbm', 'treelite');
+    const imported = importModel(readFileSync(path.join(dir, 'toy_categorical_model.txt')));
+    assert.ok(imported.ok, imported.ok ? '' : imported.error);
+    assert.equal(imported.model.task, 'regression');
+    assert.deepEqual(imported.model.featureNames, ['Column_0', 'Column_1']);
+    const loaded = loadModel(imported.model);
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
+    const rows = readFileSync(path.join(dir, 'toy_categorical.test'), 'utf8').trim().split('\n');
+    const expected = readFileSync(path.join(dir, 'toy_categorical.test.pred'), 'utf8').trim().split('\n').map(Number);
+    assert.equal(rows.length, 180);
+    assert.equal(expected.length, rows.length);
+    const distinct = new Set<number>();
+    rows.forEach((line, r) => {
+      // LibSVM: "label index:value ..."; an absent index is a missing value.
+      const row = new Float64Array(2).fill(NaN);
+      for (const cell of line.split(' ').slice(1)) {
+        const [index, value] = cell.split(':');
+        row[Number(index)] = Number(value);
+      }
+      const value = loaded.model.predictVector(row).value as number;
+      assert.ok(Math.abs(value - expected[r]) <= 1e-6 * Math.max(1, Math.abs(expected[r])), `row ${r}: ${value} vs LightGBM's ${expected[r]}`);
+      distinct.add(Math.round(expected[r] * 1e6));
+    });
+    assert.ok(distinct.size >= 5, `the rows reach the categories' leaves (${distinct.size} distinct predictions)`);
+  });
+});
+
 describe('LightGBM import (#28): refusals by name', () => {
   const text = readFileSync(path.join(FIXTURES, 'regression-l1.model.txt'), 'utf8');
   const refused = (source: string, pattern: RegExp): void => {
