@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { helper, harness, collect, getNode, settle, statusMatching, modelError } from '../helpers/runtime';
 import mlModel = require('../../src/nodes/ml-model');
 import modelPredict = require('../../src/nodes/model-predict');
+import modelTrain = require('../../src/nodes/model-train');
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'import', 'onnx-graph');
 const FEATURES = ['temperature', 'humidity', 'co2', 'light'];
@@ -222,5 +223,25 @@ describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)'
     } finally {
       loader._load = load;
     }
+  });
+  it('model-train refuses an ml-model holding an ONNX graph (red status, done(err) to Catch) and never writes over the file', async () => {
+    const file = path.join(dir, 'linear-regression.onnx');
+    const before = fs.readFileSync(file);
+    await helper.load([mlModel, modelTrain], [
+      ...harness('model-train', { model: 'cfg', task: 'regression', every: 0 }, 2),
+      { id: 'cfg', type: 'ml-model', watch: false, featureNames: FEATURES.join(', '), path: 'linear-regression.onnx' },
+    ]);
+    for (let i = 0; i < 200 && getNode('cfg').state().runtime === undefined; i++) await settle(20);
+    assert.ok(getNode('cfg').state().runtime !== undefined, 'the graph loaded into the runtime');
+    const caught = collect('caught');
+    getNode('n1').receive({ payload: { deviceId: 'room', features: featuresOf([21, 40, 600, 300]) }, label: 1.5 });
+    getNode('n1').receive({ train: true });
+    const [first] = await caught.next(1);
+    // (The test runtime shows message keys, not their English text.)
+    assert.match(first.error.message, /model-train\.errors\.runtimeGraph|is an ONNX graph run by onnxruntime-node/);
+    const status = (getNode('n1') as any).status.lastCall?.args[0] ?? {};
+    assert.equal(status.fill, 'red');
+    await settle(200);
+    assert.deepEqual(fs.readFileSync(file), before, 'the ONNX file is untouched');
   });
 });

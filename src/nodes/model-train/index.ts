@@ -74,9 +74,24 @@ export = function register(RED: RED): void {
 
     // The status follows the live version (a rollback from the sidebar); anomaly mode: a warm-up that ended before
     // the config loaded trains once it has, and a restart adopts the model.
-    const unsubscribe = live.subscribe(() => session.liveModelChanged());
+    // An ONNX graph run by onnxruntime-node (docs/import.md#any-other-onnx-model) is not a model this node can
+    // retrain, and its file must never be written over with one: refused, in red, once it has loaded.
+    const graphProblem = () => (live.state().runtime !== undefined ? RED._('model-train.errors.runtimeGraph', { file: live.filePath() }) : undefined);
+    const showGraphProblem = () => {
+      const problem = graphProblem();
+      if (problem === undefined) return false;
+      node.status({ fill: 'red', shape: 'ring', text: RED._('model-train.status.runtimeGraph') });
+      return true;
+    };
+    const unsubscribe = live.subscribe(() => {
+      if (showGraphProblem()) return node.error(graphProblem());
+      session.liveModelChanged();
+    });
+    if (showGraphProblem()) node.error(graphProblem());
 
     node.on('input', (msg, _send, done) => {
+      const problem = graphProblem();
+      if (problem !== undefined) return done(new Error(problem));
       session.handle(msg).then(() => done(), (err: Error) => done(err));
     });
 
