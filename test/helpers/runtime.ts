@@ -2,6 +2,8 @@
  * node-red-node-test-helper, bound to the Node-RED under test: the project's own (4.1.x) by default, or the
  * one named by NODE_RED_PATH (CI's Node 22 + Node-RED 5.x pass).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import helper = require('node-red-node-test-helper');
 
@@ -9,6 +11,30 @@ const runtimePath = process.env.NODE_RED_PATH ? require.resolve(path.resolve(pro
 helper.init(runtimePath);
 
 export { helper };
+
+/** A core node of the Node-RED under test (`common/20-inject.js`, `function/10-switch.js`, …), for helper.load. */
+export function coreNode(file: string): unknown {
+  return require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [runtimePath] }));
+}
+
+/**
+ * Each test of the calling suite in a runtime of its own with a fresh user directory (`prefix` names it in the
+ * temp folder), unloaded, stopped and removed after it; returns a getter for the directory.
+ */
+export function withUserDir(prefix: string): () => string {
+  let dir = '';
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    helper.settings({ userDir: dir });
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return () => dir;
+}
 
 export interface HelperNode {
   id: string;

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { helper } from '../helpers/runtime';
+import { helper, coreNode } from '../helpers/runtime';
 import { sampleFlowNames } from '../helpers/flows';
 import { startAedes, type Broker } from '../helpers/broker';
 import actuatorCommand = require('../../src/nodes/actuator-command');
@@ -20,8 +20,6 @@ import modelTrain = require('../../src/nodes/model-train');
 import sensorIngest = require('../../src/nodes/sensor-ingest');
 import sensorSim = require('../../src/nodes/sensor-sim');
 
-const runtime = process.env.NODE_RED_PATH ? path.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red');
-const coreNode = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [runtime] }));
 const root = path.resolve(__dirname, '..', '..');
 const EXAMPLES = sampleFlowNames();
 /** The first windows of every device (a window every 10 s), at the wall clock as after a deploy. */

@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { helper, getNode } from '../helpers/runtime';
+import { helper, coreNode, getNode, withUserDir } from '../helpers/runtime';
 import actuatorCommand = require('../../src/nodes/actuator-command');
 import featureWindow = require('../../src/nodes/feature-window');
 import mlModel = require('../../src/nodes/ml-model');
@@ -10,8 +9,6 @@ import modelPredict = require('../../src/nodes/model-predict');
 import sensorIngest = require('../../src/nodes/sensor-ingest');
 import sensorSim = require('../../src/nodes/sensor-sim');
 
-const runtime = process.env.NODE_RED_PATH ? path.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red');
-const coreNode = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [runtime] }));
 const root = path.resolve(__dirname, '..', '..');
 
 /** A weekday from 6:00, as the sample-flow tests start (people get up, rooms change); simulated time runs SPEED× the wall clock. */
@@ -25,18 +22,7 @@ const SPEED = 60;
  */
 describe('sample flow home-xgboost: an XGBoost model trained in Python drives the lights', function () {
   this.timeout(120_000);
-  let dir: string;
-
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-home-xgboost-'));
-    helper.settings({ userDir: dir });
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  withUserDir('iot-ai-home-xgboost-');
 
   it('predicts occupancy against the truth (≥ 85 %), names the classes, and sends light commands the rooms obey', async () => {
     const flow = JSON.parse(fs.readFileSync(path.join(root, 'flows', 'home-xgboost.json'), 'utf8'));

@@ -1,15 +1,13 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { helper, getNode } from '../helpers/runtime';
+import { helper, coreNode, getNode } from '../helpers/runtime';
 import featureWindow = require('../../src/nodes/feature-window');
 import mlModel = require('../../src/nodes/ml-model');
 import modelPredict = require('../../src/nodes/model-predict');
 import sensorIngest = require('../../src/nodes/sensor-ingest');
 import sensorSim = require('../../src/nodes/sensor-sim');
 
-const runtime = process.env.NODE_RED_PATH ? path.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red');
-const coreNode = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [runtime] }));
 const root = path.resolve(__dirname, '..', '..');
 
 /**

@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { helper, getNode } from '../helpers/runtime';
+import { helper, coreNode, getNode, withUserDir } from '../helpers/runtime';
 import featureWindow = require('../../src/nodes/feature-window');
 import mlModel = require('../../src/nodes/ml-model');
 import modelPredict = require('../../src/nodes/model-predict');
@@ -10,8 +9,6 @@ import modelTrain = require('../../src/nodes/model-train');
 import sensorIngest = require('../../src/nodes/sensor-ingest');
 import sensorSim = require('../../src/nodes/sensor-sim');
 
-const runtime = process.env.NODE_RED_PATH ? path.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red');
-const coreNode = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [runtime] }));
 const root = path.resolve(__dirname, '..', '..');
 
 /** A weekday morning, as in the sample-flow e2e tests; simulated time runs SPEED× the wall clock. */
@@ -26,18 +23,7 @@ const SPEED = 100;
  */
 describe('sample flow live-retrain: the promotion gate at work', function () {
   this.timeout(240_000);
-  let dir: string;
-
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-live-retrain-'));
-    helper.settings({ userDir: dir });
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const userDir = withUserDir('iot-ai-live-retrain-');
 
   it('refuses the retrain after "wrong labels" with both scores, then promotes one once right labels outweigh them', async () => {
     const flow = JSON.parse(fs.readFileSync(path.join(root, 'flows', 'live-retrain.json'), 'utf8'));
@@ -83,7 +69,7 @@ describe('sample flow live-retrain: the promotion gate at work', function () {
     }
     assert.ok(promoted, `a retrain was promoted after the right labels came back: ${JSON.stringify(outcomes)}`);
     assert.equal(promoted.reason, 'no-worse');
-    const live = JSON.parse(fs.readFileSync(path.join(dir, 'models', 'occupancy-live.json'), 'utf8'));
+    const live = JSON.parse(fs.readFileSync(path.join(userDir(), 'models', 'occupancy-live.json'), 'utf8'));
     assert.equal(live.name, 'occupancy-live');
     // For the README: what each retrain scored against the live model.
     console.log(outcomes.map((o) => `${o.promoted ? 'promoted' : 'kept'} ${o.reason} ${o.candidate?.toFixed(3)} vs ${o.live?.toFixed(3)} on ${o.heldOut}`).join('\n'));

@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { helper, getNode } from '../helpers/runtime';
+import { helper, coreNode, getNode } from '../helpers/runtime';
 import featureWindow = require('../../src/nodes/feature-window');
 import mlModel = require('../../src/nodes/ml-model');
 import modelPredict = require('../../src/nodes/model-predict');
@@ -14,8 +14,6 @@ import modelTrain = require('../../src/nodes/model-train');
 import sensorIngest = require('../../src/nodes/sensor-ingest');
 import sensorSim = require('../../src/nodes/sensor-sim');
 
-const runtime = process.env.NODE_RED_PATH ? path.resolve(process.env.NODE_RED_PATH) : require.resolve('node-red');
-const coreNode = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [runtime] }));
 const root = path.resolve(__dirname, '..', '..');
 const START = Date.UTC(2024, 5, 5, 6, 0, 0);
 
