@@ -247,7 +247,7 @@ describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)'
       assert.equal(await main(['import', path.join(dir, graph), '--sketch', csv, '--features', features.join(',')], cli), 0);
       assert.ok(fs.existsSync(path.join(dir, `${graph}.sketch.json`)));
     }
-    const predictFlow = (graph: string) => flow({ path: graph }, { drift: true, driftWindow: 500, driftOutput: true, outputs: 3 });
+    const predictFlow = (graph: string, watch = false) => flow({ path: graph, watch }, { drift: true, driftWindow: 500, driftOutput: true, outputs: 3 });
     async function feed(rows: number[][]) {
       const out1 = collect('out1');
       rows.forEach((row) => getNode('n1').receive({ payload: { deviceId: 'room', features: featuresOf(row) } }));
@@ -278,11 +278,15 @@ describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)'
       assert.match(await statusMatching(/drift/), /drift.*temperature/);
     });
 
-    it('without a sketch beside the graph, drift monitoring stays off (as for a model without one)', async () => {
-      await helper.load([mlModel, modelPredict], predictFlow('linear-regression.onnx'));
+    it('without a sketch beside the graph, drift monitoring stays off (as for a model without one); with Reload, a sketch written later is taken up', async () => {
+      await helper.load([mlModel, modelPredict], predictFlow('linear-regression.onnx', true));
       await statusMatching(/linear-regression v1/);
       const warm = await feed(roomRows(150, 12, 8));
       assert.ok(warm.every((msg) => msg.payload.prediction.drift === undefined));
+      assert.equal(getNode('cfg').state().runtime.sketch, undefined);
+      await sketchBeside('linear-regression.onnx');
+      for (let i = 0; i < 250 && getNode('cfg').state().runtime.sketch === undefined; i++) await settle(20);
+      assert.ok(getNode('cfg').state().runtime.sketch, 'the new sketch file reloaded the graph with it');
     });
 
     it('refuses at deploy a sketch whose features are not the graph\'s inputs, saying which', async () => {
