@@ -5,15 +5,19 @@
  * own predictions, and with `--sketch TRAIN.csv` given the training rows' drift sketch. See docs/import.md.
  */
 import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import { formatCsvProblem, parseCsv, type CsvTable } from '../core/model/data/csv';
 import { loadModel, parseModelFile, type ModelFile } from '../core/model/file/model-file';
 import { serializeModel, writeFileAtomic } from '../core/model/file/store';
 import { checkPredictions, DEFAULT_TOLERANCE } from '../core/model/import/check';
+import { GRAPH_SKETCH_SUFFIX, graphSketchPath, serializeGraphSketch } from '../core/model/import/graph-sketch';
 import { importModel } from '../core/model/import/import-model';
+import { onnxKind, planOnnxGraph, runsAsGraph } from '../core/model/import/onnx-graph';
 import { sketchFromTable } from '../core/model/import/sketch-rows';
 import { type CliIO, parseFlags, readCommandLine, UsageError } from './args';
 
 export const IMPORT_USAGE = `Usage: iot-ai import FILE --out MODEL.json [options]
+       iot-ai import GRAPH.onnx --sketch TRAIN.csv --features a,b,... [--out GRAPH.onnx.sketch.json]
 
 Converts a model trained elsewhere into this package's model file (docs/import.md), exactly: the converted
 model predicts what the library predicts. Read today: XGBoost's JSON model (booster.save_model("model.json"))
@@ -23,8 +27,12 @@ regression, regression_l1, huber, fair, quantile, mape, binary or multiclass (ca
 linear_tree refused); ONNX files holding a TreeEnsembleClassifier or TreeEnsembleRegressor (scikit-learn
 forests and gradient boosting through skl2onnx, XGBoost and LightGBM through onnxmltools). A pickle (.pkl, .joblib) is never loaded.
 
+Any other ONNX graph (a neural network) runs as it is through onnxruntime-node: name it in ml-model's File.
+For its drift monitoring, the second form writes the training rows' sketch beside it, GRAPH.onnx.sketch.json,
+where ml-model reads it (--features: the graph's inputs in the order of its input's columns, as ml-model's Inputs).
+
 Options:
-  --out MODEL.json        where to write the model file (required)
+  --out MODEL.json        where to write the model file (required; for a graph, its sketch file)
   --features a,b,...      the model's inputs in its feature order (required when the file names none)
   --labels a,b,...        classification: the label of class 0, 1, ... (default: 0, 1, ...)
   --name N                the model's name (default: FILE's name without its extension)
@@ -42,7 +50,8 @@ Exit codes: 0 converted (and checked), 1 the file cannot be converted or the che
 
 interface ImportArgs {
   file: string;
-  out: string;
+  /** Required but for a graph's sketch, which goes beside the graph by default. */
+  out?: string;
   features: string[];
   labels: string[];
   name?: string;
@@ -71,7 +80,9 @@ function parseImportArgs(argv: string[]): ImportArgs | 'help' {
   const version = flags.get('version');
   if (name === '' || version === '') throw new UsageError(`--${name === '' ? 'name' : 'version'} must not be empty`);
   const sketch = flags.get('sketch');
-  return { file, out: flags.required('out'), features: flags.list('features'), labels: flags.list('labels'), name, version, check, expect, tolerance, ...(sketch === undefined ? {} : { sketch }) };
+  const out = flags.get('out');
+  if (out === '') throw new UsageError('--out must not be empty');
+  return { file, out, features: flags.list('features'), labels: flags.list('labels'), name, version, check, expect, tolerance, ...(sketch === undefined ? {} : { sketch }) };
 }
 
 async function readTable(file: string): Promise<{ ok: true; table: CsvTable } | { ok: false; error: string }> {
@@ -109,6 +120,8 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   } catch (err) {
     return fail(`cannot read ${args.file}: ${(err as Error).message}`);
   }
+  const kind = onnxKind(bytes, args.file);
+  if (kind === 'graph') return sketchGraph(args, bytes, io, fail);
   const imported = importModel(bytes, {
     fileName: args.file,
     ...(args.features.length > 0 ? { featureNames: args.features } : {}),
@@ -116,7 +129,9 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     ...(args.name === undefined ? {} : { name: args.name }),
     ...(args.version === undefined ? {} : { version: args.version }),
   });
+  if (!imported.ok && runsAsGraph(kind, imported.error)) return sketchGraph(args, bytes, io, fail);
   if (!imported.ok) return fail(`${args.file}: ${imported.error}`);
+  if (args.out === undefined) return usageError(io, '--out is required');
   let model = imported.model;
   if (args.sketch !== undefined) {
     const train = await readTable(args.sketch);
@@ -152,11 +167,50 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
     checkFailed = report.beyond > 0 || report.labelMismatches.length > 0;
   }
   if (checkFailed) return fail(`the converted model does not match ${args.expect}: not written to ${args.out}`);
+  const out = args.out;
   try {
-    await writeFileAtomic(args.out, serializeModel(model));
+    await writeFileAtomic(out, serializeModel(model));
   } catch (err) {
-    return fail(`cannot write ${args.out}: ${(err as Error).message}`);
+    return fail(`cannot write ${out}: ${(err as Error).message}`);
   }
-  io.stdout.write(`written to ${args.out}\n`);
+  io.stdout.write(`written to ${out}\n`);
+  return 0;
+}
+
+/** A command line that does not fit the file: exit 2, as for one that does not parse. */
+function usageError(io: CliIO, message: string): number {
+  io.stderr.write(`iot-ai import: ${message}\nRun "iot-ai import --help" for usage.\n`);
+  return 2;
+}
+
+/**
+ * An ONNX graph that is not a tree ensemble runs as it is (docs/import.md#any-other-onnx-model): all there is to
+ * make is its training sketch, for drift monitoring, written where ml-model reads it (import/graph-sketch.ts).
+ */
+async function sketchGraph(args: ImportArgs, bytes: Uint8Array, io: CliIO, fail: (message: string) => number): Promise<number> {
+  const inapplicable = (['check', 'labels', 'name', 'version'] as const).filter((flag) => (flag === 'labels' ? args.labels.length > 0 : args[flag] !== undefined));
+  if (inapplicable.length > 0) return usageError(io, `${args.file} is an ONNX graph, which onnxruntime-node runs as it is: ${inapplicable.map((flag) => `--${flag}`).join(', ')} do not apply to it (only --sketch, --features and --out do)`);
+  const runs = `${args.file} is an ONNX graph that is not a tree ensemble: it runs as it is through onnxruntime-node (name it in ml-model's File; docs/import.md#any-other-onnx-model), so there is nothing to convert`;
+  if (args.sketch === undefined) return fail(`${runs}. For drift monitoring, give --sketch TRAIN.csv --features a,b,...: its training sketch is written beside it`);
+  if (args.features.length === 0) return fail(`${runs}. Its sketch needs --features: the graph's inputs in the order of its input's columns, as ml-model's Inputs`);
+  // The same check ml-model makes at deploy: the features fit the graph's inputs (a list, or "input: a, b; other: c").
+  const plan = planOnnxGraph(bytes, { featureSpec: args.features.join(', ') });
+  if (!plan.ok) return fail(`${args.file}: ${plan.error}`);
+  const featureNames = plan.plan.featureNames;
+  const train = await readTable(args.sketch);
+  if (!train.ok) return fail(train.error);
+  const sketched = sketchFromTable(featureNames, train.table);
+  if (!sketched.ok) return fail(`--sketch ${args.sketch}: ${sketched.error}`);
+  io.stdout.write(`${args.file}: an ONNX graph run by onnxruntime-node, ${featureNames.length} features (${featureNames.join(', ')})\n`);
+  io.stdout.write(`drift sketch of ${sketched.sketch.rows} training rows from ${args.sketch}\n`);
+  const out = args.out ?? graphSketchPath(args.file);
+  try {
+    await writeFileAtomic(out, serializeGraphSketch(sketched.sketch));
+  } catch (err) {
+    return fail(`cannot write ${out}: ${(err as Error).message}`);
+  }
+  io.stdout.write(`written to ${out}\n`);
+  const wanted = path.basename(args.file) + GRAPH_SKETCH_SUFFIX;
+  if (path.basename(out) !== wanted) io.stdout.write(`ml-model reads a graph's sketch from ${wanted} beside the graph: put it there under that name\n`);
   return 0;
 }

@@ -10,6 +10,7 @@ import { main } from '../../src/cli/main';
 import { parseCsv } from '../../src/core/model/data/csv';
 import { loadModel } from '../../src/core/model/file/model-file';
 import { buildFeatureSketch } from '../../src/core/model/monitor/sketch';
+import { parseGraphSketch } from '../../src/core/model/import/graph-sketch';
 import { parsePredictConfig, PredictSession, type DriftChange } from '../../src/core/model';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'import', 'xgboost');
@@ -71,5 +72,49 @@ describe('iot-ai import --sketch', () => {
     assert.equal(await main(['import', fixture('multi-softprob.model.json'), '--sketch', path.join(dir, 'train.csv'), '--out', out], second.io), 1);
     assert.match(second.out.stderr, /row 2, column "humidity": "warm" is not a number/);
     assert.equal(fs.existsSync(out), false);
+  });
+
+  describe('an ONNX graph (run by onnxruntime-node): the sketch goes beside it, GRAPH.onnx.sketch.json', () => {
+    const GRAPH = path.join(__dirname, '..', 'fixtures', 'import', 'onnx-graph', 'linear-regression.onnx');
+    const FEATURES = ['temperature', 'humidity', 'co2', 'light'];
+    let graph: string;
+    let train: string;
+    beforeEach(() => {
+      graph = path.join(dir, 'room.onnx');
+      fs.copyFileSync(GRAPH, graph);
+      train = path.join(dir, 'train.csv');
+      // Columns in another order than the graph's, with a label and a gap: read by name.
+      fs.writeFileSync(train, 'label,light,co2,humidity,temperature\na,0.2,600,45,21\nb,0.4,650,,22.5\na,0.1,580,50,19\n');
+    });
+
+    it('writes the training rows\' sketch in the graph\'s input order beside it, where ml-model reads it', async () => {
+      const { out, io: cliIo } = io();
+      assert.equal(await main(['import', graph, '--sketch', train, '--features', FEATURES.join(',')], cliIo), 0, out.stderr);
+      assert.match(out.stdout, /room\.onnx: an ONNX graph run by onnxruntime-node, 4 features \(temperature, humidity, co2, light\)\ndrift sketch of 3 training rows/);
+      const written = parseGraphSketch(fs.readFileSync(`${graph}.sketch.json`), FEATURES);
+      assert.ok(written.ok, written.ok ? '' : written.error);
+      assert.deepEqual(written.sketch, buildFeatureSketch(FEATURES, [[21, 45, 600, 0.2], [22.5, NaN, 650, 0.4], [19, 50, 580, 0.1]]));
+      assert.deepEqual(fs.readFileSync(graph), fs.readFileSync(GRAPH), 'the graph itself is never written');
+      // Elsewhere with --out, it says under which name ml-model looks for it.
+      const elsewhere = io();
+      assert.equal(await main(['import', graph, '--sketch', train, '--features', FEATURES.join(','), '--out', path.join(dir, 's.json')], elsewhere.io), 0);
+      assert.match(elsewhere.out.stdout, /ml-model reads a graph's sketch from room\.onnx\.sketch\.json beside the graph/);
+    });
+
+    it('says what a graph needs, refuses features that do not fit it and options that do not apply, writing nothing', async () => {
+      const cases: Array<[string[], number, RegExp]> = [
+        [[], 1, /runs as it is through onnxruntime-node .*give --sketch TRAIN\.csv --features/],
+        [['--sketch', train], 1, /needs --features/],
+        [['--sketch', train, '--features', 'temperature,humidity'], 1, /shape \[batch, 4\], which 2 features \(temperature, humidity\) do not fit/],
+        [['--sketch', train, '--features', 'temperature,humidity,co2,pressure'], 1, /no column for "pressure"/],
+        [['--sketch', train, '--features', FEATURES.join(','), '--check', train, '--expect', train, '--name', 'x'], 2, /--check, --name do not apply to it/],
+      ];
+      for (const [flags, code, message] of cases) {
+        const { out, io: cliIo } = io();
+        assert.equal(await main(['import', graph, ...flags], cliIo), code, flags.join(' '));
+        assert.match(out.stderr, message);
+        assert.equal(fs.existsSync(`${graph}.sketch.json`), false);
+      }
+    });
   });
 });

@@ -10,6 +10,7 @@ import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { helper, harness, collect, getNode, settle, statusMatching, modelError } from '../helpers/runtime';
+import { main } from '../../src/cli/main';
 import mlModel = require('../../src/nodes/ml-model');
 import modelPredict = require('../../src/nodes/model-predict');
 import modelTrain = require('../../src/nodes/model-train');
@@ -25,6 +26,19 @@ interface Expected {
 const expected = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.expected.json`), 'utf8')) as Expected;
 const featuresOf = (row: number[]) => Object.fromEntries(FEATURES.map((name, f) => [name, row[f]]));
 /** float32 parity: the runtime computes in float32, numpy did too (its sums may round in another order). */
+/** Rows like the fixtures' (scripts/onnx-graphs.py: the home scenario's columns), from a seeded generator; `shift` warms the room. */
+function roomRows(count: number, seed: number, shift = 0): number[][] {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  const normal = (mean: number, sd: number) => mean + sd * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  return Array.from({ length: count }, () => [normal(21 + shift, 2), normal(45, 8), normal(600, 150), normal(0.3, 0.2)]);
+}
 const close = (ours: number, theirs: number, what: string) => assert.ok(Math.abs(ours - theirs) <= 1e-5 * Math.max(1, Math.abs(theirs)), `${what}: ${ours} vs ${theirs}`);
 
 describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)', function () {
@@ -224,6 +238,75 @@ describe('model-predict with an ONNX graph through onnxruntime-node (issue #28)'
       loader._load = load;
     }
   });
+  describe('drift monitoring against the training sketch beside the graph (iot-ai import GRAPH.onnx --sketch)', () => {
+    const cli = { stdout: { write: () => true }, stderr: { write: (text: string) => process.stderr.write(text) } };
+    /** The user's training rows as a CSV, and their sketch written by the CLI beside the graph, as docs/import.md says. */
+    async function sketchBeside(graph: string, features = FEATURES) {
+      const csv = path.join(dir, 'train.csv');
+      fs.writeFileSync(csv, [[...FEATURES, 'label'].join(','), ...roomRows(1000, 7).map((row) => [...row, 'x'].join(','))].join('\n') + '\n');
+      assert.equal(await main(['import', path.join(dir, graph), '--sketch', csv, '--features', features.join(',')], cli), 0);
+      assert.ok(fs.existsSync(path.join(dir, `${graph}.sketch.json`)));
+    }
+    const predictFlow = (graph: string, watch = false) => flow({ path: graph, watch }, { drift: true, driftWindow: 500, driftOutput: true, outputs: 3 });
+    async function feed(rows: number[][]) {
+      const out1 = collect('out1');
+      rows.forEach((row) => getNode('n1').receive({ payload: { deviceId: 'room', features: featuresOf(row) } }));
+      return out1.next(rows.length);
+    }
+
+    it('rows like the training rows are no drift; a warmer room is, by name: prediction.drift, the status, the drift output', async () => {
+      await sketchBeside('mlp-softmax.onnx');
+      const nodes = predictFlow('mlp-softmax.onnx');
+      await helper.load([mlModel, modelPredict], [...nodes, { id: 'out3', type: 'helper' }].map((n: any) => (n.id === 'n1' ? { ...n, wires: [...n.wires, ['out3']] } : n)));
+      await statusMatching(/mlp-softmax v1/);
+      assert.ok(getNode('cfg').state().runtime.sketch, 'the sketch beside the graph is loaded with it');
+      const out3 = collect('out3');
+      const calm = await feed(roomRows(500, 11));
+      assert.ok(calm.every((msg) => msg.payload.prediction.drift === undefined), 'no drift on rows like the training rows: ' + JSON.stringify(calm.find((msg) => msg.payload.prediction.drift)?.payload.prediction.drift));
+      assert.equal(out3.messages.length, 0);
+      assert.doesNotMatch(await statusMatching(/mlp-softmax/), /drift/);
+
+      const warm = await feed(roomRows(400, 12, 8));
+      const flagged = warm.filter((msg) => msg.payload.prediction.drift !== undefined);
+      assert.ok(flagged.length > 0, 'a warmer room drifts');
+      assert.deepEqual(flagged.at(-1)!.payload.prediction.drift.features, ['temperature']);
+      assert.ok(flagged.at(-1)!.payload.prediction.drift.maxPsi >= 0.2);
+      const [change] = await out3.next(1);
+      assert.equal(change.payload.drifted, true);
+      assert.deepEqual(change.payload.driftedFeatures, ['temperature']);
+      assert.deepEqual(change.payload.model, { name: 'mlp-softmax', version: '1' });
+      assert.match(await statusMatching(/drift/), /drift.*temperature/);
+    });
+
+    it('without a sketch beside the graph, drift monitoring stays off (as for a model without one); with Reload, a sketch written later is taken up', async () => {
+      await helper.load([mlModel, modelPredict], predictFlow('linear-regression.onnx', true));
+      await statusMatching(/linear-regression v1/);
+      const warm = await feed(roomRows(150, 12, 8));
+      assert.ok(warm.every((msg) => msg.payload.prediction.drift === undefined));
+      assert.equal(getNode('cfg').state().runtime.sketch, undefined);
+      await sketchBeside('linear-regression.onnx');
+      for (let i = 0; i < 250 && getNode('cfg').state().runtime.sketch === undefined; i++) await settle(20);
+      assert.ok(getNode('cfg').state().runtime.sketch, 'the new sketch file reloaded the graph with it');
+    });
+
+    it('refuses at deploy a sketch whose features are not the graph\'s inputs, saying which', async () => {
+      await sketchBeside('linear-regression.onnx', ['humidity', 'temperature', 'co2', 'light']);
+      await helper.load([mlModel, modelPredict], predictFlow('linear-regression.onnx'));
+      const order = await modelError(/sketch/);
+      assert.match(order, /^linear-regression\.onnx\.sketch\.json: ml-model\.errors\.graphSketch: its features \(humidity, temperature, co2, light\) are not the graph's inputs \(temperature, humidity, co2, light\): in another order/);
+      assert.ok(getNode('cfg').state().runtime === undefined, 'refused, not run without its monitoring');
+      assert.match(await statusMatching(/sketch/), /sketch/);
+      await helper.unload();
+      fs.writeFileSync(path.join(dir, 'linear-regression.onnx.sketch.json'), JSON.stringify({ kind: 'iot-ai/quantile-sketch@1', rows: 1, bins: 10, features: [{ name: 'temperature', min: 1, max: 1, edges: [], proportions: [1] }] }));
+      await helper.load([mlModel, modelPredict], predictFlow('linear-regression.onnx'));
+      assert.match(await modelError(/sketch/), /it lacks "humidity", "co2", "light"/);
+      await helper.unload();
+      fs.writeFileSync(path.join(dir, 'linear-regression.onnx.sketch.json'), '{"kind": "iot-ai/quantile-sketch@1"');
+      await helper.load([mlModel, modelPredict], predictFlow('linear-regression.onnx'));
+      assert.match(await modelError(/sketch/), /graphSketch: not JSON/);
+    });
+  });
+
   it('model-train refuses an ml-model holding an ONNX graph (red status, done(err) to Catch) and never writes over the file', async () => {
     const file = path.join(dir, 'linear-regression.onnx');
     const before = fs.readFileSync(file);

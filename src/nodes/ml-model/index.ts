@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type ModelFile } from '../../core/model';
 import { loadAnyModel } from '../../core/model/import/import-model';
-import { onnxKind, planOnnxGraph } from '../../core/model/import/onnx-graph';
+import { GRAPH_SKETCH_SUFFIX, graphSketchPath, parseGraphSketch } from '../../core/model/import/graph-sketch';
+import { onnxKind, planOnnxGraph, runsAsGraph } from '../../core/model/import/onnx-graph';
 import { installCommand, requireOnnxRuntime, RuntimeModel } from './onnx-runtime';
 import { ModelHome } from '../../core/model/file/model-home';
 import type { Node, NodeDef, RED } from '../shared/red';
@@ -69,7 +70,8 @@ export = function register(RED: RED): void {
       // Any other ONNX graph (a neural network; trees with a scaler before them) runs through onnxruntime-node.
       const kind = onnxKind(text, resolved.file);
       const loaded = kind === 'graph' ? undefined : loadAnyModel(text, { fileName: resolved.file, featureNames: importFeatureNames, labels: importLabels, createdAt: importedAt });
-      if (loaded === undefined || (!loaded.ok && kind === 'trees' && loaded.error.includes('beside its tree ensemble'))) return loadGraph(text, resolved.file);
+      if (runsAsGraph(kind, loaded?.ok === false ? loaded.error : undefined)) return loadGraph(text, resolved.file);
+      if (loaded === undefined) return;
       if (!loaded.ok) return fail(`${path.basename(resolved.file)}: ${loaded.error}`);
       if (current.model && current.model.version !== loaded.model.version) {
         node.log(RED._('ml-model.log.switched', { name: loaded.model.name, from: current.model.version, to: loaded.model.version }));
@@ -87,7 +89,16 @@ export = function register(RED: RED): void {
         return fail(`${base}: ${RED._('ml-model.errors.runtimeBroken', { error: (err as Error).message })}`);
       }
       if (runtimeFound === undefined) return fail(`${base}: ${RED._('ml-model.errors.noRuntime')}: ${installCommand(userDir)}`);
-      const runtime = await RuntimeModel.load(runtimeFound, bytes, plan.plan, { name: base.replace(/\.onnx$/i, ''), version: '1' });
+      // Its training sketch, for drift monitoring, where iot-ai import --sketch wrote it: none is no monitoring.
+      const sketchFile = graphSketchPath(file);
+      const sketchBytes = await fs.promises.readFile(sketchFile).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw new Error(`cannot read ${path.basename(sketchFile)}: ${err.code ?? err.message}`);
+      });
+      const sketch = sketchBytes === undefined ? undefined : parseGraphSketch(sketchBytes, plan.plan.featureNames);
+      if (sketch !== undefined && !sketch.ok) return fail(`${path.basename(sketchFile)}: ${RED._('ml-model.errors.graphSketch')}: ${sketch.error}`);
+      if (closed) return;
+      const runtime = await RuntimeModel.load(runtimeFound, bytes, plan.plan, { name: base.replace(/\.onnx$/i, ''), version: '1', ...(sketch === undefined ? {} : { sketch: sketch.sketch }) });
       if (closed) return void runtime.release().catch(() => undefined);
       publish({ source: file, runtime });
     };
@@ -142,7 +153,8 @@ export = function register(RED: RED): void {
         const watchFolder = (): boolean => {
           try {
             watcher = fs.watch(dir, (_event, changed) => {
-              if (changed !== null && changed !== base) return;
+              // (A graph's training sketch beside it counts as part of it.)
+              if (changed !== null && changed !== base && changed !== base + GRAPH_SKETCH_SUFFIX) return;
               reloadSoon();
             });
             watcher.on('error', (err) => node.warn(RED._('ml-model.errors.watch', { error: err.message })));

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Prediction } from '../../core/model';
 import { graphPredictions, type GraphOutput, type GraphPlan } from '../../core/model/import/onnx-graph';
+import type { FeatureSketch } from '../../core/model/monitor/sketch';
 
 /** The parts of onnxruntime-node (onnxruntime-common's API) used here. */
 interface OrtTensor extends GraphOutput {
@@ -80,11 +81,13 @@ export class RuntimeModel {
     private readonly runtime: { ort: OrtModule; from: string },
     private readonly session: OrtSession,
     private readonly bytes: Uint8Array,
+    /** The training sketch beside the graph (`<file>.sketch.json`), for model-predict's drift monitoring. */
+    readonly sketch: FeatureSketch | undefined,
   ) {}
 
-  static async load(runtime: { ort: OrtModule; from: string }, bytes: Uint8Array, plan: GraphPlan, model: { name: string; version: string }): Promise<RuntimeModel> {
+  static async load(runtime: { ort: OrtModule; from: string }, bytes: Uint8Array, plan: GraphPlan, model: { name: string; version: string; sketch?: FeatureSketch }): Promise<RuntimeModel> {
     const session = await runtime.ort.InferenceSession.create(bytes, SESSION_OPTIONS);
-    const loaded = new RuntimeModel(plan, model.name, model.version, runtime, session, bytes);
+    const loaded = new RuntimeModel(plan, model.name, model.version, runtime, session, bytes, model.sketch);
     // What one row costs on the loop: a run of zeros (which also proves the graph runs, at deploy).
     const zeros = new Float64Array(plan.featureNames.length);
     const times: number[] = [];
@@ -108,6 +111,12 @@ export class RuntimeModel {
 
   get featureNames(): readonly string[] {
     return this.plan.featureNames;
+  }
+
+  /** A graph has no per-device parts: drift compares every device with the one sketch. */
+  readonly deviceIds: readonly string[] = [];
+  sketchFor(): FeatureSketch | undefined {
+    return this.sketch;
   }
 
   /**

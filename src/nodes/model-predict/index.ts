@@ -1,4 +1,4 @@
-import { missingFeatureHint, parsePredictConfig, PredictSession, readFeatureVector, type DriftChange, type LoadedModel, type PredictOutcome } from '../../core/model';
+import { missingFeatureHint, parsePredictConfig, PredictSession, readFeatureVector, type DriftChange, type DriftFlag, type Prediction, type LoadedModel, type PredictOutcome } from '../../core/model';
 import type { RuntimeModel } from '../ml-model/onnx-runtime';
 import { pointer } from '../../core/util/pointer';
 import { MODEL_BOUNDS } from '../../core/model/file/bounds';
@@ -105,6 +105,7 @@ export = function register(RED: RED): void {
         model = state;
         // Still loading (the first moments after a deploy) is a wait, not a fault: grey, not red.
         if (state.runtime) {
+          session.watch(state.runtime);
           if (session.config.explain > 0) node.warn(`${RED._('model-predict.errors.noExplanation')}: ${RED._('model-predict.errors.graphExplain')}`);
           status.clearFault();
           status.update();
@@ -172,19 +173,23 @@ export = function register(RED: RED): void {
       }
       const items: unknown[] = batch ? (msg.payload as unknown[]) : [msg.payload];
       const rows: Float64Array[] = [];
-      const good: Array<{ item: unknown; missing?: string[] }> = [];
+      const good: Array<{ item: unknown; features: unknown; missing?: string[] }> = [];
       const bad: NodeMessage[] = [];
       items.forEach((item, index) => {
         const features = batch ? (item !== null && typeof item === 'object' ? getProperty(item as object, itemProperty as string) : undefined) : getProperty(msg, property);
         const read = vector(features);
         if (read.ok) {
           rows.push(read.row);
-          good.push({ item, ...(read.missing === undefined ? {} : { missing: read.missing }) });
+          good.push({ item, features, ...(read.missing === undefined ? {} : { missing: read.missing }) });
         } else bad.push(batch ? { ...msg, payload: item, error: { ...read.error, path: pointer(index) + featuresPointer + read.error.path } } : { ...msg, error: { ...read.error, path: featuresPointer + read.error.path } });
       });
       const predictions = await runtime.predict(rows);
-      const predicted = good.map(({ item, missing }, r) => {
-        const prediction = missing === undefined ? predictions[r] : { ...predictions[r], missing };
+      const changes: DriftChange[] = [];
+      const predicted = good.map(({ item, features, missing }, r) => {
+        const prediction: Prediction & { drift?: DriftFlag } = missing === undefined ? predictions[r] : { ...predictions[r], missing };
+        // Drift against the training sketch beside the graph's file (docs/import.md), as for our own models.
+        const drift = session.watchDrift(runtime, features, deviceOf(batch ? item : msg.payload), changes);
+        if (drift !== undefined) prediction.drift = drift;
         session.scoreTruth(runtime, prediction, batch ? labelOf(item) : (msg.label ?? labelOf(item)));
         const payload = item !== null && typeof item === 'object' && !Array.isArray(item) ? item : {};
         return { ...(payload as object), prediction };
@@ -193,6 +198,7 @@ export = function register(RED: RED): void {
       counts.errors += bad.length;
       if (batch) sendBoth(send, predicted.length > 0 ? [{ ...msg, payload: predicted }] : [], bad);
       else send(predicted.length > 0 ? [{ ...msg, payload: predicted[0] }, null] : [null, bad[0]]);
+      if (driftOutput) for (const change of changes) send([null, null, session.driftMessage(runtime, change) as NodeMessage]);
     }
 
     node.on('input', (msg: NodeMessage, send, done: DoneFn) => {

@@ -274,6 +274,17 @@ export function modelFileValidator(): ValidateFunction {
   return compiled;
 }
 
+let compiledSketch: ValidateFunction | null = null;
+
+/** The validator of a training sketch alone (`$defs.sketch`): an ONNX graph's sketch file (import/graph-sketch.ts). */
+export function sketchValidator(): ValidateFunction {
+  if (compiledSketch === null) {
+    const ajv = new Ajv({ allErrors: false, strict: true, strictRequired: false, allowUnionTypes: true });
+    compiledSketch = ajv.compile({ $defs: { sketch: modelFileSchema.$defs.sketch }, $ref: '#/$defs/sketch' });
+  }
+  return compiledSketch;
+}
+
 /** Every $ref must point inside this schema: a model file is checked offline, always. */
 function assertLocalRefs(node: unknown): void {
   if (Array.isArray(node)) {

@@ -68,6 +68,14 @@ export function onnxKind(bytes: Uint8Array, fileName?: string): 'not-onnx' | 'tr
   return model.nodes.some((node) => TREE_OPS.has(node.opType)) ? 'trees' : 'graph';
 }
 
+/**
+ * Whether a file of `kind` runs through onnxruntime-node rather than as our own trees: any graph that is not a tree
+ * ensemble, and a tree ensemble with other operators beside it (a scaler), which the converter refused for `importError`.
+ */
+export function runsAsGraph(kind: ReturnType<typeof onnxKind>, importError?: string): boolean {
+  return kind === 'graph' || (kind === 'trees' && importError !== undefined && importError.includes('beside its tree ensemble'));
+}
+
 const list = (text: string): string[] => text.split(',').map((name) => name.trim()).filter((name) => name !== '');
 
 /** `a, b` → one unnamed input; `x: a, b; y: c` → named inputs. */

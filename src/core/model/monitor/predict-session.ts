@@ -89,6 +89,12 @@ export function parsePredictConfig(raw: Record<string, unknown>): ConfigResult<P
   };
 }
 
+/**
+ * What drift monitoring needs of a model: one of ours (LoadedModel), or an ONNX graph that onnxruntime-node runs with
+ * the training sketch beside its file (import/graph-sketch.ts).
+ */
+export type DriftSubject = Pick<LoadedModel, 'name' | 'version' | 'featureNames' | 'sketch' | 'sketchFor'> & { readonly deviceIds: readonly string[] };
+
 /** What a prediction carries beside its label while its stream has drifted from the training data. */
 export interface DriftFlag {
   drifted: true;
@@ -136,6 +142,9 @@ interface DriftStream {
   monitor?: DriftMonitor | null;
 }
 
+/** A payload's deviceId as a stream key: a string or number; anything else is no device. */
+const deviceKey = (deviceId: unknown): string | undefined => (typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined);
+
 const copyFlag = (flag: DriftFlag): DriftFlag => ({ drifted: true, features: flag.features.slice(), maxPsi: flag.maxPsi });
 
 export class PredictSession {
@@ -146,7 +155,7 @@ export class PredictSession {
   readonly reportEvery: number;
   /** Keyed by deviceId ('' for the model); least recently fed first. */
   private readonly streams = new LruMap<string, DriftStream>(DEFAULT_DRIFT_MAX_DEVICES);
-  private monitoredModel: LoadedModel | undefined;
+  private monitoredModel: DriftSubject | undefined;
   /** The model-wide monitor (one stream, or one per device inside it); null without a sketch. */
   private shared: DriftMonitor | null = null;
   /** The monitored model has per-device parts and drift is compared per device. */
@@ -175,7 +184,7 @@ export class PredictSession {
   }
 
   /** A new model brings a new training distribution: the live samples start again. */
-  watch(live: LoadedModel): void {
+  watch(live: DriftSubject): void {
     if (live === this.monitoredModel) return;
     this.monitoredModel = live;
     this.streams.clear();
@@ -189,7 +198,7 @@ export class PredictSession {
    */
   predict(live: LoadedModel, features: unknown, deviceId: unknown, changes: DriftChange[], end?: unknown): PredictOutcome {
     const { missing, threshold } = this.config;
-    const device = typeof deviceId === 'string' || typeof deviceId === 'number' ? String(deviceId) : undefined;
+    const device = deviceKey(deviceId);
     const explain = this.config.explain;
     const windowEnd = typeof end === 'number' && Number.isFinite(end) ? end : undefined;
     const result = live.predict(features, {
@@ -286,7 +295,7 @@ export class PredictSession {
   }
 
   /** What the drift output says about a change: the stream's report and the model it was measured against. */
-  driftMessage(live: LoadedModel, change: DriftChange): { topic: string; payload: Record<string, unknown> } {
+  driftMessage(live: DriftSubject, change: DriftChange): { topic: string; payload: Record<string, unknown> } {
     const { key, report } = change;
     const perDevice = this.config.perDevice;
     return {
@@ -323,12 +332,13 @@ export class PredictSession {
 
   /**
    * Feeds one good feature vector to the drift monitor. Returns the flag for the prediction while its stream has
-   * drifted; a change of the stream's verdict goes into `changes`.
+   * drifted; a change of the stream's verdict goes into `changes`. (predict() calls it; an ONNX graph's predictions,
+   * made by the runtime, are watched through it directly.)
    */
-  private watchDrift(live: LoadedModel, features: unknown, deviceId: string | undefined, changes: DriftChange[]): DriftFlag | undefined {
+  watchDrift(live: DriftSubject, features: unknown, deviceId: unknown, changes: DriftChange[]): DriftFlag | undefined {
     if (!this.config.drift) return undefined;
     this.watch(live);
-    const key = this.config.perDevice ? (deviceId ?? '') : '';
+    const key = this.config.perDevice ? (deviceKey(deviceId) ?? '') : '';
     const stream = this.streams.getOrCreate(key, () => ({ since: this.reportEvery }));
     if (this.byDevicePart && stream.monitor === undefined) stream.monitor = this.newMonitor(live.sketchFor(key), false);
     const watcher = this.byDevicePart ? stream.monitor! : this.shared;
