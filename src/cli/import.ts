@@ -4,9 +4,10 @@
  * package's own model file, and with `--check DATA.csv --expect EXPECTED.csv` proven against the source library's
  * own predictions, and with `--sketch TRAIN.csv` given the training rows' drift sketch. See docs/import.md.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { formatCsvProblem, parseCsv, type CsvTable } from '../core/model/data/csv';
+import { MODEL_BOUNDS } from '../core/model/file/bounds';
 import { loadModel, parseModelFile, type ModelFile } from '../core/model/file/model-file';
 import { serializeModel, writeFileAtomic } from '../core/model/file/store';
 import { checkPredictions, DEFAULT_TOLERANCE } from '../core/model/import/check';
@@ -116,6 +117,8 @@ export async function runImport(argv: string[], io: CliIO): Promise<number> {
   };
   let bytes: Uint8Array;
   try {
+    const size = (await stat(args.file)).size;
+    if (size > MODEL_BOUNDS.maxModelBytes) return fail(`${args.file} is ${size} bytes, over the ${MODEL_BOUNDS.maxModelBytes}-byte limit of a model file`);
     bytes = await readFile(args.file);
   } catch (err) {
     return fail(`cannot read ${args.file}: ${(err as Error).message}`);

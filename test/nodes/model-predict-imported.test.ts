@@ -176,6 +176,16 @@ describe('model-predict with an imported XGBoost model (issue #28)', function ()
     });
   });
 
+  it('refuses a model file over the size limit at deploy without reading it (a sparse 129 MiB file)', async () => {
+    const file = path.join(dir, 'huge.json');
+    fs.closeSync(fs.openSync(file, 'w'));
+    fs.truncateSync(file, 129 * 1024 * 1024);
+    const before = process.memoryUsage().rss;
+    await helper.load([mlModel, modelPredict], flow({ path: 'huge.json' }));
+    assert.match(await modelError(/limit/), /huge\.json is 135266304 bytes, over the 134217728-byte limit of a model file/);
+    assert.ok(process.memoryUsage().rss - before < 100 * 1024 * 1024, 'the file was not read into memory');
+  });
+
   it('refuses a pickle at deploy with how to export instead', async () => {
     fs.writeFileSync(path.join(dir, 'model.pkl'), Buffer.from([0x80, 0x04, 0x95, 0, 0]));
     await helper.load([mlModel, modelPredict], flow({ path: 'model.pkl' }));

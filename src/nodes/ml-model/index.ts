@@ -6,6 +6,7 @@ import { GRAPH_SKETCH_SUFFIX, graphSketchPath, parseGraphSketch } from '../../co
 import { onnxKind, planOnnxGraph, runsAsGraph } from '../../core/model/import/onnx-graph';
 import { installCommand, requireOnnxRuntime, RuntimeModel } from './onnx-runtime';
 import { ModelHome } from '../../core/model/file/model-home';
+import { MODEL_BOUNDS } from '../../core/model/file/bounds';
 import type { Node, NodeDef, RED } from '../shared/red';
 import { registerModelEndpoints } from './admin';
 import { resolveModelPath, type MlModelNode, type ModelState } from './source';
@@ -56,6 +57,9 @@ export = function register(RED: RED): void {
       if (resolved === undefined) return publish({ source: '', error: pathError });
       let text: Buffer;
       try {
+        // Not read into memory at all when it is larger than any model file may be (ours or another library's).
+        const size = (await fs.promises.stat(resolved.file)).size;
+        if (size > MODEL_BOUNDS.maxModelBytes) return fail(`${path.basename(resolved.file)} is ${size} bytes, over the ${MODEL_BOUNDS.maxModelBytes}-byte limit of a model file`);
         text = await fs.promises.readFile(resolved.file);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;

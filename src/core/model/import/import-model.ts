@@ -7,6 +7,7 @@
  * ensembles (onnx.ts), each recognised by its content. Refused by name: pickles (never
  * unpickled: export to ONNX), XGBoost's binary UBJSON form, and what each importer does not support.
  */
+import { MODEL_BOUNDS } from '../file/bounds';
 import { MODEL_FORMAT } from '../file/schema';
 import { Label, LoadedModel, loadModel, ModelFile, parseModelFile } from '../file/model-file';
 import type { ConvertResult } from './converted';
@@ -60,6 +61,7 @@ function baseName(fileName: string | undefined): string {
 /** Converts (or, for one of our own model files, just checks) a model file. Never throws. */
 export function importModel(input: Uint8Array | string, options: ImportOptions = {}): ImportResult {
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
+  if (bytes.length > MODEL_BOUNDS.maxModelBytes) return { ok: false, error: `the file is ${bytes.length} bytes, over the ${MODEL_BOUNDS.maxModelBytes}-byte limit of a model file` };
   if (isPickle(bytes, options.fileName)) return { ok: false, error: PICKLE_REFUSAL };
   const lower = (options.fileName ?? '').toLowerCase();
   if (lower.endsWith('.onnx') || looksLikeOnnx(bytes)) return fromConverted(convertOnnx(bytes), options);
