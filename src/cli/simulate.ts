@@ -47,6 +47,12 @@ Options:
                       time, 0 to 0.5 (default 0, off; e.g. 0.02): spikes, stuck sensors and drifts
                       of minutes to hours (health: also tachycardia at rest); adds the columns
                       truth.anomaly (true/false), truth.anomalyKind and truth.anomalySensor
+  --people            broker only: people with hidden, seeded preferences (home: occupants, city: an
+                      operator, health: a clinician) who override commands they dislike, after a
+                      delay and not every time; each override is the device's new state on
+                      <scenario>/<deviceId>/state with its cause on <scenario>/<deviceId>/truth
+                      ({ deviceId, ts, override: { person, cause, field, automatic, chosen, delay } }).
+                      Not with --csv: a CSV run sends no commands, so nobody would override anything
   -h, --help          this text
 
 Topics (broker): reports <scenario>/<deviceId>/sensors, truth <scenario>/<deviceId>/truth,
@@ -73,7 +79,7 @@ interface SimulateArguments {
 }
 
 const VALUE_FLAGS = ['scenario', 'broker', 'csv', 'devices', 'interval', 'seed', 'format', 'duration', 'speed', 'start', 'protocol', 'anomalies'];
-const SWITCHES = ['no-faults'];
+const SWITCHES = ['no-faults', 'people'];
 
 function parseArguments(argv: readonly string[]): SimulateArguments | 'help' {
   const flags = parseFlags(argv, { values: VALUE_FLAGS, switches: SWITCHES });
@@ -86,6 +92,10 @@ function parseArguments(argv: readonly string[]): SimulateArguments | 'help' {
   if (broker === undefined && csv === undefined) throw new UsageError('give --broker URL to publish, or --csv FILE to write a CSV');
   if (broker !== undefined && csv !== undefined) throw new UsageError('give either --broker or --csv, not both');
   if (broker === '' || csv === '') throw new UsageError(`--${broker === '' ? 'broker' : 'csv'} needs a value`);
+  // People override commands only; a CSV run has none, so --people would silently change nothing.
+  if (flags.switch('people') && csv !== undefined) {
+    throw new UsageError('--people needs commands to override: use it with --broker (a --csv run sends no commands, so its rows would be the same)');
+  }
 
   const parsed = parseSimConfig({
     scenario,
@@ -97,6 +107,7 @@ function parseArguments(argv: readonly string[]): SimulateArguments | 'help' {
     startTime: flags.get('start'),
     faults: !flags.switch('no-faults'),
     anomalies: flags.get('anomalies'),
+    people: flags.switch('people'),
     // On a broker it runs on the clock, bounded like the sensor-sim node; a CSV is written as fast as it can be.
   }, { live: broker !== undefined });
   if (!parsed.ok) throw new UsageError(parsed.error.replace(/\b(devices|interval|seed|format|speed|scenario|anomalies) must/g, '--$1 must').replace('startTime must', '--start must'));
@@ -136,6 +147,7 @@ function scenarioFor(config: SimConfig, startTime: number, origin: number): Simu
     origin,
     faults: config.faults,
     anomalies: config.anomalies,
+    people: config.people,
   });
 }
 
@@ -236,7 +248,7 @@ async function runOnBroker(args: SimulateArguments, url: string, io: CliIO, opti
   client.on('connect', () => (lastProblem = ''));
   const origin = Date.now();
   const sim = scenarioFor(config, config.startTime ?? origin, origin);
-  const counts = { readings: 0, commands: 0, refused: 0 };
+  const counts = { readings: 0, commands: 0, refused: 0, overrides: 0 };
   const publish = (topic: string, payload: unknown, publishOptions: mqtt.IClientPublishOptions = {}) => {
     client.publish(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), publishOptions, (err) => {
       if (err) problem(`publish failed: ${err.message}`);
@@ -248,6 +260,15 @@ async function runOnBroker(args: SimulateArguments, url: string, io: CliIO, opti
       publish(reading.topic, reading.payload);
       publish(deviceTopics(sim.scenario, reading.deviceId).truth, { deviceId: reading.deviceId, ts: reading.ts, ...reading.truth });
       counts.readings++;
+    }
+    // People on: what they did to the devices, as the devices report it, and its cause beside the readings' truth.
+    for (const report of sim.people ? sim.takeStateReports() : []) {
+      publish(report.topic, report.payload);
+      publish(deviceTopics(sim.scenario, report.deviceId).truth, { deviceId: report.deviceId, ts: report.ts, ...report.truth });
+      const override = report.truth.override;
+      if (override === undefined) continue;
+      counts.overrides++;
+      io.stdout.write(`${report.topic} ${JSON.stringify(report.payload)} <- ${override.person}: ${override.field} ${override.automatic} -> ${override.chosen} (${override.cause})\n`);
     }
   };
 
@@ -282,7 +303,7 @@ async function runOnBroker(args: SimulateArguments, url: string, io: CliIO, opti
     `Simulating ${sim.deviceIds.length} ${sim.scenario} device(s) (${sim.deviceIds.join(', ')}) every ${sim.interval} ms` +
       `${sim.speed === 1 ? '' : ` at ${sim.speed}x`} on ${url} (MQTT ${connection.protocol === 5 ? '5' : '3.1.1'}).\n` +
       `Readings on ${sim.scenario}/<device>/sensors, truth on ${sim.scenario}/<device>/truth, commands on ${sim.scenario}/<device>/set, ` +
-      `state on ${sim.scenario}/<device>/state. ${args.durationS === undefined ? 'Ctrl-C stops.' : `Stops after ${args.durationS} s.`}\n`,
+      `state on ${sim.scenario}/<device>/state${sim.people ? ' (people\'s overrides too, their cause on the truth topic)' : ''}. ${args.durationS === undefined ? 'Ctrl-C stops.' : `Stops after ${args.durationS} s.`}\n`,
   );
 
   let timer: NodeJS.Timeout | undefined;
@@ -313,7 +334,8 @@ async function runOnBroker(args: SimulateArguments, url: string, io: CliIO, opti
 
   await (client.connected ? client.endAsync() : client.endAsync(true));
   const skipped = sim.skipped > 0 ? `, ${sim.skipped} skipped (late)` : '';
-  io.stdout.write(`Published ${counts.readings} reports${skipped}; ${counts.commands} command(s), ${counts.refused} refused.\n`);
+  const overridden = sim.people ? `; ${counts.overrides} overridden by people` : '';
+  io.stdout.write(`Published ${counts.readings} reports${skipped}; ${counts.commands} command(s), ${counts.refused} refused${overridden}.\n`);
   return 0;
 }
 

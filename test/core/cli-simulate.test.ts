@@ -112,6 +112,7 @@ describe('iot-ai simulate --csv', function () {
       [['--scenario', 'home', '--csv', 'a', '--protocol', '3'], /--protocol must be 4/],
       [['--scenario', 'home', '--csv', 'a', '--colour', 'red'], /unknown option --colour/],
       [['--scenario', 'home', '--csv'], /--csv needs a value/],
+      [['--scenario', 'home', '--csv', 'a', '--people'], /--people needs commands to override: use it with --broker/],
     ];
     for (const [argv, message] of cases) {
       const result = await simulate(argv);
@@ -173,6 +174,48 @@ describe('iot-ai simulate --broker', function () {
       assert.match(result.stdout, /Simulating 2 home device\(s\) \(living-1, kitchen-1\) every 100 ms on mqtt:\/\/127\.0\.0\.1:\d+ \(MQTT 3\.1\.1\)/);
       assert.match(result.stdout, /home\/kitchen-1\/set .* -> refused: setpoint must be/);
       assert.match(result.stdout, /Published \d+ reports; 2 command\(s\), 1 refused\./);
+    } finally {
+      await watcher.end();
+    }
+  });
+
+  it('--people: the night-time lamp it is sent is switched off by the sleeper, reported as state with the cause on the truth topic; an unwanted-by-nobody command is left be', async () => {
+    broker = await startAedes();
+    const watcher = await mqttClient(broker.url);
+    const start = Date.UTC(2024, 5, 3, 1);
+    try {
+      await watcher.client.subscribeAsync('home/#');
+      // Seed 1: the household's bedroom sleeps at one in the morning; the living room is empty. A minute of
+      // simulated time per report, 3,000 times as fast as the clock: some three hours in the run's 4 s.
+      const run = simulate(['--scenario', 'home', '--broker', broker.url, '--duration', '4', '--interval', '60000', '--speed', '3000', '--devices', '3', '--seed', '1', '--start', '2024-06-03T01:00:00Z', '--people', '--no-faults', '--format', 'json']);
+      await watcher.waitFor(() => watcher.received.some((m) => m.topic === 'home/bedroom-1/sensors'), 10_000, 'a reading');
+      watcher.client.publish('home/bedroom-1/set', JSON.stringify({ light: 'ON' }));
+      watcher.client.publish('home/living-1/set', JSON.stringify({ light: 'OFF' }));
+      const overrides = () => watcher.json('home/bedroom-1/truth').filter((t) => t.override !== undefined);
+      await watcher.waitFor(() => overrides().length > 0, 10_000, 'an override');
+      const result = await run;
+      assert.equal(result.code, 0, result.stderr);
+
+      // Each override: the device's whole state on the state topic, and the same ts on the truth topic with the cause.
+      const [override] = overrides();
+      const { person, cause, field, automatic, chosen } = override.override;
+      assert.deepEqual({ cause, field, automatic, chosen }, { cause: 'light-unwanted', field: 'light', automatic: 'ON', chosen: 'OFF' });
+      assert.match(person, /^person-\d$/);
+      assert.ok(override.override.delay >= 15_000 && override.override.delay <= 10 * 60_000, `a person's delay, ${override.override.delay} ms`);
+      const states = watcher.json('home/bedroom-1/state');
+      assert.deepEqual(states[0], { deviceId: 'bedroom-1', light: 'ON', setpoint: 21 }, 'the command\'s state first');
+      const personal = states.find((s) => s.ts === override.ts);
+      assert.ok(personal, 'the override\'s state report has the same ts');
+      assert.equal(personal.light, 'OFF');
+      assert.ok(override.ts > start && override.ts < start + 4 * 3600_000, 'in simulated time, not the clock\'s');
+      const readingTs = watcher.json('home/bedroom-1/sensors').map((p) => p.ts);
+      assert.ok(readingTs.some((ts) => ts >= override.ts), 'reported among the readings of its time');
+
+      assert.deepEqual(watcher.json('home/living-1/truth').filter((t) => t.override !== undefined), [], 'nobody minds a lamp off in an empty room');
+      assert.deepEqual(watcher.json('home/living-1/state'), [{ deviceId: 'living-1', light: 'OFF', setpoint: 21 }], 'only the command\'s state');
+      assert.match(result.stdout, /state on home\/<device>\/state \(people's overrides too/);
+      assert.match(result.stdout, /home\/bedroom-1\/state \{.*"light":"OFF".*\} <- person-\d: light ON -> OFF \(light-unwanted\)/);
+      assert.match(result.stdout, /2 command\(s\), 0 refused; [1-9]\d* overridden by people\./);
     } finally {
       await watcher.end();
     }
