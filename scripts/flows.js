@@ -428,9 +428,11 @@ const FLOWS = {
     f.add({ id: f.id('window'), type: 'feature-window', name: '', window: 'sliding', size: 60, slide: 10, unit: 's', time: 'event', lateness: 2000, idleTimeout: 120000, sensors: SENSORS.home.map((s) => s.name).join(', '), features: FEATURES, minCount: 0, fill: 'previous', maxKeys: 10000, persist: '', x: 3, y: 1, wires: [[f.id('predict')], []] });
     const model = f.config({ id: f.id('model'), type: 'ml-model', z: f.id('tab'), name: 'occupancy (XGBoost)', bundled: 'home-occupancy-xgboost', path: '', watch: false, featureNames: '', labels: 'empty, occupied' });
     f.add({ id: f.id('predict'), type: 'model-predict', name: 'XGBoost occupancy', model, property: 'payload.features', drift: false, x: 4, y: 1, wires: [[f.id('act'), f.id('debug-predictions')], [f.id('debug-errors')]] });
-    f.add({ id: f.id('act'), type: 'actuator-command', name: 'lights', topic: 'home/{deviceId}/set', hysteresis: 0, minConfidence: 0.6, cooldown: 30000, onChangeOnly: true, limits: '', limitMode: 'clamp', commandSchema: '', ack: 'none', persist: '', rules: [{ label: 'occupied', command: { light: 'ON' } }, { label: 'empty', command: { light: 'OFF' } }], x: 5, y: 1, wires: [[f.id('sim'), f.id('debug-commands')], []] });
-    f.watch('debug-predictions', 'latest occupancy', 'payload.prediction', LATEST_LABEL, 5, 2);
-    f.debug('debug-commands', 'commands', 'true', 6, 1);
+    f.add({ id: f.id('act'), type: 'actuator-command', name: 'lights', topic: 'home/{deviceId}/set', hysteresis: 0, minConfidence: 0.6, cooldown: 30000, onChangeOnly: true, limits: '', limitMode: 'clamp', commandSchema: '', ack: 'none', persist: '', rules: [{ label: 'occupied', command: { light: 'ON' } }, { label: 'empty', command: { light: 'OFF' } }], x: 5, y: 2, wires: [[f.id('sim'), f.id('debug-commands')], []] });
+    // A row below the model: its status (the imported model's name, home-occupancy-xgboost v1, and its counts) is
+    // longer than the grid allows for, and runs on to the right under nothing.
+    f.watch('debug-predictions', 'latest occupancy', 'payload.prediction', LATEST_LABEL, 5, 3);
+    f.debug('debug-commands', 'commands', 'true', 6, 2);
     f.debug('debug-states', 'room states', 'payload', 2, 2);
     // Rejects are rare (the simulated rooms send no faults): the one debug on in the sidebar.
     f.debug('debug-rejects', 'rejects', 'error', 3, 2, true);
