@@ -3,11 +3,9 @@
  * is wired into model-train, which retrains from the corrections through its promotion gate.
  */
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { saveModel } from '../../src/core/model';
-import { helper, harness, collect, getNode, settle, lastStatus, type HelperNode } from '../helpers/runtime';
+import { helper, harness, collect, getNode, settle, lastStatus, type HelperNode, withUserDir } from '../helpers/runtime';
 import { toyClassifier } from '../helpers/models';
 import actuatorCommand = require('../../src/nodes/actuator-command');
 import mlModel = require('../../src/nodes/ml-model');
@@ -78,21 +76,13 @@ describe('actuator-command node: corrections on output 3 (#29)', function () {
 
 describe('actuator-command output 3 → model-train: the flow learns from corrections (#29)', function () {
   this.timeout(120_000);
-  let dir: string;
+  const userDir = withUserDir('iot-ai-feedback-');
   let modelPath: string;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-feedback-'));
-    modelPath = path.join(dir, 'live.json');
+    modelPath = path.join(userDir(), 'live.json');
     // The generic model: hot (fan on) above 25. This household wants the fan on below 25.
     await saveModel(modelPath, await toyClassifier('1.0.0'));
-    helper.settings({ userDir: dir });
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const T0 = Date.UTC(2024, 5, 3, 6, 0, 0);

@@ -4,11 +4,9 @@
  * corrections: a household that corrects only one kind of command no longer leaves the model a single label.
  */
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { saveModel } from '../../src/core/model';
-import { helper, collect, getNode, settle, lastStatus } from '../helpers/runtime';
+import { helper, collect, getNode, settle, lastStatus, withUserDir } from '../helpers/runtime';
 import { toyClassifier } from '../helpers/models';
 import actuatorCommand = require('../../src/nodes/actuator-command');
 import mlModel = require('../../src/nodes/ml-model');
@@ -23,21 +21,13 @@ const KEPT_AFTER = 120;
 
 describe('actuator-command keptAfter → model-train: agreement as weak labels (#29)', function () {
   this.timeout(120_000);
-  let dir: string;
+  const userDir = withUserDir('iot-ai-kept-');
   let modelPath: string;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iot-ai-kept-'));
-    modelPath = path.join(dir, 'live.json');
+    modelPath = path.join(userDir(), 'live.json');
     // The generic model: hot (fan on) above 25. This household also wants the fan on below 15 (and agrees otherwise).
     await saveModel(modelPath, await toyClassifier('1.0.0'));
-    helper.settings({ userDir: dir });
-    await helper.startServer();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const T0 = Date.UTC(2024, 5, 3, 6, 0, 0);
